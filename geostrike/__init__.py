@@ -1,0 +1,46 @@
+"""geostrike: check air-strike claims on a map.
+
+Place names are geocoded against a local GeoNames gazetteer (offline), each strike is
+joined to the control zones valid on its date, the geodesic distance to the claimed
+target's territory is measured, and a verdict with a quotable reason is given. Results
+render as Leaflet maps, styled GeoPackages for QGIS and CSV.
+
+The public API is imported lazily so that ``geostrike geocode`` starts fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "geocode": "geostrike.geocoder",
+    "read_claims": "geostrike.claims",
+    "read_zones": "geostrike.zones",
+    "zones_from_points": "geostrike.zones",
+    "check": "geostrike.check",
+    "render_map": "geostrike.maps",
+    "export_gpkg": "geostrike.qgis",
+    "extract": "geostrike.extract",
+    "load_actors": "geostrike.actors",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .actors import load_actors
+    from .check import check
+    from .claims import read_claims
+    from .extract import extract
+    from .geocoder import geocode
+    from .maps import render_map
+    from .qgis import export_gpkg
+    from .zones import read_zones, zones_from_points
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'geostrike' has no attribute {name!r}")

@@ -1,0 +1,83 @@
+"""Small file helpers shared by every writer: atomic outputs and input sniffing.
+
+Outputs are written to a temporary file in the destination folder and renamed over the
+target only when complete, so an interrupted run never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import InputError, OutputError
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success.
+
+    Parameters
+    ----------
+    path
+        The final output path. Its folder must exist.
+    suffix
+        Suffix of the temporary file (defaults to that of ``path``, so drivers that pick a
+        format by extension still work).
+
+    Raises
+    ------
+    OutputError
+        When the folder does not exist or is not writable.
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(path, f"folder {str(parent)!r} does not exist")
+    if path.is_dir():
+        raise OutputError(path, "is a folder, not a file")
+    suffix = path.suffix if suffix is None else suffix
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=parent)
+    except OSError as exc:
+        raise OutputError(path, f"cannot write in {str(parent)!r}: {exc.strerror}") from None
+    os.close(fd)
+    os.unlink(tmp)  # writers such as GDAL want to create the file themselves
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if tmp_path.is_dir():
+                import shutil
+
+                shutil.rmtree(tmp_path)
+            else:
+                tmp_path.unlink()
+
+
+def require_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path if it is an existing, non-empty file; else InputError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if p.is_dir():
+        return p  # partitioned datasets (Parquet directories) are folders
+    if p.stat().st_size == 0:
+        raise InputError(p, "file is empty")
+    return p
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file (BOM tolerated); InputError if it is not UTF-8 text."""
+    p = require_file(path)
+    data = p.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError(p, "is a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(p, f"is not UTF-8 text (bad byte at offset {exc.start})") from None

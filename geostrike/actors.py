@@ -1,0 +1,180 @@
+"""The actor table: who is who, under every name reporters and claimants use.
+
+The default table is ``geostrike/data/actors.csv`` (package data, written for this
+project from public reporting). Each row is a canonical actor id with a label, a map
+colour and ``|``-separated aliases; a row with ``members`` (``;``-separated ids) is a
+set rather than an actor: as a claimed target it means "any of" (``terrorist_groups``),
+as a controller it means joint control (``army_of_conquest``). A user table with the same
+columns, passed with ``--actors``, extends or overrides the default.
+
+Aliases are matched case-, punctuation- and article-insensitively: "the so-called Islamic
+State", "Da'esh" and "DAESH" all resolve to ``islamic_state``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from anyascii import anyascii
+
+from ._io import read_text
+from .errors import InputError, UnknownActorError
+
+_DEFAULT = "actors.csv"
+_COLUMNS = ("id", "label", "members", "color", "aliases")
+_ARTICLES = {"the", "al", "el", "so", "called", "socalled"}
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def normalise_actor(name: str) -> str:
+    """Return the matching key of an actor name.
+
+    Case folded, transliterated to ASCII, possessive "'s" dropped, punctuation removed and
+    leading/inner articles ("the", "al-", "so-called") dropped, so that "the so-called
+    Islamic State" and "ISLAMIC STATE" give the same key.
+    """
+    text = anyascii(unicodedata.normalize("NFKC", str(name))).lower()
+    text = re.sub(r"['`]s\b", "", text)
+    text = re.sub(r"['`]", "", text)  # Da'esh -> daesh
+    tokens = [t for t in _TOKEN.findall(text) if t not in _ARTICLES]
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One row of the actor table."""
+
+    id: str
+    label: str
+    color: str | None = None
+    members: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_set(self) -> bool:
+        """True for a group/coalition row that stands for several actors."""
+        return bool(self.members)
+
+
+@dataclass
+class ActorTable:
+    """Canonical actors and the aliases that resolve to them."""
+
+    actors: dict[str, Actor] = field(default_factory=dict)
+    _index: dict[str, str] = field(default_factory=dict, repr=False)
+
+    # -- building -----------------------------------------------------------------
+    def add(self, actor: Actor) -> None:
+        """Add or replace an actor and index its id, label and aliases."""
+        self.actors[actor.id] = actor
+        for name in (actor.id, actor.id.replace("_", " "), actor.label, *actor.aliases):
+            key = normalise_actor(name)
+            if key:
+                self._index[key] = actor.id
+
+    def extended(self, path: str | Path) -> ActorTable:
+        """Return a copy of this table extended by the CSV file at ``path``."""
+        table = ActorTable(dict(self.actors), dict(self._index))
+        for actor in _parse(read_text(path), path):
+            table.add(actor)
+        table._check_members(path)
+        return table
+
+    def _check_members(self, path: str | Path | None) -> None:
+        for actor in self.actors.values():
+            for m in actor.members:
+                if m not in self.actors or self.actors[m].is_set:
+                    raise InputError(path, f"actor set {actor.id!r} names unknown member {m!r}")
+
+    # -- lookups ------------------------------------------------------------------
+    def lookup(self, name: str) -> str | None:
+        """Return the canonical id (actor or set) for a name or alias, or None."""
+        if name is None:
+            return None
+        return self._index.get(normalise_actor(name))
+
+    def resolve(
+        self, name: str, *, path: str | Path | None = None, column: str | None = None
+    ) -> frozenset[str]:
+        """Resolve one name to the set of canonical actor ids it stands for.
+
+        Raises
+        ------
+        UnknownActorError
+            When the name is in no table.
+        """
+        aid = self.lookup(name)
+        if aid is None:
+            raise UnknownActorError(str(name), path, column)
+        actor = self.actors[aid]
+        return frozenset(actor.members) if actor.is_set else frozenset([aid])
+
+    def resolve_list(
+        self, value: str, *, path: str | Path | None = None, column: str | None = None
+    ) -> frozenset[str]:
+        """Resolve a ``;``-separated list of names (joint control) to canonical ids."""
+        out: set[str] = set()
+        for part in str(value).split(";"):
+            if part.strip():
+                out |= self.resolve(part.strip(), path=path, column=column)
+        return frozenset(out)
+
+    def label(self, actor_id: str) -> str:
+        """Human label of a canonical id (the id itself when unknown)."""
+        a = self.actors.get(actor_id)
+        return a.label if a else actor_id
+
+    def labels(self, ids: Iterable[str]) -> str:
+        """Labels of several ids joined with " and " (sorted by id for stability)."""
+        return " and ".join(self.label(i) for i in sorted(ids))
+
+    def aliases(self) -> dict[str, str]:
+        """Every normalised alias key mapped to its canonical id (for text matching)."""
+        return dict(self._index)
+
+
+def _parse(text: str, path: str | Path | None) -> list[Actor]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"id", "aliases"} - set(reader.fieldnames or ())
+    if missing:
+        raise InputError(path, f"actor table lacks column(s) {', '.join(sorted(missing))}")
+    out = []
+    for n, row in enumerate(reader, start=2):
+        aid = (row.get("id") or "").strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", aid):
+            raise InputError(path, f"line {n}: actor id {aid!r} must be lower_snake_case")
+        out.append(
+            Actor(
+                id=aid,
+                label=(row.get("label") or "").strip() or aid.replace("_", " "),
+                color=(row.get("color") or "").strip() or None,
+                members=tuple(m.strip() for m in (row.get("members") or "").split(";") if m.strip()),
+                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
+            )
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_table() -> ActorTable:
+    """The actor table shipped with geostrike."""
+    text = resources.files("geostrike.data").joinpath(_DEFAULT).read_text("utf-8")
+    table = ActorTable()
+    for actor in _parse(text, _DEFAULT):
+        table.add(actor)
+    table._check_members(_DEFAULT)
+    return table
+
+
+def load_actors(path: str | Path | None = None) -> ActorTable:
+    """Return the default actor table, extended by the user's CSV at ``path`` if given."""
+    base = default_table()
+    return base if path is None else base.extended(path)

@@ -1,0 +1,192 @@
+"""The ``geostrike`` command: a thin layer over the Python API.
+
+Each command parses its arguments, calls the API and prints or writes the result. Every
+:class:`geostrike.errors.GeostrikeError` becomes a one-line message on stderr and exit
+status 2; usage errors also exit 2 (click's convention). Heavy libraries are imported
+inside the commands so that ``geostrike geocode`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .errors import GeostrikeError
+
+
+class _Group(click.Group):
+    """A click group that turns GeostrikeError into a one-line message and exit 2."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except GeostrikeError as exc:
+            click.echo(f"geostrike: error: {exc}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("geostrike: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="geostrike")
+def cli() -> None:
+    """Check air-strike claims against dated control zones, offline."""
+
+
+_actors_opt = click.option(
+    "--actors",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV actor table extending the built-in one (id,label,members,color,aliases).",
+)
+_tolerance_opt = click.option(
+    "--tolerance-km",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Distance within which a strike still counts as on the target's territory.",
+)
+_zones_opt = click.option(
+    "--zones",
+    "zones_path",
+    required=True,
+    type=click.Path(),
+    help="Control zones (any GDAL vector file).",
+)
+
+
+# --------------------------------------------------------------------------- geocode
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 hint, e.g. SY.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> None:
+    """Geocode place names (QUERY of '-' reads one per line from stdin)."""
+    raise NotImplementedError  # filled by the geocoder work (issue 2)
+
+
+# --------------------------------------------------------------------------- gazetteer
+@cli.group()
+def gazetteer() -> None:
+    """Manage the local gazetteer."""
+
+
+@gazetteer.command("import")
+@click.argument("dump", type=click.Path())
+@click.option("--alternate-names", type=click.Path(), default=None)
+def gazetteer_import(dump: str, alternate_names: str | None) -> None:
+    """Import a GeoNames dump (country file or allCountries.txt)."""
+    raise NotImplementedError  # issue 2
+
+
+@gazetteer.command("info")
+def gazetteer_info() -> None:
+    """Say what gazetteer data is loaded, from where, how many places."""
+    raise NotImplementedError  # issue 2
+
+
+# --------------------------------------------------------------------------- check
+@cli.command()
+@click.argument("claims_path", metavar="CLAIMS", type=click.Path())
+@_zones_opt
+@click.option("-o", "--output", type=click.Path(), default=None)
+@_tolerance_opt
+@_actors_opt
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory")
+@click.option("--scheduler", default=None, help="Address of a running Dask scheduler.")
+def check(
+    claims_path: str,
+    zones_path: str,
+    output: str | None,
+    tolerance_km: float,
+    actors: str | None,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """Check claims against control zones and print or write verdicts."""
+    raise NotImplementedError  # issue 3 (engine dask: issue 8)
+
+
+# --------------------------------------------------------------------------- zones
+@cli.group()
+def zones() -> None:
+    """Build and inspect control zones."""
+
+
+@zones.command("from-points")
+@click.argument("points", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path())
+@click.option("--boundary", type=click.Path(), default=None)
+@_actors_opt
+def zones_from_points(points: str, output: str, boundary: str | None, actors: str | None) -> None:
+    """Build zones as Voronoi cells of town-level control points."""
+    raise NotImplementedError  # issue 3
+
+
+# --------------------------------------------------------------------------- map
+@cli.command("map")
+@click.argument("claims_path", metavar="CLAIMS", type=click.Path())
+@_zones_opt
+@click.option("-o", "--output", required=True, type=click.Path())
+@click.option("--offline", is_flag=True, help="One self-contained HTML file, no network.")
+@click.option("--title", default=None)
+@_tolerance_opt
+@_actors_opt
+def map_(
+    claims_path: str,
+    zones_path: str,
+    output: str,
+    offline: bool,
+    title: str | None,
+    tolerance_km: float,
+    actors: str | None,
+) -> None:
+    """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
+    raise NotImplementedError  # issue 4
+
+
+# --------------------------------------------------------------------------- export
+@cli.command()
+@click.argument("claims_path", metavar="CLAIMS", type=click.Path())
+@_zones_opt
+@click.option("-o", "--output", required=True, type=click.Path())
+@_tolerance_opt
+@_actors_opt
+def export(
+    claims_path: str, zones_path: str, output: str, tolerance_km: float, actors: str | None
+) -> None:
+    """Check claims and write a styled GeoPackage for QGIS."""
+    raise NotImplementedError  # issue 5
+
+
+# --------------------------------------------------------------------------- extract
+@cli.command()
+@click.argument("source", metavar="FILE|-")
+@click.option("--date", default=None, help="The report's date, YYYY-MM-DD.")
+@click.option("--country", default=None, help="ISO country hint.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("-o", "--output", type=click.Path(), default=None)
+def extract(
+    source: str, date: str | None, country: str | None, as_json: bool, output: str | None
+) -> None:
+    """Extract place/actor/date mentions and candidate claims from a report."""
+    raise NotImplementedError  # issue 6
+
+
+# --------------------------------------------------------------------------- demo
+@cli.command()
+@click.option("--out-dir", type=click.Path(file_okay=False), default="maps")
+def demo(out_dir: str) -> None:
+    """Run the flagship case (Russia's first strikes in Syria, 2015) end to end."""
+    raise NotImplementedError  # issue 7
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``geostrike`` console script."""
+    cli.main(args=argv, prog_name="geostrike")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,56 @@
+"""The exceptions geostrike users see.
+
+Every error a user can cause with bad input or a bad path is one of these. Their message
+is a single line naming the file (when there is one) and the problem; the CLI prints it
+and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GeostrikeError(Exception):
+    """Base class of every error geostrike raises on purpose."""
+
+
+class InputError(GeostrikeError):
+    """A file or value given by the user cannot be used.
+
+    Parameters
+    ----------
+    path
+        The file at fault, or None for a value given directly.
+    problem
+        What is wrong, in a few words (no trailing full stop needed).
+    """
+
+    def __init__(self, path: str | Path | None, problem: str) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = " ".join(str(problem).split())
+        super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
+
+
+class UnknownActorError(InputError):
+    """An actor name that is in no actor table (names the value and the file)."""
+
+    def __init__(self, value: str, path: str | Path | None, column: str | None = None) -> None:
+        self.value = value
+        where = f" in column '{column}'" if column else ""
+        super().__init__(
+            path,
+            f"unknown actor {value!r}{where}; add it to an actor table passed with --actors",
+        )
+
+
+class OutputError(GeostrikeError):
+    """An output cannot be written where asked (missing folder, wrong kind of file)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class GazetteerError(GeostrikeError):
+    """The gazetteer cannot be loaded, built or imported."""
