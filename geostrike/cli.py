@@ -96,6 +96,12 @@ def gazetteer_info() -> None:
 @_actors_opt
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory")
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stream the claims in chunks of this many rows (constant memory; needs -o).",
+)
 def check(
     claims_path: str,
     zones_path: str,
@@ -104,6 +110,7 @@ def check(
     actors: str | None,
     engine: str,
     scheduler: str | None,
+    chunk_size: int | None,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
     raise NotImplementedError  # issue 3 (engine dask: issue 8)
