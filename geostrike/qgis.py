@@ -213,7 +213,7 @@ def export_layers(
         rename: dict[str, str] = {}
         if driver == "ESRI Shapefile":
             rename = _shapefile_names([c for c in gdf.columns if c != gdf.geometry.name])
-            gdf = gdf.rename(columns=rename)
+            gdf = _dates_as_text(gdf).rename(columns=rename)
         target = parent / f"{stem}_{name}{_LAYER_EXT[driver]}"
         with _write_errors(target):
             if driver == "ESRI Shapefile":
@@ -623,6 +623,18 @@ def _sanitise(df: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_timedelta64_dtype(s.dtype):
             df[c] = s.astype(str).where(s.notna(), None).astype(object)
     return df
+
+
+def _dates_as_text(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """dBase has no date-time type: write date-times as ISO text (dates alone when whole days)."""
+    gdf = gdf.copy()
+    for c in gdf.columns:
+        s = gdf[c]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            whole_days = bool((s.dropna() == s.dropna().dt.normalize()).all())
+            text = s.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%dT%H:%M:%S")
+            gdf[c] = text.astype(object).where(s.notna(), None)
+    return gdf
 
 
 def _to_text(v: object) -> str | None:

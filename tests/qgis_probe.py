@@ -123,9 +123,10 @@ def main(argv: list[str]) -> int:
         layer = QgsVectorLayer(paths[0] if paths else "Point?crs=epsg:4326", "sld", "ogr")
         msg, ok = layer.loadSldStyle(sld)
         out["sld"] = {"ok": bool(ok), "message": msg, "renderer": layer.renderer().type()}
-    print(json.dumps(out, sort_keys=True))
-    app.exitQgis()
-    return 0
+    print(json.dumps(out, sort_keys=True), flush=True)
+    # QgsApplication.exitQgis() can crash while tearing down layers still referenced from
+    # Python; the facts are out, so leave without the teardown.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,530 @@
+"""Tests for the QGIS exports: GeoPackage layers, layer_styles, sidecar QML, real QGIS.
+
+Files are read back three ways: with GDAL (pyogrio) for layers, counts, attributes and CRS;
+with sqlite3 for the ``layer_styles`` table QGIS reads; and with QGIS itself, headless,
+through ``tests/qgis_probe.py`` run by the system Python (the ``qgis_py`` fixture skips
+when QGIS is missing, and fails instead under ``GEOSTRIKE_REQUIRE_CLIENTS=1``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+from pyproj import Geod
+from shapely.geometry import box
+
+from geostrike import qgis, style
+from geostrike.errors import OutputError
+
+PROBE = Path(__file__).with_name("qgis_probe.py")
+GEOD = Geod(ellps="WGS84")
+
+# Columns of geostrike.check's result (OUTPUT_COLUMNS, shared contract) before the input's own.
+CHECK_COLUMNS = [
+    "id",
+    "status",
+    "verdict",
+    "reason",
+    "latitude",
+    "longitude",
+    "location_source",
+    "location_name",
+    "precision_km",
+    "controller",
+    "target",
+    "distance_to_target_km",
+    "nearest_target_latitude",
+    "nearest_target_longitude",
+    "distance_to_stated_place_km",
+    "stated_place_latitude",
+    "stated_place_longitude",
+]
+
+
+def make_results() -> gpd.GeoDataFrame:
+    """A hand-built check result: located, inside-target, joint control, unlocated, invalid."""
+    nan = np.nan
+    rows = [
+        # id status verdict reason lat lon src name prec controller target dist ntlat ntlon dsp splat splon
+        ("c1", "ok", "inconsistent", "91 km from IS territory", 35.0, 36.5, "given", "Talbiseh",
+         2.0, "opposition", "islamic_state", 91.2, 35.0, 37.5, 12.0, 35.1, 36.55),
+        ("c2", "ok", "consistent", "inside IS territory", 35.95, 39.0, "gazetteer", "Raqqa",
+         5.0, "islamic_state", "islamic_state", 0.0, 35.95, 39.0, nan, nan, nan),
+        ("c3", "ok", "indeterminate", "precision wider than the distance", 34.6, 37.2,
+         "gazetteer", "Homs Governorate", 60.0, "government;opposition", "islamic_state;al_nusra",
+         27.5, 34.75, 37.45, nan, nan, nan),
+        ("c4", "unresolved", "indeterminate", "place not found", nan, nan, None, None, nan, None,
+         "islamic_state", nan, nan, nan, nan, nan, nan),
+        ("c5", "invalid", "indeterminate", "date is not a date", nan, nan, None, None, nan, None,
+         None, nan, nan, nan, nan, nan, nan),
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    df["date"] = ["2015-09-30", "2015-09-30", "2015-10-07", "2015-10-07", None]
+    df["attacker"] = "russia"
+    df["claimant"] = "Russian Ministry of Defence"
+    df["notes"] = ['Quote: "struck" & <b>bold</b>', "Ракка", None, "", "x"]
+    geom = [
+        shapely.Point(lo, la) if np.isfinite(la) else shapely.Point()
+        for la, lo in zip(df.latitude, df.longitude, strict=True)
+    ]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=4326)
+
+
+def make_zones() -> gpd.GeoDataFrame:
+    """Zones as read_zones returns them; z4 starts after every claim, z5 ended before."""
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": ["z1", "z2", "z3", "z4", "z5"],
+            "controller": [
+                "opposition",
+                "islamic_state",
+                "government;opposition",
+                "kurdish",
+                "government",
+            ],
+            "valid_from": pd.to_datetime(["2015-01-01", "2015-01-01", None, "2016-01-01", None]),
+            "valid_to": pd.to_datetime(["2015-12-31", None, "2015-10-07", None, "2015-09-29"]),
+            "source": ["ISW", "ISW", "Carter Center", "test", "test"],
+        },
+        geometry=[
+            box(36.0, 34.8, 37.0, 35.5),
+            box(37.5, 35.0, 40.5, 36.5),
+            box(36.8, 34.0, 38.0, 34.8),
+            shapely.MultiPolygon([box(40, 36, 41, 37), box(41.5, 36, 42, 36.5)]),
+            box(35.8, 33.0, 36.5, 33.8),
+        ],
+        crs=4326,
+    )
+
+
+def probe(qgis_py: str, *args: str | Path) -> dict:
+    """Run the QGIS probe on files and return its JSON facts."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run(
+        [qgis_py, str(PROBE), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gpkg") / "claims.gpkg"
+    assert qgis.export_gpkg(make_results(), make_zones(), out) == out
+    return out
+
+
+# --------------------------------------------------------------------------- GDAL
+def test_gpkg_has_every_layer_in_wgs84(gpkg: Path) -> None:
+    layers = dict(pyogrio.list_layers(gpkg).tolist())
+    assert list(layers) == [*qgis.LAYERS, "layer_styles"]
+    assert layers["strikes"] == "Point"
+    assert layers["control_zones"] == "MultiPolygon"
+    assert layers["precision_areas"] == "Polygon"
+    for name in qgis.LAYERS:
+        info = pyogrio.read_info(gpkg, layer=name)
+        assert info["crs"] == "EPSG:4326", name
+        assert info["geometry_name"] == "geom"
+
+
+def test_strikes_keep_every_row_and_column(gpkg: Path) -> None:
+    results = make_results()
+    got = gpd.read_file(gpkg, layer="strikes")
+    assert len(got) == len(results)
+    for col in results.columns.drop("geometry"):
+        assert col in got.columns, col
+    assert got["id"].tolist() == results["id"].tolist()
+    assert got["verdict"].tolist() == results["verdict"].tolist()
+    assert got["notes"].tolist()[:3] == results["notes"].tolist()[:3]
+    # unlocated claims stay, with no geometry
+    assert got.geometry.isna().tolist() == [False, False, False, True, True]
+    np.testing.assert_allclose(got.geometry.x[:3], results.longitude[:3])
+    np.testing.assert_allclose(
+        got["distance_to_target_mi"][:3], results["distance_to_target_km"][:3] / 1.609344
+    )
+    assert got["controller_label"][2] == style.controller_label("government;opposition")
+
+
+def test_control_zones_are_those_valid_on_claim_dates(gpkg: Path) -> None:
+    zones = make_zones()
+    dates = pd.to_datetime(make_results()["date"]).dropna().unique()
+    expected = set()
+    for d in dates:  # brute force, one date at a time
+        ok = (zones.valid_from.isna() | (zones.valid_from <= d)) & (
+            zones.valid_to.isna() | (d <= zones.valid_to)
+        )
+        expected |= set(zones.zone_id[ok])
+    got = gpd.read_file(gpkg, layer="control_zones")
+    assert set(got.zone_id) == expected == {"z1", "z2", "z3"}
+    row = got.set_index("zone_id").loc["z3"]
+    assert row.controller == "government;opposition"
+    assert row.controller_label == style.controller_label("government;opposition")
+    assert row.source == "Carter Center"
+    assert pd.Timestamp(row.valid_to) == pd.Timestamp("2015-10-07")
+
+
+def test_target_links_are_geodesics_with_distances(gpkg: Path) -> None:
+    res = make_results()
+    links = gpd.read_file(gpkg, layer="target_links")
+    # c2 lies inside the target's territory (no line), c4/c5 are unlocated
+    assert links["id"].tolist() == ["c1", "c3"]
+    for _, link in links.iterrows():
+        src = res.set_index("id").loc[link["id"]]
+        coords = np.asarray(link.geometry.coords)
+        np.testing.assert_allclose(coords[0], [src.longitude, src.latitude])
+        np.testing.assert_allclose(
+            coords[-1], [src.nearest_target_longitude, src.nearest_target_latitude]
+        )
+        length_km = GEOD.geometry_length(link.geometry) / 1000
+        _, _, direct = GEOD.inv(*coords[0], *coords[-1])
+        assert length_km == pytest.approx(direct / 1000, rel=1e-6)  # follows the geodesic
+        assert link.distance_km == src.distance_to_target_km
+        assert link.distance_mi == pytest.approx(link.distance_km / 1.609344)
+        assert f"{link.distance_km:.1f} km" in link.label and " mi)" in link.label
+
+
+def test_stated_place_links_run_from_stated_place(gpkg: Path) -> None:
+    links = gpd.read_file(gpkg, layer="stated_place_links")
+    assert links["id"].tolist() == ["c1"]
+    coords = np.asarray(links.geometry[0].coords)
+    np.testing.assert_allclose(coords[0], [36.55, 35.1])
+    np.testing.assert_allclose(coords[-1], [36.5, 35.0])
+    assert links.distance_km[0] == 12.0
+
+
+def test_precision_areas_are_geodesic_circles(gpkg: Path) -> None:
+    res = make_results().set_index("id")
+    areas = gpd.read_file(gpkg, layer="precision_areas")
+    assert areas["id"].tolist() == ["c1", "c2", "c3"]
+    for _, a in areas.iterrows():
+        c = res.loc[a["id"]]
+        ring = np.asarray(a.geometry.exterior.coords)
+        assert len(ring) == 65
+        _, _, d = GEOD.inv(np.full(len(ring), c.longitude), np.full(len(ring), c.latitude), *ring.T)
+        np.testing.assert_allclose(d, c.precision_km * 1000, rtol=1e-9)
+        area, _ = GEOD.geometry_area_perimeter(a.geometry)
+        assert area > 0  # counter-clockwise exterior
+        assert area == pytest.approx(np.pi * (c.precision_km * 1000) ** 2, rel=0.01)
+
+
+# --------------------------------------------------------------------------- layer_styles
+QGIS_LAYER_STYLES_COLUMNS = [
+    ("id", "INTEGER"),
+    ("f_table_catalog", "TEXT(256)"),
+    ("f_table_schema", "TEXT(256)"),
+    ("f_table_name", "TEXT(256)"),
+    ("f_geometry_column", "TEXT(256)"),
+    ("styleName", "TEXT(30)"),
+    ("styleQML", "TEXT"),
+    ("styleSLD", "TEXT"),
+    ("useAsDefault", "BOOLEAN"),
+    ("description", "TEXT"),
+    ("owner", "TEXT(30)"),
+    ("ui", "TEXT(30)"),
+    ("update_time", "DATETIME"),
+]
+
+
+def test_layer_styles_table_is_the_one_qgis_writes(gpkg: Path) -> None:
+    con = sqlite3.connect(gpkg)
+    try:
+        cols = [(r[1], r[2]) for r in con.execute("PRAGMA table_info(layer_styles)")]
+        assert cols == QGIS_LAYER_STYLES_COLUMNS
+        rows = con.execute(
+            "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+            "styleName, useAsDefault, styleQML, styleSLD, update_time FROM layer_styles"
+        ).fetchall()
+        geom_cols = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        contents = con.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert contents == ("attributes",)
+    assert [r[2] for r in rows] == list(qgis.LAYERS)
+    for catalog, schema, table, geom, name, default, qml, sld, stamp in rows:
+        assert schema == "" and schema is not None
+        assert catalog == ""
+        assert geom == geom_cols[table] == "geom"
+        assert name == table and default == 1
+        assert pd.Timestamp(stamp).year >= 2024
+        root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
+        assert root.tag == "qgis"
+        assert ET.fromstring(sld).tag.endswith("StyledLayerDescriptor")
+
+
+def _qml_categories(gpkg: Path, table: str) -> list[tuple[str, str, str]]:
+    con = sqlite3.connect(gpkg)
+    (qml,) = con.execute(
+        "SELECT styleQML FROM layer_styles WHERE f_table_name = ?", (table,)
+    ).fetchone()
+    con.close()
+    root = ET.fromstring(qml.split("\n", 1)[1])
+    r = root.find("renderer-v2")
+    syms = {s.get("name"): s for s in r.find("symbols")}
+    out = []
+    for c in r.find("categories"):
+        opts = {o.get("name"): o.get("value") for o in syms[c.get("symbol")].find("layer/Option")}
+        out.append((c.get("value"), c.get("label"), opts.get("color") or opts.get("line_color")))
+    return out
+
+
+def _rgba(hex_color: str, opacity: float = 1.0) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"{r},{g},{b},{round(opacity * 255)}"
+
+
+def test_styles_use_the_shared_palette(gpkg: Path) -> None:
+    assert _qml_categories(gpkg, "strikes") == [
+        (v, style.VERDICT_LABELS[v], _rgba(style.VERDICT_COLORS[v])) for v in style.VERDICTS
+    ]
+    expected_zones = [
+        (c, style.controller_label(c), _rgba(style.controller_color(c), style.ZONE_FILL_OPACITY))
+        for c in sorted(["opposition", "islamic_state", "government;opposition"])
+    ]
+    assert _qml_categories(gpkg, "control_zones") == expected_zones
+    assert _qml_categories(gpkg, "precision_areas") == [
+        (v, style.VERDICT_LABELS[v], _rgba(style.VERDICT_COLORS[v], style.PRECISION_FILL_OPACITY))
+        for v in style.VERDICTS
+    ]
+
+
+# --------------------------------------------------------------------------- real QGIS
+def test_qgis_opens_every_layer_styled(gpkg: Path, qgis_py: str) -> None:
+    facts = probe(qgis_py, gpkg)
+    layers = facts["layers"]
+    assert set(layers) == set(qgis.LAYERS)
+    counts = {"strikes": 5, "control_zones": 3, "target_links": 2, "stated_place_links": 1,
+              "precision_areas": 3}  # fmt: skip
+    for name, layer in layers.items():
+        assert layer["valid"], name
+        assert layer["crs"] == "EPSG:4326", name
+        assert layer["feature_count"] == counts[name], name
+        assert layer["style_message"]["stored_styles"] >= 1
+    strikes = layers["strikes"]
+    assert strikes["renderer"] == "categorizedSymbol"
+    assert strikes["attribute"] == "verdict"
+    assert [(c["value"], c["label"], c["color"]) for c in strikes["categories"]] == [
+        (v, style.VERDICT_LABELS[v], style.VERDICT_COLORS[v]) for v in style.VERDICTS
+    ]
+    zones = layers["control_zones"]
+    assert zones["renderer"] == "categorizedSymbol" and zones["attribute"] == "controller"
+    got = {c["value"]: (c["label"], c["color"], c["alpha"]) for c in zones["categories"]}
+    for ctl in ("opposition", "islamic_state", "government;opposition"):
+        label, color, alpha = got[ctl]
+        assert label == style.controller_label(ctl)
+        assert color == style.controller_color(ctl)
+        assert alpha == pytest.approx(style.ZONE_FILL_OPACITY, abs=0.005)
+    assert "government;opposition" in got and "joint" in got["government;opposition"][0]
+    areas = layers["precision_areas"]
+    assert areas["renderer"] == "categorizedSymbol"
+    assert all(
+        c["alpha"] == pytest.approx(style.PRECISION_FILL_OPACITY, abs=0.005)
+        for c in areas["categories"]
+    )
+    for name, color in (
+        ("target_links", style.TARGET_LINK_COLOR),
+        ("stated_place_links", style.STATED_PLACE_LINK_COLOR),
+    ):
+        link = layers[name]
+        assert link["renderer"] == "singleSymbol"
+        assert link["symbol"]["color"] == color
+        assert link["symbol"]["line_style"] == "dash"
+        assert link["labels_enabled"] and link["label_field"] == "label"
+
+
+def test_qgis_needs_the_stored_default_style(gpkg: Path, qgis_py: str, tmp_path: Path) -> None:
+    # Without loading default styles QGIS draws a single symbol: the categories above
+    # come from layer_styles, applied automatically when the layer is opened.
+    plain = probe(qgis_py, gpkg, "--no-default-style")["layers"]
+    assert {v["renderer"] for v in plain.values()} == {"singleSymbol"}
+    # The pitfall the table layout avoids: a NULL f_table_schema makes QGIS ignore the row.
+    broken = tmp_path / "null_schema.gpkg"
+    broken.write_bytes(gpkg.read_bytes())
+    con = sqlite3.connect(broken)
+    with con:
+        con.execute("UPDATE layer_styles SET f_table_schema = NULL")
+    con.close()
+    assert probe(qgis_py, broken)["layers"]["strikes"]["renderer"] == "singleSymbol"
+
+
+def test_qgis_reads_the_sld_twin(gpkg: Path, qgis_py: str, tmp_path: Path) -> None:
+    con = sqlite3.connect(gpkg)
+    (sld,) = con.execute(
+        "SELECT styleSLD FROM layer_styles WHERE f_table_name = 'strikes'"
+    ).fetchone()
+    con.close()
+    path = tmp_path / "strikes.sld"
+    path.write_text(sld, encoding="utf-8")
+    facts = probe(qgis_py, f"{gpkg}", "--no-default-style", "--load-sld", path)
+    assert facts["sld"]["ok"], facts["sld"]
+    assert facts["sld"]["renderer"] in ("RuleRenderer", "categorizedSymbol")
+
+
+# --------------------------------------------------------------------------- other formats
+@pytest.mark.parametrize("ext", [".geojson", ".shp"])
+def test_layers_with_qml_sidecars(tmp_path: Path, ext: str, qgis_py: str) -> None:
+    first = qgis.export_gpkg(make_results(), make_zones(), tmp_path / f"claims{ext}")
+    assert first == tmp_path / f"claims_strikes{ext}"
+    files = [tmp_path / f"claims_{name}{ext}" for name in qgis.LAYERS]
+    for f in files:
+        assert f.exists() and f.with_suffix(".qml").exists(), f
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    strikes = gpd.read_file(files[0])
+    assert len(strikes) == 5 and strikes.crs.to_epsg() == 4326
+    facts = probe(qgis_py, *files)["layers"]
+    assert facts["claims_strikes"]["renderer"] == "categorizedSymbol"
+    assert facts["claims_strikes"]["feature_count"] == 5
+    assert facts["claims_control_zones"]["renderer"] == "categorizedSymbol"
+    assert len(facts["claims_control_zones"]["categories"]) == 3
+    link = facts["claims_target_links"]
+    assert link["labels_enabled"] and link["label_field"] in link["fields"]
+    if ext == ".shp":  # dBase field names are cut to 10 characters; styles follow
+        assert all(len(f) <= 10 for f in facts["claims_strikes"]["fields"])
+        assert facts["claims_strikes"]["attribute"] == "verdict"
+
+
+# --------------------------------------------------------------------------- bad input
+def test_missing_folder_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist") as err:
+        qgis.export_gpkg(make_results(), make_zones(), tmp_path / "nope" / "out.gpkg")
+    assert "\n" not in str(err.value) and "out.gpkg" in str(err.value)
+
+
+def test_refuses_to_overwrite_a_file_that_is_not_a_geopackage(tmp_path: Path) -> None:
+    target = tmp_path / "notes.gpkg"
+    target.write_text("my precious notes\n")
+    with pytest.raises(OutputError, match="not a GeoPackage"):
+        qgis.export_gpkg(make_results(), make_zones(), target)
+    assert target.read_text() == "my precious notes\n"
+    with pytest.raises(OutputError, match="unknown output format"):
+        qgis.export_gpkg(make_results(), make_zones(), tmp_path / "out.txt")
+
+
+def test_failed_export_leaves_the_good_geopackage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "good.gpkg"
+    qgis.export_gpkg(make_results(), make_zones(), target)
+    before = target.read_bytes()
+
+    def disk_full(*args: object, **kwargs: object) -> None:  # fault injection
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(qgis, "_write_layer_styles", disk_full)
+    with pytest.raises(OutputError, match="disk is full") as err:
+        qgis.export_gpkg(make_results().iloc[:1], make_zones(), target)
+    assert "\n" not in str(err.value)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.gpkg"]
+    # and the survivor is still a complete, readable GeoPackage
+    assert len(gpd.read_file(target, layer="strikes")) == 5
+
+
+def test_replaces_an_existing_geopackage(tmp_path: Path) -> None:
+    target = tmp_path / "out.gpkg"
+    qgis.export_gpkg(make_results(), make_zones(), target)
+    qgis.export_gpkg(make_results().iloc[:2], make_zones(), target)
+    assert len(gpd.read_file(target, layer="strikes")) == 2
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT count(*) FROM layer_styles").fetchone() == (5,)
+    con.close()
+
+
+def test_hostile_columns_and_values_survive(tmp_path: Path) -> None:
+    res = make_results()
+    res["fid"] = ["a", "b", "c", "d", "e"]  # clashes with the GeoPackage's FID
+    res["geom"] = 1.5  # clashes with the geometry column
+    res["Notes"] = [1, "two", 3.0, None, [4]]  # case-insensitive clash, mixed types
+    res["tags"] = [["x", "y"], {"k": 1}, None, (), "z"]
+    out = qgis.export_gpkg(res, make_zones(), tmp_path / "hostile.gpkg")
+    got = pyogrio.read_dataframe(out, layer="strikes")
+    assert len(got) == 5
+    assert got["fid_2"].tolist() == ["a", "b", "c", "d", "e"]
+    assert got["geom_2"].tolist() == [1.5] * 5
+    assert got["Notes_2"].tolist()[:3] == ["1", "two", "3.0"]
+    assert json.loads(got["tags"][0]) == ["x", "y"]
+
+
+def test_empty_result_gives_empty_valid_layers(tmp_path: Path, qgis_py: str) -> None:
+    out = qgis.export_gpkg(make_results().iloc[:0], make_zones(), tmp_path / "empty.gpkg")
+    for name in qgis.LAYERS:
+        assert len(pyogrio.read_dataframe(out, layer=name)) == (5 if name == "control_zones" else 0)
+    facts = probe(qgis_py, out)["layers"]
+    assert all(layer["valid"] for layer in facts.values())
+    assert facts["strikes"]["renderer"] == "categorizedSymbol"
+
+
+def test_custom_actor_labels_are_escaped(tmp_path: Path, qgis_py: str) -> None:
+    table = tmp_path / "actors.csv"
+    table.write_text(
+        'id,label,members,color,aliases\nweird,"A & ""B"" <C>",,#123456,Weird Group\n',
+        encoding="utf-8",
+    )
+    zones = make_zones()
+    zones.loc[0, "controller"] = "weird"
+    out = qgis.export_gpkg(make_results(), zones, tmp_path / "w.gpkg", actors=table)
+    cats = probe(qgis_py, out)["layers"]["control_zones"]["categories"]
+    weird = next(c for c in cats if c["value"] == "weird")
+    assert weird["label"] == 'A & "B" <C>'
+    assert weird["color"] == "#123456"
+
+
+# --------------------------------------------------------------------------- properties
+@given(st.lists(st.text(min_size=1, max_size=30), max_size=30))
+def test_shapefile_names_are_short_and_unique(cols: list[str]) -> None:
+    cols = list(dict.fromkeys(cols))
+    mapping = qgis._shapefile_names(cols)
+    final = [mapping.get(c, c) for c in cols]
+    assert all(len(n) <= 10 for n in final)
+    assert len({n.lower() for n in final}) == len(final)
+
+
+@given(
+    st.lists(st.text(max_size=12), max_size=20),
+)
+def test_sanitised_names_are_unique_and_clear_of_reserved(cols: list[str]) -> None:
+    df = pd.DataFrame([[0] * len(cols)], columns=cols)
+    names = list(qgis._sanitise(df).columns)
+    assert len(names) == len(cols)
+    low = [n.lower() for n in names]
+    assert len(set(low)) == len(low)
+    assert not set(low) & {"fid", "geom", "geometry"}
+
+
+_day = st.integers(min_value=0, max_value=60)
+
+
+@given(
+    st.lists(st.tuples(st.none() | _day, st.none() | _day), max_size=15),
+    st.lists(_day, max_size=10),
+)
+def test_zone_window_matches_brute_force(windows: list, days: list[int]) -> None:
+    base = np.datetime64("2015-09-01", "ns")
+
+    def dt(x: int | None) -> np.datetime64:
+        return np.datetime64("NaT", "ns") if x is None else base + np.timedelta64(x, "D")
+
+    vf = np.array([dt(a) for a, _ in windows], dtype="datetime64[ns]")
+    vt = np.array([dt(b) for _, b in windows], dtype="datetime64[ns]")
+    dates = np.unique(np.array([dt(d) for d in days], dtype="datetime64[ns]"))
+    got = qgis._valid_on_any(vf, vt, dates)
+    want = [any((a is None or a <= d) and (b is None or d <= b) for d in days) for a, b in windows]
+    assert got.tolist() == want
