@@ -1,0 +1,584 @@
+"""The verification engine: locate → join (by date) → measure (geodesic) → judge.
+
+For each claim: the location (given coordinates, or the geocoded ``place``) and its
+precision radius; the controller(s) of the zones valid on the claim's date that contain it;
+the geodesic distance to the nearest ground held, alone or jointly, by the claimed target
+that day (0 inside) and that nearest point; the distance to the place the claimant named
+(``target_place``); and a verdict with a one-sentence reason in km and miles.
+
+Verdict rules (``p`` = precision radius of the location, ``t`` = tolerance, ``d`` = distance
+to the target's territory, ``coarse`` = ``p`` above ``coarse_km``, 25 km by default, i.e. a
+region rather than a town — ACLED precision 3 or an admin-level geocode):
+
+* **consistent**: inside the target's territory, or ``d <= p + t``, with a fine precision;
+  with a coarse precision only when the whole precision circle lies inside the target's
+  territory (within ``t``).
+* **inconsistent**: the place was held by another actor and ``d > p + t`` (the whole
+  precision circle lies farther than the tolerance from any target ground), or the target
+  held nothing in the data that day while the place was held by another actor.
+* **indeterminate**: bad or unresolved rows; no claimed target; no zone valid on the date;
+  a location outside every zone and not near the target's ground; a coarse precision whose
+  circle reaches the target's ground without lying inside it ("too coarse to decide").
+
+Hot-path design (for event-dataset scale): the zones are prepared once
+(:func:`prepare_zones`: date windows, controller bit masks, lazily built and cached
+boundary-segment indexes per (date window, target set)); :func:`check_frame` takes a chunk
+of claims and the prepared zones, so it can be mapped over partitions. Inside it, claims
+are grouped by date window (containment, one vectorised ``intersects_xy`` per active zone)
+and by (date window, target set) (distance, one :class:`~geostrike.geodesy.SegmentIndex`
+query per group). There is no Python loop over claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .actors import ActorTable, load_actors
+from .claims import claims_from_object, normalise_claims, parse_claims
+from .errors import InputError
+from .geodesy import SegmentIndex, format_km_array, geodesic_km, km_mi
+from .zones import read_zones
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "PreparedZones",
+    "check",
+    "check_frame",
+    "km_mi",
+    "prepare_zones",
+    "summary",
+]
+
+#: The columns of every check result, in order; the input's own columns follow.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "status",
+    "verdict",
+    "reason",
+    "latitude",
+    "longitude",
+    "location_source",
+    "location_name",
+    "precision_km",
+    "controller",
+    "target",
+    "distance_to_target_km",
+    "nearest_target_latitude",
+    "nearest_target_longitude",
+    "distance_to_stated_place_km",
+    "stated_place_latitude",
+    "stated_place_longitude",
+)
+
+#: Precision radius (km) above which a location is a region, too coarse to call a near miss.
+COARSE_PRECISION_KM = 25.0
+DEFAULT_TOLERANCE_KM = 5.0
+
+_OPEN_START = np.iinfo(np.int64).min
+_OPEN_END = np.iinfo(np.int64).max
+
+
+def _days(values: Any) -> np.ndarray:
+    """Dates as int64 day numbers (NaT → the int64 minimum)."""
+    arr = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
+    out = arr.astype(np.int64)
+    out[np.isnat(arr)] = _OPEN_START
+    return out
+
+
+@dataclass
+class PreparedZones:
+    """Zones ready for checking many claims: date windows, bit masks and cached indexes.
+
+    Build with :func:`prepare_zones`; reuse for every chunk of claims (picklable, so it
+    can be broadcast to workers; the segment indexes are rebuilt lazily where used).
+    """
+
+    zones: Any  # normalised GeoDataFrame (read_zones)
+    actor_ids: tuple[str, ...]
+    geoms: np.ndarray
+    bits: np.ndarray  # uint64 controller mask per zone
+    start: np.ndarray  # int64 day, _OPEN_START when open
+    end: np.ndarray  # int64 day, _OPEN_END when open
+    breaks: np.ndarray  # sorted days where the set of valid zones changes
+    bounds: np.ndarray  # (n, 4) zone bounds
+    _segments: dict[tuple[int, int], SegmentIndex | None] = field(default_factory=dict, repr=False)
+
+    # -- date windows ----------------------------------------------------------
+    def window_of(self, days: np.ndarray) -> np.ndarray:
+        """Window id of each day (day numbers); -1 for missing dates."""
+        w = np.searchsorted(self.breaks, days, side="right").astype(np.int64)
+        w[days == _OPEN_START] = -1
+        return w
+
+    def active(self, window: int) -> np.ndarray:
+        """Indices of the zones valid throughout a window (-1: undated zones only)."""
+        if window < 0:
+            return np.flatnonzero((self.start == _OPEN_START) & (self.end == _OPEN_END))
+        if len(self.breaks) == 0:
+            return np.arange(len(self.geoms))
+        day = self.breaks[0] - 1 if window == 0 else self.breaks[window - 1]
+        return np.flatnonzero((self.start <= day) & (day <= self.end))
+
+    # -- actors ----------------------------------------------------------------
+    def mask_of(self, ids: str) -> int:
+        """Bit mask of a ';'-joined set of canonical ids (0 for ids holding no zone)."""
+        m = 0
+        for a in ids.split(";"):
+            if a in self._bit:
+                m |= 1 << self._bit[a]
+        return m
+
+    def ids_of(self, mask: int) -> str:
+        """';'-joined sorted canonical ids of a bit mask."""
+        return ";".join(sorted(a for a, b in self._bit.items() if mask >> b & 1))
+
+    @property
+    def _bit(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.actor_ids)}
+
+    # -- distances -------------------------------------------------------------
+    def segment_index(self, window: int, target_mask: int) -> SegmentIndex | None:
+        """Boundary-segment index of the target's zones in a window (cached); None if none."""
+        key = (int(window), int(target_mask))
+        if key not in self._segments:
+            act = self.active(window)
+            sel = act[(self.bits[act] & np.uint64(target_mask)) != 0]
+            self._segments[key] = SegmentIndex.from_polygons(self.geoms[sel]) if len(sel) else None
+        return self._segments[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_segments"] = {}  # indexes hold transformers: rebuild where used
+        return state
+
+
+def prepare_zones(zones: Any, *, actors: ActorTable | str | Path | None = None) -> PreparedZones:
+    """Normalise zones (path or GeoDataFrame) once and build the reusable structures."""
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    gdf = zones if _is_normalised(zones) else read_zones(zones, actors=table)
+    ids = sorted({a for c in pd.unique(gdf["controller"]) for a in str(c).split(";") if a})
+    if len(ids) > 64:
+        raise InputError(
+            None, f"zones name {len(ids)} distinct controllers; at most 64 are supported"
+        )
+    bit = {a: i for i, a in enumerate(ids)}
+    cmask = {
+        c: sum(1 << bit[a] for a in str(c).split(";") if a) for c in pd.unique(gdf["controller"])
+    }
+    bits = gdf["controller"].map(cmask).to_numpy(dtype=np.uint64)
+    start = _days(gdf["valid_from"])
+    end_raw = _days(gdf["valid_to"])
+    end = np.where(end_raw == _OPEN_START, _OPEN_END, end_raw)
+    breaks = np.unique(
+        np.concatenate([start[start != _OPEN_START], end[end != _OPEN_END] + 1])
+    ).astype(np.int64)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    shapely.prepare(geoms)
+    return PreparedZones(
+        zones=gdf,
+        actor_ids=tuple(ids),
+        geoms=geoms,
+        bits=bits,
+        start=start,
+        end=end,
+        breaks=breaks,
+        bounds=shapely.bounds(geoms),
+    )
+
+
+def _is_normalised(zones: Any) -> bool:
+    import geopandas as gpd
+
+    return (
+        isinstance(zones, gpd.GeoDataFrame)
+        and tuple(zones.columns[:5]) == ZONE_HEAD
+        and zones.crs is not None
+        and zones.crs.equals("EPSG:4326")
+        and pd.api.types.is_datetime64_any_dtype(zones["valid_from"])
+        and bool(zones.attrs.get("geostrike_normalised", False))
+    )
+
+
+ZONE_HEAD = ("zone_id", "controller", "valid_from", "valid_to", "source")
+
+
+# ---------------------------------------------------------------------------- the check
+def check(
+    claims: Any,
+    zones: Any,
+    *,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    actors: ActorTable | str | Path | None = None,
+    coarse_km: float = COARSE_PRECISION_KM,
+) -> Any:
+    """Check claims against dated control zones.
+
+    Parameters
+    ----------
+    claims
+        Path of a claims file (CSV, GeoJSON, GPKG, (Geo)Parquet file or folder), a
+        GeoDataFrame of points, or a DataFrame with ``latitude``/``longitude`` and/or
+        ``place`` columns.
+    zones
+        Path of a zones file, a GeoDataFrame, or :class:`PreparedZones`.
+    tolerance_km
+        Distance within which a strike still counts as on the target's territory.
+    actors
+        An :class:`ActorTable` or the path of a CSV extending the default one.
+    coarse_km
+        Precision radius above which a location is too coarse to call a near miss.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
+        columns; point geometries in EPSG:4326 (empty when the claim could not be located).
+    """
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    df, path = claims_from_object(claims, actors=table)
+    prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+    return check_frame(
+        df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km, path=path
+    )
+
+
+def check_frame(
+    claims: pd.DataFrame,
+    prepared: PreparedZones,
+    *,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    actors: ActorTable | None = None,
+    coarse_km: float = COARSE_PRECISION_KM,
+    path: str | Path | None = None,
+    id_start: int = 1,
+) -> Any:
+    """Check one chunk of claims against prepared zones (the core; mappable over partitions).
+
+    ``claims`` is a claims table (normalised by :func:`geostrike.claims.normalise_claims`
+    or raw: it is normalised here, idempotently; ``id_start`` numbers generated ids so that
+    partitions get ``claim-N`` ids matching their global row numbers).
+    """
+    import geopandas as gpd
+
+    table = actors or load_actors()
+    df = normalise_claims(claims, path=path, actors=table, id_start=id_start)
+    pc = parse_claims(df, actors=table, path=path)
+    n = len(df)
+    ok = pc.status == "ok"
+    lat, lon = pc.latitude, pc.longitude
+    days = _days(pc.date)
+    window = prepared.window_of(days)
+
+    # -- join: controller bits of every located, dated claim --------------------------
+    ctrl_bits = np.zeros(n, dtype=np.uint64)
+    has_data = np.zeros(n, dtype=bool)  # some zone is valid on the claim's date
+    held_bits = np.zeros(n, dtype=np.uint64)  # union of controllers holding ground that day
+    for w in np.unique(window[ok]):  # one iteration per date window
+        rows = np.flatnonzero(ok & (window == w))
+        act = prepared.active(int(w))
+        if len(act) == 0:
+            continue
+        has_data[rows] = True
+        held_bits[rows] = np.bitwise_or.reduce(prepared.bits[act])
+        x, y = lon[rows], lat[rows]
+        for z in act:  # one vectorised test per zone
+            b = prepared.bounds[z]
+            near = (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
+            if not near.any():
+                continue
+            sub = np.flatnonzero(near)
+            hit = shapely.intersects_xy(prepared.geoms[z], x[sub], y[sub])
+            ctrl_bits[rows[sub[hit]]] |= prepared.bits[z]
+
+    # -- the claimed target -----------------------------------------------------------
+    tcodes, tinv = np.unique(pc.target.astype(str), return_inverse=True)
+    tmask_u = np.array([prepared.mask_of(t) if t else 0 for t in tcodes], dtype=np.uint64)
+    tmask = tmask_u[tinv.ravel()]
+    has_target = pc.target.astype(str) != ""
+    target_has = (held_bits & tmask) != 0  # the target holds some ground that day
+    inside = (ctrl_bits & tmask) != 0
+    precision = np.where(np.isfinite(pc.precision_km), pc.precision_km, 0.0)
+    coarse = precision > coarse_km
+
+    # -- measure: geodesic distance to the target's ground -----------------------------
+    dist = np.full(n, np.nan)
+    nlat = np.full(n, np.nan)
+    nlon = np.full(n, np.nan)
+    edge = np.full(n, np.nan)  # distance from an inside point to the target's boundary
+    base = ok & has_data & has_target & target_has
+    dist[base & inside] = 0.0
+    nlat[base & inside] = lat[base & inside]
+    nlon[base & inside] = lon[base & inside]
+    outside_rows = base & ~inside
+    coarse_inside = base & inside & coarse
+    need = outside_rows | coarse_inside
+    if need.any():
+        key = pd.DataFrame({"w": window[need], "m": tmask[need].astype(np.uint64)})
+        rows_all = np.flatnonzero(need)
+        for (w, m), grp in key.groupby(["w", "m"], sort=False).indices.items():
+            idx = prepared.segment_index(int(w), int(m))
+            if idx is None:  # pragma: no cover - target_has guarantees ground
+                continue
+            rows = rows_all[grp]
+            res = idx.nearest(lat[rows], lon[rows])
+            out_r = ~inside[rows]
+            dist[rows[out_r]] = res.distance_km[out_r]
+            nlat[rows[out_r]] = res.latitude[out_r]
+            nlon[rows[out_r]] = res.longitude[out_r]
+            edge[rows[~out_r]] = res.distance_km[~out_r]
+
+    stated = geodesic_km(lat, lon, pc.stated_latitude, pc.stated_longitude)
+    stated = np.where(ok, stated, np.nan)
+
+    # -- judge ------------------------------------------------------------------------
+    reach = precision + tolerance_km
+    decidable = ok & has_data & has_target
+    held_other = decidable & (ctrl_bits != 0) & ~inside
+    outside_all = decidable & (ctrl_bits == 0)
+    near = target_has & ~inside & (dist <= reach)
+    far = target_has & ~inside & (dist > reach)
+    cases = {
+        "inside": decidable & inside & (~coarse | (edge >= precision - tolerance_km)),
+        "inside_coarse": decidable & inside & coarse & ~(edge >= precision - tolerance_km),
+        "near": decidable & near & ~coarse,
+        "near_coarse": decidable & near & coarse,
+        "far_held": held_other & far,
+        "none_held": held_other & ~target_has,
+        "far_outside": outside_all & far,
+        "none_outside": outside_all & ~target_has,
+        "no_target": ok & has_data & ~has_target,
+        "no_data": ok & ~has_data,
+        "bad": ~ok,
+    }
+    verdict_of = {
+        "inside": "consistent",
+        "near": "consistent",
+        "far_held": "inconsistent",
+        "none_held": "inconsistent",
+    }
+    verdict = np.full(n, "indeterminate", dtype=object)
+    for case, v in verdict_of.items():
+        verdict[cases[case]] = v
+
+    ctrl_text = _ids_text(ctrl_bits, prepared)
+    reason = _reasons(
+        cases,
+        df=df,
+        pc=pc,
+        table=table,
+        ctrl_text=ctrl_text,
+        dist=dist,
+        edge=edge,
+        precision=precision,
+        reach=reach,
+        stated=stated,
+    )
+
+    # -- assemble ---------------------------------------------------------------------
+    located = np.isfinite(lat) & np.isfinite(lon)
+    geometry = np.full(n, shapely.Point(), dtype=object)
+    if located.any():
+        geometry[located] = shapely.points(lon[located], lat[located])
+    out = {
+        "id": df["id"].astype(str).to_numpy(dtype=object),
+        "status": pc.status,
+        "verdict": verdict,
+        "reason": reason,
+        "latitude": lat,
+        "longitude": lon,
+        "location_source": pc.location_source,
+        "location_name": pc.location_name,
+        "precision_km": np.where(located, pc.precision_km, np.nan),
+        "controller": np.where(ok & has_data, ctrl_text, None),
+        "target": np.where(has_target, pc.target, None),
+        "distance_to_target_km": np.round(dist, 3),
+        "nearest_target_latitude": np.round(nlat, 6),
+        "nearest_target_longitude": np.round(nlon, 6),
+        "distance_to_stated_place_km": np.round(stated, 3),
+        "stated_place_latitude": pc.stated_latitude,
+        "stated_place_longitude": pc.stated_longitude,
+    }
+    frame = pd.DataFrame(out, index=df.index)
+    extra = [c for c in df.columns if c not in OUTPUT_COLUMNS and not str(c).startswith("_")]
+    frame = pd.concat([frame, df[extra]], axis=1)
+    frame["controller"] = frame["controller"].where(frame["controller"] != "", "")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> np.ndarray:
+    u, inv = np.unique(bits, return_inverse=True)
+    names = np.array([prepared.ids_of(int(b)) for b in u], dtype=object)
+    return names[inv.ravel()]
+
+
+def _labels(values: np.ndarray, table: ActorTable, joiner: str) -> np.ndarray:
+    """Human labels of ';'-joined id sets ("Syrian opposition and al-Nusra Front")."""
+    u, inv = np.unique(values.astype(str), return_inverse=True)
+    lab = np.array(
+        [joiner.join(table.label(a) for a in sorted(filter(None, s.split(";")))) for s in u],
+        dtype=object,
+    )
+    return lab[inv.ravel()]
+
+
+def _reasons(
+    cases: dict[str, np.ndarray],
+    *,
+    df: pd.DataFrame,
+    pc: Any,
+    table: ActorTable,
+    ctrl_text: np.ndarray,
+    dist: np.ndarray,
+    edge: np.ndarray,
+    precision: np.ndarray,
+    reach: np.ndarray,
+    stated: np.ndarray,
+) -> np.ndarray:
+    """One plain sentence per claim (built per case over whole arrays)."""
+    n = len(df)
+    reason = np.full(n, "", dtype=object)
+    date = df["date"].astype(str).to_numpy(dtype=object)
+    name = pc.location_name.astype(object)
+    unnamed = pd.isna(name)
+    if unnamed.any():
+        coords = np.char.mod("%.4f", np.nan_to_num(pc.latitude)).astype(object) + ", "
+        coords = coords + np.char.mod("%.4f", np.nan_to_num(pc.longitude)).astype(object)
+        name = np.where(unnamed, "The location (" + coords + ")", name)
+    ctrl = _labels(ctrl_text, table, " and ")
+    tgt = _labels(pc.target.astype(str), table, " or ")
+
+    def fill(case: str, builder: Any) -> None:
+        rows = np.flatnonzero(cases[case])
+        if len(rows):
+            reason[rows] = builder(rows)
+
+    def held(r: np.ndarray) -> np.ndarray:
+        return name[r] + " was held by " + ctrl[r] + " on " + date[r]
+
+    def away(r: np.ndarray) -> np.ndarray:
+        return "the nearest " + tgt[r] + " territory was " + format_km_array(dist[r]) + " away"
+
+    fill("inside", lambda r: held(r) + ", inside " + tgt[r] + " territory")
+    fill(
+        "inside_coarse",
+        lambda r: (
+            name[r]
+            + " is only located to within "
+            + format_km_array(precision[r])
+            + ", too coarse to decide: it was held by "
+            + ctrl[r]
+            + " on "
+            + date[r]
+            + ", but other ground lies "
+            + format_km_array(edge[r])
+            + " away"
+        ),
+    )
+    fill(
+        "near",
+        lambda r: (
+            np.where(
+                ctrl_text[r] == "",
+                name[r] + " lay outside every mapped zone on " + date[r],
+                held(r),
+            )
+            + "; "
+            + away(r)
+            + ", within the precision and tolerance of "
+            + format_km_array(reach[r])
+        ),
+    )
+    fill(
+        "near_coarse",
+        lambda r: (
+            name[r]
+            + " is only located to within "
+            + format_km_array(precision[r])
+            + ", too coarse to decide: on "
+            + date[r]
+            + " "
+            + away(r)
+        ),
+    )
+    fill("far_held", lambda r: held(r) + "; " + away(r))
+    fill(
+        "none_held",
+        lambda r: held(r) + "; " + tgt[r] + " held no territory in the zone data that day",
+    )
+    fill(
+        "far_outside",
+        lambda r: name[r] + " lay outside every mapped zone on " + date[r] + "; " + away(r),
+    )
+    fill(
+        "none_outside",
+        lambda r: (
+            name[r]
+            + " lay outside every mapped zone on "
+            + date[r]
+            + ", and "
+            + tgt[r]
+            + " held no territory in the zone data that day"
+        ),
+    )
+    fill(
+        "no_target",
+        lambda r: (
+            np.where(
+                ctrl_text[r] == "",
+                name[r] + " lay outside every mapped zone on " + date[r],
+                held(r),
+            )
+            + "; no claimed target is given"
+        ),
+    )
+    fill("no_data", lambda r: "No control-zone data covers " + date[r])
+    fill("bad", lambda r: np.array([_capital(p) for p in pc.problem[r]], dtype=object))
+
+    # the place the claimant named, when it differs from where the strike was reported
+    sname = pc.stated_name
+    with_stated = np.isfinite(stated) & ~cases["bad"]
+    if with_stated.any():
+        r = np.flatnonzero(with_stated)
+        reason[r] = (
+            reason[r]
+            + "; the stated target place, "
+            + sname[r].astype(str)
+            + ", is "
+            + format_km_array(stated[r])
+            + " from there"
+        )
+    lost = (~pd.isna(sname)) & ~np.isfinite(stated) & ~cases["bad"]
+    if lost.any():
+        r = np.flatnonzero(lost)
+        reason[r] = (
+            reason[r]
+            + "; the stated target place "
+            + np.array([repr(s) for s in sname[r]], dtype=object)
+            + " was not found in the gazetteer"
+        )
+    return reason + "."
+
+
+def _capital(text: Any) -> str:
+    t = str(text or "the row could not be used")
+    return t[:1].upper() + t[1:]
+
+
+# ---------------------------------------------------------------------------- reporting
+def summary(result: Any) -> str:
+    """One line: how many claims, counts per status and per verdict."""
+    n = len(result)
+    st = result["status"].value_counts()
+    vd = result["verdict"].value_counts()
+    st_txt = ", ".join(f"{k} {int(st.get(k, 0))}" for k in ("ok", "unresolved", "invalid"))
+    vd_txt = ", ".join(
+        f"{k} {int(vd.get(k, 0))}" for k in ("consistent", "inconsistent", "indeterminate")
+    )
+    return f"{n} claim{'s' if n != 1 else ''}: {st_txt}; {vd_txt}"
