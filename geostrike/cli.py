@@ -164,8 +164,25 @@ def map_(
 def export(
     claims_path: str, zones_path: str, output: str, tolerance_km: float, actors: str | None
 ) -> None:
-    """Check claims and write a styled GeoPackage for QGIS."""
-    raise NotImplementedError  # issue 5
+    """Check claims and write a styled GeoPackage for QGIS.
+
+    OUTPUT ending in .gpkg gives one GeoPackage whose layers open styled in QGIS;
+    .geojson or .shp gives one file per layer (OUTPUT_<layer>.ext) with a .qml style beside it.
+    """
+    from .actors import load_actors
+    from .check import check as run_check
+    from .claims import read_claims
+    from .qgis import check_output, export_gpkg
+    from .zones import read_zones
+
+    check_output(output)  # fail before the work, not after it
+    table = load_actors(actors)
+    claims = read_claims(claims_path, actors=table)
+    zone_table = read_zones(zones_path, actors=table)
+    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
+    written = export_gpkg(result, zone_table, output, actors=table)
+    located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
+    click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)
 
 
 # --------------------------------------------------------------------------- extract

@@ -37,6 +37,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -90,7 +91,8 @@ _CIRCLE_VERTICES = 64
 _LINE_SEGMENTS = 16
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
-_RESERVED = ("fid", "geom", "geometry")  # GeoPackage's FID and geometry columns
+_RESERVED = ("fid", "geom", "geometry")
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # GeoPackage's FID and geometry columns
 
 # The table QGIS creates when it saves a style into a GeoPackage (same columns, types and
 # default as QGIS 3.22 + GDAL write), and the feature-count triggers GDAL keeps.
@@ -160,15 +162,9 @@ def export_gpkg(
         write failure.
     """
     path = Path(path)
-    driver = _DRIVERS.get(path.suffix.lower())
-    if driver is None:
-        raise OutputError(
-            path,
-            f"unknown output format {path.suffix or '(no extension)'!r}; use .gpkg, .geojson or .shp",
-        )
+    driver = check_output(path)
     if driver != "GPKG":
         return export_layers(results, zones, path, driver=driver, actors=actors)[0]
-    _check_replaceable_gpkg(path)
     table = _actor_table(actors)
     layers = build_layers(results, zones, actors=table)
     with _write_errors(path), atomic_output(path, suffix=".gpkg") as tmp:
@@ -176,6 +172,30 @@ def export_gpkg(
             _write_layer(layers[name], tmp, name, "GPKG")
         _write_layer_styles(tmp, layers, table)
     return path
+
+
+def check_output(path: str | Path) -> str:
+    """Check that an export can be written at ``path`` before any work is done.
+
+    Returns the GDAL driver chosen by the extension ("GPKG", "GeoJSON" or
+    "ESRI Shapefile"); raises a one-line :class:`OutputError` for an unknown extension, a
+    missing folder, a folder in the way, or an existing file that is not a GeoPackage.
+    """
+    path = Path(path)
+    driver = _DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        raise OutputError(
+            path,
+            f"unknown output format {path.suffix or '(no extension)'!r}; use .gpkg, .geojson or .shp",
+        )
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(path, f"folder {str(parent)!r} does not exist")
+    if path.is_dir():
+        raise OutputError(path, "is a folder, not a file")
+    if driver == "GPKG" and path.exists() and path.stat().st_size > 0 and not _is_geopackage(path):
+        raise OutputError(path, "exists and is not a GeoPackage; refusing to overwrite it")
+    return driver
 
 
 def export_layers(
@@ -324,17 +344,28 @@ def _verdict_symbol(layer: str, verdict: str) -> Symbol:
     )
 
 
+def _safe_color(value: str | None) -> str:
+    """A ``#rrggbb`` colour, or the no-control grey for anything else (as the HTML map does)."""
+    text = str(value or "").strip()
+    return text if _HEX_COLOR.fullmatch(text) else style.NO_CONTROLLER_COLOR
+
+
+def _zone_color(controller: str | None, table: ActorTable) -> str:
+    """Fill of a zone: each actor's colour made safe, then blended (joint control)."""
+    return style.blend(_safe_color(c) for c in style.controller_colors(controller, table))
+
+
 def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Category]:
     values = layer["controller"] if "controller" in layer else pd.Series([], dtype=object)
     present = sorted({str(v) for v in values.dropna() if str(v).strip()})
     cats = []
     for v in present:
-        color = style.controller_color(v, table)
+        color = _zone_color(v, table)
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category(v, style.controller_label(v, table), sym))
     if len(present) < len(values) or values.empty:
         # NULL/empty controllers (and any value not listed): QGIS's "all other values"
-        color = style.controller_color(None, table)
+        color = _zone_color(None, table)
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category("", style.controller_label(None, table), sym))
     return cats
@@ -711,13 +742,6 @@ def _is_geopackage(path: Path) -> bool:
     if len(head) < 72 or not head.startswith(_SQLITE_MAGIC):
         return False
     return int.from_bytes(head[68:72], "big") == _GPKG_APPLICATION_ID
-
-
-def _check_replaceable_gpkg(path: Path) -> None:
-    if path.is_dir():
-        raise OutputError(path, "is a folder, not a file")
-    if path.exists() and path.stat().st_size > 0 and not _is_geopackage(path):
-        raise OutputError(path, "exists and is not a GeoPackage; refusing to overwrite it")
 
 
 @contextlib.contextmanager

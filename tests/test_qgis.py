@@ -528,3 +528,29 @@ def test_zone_window_matches_brute_force(windows: list, days: list[int]) -> None
     got = qgis._valid_on_any(vf, vt, dates)
     want = [any((a is None or a <= d) and (b is None or d <= b) for d in days) for a, b in windows]
     assert got.tolist() == want
+
+
+def test_colours_that_are_not_rrggbb_fall_back_to_grey_like_the_map(tmp_path: Path) -> None:
+    table = tmp_path / "actors.csv"
+    table.write_text(
+        "id,label,members,color,aliases\nshort,Short,,#abc,Shorty\nnamed,Named,,red,Reds\n",
+        encoding="utf-8",
+    )
+    zones = make_zones()
+    zones.loc[0, "controller"] = "short"
+    zones.loc[1, "controller"] = "named"
+    out = qgis.export_gpkg(make_results(), zones, tmp_path / "c.gpkg", actors=table)
+    cats = {v: c for v, _, c in _qml_categories(out, "control_zones")}
+    grey = _rgba(style.NO_CONTROLLER_COLOR, style.ZONE_FILL_OPACITY)
+    assert cats["short"] == grey and cats["named"] == grey
+
+
+def test_check_output_fails_fast(tmp_path: Path) -> None:
+    assert qgis.check_output(tmp_path / "a.gpkg") == "GPKG"
+    assert qgis.check_output(tmp_path / "a.GeoJSON") == "GeoJSON"
+    assert qgis.check_output(tmp_path / "a.shp") == "ESRI Shapefile"
+    with pytest.raises(OutputError, match="unknown output format"):
+        qgis.check_output(tmp_path)
+    (tmp_path / "d.gpkg").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        qgis.check_output(tmp_path / "d.gpkg")
