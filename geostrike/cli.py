@@ -64,7 +64,35 @@ _zones_opt = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
 def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> None:
     """Geocode place names (QUERY of '-' reads one per line from stdin)."""
-    raise NotImplementedError  # filled by the geocoder work (issue 2)
+    import json
+
+    if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
+        raise click.BadParameter(
+            f"{country!r} is not an ISO 3166-1 alpha-2 code", param_hint="--country"
+        )
+    items: list[str] = []
+    for q in queries:
+        if q == "-":
+            items.extend(line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
+        else:
+            items.append(q)
+    from .geocoder import geocode_many
+
+    keys = ("name", "latitude", "longitude", "country_code", "admin1", "feature_code",
+            "population", "gazetteer_id", "precision", "score")  # fmt: skip
+    for q, m in zip(items, geocode_many(items, country=country), strict=True):
+        if as_json:
+            rec = {"query": q, "found": m is not None}
+            rec.update({k: (getattr(m, k) if m is not None else None) for k in keys})
+            click.echo(json.dumps(rec, ensure_ascii=False))
+        elif m is None:
+            click.echo(f"{q}\tnot found")
+        else:
+            where = ", ".join(x for x in (m.name, m.admin1, m.country_code) if x)
+            click.echo(
+                f"{q}\t{m.latitude:.5f}\t{m.longitude:.5f}\t{where}\t{m.feature_code}"
+                f"\t{m.precision} ±{m.precision_km:g} km\tscore {m.score:g}"
+            )
 
 
 # --------------------------------------------------------------------------- gazetteer
@@ -78,13 +106,31 @@ def gazetteer() -> None:
 @click.option("--alternate-names", type=click.Path(), default=None)
 def gazetteer_import(dump: str, alternate_names: str | None) -> None:
     """Import a GeoNames dump (country file or allCountries.txt)."""
-    raise NotImplementedError  # issue 2
+    from .gazetteer import import_geonames
+
+    meta = import_geonames(dump, alternate_names=alternate_names, progress=True)
+    click.echo(
+        f"imported {meta['n']:,} places from {dump} into {meta['path']}"
+        + (f" ({meta['skipped_lines']:,} malformed lines skipped)" if meta["skipped_lines"] else "")
+    )
 
 
 @gazetteer.command("info")
 def gazetteer_info() -> None:
     """Say what gazetteer data is loaded, from where, how many places."""
-    raise NotImplementedError  # issue 2
+    from .gazetteer import cache_dir, data_dir, load_gazetteer, supplement_dir
+
+    gaz = load_gazetteer()
+    click.echo(f"{len(gaz):,} places in {len(gaz.parts)} parts (first listed wins ties)")
+    for part in gaz.info():
+        click.echo(
+            f"  {part['source']}: {part['n']:,} places, {part['names']:,} names"
+            f" (built {part.get('built', '?')})\n    from {part.get('file', '?')}\n"
+            f"    index {part['path']}"
+        )
+    click.echo(f"user data dir: {data_dir()}  (GEOSTRIKE_DATA_DIR)")
+    click.echo(f"cache dir: {cache_dir()}  (GEOSTRIKE_CACHE_DIR)")
+    click.echo(f"supplement: {supplement_dir()}")
 
 
 # --------------------------------------------------------------------------- check
