@@ -54,6 +54,7 @@ from . import style
 from ._io import atomic_output
 from .actors import ActorTable, default_table, load_actors
 from .errors import GeostrikeError, OutputError
+from .geodesy import format_km_array, km_mi
 from .qml import (
     Category,
     Labels,
@@ -363,7 +364,8 @@ def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Categor
         color = _zone_color(v, table)
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category(v, style.controller_label(v, table), sym))
-    if len(present) < len(values) or values.empty:
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    if blank.any() or values.empty:
         # NULL/empty controllers (and any value not listed): QGIS's "all other values"
         color = _zone_color(None, table)
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
@@ -460,14 +462,9 @@ def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name].astype(object).where(df[name].notna(), None)
 
 
-def km_to_mi(km: np.ndarray | float) -> np.ndarray | float:
-    """Kilometres to international miles (the definition used in every output)."""
-    return np.asarray(km, dtype=float) / 1.609344
-
-
 def _distance_label(km: np.ndarray) -> list[str]:
-    mi = km_to_mi(km)
-    return [f"{k:,.1f} km ({m:,.1f} mi)" for k, m in zip(km, mi, strict=True)]
+    """Quotable distances, worded as in the verdicts' reasons ("64 km (40 mi)")."""
+    return list(format_km_array(km))
 
 
 def _strikes_layer(res: gpd.GeoDataFrame, table: ActorTable) -> gpd.GeoDataFrame:
@@ -482,7 +479,7 @@ def _strikes_layer(res: gpd.GeoDataFrame, table: ActorTable) -> gpd.GeoDataFrame
         }
         df["controller_label"] = _text_col(df, "controller").map(labels)
     if "distance_to_target_mi" not in df and "distance_to_target_km" in df:
-        df["distance_to_target_mi"] = km_to_mi(_num_col(df, "distance_to_target_km"))
+        df["distance_to_target_mi"] = km_mi(_num_col(df, "distance_to_target_km"))
     df = _sanitise(df)
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, index=df.index), crs=4326)
 
@@ -600,7 +597,7 @@ def _links_layer(
             "verdict": _text_col(sub, "verdict").to_numpy(),
             "target": _text_col(sub, "target").to_numpy(),
             "distance_km": km,
-            "distance_mi": km_to_mi(km),
+            "distance_mi": km_mi(km),
             "label": _distance_label(km),
         }
     )

@@ -28,6 +28,7 @@ from shapely.geometry import box
 
 from geostrike import qgis, style
 from geostrike.errors import OutputError
+from geostrike.geodesy import format_km
 
 PROBE = Path(__file__).with_name("qgis_probe.py")
 GEOD = Geod(ellps="WGS84")
@@ -197,7 +198,7 @@ def test_target_links_are_geodesics_with_distances(gpkg: Path) -> None:
         assert length_km == pytest.approx(direct / 1000, rel=1e-6)  # follows the geodesic
         assert link.distance_km == src.distance_to_target_km
         assert link.distance_mi == pytest.approx(link.distance_km / 1.609344)
-        assert f"{link.distance_km:.1f} km" in link.label and " mi)" in link.label
+        assert link.label == format_km(link.distance_km)
 
 
 def test_stated_place_links_run_from_stated_place(gpkg: Path) -> None:
@@ -554,3 +555,81 @@ def test_check_output_fails_fast(tmp_path: Path) -> None:
     (tmp_path / "d.gpkg").mkdir()
     with pytest.raises(OutputError, match="is a folder"):
         qgis.check_output(tmp_path / "d.gpkg")
+
+
+# --------------------------------------------------------------------------- end to end
+SCENARIO = Path(__file__).resolve().parents[1] / "geostrike" / "data" / "scenarios" / "syria-2015"
+SYRIA_BOX = shapely.box(35.5, 32.3, 42.5, 37.4)
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[gpd.GeoDataFrame, Path]:
+    """The Syria 2015 scenario's zones, written to a GeoPackage for the CLI."""
+    from geostrike.zones import zones_from_points
+
+    zones = zones_from_points(SCENARIO / "control_points.csv", boundary=SYRIA_BOX)
+    path = tmp_path_factory.mktemp("scenario") / "zones.gpkg"
+    zones.to_file(path, driver="GPKG")
+    return zones, path
+
+
+def test_end_to_end_through_check(
+    scenario: tuple[gpd.GeoDataFrame, Path], tmp_path: Path, qgis_py: str
+) -> None:
+    from geostrike.check import OUTPUT_COLUMNS, check
+    from geostrike.claims import read_claims
+    from geostrike.zones import zones_on
+
+    zones, _ = scenario
+    result = check(read_claims(SCENARIO / "claims.csv"), zones)
+    out = qgis.export_gpkg(result, zones, tmp_path / "syria.gpkg")
+
+    strikes = gpd.read_file(out, layer="strikes")
+    assert len(strikes) == len(result)
+    assert list(strikes.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
+    assert strikes["verdict"].tolist() == result["verdict"].tolist()
+    # zones: the union of zones_on over the claims' dates
+    want = set()
+    for day in result["date"].dropna().unique():
+        want |= set(zones_on(zones, day)["zone_id"])
+    got_zones = gpd.read_file(out, layer="control_zones")
+    assert set(got_zones["zone_id"]) == want
+    # a line for every located claim outside its target's territory
+    outside = (result["distance_to_target_km"] > 0) & result["nearest_target_latitude"].notna()
+    links = gpd.read_file(out, layer="target_links")
+    assert links["id"].tolist() == result["id"][outside].tolist()
+    np.testing.assert_allclose(
+        links["distance_km"], result["distance_to_target_km"][outside].to_numpy()
+    )
+    for link in links.itertuples():  # the quoted distance is the line's geodesic length
+        assert GEOD.geometry_length(link.geometry) / 1000 == pytest.approx(
+            link.distance_km, rel=2e-3, abs=0.05
+        )
+
+    facts = probe(qgis_py, out)["layers"]
+    assert facts["strikes"]["feature_count"] == len(result)
+    assert facts["strikes"]["renderer"] == "categorizedSymbol"
+    zone_cats = {c["value"]: c["color"] for c in facts["control_zones"]["categories"]}
+    for ctl in got_zones["controller"].unique():
+        assert zone_cats[ctl] == style.controller_color(ctl)
+    assert all(layer["valid"] and layer["crs"] == "EPSG:4326" for layer in facts.values())
+
+
+def test_cli_export(scenario: tuple[gpd.GeoDataFrame, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    _, zones_path = scenario
+    claims = str(SCENARIO / "claims.csv")
+    runner = CliRunner()
+    out = tmp_path / "claims.gpkg"
+    r = runner.invoke(cli, ["export", claims, "--zones", str(zones_path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert len(gpd.read_file(out, layer="strikes")) == len(pd.read_csv(claims))
+    bad = runner.invoke(
+        cli, ["export", claims, "--zones", str(zones_path), "-o", str(tmp_path / "no" / "x.gpkg")]
+    )
+    assert bad.exit_code == 2
+    assert bad.output.count("\n") == 1 and "does not exist" in bad.output
+    assert "Traceback" not in bad.output
