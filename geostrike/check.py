@@ -445,7 +445,11 @@ def _reasons(
     n = len(df)
     reason = np.full(n, "", dtype=object)
     date = df["date"].astype(str).to_numpy(dtype=object)
+    place = df["place"].astype(object).to_numpy() if "place" in df.columns else None
     name = pc.location_name.astype(object)
+    if place is not None:  # the place as the claim wrote it ("northern Homs", not "Homs")
+        written = np.array([isinstance(p, str) and p.strip() != "" for p in place])
+        name = np.where(written, place, name)
     unnamed = pd.isna(name)
     if unnamed.any():
         coords = np.char.mod("%.4f", np.nan_to_num(pc.latitude)).astype(object) + ", "
@@ -543,7 +547,7 @@ def _reasons(
 
     # the place the claimant named, when it differs from where the strike was reported
     sname = pc.stated_name
-    with_stated = np.isfinite(stated) & ~cases["bad"]
+    with_stated = np.isfinite(stated) & (stated > reach) & ~cases["bad"]
     if with_stated.any():
         r = np.flatnonzero(with_stated)
         reason[r] = (
@@ -582,3 +586,84 @@ def summary(result: Any) -> str:
         f"{k} {int(vd.get(k, 0))}" for k in ("consistent", "inconsistent", "indeterminate")
     )
     return f"{n} claim{'s' if n != 1 else ''}: {st_txt}; {vd_txt}"
+
+
+# ---------------------------------------------------------------------------- writing
+#: Output formats by extension (the GeoPackage is styled by geostrike.qgis when present).
+OUTPUT_FORMATS: dict[str, str] = {
+    ".csv": "CSV",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
+}
+
+
+def write_result(
+    result: Any,
+    path: str | Path,
+    *,
+    zones: Any = None,
+    actors: ActorTable | str | Path | None = None,
+) -> Path:
+    """Write a check result; the extension of ``path`` picks CSV, GeoJSON, GeoPackage or
+    Parquet. Written to a temporary file and renamed (never half a file).
+
+    A ``.gpkg`` is written by :func:`geostrike.qgis.export_gpkg` (styled layers, with the
+    zones) when that module is available and ``zones`` are given; else one plain layer.
+    """
+    from ._io import atomic_output
+    from .errors import OutputError
+
+    path = Path(path)
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
+    if fmt == "GPKG" and zones is not None:
+        try:
+            from .qgis import export_gpkg
+        except ImportError:
+            export_gpkg = None
+        if export_gpkg is not None:
+            gdf = zones.zones if isinstance(zones, PreparedZones) else zones
+            return export_gpkg(result, gdf, path, actors=actors)
+    with atomic_output(path) as tmp:
+        try:
+            if fmt == "CSV":
+                pd.DataFrame(result.drop(columns=result.geometry.name)).to_csv(tmp, index=False)
+            elif fmt == "Parquet":
+                result.to_parquet(tmp)
+            else:
+                layer = {"layer": "claims"} if fmt == "GPKG" else {}
+                result.to_file(tmp, driver=fmt, **layer)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
+    return path
+
+
+def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:
+    """A readable terminal table of a check result (long reasons and tables truncated)."""
+    cols = ["id", "status", "verdict", "controller", "target", "distance_to_target_km", "reason"]
+    view = pd.DataFrame(result[cols]).rename(columns={"distance_to_target_km": "km"})
+    view["km"] = [round_km_text(v) for v in view["km"]]
+    view["reason"] = [
+        r if len(str(r)) <= width else str(r)[: width - 1] + "…" for r in view["reason"]
+    ]
+    view = view.fillna("")
+    shown = view.head(max_rows)
+    text = shown.to_string(index=False, justify="left")
+    if len(view) > max_rows:
+        text += f"\n… {len(view) - max_rows} more rows (write them all with -o FILE.csv)"
+    return text
+
+
+def round_km_text(value: Any) -> str:
+    """A distance cell for the terminal: one decimal below 10 km, else whole km."""
+    from .geodesy import round_km
+
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if not np.isfinite(v) else round_km(v)

@@ -159,7 +159,44 @@ def check(
     chunk_size: int | None,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
-    raise NotImplementedError  # issue 3 (engine dask: issue 8)
+    import warnings
+
+    from . import check as engine_mod
+    from .actors import load_actors
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if engine == "dask" or chunk_size is not None:
+            # distributed / streaming engines: issue 8 (geostrike.distributed)
+            from .distributed import check_dask
+
+            result = check_dask(
+                claims_path,
+                zones_path,
+                output=output,
+                tolerance_km=tolerance_km,
+                actors=actors,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+                engine=engine,
+            )
+        else:
+            table = load_actors(actors)
+            prepared = engine_mod.prepare_zones(zones_path, actors=table)
+            result = engine_mod.check(
+                claims_path, prepared, tolerance_km=tolerance_km, actors=table
+            )
+            if output:
+                engine_mod.write_result(result, output, zones=prepared, actors=table)
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
+    if result is not None:
+        if not output:
+            click.echo(engine_mod.format_table(result))
+        click.echo(engine_mod.summary(result))
+    if output:
+        click.echo(f"wrote {output}", err=True)
 
 
 # --------------------------------------------------------------------------- zones
@@ -175,7 +212,24 @@ def zones() -> None:
 @_actors_opt
 def zones_from_points(points: str, output: str, boundary: str | None, actors: str | None) -> None:
     """Build zones as Voronoi cells of town-level control points."""
-    raise NotImplementedError  # issue 3
+    import warnings
+
+    from .actors import load_actors
+    from .zones import write_zones
+    from .zones import zones_from_points as build
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = build(points, boundary=boundary, actors=load_actors(actors))
+        write_zones(result, output)
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
+    dates = sorted({str(d.date()) for d in result["valid_from"].dropna()})
+    click.echo(
+        f"wrote {output}: {len(result)} zones, {result['controller'].nunique()} controllers, "
+        f"{len(dates) or 1} snapshot(s)"
+    )
 
 
 # --------------------------------------------------------------------------- map

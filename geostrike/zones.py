@@ -492,7 +492,7 @@ def _boundary_geometry(boundary: Any, lon: np.ndarray, lat: np.ndarray, path: st
             hit = sorted(set(near[1].tolist()))
         geom = shapely.union_all(world.geometry.values[hit])
         # towns a few km outside the coarse outline keep their ground
-        return shapely.union_all([geom, shapely.buffer(pts, 0.05)]) if len(hit) else geom
+        return shapely.union_all(np.concatenate([[geom], shapely.buffer(pts, 0.05)]))
     if isinstance(boundary, str | Path):
         gdf = read_zones_boundary(boundary)
         return shapely.union_all(gdf.geometry.values)
@@ -526,3 +526,44 @@ def read_zones_boundary(path: str | Path) -> Any:
     gdf = gdf[poly].copy()
     gdf["geometry"] = _polygonal(geoms[poly])
     return gdf
+
+
+#: Zone output formats by extension.
+ZONE_FORMATS: dict[str, str] = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
+}
+
+
+def write_zones(zones: Any, path: str | Path) -> Path:
+    """Write zones; the extension picks GeoPackage, GeoJSON, FlatGeobuf or GeoParquet.
+
+    Validity dates are written as ``YYYY-MM-DD`` text (empty = open), which every format
+    and :func:`read_zones` read back unchanged. Written to a temporary file and renamed.
+    """
+    from ._io import atomic_output
+    from .errors import OutputError
+
+    path = Path(path)
+    fmt = ZONE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(path, "unknown zones extension; use .gpkg, .geojson, .fgb or .parquet")
+    out = zones.copy()
+    for col in ("valid_from", "valid_to"):
+        if col in out.columns:
+            d = pd.to_datetime(out[col])
+            out[col] = d.dt.strftime("%Y-%m-%d").where(d.notna(), None)
+    with atomic_output(path) as tmp:
+        try:
+            if fmt == "Parquet":
+                out.to_parquet(tmp)
+            else:
+                layer = {"layer": "zones"} if fmt == "GPKG" else {}
+                out.to_file(tmp, driver=fmt, **layer)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
+    return path
