@@ -304,7 +304,10 @@ def extract(
 @click.option("--out-dir", type=click.Path(file_okay=False), default="maps")
 def demo(out_dir: str) -> None:
     """Run the flagship case (Russia's first strikes in Syria, 2015) end to end."""
-    raise NotImplementedError  # issue 7
+    from .demo import run_demo
+
+    result = run_demo(out_dir)
+    click.echo(result.report())
 
 
 def main(argv: list[str] | None = None) -> None:

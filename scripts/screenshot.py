@@ -1,0 +1,104 @@
+"""Screenshot the demo map in headless Chromium for the README (docs/img/demo-map.png).
+
+Uses Debian's Chromium (``/usr/bin/chromium``) through the ``playwright`` Python package,
+never a downloaded browser build. Every request that is not a ``file:`` or ``data:`` URL is
+blocked, so the screenshot proves the offline map draws without a network.
+
+Usage::
+
+    .venv/bin/geostrike demo --out-dir maps        # writes maps/syria-2015-09-30.html
+    .venv/bin/python scripts/screenshot.py [MAP.html] [-o docs/img/demo-map.png]
+
+Prints the output path, its size, the number of requests blocked and any page errors.
+Exit status 1 when Leaflet never becomes ready or the page raised a JavaScript error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def screenshot(
+    html: Path,
+    out: Path,
+    *,
+    width: int = 1280,
+    height: int = 860,
+    timeout_ms: int = 30_000,
+) -> dict[str, object]:
+    """Open ``html`` in headless Chromium, wait for Leaflet, save a PNG screenshot to ``out``.
+
+    Returns a dict with ``blocked`` (URLs refused), ``errors`` (page errors) and ``bytes``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def _route(route) -> None:  # type: ignore[no-untyped-def]
+        url = route.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", _route)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(html.resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+            page.wait_for_function(
+                "() => window.L !== undefined && document.querySelector('.leaflet-container')"
+                " && document.querySelectorAll('.leaflet-pane path, .leaflet-pane canvas').length > 0",
+                timeout=timeout_ms,
+            )
+            page.wait_for_timeout(800)  # let the canvas renderer finish its frame
+            tmp = out.with_name(f".{out.stem}.tmp.png")
+            page.screenshot(path=str(tmp), full_page=False)
+            tmp.replace(out)
+        finally:
+            browser.close()
+    return {"blocked": blocked, "errors": errors, "bytes": out.stat().st_size}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("html", nargs="?", default=str(ROOT / "maps" / "syria-2015-09-30.html"))
+    ap.add_argument("-o", "--output", default=str(ROOT / "docs" / "img" / "demo-map.png"))
+    ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--height", type=int, default=860)
+    args = ap.parse_args(argv)
+    html = Path(args.html)
+    if not html.is_file():
+        print(f"screenshot: {html}: no such file; run `geostrike demo` first", file=sys.stderr)
+        return 2
+    info = screenshot(html, Path(args.output), width=args.width, height=args.height)
+    print(f"{args.output}: {info['bytes'] / 1024:.0f} KiB")
+    print(f"requests blocked (not file:/data:): {len(info['blocked'])}")  # type: ignore[arg-type]
+    for url in info["blocked"]:  # type: ignore[union-attr]
+        print(f"  blocked {url}")
+    for err in info["errors"]:  # type: ignore[union-attr]
+        print(f"  page error: {err}", file=sys.stderr)
+    return 1 if info["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
