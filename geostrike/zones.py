@@ -251,7 +251,7 @@ def read_zones(path_or_gdf: Any, *, actors: ActorTable | str | Path | None = Non
         geometry=gpd.GeoSeries(gdf.geometry.values, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-    out = out.reset_index(drop=True)
+    out = out[[*ZONE_COLUMNS, *extra]].reset_index(drop=True)
     out.attrs["geostrike_normalised"] = True
     return out
 

@@ -1,0 +1,189 @@
+"""Reading claims: formats, column variants, dates, precision, bad files and bad rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geostrike.actors import load_actors
+from geostrike.claims import (
+    ACLED_PRECISION_KM,
+    parse_claims,
+    parse_dates,
+    parse_precision,
+    read_claims,
+)
+from geostrike.errors import InputError, UnknownActorError
+
+CSV = (
+    "date,attacker,claimed_target,place,latitude,longitude,precision,source,notes,extra\n"
+    "2015-09-30,Russia,Islamic State,Talbiseh,34.84,36.73,1,Reuters,first,a\n"
+    "30 September 2015,Russia,Daesh,Rastan,34.93,36.73,15km,ISW,,b\n"
+    "01/10/2015,Russia,terrorists,Somewhere,35.0,36.0,,ISW,,c\n"
+)
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_read_csv_generates_ids_normalises_dates_keeps_columns(tmp_path):
+    df = read_claims(_write(tmp_path, "c.csv", CSV))
+    assert list(df["id"]) == ["claim-1", "claim-2", "claim-3"]
+    assert list(df["date"]) == ["2015-09-30", "2015-09-30", "2015-10-01"]
+    assert list(df["extra"]) == ["a", "b", "c"]
+    assert df.columns[0] == "id"
+
+
+def test_column_variants_and_blank_ids(tmp_path):
+    text = "ID,Event_Date,Claimed_Target,Lat,Lon,geo_precision\n,2015-09-30,IS,34.8,36.7,2\nx7,2015-09-30,IS,34.8,36.7,3\n"
+    df = read_claims(_write(tmp_path, "v.csv", text))
+    assert {"id", "date", "claimed_target", "latitude", "longitude", "precision"} <= set(df.columns)
+    assert list(df["id"]) == ["claim-1", "x7"]
+
+
+def test_geojson_and_parquet_claims(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"date": ["2015-09-30", "2015-10-01"], "claimed_target": ["IS", "Nusra"]},
+        geometry=[shapely.Point(36.73, 34.84), shapely.Point(39.0, 35.95)],
+        crs="EPSG:4326",
+    )
+    gj = tmp_path / "c.geojson"
+    gdf.to_file(gj, driver="GeoJSON")
+    df = read_claims(gj)
+    assert df["latitude"].tolist() == pytest.approx([34.84, 35.95])
+    assert df["longitude"].tolist() == pytest.approx([36.73, 39.0])
+    gp = tmp_path / "c.parquet"
+    gdf.to_crs("EPSG:3857").to_parquet(gp)
+    df = read_claims(gp)
+    assert df["latitude"].tolist() == pytest.approx([34.84, 35.95])
+    # a partitioned Parquet folder
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    plain = pd.DataFrame(
+        {
+            "date": ["2015-09-30"] * 4,
+            "claimed_target": ["IS"] * 4,
+            "latitude": [1.0, 2, 3, 4],
+            "longitude": [1.0, 2, 3, 4],
+        }
+    )
+    plain.iloc[:2].to_parquet(folder / "part-0.parquet")
+    plain.iloc[2:].to_parquet(folder / "part-1.parquet")
+    df = read_claims(folder)
+    assert sorted(df["latitude"]) == [1.0, 2.0, 3.0, 4.0]
+    assert list(df["id"]) == ["claim-1", "claim-2", "claim-3", "claim-4"]
+
+
+def test_bad_claim_files(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_claims(tmp_path / "none.csv")
+    with pytest.raises(InputError, match="empty"):
+        read_claims(_write(tmp_path, "empty.csv", ""))
+    with pytest.raises(InputError, match="lacks required column.*claimed_target"):
+        read_claims(_write(tmp_path, "nocol.csv", "date,place\n2015-09-30,Homs\n"))
+    with pytest.raises(InputError, match="place"):
+        read_claims(_write(tmp_path, "noloc.csv", "date,claimed_target\n2015-09-30,IS\n"))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("date,claimed_target,place\n2015-09-30,IS,Hama é\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_claims(latin)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(InputError, match="binary"):
+        read_claims(binary)
+    with pytest.raises(InputError, match="fake.parquet"):
+        read_claims(_write(tmp_path, "fake.parquet", "date,claimed_target\n"))
+    with pytest.raises(InputError, match="fake.geojson"):
+        read_claims(_write(tmp_path, "fake.geojson", "not json at all"))
+    unknown = _write(
+        tmp_path, "unknown.csv", "date,claimed_target,place\n2015-09-30,Martians,Homs\n"
+    )
+    with pytest.raises(UnknownActorError, match="Martians") as exc:
+        read_claims(unknown)
+    assert str(unknown) in str(exc.value) and "claimed_target" in str(exc.value)
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_parse_dates_reads_common_forms(day):
+    forms = [
+        day.isoformat(),
+        f"{day.day} {day.strftime('%B')} {day.year}",
+        f"{day.strftime('%b')} {day.day}, {day.year}",
+        f"{day.day:02d}/{day.month:02d}/{day.year}",
+        f"{day.isoformat()}T12:30:00",
+    ]
+    out = parse_dates(pd.Series(forms))
+    assert (out == pd.Timestamp(day)).all(), list(out)
+
+
+@given(st.text(max_size=12))
+def test_parse_dates_never_raises(text):
+    out = parse_dates(pd.Series([text]))
+    assert len(out) == 1
+
+
+def test_parse_dates_rejects_partial_and_bad_dates():
+    out = parse_dates(pd.Series(["2015", "September 2015", "2015-02-30", "yesterday", ""]))
+    assert out.isna().all()
+
+
+def test_parse_precision():
+    km, code, bad = parse_precision(
+        pd.Series(["1", "2", "3", "15km", "15", "500 m", "10 mi", "", "wide", "2.5"])
+    )
+    assert list(code) == [1, 2, 3, 0, 0, 0, 0, 0, 0, 0]
+    assert km[:3].tolist() == [ACLED_PRECISION_KM[1], ACLED_PRECISION_KM[2], ACLED_PRECISION_KM[3]]
+    assert km[3:7].tolist() == pytest.approx([15.0, 15.0, 0.5, 16.09344])
+    assert np.isnan(km[7]) and np.isnan(km[8])
+    assert km[9] == 2.5
+    assert list(bad) == [False] * 8 + [True, False]
+
+
+def test_bad_rows_are_marked_not_dropped():
+    df = pd.DataFrame(
+        {
+            "date": [
+                "2015-09-30",
+                "not a date",
+                "2015-09-30",
+                "2015-09-30",
+                "2015-09-30",
+                "",
+                "2015-09-30",
+            ],
+            "claimed_target": ["IS"] * 7,
+            "latitude": ["34.8", "34.8", "95", "34.8", "abc", "34.8", ""],
+            "longitude": ["36.7", "36.7", "36.7", "200", "36.7", "36.7", ""],
+            "precision": ["", "", "", "", "", "", "wide"],
+        }
+    )
+    from geostrike.claims import normalise_claims
+
+    table = load_actors()
+    pc = parse_claims(normalise_claims(df, actors=table), actors=table, geocode=False)
+    assert list(pc.status) == [
+        "ok",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert "not a date" in pc.problem[1]
+    assert "outside [-90, 90]" in pc.problem[2]
+    assert "outside [-180, 180]" in pc.problem[3]
+    assert "not a number" in pc.problem[4]
+    assert "no date" in pc.problem[5]
+    assert "precision" in pc.problem[6]
+    assert pc.target[0] == "islamic_state"
