@@ -35,12 +35,14 @@ def screenshot(
     html: Path,
     out: Path,
     *,
-    width: int = 1280,
-    height: int = 860,
+    width: int = 1400,
+    height: int = 900,
     timeout_ms: int = 30_000,
+    view: tuple[float, float, int] | None = None,
 ) -> dict[str, object]:
     """Open ``html`` in headless Chromium, wait for Leaflet, save a PNG screenshot to ``out``.
 
+    ``view`` (latitude, longitude, zoom) sets the map's view before the shot.
     Returns a dict with ``blocked`` (URLs refused), ``errors`` (page errors) and ``bytes``.
     """
     from playwright.sync_api import sync_playwright
@@ -69,6 +71,15 @@ def screenshot(
                 " && document.querySelectorAll('.leaflet-pane path, .leaflet-pane canvas').length > 0",
                 timeout=timeout_ms,
             )
+            if view is not None:
+                # folium keeps the Leaflet map in a global named map_<id>.
+                page.evaluate(
+                    """(v) => {
+                        const k = Object.keys(window).find((n) => /^map_[0-9a-f]+$/.test(n));
+                        if (k) window[k].setView([v[0], v[1]], v[2], {animate: false});
+                    }""",
+                    list(view),
+                )
             page.wait_for_timeout(800)  # let the canvas renderer finish its frame
             tmp = out.with_name(f".{out.stem}.tmp.png")
             page.screenshot(path=str(tmp), full_page=False)
@@ -83,14 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("html", nargs="?", default=str(ROOT / "maps" / "syria-2015-09-30.html"))
     ap.add_argument("-o", "--output", default=str(ROOT / "docs" / "img" / "demo-map.png"))
-    ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--height", type=int, default=860)
+    ap.add_argument("--width", type=int, default=1400)
+    ap.add_argument("--height", type=int, default=900)
+    ap.add_argument(
+        "--view",
+        default="35.0,38.3,8",
+        help="latitude,longitude,zoom to show (default: western and central Syria); '' keeps the map's view",
+    )
     args = ap.parse_args(argv)
     html = Path(args.html)
     if not html.is_file():
         print(f"screenshot: {html}: no such file; run `geostrike demo` first", file=sys.stderr)
         return 2
-    info = screenshot(html, Path(args.output), width=args.width, height=args.height)
+    view = None
+    if args.view:
+        lat, lon, zoom = args.view.split(",")
+        view = (float(lat), float(lon), int(zoom))
+    info = screenshot(html, Path(args.output), width=args.width, height=args.height, view=view)
     print(f"{args.output}: {info['bytes'] / 1024:.0f} KiB")
     print(f"requests blocked (not file:/data:): {len(info['blocked'])}")  # type: ignore[arg-type]
     for url in info["blocked"]:  # type: ignore[union-attr]
