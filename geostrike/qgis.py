@@ -517,7 +517,9 @@ def _zones_layer(zones: gpd.GeoDataFrame, res: pd.DataFrame, table: ActorTable) 
     labels = {v: style.controller_label(v, table) for v in controller.dropna().unique()}
     geom = z.geometry.to_numpy()
     polys = shapely.get_type_id(geom) == 3
-    geom = np.where(polys, shapely.multipolygons(np.where(polys, geom, None)), geom)
+    geom = geom.copy()
+    if polys.any():  # one single-part MultiPolygon per Polygon (parts run along the last axis)
+        geom[polys] = shapely.multipolygons(geom[polys][:, np.newaxis])
     out = pd.DataFrame(
         {
             "zone_id": _text_col(z, "zone_id").to_numpy(),

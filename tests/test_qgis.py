@@ -174,6 +174,11 @@ def test_control_zones_are_those_valid_on_claim_dates(gpkg: Path) -> None:
         expected |= set(zones.zone_id[ok])
     got = gpd.read_file(gpkg, layer="control_zones")
     assert set(got.zone_id) == expected == {"z1", "z2", "z3"}
+    # each zone keeps its own shape (as a MultiPolygon)
+    src = zones.set_index("zone_id").geometry
+    for zid, geom in zip(got.zone_id, got.geometry, strict=True):
+        assert geom.geom_type == "MultiPolygon"
+        assert shapely.equals(geom, src[zid]), zid
     row = got.set_index("zone_id").loc["z3"]
     assert row.controller == "government;opposition"
     assert row.controller_label == style.controller_label("government;opposition")
