@@ -1,0 +1,396 @@
+"""The verification engine end to end: verdicts, date windows, joint control, CLI."""
+
+from __future__ import annotations
+
+import pickle
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geostrike.check import (
+    OUTPUT_COLUMNS,
+    check,
+    check_frame,
+    prepare_zones,
+    summary,
+)
+from geostrike.cli import cli
+from geostrike.geodesy import GEOD, reference_distance_km
+
+# Syria-like test map (lon/lat boxes):
+#   IS east of 38.5°E; rebels + Nusra (Army of Conquest) in the north-west; rebels in
+#   the Homs pocket until 31 Oct 2015, then the government; the government in the south.
+IS_BOX = shapely.box(38.5, 34.0, 41.0, 36.5)
+POCKET = shapely.box(36.4, 34.6, 37.2, 35.2)
+NORTHWEST = shapely.box(36.0, 35.5, 37.0, 36.5)
+SOUTH = shapely.box(35.8, 32.5, 38.0, 34.0)
+
+
+def _zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["Daesh", "rebels", "SAA", "Jaysh al-Fatah", "regime forces"],
+            "valid_from": ["2015-09-01", "2015-09-01", "2015-11-01", "2015-09-01", "2015-09-01"],
+            "valid_to": ["", "2015-10-31", "", "", ""],
+            "source": list("abcde"),
+        },
+        geometry=[IS_BOX, POCKET, POCKET, NORTHWEST, SOUTH],
+        crs="EPSG:4326",
+    )
+
+
+def _claims() -> pd.DataFrame:
+    rows = [
+        # id, date, target, place, lat, lon, precision
+        ("inside-is", "2015-10-01", "ISIS", "Raqqa-ish", 35.9, 39.0, "1"),
+        ("pocket-sep", "2015-09-30", "Islamic State", "Talbiseh-ish", 34.84, 36.73, "1"),
+        ("pocket-nov", "2015-11-05", "Islamic State", "Talbiseh-ish", 34.84, 36.73, "1"),
+        ("near-is", "2015-10-01", "IS", "Edge", 35.0, 38.45, ""),
+        ("joint", "2015-10-01", "al-Nusra Front", "Jisr-ish", 35.8, 36.3, "1"),
+        ("terrorists", "2015-10-01", "terrorists", "Jisr-ish", 35.8, 36.3, "1"),
+        ("nothing-held", "2015-10-01", "Kurdish forces", "Talbiseh-ish", 34.84, 36.73, "1"),
+        ("outside", "2015-10-01", "IS", "Desert", 33.0, 39.5, ""),
+        ("coarse", "2015-10-01", "IS", "Region", 35.0, 38.2, "3"),
+        ("too-early", "2015-08-01", "IS", "Talbiseh-ish", 34.84, 36.73, "1"),
+        ("bad-date", "31/31/2015", "IS", "Talbiseh-ish", 34.84, 36.73, "1"),
+        ("bad-lat", "2015-10-01", "IS", "Nowhere", 123.0, 36.73, "1"),
+        ("no-target", "2015-10-01", "", "Talbiseh-ish", 34.84, 36.73, "1"),
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=["id", "date", "claimed_target", "place", "latitude", "longitude", "precision"],
+    )
+    df["attacker"] = "Russia"
+    df["custom"] = np.arange(len(df))
+    return df
+
+
+@pytest.fixture(scope="module")
+def result() -> gpd.GeoDataFrame:
+    return check(_claims(), _zones())
+
+
+def _row(result, cid):
+    return result.set_index("id").loc[cid]
+
+
+def test_columns_order_and_rows(result):
+    cols = list(result.columns)
+    assert tuple(cols[: len(OUTPUT_COLUMNS)]) == OUTPUT_COLUMNS
+    assert cols[len(OUTPUT_COLUMNS) :] == [
+        "date",
+        "claimed_target",
+        "place",
+        "precision",
+        "attacker",
+        "custom",
+        "geometry",
+    ]
+    assert list(result["id"]) == list(_claims()["id"])
+    assert list(result["custom"]) == list(range(len(result)))
+    assert result.crs.equals("EPSG:4326")
+
+
+def test_each_verdict(result):
+    verdicts = result.set_index("id")["verdict"].to_dict()
+    assert verdicts["inside-is"] == "consistent"
+    assert verdicts["near-is"] == "consistent"  # 4.6 km from IS ground, tolerance 5 km
+    assert verdicts["pocket-sep"] == "inconsistent"
+    assert verdicts["nothing-held"] == "inconsistent"
+    assert verdicts["outside"] == "indeterminate"
+    assert verdicts["coarse"] == "indeterminate"
+    assert verdicts["too-early"] == "indeterminate"
+    assert verdicts["no-target"] == "indeterminate"
+    for cid in ("bad-date", "bad-lat"):
+        assert verdicts[cid] == "indeterminate"
+        assert _row(result, cid)["status"] == "invalid"
+
+
+def test_reasons_are_quotable_sentences(result):
+    r = _row(result, "pocket-sep")
+    d = r["distance_to_target_km"]
+    assert r["reason"] == (
+        f"Talbiseh-ish was held by Syrian opposition on 2015-09-30; the nearest Islamic State "
+        f"territory was {d:.0f} km ({d / 1.609344:.0f} mi) away."
+    )
+    assert "Kurdish forces held no territory" in _row(result, "nothing-held")["reason"]
+    assert "No control-zone data covers 2015-08-01" in _row(result, "too-early")["reason"]
+    assert "too coarse" in _row(result, "coarse")["reason"]
+    assert "31/31/2015" in _row(result, "bad-date")["reason"]
+    assert "outside [-90, 90]" in _row(result, "bad-lat")["reason"]
+    assert all(s.endswith(".") for s in result["reason"])
+
+
+def test_date_windows_same_place_two_controllers(result):
+    sep, nov = _row(result, "pocket-sep"), _row(result, "pocket-nov")
+    assert sep["controller"] == "opposition"
+    assert nov["controller"] == "government"
+    assert sep["verdict"] == nov["verdict"] == "inconsistent"
+    assert "government" in nov["reason"].lower()
+
+
+def test_joint_control_and_actor_sets(result):
+    joint = _row(result, "joint")
+    assert joint["controller"] == "al_nusra;opposition"
+    assert joint["target"] == "al_nusra"
+    assert joint["verdict"] == "consistent" and joint["distance_to_target_km"] == 0
+    terr = _row(result, "terrorists")
+    assert terr["target"] == "al_nusra;islamic_state"
+    assert terr["verdict"] == "consistent"
+
+
+def test_distance_matches_geographiclib_and_nearest_point(result):
+    for cid, poly in (("pocket-sep", IS_BOX), ("near-is", IS_BOX), ("outside", IS_BOX)):
+        r = _row(result, cid)
+        ref = reference_distance_km(r["latitude"], r["longitude"], poly)
+        assert abs(r["distance_to_target_km"] - ref) <= max(1e-3, 1e-4 * ref)
+        _, _, d = GEOD.inv(
+            r["longitude"],
+            r["latitude"],
+            r["nearest_target_longitude"],
+            r["nearest_target_latitude"],
+        )
+        assert d / 1000 == pytest.approx(r["distance_to_target_km"], abs=2e-3)
+        on_edge = shapely.Point(r["nearest_target_longitude"], r["nearest_target_latitude"])
+        assert IS_BOX.boundary.distance(on_edge) < 1e-6
+    inside = _row(result, "inside-is")
+    assert inside["distance_to_target_km"] == 0.0
+    assert pd.isna(_row(result, "nothing-held")["distance_to_target_km"])
+
+
+def test_unlocated_rows_have_empty_geometry(result):
+    bad = _row(result, "bad-lat")
+    assert bad["geometry"].is_empty
+    assert np.isnan(bad["latitude"])
+    assert not _row(result, "inside-is")["geometry"].is_empty
+
+
+def test_tolerance_widens_consistency():
+    claims = _claims()
+    strict = check(claims, _zones(), tolerance_km=0.0).set_index("id")
+    assert strict.loc["near-is", "verdict"] == "indeterminate"  # outside every zone, 4.6 km off
+    loose = check(claims, _zones(), tolerance_km=200.0).set_index("id")
+    assert loose.loc["pocket-sep", "verdict"] == "consistent"
+
+
+@pytest.mark.parametrize("crs", ["EPSG:3857", "EPSG:32637"])
+def test_projected_zones_give_the_same_answers(result, crs):
+    other = check(_claims(), _zones().to_crs(crs))
+    assert list(other["verdict"]) == list(result["verdict"])
+    assert np.allclose(
+        other["distance_to_target_km"].fillna(-1),
+        result["distance_to_target_km"].fillna(-1),
+        atol=2e-3,
+    )
+
+
+def test_claims_as_geodataframe_and_path(tmp_path, result):
+    df = _claims()
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["latitude", "longitude"]),
+        geometry=gpd.points_from_xy(df["longitude"], df["latitude"]),
+        crs="EPSG:4326",
+    ).iloc[:9]
+    out = check(gdf, _zones())
+    assert list(out["verdict"]) == list(result["verdict"].iloc[:9])
+    claims_path = tmp_path / "claims.csv"
+    df.to_csv(claims_path, index=False)
+    zones_path = tmp_path / "zones.gpkg"
+    _zones().to_file(zones_path)
+    out = check(claims_path, zones_path)
+    assert list(out["verdict"]) == list(result["verdict"])
+
+
+def test_check_frame_over_chunks_matches_whole(result):
+    prepared = prepare_zones(_zones())
+    clone = pickle.loads(pickle.dumps(prepared))  # broadcast to workers
+    claims = _claims()
+    parts = [
+        check_frame(claims.iloc[:5], prepared),
+        check_frame(claims.iloc[5:].reset_index(drop=True), clone, id_start=6),
+    ]
+    whole = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(whole.drop(columns="geometry")),
+        pd.DataFrame(result.drop(columns="geometry")),
+    )
+
+
+def test_summary_line(result):
+    line = summary(result)
+    assert line.startswith("13 claims: ok 11, unresolved 0, invalid 2;")
+    assert "consistent 4" in line and "inconsistent 3" in line and "indeterminate 6" in line
+
+
+# ------------------------------------------------------------------------------ CLI
+@pytest.fixture()
+def files(tmp_path):
+    claims = tmp_path / "claims.csv"
+    _claims().to_csv(claims, index=False)
+    zones = tmp_path / "zones.geojson"
+    _zones().to_file(zones, driver="GeoJSON")
+    return tmp_path, claims, zones
+
+
+def test_cli_check_prints_table_and_summary(files):
+    _, claims, zones = files
+    res = CliRunner().invoke(cli, ["check", str(claims), "--zones", str(zones)])
+    assert res.exit_code == 0, res.output
+    assert "pocket-sep" in res.output and "inconsistent" in res.output
+    assert "13 claims: ok 11" in res.output
+
+
+@pytest.mark.parametrize("ext", ["csv", "geojson", "gpkg", "parquet"])
+def test_cli_check_writes_by_extension(files, ext):
+    tmp, claims, zones = files
+    out = tmp / f"out.{ext}"
+    res = CliRunner().invoke(cli, ["check", str(claims), "--zones", str(zones), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    if ext == "csv":
+        back = pd.read_csv(out)
+    elif ext == "parquet":
+        back = gpd.read_parquet(out)
+    else:
+        import pyogrio
+
+        layers = [name for name, _ in pyogrio.list_layers(out)]
+        layer = "strikes" if "strikes" in layers else layers[0]
+        back = gpd.read_file(out, layer=layer)
+    assert len(back) == 13
+    assert "verdict" in back.columns
+    assert [p.name for p in tmp.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_cli_missing_crs_warning_is_printed(files):
+    tmp, claims, _ = files
+    zones = tmp / "nocrs.gpkg"
+    _zones().set_crs(None, allow_override=True).to_file(zones)
+    res = CliRunner().invoke(cli, ["check", str(claims), "--zones", str(zones)])
+    assert res.exit_code == 0, res.output
+    assert "warning" in res.output and "taken as WGS84" in res.output
+
+
+def _one_line_error(res, *needles):
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("geostrike: error:"), res.output
+    for n in needles:
+        assert n in lines[0]
+    assert "Traceback" not in res.output
+
+
+def test_cli_bad_inputs_exit_2_with_one_line(files):
+    tmp, claims, zones = files
+    run = lambda *a: CliRunner().invoke(cli, list(a))  # noqa: E731
+    _one_line_error(run("check", str(tmp / "nope.csv"), "--zones", str(zones)), "nope.csv")
+    empty = tmp / "empty.csv"
+    empty.write_text("")
+    _one_line_error(run("check", str(empty), "--zones", str(zones)), "empty")
+    nocol = tmp / "nocol.csv"
+    nocol.write_text("date,place\n2015-09-30,Homs\n")
+    _one_line_error(run("check", str(nocol), "--zones", str(zones)), "claimed_target")
+    latin = tmp / "latin.csv"
+    latin.write_bytes("date,claimed_target,place\n2015-09-30,IS,Hama é\n".encode("latin-1"))
+    _one_line_error(run("check", str(latin), "--zones", str(zones)), "UTF-8")
+    fake = tmp / "fake.gpkg"
+    fake.write_text("hello")
+    _one_line_error(run("check", str(claims), "--zones", str(fake)), "fake.gpkg")
+    noctrl = tmp / "noctrl.geojson"
+    _zones().drop(columns="controller").to_file(noctrl, driver="GeoJSON")
+    _one_line_error(run("check", str(claims), "--zones", str(noctrl)), "controller")
+    unknown = tmp / "unknown.csv"
+    unknown.write_text("date,claimed_target,place\n2015-09-30,Martians,Homs\n")
+    _one_line_error(run("check", str(unknown), "--zones", str(zones)), "Martians", "unknown.csv")
+    _one_line_error(
+        run("check", str(claims), "--zones", str(zones), "-o", str(tmp / "missing" / "o.csv")),
+        "does not exist",
+    )
+    _one_line_error(
+        run("check", str(claims), "--zones", str(zones), "-o", str(tmp / "o.xyz")), "extension"
+    )
+
+
+def test_cli_actors_file_extends_table(files):
+    tmp, _, zones = files
+    actors = tmp / "actors.csv"
+    actors.write_text(
+        "id,label,members,color,aliases\nmartians,Martian forces,,#ff0000,Martians|little green men\n"
+    )
+    claims = tmp / "c.csv"
+    claims.write_text(
+        "date,claimed_target,latitude,longitude\n2015-10-01,little green men,35.9,39.0\n"
+    )
+    res = CliRunner().invoke(
+        cli, ["check", str(claims), "--zones", str(zones), "--actors", str(actors)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Martian forces held no territory" in res.output or "inconsistent" in res.output
+
+
+def test_cli_zones_from_points(tmp_path):
+    pts = tmp_path / "points.csv"
+    pd.DataFrame(
+        {
+            "latitude": [35.0, 35.0, 34.5, 35.0, 35.0, 34.5],
+            "longitude": [36.5, 38.5, 37.5, 36.5, 38.5, 37.5],
+            "controller": ["rebels", "IS", "SAA", "SAA", "IS", "SAA"],
+            "date": ["2015-09-30"] * 3 + ["2015-11-05"] * 3,
+        }
+    ).to_csv(pts, index=False)
+    out = tmp_path / "zones.gpkg"
+    res = CliRunner().invoke(cli, ["zones", "from-points", str(pts), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "5 zones" in res.output
+    from geostrike.zones import read_zones
+
+    z = read_zones(out)
+    assert len(z) == 5
+    assert set(z["valid_to"].dropna()) == {pd.Timestamp("2015-11-04")}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("latitude,longitude\n1,2\n")
+    res = CliRunner().invoke(cli, ["zones", "from-points", str(bad), "-o", str(out)])
+    _one_line_error(res, "controller")
+
+
+# ------------------------------------------------------------------ with the gazetteer
+def test_syria_2015_scenario_with_gazetteer(tmp_path):
+    pytest.importorskip("geostrike.geocoder")
+    from importlib import resources
+
+    from geostrike.zones import zones_from_points
+
+    base = resources.files("geostrike.data") / "scenarios" / "syria-2015"
+    zones = zones_from_points(str(base / "control_points.csv"))
+    out = check(str(base / "claims.csv"), zones).set_index("id")
+    assert (out["status"] == "ok").all()
+    # the first day's Homs/Hama strikes were far from Islamic State ground
+    for cid in ("ru-0930-talbiseh", "ru-0930-rastan", "ru-0930-latamneh", "ru-0930-kafr-zita"):
+        assert out.loc[cid, "verdict"] == "inconsistent"
+        assert out.loc[cid, "distance_to_target_km"] > 30
+    assert out.loc["ru-0930-talbiseh", "location_source"] == "gazetteer"
+    assert out.loc["ru-1001-raqqa-1", "verdict"] == "consistent"
+    assert out.loc["ru-1105-morek", "verdict"] == "consistent"
+    assert out.loc["ru-0930-northern-homs", "verdict"] == "indeterminate"
+    video = out.loc["ru-1001-raqqa-video"]
+    assert video["distance_to_stated_place_km"] > 160
+    assert "Ar Raqqah" in video["reason"]
+
+
+def test_unknown_place_is_unresolved_not_dropped():
+    pytest.importorskip("geostrike.geocoder")
+    claims = pd.DataFrame(
+        {
+            "date": ["2015-10-01", "2015-10-01"],
+            "claimed_target": ["IS", "IS"],
+            "place": ["Qwxzzy Vvvtt", "Ar Raqqah"],
+        }
+    )
+    out = check(claims, _zones())
+    assert list(out["status"]) == ["unresolved", "ok"]
+    assert "Qwxzzy Vvvtt" in out["reason"].iloc[0]
+    assert out["verdict"].iloc[0] == "indeterminate"
