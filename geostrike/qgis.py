@@ -251,7 +251,7 @@ def export_layers(
 
 def build_layers(
     results: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
     *,
     actors: ActorTable | str | Path | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
@@ -260,7 +260,7 @@ def build_layers(
     res = _as_wgs84(results)
     return {
         "strikes": _strikes_layer(res, table),
-        "control_zones": _zones_layer(_as_wgs84(zones), res, table),
+        "control_zones": _zones_layer(_zones_frame(zones), res, table),
         "target_links": _links_layer(
             res,
             ("latitude", "longitude"),
@@ -441,13 +441,43 @@ def _actor_table(actors: ActorTable | str | Path | None) -> ActorTable:
 
 
 def _as_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        gdf = gpd.GeoDataFrame(gdf)
+    """The results as a GeoDataFrame in EPSG:4326 (points from latitude/longitude when a
+    plain DataFrame is given)."""
+    if not _has_geometry(gdf):
+        df = pd.DataFrame(gdf)
+        lat, lon = _num_col(df, "latitude"), _num_col(df, "longitude")
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        pts = np.full(len(df), None, dtype=object)
+        pts[ok] = shapely.points(lon[ok], lat[ok])
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(pts, index=df.index), crs=4326)
     if gdf.crs is None:
         return gdf.set_crs(4326)
     if gdf.crs.to_epsg() != 4326:
         return gdf.to_crs(4326)
     return gdf
+
+
+def _has_geometry(df: object) -> bool:
+    if not isinstance(df, gpd.GeoDataFrame):
+        return False
+    try:
+        df.geometry  # noqa: B018 - raises when no active geometry column is set
+    except AttributeError:
+        return False
+    return True
+
+
+def _zones_frame(zones: object) -> gpd.GeoDataFrame:
+    """Zones as a GeoDataFrame in EPSG:4326: accepts read_zones' frame, check's prepared
+    zones (their ``.zones``) or None (no zones)."""
+    if zones is None:
+        return gpd.GeoDataFrame({"zone_id": [], "controller": []}, geometry=[], crs=4326)
+    inner = getattr(zones, "zones", None)
+    if isinstance(inner, gpd.GeoDataFrame):
+        zones = inner
+    if not isinstance(zones, gpd.GeoDataFrame):
+        raise TypeError(f"zones must be a GeoDataFrame from read_zones, not {type(zones).__name__}")
+    return _as_wgs84(zones)
 
 
 def _num_col(df: pd.DataFrame, name: str) -> np.ndarray:

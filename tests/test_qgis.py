@@ -638,3 +638,15 @@ def test_cli_export(scenario: tuple[gpd.GeoDataFrame, Path], tmp_path: Path) -> 
     assert bad.exit_code == 2
     assert bad.output.count("\n") == 1 and "does not exist" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_accepts_plain_frames_prepared_zones_and_no_zones(tmp_path: Path) -> None:
+    from geostrike.check import prepare_zones
+
+    plain = pd.DataFrame(make_results().drop(columns="geometry"))
+    out = qgis.export_gpkg(plain, prepare_zones(make_zones()), tmp_path / "p.gpkg")
+    strikes = gpd.read_file(out, layer="strikes")
+    assert strikes.geometry.isna().tolist() == [False, False, False, True, True]
+    assert len(gpd.read_file(out, layer="control_zones")) == 3
+    out = qgis.export_gpkg(make_results(), None, tmp_path / "n.gpkg")
+    assert len(pyogrio.read_dataframe(out, layer="control_zones")) == 0
