@@ -401,7 +401,10 @@ def _cell(value: Any) -> str:
 
 # --------------------------------------------------------------------------- extraction
 def _candidate_frame(extracted: Any) -> pd.DataFrame | None:
-    """Candidate claims from whatever :func:`geostrike.extract` returned, as a claims frame."""
+    """Candidate claims from what :func:`geostrike.extract` returned, as a claims frame."""
+    frame = getattr(extracted, "claims_frame", None)
+    if callable(frame):
+        return frame().reset_index(drop=True)
     claims = getattr(extracted, "claims", None)
     if claims is None and isinstance(extracted, dict):
         claims = extracted.get("claims")
