@@ -1,0 +1,307 @@
+"""Fast nearest-boundary queries for millions of points: the kernel of ``check`` at scale.
+
+Given the boundary segments of a set of polygons (for ``check``: the territory of one
+claimed target on one date window), find for every point the nearest point of the
+boundary and its geodesic distance on the WGS84 ellipsoid. Same convention as
+:mod:`geostrike.geodesy`: **edges are straight in longitude/latitude**; edges longer than
+``max_segment_deg`` are split (which leaves the boundary unchanged).
+
+How it avoids per-point spatial-index queries (each a few microseconds in GEOS, seconds for
+a million points):
+
+1. Everything is compared in the *chord metric*: straight-line distance between
+   Earth-centred (ECEF) coordinates on the ellipsoid, in km. Chord length is a monotone
+   function of geodesic length up to a relative error below 2·10⁻⁵ at 1,000 km (θ²/24 and
+   the ellipsoid's curvature spread), so the chord-nearest segment is the geodesic-nearest
+   one for every practical purpose, with no map projection and no zone boundary problems.
+2. The points' bounding box is cut into a quadtree of cells (only cells holding points are
+   kept). Each cell inherits its parent's candidate segments and drops those that cannot be
+   nearest anywhere in the cell: with ``c`` the cell centre, ``h`` the cell's radius,
+   ``s0`` the candidate nearest to ``c`` and ``f = d(c, s) − d(c, s0)``, a segment ``s`` is
+   dropped when ``f > h·L`` where ``L`` bounds the gradient of ``d(·, s) − d(·, s0)`` over
+   the cell (at most 2; much less far from the boundary, where both unit vectors to the
+   segments almost agree and rotate by at most ``h / (d − h)``). The test is conservative:
+   the true nearest segment of every point is always kept.
+3. Each point is measured to its cell's few remaining candidates (vectorised numpy, no
+   Python per point); the parameter of the nearest point on the winning segment gives a
+   point *on the lon/lat segment*, and a single ``pyproj.Geod.inv`` per point gives the
+   reported geodesic distance (so it is never below the truth; the error from locating the
+   foot point in the chord metric is second order, far below a metre).
+
+Accuracy against a dense geographiclib reference is asserted in ``tests/test__nearest.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .geodesy import GEOD, MAX_SEGMENT_DEG, NearestResult, boundary_segments
+
+_A_KM = 6378.137
+_F = 1.0 / 298.257223563
+_E2 = _F * (2.0 - _F)
+
+#: Upper bound on the number of point-segment pairs measured at once (memory guard).
+_PAIR_BLOCK = 4_000_000
+PTS = 2
+
+
+def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    """Earth-centred coordinates (km) of points on the WGS84 ellipsoid, shape (n, 3)."""
+    lo = np.radians(np.asarray(lon, dtype=float))
+    la = np.radians(np.asarray(lat, dtype=float))
+    s, c = np.sin(la), np.cos(la)
+    n = _A_KM / np.sqrt(1.0 - _E2 * s * s)
+    out = np.empty(lo.shape + (3,))
+    out[..., 0] = n * c * np.cos(lo)
+    out[..., 1] = n * c * np.sin(lo)
+    out[..., 2] = n * (1.0 - _E2) * s
+    return out
+
+
+def _seg_measure(
+    px: np.ndarray, py: np.ndarray, pz: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Squared chord distance from points to segments (row-wise), t, and p − foot.
+
+    ``rows`` holds the segments' gathered table rows: ax, ay, az, ux, uy, uz, 1/|u|².
+    """
+    ux, uy, uz = rows[:, 3], rows[:, 4], rows[:, 5]
+    vx = px - rows[:, 0]
+    vy = py - rows[:, 1]
+    vz = pz - rows[:, 2]
+    t = vx * ux
+    t += vy * uy
+    t += vz * uz
+    t *= rows[:, 6]
+    np.clip(t, 0.0, 1.0, out=t)
+    vx -= t * ux
+    vy -= t * uy
+    vz -= t * uz
+    d2 = vx * vx
+    d2 += vy * vy
+    d2 += vz * vz
+    return d2, t, vx, vy, vz
+
+
+def _group_starts(owner: np.ndarray, n: int) -> np.ndarray:
+    """Start offsets of each owner's run in an array sorted by owner (length n + 1)."""
+    return np.searchsorted(owner, np.arange(n + 1))
+
+
+def _argmin_per_owner(owner: np.ndarray, d: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per owner (pairs sorted by owner, every owner present): min value and its position."""
+    starts = _group_starts(owner, n)[:-1]
+    dmin = np.minimum.reduceat(d, starts)
+    pos = np.flatnonzero(d == dmin[owner])
+    own = owner[pos]
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = own[1:] != own[:-1]
+    return dmin, pos[first]
+
+
+def _expand(counts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR expansion: owner of each item and the item's index into the flat candidate array."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    total = int(counts.sum())
+    first = np.cumsum(counts) - counts
+    idx = np.arange(total) - np.repeat(first - starts, counts)
+    return owner, idx
+
+
+class FastSegmentIndex:
+    """Nearest-boundary index over the boundaries of a set of polygons (lon/lat).
+
+    Build it once per set of polygons and call :meth:`nearest` with whole arrays of points.
+    Drop-in for :class:`geostrike.geodesy.SegmentIndex` (same ``nearest`` result).
+    """
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.a = np.asarray(a, dtype=float)
+        self.b = np.asarray(b, dtype=float)
+        A = ecef_km(self.a[:, 0], self.a[:, 1])
+        AB = ecef_km(self.b[:, 0], self.b[:, 1]) - A
+        ab2 = np.einsum("ij,ij->i", AB, AB)
+        with np.errstate(divide="ignore"):
+            inv = np.where(ab2 > 0, 1.0 / ab2, 0.0)
+        # one row per segment (one cache line): start, direction, 1/|direction|², padding
+        self.table = np.column_stack([A, AB, inv, np.zeros(len(A))])
+
+    @classmethod
+    def from_polygons(
+        cls, geoms: ArrayLike, max_segment_deg: float = MAX_SEGMENT_DEG
+    ) -> FastSegmentIndex | None:
+        """Index the boundaries of ``geoms``; None when there is no boundary."""
+        a, b = boundary_segments(geoms, max_segment_deg)
+        if len(a) == 0:
+            return None
+        return cls(a, b)
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    # ------------------------------------------------------------------ the query
+    def nearest(self, lat: ArrayLike, lon: ArrayLike) -> NearestResult:
+        """Geodesic distance (km) from each point to the nearest boundary point, and that point.
+
+        Points given as NaN get NaN. Containment is not tested: a point inside a polygon
+        gets its distance to the boundary (callers set 0 for inside points).
+        """
+        lat = np.asarray(lat, dtype=float).ravel()
+        lon = np.asarray(lon, dtype=float).ravel()
+        n = len(lat)
+        dist = np.full(n, np.nan)
+        nlat = np.full(n, np.nan)
+        nlon = np.full(n, np.nan)
+        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        if len(ok) == 0:
+            return NearestResult(dist, nlat, nlon)
+        seg, t = self._nearest_segments(lon[ok], lat[ok])
+        a, b = self.a[seg], self.b[seg]
+        q = a + t[:, None] * (b - a)
+        _, _, d = GEOD.inv(lon[ok], lat[ok], q[:, 0], q[:, 1])
+        dist[ok] = np.asarray(d, dtype=float) / 1000.0
+        nlon[ok] = q[:, 0]
+        nlat[ok] = q[:, 1]
+        return NearestResult(dist, nlat, nlon)
+
+    def _nearest_segments(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of the chord-nearest segment of each point and the parameter on it."""
+        n, m = len(lon), len(self.a)
+        x0, x1 = float(lon.min()), float(lon.max())
+        y0, y1 = float(lat.min()), float(lat.max())
+        pad_x = max((x1 - x0) * 1e-9, 1e-9)
+        pad_y = max((y1 - y0) * 1e-9, 1e-9)
+        x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
+        # root grid of roughly square cells (km); not more root pairs than ~2 million
+        w_km = (x1 - x0) * math.cos(math.radians(min(abs(y0), abs(y1), 89.0))) + 1e-9
+        h_km = (y1 - y0) + 1e-9
+        n_root = int(max(1, min(64, 2_000_000 // max(m, 1))))
+        rx = max(1, round(math.sqrt(n_root * w_km / h_km)))
+        ry = max(1, round(n_root / rx))
+        # depth: about two points per finest cell, never cells far below 100 m
+        depth = 0
+        while (
+            depth < 14
+            and rx * ry * 4 ** (depth + 1) <= n / PTS
+            and (y1 - y0) / (ry * 2 ** (depth + 1)) > 1e-3
+        ):
+            depth += 1
+        nx, ny = rx * 2**depth, ry * 2**depth
+        ix = np.clip(((lon - x0) / (x1 - x0) * nx).astype(np.int64), 0, nx - 1)
+        iy = np.clip(((lat - y0) / (y1 - y0) * ny).astype(np.int64), 0, ny - 1)
+
+        # level 0: every root cell holding points gets every segment
+        codes = np.unique((ix >> depth) * (ry + 1) + (iy >> depth))
+        cx, cy = codes // (ry + 1), codes % (ry + 1)
+        cand_owner = np.repeat(np.arange(len(codes)), m)
+        cand_seg = np.tile(np.arange(m), len(codes))
+        cand_owner, cand_seg = self._prune(
+            cx, cy, 0, rx, ry, (x0, x1, y0, y1), cand_owner, cand_seg
+        )
+        for level in range(1, depth + 1):
+            shift = depth - level
+            stride = ry * 2**level + 1
+            child = np.unique((ix >> shift) * stride + (iy >> shift))
+            ccx, ccy = child // stride, child % stride
+            parent = np.searchsorted(codes, (ccx >> 1) * (ry * 2 ** (level - 1) + 1) + (ccy >> 1))
+            starts = _group_starts(cand_owner, len(codes))
+            counts = starts[1:] - starts[:-1]
+            owner, idx = _expand(counts[parent], starts[:-1][parent])
+            cand_owner, cand_seg = self._prune(
+                ccx, ccy, level, rx, ry, (x0, x1, y0, y1), owner, cand_seg[idx]
+            )
+            codes, cx, cy = child, ccx, ccy
+        # the points themselves: measure each against its cell's candidates
+        stride = ny + 1
+        pcell = np.searchsorted(codes, ix * stride + iy)
+        starts = _group_starts(cand_owner, len(codes))
+        counts = starts[1:] - starts[:-1]
+        best_seg = np.empty(n, dtype=np.int64)
+        best_t = np.empty(n)
+        P = ecef_km(lon, lat)
+        px, py, pz = (np.ascontiguousarray(P[:, k]) for k in range(3))
+        per_point = counts[pcell]
+        bounds = np.searchsorted(np.cumsum(per_point), np.arange(0, per_point.sum(), _PAIR_BLOCK))
+        bounds = np.unique(np.r_[bounds, n])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            cnt = per_point[lo:hi]
+            owner, idx = _expand(cnt, starts[:-1][pcell[lo:hi]])
+            s = cand_seg[idx]
+            d2, t, *_ = _seg_measure(
+                np.repeat(px[lo:hi], cnt),
+                np.repeat(py[lo:hi], cnt),
+                np.repeat(pz[lo:hi], cnt),
+                self.table[s],
+            )
+            _, pos = _argmin_per_owner(owner, d2, hi - lo)
+            best_seg[lo:hi] = s[pos]
+            best_t[lo:hi] = t[pos]
+        return best_seg, best_t
+
+    def _prune(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        level: int,
+        rx: int,
+        ry: int,
+        box: tuple[float, float, float, float],
+        owner: np.ndarray,
+        seg: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep, per cell, the candidate segments that may be nearest somewhere in the cell."""
+        x0, x1, y0, y1 = box
+        dx = (x1 - x0) / (rx * 2**level)
+        dy = (y1 - y0) / (ry * 2**level)
+        lon_c = x0 + (cx + 0.5) * dx
+        lat_c = y0 + (cy + 0.5) * dy
+        C = ecef_km(lon_c, lat_c)
+        h = np.zeros(len(cx))
+        for sx in (-0.5, 0.5):
+            for sy in (-0.5, 0.5):
+                corner = ecef_km(lon_c + sx * dx, lat_c + sy * dy)
+                h = np.maximum(h, np.linalg.norm(corner - C, axis=1))
+        for sx, sy in ((0.0, -0.5), (0.0, 0.5), (-0.5, 0.0), (0.5, 0.0)):
+            mid = ecef_km(lon_c + sx * dx, lat_c + sy * dy)
+            h = np.maximum(h, np.linalg.norm(mid - C, axis=1))
+        h = h * 1.02 + 1e-9  # the patch bulges slightly beyond its corners and edge midpoints
+        counts = np.bincount(owner, minlength=len(cx))
+        d2, _, vx, vy, vz = _seg_measure(
+            np.repeat(C[:, 0], counts),
+            np.repeat(C[:, 1], counts),
+            np.repeat(C[:, 2], counts),
+            self.table[seg],
+        )
+        d = np.sqrt(d2)
+        dmin, pos = _argmin_per_owner(owner, d, len(cx))
+        # isotropic bound first (the gradient of d(., s) - d(., s0) is at most 2): cheap
+        hh = np.repeat(h, counts)
+        d0 = np.repeat(dmin, counts)
+        f = d - d0
+        cand = np.flatnonzero(f <= 2.0 * hh * (1.0 + 1e-9) + 1e-9)
+        # then the tighter bound on the survivors (far from the boundary, unit vectors to
+        # the two segments almost agree): f(c) <= h |u - u0| + h²/2 (1/(d-h) + 1/(d0-h))
+        ref = pos[owner[cand]]
+        dc, hc, d0c = d[cand], hh[cand], d0[cand]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dot = vx[cand] * vx[ref] + vy[cand] * vy[ref] + vz[cand] * vz[ref]
+            dot /= dc * d[ref]
+            du = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
+            lip = du + 0.5 * (hc / (dc - hc) + hc / (d0c - hc))
+        lip = np.where((d0c > 1.001 * hc) & np.isfinite(lip), np.minimum(lip, 2.0), 2.0)
+        keep = cand[f[cand] <= hc * lip * (1.0 + 1e-9) + 1e-9]
+        return owner[keep], seg[keep]
+
+
+def nearest_index(
+    geoms: ArrayLike, max_segment_deg: float = MAX_SEGMENT_DEG
+) -> FastSegmentIndex | None:
+    """Build a :class:`FastSegmentIndex` over the boundaries of ``geoms`` (None if empty)."""
+    return FastSegmentIndex.from_polygons(geoms, max_segment_deg)
+
+
+__all__ = ["FastSegmentIndex", "ecef_km", "nearest_index"]
