@@ -252,11 +252,16 @@ def _outlines(bounds: tuple[float, float, float, float] | None) -> dict[str, Any
     if bounds is None:
         return _features(coarse.geometry.values, [{} for _ in range(len(coarse))], 3)
     minx, miny, maxx, maxy = bounds
-    box = shapely.box(minx - 15, max(miny - 15, -90), maxx + 15, min(maxy + 15, 90))
+    box = shapely.box(minx - 10, max(miny - 10, -90), maxx + 10, min(maxy + 10, 90))
     fine = countries("50m")
     near_fine = fine.geometry.intersects(box).to_numpy()
     near_coarse = coarse.geometry.intersects(box).to_numpy()
-    geoms = np.concatenate([fine.geometry.values[near_fine], coarse.geometry.values[~near_coarse]])
+    geoms = np.concatenate(
+        [
+            shapely.simplify(fine.geometry.values[near_fine], 0.005, preserve_topology=True),
+            coarse.geometry.values[~near_coarse],
+        ]
+    )
     return _features(geoms, [{} for _ in range(len(geoms))], 3)
 
 
@@ -331,23 +336,21 @@ class _Payload:
         self.n_precision = int((prec > 0).sum())
         self.n_located = len(loc)
         self.strikes = {
-            "lat": _numbers(lat[located], 5),
-            "lon": _numbers(lon[located], 5),
+            "lat": _numbers(lat[located], 4),
+            "lon": _numbers(lon[located], 4),
             "v": vidx.tolist(),
             "d": loc["_date"].map(date_idx).fillna(-1).astype(int).tolist(),
             "p": _numbers(prec, 3),
-            "tlat": _numbers(tlat.where(has_t), 5),
-            "tlon": _numbers(tlon.where(has_t), 5),
+            "tlat": _numbers(tlat.where(has_t), 4),
+            "tlon": _numbers(tlon.where(has_t), 4),
             "tkm": _numbers(tkm, 2),
-            "tmi": _numbers(tkm / KM_PER_MILE, 2),
-            "plat": _numbers(plat.where(has_p), 5),
-            "plon": _numbers(plon.where(has_p), 5),
+            "plat": _numbers(plat.where(has_p), 4),
+            "plon": _numbers(plon.where(has_p), 4),
             "pkm": _numbers(pkm, 2),
-            "pmi": _numbers(pkm / KM_PER_MILE, 2),
             "id": pieces["id"],
             "reason": pieces["reason"],
             "src": pieces["src"],
-            "url": [safe_url(u) is not None for u in src.tolist()],
+            "url": [int(safe_url(u) is not None) for u in src.tolist()],
             "tname": pieces["tname"],
             "f": {col: pieces["f:" + col] for _, col in fields},
         }

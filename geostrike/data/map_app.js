@@ -1,7 +1,7 @@
 /* geostrike map app: draws checked strike claims on a Leaflet map.
  *
  * Written for geostrike (geostrike/maps.py inlines this file into every map). The data
- * arrives as JSON in a <script type="application/json"> element, parsed with JSON.parse.
+ * arrives as JSON in a script element of type application/json, parsed with JSON.parse.
  * Every value that came from user data is put into the page with textContent or as a DOM
  * attribute value, never through innerHTML, so hostile text shows as text. Links are made
  * only from http/https URLs (checked in Python and again here).
@@ -26,8 +26,10 @@
     }
   }
 
-  function fmtDist(km, mi) {
+  var kmPerMile = 1.609344; /* replaced by the value geostrike sends */
+  function fmtDist(km) {
     if (km === null || km === undefined) return "";
+    var mi = km / kmPerMile;
     var d = km < 10 ? 1 : 0;
     return km.toFixed(d) + " km (" + mi.toFixed(d) + " mi)";
   }
@@ -93,16 +95,22 @@
   }
 
   window.geostrikeApp = function (map, D, tiles, uid) {
+    kmPerMile = D.kmPerMile;
     var T = D.strings;
     var S = D.strikes;
     var n = S.lat.length;
     var verdicts = D.verdicts;
     var str = function (i) { return i < 0 ? "" : T[i]; };
 
+    /* Zoom 15 shows streets; fewer levels keep marker clustering fast. */
+    map.options.maxZoom = 15;
+    map.options.minZoom = 2;
     map.createPane("gsBase").style.zIndex = 250;
     var baseCanvas = L.canvas({ pane: "gsBase" });
     var canvas = L.canvas({ padding: 0.3, tolerance: 4 });
-    var api = { map: map, layers: {}, dates: D.dates, ready: false };
+    var api = { map: map, layers: {}, dates: D.dates, ready: false, timings: {} };
+    var t0 = performance.now();
+    function mark(name) { api.timings[name] = Math.round(performance.now() - t0); }
     window.geostrike = api;
 
     /* ---- base layer: tiles (online) or Natural Earth outlines (offline) ---- */
@@ -149,19 +157,31 @@
     api.layers.zones = zones;
 
     /* ---- strikes: circle markers on one canvas, one group per verdict ---- */
+    /* Without clustering each verdict is a feature group of markers. With clustering one
+       cluster group holds the markers of the verdicts switched on (the verdict entries of
+       the layer control are then empty stand-ins), and each cluster icon is a ring
+       showing the share of each verdict. */
     var cluster = D.cluster && typeof L.markerClusterGroup === "function";
-    var groups = verdicts.map(function (v) {
-      if (!cluster) return L.featureGroup();
-      return L.markerClusterGroup({
-        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+    var clusterGroup = null;
+    if (cluster) {
+      clusterGroup = L.markerClusterGroup({
+        chunkedLoading: false, showCoverageOnHover: false, maxClusterRadius: 50,
         iconCreateFunction: function (c) {
-          var cnt = c.getChildCount();
-          var div = el("div", null, cnt);
-          div.style.background = v.color;
-          return L.divIcon({ html: div, className: "gs-cluster", iconSize: L.point(34, 34) });
+          var kids = c.getAllChildMarkers(), cnt = verdicts.map(function () { return 0; });
+          for (var q = 0; q < kids.length; q++) cnt[S.v[kids[q].options.gsIndex]]++;
+          var stops = [], acc = 0;
+          cnt.forEach(function (x, k) {
+            var a = acc, b2 = acc + 360 * x / kids.length;
+            stops.push(verdicts[k].color + " " + a.toFixed(1) + "deg " + b2.toFixed(1) + "deg");
+            acc = b2;
+          });
+          var div = el("div", null, kids.length);
+          div.style.background = "conic-gradient(" + stops.join(",") + ")";
+          return L.divIcon({ html: div, className: "gs-cluster", iconSize: L.point(36, 36) });
         }
       });
-    });
+    }
+    var groups = verdicts.map(function () { return cluster ? L.layerGroup() : L.featureGroup(); });
     var markers = new Array(n);
     for (var i = 0; i < n; i++) {
       var v = verdicts[S.v[i]];
@@ -192,9 +212,9 @@
         tb.appendChild(tr);
       }
       D.fields.forEach(function (f) { row(f[0], str(S.f[f[1]][i])); });
-      row("Distance to target territory", fmtDist(S.tkm[i], S.tmi[i]));
-      row("Distance from stated place", fmtDist(S.pkm[i], S.pmi[i]));
-      if (S.p[i] !== null) row("Location precision", fmtDist(S.p[i], S.p[i] / D.kmPerMile));
+      row("Distance to target territory", fmtDist(S.tkm[i]));
+      row("Distance from stated place", fmtDist(S.pkm[i]));
+      if (S.p[i] !== null) row("Location precision", fmtDist(S.p[i]));
       var src = str(S.src[i]);
       var url = S.url[i] ? safeHttpUrl(src) : null;
       if (url) {
@@ -211,9 +231,12 @@
       if (reason) box.appendChild(el("p", "gs-reason", reason));
       return box;
     }
-    groups.forEach(function (g) { g.bindPopup(popupFor, { maxWidth: 380, minWidth: 240 }); });
+    (cluster ? [clusterGroup] : groups).forEach(function (g) {
+      g.bindPopup(popupFor, { maxWidth: 380, minWidth: 240 });
+    });
     groups.forEach(function (g, k) { api.layers[verdicts[k].key] = g; });
 
+    mark("markers");
     /* ---- precision circles and distance lines ---- */
     var precision = L.featureGroup(), target = L.featureGroup(), stated = L.featureGroup();
     var circles = new Array(n), tlines = new Array(n), plines = new Array(n), pdots = new Array(n);
@@ -239,19 +262,20 @@
         tlines[i] = L.polyline([[S.lat[i], S.lon[i]], [S.tlat[i], S.tlon[i]]], {
           renderer: canvas, color: D.targetColor, weight: 2, dashArray: "6,5", gsKind: "target-line", gsIndex: i
         });
-        label(tlines[i], fmtDist(S.tkm[i], S.tmi[i]) + " to " + str(S.tname[i]));
+        label(tlines[i], fmtDist(S.tkm[i]) + " to " + str(S.tname[i]));
       }
       if (S.plat[i] !== null && S.pkm[i] !== null) {
         plines[i] = L.polyline([[S.plat[i], S.plon[i]], [S.lat[i], S.lon[i]]], {
           renderer: canvas, color: D.statedColor, weight: 2, dashArray: "2,5", gsKind: "stated-line", gsIndex: i
         });
-        label(plines[i], fmtDist(S.pkm[i], S.pmi[i]) + " from stated place");
+        label(plines[i], fmtDist(S.pkm[i]) + " from stated place");
         pdots[i] = L.circleMarker([S.plat[i], S.plon[i]], {
           renderer: canvas, radius: 4, color: D.statedColor, weight: 2, fill: false,
           interactive: false, gsKind: "stated-place"
         });
       }
     }
+    mark("lines");
     api.layers.precision = precision;
     api.layers.target = target;
     api.layers.stated = stated;
@@ -273,22 +297,34 @@
         if (tlines[k]) tl.push(tlines[k]);
         if (plines[k]) { pl.push(plines[k]); pl.push(pdots[k]); }
       }
-      groups.forEach(function (g, j) {
-        g.clearLayers();
-        if (cluster) g.addLayers(per[j]);
-        else per[j].forEach(function (mk) { g.addLayer(mk); });
-      });
+      if (cluster) {
+        var on = [];
+        groups.forEach(function (g, j) { if (map.hasLayer(g)) on = on.concat(per[j]); });
+        clusterGroup.clearLayers();
+        clusterGroup.addLayers(on);
+      } else {
+        groups.forEach(function (g, j) {
+          g.clearLayers();
+          per[j].forEach(function (mk) { g.addLayer(mk); });
+        });
+      }
       [[precision, pc], [target, tl], [stated, pl]].forEach(function (gl) {
         gl[0].clearLayers();
         gl[1].forEach(function (l) { gl[0].addLayer(l); });
       });
       zones.eachLayer(function (z) { z.bringToBack(); });
+      strikesToFront();
       if (dateLabel) {
         dateLabel.textContent = D.dates.length
           ? (state.all ? "All dates; zones as of " : "Strikes and zones of ") + D.dates[zi]
           : "Undated";
       }
     }
+    /* Lines start at the strike: keep the markers above them so a click opens the popup. */
+    function strikesToFront() {
+      map.eachLayer(function (l) { if (l.options && l.options.gsKind === "strike") l.bringToFront(); });
+    }
+    map.on("overlayadd", strikesToFront);
     api.setDate = function (k, all) {
       state.idx = Math.max(0, Math.min(D.dates.length - 1, k));
       state.all = !!all;
@@ -323,8 +359,27 @@
 
     /* ---- layers on by default; above the cluster threshold lines/circles start hidden ---- */
     groups.forEach(function (g) { g.addTo(map); });
+    if (cluster) {
+      clusterGroup.addTo(map);
+      api.layers.cluster = clusterGroup;
+      map.on("overlayadd overlayremove", function (e) {
+        if (groups.indexOf(e.layer) >= 0) refresh();
+      });
+    }
     if (!D.cluster) { precision.addTo(map); target.addTo(map); stated.addTo(map); }
+    /* ---- view ---- */
+    var b = L.latLngBounds([]);
+    for (i = 0; i < n; i++) {
+      b.extend([S.lat[i], S.lon[i]]);
+      if (tlines[i]) b.extend([S.tlat[i], S.tlon[i]]);
+      if (plines[i]) b.extend([S.plat[i], S.plon[i]]);
+    }
+    if (!b.isValid()) zones.eachLayer(function (z) { b.extend(z.getBounds()); });
+    if (b.isValid()) map.fitBounds(b.pad(0.15), { maxZoom: 11, animate: false });
+
+    mark("before-refresh");
     refresh();
+    mark("refresh");
 
     var overlays = {};
     overlays["Control zones"] = zones;
@@ -385,7 +440,7 @@
       if (!out) return;
       var km = measure.total / 1000;
       out.textContent = measure.on || measure.pts.length
-        ? (measure.pts.length < 2 ? "Click points on the map" : fmtDist(km, km / D.kmPerMile))
+        ? (measure.pts.length < 2 ? "Click points on the map" : fmtDist(km))
         : "";
     }
     measure.toggle = function () {
@@ -412,18 +467,10 @@
     api.measure = measure;
     api.geodesicMetres = geodesicMetres;
 
-    /* ---- view ---- */
-    var b = L.latLngBounds([]);
-    for (i = 0; i < n; i++) {
-      b.extend([S.lat[i], S.lon[i]]);
-      if (tlines[i]) b.extend([S.tlat[i], S.tlon[i]]);
-      if (plines[i]) b.extend([S.plat[i], S.plon[i]]);
-    }
-    if (!b.isValid()) zones.eachLayer(function (z) { b.extend(z.getBounds()); });
-    if (b.isValid()) map.fitBounds(b.pad(0.15), { maxZoom: 11, animate: false });
-
+    mark("setup");
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
+        mark("drawn");
         api.ready = true;
         document.documentElement.setAttribute("data-gs-ready", "1");
       });

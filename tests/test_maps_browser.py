@@ -1,0 +1,393 @@
+"""The strike map in a real browser: headless Chromium (Debian) driven by Playwright.
+
+Every page is opened from disk with all network blocked (only file: URLs load). The tests
+check that it loads without JavaScript errors, that Leaflet draws as many strikes, zones
+and lines as the data holds, that popups show hostile text literally and nothing from the
+data ever executes, and that screenshots are not blank. Skips without Chromium unless
+GEOSTRIKE_REQUIRE_CLIENTS=1.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _map_fixtures import (
+    PAYLOADS,
+    expected_counts,
+    hostile_actor_csv,
+    make_results,
+    make_zones,
+)
+from pyproj import Geod
+
+from geostrike.maps import render_map, save_map
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+HOSTILE = " ".join(PAYLOADS)
+
+COUNT_JS = """() => {
+  const c = {};
+  geostrike.map.eachLayer(l => {
+    const k = l.options && l.options.gsKind;
+    if (k) c[k] = (c[k] || 0) + 1;
+  });
+  return c;
+}"""
+
+
+class Session:
+    """One page with its JavaScript errors, dialogs and blocked requests recorded."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"console.{m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+
+        def _dialog(d):
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", _dialog)
+
+        def _route(route):
+            url = route.request.url
+            if url.startswith("file:") or url.startswith("data:"):
+                route.continue_()
+            else:
+                self.blocked.append(url)
+                route.abort()
+
+        page.context.route("**/*", _route)
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.geostrike && window.geostrike.ready", timeout=20000)
+
+    def counts(self) -> dict[str, int]:
+        return self.page.evaluate(COUNT_JS)
+
+    def pwned(self):
+        return self.page.evaluate("window.__pwned")
+
+
+@contextmanager
+def browser_page(chromium: str, width: int = 1200, height: int = 800):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield Session(page)
+        finally:
+            browser.close()
+
+
+def _pixel_std(png: bytes) -> float:
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(io.BytesIO(png), format="png")
+    return float(np.asarray(img)[..., :3].std())
+
+
+def _click_strike(s: Session, index: int) -> str:
+    """Centre the map on strike ``index`` (clear of the legend), click it, return the popup text."""
+    xy = s.page.evaluate(
+        """(i) => {
+          const map = geostrike.map;
+          map.closePopup();
+          let m = null;
+          map.eachLayer(l => { if (l.options && l.options.gsKind === 'strike'
+                                   && l.options.gsIndex === i) m = l; });
+          map.setView(m.getLatLng(), map.getZoom(), {animate: false});
+          const p = map.latLngToContainerPoint(m.getLatLng());
+          const r = map.getContainer().getBoundingClientRect();
+          return [p.x + r.left, p.y + r.top];
+        }""",
+        index,
+    )
+    # a closed popup fades out for 200 ms before Leaflet removes it: wait for it to go
+    s.page.wait_for_function("!document.querySelector('.leaflet-popup')")
+    s.page.mouse.click(xy[0], xy[1])
+    s.page.wait_for_selector(".leaflet-popup-content .gs-popup", timeout=5000)
+    return s.page.inner_text(".leaflet-popup-content")
+
+
+def _strike_indices_by_id(s: Session) -> dict[str, int]:
+    return s.page.evaluate(
+        """() => { const S = window.__gsData.strikes, T = window.__gsData.strings, out = {};
+                   S.id.forEach((k, i) => { out[T[k]] = i; }); return out; }"""
+    )
+
+
+def _expose_data(s: Session) -> None:
+    s.page.evaluate(
+        """() => { const el = document.querySelector('script[type="application/json"]');
+                   window.__gsData = JSON.parse(el.textContent); }"""
+    )
+
+
+# --------------------------------------------------------------------------- tests
+def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
+    results, zones = make_results(), make_zones()
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "map.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        assert s.page.evaluate("typeof L === 'object' && typeof L.map === 'function'")
+        # all dates: every located strike; zones of the first date
+        got = s.counts()
+        want = expected_counts(results, zones, None)
+        for kind in ("strike", "target-line", "stated-line", "precision", "zone"):
+            assert got.get(kind, 0) == want[kind], (kind, got, want)
+        # one date at a time: strikes of that date, zones valid on it
+        for k, date in enumerate(sorted(results["date"].dropna().unique())):
+            s.page.evaluate("(k) => geostrike.setDate(k, false)", k)
+            got = s.counts()
+            want = expected_counts(results, zones, date)
+            for kind in ("strike", "target-line", "stated-line", "precision", "zone"):
+                assert got.get(kind, 0) == want[kind], (date, kind, got, want)
+        # the joint zone of 2015-10-03 is drawn with the blended palette colour
+        from geostrike import style
+
+        fills = s.page.evaluate(
+            "() => { const f = []; geostrike.layers.zones.eachLayer(z => z.eachLayer("
+            "p => f.push(p.options.fillColor))); return f; }"
+        )
+        assert style.controller_color("al_nusra;opposition") in fills
+        # distance labels: "N km (M mi)" for every line on the map
+        # (Leaflet removes the labels of hidden lines after a 200 ms fade: wait for them)
+        n_labels = want["target-line"] + want["stated-line"]
+        s.page.wait_for_function(
+            "n => document.querySelectorAll('.gs-line-label').length === n", arg=n_labels
+        )
+        labels = s.page.eval_on_selector_all(".gs-line-label", "els => els.map(e => e.textContent)")
+        assert len(labels) == want["target-line"] + want["stated-line"]
+        assert all(" km (" in t and " mi)" in t for t in labels)
+        # controls: layers, scale, fullscreen, measure, time slider, legend, caption
+        for sel in (
+            ".leaflet-control-layers",
+            ".leaflet-control-scale",
+            ".gs-fullscreen",
+            ".gs-measure",
+            ".gs-time input[type=range]",
+            ".gs-legend",
+            ".gs-caption",
+        ):
+            assert s.page.query_selector(sel) is not None, sel
+        assert "2015-09-30" in s.page.inner_text(".gs-caption")
+        assert "ISW 2015-09-28" in s.page.inner_text(".gs-caption")
+        png = s.page.screenshot()
+        assert s.errors == [] and s.dialogs == [] and s.blocked == []
+    assert _pixel_std(png) > 0.05
+
+
+def test_popup_opens_on_click_with_the_claim(chromium, tmp_path):
+    results, zones = make_results(), make_zones()
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "map.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        _expose_data(s)
+        idx = _strike_indices_by_id(s)
+        text = _click_strike(s, idx["c2"])
+        row = results.set_index("id").loc["c2"]
+        for want in ("Russia", "Russian Ministry of Defence", "ISIS", "Town c2", "Reason for c2."):
+            assert want in text
+        assert "Inconsistent with the claim" in text
+        km = row["distance_to_target_km"]
+        assert f"{km:.0f} km ({km / 1.609344:.0f} mi)" in text
+        href = s.page.get_attribute(".leaflet-popup-content a", "href")
+        assert href == row["source"]
+        assert s.errors == []
+
+
+def test_hostile_text_in_every_field_never_runs(chromium, tmp_path):
+    results = make_results(HOSTILE)
+    located = results["latitude"].notna()
+    results.loc[located, "controller"] = "evil_actor"  # labels come from the user's table
+    results.loc[located, "target"] = "evil_actor;islamic_state"
+    zones = make_zones("evil_actor;government")
+    zones.loc[0, "controller"] = "evil_actor"
+    zones["source"] = HOSTILE
+    actors = hostile_actor_csv(tmp_path, HOSTILE)
+    for offline in (True, False):
+        out = save_map(
+            render_map(results, zones, offline=offline, title=HOSTILE, actors=actors),
+            tmp_path / f"hostile-{offline}.html",
+        )
+        with browser_page(chromium) as s:
+            s.open(out)
+            _expose_data(s)
+            assert s.page.title() == HOSTILE
+            assert s.page.inner_text(".gs-title") == HOSTILE
+            legend = s.page.inner_text(".gs-legend")
+            assert HOSTILE in legend and "{{ 7*7 }}" in legend
+            assert HOSTILE in s.page.inner_text(".gs-caption")
+            # no element was injected anywhere the data is shown
+            for sel in (".gs-title", ".gs-legend", ".gs-caption"):
+                assert s.page.query_selector_all(f"{sel} img, {sel} svg, {sel} script") == []
+            ids = _strike_indices_by_id(s)
+            for rid, i in ids.items():
+                text = _click_strike(s, i)
+                assert f"{HOSTILE} [reason]" in text and f"{HOSTILE} [attacker]" in text
+                assert f"{HOSTILE} [claimed_target]" in text and f"{HOSTILE} [place]" in text
+                assert f"{HOSTILE} [label]" in text  # controller label from the actor table
+                assert f"Strike {HOSTILE} [id]" in text
+                assert HOSTILE in rid
+                assert s.page.query_selector_all(".leaflet-popup-content img") == []
+                assert s.page.query_selector_all(".leaflet-popup-content svg") == []
+                assert s.page.query_selector_all(".leaflet-popup-content a") == []  # not http
+                s.page.evaluate("() => { geostrike.map.closePopup(); }")
+            # a zone popup (the evil controller's zone) shows its label and source as text
+            s.page.evaluate(
+                "() => { let z; geostrike.layers.zones.eachLayer(g => g.eachLayer(p => {"
+                " if (!z) z = p; })); z.fire('click', {latlng: z.getBounds().getCenter()}); }"
+            )
+            ztext = s.page.inner_text(".leaflet-popup-content")
+            assert HOSTILE in ztext
+            # line labels name the (hostile) target label as text
+            labels = s.page.eval_on_selector_all(
+                ".gs-line-label", "els => els.map(e => e.textContent)"
+            )
+            assert any(f"{HOSTILE} [label]" in t for t in labels)
+            assert s.page.query_selector_all(".gs-line-label img, .gs-line-label svg") == []
+            png = s.page.screenshot()
+            assert s.pwned() is None
+            assert s.dialogs == []
+            assert [e for e in s.errors if "Failed to load resource" not in e] == []
+            if offline:
+                assert s.blocked == [] and s.errors == []
+            else:
+                assert any("tile.openstreetmap.org" in u for u in s.blocked)
+                assert s.page.query_selector(".leaflet-tile") is not None
+        assert _pixel_std(png) > 0.05
+
+
+def test_links_only_from_http_urls(chromium, tmp_path):
+    results = make_results()
+    results["source"] = [
+        "javascript:window.__pwned=1",
+        " JaVaScRiPt:window.__pwned=1",
+        "data:text/html,<script>window.__pwned=1</script>",
+        "https://example.org/ok?x=1&y=2",
+        "//evil.example/x",
+        "vbscript:msgbox(1)",
+    ]
+    out = save_map(render_map(results, make_zones(), offline=True), tmp_path / "links.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        _expose_data(s)
+        ids = _strike_indices_by_id(s)
+        hrefs = {}
+        for rid, i in ids.items():
+            _click_strike(s, i)
+            a = s.page.query_selector(".leaflet-popup-content a")
+            hrefs[rid] = a.get_attribute("href") if a else None
+            if a:
+                assert a.get_attribute("rel") == "noopener noreferrer nofollow"
+            s.page.evaluate("() => { geostrike.map.closePopup(); }")
+        assert hrefs == {
+            "c1": None,
+            "c2": None,
+            "c3": None,
+            "c4": "https://example.org/ok?x=1&y=2",
+            "c5": None,
+        }
+        assert s.pwned() is None and s.dialogs == []
+
+
+def test_many_strikes_are_clustered(chromium, tmp_path):
+    rng = np.random.default_rng(3)
+    base = make_results()
+    base = base[base["latitude"].notna()]
+    n = 700
+    rows = base.sample(n, replace=True, random_state=1).reset_index(drop=True)
+    rows["id"] = [f"s{i}" for i in range(n)]
+    rows["latitude"] = rows["latitude"] + rng.normal(0, 0.3, n)
+    rows["longitude"] = rows["longitude"] + rng.normal(0, 0.3, n)
+    m = render_map(rows, make_zones(), offline=True)
+    assert m.geostrike_summary["clustered"]
+    out = save_map(m, tmp_path / "many.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        got = s.counts()
+        clusters = s.page.eval_on_selector_all(
+            ".gs-cluster", "els => els.map(e => parseInt(e.textContent, 10))"
+        )
+        assert clusters, "no cluster icons"
+        assert sum(clusters) + got.get("strike", 0) == n
+        assert got.get("target-line", 0) == 0  # lines start hidden above the threshold
+        assert s.page.evaluate("geostrike.layers.cluster.getLayers().length") == n
+        # switching a verdict off in the layer control removes its strikes
+        n_cons = int((rows["verdict"] == "consistent").sum())
+        s.page.evaluate("() => { geostrike.map.removeLayer(geostrike.layers.consistent); }")
+        assert s.page.evaluate("geostrike.layers.cluster.getLayers().length") == n - n_cons
+        assert s.errors == [] and s.blocked == []
+
+
+def test_measure_tool_gives_the_geodesic_length(chromium, tmp_path):
+    out = save_map(render_map(make_results(), make_zones(), offline=True), tmp_path / "m.html")
+    pts = [(34.9, 36.4), (35.9, 38.5), (36.2, 40.1)]
+    geod = Geod(ellps="WGS84")
+    want = sum(geod.inv(a[1], a[0], b[1], b[0])[2] for a, b in zip(pts[:-1], pts[1:], strict=True))
+    with browser_page(chromium) as s:
+        s.open(out)
+        s.page.click(".gs-measure a")
+        for lat, lon in pts:
+            s.page.evaluate("([a, b]) => geostrike.measure.add([a, b])", [lat, lon])
+        got = s.page.evaluate("geostrike.measure.total")
+        shown = s.page.inner_text(".gs-measure-out")
+        assert math.isclose(got, want, rel_tol=1e-7)
+        assert f"{want / 1000:.0f} km" in shown
+        # measuring by clicking the map adds points too
+        s.page.evaluate("geostrike.measure.clear()")
+        box = s.page.query_selector(".folium-map").bounding_box()
+        s.page.mouse.click(box["x"] + 300, box["y"] + 500)
+        s.page.mouse.click(box["x"] + 700, box["y"] + 520)
+        assert s.page.evaluate("geostrike.measure.pts.length") == 2
+        assert s.page.evaluate("geostrike.measure.total") > 0
+        assert s.errors == []
+
+
+def test_empty_and_unlocated_results_still_draw(chromium, tmp_path):
+    results = make_results()
+    results = results[results["latitude"].isna()]
+    out = save_map(render_map(results, make_zones(), offline=True), tmp_path / "e.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        assert s.counts().get("strike", 0) == 0
+        assert s.counts().get("zone", 0) == 3
+        assert "1 claim(s) could not be placed" in s.page.inner_text(".gs-caption")
+        assert s.errors == []
+
+
+def test_single_date_has_no_time_control(chromium, tmp_path):
+    results = make_results()
+    results = results[results["date"] == "2015-09-30"]
+    out = save_map(render_map(results, make_zones(), offline=True), tmp_path / "one.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        assert s.page.query_selector(".gs-time") is None
+        assert s.counts()["strike"] == len(results)
+        assert s.errors == []
