@@ -251,7 +251,29 @@ def map_(
     actors: str | None,
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
-    raise NotImplementedError  # issue 4
+    from pathlib import Path
+
+    from .errors import OutputError
+
+    ext = Path(output).suffix.lower()
+    if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
+        raise OutputError(output, "map output must end in .html, .png, .svg or .pdf")
+    if not Path(output).parent.is_dir() and str(Path(output).parent):
+        raise OutputError(output, f"folder {str(Path(output).parent)!r} does not exist")
+    from .actors import load_actors
+    from .check import check as run_check
+    from .maps import save_map
+    from .zones import read_zones
+
+    table = load_actors(actors)
+    zones = read_zones(zones_path, actors=table)
+    results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
+    opts = {"title": title, "actors": table}
+    if ext in (".html", ".htm"):
+        opts["offline"] = offline
+    save_map(results, output, zones, **opts)
+    located = int(results["latitude"].notna().sum())
+    click.echo(f"wrote {output}: {located} of {len(results)} claim(s) on the map", err=True)
 
 
 # --------------------------------------------------------------------------- export

@@ -49,12 +49,12 @@ from . import style
 from ._io import atomic_output
 from .actors import ActorTable, load_actors
 from .errors import GeostrikeError, OutputError
+from .geodesy import KM_PER_MILE
 
 #: Above this many located strikes the markers are clustered and lines start hidden.
 CLUSTER_THRESHOLD = 500
 #: Up to this many lines on the map at once carry permanent distance labels.
 LABEL_LIMIT = 150
-KM_PER_MILE = 1.609344
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _URL_BAD = re.compile(r"[\x00-\x20\x7f\\\"'<>`]")
@@ -217,15 +217,9 @@ def _iso_dates(series: pd.Series) -> pd.Series:
 
 
 def _zones_on(zones: gpd.GeoDataFrame, date: str) -> pd.Index:
-    """Index labels of the zones valid on ``date`` (via :func:`geostrike.zones.zones_on`)."""
-    try:
-        from .zones import zones_on
-    except ImportError:  # pragma: no cover - until the zones module lands
-        ts = pd.Timestamp(date)
-        vf = pd.to_datetime(_column(zones, "valid_from"), errors="coerce")
-        vt = pd.to_datetime(_column(zones, "valid_to"), errors="coerce")
-        ok = (vf.isna() | (vf <= ts)) & (vt.isna() | (ts <= vt))
-        return zones.index[ok.to_numpy()]
+    """Index labels of the zones valid on ``date`` (:func:`geostrike.zones.zones_on`)."""
+    from .zones import zones_on
+
     return zones_on(zones, date).index
 
 
@@ -375,6 +369,9 @@ class _Payload:
             self.zones = {"type": "FeatureCollection", "features": []}
             return
         z = zones.reset_index(drop=True)
+        for col in ("valid_from", "valid_to"):  # undated zones are valid on every date
+            if col not in z.columns:
+                z[col] = pd.NaT
         if z.crs is not None and not z.crs.equals("EPSG:4326"):
             z = z.to_crs("EPSG:4326")
         z = z[z.geometry.notna() & ~z.geometry.is_empty]

@@ -1,0 +1,408 @@
+"""Static figure of checked claims (PNG, SVG or PDF) for print and social media.
+
+The same content as the HTML map (:mod:`geostrike.maps`) drawn with matplotlib, no tiles:
+Natural Earth country outlines (:mod:`geostrike.outlines`, public domain) as the base,
+control zones of the date shown filled by controller (joint control blended and hatched),
+strikes coloured by verdict with their precision radius, dashed lines to the nearest point
+of the claimed target's territory and dotted lines from the stated place, each labelled in
+km and miles, a legend and a caption. Colours come only from :mod:`geostrike.style`.
+Claims on up to four dates get one panel per date (zones follow the date); more dates are
+drawn on one panel over the zones of the last date, as the caption says.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.patches import Polygon as MplPolygon
+
+from . import style
+from ._io import atomic_output
+from .actors import ActorTable, load_actors
+from .errors import OutputError
+from .geodesy import format_km, geodesic_circle
+
+#: Panels drawn side by side at most; more dates share one panel.
+MAX_PANELS = 4
+#: Above this many strikes in a panel, precision circles and line labels are left out.
+DETAIL_LIMIT = 300
+_LABEL_LIMIT = 25
+
+
+def plain(text: Any) -> str:
+    """Text safe for matplotlib: ``$`` escaped so data never turns into mathtext."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+
+
+def _num(df: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in df:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    d = pd.to_datetime(values.astype(str).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+    return d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
+
+
+def _extent(df: pd.DataFrame, zones: gpd.GeoDataFrame | None) -> tuple[float, float, float, float]:
+    xs = np.concatenate(
+        [_num(df, c) for c in ("longitude", "nearest_target_longitude", "stated_place_longitude")]
+    )
+    ys = np.concatenate(
+        [_num(df, c) for c in ("latitude", "nearest_target_latitude", "stated_place_latitude")]
+    )
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if ok.any():
+        x0, x1, y0, y1 = xs[ok].min(), xs[ok].max(), ys[ok].min(), ys[ok].max()
+    elif zones is not None and len(zones):
+        x0, y0, x1, y1 = zones.total_bounds
+    else:
+        return (-180.0, 180.0, -70.0, 80.0)
+    pad = max(0.3, 0.12 * max(x1 - x0, y1 - y0))
+    return (x0 - pad, x1 + pad, max(y0 - pad, -89.0), min(y1 + pad, 89.0))
+
+
+def _polys(geom: Any) -> list[np.ndarray]:
+    if geom is None or geom.is_empty:
+        return []
+    parts = getattr(geom, "geoms", [geom])
+    return [np.asarray(p.exterior.coords) for p in parts if p.geom_type == "Polygon"]
+
+
+def _safe_hex(value: str) -> str:
+    from .maps import safe_color
+
+    return safe_color(value)
+
+
+def _zone_style(controller: str, table: ActorTable) -> tuple[str, str | None, str]:
+    ids = style.controller_ids(controller)
+    cols = [_safe_hex(style.actor_color(i, table)) for i in ids]
+    fill = _safe_hex(style.blend(cols)) if cols else style.NO_CONTROLLER_COLOR
+    hatch = "///" if len(ids) > 1 else None
+    edge = cols[-1] if len(cols) > 1 else fill
+    return fill, hatch, edge
+
+
+def _draw_panel(
+    ax: Any,
+    df: pd.DataFrame,
+    zones: gpd.GeoDataFrame | None,
+    table: ActorTable,
+    extent: tuple[float, float, float, float],
+    heading: str,
+) -> None:
+    from .outlines import countries
+
+    x0, x1, y0, y1 = extent
+    ax.set_facecolor("#dfe9f2")
+    base = countries("50m")
+    base = base[base.intersects(shapely.box(x0, y0, x1, y1))]
+    patches = [MplPolygon(ring, closed=True) for g in base.geometry for ring in _polys(g)]
+    ax.add_collection(
+        PatchCollection(patches, facecolor="#f7f5f0", edgecolor="#8c8c8c", linewidth=0.6, zorder=1)
+    )
+    if zones is not None and len(zones):
+        for ctrl, geom in zip(zones["controller"].astype(str), zones.geometry, strict=True):
+            fill, hatch, edge = _zone_style(ctrl, table)
+            for ring in _polys(geom):
+                ax.add_patch(
+                    MplPolygon(
+                        ring,
+                        closed=True,
+                        facecolor=fill,
+                        alpha=style.ZONE_FILL_OPACITY,
+                        edgecolor="none",
+                        zorder=2,
+                    )
+                )
+                ax.add_patch(
+                    MplPolygon(
+                        ring,
+                        closed=True,
+                        facecolor="none",
+                        edgecolor=edge,
+                        hatch=hatch,
+                        linewidth=0.9,
+                        zorder=2.1,
+                    )
+                )
+    lat, lon = _num(df, "latitude"), _num(df, "longitude")
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    df, lat, lon = df[ok], lat[ok], lon[ok]
+    detail = len(df) <= DETAIL_LIMIT
+    verdict = (
+        df["verdict"].astype(str).str.lower() if "verdict" in df else pd.Series("", index=df.index)
+    )
+    verdict = verdict.where(verdict.isin(style.VERDICTS), "indeterminate").to_numpy()
+    prec = _num(df, "precision_km")
+    if detail:
+        for la, lo, p, v in zip(lat, lon, prec, verdict, strict=True):
+            if np.isfinite(p) and p > 0:
+                ring = np.asarray(geodesic_circle(la, lo, p).exterior.coords)
+                c = style.VERDICT_COLORS[v]
+                ax.add_patch(
+                    MplPolygon(
+                        ring,
+                        closed=True,
+                        facecolor=c,
+                        edgecolor=c,
+                        alpha=max(style.PRECISION_FILL_OPACITY, 0.12),
+                        linewidth=0.6,
+                        zorder=3,
+                    )
+                )
+    labels = []
+    tlat, tlon, tkm = (
+        _num(df, c)
+        for c in ("nearest_target_latitude", "nearest_target_longitude", "distance_to_target_km")
+    )
+    has_t = np.isfinite(tlat) & np.isfinite(tlon) & np.isfinite(tkm) & (tkm > 0)
+    segs = [
+        [(a, b), (c, d)]
+        for a, b, c, d in zip(lon[has_t], lat[has_t], tlon[has_t], tlat[has_t], strict=True)
+    ]
+    ax.add_collection(
+        LineCollection(
+            segs, colors=style.TARGET_LINK_COLOR, linestyles=(0, (5, 3)), linewidths=1.2, zorder=4
+        )
+    )
+    labels += [
+        ((a + c) / 2, (b + d) / 2, format_km(k))
+        for (a, b), (c, d), k in zip(
+            [s[0] for s in segs], [s[1] for s in segs], tkm[has_t], strict=True
+        )
+    ]
+    plat, plon, pkm = (
+        _num(df, c)
+        for c in ("stated_place_latitude", "stated_place_longitude", "distance_to_stated_place_km")
+    )
+    has_p = np.isfinite(plat) & np.isfinite(plon) & np.isfinite(pkm)
+    segs = [
+        [(a, b), (c, d)]
+        for a, b, c, d in zip(plon[has_p], plat[has_p], lon[has_p], lat[has_p], strict=True)
+    ]
+    ax.add_collection(
+        LineCollection(
+            segs,
+            colors=style.STATED_PLACE_LINK_COLOR,
+            linestyles=(0, (1.5, 2.5)),
+            linewidths=1.4,
+            zorder=4,
+        )
+    )
+    ax.scatter(
+        plon[has_p],
+        plat[has_p],
+        s=22,
+        facecolors="none",
+        edgecolors=style.STATED_PLACE_LINK_COLOR,
+        linewidths=1.2,
+        zorder=4.5,
+    )
+    labels += [
+        ((a + c) / 2, (b + d) / 2, format_km(k) + " from stated place")
+        for (a, b), (c, d), k in zip(
+            [s[0] for s in segs], [s[1] for s in segs], pkm[has_p], strict=True
+        )
+    ]
+    if detail and len(labels) <= _LABEL_LIMIT:
+        for x, y, text in labels:
+            ax.annotate(
+                plain(text),
+                (x, y),
+                fontsize=6.5,
+                ha="center",
+                va="center",
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+    for v in style.VERDICTS:
+        sel = verdict == v
+        ax.scatter(
+            lon[sel],
+            lat[sel],
+            s=34 if detail else 10,
+            c=style.VERDICT_COLORS[v],
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=5,
+        )
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / max(math.cos(math.radians((y0 + y1) / 2)), 0.2))
+    ax.set_title(plain(heading), fontsize=10)
+    ax.tick_params(labelsize=7)
+
+
+def draw_figure(
+    results: pd.DataFrame,
+    zones: gpd.GeoDataFrame | None,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    actors: ActorTable | str | Path | None = None,
+    offline: bool = True,
+    dpi: int = 150,
+) -> Path:
+    """Draw checked claims as a static figure; the extension of ``path`` picks the format.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`geostrike.check`.
+    zones
+        Control zones (:func:`geostrike.read_zones`).
+    path
+        ``.png``, ``.svg`` or ``.pdf``; written atomically.
+    title, actors
+        As for :func:`geostrike.maps.render_map`. ``offline`` is accepted for symmetry
+        (a figure never uses tiles).
+    """
+    from .zones import zones_on
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise OutputError(path, "figure output must end in .png, .svg or .pdf")
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    df = pd.DataFrame(results).reset_index(drop=True)
+    df["_date"] = _iso(df["date"]) if "date" in df else ""
+    if zones is not None and len(zones):
+        zones = zones.reset_index(drop=True)
+        if zones.crs is not None and not zones.crs.equals("EPSG:4326"):
+            zones = zones.to_crs("EPSG:4326")
+        for col in ("valid_from", "valid_to"):
+            if col not in zones:
+                zones[col] = pd.NaT
+        if "controller" not in zones:
+            zones["controller"] = ""
+    dates = sorted(d for d in df["_date"].unique() if d)
+    extent = _extent(df, zones)
+    if 1 <= len(dates) <= MAX_PANELS:
+        panels = [(df[df["_date"] == d], d, f"Strikes and control zones on {d}") for d in dates]
+    elif dates:
+        panels = [(df, dates[-1], f"{dates[0]} to {dates[-1]}; zones as of {dates[-1]}")]
+    else:
+        panels = [(df, None, "Undated claims; all zones")]
+    ncol = len(panels)
+    x0, x1, y0, y1 = extent
+    ratio = (y1 - y0) / max((x1 - x0) * math.cos(math.radians((y0 + y1) / 2)), 1e-6)
+    panel_h = min(max(5.2 * ratio, 2.6), 8.0)
+    width = 5.2 * ncol + 3.4
+    if title is None:
+        title = "Strike claims checked against control zones"
+        if dates:
+            title += f", {dates[0]}" + (f" to {dates[-1]}" if len(dates) > 1 else "")
+    title_lines = textwrap.wrap(str(title), int(width * 7.5)) or [""]
+    top_in = 0.25 + 0.3 * len(title_lines)
+    bottom_in = 0.6
+    height = panel_h + 0.6 + top_in + bottom_in
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    fig.get_layout_engine().set(rect=(0, bottom_in / height, 1, 1 - top_in / height))
+    fig.text(
+        0.5,
+        1 - 0.12 / height,
+        plain("\n".join(title_lines)),
+        fontsize=13,
+        fontweight="bold",
+        ha="center",
+        va="top",
+    )
+    axes = fig.subplots(1, ncol, squeeze=False)[0]
+    for ax, (part, day, heading) in zip(axes, panels, strict=True):
+        zday = zones if zones is None or day is None else zones_on(zones, day)
+        _draw_panel(ax, part, zday, table, extent, heading)
+
+    located = np.isfinite(_num(df, "latitude")) & np.isfinite(_num(df, "longitude"))
+    verdict = (
+        df.loc[located, "verdict"].astype(str).str.lower()
+        if "verdict" in df
+        else pd.Series(dtype=str)
+    )
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markersize=7,
+            markerfacecolor=style.VERDICT_COLORS[v],
+            markeredgecolor="white",
+            label=f"{style.VERDICT_LABELS[v]} ({int((verdict == v).sum())})",
+        )
+        for v in style.VERDICTS
+    ]
+    if zones is not None and len(zones):
+        for ctrl in sorted(set(zones["controller"].astype(str))):
+            fill, hatch, edge = _zone_style(ctrl, table)
+            handles.append(
+                Patch(
+                    facecolor=fill,
+                    alpha=0.6,
+                    edgecolor=edge,
+                    hatch=hatch,
+                    label=plain(style.controller_label(ctrl, table)),
+                )
+            )
+    handles += [
+        Line2D(
+            [],
+            [],
+            color=style.TARGET_LINK_COLOR,
+            ls=(0, (5, 3)),
+            label="to nearest point of the claimed target's territory",
+        ),
+        Line2D(
+            [],
+            [],
+            color=style.STATED_PLACE_LINK_COLOR,
+            ls=(0, (1.5, 2.5)),
+            label="from the stated place",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside right center", fontsize=7.5, frameon=False)
+    srcs = (
+        sorted({str(s) for s in zones["source"].dropna() if str(s)})
+        if zones is not None and "source" in zones
+        else []
+    )
+    caption = (
+        f"{int(located.sum())} located strike claim(s)"
+        + (f", dated {dates[0]}" + (f" to {dates[-1]}" if len(dates) > 1 else "") if dates else "")
+        + (f"; {int((~located).sum())} could not be placed" if (~located).any() else "")
+        + ". Zones valid on the date of each panel"
+        + (
+            ", from: "
+            + "; ".join(srcs[:3])
+            + (f" and {len(srcs) - 3} more" if len(srcs) > 3 else "")
+            if srcs
+            else ""
+        )
+        + ". Distances geodesic (WGS 84). Base: Natural Earth. Made with geostrike."
+    )
+    fig.text(
+        0.01,
+        0.005,
+        plain("\n".join(textwrap.wrap(caption, int(width * 15)))),
+        fontsize=7.5,
+        ha="left",
+        va="bottom",
+    )
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format=fmt, metadata=None if fmt != "png" else {"Software": "geostrike"})
+    return path
