@@ -10,7 +10,8 @@ For a GeoPackage every layer is opened through the ``ogr`` provider; for other f
 file itself is the layer. Per layer it prints validity, feature count, CRS, renderer type,
 categories (value, label, colour), labelling, and where the style came from. With
 ``--no-default-style`` layers are opened with ``loadDefaultStyle=False`` (to show what
-QGIS does without the stored style), and ``--load-sld FILE`` checks that an SLD parses.
+QGIS does without the stored style), ``--save-style`` has QGIS save each layer's style
+into the GeoPackage too (as "user copy"), and ``--load-sld FILE`` checks that an SLD parses.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def gpkg_layers(path: str) -> list[str]:
 
 def main(argv: list[str]) -> int:
     no_default = "--no-default-style" in argv
+    save_style = "--save-style" in argv
     sld = None
     if "--load-sld" in argv:
         i = argv.index("--load-sld")
@@ -115,6 +117,10 @@ def main(argv: list[str]) -> int:
                     n, _ids, names, _descs, err = layer.listStylesInDatabase()
                     msg = {"stored_styles": n, "names": list(names)[:n], "error": err}
                 out["layers"][name] = layer_facts(layer, msg)
+                if save_style and layer.isValid():
+                    # as a user would: Save Style > In Database, not as the default
+                    err = layer.saveStyleToDatabase("user copy", "saved by QGIS", False, "")
+                    out["layers"][name]["save_style_error"] = err
         else:
             name = os.path.splitext(os.path.basename(path))[0]
             layer = QgsVectorLayer(path, name, "ogr", options)

@@ -650,3 +650,27 @@ def test_accepts_plain_frames_prepared_zones_and_no_zones(tmp_path: Path) -> Non
     assert len(gpd.read_file(out, layer="control_zones")) == 3
     out = qgis.export_gpkg(make_results(), None, tmp_path / "n.gpkg")
     assert len(pyogrio.read_dataframe(out, layer="control_zones")) == 0
+
+
+def test_qgis_can_add_its_own_styles_to_our_table(gpkg: Path, qgis_py: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.gpkg"
+    copy.write_bytes(gpkg.read_bytes())
+    facts = probe(qgis_py, copy, "--save-style")["layers"]
+    assert all(layer["save_style_error"] == "" for layer in facts.values())
+    con = sqlite3.connect(copy)
+    try:
+        cols = [(r[1], r[2]) for r in con.execute("PRAGMA table_info(layer_styles)")]
+        rows = con.execute(
+            "SELECT f_table_name, styleName, useAsDefault, quote(f_table_schema) FROM layer_styles"
+        ).fetchall()
+        count = con.execute(
+            "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'layer_styles'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert cols == QGIS_LAYER_STYLES_COLUMNS  # QGIS reused the table as it was
+    assert len(rows) == 2 * len(qgis.LAYERS) == count[0]
+    assert {r[1] for r in rows} == {*qgis.LAYERS, "user copy"}
+    assert {r[3] for r in rows} == {"''"}
+    # and our default still wins when the layer is opened again
+    assert probe(qgis_py, copy)["layers"]["strikes"]["renderer"] == "categorizedSymbol"
