@@ -1,0 +1,322 @@
+"""Checking claims on a Dask cluster (dask-geopandas on dask.distributed).
+
+The claims are read partition by partition on the workers (a Parquet/GeoParquet folder: one
+partition per file or row group; CSV: byte blocks; an in-memory frame: equal slices). The
+zones are prepared once on the client (:func:`geostrike.check.prepare_zones`) and broadcast
+to every worker (``Client.scatter(..., broadcast=True)``); each partition is checked by
+:func:`geostrike.check.check_frame`, the same function the in-memory engine runs, with the
+partition's global row offset so that generated ids (``claim-N``) are the same. Results
+are therefore identical, row for row, to :func:`geostrike.check.check`.
+
+Outputs: a folder of GeoParquet parts (``part.0.parquet`` …) when ``output`` is a folder
+or ends in ``.parquet``, written into a temporary folder and renamed; any other extension
+(``.csv``, ``.gpkg``, ``.geojson``) is written by the client, partition after partition in
+order, through :class:`geostrike.stream.ChunkWriter`. Without ``output`` the whole result
+is gathered and returned.
+
+Dask is an optional extra: ``pip install 'geostrike[dask]'``. Without a scheduler address a
+``LocalCluster`` of worker processes is started (scripts that call this must guard their
+entry point with ``if __name__ == "__main__":``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import GeostrikeError, InputError, OutputError
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+
+
+def _require_dask() -> None:
+    try:
+        import dask  # noqa: F401
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise GeostrikeError(
+            f"the dask engine needs the optional dependencies: pip install 'geostrike[dask]' "
+            f"({exc.name} is missing)"
+        ) from None
+
+
+@contextlib.contextmanager
+def _client(scheduler: Any = None) -> Iterator[Any]:
+    """A distributed Client: the given one, one connected to an address, or a LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler  # an existing Client
+        return
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise GeostrikeError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        with client:
+            yield client
+        return
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+# ----------------------------------------------------------------------------- input
+def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[Any, str | None]:
+    """A dask DataFrame of raw claims (as geostrike.claims.read_table reads them), and path."""
+    import dask
+    import dask.dataframe as dd
+    import geopandas as gpd
+
+    from ._io import require_file
+    from .claims import _points_to_columns, read_table
+
+    if isinstance(claims, pd.DataFrame):
+        df = _points_to_columns(claims, None) if isinstance(claims, gpd.GeoDataFrame) else claims
+        parts = npartitions or max(workers * 2, 1)
+        return dd.from_pandas(pd.DataFrame(df).reset_index(drop=True), npartitions=parts), None
+    p = require_file(claims)
+    suffix = p.suffix.lower()
+    with dask.config.set({"dataframe.convert-string": False}):
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            try:
+                meta = ds.dataset(p, format="parquet").schema.metadata or {}
+            except Exception as exc:
+                raise InputError(p, f"is not a readable Parquet file or folder ({exc})") from None
+            if b"geo" in meta:
+                import dask_geopandas
+
+                gddf = dask_geopandas.read_parquet(p, split_row_groups="adaptive")
+                ddf = gddf.map_partitions(_points_partition)
+            else:
+                ddf = dd.read_parquet(p, split_row_groups="adaptive")
+        elif suffix in (".csv", ".tsv"):
+            read_table(p) if p.stat().st_size < (1 << 20) else None  # clear errors early
+            ddf = dd.read_csv(
+                p,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                sep="\t" if suffix == ".tsv" else ",",
+                blocksize="64MB",
+                encoding="utf-8-sig",
+            )
+        else:  # GeoJSON, GeoPackage, ...: read once, then split
+            df = read_table(p)
+            parts = npartitions or max(workers * 2, 1)
+            return dd.from_pandas(df, npartitions=parts), str(p)
+    if npartitions and ddf.npartitions != npartitions:
+        ddf = ddf.repartition(npartitions=npartitions)
+    return ddf, str(p)
+
+
+def _points_partition(gdf: Any) -> pd.DataFrame:
+    """Point geometries to latitude/longitude columns, with the same columns in every part."""
+    from .claims import _points_to_columns
+
+    df = _points_to_columns(gdf, None)
+    if "_geometry_problem" not in df.columns:
+        df["_geometry_problem"] = pd.Series([None] * len(df), index=df.index, dtype=object)
+    return df
+
+
+def _check_partition(
+    part: pd.DataFrame,
+    prepared: Any,
+    offsets: list[int],
+    tolerance_km: float,
+    actors: Any,
+    path: str | None,
+    partition_info: dict | None = None,
+) -> Any:
+    """Run the in-memory engine on one partition, numbered by its global row offset."""
+    from .actors import ActorTable, load_actors
+    from .check import check_frame
+
+    number = partition_info["number"] if partition_info else 0
+    start = offsets[number]
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    if len(part) == 0:
+        return _empty_like(prepared, part, table, tolerance_km)
+    result = check_frame(
+        part, prepared, tolerance_km=tolerance_km, actors=table, path=path, id_start=start + 1
+    )
+    result.index = pd.RangeIndex(start, start + len(result))
+    return result
+
+
+def _empty_like(prepared: Any, part: pd.DataFrame, table: Any, tolerance_km: float) -> Any:
+    from .check import check_frame
+
+    return check_frame(part.head(0), prepared, tolerance_km=tolerance_km, actors=table)
+
+
+# ----------------------------------------------------------------------------- output
+def _is_folder_output(output: Path) -> bool:
+    return output.is_dir() or str(output).endswith(os.sep) or output.suffix.lower() == ".parquet"
+
+
+def _replaceable(folder: Path) -> bool:
+    """A folder we may replace: missing, empty, or holding only an earlier partitioned result."""
+    if not folder.exists():
+        return True
+    if not folder.is_dir():
+        return False
+    return all(
+        c.name.startswith("part.") or c.name in ("_metadata", "_common_metadata")
+        for c in folder.iterdir()
+    )
+
+
+def _move_folder(tmp: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- the run
+def check_dask(
+    claims: Any,
+    zones: Any,
+    output: str | Path | None,
+    *,
+    scheduler: Any = None,
+    tolerance_km: float = 5.0,
+    actors: Any = None,
+    npartitions: int | None = None,
+) -> Any:
+    """Check claims on a Dask cluster.
+
+    Parameters
+    ----------
+    claims
+        Claims path (Parquet/GeoParquet file or folder, CSV, or any file
+        :func:`geostrike.read_claims` reads) or a DataFrame/GeoDataFrame.
+    zones
+        Zones path, GeoDataFrame or :class:`geostrike.check.PreparedZones`; prepared once
+        and broadcast to every worker.
+    output
+        A folder or ``*.parquet`` path (partitioned GeoParquet, ``part.N.parquet``), a
+        ``.csv``/``.gpkg``/``.geojson`` file, or None to return the result.
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``), a ``distributed.Client``, or
+        None for a LocalCluster with one single-threaded worker process per core.
+    tolerance_km, actors
+        As for :func:`geostrike.check.check`.
+    npartitions
+        Repartition the claims into this many partitions (default: as read).
+
+    Returns
+    -------
+    GeoDataFrame or geostrike.stream.Tally
+        The whole result (row for row what :func:`geostrike.check.check` returns) when
+        ``output`` is None; else the counts (``.summary()``) and ``.path`` of the output.
+    """
+    _require_dask()
+    import dask
+    import geopandas as gpd
+
+    from .actors import ActorTable, load_actors
+    from .check import PreparedZones, prepare_zones
+    from .stream import ChunkWriter, Tally
+
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+    out = Path(output) if output is not None else None
+    folder = out is not None and _is_folder_output(out)
+    if out is not None:
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputError(out, f"folder {str(parent)!r} does not exist")
+        if folder and not _replaceable(out):
+            raise OutputError(out, "exists and holds other files; give a new or empty folder")
+        if not folder and out.suffix.lower() not in (".csv", ".gpkg", ".geojson", ".json"):
+            raise OutputError(
+                out, "unknown output extension; use a folder, .parquet, .csv, .gpkg or .geojson"
+            )
+
+    with _client(scheduler) as client, dask.config.set({"dataframe.convert-string": False}):
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        ddf, path = _claims_frame(claims, npartitions, workers)
+        lengths = ddf.map_partitions(len).compute().tolist()
+        offsets = [0]
+        for n in lengths:
+            offsets.append(offsets[-1] + int(n))
+        zones_future = client.scatter(prepared, broadcast=True, hash=False)
+        # the result's schema: the engine on an empty frame with the claims' columns
+        meta = _empty_like(prepared, ddf._meta, table, tolerance_km)
+        result = ddf.map_partitions(
+            _check_partition,
+            zones_future,
+            offsets,
+            tolerance_km,
+            table,
+            path,
+            meta=meta,
+            align_dataframes=False,
+        )
+        if out is None:
+            gathered = result.compute()
+            return gpd.GeoDataFrame(gathered, crs="EPSG:4326")
+        tally = Tally()
+        if folder:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent or "."))
+            try:
+                futures = client.compute(
+                    [
+                        dask.delayed(_write_part)(part, tmp / f"part.{i}.parquet")
+                        for i, part in enumerate(result.to_delayed())
+                    ]
+                )
+                for counts in client.gather(futures):
+                    tally.rows += counts["rows"]
+                    tally.status.update(counts["status"])
+                    tally.verdict.update(counts["verdict"])
+                _move_folder(tmp, out)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            tally.path = out
+            return tally
+        writer = ChunkWriter(out)
+        try:
+            futures = client.compute(result.to_delayed())
+            for fut in futures:  # in partition order; workers keep computing meanwhile
+                part = fut.result()
+                writer.write(part)
+                tally.add(part)
+                fut.release()
+        except BaseException:
+            writer.abort()
+            raise
+        tally.path = writer.close()
+        return tally
+
+
+def _write_part(part: Any, path: Path) -> dict:
+    """Write one partition's result as GeoParquet (on the worker); return its counts."""
+    part.to_parquet(path, index=False)
+    return {
+        "rows": len(part),
+        "status": part["status"].value_counts().to_dict(),
+        "verdict": part["verdict"].value_counts().to_dict(),
+    }
+
+
+__all__ = ["check_dask"]

@@ -1,0 +1,376 @@
+"""Checking a claims file larger than memory, chunk by chunk, with a progress bar.
+
+The zones are prepared once (:func:`geostrike.check.prepare_zones`); the claims file is read
+in chunks of ``chunk_rows`` rows (CSV through pandas' ``chunksize``, Parquet files and
+folders through pyarrow record batches, GeoPackage and other GDAL formats through pyogrio
+feature ranges); each chunk is checked by :func:`geostrike.check.check_frame` and appended
+to a temporary output file, renamed over the target only when every chunk is written
+(:func:`geostrike._io.atomic_output`). Memory stays bounded by one chunk and its result,
+whatever the size of the file. Outputs: CSV, Parquet (GeoParquet) or GeoPackage (one plain
+``claims`` layer); GeoJSON results are buffered and written at the end.
+
+Results are the same rows, in the same order, with the same generated ids (``claim-N`` by
+global row number) as :func:`geostrike.check.check` on the whole file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._io import atomic_output, require_file
+from .errors import InputError, OutputError
+
+#: Default number of claims per chunk (a few hundred MB of working memory at most).
+DEFAULT_CHUNK_ROWS = 200_000
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+_WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
+
+
+# ----------------------------------------------------------------------------- reading
+def count_rows(path: str | Path) -> int | None:
+    """Number of rows of a claims file, cheaply (Parquet metadata, CSV line count)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            return int(ds.dataset(p, format="parquet").count_rows())
+        if suffix in (".csv", ".tsv", ".txt"):
+            lines, last = 0, b"\n"
+            with open(p, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    lines += block.count(b"\n")
+                    last = block[-1:]
+            return max(lines + (last != b"\n") - 1, 0)  # minus the header
+        import pyogrio
+
+        return int(pyogrio.read_info(p)["features"])
+    except Exception:  # a count is only for the progress bar
+        return None
+
+
+def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield the raw claims table of ``path`` in chunks of at most ``chunk_rows`` rows.
+
+    Each chunk is what :func:`geostrike.claims.read_table` gives for the whole file (CSV
+    cells as text, point geometries as latitude/longitude columns), restricted to its rows.
+    """
+    from .claims import _points_to_columns
+
+    p = require_file(path)
+    suffix = p.suffix.lower()
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        yield from _parquet_chunks(p, chunk_rows)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        yield from _csv_chunks(p, chunk_rows, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        import pyogrio
+
+        try:
+            total = int(pyogrio.read_info(p)["features"])
+            for start in range(0, max(total, 1), chunk_rows):
+                gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
+                yield _points_to_columns(gdf, p)
+        except InputError:
+            raise
+        except Exception as exc:  # GDAL errors
+            raise InputError(p, f"cannot be read as {suffix or 'a vector file'} ({exc})") from None
+
+
+def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
+    with open(p, "rb") as fh:
+        head = fh.read(8192)
+    if b"\x00" in head:
+        raise InputError(p, "is a binary file, not text")
+    try:
+        reader = pd.read_csv(
+            p,
+            dtype=str,
+            keep_default_na=False,
+            sep=sep,
+            skipinitialspace=True,
+            chunksize=chunk_rows,
+            encoding="utf-8-sig",
+        )
+        seen = False
+        for chunk in reader:
+            seen = True
+            yield chunk
+        if not seen:
+            raise InputError(p, "has no rows: no claims to read")
+    except UnicodeDecodeError as exc:
+        raise InputError(p, f"is not UTF-8 text (bad byte: {exc.reason})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(p, "file is empty") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(p, f"is not a readable CSV file ({str(exc).splitlines()[0]})") from None
+
+
+def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.dataset as ds
+
+    from .claims import _points_to_columns
+
+    try:
+        dataset = ds.dataset(p, format="parquet")
+        meta = dataset.schema.metadata or {}
+        batches = dataset.to_batches(batch_size=chunk_rows)
+        geo = b"geo" in meta
+        seen = False
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            seen = True
+            table = _table_of(batch, dataset.schema)
+            if geo:
+                from geopandas.io.arrow import _arrow_to_geopandas
+
+                yield _points_to_columns(_arrow_to_geopandas(table), p)
+            else:
+                yield table.to_pandas()
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises many types for non-Parquet input
+        raise InputError(
+            p, f"is not a readable Parquet file or folder ({str(exc).splitlines()[0]})"
+        ) from None
+    if not seen:
+        raise InputError(p, "has no rows: no claims to read")
+
+
+def _table_of(batch: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
+
+
+# ----------------------------------------------------------------------------- writing
+class ChunkWriter:
+    """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
+
+    CSV (header once, geometry dropped as in :func:`geostrike.check.write_result`),
+    GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
+    GeoJSON (buffered: written at the end).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.suffix = self.path.suffix.lower()
+        if self.suffix not in _WRITABLE:
+            raise OutputError(
+                self.path, "unknown output extension; use .csv, .parquet, .gpkg or .geojson"
+            )
+        self._ctx = atomic_output(self.path)
+        self.tmp = self._ctx.__enter__()
+        self._pq = None
+        self._schema = None
+        self._buffer: list[Any] = []
+        self.rows = 0
+
+    def write(self, result: Any) -> None:
+        """Append one chunk of results (a GeoDataFrame from ``check_frame``)."""
+        try:
+            if self.suffix == ".csv":
+                frame = pd.DataFrame(result.drop(columns=result.geometry.name))
+                frame.to_csv(self.tmp, index=False, mode="a", header=self.rows == 0)
+            elif self.suffix in (".parquet", ".geoparquet"):
+                self._write_parquet(result)
+            elif self.suffix == ".gpkg":
+                import pyogrio
+
+                pyogrio.write_dataframe(
+                    result, self.tmp, layer="claims", driver="GPKG", append=self.rows > 0
+                )
+            else:
+                self._buffer.append(result)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
+        self.rows += len(result)
+
+    def _write_parquet(self, result: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _geopandas_to_arrow
+
+        table = _geopandas_to_arrow(result.reset_index(drop=True), index=False)
+        if self._pq is None:
+            fields = [
+                pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                for f in table.schema
+            ]
+            meta = dict(table.schema.metadata or {})
+            if b"geo" in meta:  # the first chunk's bbox would be wrong for the whole file
+                import json
+
+                geo = json.loads(meta[b"geo"])
+                for col in geo.get("columns", {}).values():
+                    col.pop("bbox", None)
+                meta[b"geo"] = json.dumps(geo).encode()
+            self._schema = pa.schema(fields, metadata=meta)
+            self._pq = pq.ParquetWriter(self.tmp, self._schema)
+        try:
+            table = table.cast(self._schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+            raise OutputError(self.path, f"a chunk's columns changed type ({exc})") from None
+        self._pq.write_table(table)
+
+    def close(self) -> Path:
+        """Finish the file and move it into place."""
+        if self._pq is not None:
+            self._pq.close()
+        if self._buffer:
+            import geopandas as gpd
+
+            whole = gpd.GeoDataFrame(pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326")
+            whole.to_file(self.tmp, driver="GeoJSON")
+        if self.rows == 0 and not self.tmp.exists():
+            self.tmp.touch()
+        self._ctx.__exit__(None, None, None)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the temporary file (nothing is left behind)."""
+        if self._pq is not None:
+            try:
+                self._pq.close()
+            except Exception:  # pragma: no cover - already failing
+                pass
+            self._pq = None
+        exc = RuntimeError("aborted")
+        try:
+            self._ctx.__exit__(type(exc), exc, None)
+        except RuntimeError:
+            pass
+
+
+# ----------------------------------------------------------------------------- tally
+@dataclass
+class Tally:
+    """Counts of a check run, with the same ``summary`` line as the in-memory engine."""
+
+    rows: int = 0
+    status: Counter = field(default_factory=Counter)
+    verdict: Counter = field(default_factory=Counter)
+    path: Path | None = None
+
+    def add(self, result: Any) -> None:
+        self.rows += len(result)
+        self.status.update(result["status"].value_counts().to_dict())
+        self.verdict.update(result["verdict"].value_counts().to_dict())
+
+    # the interface check.summary() reads: len() and ["status"/"verdict"].value_counts()
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, column: str) -> Any:
+        counts = self.status if column == "status" else self.verdict
+        return _Counts(pd.Series(dict(counts), dtype="int64"))
+
+    def summary(self) -> str:
+        """One line: how many claims, counts per status and per verdict."""
+        from .check import summary
+
+        return summary(self)
+
+
+@dataclass
+class _Counts:
+    series: pd.Series
+
+    def value_counts(self) -> pd.Series:
+        return self.series
+
+
+# ----------------------------------------------------------------------------- the run
+def check_stream(
+    claims_path: str | Path,
+    zones: Any,
+    output: str | Path,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    tolerance_km: float = 5.0,
+    actors: Any = None,
+    progress: bool = True,
+) -> Tally:
+    """Check a claims file chunk by chunk and write the results to ``output``.
+
+    Parameters
+    ----------
+    claims_path
+        CSV/TSV, Parquet file or folder (GeoParquet too), GeoPackage or any GDAL file.
+    zones
+        Zones path, GeoDataFrame or :class:`geostrike.check.PreparedZones`.
+    output
+        ``.csv``, ``.parquet``, ``.gpkg`` (or ``.geojson``, buffered) file.
+    chunk_rows
+        Claims per chunk; memory is bounded by one chunk and its result.
+    tolerance_km, actors
+        As for :func:`geostrike.check.check`.
+    progress
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    Tally
+        Row, status and verdict counts (``.summary()`` gives the usual one-line summary)
+        and the output path.
+    """
+    from tqdm import tqdm
+
+    from .actors import ActorTable, load_actors
+    from .check import PreparedZones, check_frame, prepare_zones
+
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+    writer = ChunkWriter(output)
+    tally = Tally()
+    bar = tqdm(
+        total=count_rows(claims_path) if progress else None,
+        unit=" claims",
+        unit_scale=True,
+        disable=not progress,
+        desc="checking",
+        leave=False,
+    )
+    try:
+        for chunk in iter_chunks(claims_path, chunk_rows):
+            result = check_frame(
+                chunk,
+                prepared,
+                tolerance_km=tolerance_km,
+                actors=table,
+                path=str(claims_path),
+                id_start=tally.rows + 1,
+            )
+            result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+            writer.write(result)
+            tally.add(result)
+            bar.update(len(result))
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+    tally.path = writer.close()
+    return tally
+
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "ChunkWriter",
+    "Tally",
+    "check_stream",
+    "count_rows",
+    "iter_chunks",
+]
