@@ -31,6 +31,7 @@ query per group). There is no Python loop over claims.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,10 @@ class PreparedZones:
     end: np.ndarray  # int64 day, _OPEN_END when open
     breaks: np.ndarray  # sorted days where the set of valid zones changes
     bounds: np.ndarray  # (n, 4) zone bounds
-    _segments: dict[tuple[int, int], SegmentIndex | None] = field(default_factory=dict, repr=False)
+    #: Builds the nearest-boundary index of a set of polygons (anything with a
+    #: ``nearest(lat, lon) -> NearestResult`` method, or None when there is no boundary).
+    index_factory: Callable[[np.ndarray], Any] = SegmentIndex.from_polygons
+    _segments: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     # -- date windows ----------------------------------------------------------
     def window_of(self, days: np.ndarray) -> np.ndarray:
@@ -144,13 +148,13 @@ class PreparedZones:
         return {a: i for i, a in enumerate(self.actor_ids)}
 
     # -- distances -------------------------------------------------------------
-    def segment_index(self, window: int, target_mask: int) -> SegmentIndex | None:
+    def segment_index(self, window: int, target_mask: int) -> Any:
         """Boundary-segment index of the target's zones in a window (cached); None if none."""
         key = (int(window), int(target_mask))
         if key not in self._segments:
             act = self.active(window)
             sel = act[(self.bits[act] & np.uint64(target_mask)) != 0]
-            self._segments[key] = SegmentIndex.from_polygons(self.geoms[sel]) if len(sel) else None
+            self._segments[key] = self.index_factory(self.geoms[sel]) if len(sel) else None
         return self._segments[key]
 
     def __getstate__(self) -> dict[str, Any]:

@@ -105,6 +105,19 @@ def geodesic_circle(lat: float, lon: float, radius_km: float, n: int = 72) -> sh
     return shapely.Polygon(np.column_stack([lons, lats]))
 
 
+_A_KM = 6378.137
+_E2 = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
+
+
+def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    """Earth-centred, Earth-fixed coordinates (km) of points on the WGS84 ellipsoid, (n, 3)."""
+    lo = np.radians(np.asarray(lon, dtype=float))
+    la = np.radians(np.asarray(lat, dtype=float))
+    s, c = np.sin(la), np.cos(la)
+    n = _A_KM / np.sqrt(1.0 - _E2 * s * s)
+    return np.stack([n * c * np.cos(lo), n * c * np.sin(lo), n * (1.0 - _E2) * s], axis=-1)
+
+
 def _tangential_scale(rho_km: np.ndarray) -> np.ndarray:
     """Upper bound of the azimuthal equidistant frame's scale at distance ρ from its centre."""
     x = np.clip(np.asarray(rho_km, dtype=float) / _R_KM, 0.0, 3.0)
@@ -213,8 +226,17 @@ class SegmentIndex:
         )
         radius = f0 * ratio * (1.0 + 1e-9) + 1.0  # +1 m: lon/lat vs frame straightness
         pi, si = self.tree.query(pts, predicate="dwithin", distance=radius)
-        # 3. exact geodesic distance to the best point of each candidate segment
-        d, qlon, qlat = self._pair_distances(px[pi], py[pi], si, lon[ok][pi], lat[ok][pi])
+        # 3. the best point of each candidate segment, ranked by ECEF chord length (a
+        #    monotone function of geodesic length to ~1e-5 relative at 1,000 km); exact
+        #    geodesic distances only for the candidates that could still be the nearest
+        qlon, qlat = self._foot_points(px[pi], py[pi], si)
+        chord = np.linalg.norm(ecef_km(qlon, qlat) - ecef_km(lon[ok][pi], lat[ok][pi]), axis=1)
+        best = np.full(len(ok), np.inf)
+        np.minimum.at(best, pi, chord)
+        keep = chord <= best[pi] * (1.0 + 5e-5) + 1e-6
+        pi, qlon, qlat = pi[keep], qlon[keep], qlat[keep]
+        _, _, d = GEOD.inv(lon[ok][pi], lat[ok][pi], qlon, qlat)
+        d = np.asarray(d, dtype=float)
         order = np.lexsort((d, pi))
         pi, d, qlon, qlat = pi[order], d[order], qlon[order], qlat[order]
         first = np.ones(len(pi), dtype=bool)
@@ -225,9 +247,10 @@ class SegmentIndex:
         nlon[sel] = qlon[first]
         return NearestResult(dist, nlat, nlon)
 
-    def _pair_distances(
-        self, px: np.ndarray, py: np.ndarray, si: np.ndarray, plon: np.ndarray, plat: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _foot_points(
+        self, px: np.ndarray, py: np.ndarray, si: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Point of each segment nearest to each point (frame projection → lon/lat)."""
         fa, fb = self.fa[si], self.fb[si]
         ab = fb - fa
         ap = np.column_stack([px, py]) - fa
@@ -237,8 +260,7 @@ class SegmentIndex:
         t = np.clip(t, 0.0, 1.0)
         a, b = self.a[si], self.b[si]
         q = a + t[:, None] * (b - a)
-        _, _, d = GEOD.inv(plon, plat, q[:, 0], q[:, 1])
-        return np.asarray(d, dtype=float), q[:, 0], q[:, 1]
+        return q[:, 0], q[:, 1]
 
 
 def _frame(lon0: float, lat0: float) -> pyproj.Transformer:
