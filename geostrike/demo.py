@@ -377,7 +377,8 @@ def verdict_table(results: pd.DataFrame) -> str:
         ("_stated", "to stated place"),
     ]
     df = pd.DataFrame(results).copy()
-    df["_dist"] = df["distance_to_target_km"].map(_fmt_km)
+    dist = pd.to_numeric(df["distance_to_target_km"], errors="coerce")
+    df["_dist"] = dist.map(_fmt_km).where(dist.ne(0), "0 (inside)")
     df["_stated"] = df["distance_to_stated_place_km"].map(_fmt_km)
     rows = [[_cell(r.get(c)) for c, _ in cols] for r in df.to_dict("records")]
     head = [h for _, h in cols]
