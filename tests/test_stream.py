@@ -1,0 +1,154 @@
+"""Streaming checks: chunk by chunk, the same rows as the in-memory engine, atomic outputs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pandas.testing import assert_frame_equal
+
+from geostrike.check import check, prepare_zones, summary
+from geostrike.errors import InputError, OutputError
+from geostrike.stream import ChunkWriter, check_stream, count_rows, iter_chunks
+
+
+@pytest.fixture(scope="module")
+def zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["ISIS", "Syrian government", "rebels;al-Nusra"],
+            "valid_from": ["2015-01-01", "2015-01-01", "2015-01-01"],
+            "valid_to": ["", "2015-08-31", ""],
+            "source": "test",
+        },
+        geometry=[
+            shapely.box(38.0, 35.0, 40.0, 36.5),
+            shapely.box(36.0, 33.0, 37.5, 35.5),
+            shapely.box(36.0, 35.5, 37.5, 36.5),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _claims(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "date": rng.choice(["2015-06-01", "2015-09-30", "bad date"], n),
+            "claimed_target": rng.choice(["IS", "terrorists", "FSA", "regime"], n),
+            "latitude": np.round(rng.uniform(33.0, 37.0, n), 4).astype(str),
+            "longitude": np.round(rng.uniform(35.5, 41.0, n), 4).astype(str),
+            "source": "unit test",
+        }
+    )
+    df.loc[3, "claimed_target"] = ""
+    return df
+
+
+def _as_csv_text(result: pd.DataFrame) -> pd.DataFrame:
+    text = pd.DataFrame(result.drop(columns=result.geometry.name)).to_csv(index=False)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def test_csv_stream_equals_whole_check(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(1_000).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    tally = check_stream(src, zones, out, chunk_rows=137, progress=False)
+    expected = check(src, zones)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    assert got["id"].iloc[-1] == "claim-1000"  # ids numbered across chunks
+    assert tally.rows == 1_000
+    assert tally.summary() == summary(expected)
+
+
+def test_parquet_input_and_output(zones, tmp_path: Path) -> None:
+    df = _claims(700, seed=3)
+    df["latitude"] = df["latitude"].astype(float)
+    df["longitude"] = df["longitude"].astype(float)
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src, row_group_size=100)
+    out = tmp_path / "out.parquet"
+    check_stream(src, prepare_zones(zones), out, chunk_rows=250, progress=False)
+    expected = check(src, zones)
+    got = gpd.read_parquet(out)
+    assert got.crs.equals("EPSG:4326")
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["verdict"].tolist() == expected["verdict"].tolist()
+    np.testing.assert_array_equal(
+        got["distance_to_target_km"].to_numpy(), expected["distance_to_target_km"].to_numpy()
+    )
+    assert got.geometry.equals(expected.geometry)
+
+
+def test_geoparquet_folder_to_geopackage(zones, tmp_path: Path) -> None:
+    df = _claims(300, seed=4)
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["latitude", "longitude"]),
+        geometry=gpd.points_from_xy(df["longitude"].astype(float), df["latitude"].astype(float)),
+        crs="EPSG:4326",
+    )
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    gdf.iloc[:120].to_parquet(folder / "a.parquet")
+    gdf.iloc[120:].to_parquet(folder / "b.parquet")
+    assert count_rows(folder) == 300
+    out = tmp_path / "out.gpkg"
+    check_stream(folder, zones, out, chunk_rows=64, progress=False)
+    got = gpd.read_file(out, layer="claims")
+    expected = check(folder, zones)
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["reason"].tolist() == expected["reason"].tolist()
+
+
+def test_chunks_are_bounded(tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(1_001).to_csv(src, index=False)
+    sizes = [len(c) for c in iter_chunks(src, 100)]
+    assert max(sizes) == 100 and sum(sizes) == 1_001 and len(sizes) == 11
+    assert count_rows(src) == 1_001
+
+
+def test_progress_bar_goes_to_stderr(zones, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(50).to_csv(src, index=False)
+    check_stream(src, zones, tmp_path / "out.csv", chunk_rows=10, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "claims" in captured.err
+
+
+def test_error_in_a_late_chunk_leaves_no_output(zones, tmp_path: Path) -> None:
+    df = _claims(500)
+    df.loc[480, "claimed_target"] = "Martians"
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    out.write_text("previous result\n")
+    with pytest.raises(InputError, match="Martians"):
+        check_stream(src, zones, out, chunk_rows=100, progress=False)
+    assert out.read_text() == "previous result\n"  # untouched
+    assert {p.name for p in tmp_path.iterdir()} == {"claims.csv", "out.csv"}  # no temp file
+
+
+def test_bad_inputs_are_one_line_errors(zones, tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(
+        b"date,claimed_target,latitude,longitude\n2015-09-30,IS,35,38\n" + b"\xff\n"
+    )
+    with pytest.raises(InputError, match="UTF-8"):
+        check_stream(bad, zones, tmp_path / "o.csv", progress=False)
+    notpq = tmp_path / "x.parquet"
+    notpq.write_text("not parquet")
+    with pytest.raises(InputError, match="Parquet"):
+        check_stream(notpq, zones, tmp_path / "o.csv", progress=False)
+    with pytest.raises(OutputError):
+        ChunkWriter(tmp_path / "o.xlsx")
+    with pytest.raises(OutputError):
+        check_stream(bad, zones, tmp_path / "missing" / "o.csv", progress=False)
