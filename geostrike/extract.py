@@ -86,18 +86,6 @@ ORGANISATIONS = [
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
 )
-_ORG_WORDS = (
-    "Ministry|Council|Observatory|Coalition|Committee|Commission|Agency|Organisation|"
-    "Organization|Institute|University|College|Party|Union|Movement|Brigades?|Battalion|"
-    "Division|Corps|Command|Guards?|Front|Army|Police|Court|Department|Office|Embassy|"
-    "Association|Foundation|Society|Center|Centre|Network|News|Times|Post|Press|Group|"
-    "Company|Corporation|Bank|Fund|Forces|Force|Authority|Service|Services|Assembly|"
-    "Parliament|Senate|Congress|Cabinet|Administration|Directorate|Hospital|School|Airlines?"
-)
-_ORG_CHUNK = re.compile(
-    rf"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|for|the|and))*?\s+(?:{_ORG_WORDS})\b"
-)
-
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
@@ -355,11 +343,6 @@ def extract(
             continue
         blocked.append((a.start, a.end))
     blocked.extend(orgs)
-    for m in _ORG_CHUNK.finditer(prepared):
-        # keep a leading place ("Russian Defence Ministry", "Kentucky State Police")
-        sp = m.group().find(" ")
-        if sp > 0:
-            blocked.append((m.start() + sp + 1, m.end()))
     for d in date_mentions:
         blocked.append((d.start, d.end))
     blocked = _merge(blocked)

@@ -50,6 +50,8 @@ TITLES = {
     "cardinal", "bishop", "archbishop", "rabbi", "patriarch", "comrade", "marshal", "minister's",
     "sultan", "crown", "field", "spokesmen", "consul", "attache", "attaché", "counterpart",
     "candidate", "nominee", "speaker", "mp", "mps", "superintendent", "sheriff", "trooper",
+    "det", "cpl", "pte", "supt", "insp", "cst", "mla", "councillor", "councilor",
+    "secretary-general", "prosecutor", "attorney", "lawyer", "dictator", "tsar", "czar",
 }  # fmt: skip
 # Title words that, right before a name, make it a person ("President Assad", "Mr Kerry").
 PERSON_TITLES = TITLES - {
@@ -176,7 +178,13 @@ NEWS_STOP = {
     "public", "private", "global", "regional", "special", "social", "civil", "military",
     "islamic", "arab", "kurdish", "turkmen", "catholic", "orthodox",
     "protestant", "baptist", "methodist", "buddhist", "hindu", "sikh",
-    "ocean", "pacific", "atlantic",
+    "ocean", "pacific", "atlantic", "olympic", "liberal", "liberals",
+    "conservative", "conservatives", "labour", "labor", "republican", "republicans",
+    "democrat", "democrats", "garden", "golden", "globe", "academy", "awards",
+    "superior", "farms", "farm", "star", "real", "grand", "human", "change", "salt",
+    "recovery", "friendship", "section", "plantation", "virgin", "met", "dad", "mom",
+    "mum", "det", "sen", "gov", "rep", "cpl", "pte", "supt", "insp", "cst", "mp", "mla",
+    "nazi", "nazis", "communist", "communists", "socialist", "greens", "express", "mail", "sun", "mirror", "telegraph", "observer", "standard", "gazette", "chronicle", "review", "magazine", "weekly",
 }  # fmt: skip
 # Given names common in international news (a capitalised word before a surname).
 GIVEN_NAMES = set(
@@ -218,6 +226,56 @@ shinzo fumio narendra imran nawaz asif benazir pervez kim moon park
 justin stephen jean-claude rachel kathleen jason doug naheed rachel andrea danielle
 """.split()
 )
+
+# Capitalised only because they open a sentence or a title: never part of a name.
+FUNCTION_WORDS = {
+    "a", "an", "the", "in", "on", "at", "for", "but", "and", "or", "as", "if", "when",
+    "while", "after", "before", "since", "this", "that", "these", "those", "it", "he", "she",
+    "they", "we", "i", "his", "her", "their", "our", "its", "my", "your", "there", "here",
+    "to", "from", "by", "with", "during", "under", "over", "is", "are", "was", "were", "why",
+    "how", "what", "who", "where", "which", "former", "overall", "meanwhile", "however",
+    "also", "then", "now", "only", "even", "both", "all", "some", "many", "most", "one",
+    "two", "three", "every", "each", "no", "not", "yes", "so", "yet", "though", "although",
+    "because", "until", "despite", "about", "into", "across", "near", "outside", "inside",
+    "between", "among", "against", "without", "within", "through", "throughout", "upon",
+    "via", "per", "read", "more", "watch", "see", "photo", "video", "editor's", "note",
+    "update", "updated", "breaking", "exclusive", "opinion", "analysis", "according",
+}  # fmt: skip
+# AP-style abbreviations of US states and Canadian provinces, as written after "Town, ".
+STATE_ABBREVIATIONS = {
+    "Ala.": ("US", "Alabama"), "Ariz.": ("US", "Arizona"), "Ark.": ("US", "Arkansas"),
+    "Calif.": ("US", "California"), "Colo.": ("US", "Colorado"), "Conn.": ("US", "Connecticut"),
+    "Del.": ("US", "Delaware"), "Fla.": ("US", "Florida"), "Ga.": ("US", "Georgia"),
+    "Ill.": ("US", "Illinois"), "Ind.": ("US", "Indiana"), "Kan.": ("US", "Kansas"),
+    "Kans.": ("US", "Kansas"), "Ky.": ("US", "Kentucky"), "Ky": ("US", "Kentucky"),
+    "La.": ("US", "Louisiana"), "Md.": ("US", "Maryland"), "Mass.": ("US", "Massachusetts"),
+    "Mich.": ("US", "Michigan"), "Minn.": ("US", "Minnesota"), "Miss.": ("US", "Mississippi"),
+    "Mo.": ("US", "Missouri"), "Mont.": ("US", "Montana"), "Neb.": ("US", "Nebraska"),
+    "Nev.": ("US", "Nevada"), "N.H.": ("US", "New Hampshire"), "N.J.": ("US", "New Jersey"),
+    "N.M.": ("US", "New Mexico"), "N.Y.": ("US", "New York"), "N.C.": ("US", "North Carolina"),
+    "N.D.": ("US", "North Dakota"), "Okla.": ("US", "Oklahoma"), "Ore.": ("US", "Oregon"),
+    "Pa.": ("US", "Pennsylvania"), "R.I.": ("US", "Rhode Island"), "S.C.": ("US", "South Carolina"),
+    "S.D.": ("US", "South Dakota"), "Tenn.": ("US", "Tennessee"), "Tex.": ("US", "Texas"),
+    "Vt.": ("US", "Vermont"), "Va.": ("US", "Virginia"), "Wash.": ("US", "Washington"),
+    "W.Va.": ("US", "West Virginia"), "Wis.": ("US", "Wisconsin"), "Wyo.": ("US", "Wyoming"),
+    "B.C.": ("CA", "British Columbia"), "Alta.": ("CA", "Alberta"), "Sask.": ("CA", "Saskatchewan"),
+    "Man.": ("CA", "Manitoba"), "Ont.": ("CA", "Ontario"), "Que.": ("CA", "Quebec"),
+    "N.S.": ("CA", "Nova Scotia"), "N.B.": ("CA", "New Brunswick"), "P.E.I.": ("CA", "Prince Edward Island"),
+    "Nfld.": ("CA", "Newfoundland and Labrador"), "N.W.T.": ("CA", "Northwest Territories"),
+}  # fmt: skip
+# Dotted forms that may stand anywhere ("In B.C., snow"); the others only after "Town, ".
+_FREE_ABBREVIATIONS = {"B.C.", "N.Y.", "N.J.", "N.C.", "S.C.", "P.E.I.", "W.Va."}
+
+GIVEN_NAMES |= {
+    w
+    for line in resources.files("geostrike.data")
+    .joinpath("given_names.txt")
+    .read_text("utf-8")
+    .splitlines()
+    if not line.startswith("#")
+    for w in line.split()
+}
+_CONTRACTION = re.compile(r"['’](?:ve|d|ll|re|m|t)$", re.IGNORECASE)
 
 _POSS = re.compile(r"(?:['’]s|s['’])$")
 _CAP_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ed|ez|es|ul)-[A-Z]")
@@ -349,6 +407,9 @@ class PlaceIndex:
             if c not in self.countries or pop[i] > pop[self.countries[c]]:
                 self.countries[c] = int(i)
         self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        self._admin1_rows: dict[tuple[str, str], int] = {}
+        for i in np.flatnonzero(self.is_admin1):
+            self._admin1_rows.setdefault((str(cc[i]), normalise(names[i])), int(i))
         self.demonyms = _demonym_table()
         self._exact = getattr(gaz, "exact", None)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -378,6 +439,10 @@ class PlaceIndex:
             self._cache.clear()
         self._cache[key] = (rows, kinds)
         return rows, kinds
+
+    def admin1_row(self, country_code: str, name: str) -> int | None:
+        """Row of a first-level division by country and name ("CA", "British Columbia")."""
+        return self._admin1_rows.get((country_code, normalise(name)))
 
     def demonym_row(self, key: str) -> int | None:
         """Row of the country or continent a demonym stands for ("syrian" → Syria)."""
@@ -434,7 +499,11 @@ def _blocked(start: int, end: int, blocked: list[tuple[int, int]], starts: list[
 
 
 def _chunks(ctx: Context) -> list[list[int]]:
-    """Runs of capitalised words (connectors allowed inside) separated by spaces only."""
+    """Runs of capitalised words (connectors allowed inside) separated by spaces or hyphens.
+
+    Function words ("A", "The", "In", "Former") never belong to a run, and in mixed-case
+    text an all-caps word and a capitalised word are not joined ("WASHINGTON Barack").
+    """
     tk = ctx.tokens
     text = ctx.text
     out: list[list[int]] = []
@@ -442,11 +511,16 @@ def _chunks(ctx: Context) -> list[list[int]]:
     n = len(tk)
     for i in range(n):
         w = tk.words[i]
-        cap = _is_cap(w, ctx.all_caps) and not w[0].isdigit()
-        conn = w.lower() in CONNECTORS and not cap
+        lw = w.lower()
+        cap = _is_cap(w, ctx.all_caps) and not w[0].isdigit() and lw not in FUNCTION_WORDS
+        conn = lw in CONNECTORS and not _is_cap(w, ctx.all_caps)
         if cur:
             gap = text[tk.ends[cur[-1]] : tk.starts[i]]
             joined = gap in (" ", "-") or (gap.strip() == "" and "\n" not in gap and len(gap) < 3)
+            if joined and not ctx.all_caps:
+                prev = tk.words[cur[-1]]
+                if (len(prev) >= 3 and prev.isupper()) != (len(w) >= 3 and w.isupper()):
+                    joined = False
         else:
             joined = False
         if cap or (conn and cur and joined):
@@ -475,10 +549,18 @@ def _key_of(text: str) -> tuple[str, bool]:
     return normalise(base), poss
 
 
-def find_persons(ctx: Context, chunks: list[list[int]], idx: PlaceIndex) -> set[str]:
-    """Normalised names (surnames and full names) used for persons anywhere in the document."""
+def find_persons(
+    ctx: Context, chunks: list[list[int]], idx: PlaceIndex
+) -> tuple[set[str], set[str]]:
+    """Names used for persons anywhere in the document.
+
+    Returns (persons, first_names): normalised surnames and full names; and given names
+    that are also country names ("Georgia" in "Georgia Stevens") — within this document
+    they stand for the person.
+    """
     tk, text = ctx.tokens, ctx.text
     persons: set[str] = set()
+    first_names: set[str] = set()
 
     def add(tokens_: list[int]) -> None:
         toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
@@ -518,10 +600,54 @@ def find_persons(ctx: Context, chunks: list[list[int]], idx: PlaceIndex) -> set[
             if prev in PERSON_TITLES and gap.strip() in ("", ",") and len(chunk) <= 4:
                 add(chunk)
                 continue
-        # 3. a given name followed by a surname
+        # 2b. an age: "82-year-old Geneva Morgan", "Jerome Faulkner, 73,"
+        if len(chunk) <= 4:
+            before = text[max(0, tk.starts[first] - 12) : tk.starts[first]].lower()
+            after = text[tk.ends[chunk[-1]] : tk.ends[chunk[-1]] + 6]
+            if re.search(r"year[\s-]old\s+$|aged\s+\d+\s*,?\s*$", before) or re.match(
+                r"^,\s*\d{1,3}\s*[,)]", after
+            ):
+                add(chunk)
+                continue
+        # 3. a given name followed by a surname ("Georgia Stevens" too: a name, then a
+        #    capitalised word that is no place, title or organisation word)
         if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES:
             key0 = _key_of(tk.words[chunk[0]])[0]
+            w1 = tk.words[chunk[1]]
+            k1 = _key_of(w1)[0]
+            ordinary = low[1] in NEWS_STOP or low[1] in STOPWORDS or low[1] in TITLES
             if not _country_key(key0, idx):
+                add(chunk)
+                continue
+            if (
+                key0 not in idx.demonyms
+                and _is_cap(w1, ctx.all_caps)
+                and not ordinary
+                and not w1.isupper()
+                and not len(idx.lookup(k1)[0])
+            ):
+                add(chunk)
+                first_names.add(key0)
+                continue
+        # 5. a capitalised word that is no place, then a small place: "Barack Obama"
+        if 2 <= len(chunk) <= 3 and low[0] not in CONNECTORS:
+            w0 = tk.words[chunk[0]]
+            k0 = _key_of(w0)[0]
+            klast = _key_of(tk.words[chunk[-1]])[0]
+            if (
+                not w0.isupper()
+                and low[0] not in NEWS_STOP
+                and low[0] not in STOPWORDS
+                and low[0] not in TITLES
+                and low[0] not in DIRECTIONS
+                and k0 not in idx.demonyms
+                and not len(idx.lookup(k0)[0])
+                and not len(
+                    idx.lookup(_key_of(text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])[0])[0]
+                )
+                and len(idx.lookup(klast)[0])
+                and not _placey([chunk[-1]], ctx, idx)
+            ):
                 add(chunk)
                 continue
         # 4. speech cues: "Kerry said", "said Khaled Khoja"
@@ -536,7 +662,7 @@ def find_persons(ctx: Context, chunks: list[list[int]], idx: PlaceIndex) -> set[
             )
             if cue and not _placey(chunk, ctx, idx):
                 add(chunk)
-    return persons
+    return persons, first_names
 
 
 def _country_key(key: str, idx: PlaceIndex) -> bool:
@@ -579,7 +705,7 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
     """Find place mentions (unresolved) in a prepared document."""
     tk, text = ctx.tokens, ctx.text
     chunks = _chunks(ctx)
-    persons = find_persons(ctx, chunks, idx)
+    persons, first_names = find_persons(ctx, chunks, idx)
     bstarts = [a for a, _ in ctx.blocked]
     out: list[PlaceMention] = []
     for chunk in chunks:
@@ -603,6 +729,17 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 span = text[s:e]
                 base, poss = strip_possessive(span)
                 demonym = False
+                if k == j:
+                    ab = base + "." if text[e : e + 1] == "." and not base.endswith(".") else base
+                    if ab in STATE_ABBREVIATIONS and (
+                        ab in _FREE_ABBREVIATIONS or text[max(0, s - 2) : s] == ", "
+                    ):
+                        row = idx.admin1_row(*STATE_ABBREVIATIONS[ab])
+                        if row is not None:
+                            e = s + len(ab)
+                            match = (k, s, e, normalise(ab), False, np.array([row]),
+                                     np.array([0], np.int8), True)  # fmt: skip
+                            break
                 if base in ABBREVIATIONS or (
                     ctx.all_caps and base.upper() in ABBREVIATIONS and len(base) > 2
                 ):
@@ -617,7 +754,7 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                     )
                 else:
                     key = normalise(base)
-                    if len(key) < 3:
+                    if len(key) < 3 or _CONTRACTION.search(base):
                         continue
                     if key in idx.demonyms:
                         row = idx.demonym_row(key)
@@ -630,6 +767,18 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                         rows, kinds = idx.lookup(key)
                         if not len(rows):
                             continue
+                        if not ctx.all_caps and base.isupper() and len(base) >= 2:
+                            # "CIA", "NASH": acronyms, unless a big place's own name
+                            line_start = s == 0 or text[s - 1] == "\n"
+                            keep = (kinds == 0) & (
+                                idx.is_country[rows]
+                                | idx.is_admin1[rows]
+                                | (idx.pop[rows] >= 50_000)
+                                | line_start
+                            )
+                            if not keep.any():
+                                continue
+                            rows, kinds = rows[keep], kinds[keep]
                 match = (k, s, e, key, poss, rows, kinds, demonym)
                 break
             if match is None:
@@ -645,8 +794,10 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 j += 1
                 continue
             k, s, e, key, poss, rows, kinds, demonym = match
-            ok = _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons,
-                         chunk_persons, bstarts, s, e, poss)  # fmt: skip
+            ok = key not in first_names and _accept(
+                ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons,
+                chunk_persons, bstarts, s, e, poss,
+            )  # fmt: skip
             if ok:
                 m = _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind)
                 out.append(m)
@@ -704,11 +855,28 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         return False
     if j == 0:
         # a leading place: "Turkish President ...", "Kentucky State Police"; not "Jordan Peterson"
-        first_word = tk.words[chunk[0]].lower()
-        if not countryish and (first_word in GIVEN_NAMES or chunk_persons):
+        if countryish:
+            return True
+        nxt = tk.words[chunk[k + 1]] if k + 1 < L else ""
+        nl = nxt.lower().rstrip(".")
+        if nl in TITLES or nl in NEWS_STOP or nl in ADMIN_WORDS or nl in DIRECTIONS:
+            return True
+        if tk.words[chunk[0]].lower() in GIVEN_NAMES or _key_of(nxt)[0] in persons:
             return False
+        return not chunk_persons
+    if prev_kind in ("direction", "connector"):
         return True
-    if prev_kind in ("direction", "connector", "place"):
+    if prev_kind == "place":
+        # "Russia-Turkey ties", "Aleppo Syria"; not "Geneva Morgan"
+        gap = text[tk.ends[chunk[j - 1]] : s]
+        return gap == "-" or strong
+    # after another capitalised word: "Environment Canada", "CBC Toronto", not "Barack Obama"
+    prev_word = tk.words[chunk[j - 1]]
+    if prev_word.lower() in GIVEN_NAMES:
+        return False
+    if strong and not ctx.all_caps:
+        return True
+    if prev_word.isupper() and 2 <= len(prev_word) <= 5 and not ctx.all_caps:
         return True
     return False
 
@@ -904,6 +1072,24 @@ def resolve(
         if b < MIN_SCORE and not m.demonym:
             m.row = None
             m.score = None
+            continue
+        # an alternate name of a small place abroad is more likely a word or a person
+        kinds = getattr(m, "kinds", None)
+        if kinds is not None and not m.demonym and kinds[best] == 1:
+            strong_r = bool(
+                idx.is_country[r] or idx.is_admin1[r] or idx.fcode[r] == "CONT" or idx.pop[r] >= 1e6
+            )
+            c = str(idx.cc[r])
+            in_focus = focus.get(c, 0.0) >= 0.2 or hint == c
+            p = float(idx.pop[r])
+            if not (
+                strong_r
+                or p >= 100_000
+                or (in_focus and p >= 5000)
+                or (m.cue and in_focus and p >= 1000)
+            ):
+                m.row = None
+                m.score = None
 
 
 _LINK = re.compile(r"^(?:\s*,\s*|\s+(?:in|near|outside|,\s*in)\s+(?:the\s+)?)$")

@@ -24,8 +24,8 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 _SKIP_TAGS = {"script", "style", "noscript", "template"}
 
-# A word: letters/digits with inner apostrophes or hyphens; or dotted initials "U.S." / "U.N.".
-TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’\-][^\W_]+)*")
+# A word: letters/digits with inner apostrophes (hyphens split words: "Russia-Turkey"); or dotted initials "U.S." / "U.N.".
+TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "gen", "col", "lt", "sgt", "capt", "maj", "sen", "rep", "gov",

@@ -44,6 +44,10 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
+def _context(text: str, s: int, e: int) -> str:
+    return " ".join((text[max(0, s - 50) : s] + "[[" + text[s:e] + "]]" + text[e : e + 50]).split())
+
+
 def _gold(article: ET.Element, text: str) -> tuple[list[dict], int]:
     out, dropped = [], 0
     for t in article.find("toponyms") or []:
@@ -129,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             if hit is None:
                 fp += 1
                 fp_words[p.text] += 1
-                errors.append(f"FP\t{art.get('docid')}\t{p.text}\t{p.name}\t{p.country_code}")
+                errors.append(
+                    f"FP\t{art.get('docid')}\t{p.text}\t{p.name}\t{p.country_code}\t"
+                    + _context(text, p.start, p.end)
+                )
                 continue
             g = gold[hit]
             if g["gid"] is None or hit in used_gold:
@@ -151,14 +158,16 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 errors.append(
                     f"FAR\t{art.get('docid')}\t{p.text}\t{p.name},{p.country_code}\t"
-                    f"gold {g['name']} ({g['fcode']})\t{dist:.0f} km"
+                    f"gold {g['name']} ({g['fcode']})\t{dist:.0f} km\t"
+                    + _context(text, p.start, p.end)
                 )
         for gi, g in enumerate(gold):
             if g["gid"] is not None and gi not in used_gold:
                 fn += 1
                 fn_words[g["phrase"]] += 1
                 errors.append(
-                    f"FN\t{art.get('docid')}\t{g['phrase']}\t{g.get('name')}\t{g.get('fcode')}"
+                    f"FN\t{art.get('docid')}\t{g['phrase']}\t{g.get('name')}\t{g.get('fcode')}\t"
+                    + _context(text, g["start"], g["end"])
                 )
     secs = time.perf_counter() - t0
     prec = tp / (tp + fp) if tp + fp else 0.0
