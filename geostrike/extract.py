@@ -353,7 +353,7 @@ def extract(
     ctx = Context(prepared, tokens, all_caps, sent_first, blocked, actor_places, lower_words)
     places = find_places(ctx, idx)
     resolve(places, idx, country=country, text=prepared)
-    places = [p for p in places if p.row is not None]
+    places = [p for p in places if p.row is not None or p.keep]
 
     mentions: list[Mention] = []
     for p in places:
@@ -423,6 +423,8 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _place_mention(p: PlaceMention, idx) -> Mention:
+    if p.row is None:
+        return Mention("place", p.text, p.start, p.end, phrase=p.phrase)
     lat, lon, prec = coordinates(p, idx)
     r = p.row
     return Mention(
@@ -511,7 +513,7 @@ def _claims(
         sp = [
             p
             for p in within(places, s, e)
-            if not (p.start < attacker.end and p.end > attacker.start)
+            if p.row is not None and not (p.start < attacker.end and p.end > attacker.start)
         ]
         best_place = None
         rank = 0

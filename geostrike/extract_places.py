@@ -34,7 +34,7 @@ from importlib import resources
 import numpy as np
 
 from .extract_text import Tokens
-from .names import STOPWORDS, normalise
+from .names import STOPWORDS, fold, normalise
 
 # --------------------------------------------------------------------------- word lists
 TITLES = {
@@ -94,10 +94,11 @@ DIRECTIONS = {
     "greater": "greater", "rural": "rural", "eastern-": "east",
 }  # fmt: skip
 ADMIN_WORDS = {
-    "province", "governorate", "region", "state", "oblast", "county", "district",
-    "prefecture", "countryside", "muhafazat", "wilayah", "vilayet", "territory", "department",
-    "krai", "raion", "canton", "emirate",
+    "province", "governorate", "region", "state", "oblast", "prefecture", "countryside",
+    "muhafazat", "wilayah", "vilayet", "territory", "department", "krai", "canton", "emirate",
 }  # fmt: skip
+# Second-level divisions, which the gazetteer does not hold.
+ADM2_WORDS = {"county", "district", "raion", "rayon", "municipality", "borough", "parish"}
 PLACE_CUES = {
     "in", "near", "at", "outside", "from", "to", "into", "around", "across", "toward",
     "towards", "of", "through", "via", "inside", "within", "between", "nearby", "reach",
@@ -298,6 +299,8 @@ class PlaceMention:
     modifier: str | None = None  # direction word ("northern") or admin word ("province")
     admin_word: bool = False
     offset_km: float | None = None
+    adm2_word: bool = False  # "Metcalfe County"
+    keep: bool = False  # report even when unresolved
     cue: bool = False  # a place cue word before it ("in", "near", "town of")
     sentence_start: bool = False
     row: int | None = None
@@ -911,6 +914,9 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
             m.admin_word = True
             m.modifier = m.modifier or wa
             m.phrase_end = tk.ends[ta]
+        elif wa in ADM2_WORDS and gap == " ":
+            m.adm2_word = True
+            m.phrase_end = tk.ends[ta]
     # "province of X", "governorate of X"
     if (
         t0 - 2 >= 0
@@ -955,16 +961,37 @@ MIN_SCORE = 4.3
 
 
 def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
+    """Context-free score of each candidate: population, feature class, name kind, phrase."""
     rows = m.candidates
     kinds = getattr(m, "kinds", np.zeros(len(rows), np.int8))
     fc = idx.fcode[rows]
+    ccs = idx.cc[rows]
     base = np.log10(idx.pop[rows] + 10.0)
     bonus = np.array([_FC_BONUS.get(f, 0.0) for f in fc])
     bonus[idx.is_country[rows]] = 3.0
-    base = base + bonus + np.where(kinds == 0, 1.0, 0.0)
+    # primary names, bare division names and spelling variants of the primary name
+    key_fold = fold(m.key)
+    primary = np.array(
+        [
+            k != 1 or fold(normalise(idx.names[r])) == key_fold
+            for r, k in zip(rows, kinds, strict=True)
+        ]
+    )
+    base = base + bonus + np.where(primary, 1.0, 0.0)
+    is_adm = idx.is_admin1[rows]
+    if is_adm.any():
+        # the seat of a same-named division: "Homs" is the city unless the division is
+        # more than ten times larger ("Quebec")
+        adm_cc = set(ccs[is_adm].tolist())
+        seat = np.array(
+            [
+                (not a) and str(c) in adm_cc and f.startswith("PPL")
+                for a, c, f in zip(is_adm, ccs, fc, strict=True)
+            ]
+        )
+        base = base + np.where(seat, 1.0, 0.0)
     if m.demonym:
         base = base + 2.0
-    is_adm = idx.is_admin1[rows]
     if m.admin_word:
         base = base + np.where(is_adm, 4.0, 0.0)
     elif m.modifier and m.offset_km is None and is_adm.any():
@@ -974,79 +1001,97 @@ def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
     return base
 
 
+def _unambiguous(m: PlaceMention, idx: PlaceIndex) -> str | None:
+    """The country of a mention whose sizeable candidates all lie in one country."""
+    rows = m.candidates
+    if m.demonym and len(rows):
+        return str(idx.cc[rows[0]]) or None
+    big = rows[(idx.pop[rows] >= 1000) | idx.is_country[rows] | idx.is_admin1[rows]]
+    if not len(big):
+        return None
+    ccs = set(idx.cc[big].tolist())
+    return str(next(iter(ccs))) if len(ccs) == 1 and "" not in ccs else None
+
+
 def resolve(
     mentions: list[PlaceMention], idx: PlaceIndex, *, country: str | None = None, text: str = ""
 ) -> None:
-    """Choose each mention's gazetteer row in the context of the document (in place)."""
+    """Choose each mention's gazetteer row in the context of the document (in place).
+
+    Two rounds: the focus countries are first taken from the mentions that are
+    unambiguous (countries, demonyms, names found in one country only), then from every
+    confidently resolved mention; divisions named in the text ("Ontario", "Ky.") and
+    linking phrases ("X, Syria", "X in Idlib") pull candidates inside them.
+    """
     if not mentions:
         return
     hint = country.upper() if country else None
     priors = [_prior(m, idx) for m in mentions]
-    # pass 1: context-free choice -> focus countries
     weights: dict[str, float] = defaultdict(float)
-    for m, p in zip(mentions, priors, strict=True):
-        best = int(np.argmax(p))
-        cc = str(idx.cc[m.candidates[best]])
-        if not cc:
-            continue
-        others = p[idx.cc[m.candidates] != cc]
-        margin = float(p[best] - others.max()) if len(others) else 5.0
-        conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 3.0))
-        weights[cc] += conf
-    total = sum(weights.values()) or 1.0
-    focus = {cc: w / total for cc, w in weights.items()}
-    # admin1 shares among confident city/division mentions
+    for m in mentions:
+        cc = _unambiguous(m, idx)
+        if cc:
+            weights[cc] += 1.0
+    links: dict[int, int] = {}
+    focus: dict[str, float] = {}
+    admins: set[tuple[str, str]] = set()
     admin_w: dict[tuple[str, str], float] = defaultdict(float)
-    for m, p in zip(mentions, priors, strict=True):
-        best = int(np.argmax(p))
-        r = m.candidates[best]
-        if idx.is_country[r] or idx.fcode[r] == "CONT":
-            continue
-        admin_w[(str(idx.cc[r]), idx.admin1[r])] += 1.0
-    admin_total = sum(admin_w.values()) or 1.0
-
-    def score_all(use_local: dict[int, int] | None) -> list[np.ndarray]:
-        out = []
+    scores: list[np.ndarray] = []
+    for _round in range(2):
+        total = sum(weights.values()) or 1.0
+        focus = {cc: w / total for cc, w in weights.items()}
+        admin_total = sum(admin_w.values()) or 1.0
+        scores = []
         for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
             rows = m.candidates
             ccs = idx.cc[rows]
             s = p + np.array([min(3.5, FOCUS_WEIGHT * focus.get(str(c), 0.0)) for c in ccs])
             if hint:
                 s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
-            a1 = [idx.admin1[r] for r in rows]
-            s = s + np.array(
-                [
-                    0.0 if idx.is_admin1[r] else 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
-                    for r, c, a in zip(rows, ccs, a1, strict=True)
-                ]
-            )
-            if use_local and n in use_local:
-                y = use_local[n]
-                ycc = str(idx.cc[y])
-                inside = ccs == ycc
+            if admins or admin_w:
+                a1 = [idx.admin1[r] for r in rows]
+                s = s + np.array(
+                    [
+                        0.0
+                        if idx.is_admin1[r]
+                        else (2.0 if (str(c), a) in admins else 0.0)
+                        + 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
+                        for r, c, a in zip(rows, ccs, a1, strict=True)
+                    ]
+                )
+            y = links.get(n)
+            if y is not None:
+                inside = ccs == idx.cc[y]
                 if idx.is_admin1[y]:
-                    inside = inside & np.array([a == idx.admin1[y] for a in a1])
+                    inside = inside & np.array([idx.admin1[r] == idx.admin1[y] for r in rows])
                 s = s + np.where(inside, 4.0, -2.0)
-            out.append(s)
-        return out
-
-    scores = score_all(None)
-    for m, s in zip(mentions, scores, strict=True):
-        m.row = int(m.candidates[int(np.argmax(s))])
-    # local context: "X, Syria", "X in Aleppo"
-    local: dict[int, int] = {}
-    for n in range(len(mentions) - 1):
-        x, y = mentions[n], mentions[n + 1]
-        if not _LINK.match(text[x.phrase_end : y.phrase_start]):
-            continue
-        if (
-            y.row is not None
-            and (idx.is_country[y.row] or idx.is_admin1[y.row])
-            and not (x.row is not None and (idx.is_country[x.row] or idx.is_admin1[x.row]))
-        ):
-            local[n] = y.row
-    if local:
-        scores = score_all(local)
+            scores.append(s)
+            m.row = int(rows[int(np.argmax(s))])
+        # what the first round teaches the second
+        weights = defaultdict(float)
+        admin_w = defaultdict(float)
+        admins = set()
+        for m, s in zip(mentions, scores, strict=True):
+            r = m.row
+            order = np.argsort(-s)
+            margin = float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+            conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
+            c = str(idx.cc[r])
+            if c:
+                weights[c] += conf
+            if idx.is_admin1[r]:
+                admins.add((c, idx.admin1[r]))
+            elif not idx.is_country[r] and idx.fcode[r] != "CONT" and conf >= 0.5:
+                admin_w[(c, idx.admin1[r])] += 1.0
+        links = {}
+        for n in range(len(mentions) - 1):
+            x, y = mentions[n], mentions[n + 1]
+            if not _LINK.match(text[x.phrase_end : y.phrase_start]):
+                continue
+            if (idx.is_country[y.row] or idx.is_admin1[y.row]) and not (
+                idx.is_country[x.row] or idx.is_admin1[x.row]
+            ):
+                links[n] = y.row
     for m, s in zip(mentions, scores, strict=True):
         order = np.argsort(-s)
         best = int(order[0])
@@ -1069,6 +1114,15 @@ def resolve(
             m.precision = "region"
         else:
             m.precision = "place"
+        c = str(idx.cc[r])
+        in_focus = focus.get(c, 0.0) >= 0.2 or hint == c
+        if m.adm2_word and not idx.is_admin1[r] and not (in_focus and (c, idx.admin1[r]) in admins):
+            # "Metcalfe County": a second-level division the gazetteer lacks; a same-named
+            # town elsewhere would be wrong
+            m.row = None
+            m.score = None
+            m.keep = True
+            continue
         if b < MIN_SCORE and not m.demonym:
             m.row = None
             m.score = None
@@ -1079,8 +1133,6 @@ def resolve(
             strong_r = bool(
                 idx.is_country[r] or idx.is_admin1[r] or idx.fcode[r] == "CONT" or idx.pop[r] >= 1e6
             )
-            c = str(idx.cc[r])
-            in_focus = focus.get(c, 0.0) >= 0.2 or hint == c
             p = float(idx.pop[r])
             if not (
                 strong_r

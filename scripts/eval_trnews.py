@@ -145,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             tp += 1
             if (p.start, p.end) == (g["start"], g["end"]):
                 strict_tp += 1
+            if p.latitude is None:
+                errors.append(
+                    f"UNRESOLVED\t{art.get('docid')}\t{p.text}\t" + _context(text, p.start, p.end)
+                )
+                continue
             dist = _haversine(p.latitude, p.longitude, g["lat"], g["lon"])
             same = p.gazetteer_id == f"geonames:{g['gid']}"
             if not same and p.feature_code == "ADM1" and g["fcode"] == "ADM1":
