@@ -561,7 +561,7 @@ def _claims(
             place_text = best_place.phrase
             cc = str(idx.cc[best_place.row])
         target_place = ""
-        if target is None and best_place is not None:
+        if target is None and best_place is not None and claimant:
             # "struck Palmyra": the place is also what the claimant said it hit
             pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
             if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
@@ -625,7 +625,12 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                     c.confidence = round(min(1.0, max(c.confidence, src.confidence) + 0.1), 2)
             if c._date_strength < best_date._date_strength:
                 c.date = best_date.date
-                c.notes = _join(c.notes, f"date from: {best_date.sentence}")
+                if best_date.sentence in c.notes:
+                    c.notes = c.notes.replace(
+                        "claimed target from:", "claimed target and date from:"
+                    )
+                else:
+                    c.notes = _join(c.notes, f"date from: {best_date.sentence}")
             out.append(c)
         if general:
             out[-1].notes = _notes(out[-1].notes, general)
@@ -640,5 +645,8 @@ def _join(a: str, b: str) -> str:
 
 
 def _notes(notes: str, others: list[CandidateClaim]) -> str:
-    extra = " | ".join(o.sentence for o in others[:3])
-    return _join(notes, f"also reported: {extra}")
+    seen = set(notes.split("; "))
+    extra = [o.sentence for o in others if not any(o.sentence in n for n in seen)]
+    if not extra:
+        return notes
+    return _join(notes, "also reported: " + " | ".join(extra[:3]))

@@ -1052,11 +1052,9 @@ def resolve(
                 a1 = [idx.admin1[r] for r in rows]
                 s = s + np.array(
                     [
-                        0.0
-                        if idx.is_admin1[r]
-                        else (2.0 if (str(c), a) in admins else 0.0)
+                        (2.0 if (str(c), a) in admins else 0.0)
                         + 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
-                        for r, c, a in zip(rows, ccs, a1, strict=True)
+                        for c, a in zip(ccs, a1, strict=True)
                     ]
                 )
             y = links.get(n)
