@@ -13,8 +13,9 @@ are derived from them, all in EPSG:4326:
     date), with ``controller``, ``controller_label``, ``valid_from``, ``valid_to``, ``source``;
 ``target_links``
     geodesic lines from each strike to the nearest point of the claimed target's
-    territory, with ``distance_km``, ``distance_mi`` and a ``label`` (strikes inside the
-    territory have no line: it would have no length);
+    territory, with the claim's ``id``, ``verdict``, ``target``, ``date``, and
+    ``distance_km``, ``distance_mi`` and a ``label`` (strikes inside the territory have no
+    line: it would have no length);
 ``stated_place_links``
     geodesic lines from the stated target place to the reported location, where both are
     known and differ;
@@ -628,6 +629,7 @@ def _links_layer(
             "id": _text_col(sub, "id").to_numpy(),
             "verdict": _text_col(sub, "verdict").to_numpy(),
             "target": _text_col(sub, "target").to_numpy(),
+            "date": _text_col(sub, "date").to_numpy(),
             "distance_km": km,
             "distance_mi": km_mi(km),
             "label": _distance_label(km),
@@ -650,6 +652,7 @@ def _precision_layer(res: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "verdict": _text_col(sub, "verdict").to_numpy(),
             "location_name": _text_col(sub, "location_name").to_numpy(),
             "location_source": _text_col(sub, "location_source").to_numpy(),
+            "date": _text_col(sub, "date").to_numpy(),
             "precision_km": radius[ok],
         }
     )

@@ -191,6 +191,7 @@ def test_target_links_are_geodesics_with_distances(gpkg: Path) -> None:
     links = gpd.read_file(gpkg, layer="target_links")
     # c2 lies inside the target's territory (no line), c4/c5 are unlocated
     assert links["id"].tolist() == ["c1", "c3"]
+    assert links["date"].tolist() == ["2015-09-30", "2015-10-07"]
     for _, link in links.iterrows():
         src = res.set_index("id").loc[link["id"]]
         coords = np.asarray(link.geometry.coords)
