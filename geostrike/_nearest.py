@@ -112,6 +112,29 @@ def _expand(counts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return owner, idx
 
 
+#: Fewest points per thread worth a thread of its own.
+_MIN_POINTS_PER_THREAD = 50_000
+
+
+def _threads(n: int) -> int:
+    """Threads to use for n points (at most the CPUs this process may run on)."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n // _MIN_POINTS_PER_THREAD))
+
+
+def _spatial_blocks(lon: np.ndarray, lat: np.ndarray, k: int) -> list[np.ndarray]:
+    """Split points into k compact blocks (by longitude, then latitude quantiles)."""
+    if k <= 1:
+        return [np.arange(len(lon))]
+    order = np.argsort(lon, kind="stable")
+    return [np.sort(b) for b in np.array_split(order, k)]
+
+
 class FastSegmentIndex:
     """Nearest-boundary index over the boundaries of a set of polygons (lon/lat).
 
@@ -159,10 +182,22 @@ class FastSegmentIndex:
         ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
         if len(ok) == 0:
             return NearestResult(dist, nlat, nlon)
-        seg, t = self._nearest_segments(lon[ok], lat[ok])
+        plon, plat = lon[ok], lat[ok]
+        blocks = _spatial_blocks(plon, plat, _threads(len(ok)))
+        if len(blocks) == 1:
+            seg, t = self._nearest_segments(plon, plat)
+        else:  # numpy releases the GIL in its loops: one thread per block of points
+            from concurrent.futures import ThreadPoolExecutor
+
+            seg = np.empty(len(ok), dtype=np.int64)
+            t = np.empty(len(ok))
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                done = pool.map(lambda b: self._nearest_segments(plon[b], plat[b]), blocks)
+                for block, (s_b, t_b) in zip(blocks, done, strict=True):
+                    seg[block], t[block] = s_b, t_b
         a, b = self.a[seg], self.b[seg]
         q = a + t[:, None] * (b - a)
-        _, _, d = GEOD.inv(lon[ok], lat[ok], q[:, 0], q[:, 1])
+        _, _, d = GEOD.inv(plon, plat, q[:, 0], q[:, 1])
         dist[ok] = np.asarray(d, dtype=float) / 1000.0
         nlon[ok] = q[:, 0]
         nlat[ok] = q[:, 1]

@@ -109,3 +109,18 @@ def test_far_points_up_to_a_thousand_km() -> None:
     for i in range(12):
         ref = reference_distance_km(lat[i], lon[i], poly, samples_per_deg=400)
         assert abs(res.distance_km[i] - ref) <= 1e-4 * ref
+
+
+def test_threaded_blocks_give_the_same_answer(monkeypatch) -> None:
+    import geostrike._nearest as nearest
+
+    rng = np.random.default_rng(21)
+    polys = [shapely.segmentize(_star(rng, 37.0 + k, 35.0, 0.7, 25), 0.02) for k in range(3)]
+    idx = FastSegmentIndex.from_polygons(polys)
+    lon, lat = _points_around(rng, 38.0, 35.0, 4.0, 3_000)
+    single = idx.nearest(lat, lon)
+    monkeypatch.setattr(nearest, "_MIN_POINTS_PER_THREAD", 1_000)
+    monkeypatch.setattr(nearest, "_threads", lambda n: 3)
+    split = idx.nearest(lat, lon)
+    np.testing.assert_allclose(split.distance_km, single.distance_km, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(split.latitude, single.latitude, atol=1e-7)
