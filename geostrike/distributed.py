@@ -201,6 +201,8 @@ def check_dask(
     tolerance_km: float = 5.0,
     actors: Any = None,
     npartitions: int | None = None,
+    chunk_size: int | None = None,
+    engine: str = "dask",
 ) -> Any:
     """Check claims on a Dask cluster.
 
@@ -222,6 +224,13 @@ def check_dask(
         As for :func:`geostrike.check.check`.
     npartitions
         Repartition the claims into this many partitions (default: as read).
+    chunk_size
+        Rows per partition (repartitions a file input; ignored when ``npartitions`` is set).
+        With ``engine="memory"`` the file is streamed instead, see below.
+    engine
+        ``"dask"`` (default), or ``"memory"`` to stream the file on this machine in chunks of
+        ``chunk_size`` rows with :func:`geostrike.stream.check_stream` (the CLI's
+        ``--chunk-size`` without ``--engine dask``; needs ``output``).
 
     Returns
     -------
@@ -229,6 +238,21 @@ def check_dask(
         The whole result (row for row what :func:`geostrike.check.check` returns) when
         ``output`` is None; else the counts (``.summary()``) and ``.path`` of the output.
     """
+    if engine == "memory":
+        from .stream import DEFAULT_CHUNK_ROWS, check_stream
+
+        if output is None:
+            raise GeostrikeError("streaming in chunks (--chunk-size) needs an output file (-o)")
+        if isinstance(claims, pd.DataFrame):
+            raise GeostrikeError("streaming reads a claims file, not a DataFrame")
+        return check_stream(
+            claims,
+            zones,
+            output,
+            chunk_rows=chunk_size or DEFAULT_CHUNK_ROWS,
+            tolerance_km=tolerance_km,
+            actors=actors,
+        )
     _require_dask()
     import dask
     import geopandas as gpd
@@ -256,6 +280,9 @@ def check_dask(
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         ddf, path = _claims_frame(claims, npartitions, workers)
         lengths = ddf.map_partitions(len).compute().tolist()
+        if chunk_size and not npartitions and max(lengths, default=0) > chunk_size:
+            ddf = ddf.repartition(npartitions=-(-sum(lengths) // chunk_size))
+            lengths = ddf.map_partitions(len).compute().tolist()
         offsets = [0]
         for n in lengths:
             offsets.append(offsets[-1] + int(n))
