@@ -31,7 +31,9 @@ query per group). There is no Python loop over claims.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +43,9 @@ import pandas as pd
 import shapely
 
 from .actors import ActorTable, load_actors
-from .claims import claims_from_object, normalise_claims, parse_claims
+from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
-from .geodesy import SegmentIndex, format_km_array, geodesic_km, km_mi
+from .geodesy import SegmentIndex, format_km, geodesic_km, km_mi
 from .zones import read_zones
 
 __all__ = [
@@ -269,6 +271,42 @@ def check_frame(
     or raw: it is normalised here, idempotently; ``id_start`` numbers generated ids so that
     partitions get ``claim-N`` ids matching their global row numbers).
     """
+    with _gc_paused():
+        return _check_frame(
+            claims,
+            prepared,
+            tolerance_km=tolerance_km,
+            actors=actors,
+            coarse_km=coarse_km,
+            path=path,
+            id_start=id_start,
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of small objects (strings,
+    points) are created: they hold no cycles, and the collector's repeated passes over
+    them would triple the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check_frame(
+    claims: pd.DataFrame,
+    prepared: PreparedZones,
+    *,
+    tolerance_km: float,
+    actors: ActorTable | None,
+    coarse_km: float,
+    path: str | Path | None,
+    id_start: int,
+) -> Any:
     import geopandas as gpd
 
     table = actors or load_actors()
@@ -302,10 +340,10 @@ def check_frame(
             ctrl_bits[rows[sub[hit]]] |= prepared.bits[z]
 
     # -- the claimed target -----------------------------------------------------------
-    tcodes, tinv = np.unique(pc.target.astype(str), return_inverse=True)
-    tmask_u = np.array([prepared.mask_of(t) if t else 0 for t in tcodes], dtype=np.uint64)
-    tmask = tmask_u[tinv.ravel()]
-    has_target = pc.target.astype(str) != ""
+    tinv, tcodes = pd.factorize(pc.target)
+    tmask_u = np.array([prepared.mask_of(str(t)) if t else 0 for t in tcodes], dtype=np.uint64)
+    tmask = tmask_u[tinv]
+    has_target = np.array([bool(t) for t in tcodes], dtype=bool)[tinv]
     target_has = (held_bits & tmask) != 0  # the target holds some ground that day
     inside = (ctrl_bits & tmask) != 0
     precision = np.where(np.isfinite(pc.precision_km), pc.precision_km, 0.0)
@@ -391,7 +429,7 @@ def check_frame(
     if located.any():
         geometry[located] = shapely.points(lon[located], lat[located])
     out = {
-        "id": df["id"].astype(str).to_numpy(dtype=object),
+        "id": df["id"].to_numpy(dtype=object),
         "status": pc.status,
         "verdict": verdict,
         "reason": reason,
@@ -409,11 +447,17 @@ def check_frame(
         "stated_place_latitude": pc.stated_latitude,
         "stated_place_longitude": pc.stated_longitude,
     }
-    frame = pd.DataFrame(out, index=df.index)
+    # object columns stay object (no conversion of a million strings to Arrow)
+    frame = pd.DataFrame(
+        {k: pd.Series(v, index=df.index, dtype=v.dtype, copy=False) for k, v in out.items()}
+    )
     extra = [c for c in df.columns if c not in OUTPUT_COLUMNS and not str(c).startswith("_")]
-    frame = pd.concat([frame, df[extra]], axis=1)
-    frame["controller"] = frame["controller"].where(frame["controller"] != "", "")
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    for c in extra:
+        frame[c] = df[c].to_numpy(copy=False) if df[c].dtype == object else df[c].values
+    frame["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
+    result = gpd.GeoDataFrame(frame, geometry="geometry", copy=False)
+    result.attrs = {}
+    return result
 
 
 def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> np.ndarray:
@@ -422,14 +466,33 @@ def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> np.ndarray:
     return names[inv.ravel()]
 
 
-def _labels(values: np.ndarray, table: ActorTable, joiner: str) -> np.ndarray:
-    """Human labels of ';'-joined id sets ("Syrian opposition and al-Nusra Front")."""
-    u, inv = np.unique(values.astype(str), return_inverse=True)
-    lab = np.array(
-        [joiner.join(table.label(a) for a in sorted(filter(None, s.split(";")))) for s in u],
-        dtype=object,
-    )
-    return lab[inv.ravel()]
+#: The judged cases, in the order of :func:`_sentence`.
+CASES: tuple[str, ...] = (
+    "inside",
+    "inside_coarse",
+    "near",
+    "near_coarse",
+    "far_held",
+    "none_held",
+    "far_outside",
+    "none_outside",
+    "no_target",
+    "no_data",
+    "bad",
+)
+
+
+def _display_codes(km: np.ndarray) -> np.ndarray:
+    """Codes equal exactly when two distances print the same in km and in miles."""
+    from .geodesy import KM_PER_MILE
+
+    def key(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            k = np.where(np.abs(v) < 9.95, np.round(v * 10.0), np.round(v) * 10.0 + 1e9)
+        return np.where(np.isfinite(k), k, -1.0)
+
+    pair = key(km) * 1e12 + key(km / KM_PER_MILE)
+    return pd.factorize(pair)[0]
 
 
 def _reasons(
@@ -445,133 +508,141 @@ def _reasons(
     reach: np.ndarray,
     stated: np.ndarray,
 ) -> np.ndarray:
-    """One plain sentence per claim (built per case over whole arrays)."""
+    """One plain sentence per claim.
+
+    Rows that would print the same sentence (same case, place, date, controller, target
+    and distances as printed) share one: the sentence is written once per distinct
+    combination by :func:`_sentence` and spread back, so a million claims cost a few
+    thousand string formats.
+    """
     n = len(df)
-    reason = np.full(n, "", dtype=object)
-    date = df["date"].astype(str).to_numpy(dtype=object)
-    place = df["place"].astype(object).to_numpy() if "place" in df.columns else None
-    name = pc.location_name.astype(object)
-    if place is not None:  # the place as the claim wrote it ("northern Homs", not "Homs")
-        written = np.array([isinstance(p, str) and p.strip() != "" for p in place])
-        name = np.where(written, place, name)
-    unnamed = pd.isna(name)
-    if unnamed.any():
-        coords = np.char.mod("%.4f", np.nan_to_num(pc.latitude)).astype(object) + ", "
-        coords = coords + np.char.mod("%.4f", np.nan_to_num(pc.longitude)).astype(object)
-        name = np.where(unnamed, "The location (" + coords + ")", name)
-    ctrl = _labels(ctrl_text, table, " and ")
-    tgt = _labels(pc.target.astype(str), table, " or ")
-
-    def fill(case: str, builder: Any) -> None:
-        rows = np.flatnonzero(cases[case])
-        if len(rows):
-            reason[rows] = builder(rows)
-
-    def held(r: np.ndarray) -> np.ndarray:
-        return name[r] + " was held by " + ctrl[r] + " on " + date[r]
-
-    def away(r: np.ndarray) -> np.ndarray:
-        return "the nearest " + tgt[r] + " territory was " + format_km_array(dist[r]) + " away"
-
-    fill("inside", lambda r: held(r) + ", inside " + tgt[r] + " territory")
-    fill(
-        "inside_coarse",
-        lambda r: (
-            name[r]
-            + " is only located to within "
-            + format_km_array(precision[r])
-            + ", too coarse to decide: it was held by "
-            + ctrl[r]
-            + " on "
-            + date[r]
-            + ", but other ground lies "
-            + format_km_array(edge[r])
-            + " away"
-        ),
+    case = np.zeros(n, dtype=np.int64)
+    for k, name in enumerate(CASES):
+        case[cases[name]] = k
+    # the place as the claim wrote it ("northern Homs", not the gazetteer's "Homs")
+    pcodes, pu = (
+        factorize_text(df["place"]) if "place" in df.columns else (np.zeros(n, int), np.array([""]))
     )
-    fill(
-        "near",
-        lambda r: (
-            np.where(
-                ctrl_text[r] == "",
-                name[r] + " lay outside every mapped zone on " + date[r],
-                held(r),
-            )
-            + "; "
-            + away(r)
-            + ", within the precision and tolerance of "
-            + format_km_array(reach[r])
-        ),
-    )
-    fill(
-        "near_coarse",
-        lambda r: (
-            name[r]
-            + " is only located to within "
-            + format_km_array(precision[r])
-            + ", too coarse to decide: on "
-            + date[r]
-            + " "
-            + away(r)
-        ),
-    )
-    fill("far_held", lambda r: held(r) + "; " + away(r))
-    fill(
-        "none_held",
-        lambda r: held(r) + "; " + tgt[r] + " held no territory in the zone data that day",
-    )
-    fill(
-        "far_outside",
-        lambda r: name[r] + " lay outside every mapped zone on " + date[r] + "; " + away(r),
-    )
-    fill(
-        "none_outside",
-        lambda r: (
-            name[r]
-            + " lay outside every mapped zone on "
-            + date[r]
-            + ", and "
-            + tgt[r]
-            + " held no territory in the zone data that day"
-        ),
-    )
-    fill(
-        "no_target",
-        lambda r: (
-            np.where(
-                ctrl_text[r] == "",
-                name[r] + " lay outside every mapped zone on " + date[r],
-                held(r),
-            )
-            + "; no claimed target is given"
-        ),
-    )
-    fill("no_data", lambda r: "No control-zone data covers " + date[r])
-    fill("bad", lambda r: np.array([_capital(p) for p in pc.problem[r]], dtype=object))
-
-    # the place the claimant named, when it differs from where the strike was reported
-    sname = pc.stated_name
-    with_stated = np.isfinite(stated) & (stated > reach) & ~cases["bad"]
-    if with_stated.any():
-        r = np.flatnonzero(with_stated)
-        reason[r] = (
-            reason[r]
-            + "; the stated target place, "
-            + sname[r].astype(str)
-            + ", is "
-            + format_km_array(stated[r])
-            + " from there"
+    written = (pu != "")[pcodes]
+    subject = np.where(written, pu[pcodes], pc.location_name)
+    subject = np.where(pd.isna(subject), "The reported location", subject)
+    bad = cases["bad"]
+    with_stated = np.isfinite(stated) & (stated > reach) & ~bad
+    lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
+    stated_flag = np.where(with_stated, 1, np.where(lost, 2, 0))
+    columns = [
+        case,
+        pd.factorize(subject)[0],
+        factorize_text(df["date"])[0],
+        pd.factorize(ctrl_text)[0],
+        pd.factorize(pc.target)[0],
+        _display_codes(dist),
+        _display_codes(np.where(cases["inside_coarse"], edge, np.nan)),
+        _display_codes(np.where(cases["inside_coarse"] | cases["near_coarse"], precision, np.nan)),
+        _display_codes(np.where(cases["near"], reach, np.nan)),
+        stated_flag,
+        pd.factorize(np.where(stated_flag > 0, pc.stated_name, ""))[0],
+        _display_codes(np.where(with_stated, stated, np.nan)),
+        pd.factorize(np.where(bad, pc.problem, ""))[0],
+    ]
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for col in columns:
+        size = int(col.max()) + 2 if n else 1
+        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
+            key = pd.MultiIndex.from_arrays(columns).factorize()[0]
+            break
+        key = key * size + (col + 1)
+        span *= size
+    codes, _ = pd.factorize(key)
+    first = np.zeros(codes.max() + 1 if n else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n)[::-1]  # the first row of each combination
+    ctrl_labels: dict[str, str] = {}
+    tgt_labels: dict[str, str] = {}
+    sentences = np.empty(len(first), dtype=object)
+    date = df["date"].to_numpy(dtype=object)
+    for j, i in enumerate(first):  # distinct sentences only
+        c = str(ctrl_text[i])
+        t = str(pc.target[i])
+        if c not in ctrl_labels:
+            ctrl_labels[c] = table.labels(filter(None, c.split(";")))
+        if t not in tgt_labels:
+            tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
+        sentences[j] = _sentence(
+            CASES[case[i]],
+            subject=str(subject[i]),
+            date=str(date[i]),
+            ctrl=ctrl_labels[c],
+            held=c != "",
+            tgt=tgt_labels[t],
+            dist=dist[i],
+            edge=edge[i],
+            precision=precision[i],
+            reach=reach[i],
+            stated_flag=int(stated_flag[i]),
+            stated_name=pc.stated_name[i],
+            stated=stated[i],
+            problem=pc.problem[i],
         )
-    lost = (~pd.isna(sname)) & ~np.isfinite(stated) & ~cases["bad"]
-    if lost.any():
-        r = np.flatnonzero(lost)
-        reason[r] = (
-            reason[r]
-            + "; the stated target place "
-            + np.array([repr(s) for s in sname[r]], dtype=object)
-            + " was not found in the gazetteer"
+    return sentences[codes]
+
+
+def _sentence(
+    case: str,
+    *,
+    subject: str,
+    date: str,
+    ctrl: str,
+    held: bool,
+    tgt: str,
+    dist: float,
+    edge: float,
+    precision: float,
+    reach: float,
+    stated_flag: int,
+    stated_name: Any,
+    stated: float,
+    problem: Any,
+) -> str:
+    """The reason for one judged case, as one plain sentence."""
+    if case == "bad":
+        return _capital(problem) + "."
+    if case == "no_data":
+        return f"No control-zone data covers {date}."
+    where = (
+        f"{subject} was held by {ctrl} on {date}"
+        if held
+        else f"{subject} lay outside every mapped zone on {date}"
+    )
+    away = f"the nearest {tgt} territory was {format_km(dist)} away"
+    if case == "inside":
+        text = f"{where}, inside {tgt} territory"
+    elif case == "inside_coarse":
+        text = (
+            f"{subject} is only located to within {format_km(precision)}, too coarse to "
+            f"decide: it was held by {ctrl} on {date}, but other ground lies "
+            f"{format_km(edge)} away"
         )
-    return reason + "."
+    elif case == "near":
+        text = f"{where}; {away}, within the precision and tolerance of {format_km(reach)}"
+    elif case == "near_coarse":
+        text = (
+            f"{subject} is only located to within {format_km(precision)}, too coarse to "
+            f"decide: on {date} {away}"
+        )
+    elif case in ("far_held", "far_outside"):
+        text = f"{where}; {away}"
+    elif case == "none_held":
+        text = f"{where}; {tgt} held no territory in the zone data that day"
+    elif case == "none_outside":
+        text = f"{where}, and {tgt} held no territory in the zone data that day"
+    else:  # no_target
+        text = f"{where}; no claimed target is given"
+    if stated_flag == 1:
+        text += f"; the stated target place, {stated_name}, is {format_km(stated)} from there"
+    elif stated_flag == 2:
+        text += f"; the stated target place {stated_name!r} was not found in the gazetteer"
+    return text + "."
 
 
 def _capital(text: Any) -> str:

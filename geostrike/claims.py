@@ -56,6 +56,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "claimed_target": ("claimed_target", "claimed target"),
 }
 
+_NORMALISED = "geostrike_claims_actors"  # attrs key: id of the actor table a frame was checked with
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".geojson", ".json", ".kml", ".gml"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 _PRECISION_RE = re.compile(
@@ -210,6 +211,8 @@ def normalise_claims(
     """
     if len(df.columns) == 0:
         raise InputError(path, "has no columns")
+    if df.attrs.get(_NORMALISED) == id(actors or load_actors()):
+        return df  # already checked against this actor table (e.g. by read_claims)
     df = _rename_columns(pd.DataFrame(df).reset_index(drop=True))
     if df.columns.duplicated().any():
         dup = df.columns[df.columns.duplicated()][0]
@@ -222,32 +225,54 @@ def normalise_claims(
     if missing:
         raise InputError(path, f"lacks required column(s): {', '.join(missing)}")
     n = len(df)
-    # id
-    gen = pd.Series([f"claim-{i}" for i in range(id_start, id_start + n)], dtype=object)
+    # id (kept as written; generated where absent or blank)
     if "id" in df.columns:
-        ids = df["id"].astype(object)
-        blank = ids.isna() | (ids.astype(str).str.strip() == "")
-        df["id"] = ids.astype(str).where(~blank, gen).values
+        ids = df["id"]
+        if not (pd.api.types.is_string_dtype(ids) or ids.dtype == object):
+            ids = ids.astype(str).where(ids.notna(), "")
+        blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+        if blank.any():
+            rows = np.flatnonzero(blank)
+            out = ids.to_numpy(dtype=object, na_value="")
+            out[rows] = [f"claim-{id_start + i}" for i in rows]
+            df["id"] = out
+        elif ids is not df["id"]:
+            df["id"] = ids.to_numpy(dtype=object)
     else:
-        df.insert(0, "id", gen.values)
-    # date
-    if pd.api.types.is_datetime64_any_dtype(df["date"]):
-        parsed = parse_dates(df["date"])
-        df["date"] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), "").values
-    else:
-        text = df["date"].astype(object).where(df["date"].notna(), "").astype(str).str.strip()
-        redo = ~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-        if redo.any():
-            parsed = parse_dates(text[redo])
-            text[redo] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), text[redo])
-        df["date"] = text.values
+        df.insert(
+            0, "id", np.array([f"claim-{i}" for i in range(id_start, id_start + n)], dtype=object)
+        )
+    # date, as ISO text where readable (each distinct value parsed once)
+    codes, uniq = factorize_text(df["date"])
+    parsed = parse_dates(pd.Series(uniq, dtype=object))
+    iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
+    if not np.array_equal(fixed, uniq) or df["date"].dtype != object:
+        df["date"] = fixed[codes]
     # claimed target: every distinct value must be a known actor
     table = actors or load_actors()
-    targets = df["claimed_target"].astype(object).where(df["claimed_target"].notna(), "")
-    for value in pd.unique(targets.astype(str)):
-        if value.strip():
+    _, targets = factorize_text(df["claimed_target"])
+    for value in targets:
+        if value:
             table.resolve_list(value, path=path, column="claimed_target")
+    df.attrs[_NORMALISED] = id(table)
     return df
+
+
+def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct stripped texts of a column (missing values → ``""``).
+
+    The hot-path idiom of this module: work on the few distinct values of a column, then
+    spread the results back with ``result[codes]``.
+    """
+    codes, uniq = pd.factorize(pd.Series(values, copy=False), use_na_sentinel=True)
+    texts = [
+        "" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u).strip()
+        for u in np.asarray(uniq, dtype=object)
+    ]
+    texts.append("")  # the missing value
+    codes = np.where(codes < 0, len(texts) - 1, codes)
+    return codes, np.array(texts, dtype=object)
 
 
 def read_claims(path: str | Path, *, actors: ActorTable | str | Path | None = None) -> pd.DataFrame:
@@ -338,15 +363,11 @@ def parse_precision(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarr
         ``radius_km`` is NaN where empty or bad; ``acled_code`` is 1–3 for ACLED codes, else 0;
         ``bad`` marks values that are neither.
     """
-    s = pd.Series(values, copy=False)
-    text = s.astype(object).where(s.notna(), "").astype(str).str.strip()
-    uniq = pd.unique(text)
-    table: dict[str, tuple[float, int, bool]] = {}
-    for v in uniq:
-        table[v] = _parse_one_precision(v)
-    km = text.map(lambda v: table[v][0]).to_numpy(dtype=float)
-    code = text.map(lambda v: table[v][1]).to_numpy(dtype=np.int8)
-    bad = text.map(lambda v: table[v][2]).to_numpy(dtype=bool)
+    codes, uniq = factorize_text(values)
+    parsed = [_parse_one_precision(v) for v in uniq]
+    km = np.array([p[0] for p in parsed], dtype=float)[codes]
+    code = np.array([p[1] for p in parsed], dtype=np.int8)[codes]
+    bad = np.array([p[2] for p in parsed], dtype=bool)[codes]
     return km, code, bad
 
 
@@ -388,8 +409,6 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     lat, lat_bad = _num("latitude")
     lon, lon_bad = _num("longitude")
-    raw_lat = df["latitude"].astype(str).to_numpy()
-    raw_lon = df["longitude"].astype(str).to_numpy()
     for mask, msg in (
         (lat_bad, "the latitude {lat!r} is not a number"),
         (lon_bad, "the longitude {lon!r} is not a number"),
@@ -401,8 +420,10 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ),
     ):
         rows = np.flatnonzero(mask & (problem == None))  # noqa: E711
-        for i in rows:
-            problem[i] = msg.format(lat=raw_lat[i], lon=raw_lon[i])
+        for i in rows:  # bad rows only
+            problem[i] = msg.format(
+                lat=str(df["latitude"].iat[i]).strip(), lon=str(df["longitude"].iat[i]).strip()
+            )
     bad = problem != None  # noqa: E711
     lat = np.where(bad, np.nan, lat)
     lon = np.where(bad, np.nan, lon)
@@ -429,11 +450,11 @@ class ParsedClaims:
     stated_name: np.ndarray
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
+def _text(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct texts) of a column; a missing column is all ``""``."""
     if name not in df.columns:
-        return pd.Series([""] * len(df), index=df.index, dtype=object)
-    s = df[name]
-    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+        return np.zeros(len(df), dtype=np.int64), np.array([""], dtype=object)
+    return factorize_text(df[name])
 
 
 def parse_claims(
@@ -449,7 +470,9 @@ def parse_claims(
     :func:`geostrike.geocoder.geocode_many` (batched over distinct names, with the
     ``country`` column as hint when it holds ISO alpha-2 codes). Rows that cannot be used
     get status ``invalid`` (bad date, coordinates or precision; nothing to locate) or
-    ``unresolved`` (a place the gazetteer does not know) and a problem text.
+    ``unresolved`` (a place the gazetteer does not know) and a problem text. Text columns
+    are worked on through their distinct values, so the cost grows with the number of
+    distinct dates, places and targets, not of rows.
     """
     n = len(df)
     status = np.full(n, "ok", dtype=object)
@@ -475,61 +498,68 @@ def parse_claims(
         _flag(pd.notna(gp), "invalid", lambda rows: ["the " + str(gp[i]) for i in rows])
 
     # date
-    date_text = _col(df, "date")
-    date = parse_dates(date_text)
-    no_date = (date_text == "").to_numpy()
-    bad_date = date.isna().to_numpy() & ~no_date
+    dcodes, du = _text(df, "date")
+    parsed_u = parse_dates(pd.Series(du, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    date = pd.Series(parsed_u[dcodes], index=df.index)
+    no_date = (du == "")[dcodes]
+    bad_date = np.isnat(parsed_u)[dcodes] & ~no_date
     _flag(no_date, "invalid", "no date is given")
-    dt = date_text.to_numpy(dtype=object)
-    _flag(bad_date, "invalid", lambda rows: [f"the date {dt[i]!r} could not be read" for i in rows])
+    _flag(
+        bad_date,
+        "invalid",
+        lambda rows: [f"the date {du[dcodes[i]]!r} could not be read" for i in rows],
+    )
 
     # coordinates
     lat, lon, coord_problem = _coordinates(df)
     _flag(coord_problem != None, "invalid", coord_problem)  # noqa: E711
 
     # precision
-    prec_km, prec_code, prec_bad = parse_precision(_col(df, "precision"))
-    if prec_bad.any():
-        raw = _col(df, "precision").to_numpy(dtype=object)
-        _flag(
-            prec_bad,
-            "invalid",
-            lambda rows: [
-                f"the precision {raw[i]!r} is neither an ACLED code (1-3) nor a radius in km"
-                for i in rows
-            ],
-        )
+    pcodes, pu = _text(df, "precision")
+    km_u, code_u, bad_u = parse_precision(pd.Series(pu, dtype=object))
+    prec_km, prec_code, prec_bad = km_u[pcodes], code_u[pcodes], bad_u[pcodes]
+    _flag(
+        prec_bad,
+        "invalid",
+        lambda rows: [
+            f"the precision {pu[pcodes[i]]!r} is neither an ACLED code (1-3) nor a radius in km"
+            for i in rows
+        ],
+    )
 
     # target
-    targets = _col(df, "claimed_target")
-    tmap = {
-        v: ";".join(sorted(actors.resolve_list(v, path=path, column="claimed_target"))) if v else ""
-        for v in pd.unique(targets)
-    }
-    target = targets.map(tmap).to_numpy(dtype=object)
+    tcodes, tu = _text(df, "claimed_target")
+    target_u = np.array(
+        [
+            ";".join(sorted(actors.resolve_list(v, path=path, column="claimed_target")))
+            if v
+            else ""
+            for v in tu
+        ],
+        dtype=object,
+    )
+    target = target_u[tcodes]
 
     # locate
-    place = _col(df, "place").to_numpy(dtype=object)
+    plcodes, plu = _text(df, "place")
+    has_place = (plu != "")[plcodes]
     given = np.isfinite(lat) & np.isfinite(lon)
     location_source = np.where(given, "given", None).astype(object)
-    location_name = np.where(place != "", place, None).astype(object)
+    location_name = np.where(has_place, plu[plcodes], None).astype(object)
     precision_km = np.where(np.isfinite(prec_km), prec_km, np.where(given, 0.0, np.nan))
-    need = ~given & (place != "") & (status == "ok")
-    _flag(~given & (place == ""), "invalid", "no place or coordinates are given")
-    country = _col(df, "country").to_numpy(dtype=object) if "country" in df.columns else None
+    _flag(~given & ~has_place, "invalid", "no place or coordinates are given")
+    need = ~given & has_place & (status == "ok")
+    ccodes, cu = _text(df, "country")
     if need.any():
-        if geocode:
-            matches = _geocode_column(place, need, country)
-        else:
-            matches = np.full(n, None, dtype=object)
-        found = np.array([m is not None for m in matches], dtype=bool) & need
-        if found.any():
-            idx = np.flatnonzero(found)
-            lat[idx] = [matches[i].latitude for i in idx]
-            lon[idx] = [matches[i].longitude for i in idx]
-            gkm = np.array([float(matches[i].precision_km or 0.0) for i in idx])
+        m = _geocode_rows(plcodes, plu, ccodes, cu, need, enabled=geocode)
+        found = need & m.found
+        idx = np.flatnonzero(found)
+        if len(idx):
+            lat[idx] = m.latitude[idx]
+            lon[idx] = m.longitude[idx]
+            gkm = m.precision_km[idx]
             location_source[idx] = "gazetteer"
-            location_name[idx] = [matches[i].name for i in idx]
+            location_name[idx] = m.name[idx]
             code = prec_code[idx]
             own = prec_km[idx]
             precision_km[idx] = np.where(
@@ -537,26 +567,27 @@ def parse_claims(
                 gkm,
                 np.where(np.isfinite(own), np.where(code > 0, np.maximum(own, gkm), own), gkm),
             )
-        missing = need & ~found
         _flag(
-            missing,
+            need & ~found,
             "unresolved",
-            lambda rows: [f"the place {place[i]!r} was not found in the gazetteer" for i in rows],
+            lambda rows: [
+                f"the place {plu[plcodes[i]]!r} was not found in the gazetteer" for i in rows
+            ],
         )
 
     # stated place (target_place): geocoded, never an error
-    stated = _col(df, "target_place").to_numpy(dtype=object)
+    scodes, su = _text(df, "target_place")
+    has_stated = (su != "")[scodes]
     s_lat = np.full(n, np.nan)
     s_lon = np.full(n, np.nan)
-    s_name = np.full(n, None, dtype=object)
-    want = (stated != "") & (status == "ok")
-    if want.any() and geocode:
-        sm = _geocode_column(stated, want, country)
-        for i in np.flatnonzero(want):
-            m = sm[i]
-            if m is not None:
-                s_lat[i], s_lon[i], s_name[i] = m.latitude, m.longitude, m.name
-    s_name = np.where((stated != "") & (s_name == None), stated, s_name)  # noqa: E711
+    s_name = np.where(has_stated, su[scodes], None).astype(object)
+    want = has_stated & (status == "ok")
+    if want.any():
+        m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode)
+        got = want & m.found
+        s_lat[got] = m.latitude[got]
+        s_lon[got] = m.longitude[got]
+        s_name[got] = m.name[got]
 
     return ParsedClaims(
         date=date,
@@ -574,28 +605,87 @@ def parse_claims(
     )
 
 
-def _geocode_column(names: np.ndarray, mask: np.ndarray, country: np.ndarray | None) -> np.ndarray:
-    """Geocode the distinct (name, country) pairs among ``names[mask]``; Match or None per row."""
-    out = np.full(len(names), None, dtype=object)
+@dataclass
+class _Located:
+    found: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+    precision_km: np.ndarray
+    name: np.ndarray
+
+
+def _geocode_rows(
+    name_codes: np.ndarray,
+    names: np.ndarray,
+    country_codes: np.ndarray,
+    countries: np.ndarray,
+    mask: np.ndarray,
+    *,
+    enabled: bool = True,
+) -> _Located:
+    """Geocode each distinct (name, country hint) among the rows in ``mask`` once.
+
+    The ``country`` column is used as hint when it holds ISO alpha-2 codes. Returns per-row
+    arrays (found is False outside ``mask`` and where the gazetteer has no match).
+    """
+    n = len(name_codes)
+    out = _Located(
+        np.zeros(n, dtype=bool),
+        np.full(n, np.nan),
+        np.full(n, np.nan),
+        np.full(n, np.nan),
+        np.full(n, None, dtype=object),
+    )
+    if not enabled or not mask.any():
+        return out
     try:
         from .geocoder import geocode_many
     except ImportError:  # the gazetteer is not installed in this build
         return out
     rows = np.flatnonzero(mask)
-    hints = (
-        np.array(
-            [c.upper() if len(c) == 2 and c.isalpha() else "" for c in country[rows]], dtype=object
-        )
-        if country is not None
-        else np.full(len(rows), "", dtype=object)
+    key = name_codes[rows].astype(np.int64) * len(countries) + country_codes[rows]
+    kcodes, kuniq = pd.factorize(key)
+    u_name = names[kuniq // len(countries)]
+    u_hint = np.array(
+        [
+            c.upper() if len(c) == 2 and c.isalpha() else ""
+            for c in countries[kuniq % len(countries)]
+        ],
+        dtype=object,
     )
-    frame = pd.DataFrame({"name": names[rows], "hint": hints, "row": rows})
-    for hint, grp in frame.groupby("hint", sort=False):
-        uniq = pd.unique(grp["name"])
-        try:
-            found = geocode_many(list(uniq), country=hint or None)
-        except GeostrikeError:
-            raise
-        lookup = dict(zip(uniq, found, strict=True))
-        out[grp["row"].to_numpy()] = [lookup[v] for v in grp["name"]]
+    nu = len(kuniq)
+    found = np.zeros(nu, dtype=bool)
+    lat = np.full(nu, np.nan)
+    lon = np.full(nu, np.nan)
+    km = np.full(nu, np.nan)
+    nm = np.full(nu, None, dtype=object)
+    for hint in pd.unique(u_hint):  # one batch per country hint
+        sel = np.flatnonzero(u_hint == hint)
+        matches = geocode_many([str(v) for v in u_name[sel]], country=hint or None)
+        for j, mt in zip(sel, matches, strict=True):  # distinct names only
+            if mt is not None:
+                found[j] = True
+                lat[j], lon[j] = mt.latitude, mt.longitude
+                km[j] = float(mt.precision_km or 0.0)
+                nm[j] = mt.name
+    out.found[rows] = found[kcodes]
+    out.latitude[rows] = lat[kcodes]
+    out.longitude[rows] = lon[kcodes]
+    out.precision_km[rows] = km[kcodes]
+    out.name[rows] = nm[kcodes]
+    return out
+
+
+def _geocode_column(names: np.ndarray, mask: np.ndarray, country: np.ndarray | None) -> np.ndarray:
+    """Geocode ``names[mask]`` (distinct values once); per row a (lat, lon) tuple or None."""
+    codes, uniq = factorize_text(pd.Series(names, dtype=object))
+    ccodes, cu = (
+        factorize_text(pd.Series(country, dtype=object))
+        if country is not None
+        else (np.zeros(len(names), dtype=np.int64), np.array([""], dtype=object))
+    )
+    m = _geocode_rows(codes, uniq, ccodes, cu, mask)
+    out = np.full(len(names), None, dtype=object)
+    for i in np.flatnonzero(m.found):
+        out[i] = (m.latitude[i], m.longitude[i])
     return out

@@ -359,7 +359,7 @@ def zones_from_points(
                 raise InputError(
                     path, f"row {i + 1}: place {places.iloc[i]!r} not found in the gazetteer"
                 )
-            lat[i], lon[i] = m.latitude, m.longitude
+            lat[i], lon[i] = m
 
     raw = (
         df["controller"].astype(object).where(df["controller"].notna(), "").astype(str).str.strip()
