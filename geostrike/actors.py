@@ -156,8 +156,12 @@ def _parse(text: str, path: str | Path | None) -> list[Actor]:
                 id=aid,
                 label=(row.get("label") or "").strip() or aid.replace("_", " "),
                 color=(row.get("color") or "").strip() or None,
-                members=tuple(m.strip() for m in (row.get("members") or "").split(";") if m.strip()),
-                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
+                members=tuple(
+                    m.strip() for m in (row.get("members") or "").split(";") if m.strip()
+                ),
+                aliases=tuple(
+                    a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()
+                ),
             )
         )
     return out

@@ -65,5 +65,7 @@ def chromium() -> str:
 def qgis_py() -> str:
     """System Python with QGIS, or skip/fail per the client rule."""
     py = qgis_python()
-    need_client(py is not None, "QGIS (python3-qgis) is not installed (scripts/install-system-deps)")
+    need_client(
+        py is not None, "QGIS (python3-qgis) is not installed (scripts/install-system-deps)"
+    )
     return py  # type: ignore[return-value]

@@ -23,7 +23,10 @@ def test_atomic_output_replaces_only_on_success(tmp_path) -> None:
 
 
 def test_atomic_output_missing_folder(tmp_path) -> None:
-    with pytest.raises(OutputError, match="does not exist"), atomic_output(tmp_path / "no" / "x.csv"):
+    with (
+        pytest.raises(OutputError, match="does not exist"),
+        atomic_output(tmp_path / "no" / "x.csv"),
+    ):
         pass
 
 
