@@ -11,7 +11,9 @@ file itself is the layer. Per layer it prints validity, feature count, CRS, rend
 categories (value, label, colour), labelling, and where the style came from. With
 ``--no-default-style`` layers are opened with ``loadDefaultStyle=False`` (to show what
 QGIS does without the stored style), ``--save-style`` has QGIS save each layer's style
-into the GeoPackage too (as "user copy"), and ``--load-sld FILE`` checks that an SLD parses.
+into the GeoPackage too (as "user copy"), ``--render PNG`` draws the first GeoPackage's
+layers to an image and samples the pixel under each strike, and ``--load-sld FILE``
+checks that an SLD parses.
 """
 
 from __future__ import annotations
@@ -91,9 +93,54 @@ def gpkg_layers(path: str) -> list[str]:
     return names
 
 
+def render_gpkg(path: str, png: str) -> dict:
+    """Draw a GeoPackage's layers with their stored styles into ``png`` and sample, for
+    each strike, the colour of the pixel under it (what an analyst sees in QGIS)."""
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsMapRendererParallelJob,
+        QgsMapSettings,
+        QgsPointXY,
+    )
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+
+    order = ["strikes", "stated_place_links", "target_links", "precision_areas", "control_zones"]
+    layers = {n: QgsVectorLayer(f"{path}|layername={n}", n, "ogr") for n in order}
+    strikes = layers["strikes"]
+    settings = QgsMapSettings()
+    settings.setLayers([layers[n] for n in order])  # first is drawn on top
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    settings.setOutputSize(QSize(1200, 900))
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    extent = strikes.extent()
+    extent.scale(1.5)
+    settings.setExtent(extent)
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    image.save(png, "png")
+    to_pixel = settings.mapToPixel()
+    samples = []
+    for f in strikes.getFeatures():
+        if not f.hasGeometry():
+            continue
+        p = f.geometry().asPoint()
+        px = to_pixel.transform(QgsPointXY(p.x(), p.y()))
+        colour = QColor(image.pixel(round(px.x()), round(px.y()))).name()
+        samples.append({"id": str(f["id"]), "verdict": f["verdict"], "pixel": colour})
+    return {"png": png, "strikes": samples}
+
+
 def main(argv: list[str]) -> int:
     no_default = "--no-default-style" in argv
     save_style = "--save-style" in argv
+    render = None
+    if "--render" in argv:
+        i = argv.index("--render")
+        render = argv[i + 1]
+        argv = argv[:i] + argv[i + 2 :]
     sld = None
     if "--load-sld" in argv:
         i = argv.index("--load-sld")
@@ -125,6 +172,8 @@ def main(argv: list[str]) -> int:
             name = os.path.splitext(os.path.basename(path))[0]
             layer = QgsVectorLayer(path, name, "ogr", options)
             out["layers"][name] = layer_facts(layer, None)
+    if render and paths:
+        out["render"] = render_gpkg(paths[0], render)
     if sld:
         layer = QgsVectorLayer(paths[0] if paths else "Point?crs=epsg:4326", "sld", "ogr")
         msg, ok = layer.loadSldStyle(sld)

@@ -675,3 +675,15 @@ def test_qgis_can_add_its_own_styles_to_our_table(gpkg: Path, qgis_py: str, tmp_
     assert {r[3] for r in rows} == {"''"}
     # and our default still wins when the layer is opened again
     assert probe(qgis_py, copy)["layers"]["strikes"]["renderer"] == "categorizedSymbol"
+
+
+def test_qgis_draws_strikes_in_the_verdict_colours(
+    gpkg: Path, qgis_py: str, tmp_path: Path
+) -> None:
+    png = tmp_path / "render.png"
+    facts = probe(qgis_py, gpkg, "--render", png)["render"]
+    assert png.stat().st_size > 10_000
+    samples = facts["strikes"]
+    assert [s["id"] for s in samples] == ["c1", "c2", "c3"]  # the located ones
+    for s in samples:  # the pixel under each strike, as rendered by QGIS
+        assert s["pixel"] == style.VERDICT_COLORS[s["verdict"]], s
