@@ -81,12 +81,20 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         text = read_text(p)
         if not text.strip():
             raise InputError(p, "file is empty")
+        header = text.split("\n", 1)[0]
+        sep = (
+            "\t"
+            if suffix == ".tsv" or header.count("\t") > header.count(",")
+            else ";"
+            if header.count(";") > header.count(",")
+            else ","
+        )
         try:
             df = pd.read_csv(
                 io.StringIO(text),
                 dtype=str,
                 keep_default_na=False,
-                sep="\t" if suffix == ".tsv" else ",",
+                sep=sep,
                 skipinitialspace=True,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

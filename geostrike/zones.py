@@ -216,6 +216,9 @@ def read_zones(path_or_gdf: Any, *, actors: ActorTable | str | Path | None = Non
     valid_to = (
         parse_zone_dates(gdf[t_col], path=path, column=str(t_col)) if t_col is not None else nat
     )
+    if t_col is None and f_col is not None and str(f_col).strip().lower() == "date":
+        # snapshots (one map per date): each holds until the day before the next one
+        valid_to = _chain_snapshots(valid_from)
     backwards = (valid_to < valid_from).to_numpy()
     if backwards.any():
         row = int(np.flatnonzero(backwards)[0])
@@ -254,6 +257,17 @@ def read_zones(path_or_gdf: Any, *, actors: ActorTable | str | Path | None = Non
     out = out[[*ZONE_COLUMNS, *extra]].reset_index(drop=True)
     out.attrs["geostrike_normalised"] = True
     return out
+
+
+def _chain_snapshots(dates: pd.Series) -> pd.Series:
+    """valid_to of dated snapshots: the day before the next snapshot date (open for the last)."""
+    snaps = np.unique(dates.dropna().to_numpy(dtype="datetime64[D]"))
+    day = dates.to_numpy(dtype="datetime64[D]")
+    nxt = np.searchsorted(snaps, day, side="right")
+    out = np.full(len(day), np.datetime64("NaT"), dtype="datetime64[D]")
+    has_next = ~np.isnat(day) & (nxt < len(snaps))
+    out[has_next] = snaps[nxt[has_next]] - np.timedelta64(1, "D")
+    return pd.Series(out.astype("datetime64[ns]"), index=dates.index)
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:

@@ -187,3 +187,23 @@ def test_bad_rows_are_marked_not_dropped():
     assert "no date" in pc.problem[5]
     assert "precision" in pc.problem[6]
     assert pc.target[0] == "islamic_state"
+
+
+def test_semicolon_csv_and_datetime_columns(tmp_path):
+    text = "date;claimed_target;latitude;longitude\n2015-09-30;IS;34,8;36,7\n"
+    df = read_claims(_write(tmp_path, "semi.csv", text))
+    assert list(df.columns[:3]) == ["id", "date", "claimed_target"]
+    table = load_actors()
+    pc = parse_claims(df, actors=table, geocode=False)
+    assert pc.latitude[0] == pytest.approx(34.8) and pc.status[0] == "ok"
+    aware = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2015-09-30 23:00"]).tz_localize("UTC"),
+            "claimed_target": ["IS"],
+            "latitude": [1.0],
+            "longitude": [1.0],
+        }
+    )
+    from geostrike.claims import normalise_claims
+
+    assert list(normalise_claims(aware, actors=table)["date"]) == ["2015-09-30"]

@@ -268,3 +268,15 @@ def test_no_unexpected_warnings_for_clean_zones():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ZoneWarning)
         read_zones(_zones())
+
+
+def test_snapshot_zones_with_a_date_column_chain():
+    src = gpd.GeoDataFrame(
+        {"controller": ["IS", "rebels", "IS"], "date": ["2015-09-30", "2015-09-30", "2015-11-05"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 0, 2, 1)],
+        crs="EPSG:4326",
+    )
+    z = read_zones(src)
+    assert list(z["valid_to"].iloc[:2]) == [pd.Timestamp("2015-11-04")] * 2
+    assert pd.isna(z["valid_to"].iloc[2])
+    assert len(zones_on(z, "2015-11-05")) == 1
