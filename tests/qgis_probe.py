@@ -80,6 +80,7 @@ def layer_facts(layer: QgsVectorLayer, style_message: str | None) -> dict:
         facts["symbol"] = _symbol_facts(renderer.symbol())
     tp = layer.temporalProperties()
     facts["temporal"] = bool(tp.isActive()) if tp is not None else False
+    facts["temporal_fields"] = [tp.startField(), tp.endField()] if tp is not None else None
     return facts
 
 

@@ -340,6 +340,8 @@ def test_qgis_opens_every_layer_styled(gpkg: Path, qgis_py: str) -> None:
         assert color == style.controller_color(ctl)
         assert alpha == pytest.approx(style.ZONE_FILL_OPACITY, abs=0.005)
     assert "government;opposition" in got and "joint" in got["government;opposition"][0]
+    # the temporal settings come preset (QGIS leaves switching them on to the user)
+    assert zones["temporal_fields"] == ["valid_from", "valid_to"]
     areas = layers["precision_areas"]
     assert areas["renderer"] == "categorizedSymbol"
     assert all(
