@@ -221,6 +221,8 @@ def normalise_claims(
         raise InputError(path, "has no columns")
     if df.attrs.get(_NORMALISED) == id(actors or load_actors()):
         return df  # already checked against this actor table (e.g. by read_claims)
+    if hasattr(df, "geometry") and "geometry" in getattr(df, "columns", ()):
+        df = _points_to_columns(df, None if path is None else Path(path))
     df = _rename_columns(pd.DataFrame(df).reset_index(drop=True))
     if df.columns.duplicated().any():
         dup = df.columns[df.columns.duplicated()][0]

@@ -207,3 +207,15 @@ def test_semicolon_csv_and_datetime_columns(tmp_path):
     from geostrike.claims import normalise_claims
 
     assert list(normalise_claims(aware, actors=table)["date"]) == ["2015-09-30"]
+
+
+@given(
+    st.floats(min_value=0.001, max_value=5000, allow_nan=False).filter(lambda x: x not in (1, 2, 3))
+)
+def test_parse_precision_reads_any_radius_in_km(x):
+    text = f"{x:.3f}"
+    km, code, bad = parse_precision(pd.Series([f"{text}km", f"{text} km", text]))
+    if float(text) in (1.0, 2.0, 3.0):
+        return  # bare 1, 2, 3 are ACLED codes
+    assert not bad.any() and not code.any()
+    assert km.tolist() == pytest.approx([float(text)] * 3)
