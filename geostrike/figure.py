@@ -191,7 +191,7 @@ def _draw_panel(
         _num(df, c)
         for c in ("stated_place_latitude", "stated_place_longitude", "distance_to_stated_place_km")
     )
-    has_p = np.isfinite(plat) & np.isfinite(plon) & np.isfinite(pkm)
+    has_p = np.isfinite(plat) & np.isfinite(plon) & np.isfinite(pkm) & (pkm > 0)
     segs = [
         [(a, b), (c, d)]
         for a, b, c, d in zip(plon[has_p], plat[has_p], lon[has_p], lat[has_p], strict=True)
@@ -273,12 +273,27 @@ def draw_figure(
         As for :func:`geostrike.maps.render_map`. ``offline`` is accepted for symmetry
         (a figure never uses tiles).
     """
-    from .zones import zones_on
-
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):
         raise OutputError(path, "figure output must end in .png, .svg or .pdf")
+    fig = build_figure(results, zones, title=title, actors=actors, dpi=dpi)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format=fmt, metadata=None if fmt != "png" else {"Software": "geostrike"})
+    return path
+
+
+def build_figure(
+    results: pd.DataFrame,
+    zones: gpd.GeoDataFrame | None,
+    *,
+    title: str | None = None,
+    actors: ActorTable | str | Path | None = None,
+    dpi: int = 150,
+) -> Figure:
+    """The matplotlib :class:`~matplotlib.figure.Figure` that :func:`draw_figure` saves."""
+    from .zones import zones_on
+
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     df = pd.DataFrame(results).reset_index(drop=True)
     df["_date"] = _iso(df["date"]) if "date" in df else ""
@@ -403,6 +418,4 @@ def draw_figure(
         ha="left",
         va="bottom",
     )
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format=fmt, metadata=None if fmt != "png" else {"Software": "geostrike"})
-    return path
+    return fig

@@ -323,7 +323,7 @@ class _Payload:
         tlat = pd.to_numeric(_column(loc, "nearest_target_latitude"), errors="coerce")
         tlon = pd.to_numeric(_column(loc, "nearest_target_longitude"), errors="coerce")
         has_t = tlat.notna() & tlon.notna() & tkm.notna() & (tkm > 0)
-        has_p = plat.notna() & plon.notna() & pkm.notna()
+        has_p = plat.notna() & plon.notna() & pkm.notna() & (pkm > 0)
         self.n_target_lines = int(has_t.sum())
         self.n_stated_lines = int(has_p.sum())
         prec = pd.to_numeric(_column(loc, "precision_km"), errors="coerce")

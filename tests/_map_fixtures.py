@@ -223,6 +223,8 @@ def expected_counts(
         "target-line": int(
             (r["nearest_target_latitude"].notna() & (r["distance_to_target_km"] > 0)).sum()
         ),
-        "stated-line": int(r["stated_place_latitude"].notna().sum()),
+        "stated-line": int(
+            (r["stated_place_latitude"].notna() & (r["distance_to_stated_place_km"] > 0)).sum()
+        ),
         "precision": int((r["precision_km"] > 0).sum()),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import folium
 import pandas as pd
@@ -174,3 +175,80 @@ def test_save_map_is_atomic_and_checks_the_path(tmp_path):
         save_map(make_results(), tmp_path / "missing" / "m.html", make_zones())
     with pytest.raises(OutputError):
         save_map(make_results(), tmp_path / "m.txt", make_zones())
+
+
+# --------------------------------------------------------------------------- end to end
+SCENARIO = Path(__file__).resolve().parents[1] / "geostrike" / "data" / "scenarios" / "syria-2015"
+
+
+@pytest.fixture(scope="module")
+def scenario_zones(tmp_path_factory) -> Path:
+    from geostrike.zones import zones_from_points
+
+    zones = zones_from_points(SCENARIO / "control_points.csv")
+    path = tmp_path_factory.mktemp("zones") / "zones.geojson"
+    zones.to_file(path)
+    return path
+
+
+def test_end_to_end_through_check(scenario_zones):
+    from geostrike.check import check
+    from geostrike.zones import read_zones, zones_on
+
+    zones = read_zones(scenario_zones)
+    results = check(SCENARIO / "claims.csv", zones)
+    m = render_map(results, zones, offline=True, title="Syria, 2015")
+    s = m.geostrike_summary
+    located = results[results["latitude"].notna()]
+    assert s["located"] == len(located) and s["unlocated"] == len(results) - len(located)
+    assert s["dates"] == sorted(results["date"].dropna().unique())
+    assert s["zones_per_date"] == [len(zones_on(zones, d)) for d in s["dates"]]
+    has_t = located["nearest_target_latitude"].notna() & (located["distance_to_target_km"] > 0)
+    assert s["target_lines"] == int(has_t.sum()) > 0
+    html = map_html(m)
+    for reason in located["reason"]:
+        assert script_json(reason)[1:-1] in html
+
+
+def test_cli_map_writes_html_and_figure(tmp_path, scenario_zones):
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    runner = CliRunner()
+    claims = str(SCENARIO / "claims.csv")
+    out = tmp_path / "map.html"
+    res = runner.invoke(
+        cli,
+        [
+            "map",
+            claims,
+            "--zones",
+            str(scenario_zones),
+            "-o",
+            str(out),
+            "--offline",
+            "--title",
+            "<b>Syria</b>",
+            "--tolerance-km",
+            "5",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    html = out.read_text("utf-8")
+    assert "<title>&lt;b&gt;Syria&lt;/b&gt;</title>" in html
+    assert EXTERNAL.findall(html) == []
+    png = tmp_path / "map.png"
+    res = runner.invoke(cli, ["map", claims, "--zones", str(scenario_zones), "-o", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    res = runner.invoke(
+        cli, ["map", claims, "--zones", str(scenario_zones), "-o", str(tmp_path / "m.txt")]
+    )
+    assert res.exit_code == 2
+    assert "map output must end in .html" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    res = runner.invoke(
+        cli, ["map", str(tmp_path / "none.csv"), "--zones", str(scenario_zones), "-o", str(out)]
+    )
+    assert res.exit_code == 2 and "none.csv" in res.output and "Traceback" not in res.output

@@ -391,3 +391,107 @@ def test_single_date_has_no_time_control(chromium, tmp_path):
         assert s.page.query_selector(".gs-time") is None
         assert s.counts()["strike"] == len(results)
         assert s.errors == []
+
+
+def test_cli_map_of_hostile_claims_through_the_engine(chromium, tmp_path):
+    """Hostile text in every claim field and in the user's actor table, through check."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+    from geostrike.zones import zones_from_points
+
+    scenario = Path(__file__).resolve().parents[1] / "geostrike/data/scenarios/syria-2015"
+    zones_path = tmp_path / "zones.geojson"
+    zones = zones_from_points(scenario / "control_points.csv")
+    zones["source"] = HOSTILE
+    zones.to_file(zones_path)
+    alias = "<img src=x onerror=alert(7)>"  # a claimed target must resolve to an actor
+    actors = tmp_path / "actors.csv"
+    with actors.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "members", "color", "aliases"])
+        w.writerow(["evil_actor", f"{HOSTILE} [label]", "", f'red;x:"{HOSTILE}', f"Evil|{alias}"])
+    H = HOSTILE
+    fields = [
+        "id",
+        "date",
+        "attacker",
+        "claimant",
+        "claimed_target",
+        "target_place",
+        "place",
+        "latitude",
+        "longitude",
+        "precision",
+        "source",
+        "notes",
+    ]
+    rows = [
+        [f"{H} 1", "2015-09-30", H, H, "Islamic State", "Raqqa", H, "34.85", "36.72", "1", H, H],
+        [f"{H} 2", "2015-09-30", H, H, alias, H, H, "35.0", "36.7", "1", "javascript:alert(8)", H],
+        [f"{H} 3", "2015-10-01", H, H, "ISIS", "", H, "35.2", "36.9", H, H, H],
+        [f"{H} 4", H, H, H, "ISIS", "", H, "", "", "", H, H],
+        [
+            "plain",
+            "2015-10-01",
+            "Russia",
+            "MoD",
+            "ISIS",
+            "",
+            "Ar Rastan",
+            "",
+            "",
+            "1",
+            "https://example.org/x",
+            "",
+        ],
+    ]
+    claims = tmp_path / "claims.csv"
+    with claims.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(fields)
+        w.writerows(rows)
+    out = tmp_path / "hostile.html"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "map",
+            str(claims),
+            "--zones",
+            str(zones_path),
+            "-o",
+            str(out),
+            "--offline",
+            "--title",
+            H,
+            "--actors",
+            str(actors),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    from geostrike.check import check
+
+    results = check(claims, zones_path, actors=actors)
+    located = results[results["latitude"].notna()]
+    assert len(located) >= 3
+    with browser_page(chromium) as s:
+        s.open(out)
+        _expose_data(s)
+        assert s.counts().get("strike", 0) == len(located)
+        ids = _strike_indices_by_id(s)
+        for rid, reason in zip(located["id"], located["reason"], strict=True):
+            text = _click_strike(s, ids[rid])
+            assert reason in text  # the engine's sentence, hostile place name included
+            assert (
+                s.page.query_selector_all(".leaflet-popup-content img, .leaflet-popup-content svg")
+                == []
+            )
+        assert any(H in r for r in located["reason"])
+        assert H in s.page.inner_text(".gs-caption")
+        assert s.page.title() == H
+        assert s.pwned() is None and s.dialogs == []
+        assert s.errors == [] and s.blocked == []
+        png = s.page.screenshot()
+    assert _pixel_std(png) > 0.05

@@ -264,7 +264,7 @@
         });
         label(tlines[i], fmtDist(S.tkm[i]) + " to " + str(S.tname[i]));
       }
-      if (S.plat[i] !== null && S.pkm[i] !== null) {
+      if (S.plat[i] !== null && S.pkm[i] !== null && S.pkm[i] > 0) {
         plines[i] = L.polyline([[S.plat[i], S.plon[i]], [S.lat[i], S.lon[i]]], {
           renderer: canvas, color: D.statedColor, weight: 2, dashArray: "2,5", gsKind: "stated-line", gsIndex: i
         });

@@ -1,0 +1,104 @@
+"""The static figure (geostrike.figure): panels per date, strikes by verdict, lines, legend,
+hostile text drawn literally, files written atomically."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from _map_fixtures import PAYLOADS, make_results, make_zones
+from matplotlib.collections import LineCollection, PathCollection
+
+from geostrike import style
+from geostrike.errors import OutputError
+from geostrike.figure import build_figure, draw_figure, plain
+
+HOSTILE = " ".join(PAYLOADS) + " $x^2$ $ \\alpha"
+
+
+def _scatter_colors(ax) -> list[str]:
+    from matplotlib.colors import to_hex
+
+    out = []
+    for c in ax.collections:
+        if isinstance(c, PathCollection) and len(c.get_offsets()):
+            fc = c.get_facecolors()
+            if len(fc):
+                out += [to_hex(fc[0])] * len(c.get_offsets())
+    return out
+
+
+def test_one_panel_per_date_with_the_strikes_of_that_date():
+    results, zones = make_results(), make_zones()
+    fig = build_figure(results, zones)
+    axes = [a for a in fig.axes if a.get_title()]
+    dates = sorted(results["date"].dropna().unique())
+    assert [a.get_title() for a in axes] == [f"Strikes and control zones on {d}" for d in dates]
+    for ax, d in zip(axes, dates, strict=True):
+        part = results[(results["date"] == d) & results["latitude"].notna()]
+        colours = _scatter_colors(ax)
+        for v in style.VERDICTS:
+            assert colours.count(style.VERDICT_COLORS[v]) == int((part["verdict"] == v).sum())
+        lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+        n_segments = sum(len(c.get_segments()) for c in lines)
+        want = int((part["distance_to_target_km"] > 0).sum()) + int(
+            (part["distance_to_stated_place_km"] > 0).sum()
+        )
+        assert n_segments == want
+        # labels in km and miles
+        texts = [t.get_text() for t in ax.texts]
+        assert sum(" km (" in t for t in texts) == want
+
+
+def test_legend_has_verdicts_and_controllers_from_the_palette():
+    fig = build_figure(make_results(), make_zones())
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0].startswith(style.VERDICT_LABELS["consistent"])
+    assert style.controller_label("al_nusra;opposition") in labels
+    assert "Islamic State" in labels
+
+
+def test_many_dates_share_one_panel():
+    results = make_results()
+    dates = pd.date_range("2015-09-30", periods=len(results)).strftime("%Y-%m-%d")
+    results["date"] = list(dates)
+    fig = build_figure(results, make_zones())
+    axes = [a for a in fig.axes if a.get_title()]
+    assert len(axes) == 1 and "zones as of" in axes[0].get_title()
+
+
+def test_hostile_text_is_drawn_literally(tmp_path):
+    assert plain("$x$") == r"\$x\$"
+    results = make_results(HOSTILE)
+    out = draw_figure(results, make_zones(), tmp_path / "h.png", title=HOSTILE)
+    img = mpimg.imread(out)
+    assert np.asarray(img)[..., :3].std() > 0.05
+    svg = draw_figure(results, make_zones(), tmp_path / "h.svg", title=HOSTILE)
+    root = ET.parse(svg).getroot()  # well-formed XML
+    assert not [e for e in root.iter() if e.tag.endswith("script")]
+    assert not [e for e in root.iter() for k in e.attrib if k.lower().startswith("on")]
+
+
+def test_png_svg_pdf_written_and_bad_paths_refused(tmp_path):
+    results, zones = make_results(), make_zones()
+    for ext in ("png", "svg", "pdf"):
+        out = draw_figure(results, zones, tmp_path / f"f.{ext}")
+        assert out.stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.pdf", "f.png", "f.svg"]
+    png = mpimg.imread(io.BytesIO((tmp_path / "f.png").read_bytes()), format="png")
+    assert png.shape[1] > png.shape[0]  # two panels side by side plus the legend
+    with pytest.raises(OutputError):
+        draw_figure(results, zones, tmp_path / "f.gif")
+    with pytest.raises(OutputError):
+        draw_figure(results, zones, tmp_path / "missing" / "f.png")
+
+
+def test_no_located_claims_still_draws(tmp_path):
+    results = make_results()
+    results = results[results["latitude"].isna()]
+    out = draw_figure(results, make_zones(), tmp_path / "e.png")
+    assert out.exists()
