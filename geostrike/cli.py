@@ -73,7 +73,7 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
     items: list[str] = []
     for q in queries:
         if q == "-":
-            items.extend(line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
+            items.extend(line.rstrip("\r\n") for line in sys.stdin)
         else:
             items.append(q)
     from .geocoder import geocode_many

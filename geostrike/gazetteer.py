@@ -53,6 +53,7 @@ __all__ = [
     "cache_dir",
     "supplement_dir",
     "key_hash",
+    "english_zipf",
     "FEATURE_RANK",
     "RECORD_COLUMNS",
 ]
@@ -244,8 +245,11 @@ def _is_code(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------- compile
-def _compile(rows: list[_Row], folder: Path, meta: dict[str, Any]) -> None:
-    """Write a part: row columns and the three key indices, atomically into ``folder``."""
+def _compile(
+    rows: list[_Row], folder: Path, meta: dict[str, Any], *, replace: bool = False
+) -> None:
+    """Write a part: row columns and the three key indices, atomically into ``folder``
+    (an existing folder is kept unless ``replace``)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
@@ -332,6 +336,8 @@ def _compile(rows: list[_Row], folder: Path, meta: dict[str, Any]) -> None:
         meta = dict(meta, n=n, names=len(ex_h), index_version=INDEX_VERSION)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         if folder.exists():
+            if not replace:
+                return  # built meanwhile by another process from the same sources
             old = folder.with_name(f".{folder.name}.old.{os.getpid()}")
             os.replace(folder, old)
             os.replace(tmp, folder)
@@ -870,7 +876,7 @@ def import_geonames(
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     try:
-        _compile(rows, folder, meta)
+        _compile(rows, folder, meta, replace=True)
     except OSError as exc:
         raise GazetteerError(f"{folder}: cannot write the imported gazetteer: {exc}") from None
     _LOADED.clear()
@@ -917,10 +923,93 @@ def remove_import(name: str) -> bool:
     return False
 
 
+# --------------------------------------------------------------------------- English words
+_ENGLISH: dict[str, float] | None = None
+
+
+def _english_table() -> dict[str, float]:
+    """Word → Zipf frequency for English words at least as common as 3.0 (wordfreq),
+    compiled once into the cache directory."""
+    global _ENGLISH
+    if _ENGLISH is not None:
+        return _ENGLISH
+    path = cache_dir() / f"english-zipf-{INDEX_VERSION}.tsv"
+    table: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text("utf-8").split("\n"):
+            w, _, z = line.partition("\t")
+            if w:
+                table[w] = float(z)
+    else:
+        try:
+            from wordfreq import top_n_list, zipf_frequency
+        except ImportError:  # pragma: no cover - wordfreq is a dependency
+            _ENGLISH = {}
+            return _ENGLISH
+        for w in top_n_list("en", 60000):
+            z = zipf_frequency(w, "en")
+            if z < 3.0:
+                break
+            k = normalise(w)
+            if k and " " not in k:
+                table[k] = max(z, table.get(k, 0.0))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text("\n".join(f"{w}\t{z}" for w, z in table.items()), "utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    _ENGLISH = table
+    return table
+
+
+def english_zipf(key: str) -> float:
+    """How common a normalised phrase is as English: the smallest Zipf frequency of its
+    non-article words (0 for words rarer than 3.0, i.e. most place names)."""
+    from .names import ARTICLES
+
+    toks = [t for t in key.split() if t not in ARTICLES] or key.split()
+    if not toks:
+        return 0.0
+    table = _english_table()
+    return min(table.get(t, 0.0) for t in toks)
+
+
 # --------------------------------------------------------------------------- loading
+class _BuildLock:
+    """An exclusive lock file in the cache dir, so that concurrent first runs build once."""
+
+    def __init__(self, name: str) -> None:
+        self.path = cache_dir() / f".{name}.lock"
+        self.fh: Any = None
+
+    def __enter__(self) -> _BuildLock:
+        try:
+            import fcntl
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = open(self.path, "w")  # noqa: SIM115
+            fcntl.flock(self.fh, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            self.fh = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
 def _ensure_builtin() -> Path:
     stamp = _stamp(_builtin_inputs())
     folder = cache_dir() / f"builtin-{stamp}"
+    if (folder / "meta.json").exists():
+        return folder
+    with _BuildLock("builtin"):
+        return _build_builtin(folder)
+
+
+def _build_builtin(folder: Path) -> Path:
     if not (folder / "meta.json").exists():
         try:
             _compile(
@@ -947,6 +1036,13 @@ def _ensure_supplement() -> Path | None:
         return None
     stamp = _stamp(files)
     folder = cache_dir() / f"supplement-{stamp}"
+    if (folder / "meta.json").exists():
+        return folder
+    with _BuildLock("supplement"):
+        return _build_supplement(folder, files)
+
+
+def _build_supplement(folder: Path, files: list[Path]) -> Path:
     if not (folder / "meta.json").exists():
         rows: list[_Row] = []
         for f in files:

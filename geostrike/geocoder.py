@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from .gazetteer import FEATURE_RANK, KIND_PRIMARY, KIND_WEAK, Gazetteer, load_gazetteer
-from .names import fold, is_stopword, normalise, script, skeleton, strip_articles
+from .names import fold, is_stopword, loose, normalise, script, skeleton, strip_articles
 
 __all__ = ["Match", "geocode", "geocode_many", "reverse", "LocalGeocoder", "MAX_QUERY_CHARS"]  # noqa: F822
 
@@ -47,18 +47,22 @@ __all__ = ["Match", "geocode", "geocode_many", "reverse", "LocalGeocoder", "MAX_
 MAX_QUERY_CHARS = 200
 
 # Acceptance thresholds (rapidfuzz ratio, 0-100, on folded names).
-SKELETON_MIN_SIMILARITY = 80.0
+SKELETON_MIN_SIMILARITY = 88.0
 FUZZY_MIN_SIMILARITY = 88.0
 _MIN_FOLD_LEN = 4
 _MIN_FUZZY_LEN = 6
+# English words at least this common (wordfreq Zipf) resolve only to prominent places by
+# exact name, and never by fold, skeleton or fuzzy match.
+COMMON_WORD_ZIPF = 3.5
+COMMON_WORD_ZIPF_FUZZY = 3.5
 
 REGION_MIN_KM = 25.0
 
 #: Countries the toolkit's reports usually concern; without a country hint, places there
-#: win close ties (a factor ~3 in population). ``GEOSTRIKE_FOCUS`` overrides the list
+#: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
 #: (comma-separated ISO codes; empty to switch the prior off).
 DEFAULT_FOCUS = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
-FOCUS_WEIGHT = 0.5
+FOCUS_WEIGHT = 1.0
 
 
 def _focus() -> tuple[str, ...]:
@@ -167,6 +171,13 @@ _REGION_TAIL = re.compile(
 )
 
 
+_PLACE_HEAD = re.compile(
+    r"^(?:the )?(?:(?:city|town|village|hamlet|municipality|settlement|port|district|"
+    r"neighbourhood|neighborhood|suburb|area|region) of |the )(.+)$"
+)
+_PLACE_TAIL = re.compile(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
+
+
 def _light(text: str) -> str:
     """Casefold, hyphens and punctuation (not decimal points) to spaces, collapsed."""
     s = text.casefold()
@@ -194,18 +205,13 @@ def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
     m = _REGION_TAIL.match(s)
     if m:
         return m.group(1), "region", {}
-    if s.startswith("the ") and len(s) > 4:
-        return s[4:], "plain", {}
+    m = _PLACE_HEAD.match(s) or _PLACE_TAIL.match(s)
+    if m:
+        return m.group(1), "plain", {}
     return text, "plain", {}
 
 
 # --------------------------------------------------------------------------- ranking
-def _similarity(a: str, b: str) -> float:
-    from rapidfuzz.fuzz import ratio
-
-    return float(ratio(a, b))
-
-
 def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     la1, lo1, la2, lo2 = np.radians(lat1), np.radians(lon1), np.radians(lat2), np.radians(lon2)
     a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
@@ -216,16 +222,21 @@ def _rank(
     gaz: Gazetteer,
     rows: np.ndarray,
     *,
-    kinds: np.ndarray | None = None,
-    sims: np.ndarray | None = None,
     country: str | None = None,
     near: tuple[float, float] | None = None,
     admin: bool = False,
     literal: str | None = None,
+    query_key: str | None = None,
 ) -> np.ndarray:
-    """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first)."""
+    """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first).
+
+    Score: log10 population (unknown: 10,000 for a division seat, else 500) + feature bonus
+    + up to 0.4 for similarity of the query to the candidate's primary name + 1.5 for a
+    literal (diacritics and all) match of a non-ASCII query + country hint (20) or focus
+    prior + nearness to ``near`` (-1 per 100 km).
+    """
+    rows = np.unique(rows)
     frank = gaz.frank[rows].astype(np.float64)
-    # GeoNames population 0 means unknown: a division seat counts as 10,000, else 500.
     pop = gaz.pop[rows].astype(np.float64)
     pop = np.where((pop == 0) & (frank <= FEATURE_RANK["PPLA"]), 10_000.0, np.maximum(pop, 500.0))
     score = np.log10(pop)
@@ -236,22 +247,23 @@ def _rank(
         [6.0, 6.0 if admin else -1.0, 1.0, 0.5, -1.0],
         0.0,
     )  # fmt: skip
-    if kinds is not None:
-        score += np.where(kinds == KIND_PRIMARY, 0.3, 0.0)
-    if sims is not None:
-        score += (sims - 100.0) / 4.0  # 4 similarity points ~ one order of population
+    if len(rows) > 1 and (query_key or literal):
+        from rapidfuzz.fuzz import ratio
+
+        names = [gaz.name(int(r)) for r in rows]
+        if query_key:
+            score += np.array([0.4 * ratio(query_key, normalise(n)) / 100.0 for n in names])
+        if literal:
+            q = unicodedata.normalize("NFC", literal).casefold()
+            score += np.array(
+                [1.5 if unicodedata.normalize("NFC", n).casefold() == q else 0.0 for n in names]
+            )
     if country:
         score += np.where(gaz.cc[rows] == country.upper(), 20.0, 0.0)
     else:
         focus = _focus()
         if focus:
             score += np.where(np.isin(gaz.cc[rows], focus), FOCUS_WEIGHT, 0.0)
-    if literal:
-        q = unicodedata.normalize("NFC", literal).casefold()
-        score += np.array(
-            [1.5 if unicodedata.normalize("NFC", gaz.name(int(r))).casefold() == q else 0.0
-             for r in rows]
-        )  # fmt: skip
     if near is not None:
         d = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows])
         score -= np.minimum(d, 3000.0) / 100.0
@@ -270,6 +282,28 @@ class _Hit:
     ranked: np.ndarray
 
 
+def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """For a query that is a common English word, the candidates prominent enough that
+    the word most likely means them (countries, divisions, capitals, big places)."""
+    pop = gaz.pop[rows]
+    ok = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
+    ok |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
+    return ok
+
+
+def _only(gaz: Gazetteer, only: str | None, rows: np.ndarray, folds: list, cores: list):
+    if not only or not len(rows):
+        return rows, folds, cores
+    sel = gaz.cc[rows] == only
+    idx = np.flatnonzero(sel).tolist()
+    return rows[sel], [folds[i] for i in idx], [cores[i] for i in idx]
+
+
+def _best_band(rows: np.ndarray, sims: np.ndarray, band: float = 3.0):
+    keep = sims >= sims.max() - band
+    return rows[keep], sims[keep]
+
+
 def _match(
     gaz: Gazetteer,
     text: str,
@@ -277,66 +311,106 @@ def _match(
     country: str | None,
     near: tuple[float, float] | None,
     admin: bool = False,
+    exact_only: bool = False,
+) -> _Hit | None:
+    """Best match of a place name; with a country hint, that country's places first."""
+    if country:
+        hit = _match_in(gaz, text, country=country, near=near, admin=admin,
+                        exact_only=exact_only, only=country)  # fmt: skip
+        if hit is not None or exact_only:
+            return hit
+    return _match_in(gaz, text, country=country, near=near, admin=admin, exact_only=exact_only)
+
+
+def _match_in(
+    gaz: Gazetteer,
+    text: str,
+    *,
+    country: str | None,
+    near: tuple[float, float] | None,
+    admin: bool = False,
+    exact_only: bool = False,
+    only: str | None = None,
 ) -> _Hit | None:
     key = normalise(text)
     if not key or len(key) > MAX_QUERY_CHARS or is_stopword(key):
         return None
     if not any(c.isalpha() for c in key):
         return None
-    sc = script(text)
-    namespaces = ["", sc] if sc == "latin" else [sc, ""]
-    namespaces = list(dict.fromkeys("" if n == "latin" else n for n in namespaces))
-    opts = {"country": country, "near": near, "admin": admin}
+    from .gazetteer import english_zipf
 
-    # 1. exact key
+    common = english_zipf(key)
+    sc = script(text)
+    namespaces = list(dict.fromkeys(["" if sc == "latin" else sc, ""]))
+    opts = {"country": country, "near": near, "admin": admin, "query_key": key}
+
+    # 1. exact key (weak entries, i.e. division names without "province", come later)
+    weak: tuple[np.ndarray, np.ndarray] | None = None
     for ns in namespaces:
         rows, kinds = gaz.exact(key, ns)
+        if only and len(rows):
+            sel = gaz.cc[rows] == only
+            rows, kinds = rows[sel], kinds[sel]
         if len(rows) == 0:
             continue
         if admin:
             sel = gaz.frank[rows] == FEATURE_RANK["admin1"]
             if sel.any():
                 rows, kinds = rows[sel], kinds[sel]
-        strong = kinds != KIND_WEAK
-        if strong.any() and not admin:
+        else:
+            strong = kinds != KIND_WEAK
+            if not strong.any():
+                weak = weak or (rows, kinds)
+                continue
             rows, kinds = rows[strong], kinds[strong]
+        if common >= COMMON_WORD_ZIPF:
+            ok = _accept_common(gaz, rows, kinds)
+            if not ok.any():
+                return None
+            rows, kinds = rows[ok], kinds[ok]
         lit = text.strip() if not text.isascii() else None
-        ranked = _rank(gaz, rows, kinds=kinds, literal=lit, **opts)
+        ranked = _rank(gaz, rows, literal=lit, **opts)
         return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+    if exact_only:
+        return None
 
     core = strip_articles(key)
     f = fold(key)
-    if len(f) < _MIN_FOLD_LEN or is_stopword(core):
+    if common >= COMMON_WORD_ZIPF_FUZZY or is_stopword(core):
+        return None
+    if len(f) < 3 or (len(f) < _MIN_FOLD_LEN and len(key) < _MIN_FOLD_LEN):
         return None
     sk = skeleton(f)
-    # 2./3. same romanisation fold, or same consonant skeleton with a similar fold; ranked
-    # with the similarity of the article-free keys ("sukhna" is nearer "sukhnah" than
-    # "sokhna", which folds the same).
-    if len(sk) >= 2:
-        from rapidfuzz.fuzz import ratio
+    lf = loose(f)
+    from rapidfuzz.fuzz import ratio
 
-        rows, folds, cores = gaz.by_skeleton(sk)
+    # 2. same romanisation fold; 3. (after weak exact names) same consonant skeleton with
+    # a similar vowel-blind form.
+    if len(sk) >= 1:
+        rows, folds, _cores = _only(gaz, only, *gaz.by_skeleton(sk))
         if len(rows):
-            fsim = np.array([100.0 if g == f else ratio(f, g) for g in folds])
-            keep = fsim >= SKELETON_MIN_SIMILARITY
+            same = np.array([g == f for g in folds])
+            if same.any():
+                r = _admin_filter(gaz, rows[same], admin)
+                ranked = _rank(gaz, np.unique(r), **opts)
+                i = int(np.flatnonzero(rows == ranked[0])[0])
+                return _Hit(int(ranked[0]), 95.0, "fold", folds[i], ranked)
+    if weak is not None:
+        rows, kinds = weak
+        ranked = _rank(gaz, rows, **opts)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+    if len(sk) >= 3 and len(f) >= _MIN_FOLD_LEN:
+        rows, folds, _cores = _only(gaz, only, *gaz.by_skeleton(sk))
+        if len(rows):
+            sims = np.array([0.5 * (ratio(f, g) + ratio(lf, loose(g))) for g in folds])
+            keep = sims >= SKELETON_MIN_SIMILARITY
             if keep.any():
-                idx = np.flatnonzero(keep)
-                exact_fold = bool((fsim[idx] == 100.0).any())
-                if exact_fold:
-                    idx = idx[fsim[idx] == 100.0]
-                csim = np.array([ratio(core, cores[i]) for i in idx])
-                sims = np.maximum(csim, fsim[idx] - 5.0) if not exact_fold else 0.5 * (csim + 100)
-                rows_k = rows[idx]
-                rows_k, sims = _admin_filter(gaz, rows_k, admin, sims)
-                ranked = _rank(gaz, rows_k, sims=sims, **opts)
+                rows_k, sims_k = _admin_filter(gaz, rows[keep], admin, sims[keep])
+                rows_k, sims_k = _best_band(rows_k, sims_k)
+                ranked = _rank(gaz, rows_k, **opts)
                 best = int(ranked[0])
-                j = int(np.flatnonzero(rows_k == best)[0])
-                i = int(idx[np.flatnonzero(rows[idx] == best)[0]])
-                if exact_fold:
-                    score = round(min(99.0, 90.0 + 0.05 * float(sims[j]) + 0.0), 1)
-                    return _Hit(best, score, "fold", folds[i], ranked)
-                score = round(0.95 * float(fsim[i]), 1)
-                return _Hit(best, score, "skeleton", folds[i], ranked)
+                i = int(np.flatnonzero(keep & (rows == best))[0])
+                return _Hit(best, round(0.95 * float(sims[i]), 1), "skeleton", folds[i], ranked)
     # 4. fuzzy fallback among names sharing the first two skeleton letters
     if len(f) >= _MIN_FUZZY_LEN and len(sk) >= 2:
         from rapidfuzz import fuzz, process
@@ -347,15 +421,18 @@ def _match(
         )
         if found:
             rows_l, sims_l, folds_l = [], [], []
-            for g, s, _ in found:
+            for g, _s, _ in found:
                 r = gaz.by_fold(g)
+                if only:
+                    r = r[gaz.cc[r] == only]
                 rows_l.append(r)
-                sims_l.append(np.full(len(r), s))
+                sims_l.append(np.full(len(r), 0.5 * (_s + ratio(lf, loose(g)))))
                 folds_l.extend([g] * len(r))
             rows, sims = np.concatenate(rows_l), np.concatenate(sims_l)
             if len(rows):
                 rows2, sims2 = _admin_filter(gaz, rows, admin, sims)
-                ranked = _rank(gaz, rows2, sims=sims2, **opts)
+                rows2, sims2 = _best_band(rows2, sims2)
+                ranked = _rank(gaz, rows2, **opts)
                 best = int(ranked[0])
                 i = int(np.flatnonzero(rows == best)[0])
                 return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked)
@@ -447,21 +524,59 @@ def _geocode(
     query: Any,
     country: str | None,
     near: tuple[float, float] | None,
+    _depth: int = 0,
 ) -> Match | None:
-    if not isinstance(query, str):
+    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS * 2:
         return None
-    text = "".join(ch if ch.isprintable() else " " for ch in query[: MAX_QUERY_CHARS * 2])
-    if not text.strip() or len(query) > MAX_QUERY_CHARS * 2:
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())
+    if not text:
         return None
+    # a. the whole query by exact name ("Mexico City", "West Bank", "Homs province")
+    hit = _match(gaz, text, country=country, near=near, exact_only=True)
+    if hit is not None:
+        return _build(gaz, query, hit, "plain", {})
+    if _depth < 2:
+        # b. "A, B": B (a country, division or town) qualifies A
+        head, sep, tail = text.rpartition(",")
+        if not sep:
+            head, sep, tail = _country_suffix(gaz, text)
+        if sep and head.strip() and tail.strip():
+            qual = _match(gaz, tail, country=country, near=near)
+            if qual is not None and qual.score >= 95:
+                q_cc = str(gaz.cc[qual.row])
+                q_near = near
+                if q_near is None and int(gaz.frank[qual.row]) != FEATURE_RANK["country"]:
+                    q_near = (float(gaz.lat[qual.row]), float(gaz.lon[qual.row]))
+                m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1)
+                if m is not None:
+                    return Match(**{**m.__dict__, "query": query})
+    # c. region phrases, offsets, "the", "town of" ...
     place, mode, details = _parse(text)
-    hit = _match(gaz, place, country=country, near=near, admin=(mode == "admin"))
-    if hit is None and mode != "plain":
-        return None
+    if place != text or mode != "plain":
+        hit = _match(gaz, place, country=country, near=near, admin=(mode == "admin"))
+        if hit is not None:
+            if mode == "admin" and int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]:
+                mode = "region"  # "X province" where X names no division: X, widened
+            return _build(gaz, query, hit, mode, details)
+    # d. the whole query by fold, skeleton and fuzzy match
+    hit = _match(gaz, text, country=country, near=near)
     if hit is None:
         return None
-    if mode == "admin" and int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]:
-        mode = "region"  # "X province" where X has no division of that name: X, widened
-    return _build(gaz, query, hit, mode, details)
+    return _build(gaz, query, hit, "plain", {})
+
+
+def _country_suffix(gaz: Gazetteer, text: str) -> tuple[str, str, str]:
+    """Split "Tripoli Libya" into ("Tripoli", " ", "Libya") when the last words name a
+    country; else ("", "", "")."""
+    words = text.split()
+    for k in (1, 2, 3):
+        if len(words) <= k:
+            break
+        tail = " ".join(words[-k:])
+        rows, kinds = gaz.exact(normalise(tail))
+        if len(rows) and (gaz.frank[rows] == FEATURE_RANK["country"]).any():
+            return " ".join(words[:-k]), " ", tail
+    return "", "", ""
 
 
 def geocode(
@@ -504,6 +619,7 @@ def _clean_near(near: Any) -> tuple[float, float] | None:
 
 _CACHE: dict[tuple[str, str | None], Match | None] = {}
 _CACHE_MAX = 200_000
+_CACHE_OWNER: Gazetteer | None = None
 
 
 def geocode_many(
@@ -514,7 +630,11 @@ def geocode_many(
     Repeated queries are answered once (and remembered across calls unless
     ``cache=False``).
     """
+    global _CACHE_OWNER
     gaz = load_gazetteer()
+    if _CACHE_OWNER is not gaz:  # another gazetteer (import, other data dir): forget answers
+        _CACHE.clear()
+        _CACHE_OWNER = gaz
     cc = _clean_country(country)
     qs = list(queries)
     local: dict[Any, Match | None] = {}

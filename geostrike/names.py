@@ -31,6 +31,7 @@ __all__ = [
     "normalise",
     "fold",
     "skeleton",
+    "loose",
     "strip_articles",
     "script",
     "is_stopword",
@@ -107,6 +108,8 @@ def _normalise(text: str) -> str:
         s = text.translate(_DELETE).lower()
         return _NON_ALNUM.sub(" ", s).strip()
     s = text.translate(_DELETE).translate(_LATIN_SPECIAL)
+    # symbols (emoji, flags, dingbats) and control/private characters are not name text
+    s = "".join(ch if unicodedata.category(ch)[0] in "LNMP" else " " for ch in s)
     if any("\u0600" <= ch <= "\u06ff" for ch in s):
         s = _ARABIC_ARTICLE.sub("al ", s.translate(_ARABIC_PRE))
     s = unicodedata.normalize("NFKD", s)
@@ -155,7 +158,7 @@ for _canon, _variants in {
         _WORD_CANON[_v] = _canon
 
 _ENDINGS = (
-    (re.compile(r"(iyyah|iyyeh|iyah|iyeh|iyya|iyye|ieh|iya|iye|ije|ija|iyat)$"), "iya"),
+    (re.compile(r"(iyyah|iyyeh|iyah|iyeh|iyya|iyye|ieh|iya|iye|iyat)$"), "iya"),
     (re.compile(r"(?<=[a-z])(ah|eh|a|e)$"), "a"),
 )
 _DIGRAPHS = (
@@ -180,11 +183,13 @@ _DIGRAPHS = (
     ("ei", "ai"),
     ("ey", "ai"),
     ("ay", "ai"),
+    ("iy", "i"),
     ("aa", "a"),
     ("o", "u"),
     ("v", "w"),
 )
 _DOUBLE = re.compile(r"(.)\1+")
+_Y_GLIDE = re.compile(r"(?<=[^aeiou])y(?=[aeiou])")
 
 
 @lru_cache(maxsize=65536)
@@ -204,25 +209,37 @@ def fold(key: str) -> str:
                 if t2 != t:
                     t = t2
                     break
+        if t[0] in "eiou" and len(t) > 2:
+            t = "a" + t[1:]  # initial hamza/ʿayn vowels vary: Irbin/Arbeen, Efrin/Afrin
         out.append(t)
     s = "".join(out)
     for a, b in _DIGRAPHS:
         s = s.replace(a, b)
+    s = _Y_GLIDE.sub("i", s)  # Abyad/Abiad, Suwayda/Suweida after "ay" → "ai"
     return _DOUBLE.sub(r"\1", s)
 
 
 _VOWELS = re.compile(r"[aeiouyw]")
+_VOWEL_RUNS = re.compile(r"[aeiou]+")
 
 
 @lru_cache(maxsize=65536)
 def skeleton(folded: str) -> str:
-    """Return the consonant skeleton of a folded key (vowels, w, y dropped, no doubles).
+    """Return the consonant skeleton of a folded key (vowels, w, y dropped, no doubles;
+    g and j unified, as Egyptian and Yemeni spellings write ج as g).
 
     >>> skeleton(fold("talbiseh")) == skeleton(fold("tallbisah"))
     True
     """
-    s = _VOWELS.sub("", folded)
+    s = _VOWELS.sub("", folded.replace("g", "j"))
     return _DOUBLE.sub(r"\1", s)
+
+
+@lru_cache(maxsize=65536)
+def loose(folded: str) -> str:
+    """Vowel-blind form of a folded key for similarity scores: every vowel run becomes
+    'a', g becomes j. "ersal" and "arsal" are equal; "tafes" and "tafas" too."""
+    return _VOWEL_RUNS.sub("a", folded.replace("g", "j"))
 
 
 # --------------------------------------------------------------------------- stopwords
@@ -251,7 +268,7 @@ moderate moderate opposition coalition alliance group groups faction factions mi
 islamist islamists jihadist jihadists extremist extremists state islamic islamic state isis isil
 daesh daish is nusra al nusra nusra front jabhat al nusra al qaeda al qaida qaeda qaida hezbollah
 hizbollah hizballah free syrian army fsa sdf ypg pkk ypj hts ahrar al sham ahrar jaish al fatah
-army of conquest jaish al islam islamic state of iraq and the levant russian russians russia's
+army of conquest jaish al islam russian russians
 syrian syrians turkish turks iraqi iraqis lebanese libyan libyans yemeni yemenis ukrainian
 ukrainians american americans british french iranian iranians kurdish kurds kurd arab arabs
 israeli israelis saudi saudis emirati western eastern northern southern central
@@ -268,6 +285,8 @@ new old first second third last next one two three four five six seven eight nin
 hundred hundreds thousand thousands dozen dozens several
 unknown unclear unconfirmed confirmed none null nan n a na tbd unspecified various multiple
 location locations place places site sites
+assad bashar putin obama erdogan biden trump baghdadi nasrallah zelensky zelenskyy lavrov shoigu
+kerry clinton netanyahu khamenei soleimani haftar sarraj houthi houthis
 """
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Benchmark the offline geocoder: cold start, exact and fuzzy lookup throughput.
+
+Prints:
+* cold start: wall time of a fresh ``geostrike geocode Homs`` process (median of runs);
+* load: in-process time to open the compiled gazetteer;
+* 10,000 names once loaded (uncached);
+* exact lookups: N gazetteer names (sampled with replacement, so mostly distinct), uncached
+  (``geocode_many(cache=False)``) and cached (the same list again);
+* fuzzy lookups: misspelled variants of gazetteer names (vowels swapped, letters doubled or
+  dropped, article added), uncached, plus how many resolved to the intended place.
+
+Usage: .venv/bin/python scripts/bench_geocode.py [--names 100000] [--fuzzy-names 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _cold_start(runs: int) -> list[float]:
+    exe = Path(sys.executable).with_name("geostrike")
+    cmd = [str(exe), "geocode", "Homs"] if exe.exists() else [sys.executable, "-m", "geostrike.cli", "geocode", "Homs"]  # fmt: skip
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - t)
+        assert out.stdout.startswith("Homs\t"), out.stdout
+    return times
+
+
+def _misspell(name: str, rng: random.Random) -> str:
+    s = name
+    ops = rng.sample(["vowel", "double", "drop", "article", "ending"], 2)
+    for op in ops:
+        if op == "vowel":
+            idx = [i for i, c in enumerate(s) if c in "aeiou"]
+            if idx:
+                i = rng.choice(idx)
+                s = s[:i] + rng.choice("aeiou".replace(s[i], "")) + s[i + 1 :]
+        elif op == "double":
+            idx = [i for i, c in enumerate(s) if c.isalpha() and c not in "aeiou"]
+            if idx:
+                i = rng.choice(idx)
+                s = s[:i] + s[i] + s[i:]
+        elif op == "drop":
+            idx = [i for i, c in enumerate(s) if c in "aeiou" and 0 < i < len(s) - 1]
+            if idx:
+                i = rng.choice(idx)
+                s = s[:i] + s[i + 1 :]
+        elif op == "article":
+            s = "al-" + s if not s.lower().startswith("al") else s[3:]
+        elif op == "ending":
+            s = s + "h" if s.endswith("a") else (s[:-1] + "eh" if s.endswith("ah") else s)
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--names", type=int, default=100_000, help="exact-lookup batch size")
+    ap.add_argument("--fuzzy-names", type=int, default=20_000, help="fuzzy batch size")
+    ap.add_argument("--cold-runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+
+    cold = _cold_start(args.cold_runs)
+    print(
+        f"cold start `geostrike geocode Homs`: median {statistics.median(cold):.3f} s"
+        f" (min {min(cold):.3f}, max {max(cold):.3f}, {len(cold)} runs)"
+    )
+
+    t = time.perf_counter()
+    from geostrike.gazetteer import load_gazetteer
+    from geostrike.geocoder import geocode_many
+    from geostrike.names import normalise
+
+    gaz = load_gazetteer()
+    print(f"load gazetteer in process: {time.perf_counter() - t:.3f} s ({len(gaz):,} places)")
+
+    rng = random.Random(args.seed)
+    rec = gaz.records
+    places = rec[rec.feature_code.str.startswith("PPL")]
+    pool = [n for n in places.name.tolist() if normalise(n)]
+    ids = places.gazetteer_id.tolist()
+    sample = [rng.randrange(len(pool)) for _ in range(args.names)]
+    names = [pool[i] for i in sample]
+
+    ten = names[:10_000]
+    t = time.perf_counter()
+    geocode_many(ten, cache=False)
+    dt = time.perf_counter() - t
+    print(f"10,000 names once loaded (uncached): {dt:.3f} s")
+
+    t = time.perf_counter()
+    out = geocode_many(names, cache=False)
+    dt = time.perf_counter() - t
+    found = sum(m is not None for m in out)
+    print(
+        f"exact lookup, {len(names):,} names ({len(set(names)):,} distinct), uncached: "
+        f"{len(names) / dt:,.0f} names/s ({found:,} found)"
+    )
+    geocode_many(names)  # fill the cache
+    t = time.perf_counter()
+    geocode_many(names)
+    dt = time.perf_counter() - t
+    print(f"exact lookup, same {len(names):,} names, cached: {len(names) / dt:,.0f} names/s")
+
+    fz_idx = [rng.randrange(len(pool)) for _ in range(args.fuzzy_names)]
+    fuzzy = [_misspell(pool[i], rng) for i in fz_idx]
+    t = time.perf_counter()
+    out = geocode_many(fuzzy, cache=False)
+    dt = time.perf_counter() - t
+    found = sum(m is not None for m in out)
+    right = sum(
+        m is not None and m.gazetteer_id == ids[i] for m, i in zip(out, fz_idx, strict=True)
+    )
+    print(
+        f"fuzzy lookup, {len(fuzzy):,} misspelled names, uncached: {len(fuzzy) / dt:,.0f} names/s"
+        f" ({found:,} resolved, {right:,} to the intended record; the rest are other"
+        " places with that spelling or not found)"
+    )
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

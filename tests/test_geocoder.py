@@ -1,0 +1,359 @@
+"""Tests of the geocoder: variants, disambiguation, negatives, phrases, bad input, geopy,
+and the ``geostrike geocode`` command."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod
+
+from geostrike.cli import cli
+from geostrike.geocoder import Match, geocode, geocode_many, reverse
+
+GEOD = Geod(ellps="WGS84")
+
+
+def km(m: Match, lat: float, lon: float) -> float:
+    return GEOD.inv(m.longitude, m.latitude, lon, lat)[2] / 1000.0
+
+
+# --------------------------------------------------------------------------- variants
+VARIANTS = [
+    # news spelling, reference lat, lon (GeoNames position of the intended place)
+    ("Homs", 34.72, 36.73),
+    ("Talbiseh", 34.84, 36.73),
+    ("Jisr al-Shughour", 35.81, 36.32),
+    ("Jisr el-Shoghour", 35.81, 36.32),
+    ("Deir al-Zour", 35.34, 40.14),
+    ("Deir Ezzor", 35.34, 40.14),
+    ("Palmyra", 34.56, 38.28),
+    ("Raqqa", 35.95, 39.01),
+    ("Al-Raqqa", 35.95, 39.01),
+    ("Maarat al-Numan", 35.65, 36.68),
+    ("Khan Sheikhoun", 35.44, 36.65),
+    ("Qaryatain", 34.23, 37.24),
+    ("Sukhna", 34.89, 38.87),
+    ("Tal Abyad", 36.70, 38.95),
+    ("Tell Abiad", 36.70, 38.95),
+    ("Kobani", 36.89, 38.35),
+    ("Salamieh", 35.01, 37.05),
+    ("Telbiseh", 34.84, 36.73),
+    ("Qamishlo", 37.05, 41.23),
+    ("Ersal", 34.18, 36.42),
+    ("Arbeen", 33.54, 36.37),
+    ("Mosul", 36.34, 43.12),
+    ("Heet", 33.64, 42.83),
+    ("Sirte", 31.21, 16.59),
+    ("Misrata", 32.38, 15.09),
+    ("Hodeidah", 14.80, 42.95),
+    ("Zingibar", 13.13, 45.38),
+    ("Kharkov", 49.98, 36.25),
+    ("Artemivsk", 48.60, 38.00),
+    ("Zaporizhia", 47.84, 35.14),
+    ("Sanliurfa", 37.17, 38.79),
+    ("Urfa", 37.17, 38.79),
+    ("Sour", 33.27, 35.20),
+    ("Saida", 33.56, 35.37),
+    ("Al-Latamneh", 35.32, 36.62),
+    ("Latamneh", 35.32, 36.62),
+    ("Kafr Nabuda", 35.43, 36.50),
+    ("Az-Zaafaraniyah", 34.87, 36.80),
+    ("Salma", 35.69, 36.06),
+]
+
+
+@pytest.mark.parametrize(("query", "lat", "lon"), VARIANTS)
+def test_news_spellings_resolve_within_10_km(query: str, lat: float, lon: float) -> None:
+    m = geocode(query)
+    assert m is not None, query
+    assert km(m, lat, lon) < 10, (query, m.name, m.country_code)
+    assert 0 < m.score <= 100
+    assert m.matched_name
+
+
+def test_arabic_and_cyrillic_script() -> None:
+    m = geocode("حمص")
+    assert m is not None and m.name == "Homs" and m.country_code == "SY"
+    m = geocode("دير الزور")
+    assert m is not None and m.country_code == "SY" and km(m, 35.34, 40.14) < 10
+    m = geocode("Харків")
+    assert m is not None and m.name == "Kharkiv"
+
+
+# --------------------------------------------------------------------------- disambiguation
+def test_tripoli_and_homs() -> None:
+    assert geocode("Tripoli").country_code == "LY"
+    assert geocode("Tripoli", country="LB").country_code == "LB"
+    assert geocode("Tripoli", country="lb").country_code == "LB"
+    assert geocode("Homs").country_code == "SY"
+    assert geocode("Homs", country="LY").name == "Al Khums"
+    assert geocode("Tripoli, Lebanon").country_code == "LB"
+    assert geocode("Tripoli Libya").country_code == "LY"
+
+
+def test_near_point_breaks_ties() -> None:
+    beirut = (33.89, 35.50)
+    assert geocode("Tripoli", near=beirut).country_code == "LB"
+    assert geocode("Homs", near=(32.6, 14.2)).name == "Al Khums"
+
+
+def test_feature_rank_country_first() -> None:
+    m = geocode("Syria")
+    assert m.precision == "country" and m.country_code == "SY" and m.feature_code == "PCLI"
+    m = geocode("Lebanon")
+    assert m.precision == "country" and m.country_code == "LB"
+    # a plain division name gives the city, not the division
+    m = geocode("Idlib")
+    assert m.precision == "place" and m.feature_code.startswith("PPL")
+
+
+def test_exact_diacritics_win() -> None:
+    # GeoNames spellings pick the Syrian town over a bigger namesake elsewhere
+    for q in ("Arīḩā", "Salqīn", "Ra’s al ‘Ayn", "Izra‘", "Nawá", "Māri‘", "An Nabk"):
+        m = geocode(q)
+        assert m is not None and m.country_code == "SY", q
+
+
+def test_hint_prefers_variants_in_country() -> None:
+    m = geocode("Samara", country="IQ")
+    assert m.country_code == "IQ"
+    assert geocode("Samara").country_code == "RU"
+
+
+# --------------------------------------------------------------------------- negatives
+NON_PLACES = [
+    "the", "The", "THE", "Wednesday", "airstrike", "airstrikes", "moderate opposition",
+    "Islamic State", "Free Syrian Army", "rebels", "civilians", "hospital", "Russian",
+    "Syrian", "October", "convoy", "artillery", "observatory", "terrorists", "Sukhoi",
+    "ceasefire", "pro-government", "according to", "n/a", "unknown", "ISIS", "Jaish al-Fatah",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("word", NON_PLACES)
+def test_non_places_never_resolve(word: str) -> None:
+    assert geocode(word) is None
+
+
+# --------------------------------------------------------------------------- phrases
+def test_admin1_phrases() -> None:
+    for q in ("Homs province", "Homs Governorate", "the province of Homs"):
+        m = geocode(q)
+        assert m is not None and m.precision == "admin1" and m.feature_code == "ADM1", q
+        assert m.country_code == "SY" and m.precision_km > 20
+    m = geocode("Hama governorate")
+    assert m.precision == "admin1" and m.name == "Hama"
+    m = geocode("Rif Dimashq governorate")
+    assert m is not None and m.precision == "admin1"
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("northern Homs", "Homs"),
+        ("the Hama countryside", "Ḩamāh"),
+        ("Hama countryside", "Ḩamāh"),
+        ("near Palmyra", "Tadmur"),
+        ("outskirts of Raqqa", "Ar Raqqah"),
+        ("rural Idlib", "Idlib"),
+    ],
+)
+def test_region_phrases(query: str, name: str) -> None:
+    m = geocode(query)
+    assert m is not None and m.name == name
+    assert m.precision == "region" and m.precision_km >= 25
+    plain = geocode(name)
+    assert (m.latitude, m.longitude) == (plain.latitude, plain.longitude)
+
+
+@pytest.mark.parametrize(
+    ("query", "dist", "az"),
+    [
+        ("20 km east of Homs", 20.0, 90.0),
+        ("15km north-west of Homs", 15.0, 315.0),
+        ("about 10 miles south of Homs", 16.09344, 180.0),
+        ("2.5 km NE of Homs", 2.5, 45.0),
+    ],
+)
+def test_offset_phrases(query: str, dist: float, az: float) -> None:
+    base = geocode("Homs")
+    m = geocode(query)
+    assert m is not None and m.precision == "offset"
+    fwd, _, d = GEOD.inv(base.longitude, base.latitude, m.longitude, m.latitude)
+    assert math.isclose(d / 1000.0, dist, rel_tol=1e-6)
+    assert math.isclose(fwd % 360, az % 360, abs_tol=1e-6) or math.isclose(
+        (fwd % 360) - 360, az, abs_tol=1e-6
+    )
+    assert m.precision_km > base.precision_km
+    assert m.raw["distance_km"] == pytest.approx(dist)
+
+
+def test_place_words_and_qualifiers() -> None:
+    assert geocode("Kuwait City").country_code == "KW"  # a name with "City" in it
+    assert geocode("the town of Talbiseh").name == "Tallbīsah"
+    assert geocode("Al-Latamneh, Hama").name == "Al-Latamneh"
+    assert geocode("Salma, Latakia").name == "Salma"
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "\t\n", "x" * 10_000, "Homs" * 2_500, "\x00\x01\x02", "💥", "🇸🇾🔥", "123", "-"],
+)
+def test_bad_input_not_found(query: str) -> None:
+    assert geocode(query) is None
+
+
+@pytest.mark.parametrize("query", ["Homs\x00", "\x07Homs\x1b", " Homs 💥 ", "Homs\u200b"])
+def test_bad_input_correct_or_none(query: str) -> None:
+    m = geocode(query)
+    assert m is None or m.name == "Homs"
+
+
+def test_mixed_scripts_and_non_strings() -> None:
+    m = geocode("Homs حمص")
+    assert m is None or m.country_code == "SY"
+    assert geocode(None) is None  # type: ignore[arg-type]
+    assert geocode(42) is None  # type: ignore[arg-type]
+    assert geocode("Homs", country="not a country").name == "Homs"
+    assert geocode("Homs", near=("x", None)).name == "Homs"
+
+
+@given(st.text(max_size=120))
+@settings(max_examples=150, deadline=None)
+def test_geocode_never_raises(text: str) -> None:
+    m = geocode(text)
+    assert m is None or isinstance(m, Match)
+
+
+# --------------------------------------------------------------------------- batch, reverse
+def test_geocode_many_order_and_cache() -> None:
+    qs = ["Homs", "the", "Raqqa", "Homs", "", "Tripoli"]
+    out = geocode_many(qs)
+    assert len(out) == len(qs)
+    assert out[0].name == "Homs" and out[1] is None and out[2].name == "Ar Raqqah"
+    assert out[3] is out[0] and out[4] is None
+    lb = geocode_many(["Tripoli"], country="LB")[0]
+    assert lb.country_code == "LB" and out[5].country_code == "LY"
+    assert geocode_many(["Homs"], cache=False)[0] == out[0]
+
+
+def test_match_to_dict_and_frozen() -> None:
+    m = geocode("Homs")
+    d = m.to_dict()
+    for k in ("query", "name", "latitude", "longitude", "country_code", "admin1",
+              "feature_code", "population", "gazetteer_id", "precision", "precision_km",
+              "score", "matched_name", "raw"):  # fmt: skip
+        assert k in d
+    json.dumps(d)
+    with pytest.raises(AttributeError):
+        m.name = "x"  # type: ignore[misc]
+
+
+def test_reverse() -> None:
+    m = reverse(34.73, 36.72)
+    assert m is not None and m.name == "Homs" and m.raw["distance_km"] < 2
+    m = reverse(35.321, 36.619)
+    assert m is not None and m.name == "Al-Latamneh"
+    assert reverse(91, 0) is None
+    assert reverse(float("nan"), 0) is None
+
+
+# --------------------------------------------------------------------------- geopy
+def test_geopy_adapter() -> None:
+    from geopy.geocoders.base import Geocoder
+    from geopy.location import Location
+
+    from geostrike.geocoder import LocalGeocoder
+
+    g = LocalGeocoder()
+    assert isinstance(g, Geocoder)
+    loc = g.geocode("Homs")
+    assert isinstance(loc, Location)
+    assert loc.latitude == pytest.approx(34.72405) and "Homs" in loc.address
+    assert loc.raw["gazetteer_id"] == "geonames:169577" and loc.raw["precision"] == "place"
+    assert g.geocode("Tripoli", country_codes="LB").raw["country_code"] == "LB"
+    assert g.geocode("Tripoli", country_codes=["LB"]).raw["country_code"] == "LB"
+    assert LocalGeocoder(country="LB").geocode("Tripoli").raw["country_code"] == "LB"
+    many = g.geocode("Tripoli", exactly_one=False)
+    assert isinstance(many, list) and many[0].raw["country_code"] == "LY"
+    assert {loc.raw["country_code"] for loc in many} >= {"LY", "LB"}
+    assert g.geocode("Wednesday") is None
+    rev = g.reverse((34.73, 36.72))
+    assert isinstance(rev, Location) and rev.raw["name"] == "Homs"
+    assert g.reverse("34.73, 36.72").raw["name"] == "Homs"
+    assert isinstance(g.reverse((34.73, 36.72), exactly_one=False), list)
+
+
+# --------------------------------------------------------------------------- demo towns
+DEMO_TOWNS = """Ḩamāh, Ţarţūs, Jablah, Bāniyās, Al Qardāḩah, Maşyāf, As Salamīyah, Maharda,
+As Suqaylibīyah, Şāfītā, Tallkalakh, Al Quşayr, Yabrūd, An Nabk, Al Quţayfah, Şadad, Mahīn,
+Mūrak, Ţayyibat al Imām, Ḩalfāyā, Şūrān, Khanāşir, Nubl, As-Suwayda, Shahbā, Şalkhad, Izra‘,
+Aş Şanamayn, Dar‘ā, Deir ez-Zor, Al Ḩasakah, Al Qāmishlī, Ar Raqqah, Al-Tabqa, Al Bāb, Manbij,
+Jarābulus, Al Mayādīn, Ālbū Kamāl, Hajīn, Tadmur, Al Qaryatayn, As Sukhnah, Subaykhān,
+As Sūsah, Qabbāsīn, Dayr Ḩāfir, Tādif, Al Ḩawl, Ash Shaddādah, Ar Rastan, Kafr Lāhā,
+Al Ghanţū, Kafr Zaytā, Kafranbel, Dūmā, Ḩarastā, ‘Irbīn, Dārayyā, Az Zabadānī, Nawá, Jāsim,
+Inkhil, Ţafas, Dā‘il, Al Ḩirāk, Shaykh Miskīn, Buşrá ash Shām, I‘zāz, Māri‘, Tall Rif‘at,
+Ḩuraytān, Al Atārib, Dārat ‘Izzah, Rabī‘ah, Tallbīsah, Idlib, Jisr ash Shughūr, Arīḩā, Saraqib,
+Ma‘arrat an Nu‘mān, Khān Shaykhūn, Abū az̧ Z̧uhūr, Salqīn, Ḩārim, Binnish, Taftanāz,
+Ma‘arratmişrīn, Kafr Takhārīm, Ad Dānā, Afis, ‘Afrīn, Jindayris, ‘Ayn al ‘Arab, Tall Abyaḑ,
+‘Āmūdā, Ad Darbāsīyah, Al Mālikīyah, Ra’s al ‘Ayn, Al-Latamneh, Kafr Nabudah, Az-Zaafaraniyah,
+Salma, Homs, Latakia, Aleppo, Damascus"""
+
+
+@pytest.mark.parametrize("town", [t.strip() for t in DEMO_TOWNS.split(",")])
+def test_demo_towns_resolve_inside_syria(town: str) -> None:
+    m = geocode(town)
+    assert m is not None, town
+    assert m.country_code == "SY", (town, m.name, m.country_code)
+    # Syria's bounding box
+    assert 32.3 <= m.latitude <= 37.35 and 35.7 <= m.longitude <= 42.4, town
+    assert m.precision == "place"
+
+
+# --------------------------------------------------------------------------- CLI
+JSON_KEYS = [
+    "query", "found", "name", "latitude", "longitude", "country_code", "admin1",
+    "feature_code", "population", "gazetteer_id", "precision", "score",
+]  # fmt: skip
+
+
+def test_cli_geocode_json() -> None:
+    r = CliRunner().invoke(cli, ["geocode", "--json", "Homs", "the", "Tripoli"])
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in r.output.splitlines()]
+    assert [rec["query"] for rec in recs] == ["Homs", "the", "Tripoli"]
+    for rec in recs:
+        assert list(rec) == JSON_KEYS
+    assert recs[0]["found"] is True and recs[0]["name"] == "Homs"
+    assert recs[1]["found"] is False
+    assert all(recs[1][k] is None for k in JSON_KEYS[2:])
+    assert recs[2]["country_code"] == "LY"
+
+
+def test_cli_geocode_stdin_and_country() -> None:
+    r = CliRunner().invoke(
+        cli, ["geocode", "--json", "--country", "LB", "-"], input="Tripoli\n\nحمص\n"
+    )
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in r.output.splitlines()]
+    assert [rec["query"] for rec in recs] == ["Tripoli", "", "حمص"]
+    assert recs[0]["country_code"] == "LB" and recs[1]["found"] is False
+    assert recs[2]["name"] == "Homs"
+
+
+def test_cli_geocode_text_and_errors() -> None:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["geocode", "Homs", "Wednesday"])
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].startswith("Homs\t34.72405\t36.72559")
+    assert lines[1] == "Wednesday\tnot found"
+    r = runner.invoke(cli, ["geocode", "--country", "Syria", "Homs"])
+    assert r.exit_code == 2 and "alpha-2" in r.output
+    r = runner.invoke(cli, ["geocode"])
+    assert r.exit_code == 2
