@@ -493,6 +493,11 @@ def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name].astype(object).where(df[name].notna(), None)
 
 
+def _same_col(df: pd.DataFrame, name: str) -> pd.Series | list[None]:
+    """A column with its own dtype (so ``id`` joins across layers), or NULLs when absent."""
+    return df[name].reset_index(drop=True) if name in df else [None] * len(df)
+
+
 def _distance_label(km: np.ndarray) -> list[str]:
     """Quotable distances, worded as in the verdicts' reasons ("64 km (40 mi)")."""
     return list(format_km_array(km))
@@ -626,7 +631,7 @@ def _links_layer(
     sub = res[ok]
     out = pd.DataFrame(
         {
-            "id": _text_col(sub, "id").to_numpy(),
+            "id": _same_col(sub, "id"),
             "verdict": _text_col(sub, "verdict").to_numpy(),
             "target": _text_col(sub, "target").to_numpy(),
             "date": _text_col(sub, "date").to_numpy(),
@@ -648,7 +653,7 @@ def _precision_layer(res: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sub = res[ok]
     out = pd.DataFrame(
         {
-            "id": _text_col(sub, "id").to_numpy(),
+            "id": _same_col(sub, "id"),
             "verdict": _text_col(sub, "verdict").to_numpy(),
             "location_name": _text_col(sub, "location_name").to_numpy(),
             "location_source": _text_col(sub, "location_source").to_numpy(),

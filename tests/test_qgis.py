@@ -689,3 +689,14 @@ def test_qgis_draws_strikes_in_the_verdict_colours(
     assert [s["id"] for s in samples] == ["c1", "c2", "c3"]  # the located ones
     for s in samples:  # the pixel under each strike, as rendered by QGIS
         assert s["pixel"] == style.VERDICT_COLORS[s["verdict"]], s
+
+
+def test_integer_ids_keep_their_type_in_every_layer(tmp_path: Path) -> None:
+    res = make_results()
+    res["id"] = [10, 20, 30, 40, 50]
+    out = qgis.export_gpkg(res, make_zones(), tmp_path / "ids.gpkg")
+    for name in ("strikes", "target_links", "precision_areas"):
+        info = pyogrio.read_info(out, layer=name)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert types["id"] == "int64", name
+    assert gpd.read_file(out, layer="target_links")["id"].tolist() == [10, 30]
