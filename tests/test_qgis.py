@@ -700,3 +700,41 @@ def test_integer_ids_keep_their_type_in_every_layer(tmp_path: Path) -> None:
         types = dict(zip(info["fields"], info["dtypes"], strict=True))
         assert types["id"] == "int64", name
     assert gpd.read_file(out, layer="target_links")["id"].tolist() == [10, 30]
+
+
+@given(
+    st.floats(min_value=-75, max_value=75),
+    st.floats(min_value=-180, max_value=180),
+    st.floats(min_value=0.05, max_value=800),
+)
+def test_precision_circles_anywhere(lat: float, lon: float, radius_km: float) -> None:
+    (circle,) = qgis._geodesic_circles(
+        np.array([lon]), np.array([lat]), np.array([radius_km * 1e3])
+    )
+    assert circle.is_valid  # no jump at the antimeridian: longitudes stay continuous
+    ring = np.asarray(circle.exterior.coords)
+    _, _, d = GEOD.inv(np.full(len(ring), lon), np.full(len(ring), lat), *ring.T)
+    np.testing.assert_allclose(d, radius_km * 1e3, rtol=1e-9)
+    area, _ = GEOD.geometry_area_perimeter(circle)
+    assert area == pytest.approx(np.pi * (radius_km * 1e3) ** 2, rel=0.01)
+
+
+@given(
+    st.floats(min_value=-70, max_value=70),
+    st.floats(min_value=-180, max_value=180),
+    st.floats(min_value=-70, max_value=70),
+    st.floats(min_value=-180, max_value=180),
+)
+def test_links_follow_the_geodesic(lat0: float, lon0: float, lat1: float, lon1: float) -> None:
+    (line,) = qgis._geodesic_lines(
+        np.array([lon0]), np.array([lat0]), np.array([lon1]), np.array([lat1])
+    )
+    coords = np.asarray(line.coords)
+    np.testing.assert_allclose(coords[0], [lon0, lat0])
+    assert coords[-1][1] == lat1
+    assert (coords[-1][0] - lon1) % 360 == pytest.approx(0, abs=1e-6) or (
+        coords[-1][0] - lon1
+    ) % 360 == pytest.approx(360, abs=1e-6)
+    _, _, direct = GEOD.inv(lon0, lat0, lon1, lat1)
+    assert GEOD.geometry_length(line) == pytest.approx(direct, rel=1e-6, abs=1e-3)
+    assert np.all(np.abs(np.diff(coords[:, 0])) < 180)  # continuous across the antimeridian
