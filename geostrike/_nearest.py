@@ -63,53 +63,50 @@ def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
 
 
 def _seg_measure(
-    px: np.ndarray, py: np.ndarray, pz: np.ndarray, rows: np.ndarray
+    px: np.ndarray, py: np.ndarray, pz: np.ndarray, seg: np.ndarray, cols: tuple
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Squared chord distance from points to segments (row-wise), t, and p − foot.
+    """Squared chord distance from points to segments ``seg`` (row-wise), t, and p − foot.
 
-    ``rows`` holds the segments' gathered table rows: ax, ay, az, ux, uy, uz, 1/|u|².
+    ``cols`` are the segment table's columns: ax, ay, az, ux, uy, uz, 1/|u|².
     """
-    ux, uy, uz = rows[:, 3], rows[:, 4], rows[:, 5]
-    vx = px - rows[:, 0]
-    vy = py - rows[:, 1]
-    vz = pz - rows[:, 2]
+    ax, ay, az, ux, uy, uz, inv = (np.take(c, seg) for c in cols)
+    vx = np.subtract(px, ax, out=ax)
+    vy = np.subtract(py, ay, out=ay)
+    vz = np.subtract(pz, az, out=az)
     t = vx * ux
     t += vy * uy
     t += vz * uz
-    t *= rows[:, 6]
+    t *= inv
     np.clip(t, 0.0, 1.0, out=t)
-    vx -= t * ux
-    vy -= t * uy
-    vz -= t * uz
-    d2 = vx * vx
+    ux *= t
+    uy *= t
+    uz *= t
+    vx -= ux
+    vy -= uy
+    vz -= uz
+    d2 = np.multiply(vx, vx, out=inv)
     d2 += vy * vy
     d2 += vz * vz
     return d2, t, vx, vy, vz
 
 
-def _group_starts(owner: np.ndarray, n: int) -> np.ndarray:
-    """Start offsets of each owner's run in an array sorted by owner (length n + 1)."""
-    return np.searchsorted(owner, np.arange(n + 1))
-
-
-def _argmin_per_owner(owner: np.ndarray, d: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per owner (pairs sorted by owner, every owner present): min value and its position."""
-    starts = _group_starts(owner, n)[:-1]
+def _argmin_csr(d: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group of a CSR array (every count >= 1): min value and its position."""
+    ends = np.cumsum(counts)
+    starts = ends - counts
     dmin = np.minimum.reduceat(d, starts)
-    pos = np.flatnonzero(d == dmin[owner])
-    own = owner[pos]
+    pos = np.flatnonzero(d == np.repeat(dmin, counts))
+    grp = np.searchsorted(ends, pos, side="right")
     first = np.ones(len(pos), dtype=bool)
-    first[1:] = own[1:] != own[:-1]
+    first[1:] = grp[1:] != grp[:-1]
     return dmin, pos[first]
 
 
-def _expand(counts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR expansion: owner of each item and the item's index into the flat candidate array."""
-    owner = np.repeat(np.arange(len(counts)), counts)
+def _expand(counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """CSR expansion: each item's index into the flat array its group's run starts in."""
     total = int(counts.sum())
     first = np.cumsum(counts) - counts
-    idx = np.arange(total) - np.repeat(first - starts, counts)
-    return owner, idx
+    return np.arange(total) - np.repeat(first - starts, counts)
 
 
 #: Fewest points per thread worth a thread of its own.
@@ -150,8 +147,8 @@ class FastSegmentIndex:
         ab2 = np.einsum("ij,ij->i", AB, AB)
         with np.errstate(divide="ignore"):
             inv = np.where(ab2 > 0, 1.0 / ab2, 0.0)
-        # one row per segment (one cache line): start, direction, 1/|direction|², padding
-        self.table = np.column_stack([A, AB, inv, np.zeros(len(A))])
+        # the segment table, column by column: start, direction, 1/|direction|²
+        self.cols = tuple(np.ascontiguousarray(c) for c in (*A.T, *AB.T, inv))
 
     @classmethod
     def from_polygons(
@@ -229,32 +226,29 @@ class FastSegmentIndex:
         ix = np.clip(((lon - x0) / (x1 - x0) * nx).astype(np.int64), 0, nx - 1)
         iy = np.clip(((lat - y0) / (y1 - y0) * ny).astype(np.int64), 0, ny - 1)
 
+        box = (x0, x1, y0, y1)
         # level 0: every root cell holding points gets every segment
         codes = np.unique((ix >> depth) * (ry + 1) + (iy >> depth))
         cx, cy = codes // (ry + 1), codes % (ry + 1)
-        cand_owner = np.repeat(np.arange(len(codes)), m)
         cand_seg = np.tile(np.arange(m), len(codes))
-        cand_owner, cand_seg = self._prune(
-            cx, cy, 0, rx, ry, (x0, x1, y0, y1), cand_owner, cand_seg
-        )
+        counts = np.full(len(codes), m)
+        cand_seg, counts = self._prune(cx, cy, 0, rx, ry, box, cand_seg, counts)
         for level in range(1, depth + 1):
             shift = depth - level
             stride = ry * 2**level + 1
             child = np.unique((ix >> shift) * stride + (iy >> shift))
             ccx, ccy = child // stride, child % stride
             parent = np.searchsorted(codes, (ccx >> 1) * (ry * 2 ** (level - 1) + 1) + (ccy >> 1))
-            starts = _group_starts(cand_owner, len(codes))
-            counts = starts[1:] - starts[:-1]
-            owner, idx = _expand(counts[parent], starts[:-1][parent])
-            cand_owner, cand_seg = self._prune(
-                ccx, ccy, level, rx, ry, (x0, x1, y0, y1), owner, cand_seg[idx]
+            starts = np.cumsum(counts) - counts
+            idx = _expand(counts[parent], starts[parent])
+            cand_seg, counts = self._prune(
+                ccx, ccy, level, rx, ry, box, cand_seg[idx], counts[parent]
             )
             codes, cx, cy = child, ccx, ccy
         # the points themselves: measure each against its cell's candidates
         stride = ny + 1
         pcell = np.searchsorted(codes, ix * stride + iy)
-        starts = _group_starts(cand_owner, len(codes))
-        counts = starts[1:] - starts[:-1]
+        starts = np.cumsum(counts) - counts
         best_seg = np.empty(n, dtype=np.int64)
         best_t = np.empty(n)
         P = ecef_km(lon, lat)
@@ -264,15 +258,15 @@ class FastSegmentIndex:
         bounds = np.unique(np.r_[bounds, n])
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             cnt = per_point[lo:hi]
-            owner, idx = _expand(cnt, starts[:-1][pcell[lo:hi]])
-            s = cand_seg[idx]
+            s = cand_seg[_expand(cnt, starts[pcell[lo:hi]])]
             d2, t, *_ = _seg_measure(
                 np.repeat(px[lo:hi], cnt),
                 np.repeat(py[lo:hi], cnt),
                 np.repeat(pz[lo:hi], cnt),
-                self.table[s],
+                s,
+                self.cols,
             )
-            _, pos = _argmin_per_owner(owner, d2, hi - lo)
+            _, pos = _argmin_csr(d2, cnt)
             best_seg[lo:hi] = s[pos]
             best_t[lo:hi] = t[pos]
         return best_seg, best_t
@@ -285,8 +279,8 @@ class FastSegmentIndex:
         rx: int,
         ry: int,
         box: tuple[float, float, float, float],
-        owner: np.ndarray,
         seg: np.ndarray,
+        counts: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Keep, per cell, the candidate segments that may be nearest somewhere in the cell."""
         x0, x1, y0, y1 = box
@@ -304,32 +298,33 @@ class FastSegmentIndex:
             mid = ecef_km(lon_c + sx * dx, lat_c + sy * dy)
             h = np.maximum(h, np.linalg.norm(mid - C, axis=1))
         h = h * 1.02 + 1e-9  # the patch bulges slightly beyond its corners and edge midpoints
-        counts = np.bincount(owner, minlength=len(cx))
         d2, _, vx, vy, vz = _seg_measure(
             np.repeat(C[:, 0], counts),
             np.repeat(C[:, 1], counts),
             np.repeat(C[:, 2], counts),
-            self.table[seg],
+            seg,
+            self.cols,
         )
+        dmin2, pos = _argmin_csr(d2, counts)
         d = np.sqrt(d2)
-        dmin, pos = _argmin_per_owner(owner, d, len(cx))
-        # isotropic bound first (the gradient of d(., s) - d(., s0) is at most 2): cheap
-        hh = np.repeat(h, counts)
-        d0 = np.repeat(dmin, counts)
-        f = d - d0
-        cand = np.flatnonzero(f <= 2.0 * hh * (1.0 + 1e-9) + 1e-9)
-        # then the tighter bound on the survivors (far from the boundary, unit vectors to
-        # the two segments almost agree): f(c) <= h |u - u0| + h²/2 (1/(d-h) + 1/(d0-h))
-        ref = pos[owner[cand]]
-        dc, hc, d0c = d[cand], hh[cand], d0[cand]
+        dmin = np.sqrt(dmin2)
+        # f = d(c, s) - d(c, s0) may fall below 0 somewhere in the cell only if
+        # f <= h |u - u0| + h²/2 (1/(d - h) + 1/(d0 - h))  (u: unit vector from the foot;
+        # the gradient of d(., s) is u, and it turns at most at rate 1/d), else if f <= 2h.
         with np.errstate(invalid="ignore", divide="ignore"):
-            dot = vx[cand] * vx[ref] + vy[cand] * vy[ref] + vz[cand] * vz[ref]
-            dot /= dc * d[ref]
+            u0x, u0y, u0z = (np.repeat(v[pos] / dmin, counts) for v in (vx, vy, vz))
+            dot = vx * u0x
+            dot += vy * u0y
+            dot += vz * u0z
+            dot /= d
             du = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
-            lip = du + 0.5 * (hc / (dc - hc) + hc / (d0c - hc))
-        lip = np.where((d0c > 1.001 * hc) & np.isfinite(lip), np.minimum(lip, 2.0), 2.0)
-        keep = cand[f[cand] <= hc * lip * (1.0 + 1e-9) + 1e-9]
-        return owner[keep], seg[keep]
+            hh = np.repeat(h, counts)
+            d0 = np.repeat(dmin, counts)
+            lip = du + 0.5 * (hh / (d - hh) + hh / (d0 - hh))
+        lip = np.where((d0 > 1.001 * hh) & np.isfinite(lip), np.minimum(lip, 2.0), 2.0)
+        keep = (d - d0) <= hh * lip * (1.0 + 1e-9) + 1e-9
+        kept = np.add.reduceat(keep.astype(np.int64), np.cumsum(counts) - counts)
+        return seg[keep], kept
 
 
 def nearest_index(
