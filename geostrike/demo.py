@@ -268,7 +268,7 @@ def _extract_report(result: DemoResult, zones: gpd.GeoDataFrame, report: str | P
     result.extracted = extract(text, date=REPORT_DATE)
     cands = _candidate_frame(result.extracted)
     if cands is not None and len(cands):
-        located = cands
+        located = _with_mention_precision(cands, result.extracted)
         try:
             result.extracted_results = check(located, zones)
         except Exception as exc:  # a malformed candidate must not sink the demo
@@ -417,6 +417,31 @@ def _candidate_frame(extracted: Any) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+def _with_mention_precision(cands: pd.DataFrame, extracted: Any) -> pd.DataFrame:
+    """Give region-level candidates the precision the extraction resolved them with.
+
+    The extraction leaves wide phrases such as "northern Homs" without coordinates for the
+    checker's geocoder; the checker's reading of the phrase can be narrower than the
+    extraction's (a town-centred region instead of the province). Where a candidate has
+    no precision, the radius of the extraction's own place mention for that phrase is used,
+    so the check is not more confident about the location than the text allows.
+    """
+    if "precision" not in cands.columns or "place" not in cands.columns:
+        return cands
+    radius: dict[str, float] = {}
+    for m in _mentions(extracted):
+        phrase = _get(m, "phrase") or _get(m, "text")
+        pk = _get(m, "precision_km")
+        if _get(m, "kind") == "place" and phrase and pk is not None:
+            radius[str(phrase)] = max(float(pk), radius.get(str(phrase), 0.0))
+    out = cands.copy()
+    empty = out["precision"].isna() | out["precision"].astype(str).str.strip().eq("")
+    fill = out["place"].astype(str).map(radius)
+    use = empty & fill.notna()
+    out.loc[use, "precision"] = fill[use].map(lambda km: f"{km:.1f} km")
+    return out
+
+
 def _mentions(extracted: Any) -> list[Any]:
     ms = getattr(extracted, "mentions", None)
     if ms is None and isinstance(extracted, dict):
@@ -438,8 +463,12 @@ def extraction_report(res: DemoResult) -> list[str]:
     places = [m for m in _mentions(res.extracted) if _get(m, "kind") == "place"]
     spellings: dict[str, list[str]] = {}
     for m in places:
-        name, cc, text = _get(m, "name"), _get(m, "country_code"), str(_get(m, "text"))
+        name, cc = _get(m, "name"), _get(m, "country_code")
+        text = str(_get(m, "phrase") or _get(m, "text"))
+        kind = _get(m, "precision")
         key = (f"{name} ({cc})" if cc else str(name)) if name else "unresolved"
+        if name and kind in ("admin1", "region"):
+            key += f" [{'province' if kind == 'admin1' else 'region'}]"
         seen = spellings.setdefault(key, [])
         if text not in seen:
             seen.append(text)
