@@ -264,7 +264,7 @@ def normalise_claims(
     _, targets = factorize_text(df["claimed_target"])
     for value in targets:
         if value:
-            table.resolve_list(value, path=path, column="claimed_target")
+            resolve_actors(table, value, path=path, column="claimed_target")
     df.attrs[_NORMALISED] = id(table)
     return df
 
@@ -283,6 +283,27 @@ def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
     texts.append("")  # the missing value
     codes = np.where(codes < 0, len(texts) - 1, codes)
     return codes, np.array(texts, dtype=object)
+
+
+_LOOSE_SEPARATORS = re.compile(r"\s*(?:[,/+&|]|\band\b)\s*", re.IGNORECASE)
+
+
+def resolve_actors(
+    table: ActorTable, value: str, *, path: str | Path | None = None, column: str | None = None
+) -> frozenset[str]:
+    """Resolve an actor cell: names separated by ``;`` (joint or mixed control, or "any of").
+
+    When a cell does not resolve as written, other common separators are tried ("rebels /
+    al-Nusra", "IS, al-Nusra", "SAA and Hezbollah"); if the parts do not all resolve either,
+    the original :class:`~geostrike.errors.UnknownActorError` (naming the value) is raised.
+    """
+    try:
+        return table.resolve_list(value, path=path, column=column)
+    except InputError:
+        parts = [p for p in _LOOSE_SEPARATORS.split(str(value)) if p.strip()]
+        if len(parts) > 1 and all(table.lookup(p) is not None for p in parts):
+            return table.resolve_list(";".join(parts), path=path, column=column)
+        raise
 
 
 def read_claims(path: str | Path, *, actors: ActorTable | str | Path | None = None) -> pd.DataFrame:
@@ -541,7 +562,7 @@ def parse_claims(
     tcodes, tu = _text(df, "claimed_target")
     target_u = np.array(
         [
-            ";".join(sorted(actors.resolve_list(v, path=path, column="claimed_target")))
+            ";".join(sorted(resolve_actors(actors, v, path=path, column="claimed_target")))
             if v
             else ""
             for v in tu

@@ -33,6 +33,7 @@ import shapely
 
 from ._io import read_text, require_file
 from .actors import ActorTable, load_actors
+from .claims import resolve_actors
 from .errors import GeostrikeError, InputError
 
 ZONE_COLUMNS: tuple[str, ...] = (
@@ -200,7 +201,7 @@ def read_zones(path_or_gdf: Any, *, actors: ActorTable | str | Path | None = Non
         row = int(np.flatnonzero(empty.to_numpy())[0])
         raise InputError(path, f"row {row + 1}: empty controller")
     cmap = {
-        v: ";".join(sorted(table.resolve_list(v, path=path, column="controller")))
+        v: ";".join(sorted(resolve_actors(table, v, path=path, column="controller")))
         for v in pd.unique(raw)
     }
     controller = raw.map(cmap)
@@ -383,7 +384,7 @@ def zones_from_points(
             path, f"row {int(np.flatnonzero((raw == '').to_numpy())[0]) + 1}: empty controller"
         )
     cmap = {
-        v: ";".join(sorted(table.resolve_list(v, path=path, column="controller")))
+        v: ";".join(sorted(resolve_actors(table, v, path=path, column="controller")))
         for v in pd.unique(raw)
     }
     controller = raw.map(cmap).to_numpy(dtype=object)

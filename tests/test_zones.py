@@ -280,3 +280,20 @@ def test_snapshot_zones_with_a_date_column_chain():
     assert list(z["valid_to"].iloc[:2]) == [pd.Timestamp("2015-11-04")] * 2
     assert pd.isna(z["valid_to"].iloc[2])
     assert len(zones_on(z, "2015-11-05")) == 1
+
+
+def test_controller_cells_with_other_separators():
+    src = gpd.GeoDataFrame(
+        {"controller": ["rebels / al-Nusra", "SAA and YPG", "Army of Conquest"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+    z = read_zones(src)
+    assert list(z["controller"]) == [
+        "al_nusra;opposition",
+        "government;kurdish",
+        "al_nusra;opposition",
+    ]
+    src.loc[0, "controller"] = "rebels / Martians"
+    with pytest.raises(UnknownActorError, match="rebels / Martians"):
+        read_zones(src)
