@@ -318,7 +318,78 @@ def extract(
     source: str, date: str | None, country: str | None, as_json: bool, output: str | None
 ) -> None:
     """Extract place/actor/date mentions and candidate claims from a report."""
-    raise NotImplementedError  # issue 6
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    from ._io import atomic_output
+    from .errors import InputError
+    from .extract import CLAIM_COLUMNS
+    from .extract import extract as run_extract
+
+    if source == "-":
+        data = click.get_binary_stream("stdin").read()
+        name = "<stdin>"
+    else:
+        p = Path(source)
+        if not p.exists():
+            raise InputError(source, "no such file")
+        if p.is_dir():
+            raise InputError(source, "is a folder, not a text file")
+        data = p.read_bytes()
+        name = source
+    if b"\x00" in data[:65536]:
+        raise InputError(name, "is a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
+    result = run_extract(
+        text, date=date, country=country, source=Path(name).name if source != "-" else "", path=name
+    )
+    if output:
+        import csv
+
+        with atomic_output(output) as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(CLAIM_COLUMNS)
+                for c in result.claims:
+                    row = c.to_dict()
+                    w.writerow(["" if row[k] is None else row[k] for k in CLAIM_COLUMNS])
+    if as_json:
+        for m in result.mentions:
+            click.echo(json.dumps(m.to_dict(), ensure_ascii=False))
+        for c in result.claims:
+            click.echo(json.dumps({"kind": "claim", **c.to_dict()}, ensure_ascii=False))
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    places = result.places
+    click.echo(f"{len(places)} place mention(s):")
+    for m in places:
+        if m.latitude is None:
+            click.echo(f"  {m.start:>6}  {m.phrase or m.text}\tunresolved")
+            continue
+        where = ", ".join(x for x in (m.name, m.admin1, m.country_code) if x)
+        click.echo(
+            f"  {m.start:>6}  {m.phrase or m.text}\t{where}\t{m.latitude:.4f}, {m.longitude:.4f}"
+            f"\t{m.precision} ±{m.precision_km:g} km\tscore {m.score:g}"
+        )
+    counts = Counter(m.actor for m in result.actors)
+    click.echo(f"{sum(counts.values())} actor mention(s): " + ", ".join(f"{a} ×{n}" for a, n in counts.most_common()))
+    click.echo(f"{len(result.dates)} date mention(s): " + ", ".join(
+        f"{m.text} = {m.date or '?'}" for m in result.dates
+    ))  # fmt: skip
+    click.echo(f"{len(result.claims)} candidate claim(s):")
+    for c in result.claims:
+        click.echo(
+            f"  {c.id}  {c.date or '?'}  {c.attacker} → {c.claimed_target or '?'} at "
+            f"{c.place or '?'} (claimant {c.claimant or '?'}, confidence {c.confidence:g})"
+        )
+        click.echo(f"      “{c.sentence}”")
+    if output:
+        click.echo(f"wrote {len(result.claims)} claim(s) to {output}")
 
 
 # --------------------------------------------------------------------------- demo

@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .actors import ActorTable, load_actors
+from .actors import ActorTable, load_actors, normalise_actor
 from .errors import InputError
 from .extract_actors import ActorMention, build_index, find_actors
 from .extract_dates import DateMention, find_dates, parse_report_date
@@ -98,7 +98,7 @@ _TARGET_CUE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(
-    r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:”\"»…]"
+    r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:,”\"»…]"
 )
 _CLAIM_VERB = re.compile(
     r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
@@ -312,6 +312,7 @@ def extract(
             sent_first.add(i)
 
     actor_mentions = find_actors(prepared, tokens, _actor_index(table), all_caps=all_caps)
+    actor_mentions = _corefer_generic(actor_mentions, table)
     orgs = [m.span() for m in _ORG_RE.finditer(prepared)]
     if orgs:
         # "National Coalition" is an organisation, not the US-led coalition
@@ -392,6 +393,25 @@ def _actor_index(table: ActorTable):
     return hit[1]
 
 
+_GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
+
+
+def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[ActorMention]:
+    """A bare "coalition" after "the Saudi-led coalition" is that coalition, not the US-led one."""
+    from dataclasses import replace
+
+    out: list[ActorMention] = []
+    last: str | None = None
+    for a in mentions:
+        key = normalise_actor(a.text)
+        if key in _GENERIC_COALITION and last and last != a.actor_id:
+            a = replace(a, actor_id=last)
+        elif "coalition" in table.label(a.actor_id).lower() and key not in _GENERIC_COALITION:
+            last = a.actor_id
+        out.append(a)
+    return out
+
+
 def _is_place_key(key: str, idx) -> bool:
     """Country, division, continent or city of 100,000+ under this key."""
     if not key:
@@ -455,7 +475,16 @@ def _claims(
     idx,
     source: str,
 ) -> list[CandidateClaim]:
-    """Candidate claims per sentence, then merged per attacker into strike events."""
+    """Candidate claims per sentence, then merged per attacker into strike events.
+
+    In a sentence with a strike verb: the attacker is the nearest actor before the verb
+    that is not the subject of a speech verb ("Iraqi forces said the strikes hit ..."
+    makes Iraqi forces the claimant), or "by X" right after the verb, or — for "the
+    strikes", "the raids" — the attacker of the previous candidate. The claimant is the
+    actor that says or claims it; the claimed target an actor right after a target cue
+    ("targeting", "against", "hit") within the clause; the places those named in the
+    sentence (one candidate per town-level place after the verb).
+    """
     from bisect import bisect_left
 
     def within(items, s, e):
@@ -468,31 +497,70 @@ def _claims(
         return out
 
     cands: list[CandidateClaim] = []
+    last_attacker: str | None = None
     for s, e in sents:
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
         if not verbs:
             continue
         acts = within(actors, s, e)
-        if not acts:
-            continue
         v = verbs[0]
         vpos = s + v.start()
-        # attacker: nearest actor before the strike verb, or "by X" after it
-        before = [a for a in acts if a.end <= vpos]
-        attacker = None
-        for a in reversed(before):
+        vend = s + v.end()
+        # speakers: actors that say or claim something in this sentence
+        speakers: list[ActorMention] = []
+        for cm in _CLAIM_VERB.finditer(sent):
+            cpos = s + cm.start()
+            prev = [a for a in acts if a.end <= cpos and cpos - a.end <= 30]
+            if prev and not re.search(r"[.;,“”\"]", text[prev[-1].end : cpos]):
+                speakers.append(prev[-1])
+            elif re.search(r"\band\s+$", text[max(s, cpos - 6) : cpos]):
+                # "Russia launched air strikes ... and claimed": the clause's subject
+                first = [a for a in acts if a.end <= cpos]
+                if first:
+                    speakers.append(first[0])
+            nxt = [a for a in acts if a.start >= s + cm.end() and a.start - (s + cm.end()) <= 25]
+            if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
+                speakers.append(nxt[0])
+        for a in acts:
+            if a.possessive and re.match(
+                r"\s*(?:assertion|claim|claims|statement|account)\b", text[a.end : a.end + 15]
+            ):
+                speakers.append(a)
+        speaker_ids = {id(a) for a in speakers}
+        # attacker
+        attacker_id: str | None = None
+        attacker_span = (vpos, vpos)
+        for a in reversed([a for a in acts if a.end <= vpos]):
             seg = text[a.end : vpos]
             if re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE) and len(seg) < 25:
                 continue
-            attacker = a
+            if id(a) in speaker_ids and _CLAIM_VERB.search(seg):
+                if re.search(r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE):
+                    attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
+                break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
+            attacker_id, attacker_span = a.actor_id, (a.start, a.end)
             break
-        if attacker is None:
+        if attacker_id is None:
             for a in acts:
-                if a.start >= vpos and _PASSIVE_BY.search(text[max(s, a.start - 12) : a.start]):
-                    attacker = a
+                if (
+                    a.start >= vend
+                    and _PASSIVE_BY.search(text[vend : a.start])
+                    and a.start - vend <= 12
+                ):
+                    attacker_id, attacker_span = a.actor_id, (a.start, a.end)
                     break
-        if attacker is None:
+        if (
+            attacker_id is None
+            and last_attacker
+            and re.search(
+                r"\b(?:the|these|those|its|their)\s+(?:air\s*)?(?:strikes|raids|attacks|bombings|jets|planes|warplanes|aircraft)\b",
+                sent,
+                re.IGNORECASE,
+            )
+        ):
+            attacker_id = last_attacker  # "the strikes" of the previous sentences
+        if attacker_id is None:
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
@@ -504,77 +572,111 @@ def _claims(
                 clause_end = ce.start()
             window_end = min(clause_end, ts + 60)
             for a in acts:
-                if ts <= a.start < window_end and a.actor_id != attacker.actor_id:
+                if ts <= a.start < window_end and a.actor_id != attacker_id:
                     target = a
                     break
             if target:
                 break
-        # places: the most specific one in the sentence
-        sp = [
-            p
-            for p in within(places, s, e)
-            if p.row is not None and not (p.start < attacker.end and p.end > attacker.start)
-        ]
-        best_place = None
-        rank = 0
-        for p in sp:
+        # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
+        ranked = []
+        for p in within(places, s, e):
+            if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
+                continue
             r = p.row
-            pr = 1 if idx.is_country[r] else 2 if idx.is_admin1[r] and not p.modifier else 3
+            pr = (
+                1
+                if idx.is_country[r]
+                else 2
+                if idx.is_admin1[r] and (not p.modifier or p.admin_word)
+                else 3
+            )
             if p.demonym:
                 pr = 0
-            if pr > rank:
-                best_place, rank = p, pr
-        if best_place is None and target is None:
+            ranked.append((pr, p))
+        top = max((pr for pr, _ in ranked), default=0)
+        chosen = [p for pr, p in ranked if pr == top and pr > 0]
+        if top == 3:
+            after = [p for p in chosen if p.start >= vpos]
+            # "west of Mosul" locates another place; it is not struck itself
+            after = [
+                p
+                for p in after
+                if not re.search(
+                    r"\b(?:north|south|east|west)\w*\s+of\s+$",
+                    text[max(s, p.phrase_start - 20) : p.phrase_start],
+                )
+            ]
+            chosen = after or chosen[:1]
+            # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
+            chosen = [
+                p
+                for n, p in enumerate(chosen)
+                if not (
+                    n
+                    and re.fullmatch(
+                        r"\s*(?:,|in|,\s*in)\s*", text[chosen[n - 1].phrase_end : p.phrase_start]
+                    )
+                )
+            ]
+        else:
+            chosen = chosen[:1]
+        if not chosen and target is None:
             continue
         # date: first date of the sentence, else the report date
-        ds = within(dates, s, e)
         date_val, strength = "", 0
-        for d in ds:
+        for d in within(dates, s, e):
             if d.value is not None:
                 date_val = d.value.isoformat()
                 strength = 1 if _in_quote(text, s, d.start) else 2
                 break
         if not date_val and ref is not None:
             date_val, strength = ref.isoformat(), 0
-        # claimant: the attacker when it claims ("claimed", "said", possessive assertion)
         claimant = ""
-        if _CLAIM_VERB.search(sent) and not _in_quote(text, s, attacker.start):
-            claimant = attacker.actor_id
+        if speakers and not _in_quote(text, s, attacker_span[0]):
+            claimant = speakers[0].actor_id
         conf = 0.5
         if target is not None:
             conf += 0.2
-        if best_place is not None and rank >= 2:
+        if top >= 2:
             conf += 0.2
         if _MODAL.search(sent[max(0, v.start() - 40) : v.end() + 20]):
             conf -= 0.35
         if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
             conf -= 0.3
         conf = round(max(0.05, min(1.0, conf)), 2)
-        lat = lon = None
-        precision = ""
-        place_text = ""
-        cc = ""
-        if best_place is not None:
-            la, lo, pk = coordinates(best_place, idx)
-            lat, lon = round(la, 6), round(lo, 6)
-            precision = f"{pk:.1f} km"
-            place_text = best_place.phrase
-            cc = str(idx.cc[best_place.row])
-        target_place = ""
-        if target is None and best_place is not None and claimant:
-            # "struck Palmyra": the place is also what the claimant said it hit
-            pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
-            if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
-                target_place = best_place.phrase
-        cands.append(
-            CandidateClaim(
-                id="", date=date_val, attacker=attacker.actor_id, claimant=claimant,
-                claimed_target=target.actor_id if target else "", target_place=target_place,
-                place=place_text, latitude=lat, longitude=lon, precision=precision,
-                source=source, notes="", sentence=" ".join(sent.split()), confidence=conf,
-                start=s, end=e, _place_rank=rank, _date_strength=strength, _country=cc,
-            )
-        )  # fmt: skip
+        last_attacker = attacker_id
+        if conf < 0.3:
+            continue  # "would not strike", "any air strikes must target": no claim
+        for best_place in chosen or [None]:
+            lat = lon = None
+            precision = ""
+            place_text = ""
+            cc = ""
+            if best_place is not None:
+                place_text = best_place.phrase
+                if best_place.precision in ("place", "offset"):
+                    # town-level: the context-aware coordinates; wider phrases ("northern
+                    # Homs", "Idlib province") are left for the checker's geocoder to read
+                    la, lo, pk = coordinates(best_place, idx)
+                    lat, lon = round(la, 6), round(lo, 6)
+                    precision = f"{pk:.1f} km"
+                cc = str(idx.cc[best_place.row])
+            target_place = ""
+            if target is None and best_place is not None and claimant == attacker_id:
+                # "Russia said it struck Palmyra": the place the claimant said it hit
+                pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
+                if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
+                    target_place = best_place.phrase
+            cands.append(
+                CandidateClaim(
+                    id="", date=date_val, attacker=attacker_id, claimant=claimant,
+                    claimed_target=target.actor_id if target else "", target_place=target_place,
+                    place=place_text, latitude=lat, longitude=lon, precision=precision,
+                    source=source, notes="", sentence=" ".join(sent.split()), confidence=conf,
+                    start=s, end=e, _place_rank=top if best_place is not None else 0,
+                    _date_strength=strength, _country=cc,
+                )
+            )  # fmt: skip
     return _merge_events(cands)
 
 
@@ -622,7 +724,7 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                     c.claimed_target = src.claimed_target
                     c.claimant = c.claimant or src.claimant
                     c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
-                    c.confidence = round(min(1.0, max(c.confidence, src.confidence) + 0.1), 2)
+                    c.confidence = round(min(1.0, c.confidence + 0.1), 2)
             if c._date_strength < best_date._date_strength:
                 c.date = best_date.date
                 if best_date.sentence in c.notes:

@@ -627,7 +627,7 @@ def find_persons(
                 and _is_cap(w1, ctx.all_caps)
                 and not ordinary
                 and not w1.isupper()
-                and not len(idx.lookup(k1)[0])
+                and not _placey([chunk[1]], ctx, idx)
             ):
                 add(chunk)
                 first_names.add(key0)
@@ -724,7 +724,14 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 j += 1
                 continue
             match = None
+            if j == 0 and 2 <= L <= 4:
+                # a whole run after a place cue first: "in Tal Afar" before "Tal" + "Afar"
+                rows0, _ = idx.lookup(_key_of(text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])[0])
+                if not len(rows0):
+                    match = _fold_match(ctx, idx, chunk)
             for k in range(min(L - 1, j + 5), j - 1, -1):
+                if match is not None:
+                    break
                 tend = chunk[k]
                 if not _is_cap(tk.words[tend], ctx.all_caps):
                     continue
@@ -784,6 +791,8 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             rows, kinds = rows[keep], kinds[keep]
                 match = (k, s, e, key, poss, rows, kinds, demonym)
                 break
+            if match is None and j == 0 and L <= 4:
+                match = _fold_match(ctx, idx, chunk)
             if match is None:
                 lw = w.lower().rstrip(".")
                 if lw in DIRECTIONS:
@@ -809,6 +818,32 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 prev_kind = "other"
             j = k + 1
     return out
+
+
+def _fold_match(ctx: Context, idx: PlaceIndex, chunk: list[int]):
+    """A romanisation variant ("Tal Afar", "Hodeidah") of a whole run after a place cue."""
+    by_fold = getattr(idx.gaz, "by_fold", None)
+    tk, text = ctx.tokens, ctx.text
+    if by_fold is None or chunk[0] == 0:
+        return None
+    prev = tk.words[chunk[0] - 1].lower()
+    if prev not in PLACE_CUES and prev not in ("port", "towns", "villages", "cities"):
+        return None
+    s, e = tk.starts[chunk[0]], tk.ends[chunk[-1]]
+    base, poss = strip_possessive(text[s:e])
+    key = normalise(base)
+    if (
+        len(key) < 4
+        or key in STOPWORDS
+        or key in NEWS_STOP
+        or _all_stop(key)
+        or key in idx.demonyms
+    ):
+        return None
+    rows = np.unique(np.asarray(by_fold(fold(key)), dtype=np.int64))
+    if not len(rows):
+        return None
+    return (len(chunk) - 1, s, e, key, poss, rows, np.full(len(rows), 3, np.int8), False)
 
 
 def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk_persons,
@@ -907,7 +942,7 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
             pass
     # admin word after: "Homs province", "Idlib countryside"
     ta = t1 + 1
-    if ta < len(tk) and not poss:
+    if ta < len(tk) and not poss and not demonym:
         wa = tk.words[ta].lower()
         gap = text[tk.ends[t1] : tk.starts[ta]]
         if wa in ADMIN_WORDS and gap == " ":
@@ -973,7 +1008,7 @@ def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
     key_fold = fold(m.key)
     primary = np.array(
         [
-            k != 1 or fold(normalise(idx.names[r])) == key_fold
+            k in (0, 2) or fold(normalise(idx.names[r])) == key_fold
             for r, k in zip(rows, kinds, strict=True)
         ]
     )
@@ -1127,6 +1162,10 @@ def resolve(
             continue
         # an alternate name of a small place abroad is more likely a word or a person
         kinds = getattr(m, "kinds", None)
+        if kinds is not None and kinds[best] == 3 and not (in_focus and (m.cue or m.admin_word)):
+            m.row = None  # a romanisation variant needs the document's country and a cue
+            m.score = None
+            continue
         if kinds is not None and not m.demonym and kinds[best] == 1:
             strong_r = bool(
                 idx.is_country[r] or idx.is_admin1[r] or idx.fcode[r] == "CONT" or idx.pop[r] >= 1e6
