@@ -165,8 +165,18 @@ class PreparedZones:
         return state
 
 
-def prepare_zones(zones: Any, *, actors: ActorTable | str | Path | None = None) -> PreparedZones:
-    """Normalise zones (path or GeoDataFrame) once and build the reusable structures."""
+def prepare_zones(
+    zones: Any,
+    *,
+    actors: ActorTable | str | Path | None = None,
+    index_factory: Callable[[np.ndarray], Any] | None = None,
+) -> PreparedZones:
+    """Normalise zones (path or GeoDataFrame) once and build the reusable structures.
+
+    ``index_factory`` builds the nearest-boundary index of a set of polygons (default:
+    :meth:`geostrike.geodesy.SegmentIndex.from_polygons`); any object with a
+    ``nearest(lat, lon) -> NearestResult`` method will do.
+    """
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     gdf = zones if _is_normalised(zones) else read_zones(zones, actors=table)
     ids = sorted({a for c in pd.unique(gdf["controller"]) for a in str(c).split(";") if a})
@@ -196,6 +206,7 @@ def prepare_zones(zones: Any, *, actors: ActorTable | str | Path | None = None) 
         end=end,
         breaks=breaks,
         bounds=shapely.bounds(geoms),
+        **({"index_factory": index_factory} if index_factory is not None else {}),
     )
 
 
