@@ -219,9 +219,7 @@ def run_demo(out_dir: str | Path = "maps", *, report: str | Path | None = None) 
 
     gpkg_path: Path | None = out / f"{STEM}.gpkg"
     try:
-        from .qgis import export_gpkg
-
-        export_gpkg(results, zones, gpkg_path)
+        write_gpkg(results, zones, gpkg_path)
     except ImportError as exc:
         notes.append(f"GeoPackage not written: {exc}")
         gpkg_path = None
@@ -239,6 +237,31 @@ def run_demo(out_dir: str | Path = "maps", *, report: str | Path | None = None) 
     )
     _extract_report(result, zones, report)
     return result
+
+
+def write_gpkg(results: pd.DataFrame, zones: gpd.GeoDataFrame, path: Path) -> Path:
+    """The styled GeoPackage (:func:`geostrike.export_gpkg`), its zone layer described.
+
+    The export goes to a temporary file; the ``control_zones`` layer's description in the
+    standard ``gpkg_contents`` table then says what the zones are (QGIS and ``ogrinfo``
+    show it), and only the finished file is renamed into place.
+    """
+    import sqlite3
+
+    from .qgis import export_gpkg
+
+    with atomic_output(path) as tmp:
+        export_gpkg(results, zones, tmp)
+        con = sqlite3.connect(tmp)
+        try:
+            with con:
+                con.execute(
+                    "UPDATE gpkg_contents SET description = ? WHERE table_name = 'control_zones'",
+                    (ZONES_LABEL,),
+                )
+        finally:
+            con.close()
+    return path
 
 
 def write_csv(results: pd.DataFrame, path: Path) -> Path:

@@ -99,8 +99,15 @@ def test_gpkg_layers_and_zone_label(demo):
     zones = pyogrio.read_dataframe(demo.gpkg, layer="control_zones")
     assert len(zones) > 0
     assert zones["source"].astype(str).str.contains("not a front-line survey").all()
-    with sqlite3.connect(demo.gpkg) as con:
+    con = sqlite3.connect(demo.gpkg)
+    try:
         styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
+        (described,) = con.execute(
+            "SELECT description FROM gpkg_contents WHERE table_name = 'control_zones'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert described == ZONES_LABEL
     assert "strikes" in styled and "control_zones" in styled
 
 
