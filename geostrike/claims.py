@@ -56,6 +56,23 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "claimed_target": ("claimed_target", "claimed target"),
 }
 
+#: The claim columns geostrike reads (others are carried through untouched).
+KNOWN_COLUMNS: tuple[str, ...] = (
+    "id",
+    "date",
+    "attacker",
+    "claimant",
+    "claimed_target",
+    "target_place",
+    "place",
+    "latitude",
+    "longitude",
+    "precision",
+    "source",
+    "notes",
+    "country",
+)
+
 _NORMALISED = "geostrike_claims_actors"  # attrs key: id of the actor table a frame was checked with
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".geojson", ".json", ".kml", ".gml"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
@@ -188,10 +205,17 @@ def _rename_columns(df: pd.DataFrame) -> pd.DataFrame:
             if n in lower and lower[n] not in rename and lower[n] not in COLUMN_ALIASES:
                 rename[lower[n]] = canon
                 break
-    # plain case differences ("Date", "Claimed_Target")
+    # case differences in the known columns only ("Date", "Claimed_Target"); other columns
+    # are carried through exactly as named
     for low, orig in lower.items():
-        if orig not in rename and orig != low and low not in df.columns:
-            rename.setdefault(orig, low)
+        if (
+            low in KNOWN_COLUMNS
+            and orig not in rename
+            and orig != low
+            and low not in df.columns
+            and low not in rename.values()
+        ):
+            rename[orig] = low
     return df.rename(columns=rename)
 
 

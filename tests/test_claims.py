@@ -49,6 +49,19 @@ def test_column_variants_and_blank_ids(tmp_path):
     df = read_claims(_write(tmp_path, "v.csv", text))
     assert {"id", "date", "claimed_target", "latitude", "longitude", "precision"} <= set(df.columns)
     assert list(df["id"]) == ["claim-1", "x7"]
+    other = pd.DataFrame(
+        {
+            "Date": ["2015-09-30"],
+            "Claimed_Target": ["IS"],
+            "LAT": [1.0],
+            "Lon": [2.0],
+            "Event_Type": ["x"],
+        }
+    )
+    from geostrike.claims import normalise_claims
+
+    cols = list(normalise_claims(other).columns)
+    assert cols == ["id", "date", "claimed_target", "latitude", "longitude", "Event_Type"]
 
 
 def test_geojson_and_parquet_claims(tmp_path):
