@@ -504,7 +504,7 @@ def _distance_label(km: np.ndarray) -> list[str]:
 
 
 def _strikes_layer(res: gpd.GeoDataFrame, table: ActorTable) -> gpd.GeoDataFrame:
-    geom = res.geometry.to_numpy()
+    geom = shapely.force_2d(res.geometry.to_numpy())
     located = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
     geom = np.where(located, geom, None)
     df = pd.DataFrame(res.drop(columns=res.geometry.name))
@@ -551,7 +551,7 @@ def _zones_layer(zones: gpd.GeoDataFrame, res: pd.DataFrame, table: ActorTable) 
     z = zones[keep]
     controller = _text_col(z, "controller")
     labels = {v: style.controller_label(v, table) for v in controller.dropna().unique()}
-    geom = z.geometry.to_numpy()
+    geom = shapely.force_2d(z.geometry.to_numpy())  # layers are declared 2D
     polys = shapely.get_type_id(geom) == 3
     geom = geom.copy()
     if polys.any():  # one single-part MultiPolygon per Polygon (parts run along the last axis)
