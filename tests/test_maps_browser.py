@@ -25,9 +25,21 @@ from _map_fixtures import (
 )
 from pyproj import Geod
 
+from geostrike import style
 from geostrike.maps import render_map, save_map
 
-playwright = pytest.importorskip("playwright.sync_api")
+try:
+    from playwright import sync_api as playwright
+except ImportError:  # pragma: no cover - playwright is a test dependency
+    playwright = None
+
+
+@pytest.fixture(autouse=True)
+def _need_playwright():
+    from conftest import need_client
+
+    need_client(playwright is not None, "the playwright package is not installed")
+
 
 ARGS = [
     "--no-sandbox",
@@ -169,8 +181,6 @@ def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
             for kind in ("strike", "target-line", "stated-line", "precision", "zone"):
                 assert got.get(kind, 0) == want[kind], (date, kind, got, want)
         # the joint zone of 2015-10-03 is drawn with the blended palette colour
-        from geostrike import style
-
         fills = s.page.evaluate(
             "() => { const f = []; geostrike.layers.zones.eachLayer(z => z.eachLayer("
             "p => f.push(p.options.fillColor))); return f; }"
@@ -495,3 +505,43 @@ def test_cli_map_of_hostile_claims_through_the_engine(chromium, tmp_path):
         assert s.errors == [] and s.blocked == []
         png = s.page.screenshot()
     assert _pixel_std(png) > 0.05
+
+
+def test_layer_control_fullscreen_and_time_slider(chromium, tmp_path):
+    results, zones = make_results(), make_zones()
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "ui.html")
+    want = expected_counts(results, zones, None)
+    with browser_page(chromium) as s:
+        s.open(out)
+        # the layer control lists zones, each verdict and the distance lines
+        s.page.hover(".leaflet-control-layers")
+        names = s.page.eval_on_selector_all(
+            ".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())"
+        )
+        assert names[0] == "Control zones"
+        for v in ("consistent", "inconsistent", "indeterminate"):
+            n = int((results["verdict"] == v).sum())
+            assert f"{style.VERDICT_LABELS[v]} ({n})" in names
+        assert "Distance to claimed target" in names and "Distance from stated place" in names
+        # unticking "Distance to claimed target" removes exactly those lines
+        s.page.click(
+            ".leaflet-control-layers-overlays label:has-text('Distance to claimed target') input"
+        )
+        got = s.counts()
+        assert got.get("target-line", 0) == 0
+        assert got["strike"] == want["strike"] and got["stated-line"] == want["stated-line"]
+        s.page.click(".leaflet-control-layers-overlays label:has-text('Control zones') input")
+        assert s.counts().get("zone", 0) == 0
+        s.page.click(".leaflet-control-layers-overlays label:has-text('Control zones') input")
+        assert s.counts().get("zone", 0) == want["zone"]
+        s.page.mouse.move(600, 400)
+        # the slider picks a date: strikes of that date only, zones valid on it
+        s.page.fill(".gs-time input[type=range]", "1")
+        assert "2015-10-03" in s.page.inner_text(".gs-time-label")
+        assert s.counts()["strike"] == expected_counts(results, zones, "2015-10-03")["strike"]
+        # fullscreen button toggles the browser's fullscreen mode
+        s.page.click(".gs-fullscreen a")
+        s.page.wait_for_function("document.fullscreenElement === document.documentElement")
+        s.page.click(".gs-fullscreen a")
+        s.page.wait_for_function("document.fullscreenElement === null")
+        assert s.errors == [] and s.blocked == []

@@ -214,7 +214,7 @@
       D.fields.forEach(function (f) { row(f[0], str(S.f[f[1]][i])); });
       row("Distance to target territory", fmtDist(S.tkm[i]));
       row("Distance from stated place", fmtDist(S.pkm[i]));
-      if (S.p[i] !== null) row("Location precision", fmtDist(S.p[i]));
+      if (S.p[i] !== null && S.p[i] > 0) row("Location precision", "\u00B1 " + fmtDist(S.p[i]));
       var src = str(S.src[i]);
       var url = S.url[i] ? safeHttpUrl(src) : null;
       if (url) {
