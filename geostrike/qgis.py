@@ -303,6 +303,7 @@ def layer_style(
     """
     table = _actor_table(actors)
     f = fields or {}
+    aliases = {short: full for full, short in f.items()}  # QGIS shows the full names
 
     def col(c: str) -> str:
         return f.get(c, c)
@@ -313,21 +314,21 @@ def layer_style(
             Category(v, style.VERDICT_LABELS[v], _verdict_symbol(name, v)) for v in style.VERDICTS
         ]
         return (
-            categorized_qml(kind, col("verdict"), cats),
+            categorized_qml(kind, col("verdict"), cats, aliases=aliases),
             categorized_sld(name, kind, col("verdict"), cats),
         )
     if name == "control_zones":
         cats = _zone_categories(layer, table)
         temporal = (col("valid_from"), col("valid_to"))
         return (
-            categorized_qml(kind, col("controller"), cats, temporal=temporal),
+            categorized_qml(kind, col("controller"), cats, temporal=temporal, aliases=aliases),
             categorized_sld(name, kind, col("controller"), cats),
         )
     color = style.TARGET_LINK_COLOR if name == "target_links" else style.STATED_PLACE_LINK_COLOR
     sym = Symbol(color=color, stroke_width=0.5, dashed=True)
     labels = Labels(field=col("label"), color=color)
     return (
-        single_symbol_qml(kind, sym, labels=labels),
+        single_symbol_qml(kind, sym, labels=labels, aliases=aliases),
         single_symbol_sld(name, kind, sym, labels=labels),
     )
 

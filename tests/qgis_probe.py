@@ -58,6 +58,7 @@ def layer_facts(layer: QgsVectorLayer, style_message: str | None) -> dict:
             "crs": layer.crs().authid(),
             "geometry_type": QgsWkbTypes.geometryDisplayString(layer.geometryType()),
             "fields": [f.name() for f in layer.fields()],
+            "aliases": {f.name(): f.alias() for f in layer.fields() if f.alias()},
             "renderer": renderer.type() if renderer else None,
             "labels_enabled": layer.labelsEnabled(),
             "label_field": layer.labeling().settings().fieldName

@@ -408,6 +408,12 @@ def test_layers_with_qml_sidecars(tmp_path: Path, ext: str, qgis_py: str) -> Non
     if ext == ".shp":  # dBase field names are cut to 10 characters; styles follow
         assert all(len(f) <= 10 for f in facts["claims_strikes"]["fields"])
         assert facts["claims_strikes"]["attribute"] == "verdict"
+        aliases = facts["claims_strikes"]["aliases"]  # QGIS shows the full names
+        assert aliases["distance_t"] == "distance_to_target_km"
+        assert set(aliases.values()) <= set(strikes.columns) | set(CHECK_COLUMNS) | {
+            "controller_label",
+            "distance_to_target_mi",
+        }
 
 
 # --------------------------------------------------------------------------- bad input
