@@ -362,3 +362,17 @@ def test_cli_demo_prints_the_table(tmp_path):
     assert "ru-0930-talbiseh" in r.output and "inconsistent" in r.output
     assert (out / f"{STEM}.html").is_file()
     assert ZONES_LABEL in r.output
+
+
+def test_out_dir_that_is_a_file_is_refused(tmp_path):
+    from geostrike.cli import cli
+    from geostrike.errors import OutputError
+
+    blocker = tmp_path / "maps"
+    blocker.write_text("not a folder", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["demo", "--out-dir", str(blocker)])
+    assert r.exit_code == 2  # click's usage error: the option takes a folder
+    assert "is a file" in r.output and "Traceback" not in r.output
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        run_demo(blocker)
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
