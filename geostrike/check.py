@@ -95,6 +95,20 @@ def _days(values: Any) -> np.ndarray:
     return out
 
 
+def default_index(geoms: np.ndarray) -> Any:
+    """The nearest-boundary index used by default.
+
+    The quadtree/chord-metric index of :mod:`geostrike._nearest` (built for event-dataset
+    scale, issue 8) when present, else the reference :class:`SegmentIndex`; both return
+    the same :class:`~geostrike.geodesy.NearestResult` within 1 m / 0.01 %.
+    """
+    try:
+        from ._nearest import nearest_index
+    except ImportError:
+        return SegmentIndex.from_polygons(geoms)
+    return nearest_index(geoms)
+
+
 @dataclass
 class PreparedZones:
     """Zones ready for checking many claims: date windows, bit masks and cached indexes.
@@ -113,7 +127,7 @@ class PreparedZones:
     bounds: np.ndarray  # (n, 4) zone bounds
     #: Builds the nearest-boundary index of a set of polygons (anything with a
     #: ``nearest(lat, lon) -> NearestResult`` method, or None when there is no boundary).
-    index_factory: Callable[[np.ndarray], Any] = SegmentIndex.from_polygons
+    index_factory: Callable[[np.ndarray], Any] = field(default_factory=lambda: default_index)
     _segments: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     # -- date windows ----------------------------------------------------------
@@ -174,7 +188,7 @@ def prepare_zones(
     """Normalise zones (path or GeoDataFrame) once and build the reusable structures.
 
     ``index_factory`` builds the nearest-boundary index of a set of polygons (default:
-    :meth:`geostrike.geodesy.SegmentIndex.from_polygons`); any object with a
+    :func:`default_index`); any object with a
     ``nearest(lat, lon) -> NearestResult`` method will do.
     """
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)

@@ -394,3 +394,26 @@ def test_unknown_place_is_unresolved_not_dropped():
     assert list(out["status"]) == ["unresolved", "ok"]
     assert "Qwxzzy Vvvtt" in out["reason"].iloc[0]
     assert out["verdict"].iloc[0] == "indeterminate"
+
+
+def test_default_and_reference_indexes_agree():
+    from geostrike.geodesy import SegmentIndex
+
+    rng = np.random.default_rng(7)
+    n = 400
+    claims = pd.DataFrame(
+        {
+            "date": rng.choice(["2015-09-30", "2015-11-05"], n),
+            "claimed_target": rng.choice(["IS", "rebels", "SAA", "Nusra", "terrorists"], n),
+            "latitude": rng.uniform(31.0, 38.0, n),
+            "longitude": rng.uniform(34.5, 43.0, n),
+        }
+    )
+    fast = check(claims, prepare_zones(_zones()))
+    ref = check(claims, prepare_zones(_zones(), index_factory=SegmentIndex.from_polygons))
+    assert list(fast["verdict"]) == list(ref["verdict"])
+    a = fast["distance_to_target_km"].to_numpy()
+    b = ref["distance_to_target_km"].to_numpy()
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    ok = ~np.isnan(a)
+    assert np.all(np.abs(a[ok] - b[ok]) <= np.maximum(1e-3, 1e-4 * b[ok]))
