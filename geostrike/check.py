@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -767,3 +769,18 @@ def round_km_text(value: Any) -> str:
     except (TypeError, ValueError):
         return ""
     return "" if not np.isfinite(v) else round_km(v)
+
+
+class _CallableModule(types.ModuleType):
+    """``geostrike.check`` is both this module and the function :func:`check`.
+
+    Importing the submodule (``from geostrike.check import ...``) makes the package
+    attribute ``geostrike.check`` the module, shadowing the lazily exported function; a
+    callable module keeps ``geostrike.check(claims, zones)`` working either way.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -417,3 +417,12 @@ def test_default_and_reference_indexes_agree():
     assert np.array_equal(np.isnan(a), np.isnan(b))
     ok = ~np.isnan(a)
     assert np.all(np.abs(a[ok] - b[ok]) <= np.maximum(1e-3, 1e-4 * b[ok]))
+
+
+def test_geostrike_check_stays_callable_after_importing_the_module():
+    import geostrike
+    import geostrike.check as module  # the submodule shadows the lazy attribute
+
+    assert module is not None
+    out = geostrike.check(_claims().iloc[:2], _zones())
+    assert list(out["id"]) == ["inside-is", "pocket-sep"]
