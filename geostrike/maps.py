@@ -390,7 +390,9 @@ class _Payload:
                 len(style.controller_ids(c)) > 1,
             )
         src = _strings(_column(z, "source"))
-        self.zone_sources = sorted(s for s in src.unique() if s)
+        # a zone built from several control points lists their sources joined by "; "
+        parts = src.str.split("; ").explode().str.strip()
+        self.zone_sources = sorted(s for s in parts.unique() if isinstance(s, str) and s)
         vf = _iso_dates(_column(z, "valid_from"))
         vt = _iso_dates(_column(z, "valid_to"))
         self._zone_strings = list(pd.unique(pd.concat([labels, src], ignore_index=True)))
