@@ -8,8 +8,8 @@ to every worker (``Client.scatter(..., broadcast=True)``); each partition is che
 partition's global row offset so that generated ids (``claim-N``) are the same. Results
 are therefore identical, row for row, to :func:`geostrike.check.check`.
 
-Outputs: a folder of GeoParquet parts (``part.0.parquet`` …) when ``output`` is a folder
-or ends in ``.parquet``, written into a temporary folder and renamed; any other extension
+Outputs: a folder of GeoParquet parts (``part.0.parquet`` …) when ``output`` is a folder,
+has no extension or ends in ``.parquet``, written into a temporary folder and renamed; any other extension
 (``.csv``, ``.gpkg``, ``.geojson``) is written by the client, partition after partition in
 order, through :class:`geostrike.stream.ChunkWriter`. Without ``output`` the whole result
 is gathered and returned.
@@ -166,7 +166,10 @@ def _empty_like(prepared: Any, part: pd.DataFrame, table: Any, tolerance_km: flo
 
 # ----------------------------------------------------------------------------- output
 def _is_folder_output(output: Path) -> bool:
-    return output.is_dir() or str(output).endswith(os.sep) or output.suffix.lower() == ".parquet"
+    """A folder of parts: an existing folder, a path ending in '/', '.parquet' or no suffix."""
+    return (
+        output.is_dir() or str(output).endswith(os.sep) or output.suffix.lower() in (".parquet", "")
+    )
 
 
 def _replaceable(folder: Path) -> bool:

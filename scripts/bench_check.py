@@ -25,6 +25,7 @@ sampling of every nearby lon/lat-straight edge with ``pyproj.Geod.inv``) on a sa
 Usage::
 
     .venv/bin/python scripts/bench_check.py [--rows 200000] [--sample 100] [--seed 8]
+        [--skip-baseline] [--engines]
 """
 
 from __future__ import annotations
@@ -160,6 +161,35 @@ def run_baseline(claims, zones):
     return controller.fillna("").to_numpy(), dist.to_numpy(dtype=float)
 
 
+def run_stream(folder: Path, zones):
+    """geostrike.stream.check_stream: the claims file in chunks of 100,000 rows."""
+    from geostrike.stream import check_stream
+
+    check_stream(
+        folder / "claims.parquet",
+        zones,
+        folder / "out-stream.parquet",
+        chunk_rows=100_000,
+        progress=False,
+    )
+
+
+def run_dask(folder: Path, zones):
+    """geostrike.distributed.check_dask on a LocalCluster (one worker per core), from a
+    folder of Parquet parts to a folder of GeoParquet parts (cluster start included)."""
+    from geostrike.distributed import check_dask
+
+    check_dask(folder / "parts", zones, folder / "out-dask")
+
+
+def _read_back(path: Path):
+    import pandas as pd
+
+    files = sorted(path.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
+    res = pd.concat([pd.read_parquet(f) for f in files or [path]], ignore_index=True)
+    return res["controller"].to_numpy(), res["distance_to_target_km"].to_numpy(dtype=float)
+
+
 def child(method: str, folder: Path) -> None:
     """Run one method on the inputs in ``folder``; write its result and figures there."""
     import geopandas as gpd
@@ -168,10 +198,17 @@ def child(method: str, folder: Path) -> None:
     claims = pd.read_parquet(folder / "claims.parquet")
     zones = gpd.read_parquet(folder / "zones.parquet")
     before = _rss_mb()
-    fn = run_geostrike if method == "geostrike" else run_baseline
     t0 = time.perf_counter()
-    controller, dist = fn(claims, zones)
-    seconds = time.perf_counter() - t0
+    if method in ("stream", "dask"):
+        del claims
+        (run_stream if method == "stream" else run_dask)(folder, zones)
+        seconds = time.perf_counter() - t0
+        out = folder / ("out-stream.parquet" if method == "stream" else "out-dask")
+        controller, dist = _read_back(out)
+    else:
+        fn = run_geostrike if method == "geostrike" else run_baseline
+        controller, dist = fn(claims, zones)
+        seconds = time.perf_counter() - t0
     pd.DataFrame({"controller": controller, "distance_km": dist}).to_parquet(
         folder / f"result-{method}.parquet"
     )
@@ -222,9 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=200_000, help="number of claims (200,000)")
     ap.add_argument("--sample", type=int, default=100, help="claims checked by brute force")
     ap.add_argument("--seed", type=int, default=8)
-    ap.add_argument("--child", choices=["geostrike", "baseline"], help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--child", choices=["geostrike", "baseline", "stream", "dask"], help=argparse.SUPPRESS
+    )
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--skip-baseline", action="store_true", help="time geostrike only")
+    ap.add_argument(
+        "--engines",
+        action="store_true",
+        help="also time the streaming engine (chunks of 100,000) and the Dask engine "
+        "(LocalCluster, 8 Parquet parts in, GeoParquet parts out)",
+    )
     args = ap.parse_args(argv)
     if args.child:
         child(args.child, args.folder)
@@ -246,9 +291,14 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}"
     )
     methods = ["geostrike"] + ([] if args.skip_baseline else ["baseline"])
+    methods += ["stream", "dask"] if args.engines else []
     with tempfile.TemporaryDirectory(prefix="bench_check.") as tmp:
         folder = Path(tmp)
         claims.to_parquet(folder / "claims.parquet")
+        if args.engines:
+            (folder / "parts").mkdir()
+            for i, part in enumerate(np.array_split(np.arange(len(claims)), 8)):
+                claims.iloc[part].to_parquet(folder / "parts" / f"part.{i}.parquet")
         zones.to_parquet(folder / "zones.parquet")
         figures, results = {}, {}
         for method in methods:
@@ -264,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
             f"peak {f['peak_mb']:,.0f} MB (inputs loaded: {f['inputs_mb']:,.0f} MB)"
         )
     gs = results["geostrike"]
+    for method in ("stream", "dask"):
+        if method in results:
+            a = results[method]["distance_km"].to_numpy()
+            b = gs["distance_km"].to_numpy()
+            same = np.array_equal(a, b, equal_nan=True)
+            print(f"{method:>10}: distances identical to geostrike.check: {same}")
     if "baseline" in results:
         bl = results["baseline"]
         print(
