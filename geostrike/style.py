@@ -10,6 +10,7 @@ a hash of the id so it never changes between runs.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from .actors import ActorTable, default_table
@@ -47,12 +48,32 @@ _FALLBACK = (
 )
 
 
+_HEX6 = re.compile(r"#[0-9a-fA-F]{6}")
+_HEX3 = re.compile(r"#[0-9a-fA-F]{3}")
+
+
+def safe_hex(value: object, default: str = NO_CONTROLLER_COLOR) -> str:
+    """Return ``value`` as a lower-case ``#rrggbb`` colour, or ``default``.
+
+    Colours come from user actor tables, so they are untrusted: anything that is not
+    ``#rrggbb`` or ``#rgb`` (a CSS name, a script payload) becomes ``default``. Every
+    renderer takes colours through this function, so the map, the figure and the QGIS
+    styles agree on the fallback.
+    """
+    text = str(value).strip() if value is not None else ""
+    if _HEX6.fullmatch(text):
+        return text.lower()
+    if _HEX3.fullmatch(text):
+        return "#" + "".join(c * 2 for c in text[1:]).lower()
+    return default
+
+
 def actor_color(actor_id: str, table: ActorTable | None = None) -> str:
-    """Colour of one canonical actor id."""
+    """Colour of one canonical actor id, always ``#rrggbb``."""
     table = table or default_table()
     actor = table.actors.get(actor_id)
     if actor is not None and actor.color:
-        return actor.color
+        return safe_hex(actor.color)
     h = int(hashlib.sha1(actor_id.encode("utf-8")).hexdigest(), 16)
     return _FALLBACK[h % len(_FALLBACK)]
 
@@ -72,7 +93,7 @@ def controller_colors(controller: str | None, table: ActorTable | None = None) -
 
 def blend(colors: Iterable[str]) -> str:
     """Average of hex colours: the fill of a jointly held zone."""
-    cols = list(colors)
+    cols = [safe_hex(c) for c in colors]
     if not cols:
         return NO_CONTROLLER_COLOR
     rgb = [tuple(int(c.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)) for c in cols]

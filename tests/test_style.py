@@ -30,3 +30,20 @@ def test_joint_control_blends_and_labels() -> None:
 
 def test_every_verdict_has_a_colour_and_label() -> None:
     assert set(style.VERDICT_COLORS) == set(style.VERDICTS) == set(style.VERDICT_LABELS)
+
+
+def test_untrusted_colours_fall_back(tmp_path) -> None:
+    from geostrike.actors import load_actors
+
+    p = tmp_path / "a.csv"
+    p.write_text(
+        "id,label,members,color,aliases\n"
+        'bad,Bad,,"red;background:url(x)",bad\n'
+        "short,Short,,#AbC,short\n",
+        encoding="utf-8",
+    )
+    t = load_actors(p)
+    assert style.actor_color("bad", t) == style.NO_CONTROLLER_COLOR
+    assert style.actor_color("short", t) == "#aabbcc"
+    assert style.blend(["red", "#000000"]) == style.blend([style.NO_CONTROLLER_COLOR, "#000000"])
+    assert style.safe_hex("<script>") == style.NO_CONTROLLER_COLOR
