@@ -13,7 +13,7 @@ import folium
 import pandas as pd
 import pytest
 from _map_fixtures import PAYLOADS, hostile_actor_csv, make_results, make_zones
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geostrike import style
@@ -252,3 +252,23 @@ def test_cli_map_writes_html_and_figure(tmp_path, scenario_zones):
         cli, ["map", str(tmp_path / "none.csv"), "--zones", str(scenario_zones), "-o", str(out)]
     )
     assert res.exit_code == 2 and "none.csv" in res.output and "Traceback" not in res.output
+
+
+_TAGS = ("<script", "</script", "<style", "</style", "<!--", "<img", "<svg", "<iframe", "<a ")
+
+
+def _tag_counts(html: str) -> dict[str, int]:
+    low = html.lower()
+    return {t: low.count(t) for t in _TAGS}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_in_every_field_leaves_the_page_structure_unchanged(text):
+    base = _tag_counts(
+        map_html(render_map(make_results("x"), make_zones(), offline=True, title="x"))
+    )
+    zones = make_zones()
+    zones["source"] = text
+    html = map_html(render_map(make_results(text), zones, offline=True, title=text))
+    assert _tag_counts(html) == base
