@@ -582,7 +582,7 @@ def _doc_title(text: str) -> _Raw:
 # --------------------------------------------------------------------------- public API
 def render_map(
     results: pd.DataFrame,
-    zones: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame | str | Path | None,
     *,
     offline: bool = False,
     title: str | None = None,
@@ -596,8 +596,8 @@ def render_map(
         Output of :func:`geostrike.check` (columns ``OUTPUT_COLUMNS``); rows without a
         location are counted in the caption but not drawn.
     zones
-        Control zones as returned by :func:`geostrike.read_zones`; each date of the claims
-        shows the zones valid on it (:func:`geostrike.zones.zones_on`).
+        Control zones as returned by :func:`geostrike.read_zones` (or a path it reads);
+        each date of the claims shows the zones valid on it (:func:`geostrike.zones.zones_on`).
     offline
         Base layer of Natural Earth outlines instead of OpenStreetMap tiles; the page then
         references nothing outside itself.
@@ -612,6 +612,10 @@ def render_map(
         Save it with :func:`save_map` (or ``Map.save``).
     """
     table = _actor_table(actors)
+    if isinstance(zones, str | Path):
+        from .zones import read_zones
+
+        zones = read_zones(zones, actors=table)
     payload = _Payload(results, zones, table, offline=offline)
     cluster = payload.n_located > CLUSTER_THRESHOLD
     b = payload.bounds
