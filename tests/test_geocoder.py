@@ -357,3 +357,22 @@ def test_cli_geocode_text_and_errors() -> None:
     assert r.exit_code == 2 and "alpha-2" in r.output
     r = runner.invoke(cli, ["geocode"])
     assert r.exit_code == 2
+
+
+def test_geocode_many_agrees_with_geocode() -> None:
+    qs = [q for q, _, _ in VARIANTS] + NON_PLACES + [
+        "Ḩamāh", "Tripoli", "Homs", "Aleppo", "Springfield", "Paris", "Homs province",
+        "Saïda", "Nikolayev", "Kuwait City", "Damascus", "Georgia", "Van",
+    ]  # fmt: skip
+    many = geocode_many(qs, cache=False)
+    for q, m in zip(qs, many, strict=True):
+        one = geocode(q)
+        assert (m is None) == (one is None), q
+        if m is not None:
+            assert (m.gazetteer_id, m.precision, m.latitude) == (
+                one.gazetteer_id,
+                one.precision,
+                one.latitude,
+            ), q
+    lb = geocode_many(["Tripoli", "Ḩamāh"], country="LB", cache=False)
+    assert lb[0].country_code == "LB" and lb[1].country_code == "SY"
