@@ -349,22 +349,27 @@ def _check_frame(
     ctrl_bits = np.zeros(n, dtype=np.uint64)
     has_data = np.zeros(n, dtype=bool)  # some zone is valid on the claim's date
     held_bits = np.zeros(n, dtype=np.uint64)  # union of controllers holding ground that day
-    for w in np.unique(window[ok]):  # one iteration per date window
-        rows = np.flatnonzero(ok & (window == w))
-        act = prepared.active(int(w))
+    okr = np.flatnonzero(ok)
+    order = okr[np.argsort(window[okr], kind="stable")]
+    splits = np.flatnonzero(np.diff(window[order])) + 1
+    for rows in np.split(order, splits) if len(order) else []:  # one group per date window
+        act = prepared.active(int(window[rows[0]]))
         if len(act) == 0:
             continue
         has_data[rows] = True
         held_bits[rows] = np.bitwise_or.reduce(prepared.bits[act])
         x, y = lon[rows], lat[rows]
-        for z in act:  # one vectorised test per zone
+        by_x = np.argsort(x)
+        xs = x[by_x]
+        for z in act:  # one vectorised test per zone, on the points in its bounding box
             b = prepared.bounds[z]
-            near = (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
-            if not near.any():
+            cand = by_x[np.searchsorted(xs, b[0], "left") : np.searchsorted(xs, b[2], "right")]
+            cy = y[cand]
+            cand = cand[(cy >= b[1]) & (cy <= b[3])]
+            if len(cand) == 0:
                 continue
-            sub = np.flatnonzero(near)
-            hit = shapely.intersects_xy(prepared.geoms[z], x[sub], y[sub])
-            ctrl_bits[rows[sub[hit]]] |= prepared.bits[z]
+            hit = shapely.intersects_xy(prepared.geoms[z], x[cand], y[cand])
+            ctrl_bits[rows[cand[hit]]] |= prepared.bits[z]
 
     # -- the claimed target -----------------------------------------------------------
     tinv, tcodes = pd.factorize(pc.target)
@@ -436,13 +441,15 @@ def _check_frame(
     for case, v in verdict_of.items():
         verdict[cases[case]] = v
 
-    ctrl_text = _ids_text(ctrl_bits, prepared)
+    ctrl_text, ctrl_codes = _ids_text(ctrl_bits, prepared)
     reason = _reasons(
         cases,
         df=df,
         pc=pc,
         table=table,
         ctrl_text=ctrl_text,
+        ctrl_codes=ctrl_codes,
+        target_codes=tinv,
         dist=dist,
         edge=edge,
         precision=precision,
@@ -487,10 +494,11 @@ def _check_frame(
     return result
 
 
-def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> np.ndarray:
-    u, inv = np.unique(bits, return_inverse=True)
+def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> tuple[np.ndarray, np.ndarray]:
+    """';'-joined ids of each controller bit mask, and the codes of the distinct masks."""
+    inv, u = pd.factorize(bits)
     names = np.array([prepared.ids_of(int(b)) for b in u], dtype=object)
-    return names[inv.ravel()]
+    return names[inv], inv
 
 
 #: The judged cases, in the order of :func:`_sentence`.
@@ -529,6 +537,8 @@ def _reasons(
     pc: Any,
     table: ActorTable,
     ctrl_text: np.ndarray,
+    ctrl_codes: np.ndarray,
+    target_codes: np.ndarray,
     dist: np.ndarray,
     edge: np.ndarray,
     precision: np.ndarray,
@@ -551,26 +561,39 @@ def _reasons(
         factorize_text(df["place"]) if "place" in df.columns else (np.zeros(n, int), np.array([""]))
     )
     written = (pu != "")[pcodes]
-    subject = np.where(written, pu[pcodes], pc.location_name)
-    subject = np.where(pd.isna(subject), "The reported location", subject)
     bad = cases["bad"]
     with_stated = np.isfinite(stated) & (stated > reach) & ~bad
     lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
     stated_flag = np.where(with_stated, 1, np.where(lost, 2, 0))
+
+    def sparse_codes(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Codes of ``values`` on the rows in ``mask`` (0 elsewhere)."""
+        out = np.zeros(n, dtype=np.int64)
+        if mask.any():
+            out[mask] = pd.factorize(values[mask])[0] + 1
+        return out
+
+    def sparse_display(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=np.int64)
+        if mask.any():
+            out[mask] = _display_codes(values[mask]) + 1
+        return out
+
+    coarse_rows = cases["inside_coarse"] | cases["near_coarse"]
     columns = [
         case,
-        pd.factorize(subject)[0],
+        np.where(written, pcodes, -1),
         factorize_text(df["date"])[0],
-        pd.factorize(ctrl_text)[0],
-        pd.factorize(pc.target)[0],
-        _display_codes(dist),
-        _display_codes(np.where(cases["inside_coarse"], edge, np.nan)),
-        _display_codes(np.where(cases["inside_coarse"] | cases["near_coarse"], precision, np.nan)),
-        _display_codes(np.where(cases["near"], reach, np.nan)),
+        ctrl_codes,
+        target_codes,
+        sparse_display(~bad, dist),
+        sparse_display(cases["inside_coarse"], edge),
+        sparse_display(coarse_rows, precision),
+        sparse_display(cases["near"], reach),
         stated_flag,
-        pd.factorize(np.where(stated_flag > 0, pc.stated_name, ""))[0],
-        _display_codes(np.where(with_stated, stated, np.nan)),
-        pd.factorize(np.where(bad, pc.problem, ""))[0],
+        sparse_codes(stated_flag > 0, pc.stated_name),
+        sparse_display(with_stated, stated),
+        sparse_codes(bad, pc.problem),
     ]
     key = np.zeros(n, dtype=np.int64)
     span = 1
@@ -595,9 +618,10 @@ def _reasons(
             ctrl_labels[c] = table.labels(filter(None, c.split(";")))
         if t not in tgt_labels:
             tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
+        subject = pu[pcodes[i]] if written[i] else (pc.location_name[i] or "The reported location")
         sentences[j] = _sentence(
             CASES[case[i]],
-            subject=str(subject[i]),
+            subject=str(subject),
             date=str(date[i]),
             ctrl=ctrl_labels[c],
             held=c != "",

@@ -531,15 +531,17 @@ def parse_claims(
     """
     n = len(df)
     status = np.full(n, "ok", dtype=object)
+    fine = np.ones(n, dtype=bool)  # status == "ok", kept as booleans
     problem = np.full(n, None, dtype=object)
 
     def _flag(mask: np.ndarray, st: str, texts: Any) -> None:
         """Mark rows (not already bad); ``texts`` is a str, an array, or a function of the
         selected row positions returning their texts."""
-        sel = np.flatnonzero(mask & (status == "ok"))
+        sel = np.flatnonzero(mask & fine)
         if len(sel) == 0:
             return
         status[sel] = st
+        fine[sel] = False
         if callable(texts):
             problem[sel] = texts(sel)
         elif isinstance(texts, np.ndarray):
@@ -603,7 +605,7 @@ def parse_claims(
     location_name = np.where(has_place, plu[plcodes], None).astype(object)
     precision_km = np.where(np.isfinite(prec_km), prec_km, np.where(given, 0.0, np.nan))
     _flag(~given & ~has_place, "invalid", "no place or coordinates are given")
-    need = ~given & has_place & (status == "ok")
+    need = ~given & has_place & fine
     ccodes, cu = _text(df, "country")
     if need.any():
         m = _geocode_rows(plcodes, plu, ccodes, cu, need, enabled=geocode)
@@ -636,7 +638,7 @@ def parse_claims(
     s_lat = np.full(n, np.nan)
     s_lon = np.full(n, np.nan)
     s_name = np.where(has_stated, su[scodes], None).astype(object)
-    want = has_stated & (status == "ok")
+    want = has_stated & fine
     if want.any():
         m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode)
         got = want & m.found
