@@ -45,7 +45,7 @@ _F = 1.0 / 298.257223563
 _E2 = _F * (2.0 - _F)
 
 #: Upper bound on the number of point-segment pairs measured at once (memory guard).
-_PAIR_BLOCK = 4_000_000
+_PAIR_BLOCK = 1_000_000
 PTS = 2
 
 
