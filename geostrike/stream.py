@@ -28,12 +28,34 @@ from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
 DEFAULT_CHUNK_ROWS = 200_000
+#: Claims files at least this large (bytes) are streamed by the CLI even without
+#: ``--chunk-size`` when an output file is given (``GEOSTRIKE_STREAM_BYTES`` overrides).
+STREAM_THRESHOLD_BYTES = 1 << 30
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
 
 
 # ----------------------------------------------------------------------------- reading
+def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
+    """Whether the CLI should stream this claims file (large, and a streamable output)."""
+    import os
+
+    if output is None or Path(output).suffix.lower() not in _WRITABLE - {".geojson", ".json"}:
+        return False
+    p = Path(claims_path)
+    try:
+        size = (
+            sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+            if p.is_dir()
+            else p.stat().st_size
+        )
+    except OSError:
+        return False
+    limit = int(os.environ.get("GEOSTRIKE_STREAM_BYTES", STREAM_THRESHOLD_BYTES))
+    return size >= limit
+
+
 def count_rows(path: str | Path) -> int | None:
     """Number of rows of a claims file, cheaply (Parquet metadata, CSV line count)."""
     p = Path(path)

@@ -139,9 +139,7 @@ def test_error_in_a_late_chunk_leaves_no_output(zones, tmp_path: Path) -> None:
 
 def test_bad_inputs_are_one_line_errors(zones, tmp_path: Path) -> None:
     bad = tmp_path / "latin1.csv"
-    bad.write_bytes(
-        b"date,claimed_target,latitude,longitude\n2015-09-30,IS,35,38\n" + b"\xff\n"
-    )
+    bad.write_bytes(b"date,claimed_target,latitude,longitude\n2015-09-30,IS,35,38\n" + b"\xff\n")
     with pytest.raises(InputError, match="UTF-8"):
         check_stream(bad, zones, tmp_path / "o.csv", progress=False)
     notpq = tmp_path / "x.parquet"
@@ -152,3 +150,16 @@ def test_bad_inputs_are_one_line_errors(zones, tmp_path: Path) -> None:
         ChunkWriter(tmp_path / "o.xlsx")
     with pytest.raises(OutputError):
         check_stream(bad, zones, tmp_path / "missing" / "o.csv", progress=False)
+
+
+def test_should_stream_large_files_only(tmp_path: Path, monkeypatch) -> None:
+    from geostrike.stream import should_stream
+
+    src = tmp_path / "claims.csv"
+    _claims(100).to_csv(src, index=False)
+    assert not should_stream(src, tmp_path / "o.csv")  # small
+    monkeypatch.setenv("GEOSTRIKE_STREAM_BYTES", "100")
+    assert should_stream(src, tmp_path / "o.csv")
+    assert should_stream(src, tmp_path / "o.parquet")
+    assert not should_stream(src, None)  # a terminal table needs the whole result
+    assert not should_stream(src, tmp_path / "o.geojson")
