@@ -111,6 +111,9 @@ def _expand(counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 #: Fewest points per thread worth a thread of its own.
 _MIN_POINTS_PER_THREAD = 50_000
+#: Most threads one query may use (None: one per CPU; ``GEOSTRIKE_THREADS`` overrides;
+#: the Dask engine sets 1 in its worker processes, which are the parallelism there).
+MAX_THREADS: int | None = None
 
 
 def _threads(n: int) -> int:
@@ -121,7 +124,9 @@ def _threads(n: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, n // _MIN_POINTS_PER_THREAD))
+    env = os.environ.get("GEOSTRIKE_THREADS", "")
+    cap = int(env) if env.isdigit() and int(env) > 0 else (MAX_THREADS or cpus)
+    return max(1, min(cpus, cap, n // _MIN_POINTS_PER_THREAD))
 
 
 def _spatial_blocks(lon: np.ndarray, lat: np.ndarray, k: int) -> list[np.ndarray]:

@@ -143,9 +143,11 @@ def _check_partition(
     partition_info: dict | None = None,
 ) -> Any:
     """Run the in-memory engine on one partition, numbered by its global row offset."""
+    from . import _nearest
     from .actors import ActorTable, load_actors
     from .check import check_frame
 
+    _nearest.MAX_THREADS = 1  # the workers are the parallelism; no threads within a task
     number = partition_info["number"] if partition_info else 0
     start = offsets[number]
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
