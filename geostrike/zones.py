@@ -318,7 +318,9 @@ def zones_from_points(
         optionally ``date`` (the snapshot date) and ``source``.
     boundary
         The area the zones fill: a shapely geometry, a GeoDataFrame or a path to a vector
-        file. By default the Natural Earth outlines of the countries the points fall in.
+        file. By default the Natural Earth (1:50m) outlines of the countries the points fall
+        in, plus a disc of 0.05° around each point, so that towns a few km outside the coarse
+        outline (on the coast, at a border) keep their own ground.
     actors
         Actor table (or path of a CSV extending the default).
 

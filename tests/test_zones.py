@@ -297,3 +297,16 @@ def test_controller_cells_with_other_separators():
     src.loc[0, "controller"] = "rebels / Martians"
     with pytest.raises(UnknownActorError, match="rebels / Martians"):
         read_zones(src)
+
+
+def test_zones_from_points_geocodes_places():
+    pytest.importorskip("geostrike.geocoder")
+    pts = pd.DataFrame(
+        {"place": ["Ar Raqqah", "Homs", "Idlib"], "controller": ["IS", "SAA", "Army of Conquest"]}
+    )
+    z = zones_from_points(pts)
+    raqqa = z[z["controller"] == "islamic_state"].geometry.iloc[0]
+    assert raqqa.contains(shapely.Point(39.0, 35.95))
+    assert z["valid_from"].isna().all() and z["valid_to"].isna().all()
+    with pytest.raises(InputError, match="not found"):
+        zones_from_points(pd.DataFrame({"place": ["Qwxzzy Vvvtt"], "controller": ["IS"]}))
