@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import GazetteerError, InputError
-from .names import fold, normalise, script, skeleton, strip_articles
+from .names import fold, loose, normalise, script, skeleton
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: Bump when the compiled layout or the name functions change (invalidates caches).
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 
 RECORD_COLUMNS = [
     "gazetteer_id",
@@ -207,6 +207,35 @@ class _Strings:
         return _Strings(np.concatenate(blobs), np.concatenate(offs))
 
 
+class _Lines:
+    """Strings stored newline-separated with line starts: contiguous runs decode at once."""
+
+    __slots__ = ("data", "starts")
+
+    def __init__(self, data: bytes, starts: np.ndarray) -> None:
+        self.data = data
+        self.starts = starts
+
+    @staticmethod
+    def save(values: list[str], folder: Path, name: str) -> None:
+        enc = [v.encode("utf-8") for v in values]
+        starts = np.zeros(len(enc) + 1, dtype=np.int64)
+        if enc:
+            np.cumsum([len(b) + 1 for b in enc], out=starts[1:])
+        (folder / f"{name}.lines").write_bytes(b"\n".join(enc) + (b"\n" if enc else b""))
+        np.save(folder / f"{name}.starts.npy", starts)
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> _Lines:
+        return cls((folder / f"{name}.lines").read_bytes(), np.load(folder / f"{name}.starts.npy"))
+
+    def slice(self, lo: int, hi: int) -> list[str]:
+        if hi <= lo:
+            return []
+        a, b = int(self.starts[lo]), int(self.starts[hi]) - 1
+        return self.data[a:b].decode("utf-8").split("\n")
+
+
 # --------------------------------------------------------------------------- rows
 @dataclass
 class _Row:
@@ -224,6 +253,7 @@ class _Row:
     precision_km: float
     source: str
     names: list[tuple[str, int]] = field(default_factory=list)  # (name, kind)
+    keep_codes: bool = False  # curated rows may list short all-caps names (UK, USA)
 
 
 def _feature_rank(fcode: str) -> int:
@@ -294,12 +324,12 @@ def _compile(
         keys_main: dict[str, None] = {}
         ex_h, ex_r, ex_k = [], [], []
         fo_keys, fo_r = [], []
-        sk_keys, sk_r, sk_f, sk_c = [], [], [], []
+        sk_keys, sk_r, sk_f, sk_l = [], [], [], []
         for i, r in enumerate(rows):
             seen: set[tuple[str, str]] = set()
             seen_f: set[str] = set()
             for raw, kind in r.names:
-                if not raw or (kind == KIND_ALTERNATE and _is_code(raw)):
+                if not raw or (kind == KIND_ALTERNATE and not r.keep_codes and _is_code(raw)):
                     continue
                 key = normalise(raw)
                 if not key or len(key) > 200:
@@ -327,7 +357,7 @@ def _compile(
                     sk_keys.append(sk)
                     sk_r.append(i)
                     sk_f.append(f)
-                    sk_c.append(strip_articles(key))
+                    sk_l.append(loose(f))
 
         def _save_index(prefix: str, h: np.ndarray, extra: dict[str, np.ndarray]) -> None:
             order = np.argsort(h, kind="stable")
@@ -345,8 +375,8 @@ def _compile(
         order = np.argsort(sk_h, kind="stable")
         np.save(tmp / "sk_h.npy", sk_h[order])
         np.save(tmp / "sk_r.npy", np.array(sk_r, np.int32)[order])
-        _Strings.build(sk_f[j] for j in order.tolist()).save(tmp, "sk_f")
-        _Strings.build(sk_c[j] for j in order.tolist()).save(tmp, "sk_c")
+        _Lines.save([sk_f[j] for j in order.tolist()], tmp, "sk_f")
+        _Lines.save([sk_l[j] for j in order.tolist()], tmp, "sk_l")
         # Fuzzy pool: unique folds grouped by the first two skeleton letters.
         uniq = sorted({(skeleton(f)[:2], f) for f in fo_keys})
         (tmp / "fuzzy.txt").write_text("\n".join(f"{b}\t{f}" for b, f in uniq), "utf-8")
@@ -380,6 +410,7 @@ class _Part:
         self.fo_h, self.fo_r = ld("fo_h"), ld("fo_r")
         self.sk_h, self.sk_r = ld("sk_h"), ld("sk_r")
         self._strings: dict[str, _Strings] = {}
+        self._lines: dict[str, _Lines] = {}
         self._fuzzy: dict[str, list[str]] | None = None
 
     @property
@@ -390,6 +421,12 @@ class _Part:
         s = self._strings.get(name)
         if s is None:
             s = self._strings[name] = _Strings.load(self.folder, name)
+        return s
+
+    def lines(self, name: str) -> _Lines:
+        s = self._lines.get(name)
+        if s is None:
+            s = self._lines[name] = _Lines.load(self.folder, name)
         return s
 
     def fuzzy_pool(self) -> dict[str, list[str]]:
@@ -507,16 +544,16 @@ class Gazetteer:
         return self._lookup("fo", key_hash("f", folded))
 
     def by_skeleton(self, skel: str) -> tuple[np.ndarray, list[str], list[str]]:
-        """Rows whose skeleton equals ``skel``, with the fold and the article-free key of
-        the name that matched (one entry per matching name)."""
+        """Rows whose skeleton equals ``skel``, with the fold and the vowel-blind
+        (:func:`geostrike.names.loose`) form of the name that matched (one entry per name)."""
         rows, folds, cores = [], [], []
         h = key_hash("s", skel)
         for off, p in zip(self.offsets[:-1], self.parts, strict=False):
             lo, hi = _range(p.sk_h, h)
             if hi > lo:
                 rows.append(np.asarray(p.sk_r[lo:hi], dtype=np.int64) + off)
-                folds.extend(p.strings("sk_f").slice(lo, hi))
-                cores.extend(p.strings("sk_c").slice(lo, hi))
+                folds.extend(p.lines("sk_f").slice(lo, hi))
+                cores.extend(p.lines("sk_l").slice(lo, hi))
         if not rows:
             return np.empty(0, dtype=np.int64), [], []
         return np.concatenate(rows), folds, cores
@@ -795,7 +832,7 @@ def _read_supplement(path: Path) -> list[_Row]:
             rows.append(
                 _Row(
                     gid, f[1], lat, lon, f[8].strip().upper(), f[10].strip(), "", fcode, pop,
-                    prec, f[19].strip() or f"supplement:{path.name}", names,
+                    prec, f[19].strip() or f"supplement:{path.name}", names, keep_codes=True,
                 )
             )  # fmt: skip
     return rows

@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -346,6 +347,19 @@ def _match(
     return _match_in(gaz, text, country=country, near=near, admin=admin, exact_only=exact_only)
 
 
+@lru_cache(maxsize=8192)
+def _prep(text: str) -> tuple[str, float, str]:
+    """(normalised key or '' when not a possible place, English commonness, script)."""
+    key = normalise(text)
+    if not key or len(key) > MAX_QUERY_CHARS or is_stopword(key):
+        return "", 0.0, "latin"
+    if not any(c.isalpha() for c in key):
+        return "", 0.0, "latin"
+    from .gazetteer import english_zipf
+
+    return key, english_zipf(key), script(text)
+
+
 def _match_in(
     gaz: Gazetteer,
     text: str,
@@ -356,15 +370,9 @@ def _match_in(
     exact_only: bool = False,
     only: str | None = None,
 ) -> _Hit | None:
-    key = normalise(text)
-    if not key or len(key) > MAX_QUERY_CHARS or is_stopword(key):
+    key, common, sc = _prep(text)
+    if not key:
         return None
-    if not any(c.isalpha() for c in key):
-        return None
-    from .gazetteer import english_zipf
-
-    common = english_zipf(key)
-    sc = script(text)
     namespaces = list(dict.fromkeys(["" if sc == "latin" else sc, ""]))
     opts = {"country": country, "near": near, "admin": admin, "query_key": key}
 
@@ -411,7 +419,7 @@ def _match_in(
     # 2. same romanisation fold; 3. (after weak exact names) same consonant skeleton with
     # a similar vowel-blind form.
     if len(sk) >= 1:
-        rows, folds, _cores = _only(gaz, only, *gaz.by_skeleton(sk))
+        rows, folds, _looses = _only(gaz, only, *gaz.by_skeleton(sk))
         if len(rows):
             same = np.array([g == f for g in folds])
             if same.any():
@@ -424,9 +432,14 @@ def _match_in(
         ranked = _rank(gaz, rows, **opts)
         return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
     if len(sk) >= 3 and len(f) >= _MIN_FOLD_LEN:
-        rows, folds, _cores = _only(gaz, only, *gaz.by_skeleton(sk))
+        rows, folds, looses = _only(gaz, only, *gaz.by_skeleton(sk))
         if len(rows):
-            sims = np.array([0.5 * (ratio(f, g) + ratio(lf, loose(g))) for g in folds])
+            from rapidfuzz.process import cdist
+
+            sims = 0.5 * (
+                cdist([f], folds, scorer=ratio, dtype=np.float64)[0]
+                + cdist([lf], looses, scorer=ratio, dtype=np.float64)[0]
+            )
             keep = sims >= SKELETON_MIN_SIMILARITY
             if keep.any():
                 rows_k, sims_k = _admin_filter(gaz, rows[keep], admin, sims[keep])
@@ -598,10 +611,25 @@ def _geocode(
     return _build(gaz, query, hit, "plain", {})
 
 
+def _country_words(gaz: Gazetteer) -> frozenset[str]:
+    """Last words of country names (primary names of country rows)."""
+    words = getattr(gaz, "_country_words", None)
+    if words is None:
+        rows = np.flatnonzero(gaz.frank == FEATURE_RANK["country"]).tolist()
+        words = frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
+        gaz._country_words = words  # type: ignore[attr-defined]
+    return words
+
+
 def _country_suffix(gaz: Gazetteer, text: str) -> tuple[str, str, str]:
     """Split "Tripoli Libya" into ("Tripoli", " ", "Libya") when the last words name a
     country; else ("", "", "")."""
     words = text.split()
+    if len(words) < 2:
+        return "", "", ""
+    last = normalise(words[-1])
+    if last not in _country_words(gaz):
+        return "", "", ""
     for k in (1, 2, 3):
         if len(words) <= k:
             break

@@ -136,7 +136,7 @@ Reyhanli|Reyhanlı|36.27|36.57|TR
 Antakya|Antioch|36.20|36.16|TR
 Suruc|Suruç|36.98|38.42|TR
 Nusaybin|Nusaybin town|37.08|41.22|TR
-Cizre|Jazira Turkey|37.33|42.19|TR
+Cizre|37.33|42.19|TR
 Diyarbakir|Diyarbakır|Amed|37.91|40.22|TR
 Iskenderun|Alexandretta|36.59|36.17|TR
 Tripoli|Tarabulus|Tripoli Libya|32.89|13.19|LY

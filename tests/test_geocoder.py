@@ -376,3 +376,10 @@ def test_geocode_many_agrees_with_geocode() -> None:
             ), q
     lb = geocode_many(["Tripoli", "Ḩamāh"], country="LB", cache=False)
     assert lb[0].country_code == "LB" and lb[1].country_code == "SY"
+
+
+def test_country_aliases() -> None:
+    for q, cc in [("Türkiye", "TR"), ("UK", "GB"), ("USA", "US"), ("Syrian Arab Republic", "SY"),
+                  ("سوريا", "SY"), ("Palestine", "PS")]:  # fmt: skip
+        m = geocode(q)
+        assert m is not None and m.country_code == cc and m.precision == "country", q
