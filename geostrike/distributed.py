@@ -36,6 +36,10 @@ from .errors import GeostrikeError, InputError, OutputError
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 
 
+class _WorkerError(Exception):
+    """A GeostrikeError raised in a worker, carried back as plain text (picklable)."""
+
+
 def _require_dask() -> None:
     try:
         import dask  # noqa: F401
@@ -104,7 +108,8 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
             else:
                 ddf = dd.read_parquet(p, split_row_groups="adaptive")
         elif suffix in (".csv", ".tsv"):
-            read_table(p) if p.stat().st_size < (1 << 20) else None  # clear errors early
+            if p.stat().st_size < (1 << 20):
+                read_table(p)  # small file: the in-memory reader's clear errors, early
             ddf = dd.read_csv(
                 p,
                 dtype=str,
@@ -150,12 +155,16 @@ def _check_partition(
     _nearest.MAX_THREADS = 1  # the workers are the parallelism; no threads within a task
     number = partition_info["number"] if partition_info else 0
     start = offsets[number]
-    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
-    if len(part) == 0:
-        return _empty_like(prepared, part, table, tolerance_km)
-    result = check_frame(
-        part, prepared, tolerance_km=tolerance_km, actors=table, path=path, id_start=start + 1
-    )
+    try:
+        table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+        if len(part) == 0:
+            return _empty_like(prepared, part, table, tolerance_km)
+        part = part.copy(deep=True)  # partitions may arrive as read-only buffers
+        result = check_frame(
+            part, prepared, tolerance_km=tolerance_km, actors=table, path=path, id_start=start + 1
+        )
+    except GeostrikeError as exc:  # its own class may not survive pickling: send the text
+        raise _WorkerError(str(exc)) from None
     result.index = pd.RangeIndex(start, start + len(result))
     return result
 
@@ -259,12 +268,9 @@ def check_dask(
             actors=actors,
         )
     _require_dask()
-    import dask
-    import geopandas as gpd
 
     from .actors import ActorTable, load_actors
     from .check import PreparedZones, prepare_zones
-    from .stream import ChunkWriter, Tally
 
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
@@ -281,7 +287,42 @@ def check_dask(
                 out, "unknown output extension; use a folder, .parquet, .csv, .gpkg or .geojson"
             )
 
-    with _client(scheduler) as client, dask.config.set({"dataframe.convert-string": False}):
+    try:
+        return _run(
+            client_spec=scheduler,
+            claims=claims,
+            prepared=prepared,
+            table=table,
+            tolerance_km=tolerance_km,
+            npartitions=npartitions,
+            chunk_size=chunk_size,
+            out=out,
+            folder=folder,
+        )
+    except _WorkerError as exc:
+        raise GeostrikeError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(claims, f"is not UTF-8 text ({exc.reason})") from None
+
+
+def _run(
+    *,
+    client_spec: Any,
+    claims: Any,
+    prepared: Any,
+    table: Any,
+    tolerance_km: float,
+    npartitions: int | None,
+    chunk_size: int | None,
+    out: Path | None,
+    folder: bool,
+) -> Any:
+    import dask
+    import geopandas as gpd
+
+    from .stream import ChunkWriter, Tally
+
+    with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         ddf, path = _claims_frame(claims, npartitions, workers)
         lengths = ddf.map_partitions(len).compute().tolist()

@@ -151,3 +151,17 @@ def test_csv_output_in_order(client, zones_path, tmp_path) -> None:
 def test_unknown_output_extension(client, zones_path, tmp_path) -> None:
     with pytest.raises(OutputError):
         check_dask(_claims(10), zones_path, tmp_path / "x.xlsx", scheduler=client)
+
+
+def test_bad_row_values_and_file_errors_from_workers(client, zones_path, tmp_path) -> None:
+    from geostrike.errors import GeostrikeError
+
+    df = _claims(400, seed=8)
+    df.loc[390, "claimed_target"] = "Martians"  # only the last partition sees it
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "out"
+    with pytest.raises(GeostrikeError, match="Martians"):
+        check_dask(path, zones_path, out, scheduler=client, npartitions=4)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
