@@ -95,27 +95,7 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
     if p.is_dir() or suffix in _PARQUET_SUFFIXES:
         df = _read_parquet(p)
     elif suffix in (".csv", ".tsv", ".txt"):
-        text = read_text(p)
-        if not text.strip():
-            raise InputError(p, "file is empty")
-        header = text.split("\n", 1)[0]
-        sep = (
-            "\t"
-            if suffix == ".tsv" or header.count("\t") > header.count(",")
-            else ";"
-            if header.count(";") > header.count(",")
-            else ","
-        )
-        try:
-            df = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                sep=sep,
-                skipinitialspace=True,
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
+        df = _read_csv(p, suffix)
     else:
         if suffix in _TEXT_SUFFIXES:
             read_text(p)  # UTF-8 check with a clear message
@@ -125,6 +105,51 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
     if len(df) == 0:
         raise InputError(p, f"has no rows: no {what} to read")
     return df
+
+
+def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
+    """Every cell as text (never NaN): pyarrow's reader, pandas' on anything it refuses."""
+    text = read_text(p)  # UTF-8 check with a clear message
+    if not text.strip():
+        raise InputError(p, "file is empty")
+    header = text.split("\n", 1)[0]
+    sep = (
+        "\t"
+        if suffix == ".tsv" or header.count("\t") > header.count(",")
+        else ";"
+        if header.count(";") > header.count(",")
+        else ","
+    )
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = next(iter(_csv_module_reader(header, sep)), [])
+        if len(set(names)) == len(names) and all(n.strip() == n and n for n in names):
+            table = pacsv.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            return table.to_pandas()
+    except Exception:  # noqa: BLE001 - fall back to pandas' more forgiving parser
+        pass
+    try:
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
+
+
+def _csv_module_reader(line: str, sep: str) -> Any:
+    import csv
+
+    return csv.reader([line], delimiter=sep)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -282,7 +307,7 @@ def normalise_claims(
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
     if not np.array_equal(fixed, uniq) or df["date"].dtype != object:
-        df["date"] = fixed[codes]
+        df["date"] = pd.Series(fixed[codes], index=df.index, dtype=object)
     # claimed target: every distinct value must be a known actor
     table = actors or load_actors()
     _, targets = factorize_text(df["claimed_target"])
@@ -456,11 +481,19 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if pd.api.types.is_numeric_dtype(s.dtype):
             num = s.to_numpy(dtype=float, na_value=np.nan)
             return num, np.zeros(len(s), dtype=bool)
-        text = s.astype(object).where(s.notna(), "").astype(str).str.strip()
-        num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        num = num.to_numpy(dtype=float)
-        blank = (text == "").to_numpy() | (text.str.lower() == "nan").to_numpy()
-        return num, (~blank & ~np.isfinite(num))
+        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        bad = np.zeros(len(s), dtype=bool)
+        retry = np.flatnonzero(~np.isfinite(num))
+        if len(retry):  # blanks, decimal commas, stray spaces: only these rows again
+            text = s.iloc[retry].astype(object).where(s.iloc[retry].notna(), "").astype(str)
+            text = text.str.strip()
+            again = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+            num[retry] = again.to_numpy(dtype=float, na_value=np.nan)
+            blank = (text == "").to_numpy() | text.str.lower().isin(
+                ["nan", "none", "null"]
+            ).to_numpy()
+            bad[retry] = ~blank & ~np.isfinite(num[retry])
+        return num, bad
 
     lat, lat_bad = _num("latitude")
     lon, lon_bad = _num("longitude")
