@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -704,6 +705,27 @@ class _Located:
     name: np.ndarray
 
 
+def _country_code(value: str) -> str:
+    """ISO alpha-2 code of a ``country`` cell ("SY", "sy", "Syria"); "" when unknown."""
+    v = str(value).strip()
+    if len(v) == 2 and v.isalpha():
+        return v.upper()
+    return _country_names().get(v.casefold(), "") if v else ""
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    try:
+        from .outlines import countries
+
+        world = countries("110m")
+    except Exception:  # noqa: BLE001 - outlines not installed: no name hints
+        return {}
+    return {
+        str(n).casefold(): str(c) for n, c in zip(world["name"], world["iso_a2"], strict=True) if c
+    }
+
+
 def _geocode_rows(
     name_codes: np.ndarray,
     names: np.ndarray,
@@ -736,13 +758,7 @@ def _geocode_rows(
     key = name_codes[rows].astype(np.int64) * len(countries) + country_codes[rows]
     kcodes, kuniq = pd.factorize(key)
     u_name = names[kuniq // len(countries)]
-    u_hint = np.array(
-        [
-            c.upper() if len(c) == 2 and c.isalpha() else ""
-            for c in countries[kuniq % len(countries)]
-        ],
-        dtype=object,
-    )
+    u_hint = np.array([_country_code(c) for c in countries[kuniq % len(countries)]], dtype=object)
     nu = len(kuniq)
     found = np.zeros(nu, dtype=bool)
     lat = np.full(nu, np.nan)
