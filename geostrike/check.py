@@ -25,8 +25,9 @@ Hot-path design (for event-dataset scale): the zones are prepared once
 boundary-segment indexes per (date window, target set)); :func:`check_frame` takes a chunk
 of claims and the prepared zones, so it can be mapped over partitions. Inside it, claims
 are grouped by date window (containment, one vectorised ``intersects_xy`` per active zone)
-and by (date window, target set) (distance, one :class:`~geostrike.geodesy.SegmentIndex`
-query per group). There is no Python loop over claims.
+and by (date window, target set) (distance, one nearest-boundary index query per group:
+:func:`default_index`). Text columns are handled through their distinct values and each
+distinct reason sentence is written once. There is no Python loop over claims.
 """
 
 from __future__ import annotations
