@@ -326,8 +326,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{method:>10}: distances identical to geostrike.check: {same}")
     if "baseline" in results:
         bl = results["baseline"]
+        fb, fg = figures["baseline"], figures["geostrike"]
         print(
-            f"     ratio: {figures['baseline']['seconds'] / figures['geostrike']['seconds']:.1f}×"
+            f"     ratio: {fb['seconds'] / fg['seconds']:.1f}× wall-clock "
+            f"({fb['cpu'] / fg['cpu']:.1f}× CPU time); load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
         same_ctrl = (gs["controller"].fillna("").to_numpy() == bl["controller"].to_numpy()).mean()
         a, b = gs["distance_km"].to_numpy(), bl["distance_km"].to_numpy()
