@@ -195,6 +195,10 @@ def child(method: str, folder: Path) -> None:
     import geopandas as gpd
     import pandas as pd
 
+    import geostrike.check  # noqa: F401  (imports are not part of the timing)
+    import geostrike.distributed  # noqa: F401
+    import geostrike.stream  # noqa: F401
+
     claims = pd.read_parquet(folder / "claims.parquet")
     zones = gpd.read_parquet(folder / "zones.parquet")
     before = _rss_mb()
