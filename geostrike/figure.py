@@ -53,6 +53,12 @@ def _num(df: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
 
 
+def _located(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Rows with a usable position (finite and on the globe), as in the HTML map."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+
+
 def _iso(values: pd.Series) -> pd.Series:
     d = pd.to_datetime(values.astype(str).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
     return d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
@@ -65,7 +71,7 @@ def _extent(df: pd.DataFrame, zones: gpd.GeoDataFrame | None) -> tuple[float, fl
     ys = np.concatenate(
         [_num(df, c) for c in ("latitude", "nearest_target_latitude", "stated_place_latitude")]
     )
-    ok = np.isfinite(xs) & np.isfinite(ys)
+    ok = _located(ys, xs)
     if ok.any():
         x0, x1, y0, y1 = xs[ok].min(), xs[ok].max(), ys[ok].min(), ys[ok].max()
     elif zones is not None and len(zones):
@@ -142,7 +148,7 @@ def _draw_panel(
                     )
                 )
     lat, lon = _num(df, "latitude"), _num(df, "longitude")
-    ok = np.isfinite(lat) & np.isfinite(lon)
+    ok = _located(lat, lon)
     df, lat, lon = df[ok], lat[ok], lon[ok]
     detail = len(df) <= DETAIL_LIMIT
     verdict = (
@@ -343,7 +349,7 @@ def build_figure(
         zday = zones if zones is None or day is None else zones_on(zones, day)
         _draw_panel(ax, part, zday, table, extent, heading)
 
-    located = np.isfinite(_num(df, "latitude")) & np.isfinite(_num(df, "longitude"))
+    located = _located(_num(df, "latitude"), _num(df, "longitude"))
     verdict = (
         df.loc[located, "verdict"].astype(str).str.lower()
         if "verdict" in df

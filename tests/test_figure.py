@@ -102,3 +102,12 @@ def test_no_located_claims_still_draws(tmp_path):
     results = results[results["latitude"].isna()]
     out = draw_figure(results, make_zones(), tmp_path / "e.png")
     assert out.exists()
+
+
+def test_off_globe_positions_and_unknown_controllers_are_left_out():
+    results = make_results()
+    results["latitude"] = [95.0, float("inf"), 35.4, 35.3, 36.1, None]
+    results["controller"] = "nonexistent_actor;<b>x</b>"
+    fig = build_figure(results, make_zones())
+    drawn = sum(len(_scatter_colors(a)) for a in fig.axes if a.get_title())
+    assert drawn == 3

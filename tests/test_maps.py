@@ -272,3 +272,10 @@ def test_any_text_in_every_field_leaves_the_page_structure_unchanged(text):
     zones["source"] = text
     html = map_html(render_map(make_results(text), zones, offline=True, title=text))
     assert _tag_counts(html) == base
+
+
+def test_off_globe_positions_are_not_drawn():
+    results = make_results()
+    results["latitude"] = [95.0, float("inf"), 35.4, 35.3, 36.1, None]
+    m = render_map(results, make_zones(), offline=True)
+    assert m.geostrike_summary["located"] == 3 and m.geostrike_summary["unlocated"] == 3
