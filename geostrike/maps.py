@@ -56,7 +56,6 @@ CLUSTER_THRESHOLD = 500
 #: Up to this many lines on the map at once carry permanent distance labels.
 LABEL_LIMIT = 150
 
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _URL_BAD = re.compile(r"[\x00-\x20\x7f\\\"'<>`]")
 
 #: Popup rows: (label, column). Only columns present in the results are shown.
@@ -114,9 +113,8 @@ def script_json(obj: Any) -> str:
 
 
 def safe_color(value: Any, default: str = style.NO_CONTROLLER_COLOR) -> str:
-    """A ``#rrggbb`` colour, or ``default`` when ``value`` is anything else."""
-    text = _text(value).strip()
-    return text if _HEX.fullmatch(text) else default
+    """A ``#rrggbb`` colour, or ``default`` for anything else (:func:`style.safe_hex`)."""
+    return style.safe_hex(value, default)
 
 
 def _text(value: Any) -> str:
