@@ -122,5 +122,6 @@ def test_threaded_blocks_give_the_same_answer(monkeypatch) -> None:
     monkeypatch.setattr(nearest, "_MIN_POINTS_PER_THREAD", 1_000)
     monkeypatch.setattr(nearest, "_threads", lambda n: 3)
     split = idx.nearest(lat, lon)
-    np.testing.assert_allclose(split.distance_km, single.distance_km, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(split.latitude, single.latitude, atol=1e-7)
+    # blocks work in float32 around their own origins: the same feet to the centimetre
+    np.testing.assert_allclose(split.distance_km, single.distance_km, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(split.latitude, single.latitude, atol=1e-6)
