@@ -328,7 +328,7 @@ def extract(
     from .extract import extract as run_extract
 
     if source == "-":
-        data = click.get_binary_stream("stdin").read()
+        data = sys.stdin.buffer.read()
         name = "<stdin>"
     else:
         p = Path(source)

@@ -487,8 +487,12 @@ def _claims(
     """
     from bisect import bisect_left
 
+    start_lists: dict[int, list[int]] = {}
+
     def within(items, s, e):
-        starts = [x.start for x in items]
+        starts = start_lists.get(id(items))
+        if starts is None:
+            starts = start_lists[id(items)] = [x.start for x in items]
         i = bisect_left(starts, s)
         out = []
         while i < len(items) and items[i].start < e:

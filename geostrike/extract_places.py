@@ -617,7 +617,6 @@ def find_persons(
         if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES:
             key0 = _key_of(tk.words[chunk[0]])[0]
             w1 = tk.words[chunk[1]]
-            k1 = _key_of(w1)[0]
             ordinary = low[1] in NEWS_STOP or low[1] in STOPWORDS or low[1] in TITLES
             if not _country_key(key0, idx):
                 add(chunk)
@@ -991,7 +990,7 @@ _AZIMUTH = {
     "southwest": 225.0, "west": 270.0, "northwest": 315.0,
 }  # fmt: skip
 FOCUS_WEIGHT = 4.0
-HINT_WEIGHT = 3.0
+HINT_WEIGHT = 4.0
 MIN_SCORE = 4.3
 
 
@@ -1175,7 +1174,7 @@ def resolve(
                 strong_r
                 or p >= 100_000
                 or (in_focus and p >= 5000)
-                or (m.cue and in_focus and p >= 1000)
+                or (m.cue and in_focus and (p >= 1000 or p == 0))
             ):
                 m.row = None
                 m.score = None
