@@ -377,7 +377,10 @@ def extract(
             f"\t{m.precision} ±{m.precision_km:g} km\tscore {m.score:g}"
         )
     counts = Counter(m.actor for m in result.actors)
-    click.echo(f"{sum(counts.values())} actor mention(s): " + ", ".join(f"{a} ×{n}" for a, n in counts.most_common()))
+    click.echo(
+        f"{sum(counts.values())} actor mention(s): "
+        + ", ".join(f"{a} ×{n}" for a, n in counts.most_common())
+    )
     click.echo(f"{len(result.dates)} date mention(s): " + ", ".join(
         f"{m.text} = {m.date or '?'}" for m in result.dates
     ))  # fmt: skip
