@@ -276,6 +276,22 @@ GIVEN_NAMES |= {
     if not line.startswith("#")
     for w in line.split()
 }
+_ARTICLE_WORDS = {
+    "al",
+    "el",
+    "ad",
+    "ar",
+    "as",
+    "ash",
+    "at",
+    "az",
+    "an",
+    "ed",
+    "ez",
+    "es",
+    "et",
+    "ul",
+}
 _CONTRACTION = re.compile(r"['’](?:ve|d|ll|re|m|t)$", re.IGNORECASE)
 
 _POSS = re.compile(r"(?:['’]s|s['’])$")
@@ -723,11 +739,20 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 j += 1
                 continue
             match = None
-            if j == 0 and 2 <= L <= 4:
+            if j == 0 and L >= 2:
                 # a whole run after a place cue first: "in Tal Afar" before "Tal" + "Afar"
-                rows0, _ = idx.lookup(_key_of(text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])[0])
-                if not len(rows0):
-                    match = _fold_match(ctx, idx, chunk)
+                for end in range(min(L, 4), 1, -1):
+                    sub = chunk[:end]
+                    if any(tk.words[t].lower() in ("and", "or", "of", "the") for t in sub):
+                        continue
+                    if not _is_cap(tk.words[sub[-1]], ctx.all_caps):
+                        continue
+                    rows0, _ = idx.lookup(_key_of(text[tk.starts[sub[0]] : tk.ends[sub[-1]]])[0])
+                    if len(rows0):
+                        break
+                    match = _fold_match(ctx, idx, sub)
+                    if match is not None:
+                        break
             for k in range(min(L - 1, j + 5), j - 1, -1):
                 if match is not None:
                     break
@@ -826,7 +851,7 @@ def _fold_match(ctx: Context, idx: PlaceIndex, chunk: list[int]):
     if by_fold is None or chunk[0] == 0:
         return None
     prev = tk.words[chunk[0] - 1].lower()
-    if prev not in PLACE_CUES and prev not in ("port", "towns", "villages", "cities"):
+    if prev not in PLACE_CUES and prev not in ("port", "towns", "villages", "cities", "on", "and"):
         return None
     s, e = tk.starts[chunk[0]], tk.ends[chunk[-1]]
     base, poss = strip_possessive(text[s:e])
@@ -929,6 +954,13 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
         phrase_start=s, phrase_end=name_end, candidates=rows, demonym=demonym, possessive=poss,
     )  # fmt: skip
     m.kinds = kinds  # type: ignore[attr-defined]
+    # a lower-case Arabic article belongs to the name: "al-Bab", "ar-Raqqa"
+    if t0 > 0 and text[tk.ends[t0 - 1] : tk.starts[t0]] == "-":
+        art = tk.words[t0 - 1]
+        if art.lower() in _ARTICLE_WORDS and art.islower():
+            m.start = m.phrase_start = tk.starts[t0 - 1]
+            m.text = text[m.start : m.end]
+            m.phrase = m.text
     # direction word before: inside the chunk ("Northern Homs") or lower case ("northern Homs")
     tb = t0 - 1
     if tb >= 0:
@@ -975,6 +1007,8 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
         wp = tk.words[tp].lower()
         m.cue = wp in PLACE_CUES
     m.sentence_start = t0 in ctx.sentence_start_tokens
+    if len(kinds) and (kinds == 3).all():
+        m.cue = True  # a romanisation variant was only looked up after a place cue
     return m
 
 
