@@ -527,8 +527,9 @@ def _display_codes(km: np.ndarray) -> np.ndarray:
             k = np.where(np.abs(v) < 9.95, np.round(v * 10.0), np.round(v) * 10.0 + 1e9)
         return np.where(np.isfinite(k), k, -1.0)
 
-    pair = key(km) * 1e12 + key(km / KM_PER_MILE)
-    return pd.factorize(pair)[0]
+    k = pd.factorize(key(km))[0].astype(np.int64)
+    m = pd.factorize(key(km / KM_PER_MILE))[0].astype(np.int64)
+    return pd.factorize(k * (int(m.max(initial=0)) + 1) + m)[0]
 
 
 def _reasons(

@@ -426,3 +426,17 @@ def test_geostrike_check_stays_callable_after_importing_the_module():
     assert module is not None
     out = geostrike.check(_claims().iloc[:2], _zones())
     assert list(out["id"]) == ["inside-is", "pocket-sep"]
+
+
+def test_reasons_print_each_rows_own_miles():
+    # 20.2 km and 20.4 km both print "20 km" but 12.6 and 12.7 mi -> "13 mi" / "13 mi";
+    # 19.6 km (12.2 mi) and 20.4 km (12.7 mi) print "20 km (12 mi)" and "20 km (13 mi)"
+    from geostrike.check import _display_codes
+    from geostrike.geodesy import format_km
+
+    km = np.array([19.6, 20.4, 20.2, 19.6, 3.21, 3.24, 3.26, np.nan])
+    codes = _display_codes(km)
+    texts = [format_km(v) if np.isfinite(v) else "" for v in km]
+    for i in range(len(km)):
+        for j in range(len(km)):
+            assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
