@@ -343,6 +343,14 @@ def _is_cap(word: str, all_caps: bool) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _country_points() -> dict[str, tuple[float, float]]:
+    """ISO code -> (lat, lon) from geostrike/data/country_points.csv (CIA World Factbook)."""
+    text = resources.files("geostrike.data").joinpath("country_points.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
+
+
+@lru_cache(maxsize=1)
 def _demonym_table() -> dict[str, tuple[str, str]]:
     text = resources.files("geostrike.data").joinpath("demonyms.csv").read_text("utf-8")
     out: dict[str, tuple[str, str]] = {}
@@ -377,8 +385,8 @@ class PlaceIndex:
         rec = gaz.records
         self.gaz = gaz
         self.n = len(rec)
-        lat = rec["latitude"].to_numpy(dtype=float)
-        lon = rec["longitude"].to_numpy(dtype=float)
+        lat = rec["latitude"].to_numpy(dtype=float, copy=True)
+        lon = rec["longitude"].to_numpy(dtype=float, copy=True)
         cc = rec["country_code"].astype(str).to_numpy()
         fcode = rec["feature_code"].astype(str).to_numpy()
         pop = rec["population"].to_numpy(dtype=float)
@@ -420,6 +428,12 @@ class PlaceIndex:
         self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
         self.is_country = np.char.startswith(fcode.astype(str), "PCL")
         self.is_admin1 = fcode == "ADM1"
+        # countries at their conventional centre points rather than at a city
+        points = _country_points()
+        for i in np.flatnonzero(self.is_country):
+            pt = points.get(str(cc[i]))
+            if pt is not None:
+                lat[i], lon[i] = pt
         self.countries: dict[str, int] = {}
         for i in np.flatnonzero(self.is_country):
             c = str(cc[i])
