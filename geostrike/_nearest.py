@@ -259,25 +259,44 @@ class FastSegmentIndex:
         starts = np.cumsum(counts) - counts
         best_seg = np.empty(n, dtype=np.int64)
         best_t = np.empty(n)
-        origin, dtype, cols, _ = work
-        P = ecef_km(lon, lat) - origin
+        origin, dtype, cols, slack = work
+        P64 = ecef_km(lon, lat)
+        P = P64 - origin
         px, py, pz = (np.ascontiguousarray(P[:, k], dtype=dtype) for k in range(3))
+        qx, qy, qz = (np.ascontiguousarray(P64[:, k]) for k in range(3))
         per_point = counts[pcell]
         bounds = np.searchsorted(np.cumsum(per_point), np.arange(0, per_point.sum(), _PAIR_BLOCK))
         bounds = np.unique(np.r_[bounds, n])
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             cnt = per_point[lo:hi]
             s = cand_seg[_expand(cnt, starts[pcell[lo:hi]])]
-            d2, t, *_ = _seg_measure(
+            d2, *_ = _seg_measure(
                 np.repeat(px[lo:hi], cnt),
                 np.repeat(py[lo:hi], cnt),
                 np.repeat(pz[lo:hi], cnt),
                 s,
                 cols,
             )
-            _, pos = _argmin_csr(d2, cnt)
-            best_seg[lo:hi] = s[pos]
-            best_t[lo:hi] = t[pos]
+            # finalists: within the working precision of each point's best; measured again
+            # in float64 from absolute coordinates, ties to the lowest segment number, so
+            # the answer does not depend on how the points were split into calls or blocks
+            dmin2, _ = _argmin_csr(d2, cnt)
+            reach = (np.sqrt(dmin2) + slack) ** 2
+            fin = np.flatnonzero(d2 <= np.repeat(reach, cnt))
+            owner = np.searchsorted(np.cumsum(cnt), fin, side="right")
+            sf = s[fin]
+            g = owner + lo
+            e2, t, *_ = _seg_measure(qx[g], qy[g], qz[g], sf, self.cols)
+            fcnt = np.bincount(owner, minlength=hi - lo)
+            emin = np.repeat(np.minimum.reduceat(e2, np.cumsum(fcnt) - fcnt), fcnt)
+            big = np.iinfo(np.int64).max
+            low = np.minimum.reduceat(np.where(e2 == emin, sf, big), np.cumsum(fcnt) - fcnt)
+            pick = np.flatnonzero((e2 == emin) & (sf == np.repeat(low, fcnt)))
+            keep = np.ones(len(pick), dtype=bool)
+            keep[1:] = owner[pick][1:] != owner[pick][:-1]
+            pick = pick[keep]
+            best_seg[lo:hi] = sf[pick]
+            best_t[lo:hi] = t[pick]
         return best_seg, best_t
 
     def _working_frame(self, box: tuple[float, float, float, float]) -> tuple:
