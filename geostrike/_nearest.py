@@ -127,7 +127,15 @@ def _threads(n: int) -> int:
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
     env = os.environ.get("GEOSTRIKE_THREADS", "")
-    cap = int(env) if env.isdigit() and int(env) > 0 else (MAX_THREADS or cpus)
+    if env.isdigit() and int(env) > 0:
+        cap = int(env)
+    else:
+        cap = MAX_THREADS or cpus
+        try:  # threads only help with idle cores; on a busy machine they fight for the GIL
+            idle = cpus - os.getloadavg()[0]
+        except OSError:  # pragma: no cover
+            idle = cpus
+        cap = max(1, min(cap, int(idle + 0.5)))
     return max(1, min(cpus, cap, n // _MIN_POINTS_PER_THREAD))
 
 
