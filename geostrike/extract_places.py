@@ -550,6 +550,9 @@ def _chunks(ctx: Context) -> list[list[int]]:
         if cur:
             gap = text[tk.ends[cur[-1]] : tk.starts[i]]
             joined = gap in (" ", "-") or (gap.strip() == "" and "\n" not in gap and len(gap) < 3)
+            prev_w = tk.words[cur[-1]]
+            if gap == ". " and len(prev_w) == 1 and prev_w.isupper():
+                joined = True  # a middle initial: "Zachary T. Dunn"
             if joined and not ctx.all_caps:
                 prev = tk.words[cur[-1]]
                 if (len(prev) >= 3 and prev.isupper()) != (len(w) >= 3 and w.isupper()):
@@ -599,6 +602,10 @@ def find_persons(
         toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
         if not toks:
             return
+        if len(toks) >= 2 and tk.words[toks[0]].lower() in GIVEN_NAMES:
+            k0 = _key_of(tk.words[toks[0]])[0]
+            if k0 not in idx.demonyms:
+                first_names.add(k0)  # "Georgia Stevens": later "Georgia" is the girl
         full = _key_of(text[tk.starts[toks[0]] : tk.ends[toks[-1]]])[0]
         last = _key_of(tk.words[toks[-1]])[0]
         for k in (full, last):
@@ -925,6 +932,10 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         if j == 0 and chunk[0] in ctx.sentence_start_tokens and L == 1 and key in _common_words():
             return False
     whole = j == 0 and k == L - 1
+    if whole and L == 1 and not strong and key in GIVEN_NAMES:
+        # a lone given name ("Maria was treated") is a person unless placed: "in Maria"
+        prv = tk.words[chunk[0] - 1].lower() if chunk[0] > 0 else ""
+        return prv in ("in", "near", "at", "outside", "from", "to", "into", "toward", "towards")
     if whole:
         return True
     if prev_kind == "title":
