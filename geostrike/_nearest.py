@@ -132,7 +132,7 @@ def _threads(n: int) -> int:
     else:
         cap = MAX_THREADS or cpus
         try:  # threads only help with idle cores; on a busy machine they fight for the GIL
-            idle = cpus - os.getloadavg()[0]
+            idle = cpus - max(os.getloadavg()[0] - 1.0, 0.0)  # this process counts once
         except OSError:  # pragma: no cover
             idle = cpus
         cap = max(1, min(cap, int(idle + 0.5)))
