@@ -75,9 +75,14 @@ STANCE_NOUNS = {
     "envoy", "ambassador", "diplomats", "officials", "leadership", "line", "warning",
 }  # fmt: skip
 METONYM_VERBS = SPEECH_VERBS | {
-    "was", "is", "has", "had", "would", "will", "wants", "wanted", "accused", "rejected",
-    "refused", "agreed", "backs", "backed", "supports", "supported", "sees", "saw", "hopes",
-    "fears", "believes", "must", "should", "could", "can", "may", "might", "did", "does",
+    "would", "will", "wants", "wanted", "accused", "rejected", "refused", "agreed", "backs",
+    "backed", "supports", "supported", "sees", "saw", "hopes", "fears", "believes", "must",
+    "should", "could", "can", "may", "might", "insists", "demands", "demanded", "vowed",
+}  # fmt: skip
+_STANCE_ADJ = {
+    "willing", "unwilling", "ready", "prepared", "determined", "reluctant", "opposed",
+    "committed", "said", "warned", "insisted", "accused", "refused", "rejected", "agreed",
+    "denied", "claimed", "sought", "tried", "keen", "eager", "concerned", "adamant",
 }  # fmt: skip
 CONNECTORS = {
     "al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "ez", "es", "er", "en",
@@ -824,7 +829,12 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             continue
                         if not ctx.all_caps and base.isupper() and len(base) >= 2:
                             # "CIA", "NASH": acronyms, unless a big place's own name
-                            line_start = s == 0 or text[s - 1] == "\n"
+                            # a dateline: "BANTAM — A Danbury mason", "AUSTIN, Texas"
+                            line_start = (
+                                s == 0
+                                or text[s - 1] == "\n"
+                                or bool(re.match(r"\s*(?:—|–|-|,\s*[A-Z]|\()", text[e : e + 4]))
+                            )
                             keep = (kinds == 0) & (
                                 idx.is_country[rows]
                                 | idx.is_admin1[rows]
@@ -908,8 +918,11 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     if (s, e) in ctx.actor_places and not countryish:
         t_next = chunk[k] + 1
         nxt = tk.words[t_next].lower() if t_next < len(tk) else ""
+        nxt2 = tk.words[t_next + 1].lower() if t_next + 1 < len(tk) else ""
         if (poss and nxt in STANCE_NOUNS) or (not poss and nxt in METONYM_VERBS):
             return False
+        if not poss and nxt in ("was", "is", "has", "had", "remains") and nxt2 in _STANCE_ADJ:
+            return False  # "Washington was willing to work with Moscow"
     strong = _strong(rows, idx) or demonym
     # demonym as a language: "in Turkish," / "speak Arabic"
     if demonym and not poss:
@@ -932,7 +945,7 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         if j == 0 and chunk[0] in ctx.sentence_start_tokens and L == 1 and key in _common_words():
             return False
     whole = j == 0 and k == L - 1
-    if whole and L == 1 and not strong and key in GIVEN_NAMES:
+    if whole and L == 1 and not strong and key in GIVEN_NAMES and not tk.words[chunk[0]].isupper():
         # a lone given name ("Maria was treated") is a person unless placed: "in Maria"
         prv = tk.words[chunk[0] - 1].lower() if chunk[0] > 0 else ""
         return prv in ("in", "near", "at", "outside", "from", "to", "into", "toward", "towards")
