@@ -168,12 +168,19 @@ class PreparedZones:
 
     # -- distances -------------------------------------------------------------
     def segment_index(self, window: int, target_mask: int) -> Any:
-        """Boundary-segment index of the target's zones in a window (cached); None if none."""
+        """Boundary-segment index of the target's zones in a window; None if it holds none.
+
+        Cached by the set of zones it covers, so windows in which the target's ground did
+        not change (only other actors' did) share one index.
+        """
         key = (int(window), int(target_mask))
         if key not in self._segments:
             act = self.active(window)
             sel = act[(self.bits[act] & np.uint64(target_mask)) != 0]
-            self._segments[key] = self.index_factory(self.geoms[sel]) if len(sel) else None
+            same = ("zones", sel.tobytes())
+            if same not in self._segments:
+                self._segments[same] = self.index_factory(self.geoms[sel]) if len(sel) else None
+            self._segments[key] = self._segments[same]
         return self._segments[key]
 
     def __getstate__(self) -> dict[str, Any]:
