@@ -121,7 +121,11 @@ def gazetteer_info() -> None:
     from .gazetteer import cache_dir, data_dir, load_gazetteer, supplement_dir
 
     gaz = load_gazetteer()
-    click.echo(f"{len(gaz):,} places in {len(gaz.parts)} parts (first listed wins ties)")
+    n_parts = len(gaz.parts)
+    click.echo(
+        f"{len(gaz):,} places in {n_parts} part{'s' if n_parts != 1 else ''}"
+        " (first listed wins ties)"
+    )
     for part in gaz.info():
         click.echo(
             f"  {part['source']}: {part['n']:,} places, {part['names']:,} names"
