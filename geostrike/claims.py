@@ -155,7 +155,8 @@ def _csv_module_reader(line: str, sep: str) -> Any:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+    line = text[0].split("; It might help")[0].rstrip(". ") if text else type(exc).__name__
+    return line[:200]
 
 
 def _read_parquet(p: Path) -> pd.DataFrame:

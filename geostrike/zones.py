@@ -54,7 +54,8 @@ class ZoneWarning(UserWarning):
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+    line = text[0].split("; It might help")[0].rstrip(". ") if text else type(exc).__name__
+    return line[:200]
 
 
 def _read_file(p: Path) -> Any:
