@@ -691,6 +691,7 @@ def find_persons(
                 )
                 and len(idx.lookup(klast)[0])
                 and not _placey([chunk[-1]], ctx, idx)
+                and not _fold_known(idx, text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])
             ):
                 add(chunk)
                 continue
@@ -707,6 +708,13 @@ def find_persons(
             if cue and not _placey(chunk, ctx, idx):
                 add(chunk)
     return persons, first_names
+
+
+def _fold_known(idx: PlaceIndex, name: str) -> bool:
+    """True when a romanisation variant of the whole name is in the gazetteer."""
+    by_fold = getattr(idx.gaz, "by_fold", None)
+    key = _key_of(name)[0]
+    return by_fold is not None and len(key) >= 4 and bool(len(by_fold(fold(key))))
 
 
 def _country_key(key: str, idx: PlaceIndex) -> bool:

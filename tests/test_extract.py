@@ -400,3 +400,38 @@ def test_tokens_and_sentences_are_within_text(text: str) -> None:
     for s, e in sentences(text):
         assert last <= s < e <= len(text)
         last = e
+
+
+def test_capitals_as_governments_and_as_places() -> None:
+    ex = extract(
+        "Washington was willing to talk, and Moscow said it would not back down. "
+        "The house in Ankara was raided; Moscow's assertion was disputed."
+    )
+    places = [m.text for m in ex.places]
+    assert places == ["Ankara"]
+    assert [m.actor for m in ex.actors if m.text.startswith(("Washington", "Moscow"))] == [
+        "united_states",
+        "russia",
+        "russia",
+    ]
+
+
+def test_romanisation_variants_and_articles() -> None:
+    ex = extract(
+        "Turkish troops shelled positions near Tal Rifaat and Manbij; jets also hit al-Bab "
+        "and strikes on Maarat al-Numan were reported in Syria."
+    )
+    p = _places(ex)
+    for name in ("Tal Rifaat", "Manbij", "al-Bab", "Maarat al-Numan"):
+        assert p[name].country_code == "SY", name
+    assert p["al-Bab"].start == ex.text.index("al-Bab")
+
+
+def test_datelines_initials_and_ages() -> None:
+    ex = extract(
+        "BANTAM — A Danbury mason was arraigned. Zachary T. Dunn, 27, of Danbury, was charged. "
+        "Dunn said nothing. Officers found 82-year-old Geneva Morgan at home."
+    )
+    words = {m.text for m in ex.places}
+    assert "Danbury" in words
+    assert not words & {"Dunn", "Zachary", "Geneva", "Morgan"}
