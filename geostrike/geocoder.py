@@ -739,12 +739,30 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict
     if not picked:
         return out
     hashes = np.fromiter((key_hash("", k) for k in keys), dtype=np.uint64, count=len(keys))
+    n = len(picked)
     spans = []
+    total = np.zeros(n, dtype=np.int64)
+    single_row = np.full(n, -1, dtype=np.int64)
+    single_kind = np.zeros(n, dtype=np.int8)
     for off, p in zip(gaz.offsets[:-1].tolist(), gaz.parts, strict=False):
         lo = np.searchsorted(p.ex_h, hashes, "left")
         hi = np.searchsorted(p.ex_h, hashes, "right")
         spans.append((off, p, lo.tolist(), hi.tolist()))
+        cnt = hi - lo
+        total += cnt
+        one = cnt == 1
+        single_row[one] = p.ex_r[lo[one]].astype(np.int64) + off
+        single_kind[one] = p.ex_k[lo[one]]
+    # One candidate, not a bare division name (and in the hinted country): vectorised.
+    fast = (total == 1) & (single_kind != KIND_WEAK)
+    if country:
+        fast &= gaz.cc[np.where(fast, single_row, 0)] == country
+    fast_idx = np.flatnonzero(fast)
+    _build_singles(gaz, [picked[i] for i in fast_idx.tolist()],
+                   [keys[i] for i in fast_idx.tolist()], single_row[fast_idx], out)  # fmt: skip
     for i, (q, key) in enumerate(zip(picked, keys, strict=True)):
+        if fast[i]:
+            continue
         rows: list[int] = []
         kinds: list[int] = []
         for off, p, lo, hi in spans:
@@ -771,6 +789,45 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict
             )
         out[q] = _build(gaz, q, _Hit(int(ranked[0]), 100.0, "exact", key, ranked), "plain", {})
     return out
+
+
+def _build_singles(
+    gaz: Gazetteer, queries: list[str], keys: list[str], rows: np.ndarray, out: dict
+) -> None:
+    """:func:`_build` for many exact, single-candidate hits at once (columns gathered in
+    bulk); the same Match as the one-by-one path."""
+    lat, lon = gaz.lat[rows].tolist(), gaz.lon[rows].tolist()
+    prec, pop = gaz.prec[rows].tolist(), gaz.pop[rows].tolist()
+    ccs, fcodes, franks = gaz.cc[rows].tolist(), gaz.fcode[rows].tolist(), gaz.frank[rows].tolist()
+    country_rank = FEATURE_RANK["country"]
+    for j, (q, key, row) in enumerate(zip(queries, keys, rows.tolist(), strict=True)):
+        name, gid, source, a1_code, a1_name = gaz.strings_of(row, _BUILD_COLUMNS)
+        frank = franks[j]
+        out[q] = Match(
+            query=q,
+            name=name,
+            latitude=lat[j],
+            longitude=lon[j],
+            country_code=ccs[j],
+            admin1=_admin1_name(gaz, row, a1_name, a1_code) if frank != country_rank else None,
+            feature_code=fcodes[j],
+            population=pop[j],
+            gazetteer_id=gid,
+            precision=_PRECISION_BY_RANK.get(frank, "place"),
+            precision_km=round(prec[j], 3),
+            score=100.0,
+            matched_name=key,
+            raw={
+                "level": "exact",
+                "mode": "plain",
+                "source": source,
+                "admin1_code": a1_code or None,
+                "base_latitude": lat[j],
+                "base_longitude": lon[j],
+                "base_precision_km": prec[j],
+                "alternatives": [],
+            },
+        )
 
 
 def reverse(lat: float, lon: float) -> Match | None:

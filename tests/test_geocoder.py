@@ -369,11 +369,7 @@ def test_geocode_many_agrees_with_geocode() -> None:
         one = geocode(q)
         assert (m is None) == (one is None), q
         if m is not None:
-            assert (m.gazetteer_id, m.precision, m.latitude) == (
-                one.gazetteer_id,
-                one.precision,
-                one.latitude,
-            ), q
+            assert m.to_dict() == one.to_dict(), q
     lb = geocode_many(["Tripoli", "Ḩamāh"], country="LB", cache=False)
     assert lb[0].country_code == "LB" and lb[1].country_code == "SY"
 
@@ -383,3 +379,19 @@ def test_country_aliases() -> None:
                   ("سوريا", "SY"), ("Palestine", "PS")]:  # fmt: skip
         m = geocode(q)
         assert m is not None and m.country_code == cc and m.precision == "country", q
+
+
+def test_bulk_path_matches_single_path_on_gazetteer_names() -> None:
+    import random
+
+    from geostrike.gazetteer import load_gazetteer
+
+    rec = load_gazetteer().records
+    names = rec.name.tolist()
+    rng = random.Random(7)
+    sample = [names[rng.randrange(len(names))] for _ in range(300)]
+    many = geocode_many(sample, cache=False)
+    assert sum(m is not None for m in many) > 250
+    for q, m in zip(sample, many, strict=True):
+        one = geocode(q)
+        assert (None if m is None else m.to_dict()) == (None if one is None else one.to_dict()), q
