@@ -24,9 +24,11 @@ Example
 >>> from geostrike import extract
 >>> ex = extract("Russian jets struck northern Homs on Wednesday.", date="2015-10-01")
 >>> [(m.kind, m.text) for m in ex.mentions]  # doctest: +SKIP
-[('actor', 'Russian'), ('place', 'Russian'), ('place', 'Homs'), ('date', 'Wednesday')]
+[('place', 'Russian'), ('actor', 'Russian jets'), ('place', 'Homs'), ('date', 'on Wednesday')]
 >>> ex.claims[0].attacker, ex.claims[0].place, ex.claims[0].date  # doctest: +SKIP
 ('russia', 'northern Homs', '2015-09-30')
+>>> ex.claims_frame().columns.tolist() == CLAIM_COLUMNS  # doctest: +SKIP
+True
 """
 
 from __future__ import annotations

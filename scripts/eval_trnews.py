@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         articles = articles[: args.limit]
     tp = fp = fn = 0
     strict_tp = 0
-    within = within_coord = same_id = 0
+    within = within_coord = same_id = within10 = 0
     dropped = 0
     nchars = 0
     errors: list[str] = []
@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             same_id += same
             within_coord += dist <= 161
+            within10 += dist <= 10 or same
             ok = dist <= 161 or same
             within += ok
             if not ok:
@@ -190,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     if tp:
         print(f"resolution of correctly found toponyms: {within / tp:.1%} within 161 km "
               f"or the same GeoNames feature; {within_coord / tp:.1%} within 161 km by "
-              f"coordinates alone; {same_id / tp:.1%} the same GeoNames feature")  # fmt: skip
+              f"coordinates alone; {same_id / tp:.1%} the same GeoNames feature; "
+              f"{within10 / tp:.1%} within 10 km or the same feature")  # fmt: skip
     print(
         "most frequent false positives:",
         ", ".join(f"{w} ({n})" for w, n in fp_words.most_common(12)),
