@@ -243,27 +243,30 @@ class FastSegmentIndex:
 
         box = (x0, x1, y0, y1)
         work = self._working_frame(box)
+        # occupied cells of every level, bottom-up (one hash pass over the points)
+        finest, pcell = np.unique(ix * (ny + 1) + iy, return_inverse=True)
+        pcell = pcell.ravel()
+        levels = [(finest // (ny + 1), finest % (ny + 1))]
+        for _ in range(depth):
+            fx, fy = levels[-1]
+            up = np.unique((fx >> 1) * (ny + 1) + (fy >> 1))
+            levels.append((up // (ny + 1), up % (ny + 1)))
+        levels.reverse()  # levels[l]: sorted (x, y) of level l's occupied cells
         # level 0: every root cell holding points gets every segment
-        codes = np.unique((ix >> depth) * (ry + 1) + (iy >> depth))
-        cx, cy = codes // (ry + 1), codes % (ry + 1)
-        cand_seg = np.tile(np.arange(m), len(codes))
-        counts = np.full(len(codes), m)
+        cx, cy = levels[0]
+        cand_seg = np.tile(np.arange(m), len(cx))
+        counts = np.full(len(cx), m)
         cand_seg, counts = self._prune(cx, cy, 0, rx, ry, box, cand_seg, counts, work)
         for level in range(1, depth + 1):
-            shift = depth - level
-            stride = ry * 2**level + 1
-            child = np.unique((ix >> shift) * stride + (iy >> shift))
-            ccx, ccy = child // stride, child % stride
-            parent = np.searchsorted(codes, (ccx >> 1) * (ry * 2 ** (level - 1) + 1) + (ccy >> 1))
+            ccx, ccy = levels[level]
+            parent = np.searchsorted(cx * (ny + 1) + cy, (ccx >> 1) * (ny + 1) + (ccy >> 1))
             starts = np.cumsum(counts) - counts
             idx = _expand(counts[parent], starts[parent])
             cand_seg, counts = self._prune(
                 ccx, ccy, level, rx, ry, box, cand_seg[idx], counts[parent], work
             )
-            codes, cx, cy = child, ccx, ccy
+            cx, cy = ccx, ccy
         # the points themselves: measure each against its cell's candidates
-        stride = ny + 1
-        pcell = np.searchsorted(codes, ix * stride + iy)
         starts = np.cumsum(counts) - counts
         best_seg = np.empty(n, dtype=np.int64)
         best_t = np.empty(n)
