@@ -45,6 +45,7 @@ from .extract_actors import ActorMention, build_index, find_actors
 from .extract_dates import DateMention, find_dates, parse_report_date
 from .extract_places import (
     ABBREVIATIONS,
+    FUNCTION_WORDS,
     Context,
     PlaceMention,
     coordinates,
@@ -87,6 +88,9 @@ ORGANISATIONS = [
 ]  # fmt: skip
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
+)
+_MEDIA_RE = re.compile(
+    r"\b((?:[A-Z][\w'’-]*\s+){0,2}[A-Z][\w'’-]*)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
 )
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
@@ -346,6 +350,14 @@ def extract(
             continue
         blocked.append((a.start, a.end))
     blocked.extend(orgs)
+    for m in _MEDIA_RE.finditer(prepared):
+        # "Saba news agency", "Al-Masirah TV": a media name, unless it is a demonym
+        words = m.group(1).split()
+        while words and words[0].lower() in FUNCTION_WORDS:
+            words = words[1:]
+        name = " ".join(words)
+        if words and normalise(name) not in idx.demonyms and name not in ABBREVIATIONS:
+            blocked.append((m.end(1) - len(name), m.end(1)))
     for d in date_mentions:
         blocked.append((d.start, d.end))
     blocked = _merge(blocked)

@@ -1210,6 +1210,11 @@ def resolve(
         b = float(s[best])
         second = float(s[order[1]]) if len(order) > 1 else b - 4.0
         m.row = int(m.candidates[best])
+        if m.admin_word and not idx.is_admin1[m.row] and m.modifier != "countryside":
+            # "Odesa region" when the division is indexed as "Odessa": the city's division
+            adm = idx.admin1_row(str(idx.cc[m.row]), idx.admin1[m.row] or "")
+            if adm is not None and fold(normalise(idx.admin1[m.row])) == fold(m.key):
+                m.row = adm
         conf = 1.0 / (1.0 + math.exp(-(b - second)))
         m.confident = conf
         m.score = round(100.0 * conf * min(1.0, b / 8.0), 1)
