@@ -89,16 +89,10 @@ def _polys(geom: Any) -> list[np.ndarray]:
     return [np.asarray(p.exterior.coords) for p in parts if p.geom_type == "Polygon"]
 
 
-def _safe_hex(value: str) -> str:
-    from .maps import safe_color
-
-    return safe_color(value)
-
-
 def _zone_style(controller: str, table: ActorTable) -> tuple[str, str | None, str]:
     ids = style.controller_ids(controller)
-    cols = [_safe_hex(style.actor_color(i, table)) for i in ids]
-    fill = _safe_hex(style.blend(cols)) if cols else style.NO_CONTROLLER_COLOR
+    cols = [style.actor_color(i, table) for i in ids]  # always #rrggbb (style.safe_hex)
+    fill = style.blend(cols) if cols else style.NO_CONTROLLER_COLOR
     hatch = "///" if len(ids) > 1 else None
     edge = cols[-1] if len(cols) > 1 else fill
     return fill, hatch, edge

@@ -38,7 +38,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -94,7 +93,6 @@ _LINE_SEGMENTS = 16
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 _RESERVED = ("fid", "geom", "geometry")
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # GeoPackage's FID and geometry columns
 
 # The table QGIS creates when it saves a style into a GeoPackage (same columns, types and
 # default as QGIS 3.22 + GDAL write), and the feature-count triggers GDAL keeps.
@@ -347,15 +345,9 @@ def _verdict_symbol(layer: str, verdict: str) -> Symbol:
     )
 
 
-def _safe_color(value: str | None) -> str:
-    """A ``#rrggbb`` colour, or the no-control grey for anything else (as the HTML map does)."""
-    text = str(value or "").strip()
-    return text if _HEX_COLOR.fullmatch(text) else style.NO_CONTROLLER_COLOR
-
-
 def _zone_color(controller: str | None, table: ActorTable) -> str:
-    """Fill of a zone: each actor's colour made safe, then blended (joint control)."""
-    return style.blend(_safe_color(c) for c in style.controller_colors(controller, table))
+    """Fill of a zone: the palette's colour (made safe there), blended for joint control."""
+    return style.controller_color(controller, table)
 
 
 def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Category]:

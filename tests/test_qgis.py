@@ -545,7 +545,7 @@ def test_zone_window_matches_brute_force(windows: list, days: list[int]) -> None
     assert got.tolist() == want
 
 
-def test_colours_that_are_not_rrggbb_fall_back_to_grey_like_the_map(tmp_path: Path) -> None:
+def test_colours_are_made_safe_like_the_map(tmp_path: Path) -> None:
     table = tmp_path / "actors.csv"
     table.write_text(
         "id,label,members,color,aliases\nshort,Short,,#abc,Shorty\nnamed,Named,,red,Reds\n",
@@ -557,7 +557,8 @@ def test_colours_that_are_not_rrggbb_fall_back_to_grey_like_the_map(tmp_path: Pa
     out = qgis.export_gpkg(make_results(), zones, tmp_path / "c.gpkg", actors=table)
     cats = {v: c for v, _, c in _qml_categories(out, "control_zones")}
     grey = _rgba(style.NO_CONTROLLER_COLOR, style.ZONE_FILL_OPACITY)
-    assert cats["short"] == grey and cats["named"] == grey
+    assert cats["named"] == grey  # a CSS name is not trusted: grey, as on the map
+    assert cats["short"] == _rgba("#aabbcc", style.ZONE_FILL_OPACITY)  # #rgb is expanded
 
 
 def test_check_output_fails_fast(tmp_path: Path) -> None:
