@@ -632,7 +632,8 @@ def _claims(
                 if not (
                     n
                     and re.fullmatch(
-                        r"\s*(?:,|in|,\s*in)\s*", text[chosen[n - 1].phrase_end : p.phrase_start]
+                        r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?",
+                        text[chosen[n - 1].phrase_end : p.phrase_start],
                     )
                 )
             ]
