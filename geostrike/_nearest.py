@@ -197,23 +197,29 @@ class FastSegmentIndex:
         plon, plat = lon[ok], lat[ok]
         blocks = _spatial_blocks(plon, plat, _threads(len(ok)))
         if len(blocks) == 1:
-            seg, t = self._nearest_segments(plon, plat)
-        else:  # numpy releases the GIL in its loops: one thread per block of points
+            d, qlon, qlat = self._nearest_block(plon, plat)
+        else:  # numpy and pyproj release the GIL in their loops: one thread per block
             from concurrent.futures import ThreadPoolExecutor
 
-            seg = np.empty(len(ok), dtype=np.int64)
-            t = np.empty(len(ok))
+            d, qlon, qlat = np.empty(len(ok)), np.empty(len(ok)), np.empty(len(ok))
             with ThreadPoolExecutor(len(blocks)) as pool:
-                done = pool.map(lambda b: self._nearest_segments(plon[b], plat[b]), blocks)
-                for block, (s_b, t_b) in zip(blocks, done, strict=True):
-                    seg[block], t[block] = s_b, t_b
+                done = pool.map(lambda b: self._nearest_block(plon[b], plat[b]), blocks)
+                for block, (d_b, x_b, y_b) in zip(blocks, done, strict=True):
+                    d[block], qlon[block], qlat[block] = d_b, x_b, y_b
+        dist[ok] = d
+        nlon[ok] = qlon
+        nlat[ok] = qlat
+        return NearestResult(dist, nlat, nlon)
+
+    def _nearest_block(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Geodesic distance (km) and nearest boundary point of each point of one block."""
+        seg, t = self._nearest_segments(lon, lat)
         a, b = self.a[seg], self.b[seg]
         q = a + t[:, None] * (b - a)
-        _, _, d = GEOD.inv(plon, plat, q[:, 0], q[:, 1])
-        dist[ok] = np.asarray(d, dtype=float) / 1000.0
-        nlon[ok] = q[:, 0]
-        nlat[ok] = q[:, 1]
-        return NearestResult(dist, nlat, nlon)
+        _, _, d = GEOD.inv(lon, lat, q[:, 0], q[:, 1])
+        return np.asarray(d, dtype=float) / 1000.0, q[:, 0], q[:, 1]
 
     def _nearest_segments(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Index of the chord-nearest segment of each point and the parameter on it."""
