@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 #: Bump when the compiled layout or the name functions change (invalidates caches).
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 
 RECORD_COLUMNS = [
     "gazetteer_id",
@@ -351,7 +351,12 @@ def _compile(
                 ex_k.append(kind)
                 if ns == "":
                     keys_main[key] = None
-                if kind == KIND_WEAK or ns not in ("", "arabic"):
+                # Romanisation-tolerant keys only from real Latin-script names: not from
+                # transliterated scripts, nor from GeoNames' all-lowercase machine
+                # romanisations ("hms", "kwrla"), which fold into collisions.
+                if kind == KIND_WEAK or ns != "":
+                    continue
+                if kind == KIND_ALTERNATE and raw == raw.lower() and raw not in r.curated:
                     continue
                 f = fold(key)
                 if len(f) < 2 or f in seen_f:

@@ -49,7 +49,7 @@ MAX_QUERY_CHARS = 200
 
 # Acceptance thresholds (rapidfuzz ratio, 0-100, on folded names).
 SKELETON_MIN_SIMILARITY = 88.0
-FUZZY_MIN_SIMILARITY = 88.0
+FUZZY_MIN_SIMILARITY = 92.0
 _MIN_FOLD_LEN = 4
 _MIN_FUZZY_LEN = 6
 # English words at least this common (wordfreq Zipf) resolve only to prominent places by
@@ -58,6 +58,13 @@ COMMON_WORD_ZIPF = 3.5
 COMMON_WORD_ZIPF_FUZZY = 3.5
 
 REGION_MIN_KM = 25.0
+# Extra handicap of a first-level division matched by its bare name ("Anbar"), on top of
+# the division's -1 when the query has no division word.
+WEAK_NAME_PENALTY = 0.5
+# Inexact matches (fold, skeleton, fuzzy) outside the hinted or focus countries must be
+# at least this populous (or a country or division): a misspelt village name is far more
+# often a different village than a faraway namesake.
+INEXACT_FOREIGN_MIN_POP = 100_000
 
 #: Countries the toolkit's reports usually concern; without a country hint, places there
 #: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
@@ -241,6 +248,7 @@ def _rank(
     admin: bool = False,
     literal: str | None = None,
     query_key: str | None = None,
+    weak: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first).
 
@@ -292,6 +300,8 @@ def _rank(
             sc += FOCUS_WEIGHT
         if near is not None:
             sc -= min(dists[i], 3000.0) / 100.0
+        if r in weak:
+            sc -= WEAK_NAME_PENALTY
         keyed.append((-sc, parts[i], r))
     keyed.sort()
     return np.array([k[2] for k in keyed], dtype=np.int64)
@@ -314,6 +324,19 @@ def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.nd
     ok = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
     ok |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
     return ok
+
+
+def _plausible(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarray:
+    """Mask of candidates an inexact match may give: in the hinted (else focus) countries,
+    or prominent (big place, division, country)."""
+    focus = (country,) if country else _focus()
+    if not focus or not len(rows):
+        return np.ones(len(rows), dtype=bool)
+    return (
+        np.isin(gaz.cc[rows], focus)
+        | (gaz.pop[rows] >= INEXACT_FOREIGN_MIN_POP)
+        | (gaz.frank[rows] <= FEATURE_RANK["admin1"])
+    )
 
 
 def _only(gaz: Gazetteer, only: str | None, rows: np.ndarray, folds: list, cores: list):
@@ -394,14 +417,16 @@ def _match_in(
             if not strong.any():
                 weak = weak or (rows, kinds)
                 continue
-            rows, kinds = rows[strong], kinds[strong]
         if common >= COMMON_WORD_ZIPF:
-            ok = _accept_common(gaz, rows, kinds)
+            ok = _accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
             if not ok.any():
                 return None
             rows, kinds = rows[ok], kinds[ok]
         lit = text.strip() if not text.isascii() else None
-        ranked = _rank(gaz, rows, literal=lit, **opts)
+        # a division by its bare name competes, handicapped, with places of that name:
+        # "Anbar" is the province rather than a Turkish hamlet, "Idlib" stays the city
+        weak_rows = frozenset(rows[kinds == KIND_WEAK].tolist()) if not admin else frozenset()
+        ranked = _rank(gaz, rows, literal=lit, weak=weak_rows, **opts)
         return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
     if exact_only:
         return None
@@ -421,6 +446,7 @@ def _match_in(
     rows = gaz.by_fold(f)
     if only and len(rows):
         rows = rows[gaz.cc[rows] == only]
+    rows = rows[_plausible(gaz, rows, country)]
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
@@ -438,7 +464,7 @@ def _match_in(
                 cdist([f], folds, scorer=ratio, dtype=np.float64)[0]
                 + cdist([lf], looses, scorer=ratio, dtype=np.float64)[0]
             )
-            keep = sims >= SKELETON_MIN_SIMILARITY
+            keep = (sims >= SKELETON_MIN_SIMILARITY) & _plausible(gaz, rows, country)
             if keep.any():
                 rows_k, sims_k = _admin_filter(gaz, rows[keep], admin, sims[keep])
                 rows_k, sims_k = _best_band(rows_k, sims_k)
@@ -460,6 +486,7 @@ def _match_in(
                 r = gaz.by_fold(g)
                 if only:
                     r = r[gaz.cc[r] == only]
+                r = r[_plausible(gaz, r, country)]
                 rows_l.append(r)
                 sims_l.append(np.full(len(r), 0.5 * (_s + ratio(lf, loose(g)))))
                 folds_l.extend([g] * len(r))
@@ -774,7 +801,7 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict
                 rows.extend((p.ex_r[a:b] + off).tolist())
                 kinds.extend(p.ex_k[a:b].tolist())
         strong = [r for r, k in zip(rows, kinds, strict=True) if k != KIND_WEAK]
-        if not strong:
+        if not strong or len(strong) < len(rows):
             continue  # variants, division names, phrases: one by one
         if country:
             strong = [r for r in strong if gaz.cc[r] == country]

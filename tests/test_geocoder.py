@@ -395,3 +395,25 @@ def test_bulk_path_matches_single_path_on_gazetteer_names() -> None:
     for q, m in zip(sample, many, strict=True):
         one = geocode(q)
         assert (None if m is None else m.to_dict()) == (None if one is None else one.to_dict()), q
+
+
+def test_bare_division_names_and_no_faraway_guesses() -> None:
+    # a division known by its bare name beats a hamlet of that name elsewhere
+    for q in ("Anbar", "Diyala", "Ninawa"):
+        m = geocode(q)
+        assert m is not None and m.country_code == "IQ" and m.precision == "admin1", q
+    # a capital with the same name as its division stays the city
+    for q in ("Idlib", "Hama", "Daraa", "Raqqa"):
+        assert geocode(q).precision == "place", q
+    # misspellings never jump to small faraway places: not found is the honest answer
+    for q in ("Kalibr", "Shinshar", "Anadan"):
+        m = geocode(q)
+        assert m is None or m.country_code in ("SY", "IQ", "LB", "TR", "LY", "YE", "UA"), q
+
+
+def test_focus_prior_can_be_switched_off(monkeypatch) -> None:
+    monkeypatch.setenv("GEOSTRIKE_FOCUS", "")
+    m = geocode("Saida")
+    assert m is not None and m.country_code == "DZ"  # the bigger, primary-named Saïda
+    monkeypatch.setenv("GEOSTRIKE_FOCUS", "LB")
+    assert geocode("Saida").country_code == "LB"
