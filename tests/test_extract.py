@@ -435,3 +435,28 @@ def test_datelines_initials_and_ages() -> None:
     words = {m.text for m in ex.places}
     assert "Danbury" in words
     assert not words & {"Dunn", "Zachary", "Geneva", "Morgan"}
+
+
+@given(
+    st.text(max_size=200), st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
+)
+def test_find_dates_never_crashes(text: str, ref: dt.date) -> None:
+    for d in find_dates(text, ref):
+        assert text[d.start : d.end] == d.text
+        assert d.value is None or isinstance(d.value, dt.date)
+
+
+def test_hostile_strings() -> None:
+    for text in (
+        "x" * 20_000,
+        "Homs " * 3 + "\u202e\u200b🙂" * 50,
+        "ДАМАСК Дамаск",
+        "<p>",
+        "\u0000",
+    ):
+        try:
+            ex = extract(text)
+        except InputError:
+            continue
+        for m in ex.mentions:
+            assert ex.text[m.start : m.end] == m.text
