@@ -129,3 +129,17 @@ def test_blocks_and_calls_give_identical_answers(monkeypatch) -> None:
     halves = [idx.nearest(lat[k::2], lon[k::2]) for k in (0, 1)]
     np.testing.assert_array_equal(halves[0].distance_km, single.distance_km[0::2])
     np.testing.assert_array_equal(halves[1].longitude, single.longitude[1::2])
+
+
+def test_points_all_over_the_globe() -> None:
+    # a world-wide spread (float64 path; the chord metric still ranks candidates correctly)
+    rng = np.random.default_rng(5)
+    poly = shapely.segmentize(
+        shapely.Polygon([(35, 33), (38, 32.5), (41, 34), (40, 37), (36, 36.5)]), 0.05
+    )
+    lon, lat = rng.uniform(-180, 180, 1500), rng.uniform(-89, 89, 1500)
+    a = FastSegmentIndex.from_polygons([poly]).nearest(lat, lon)
+    b = SegmentIndex.from_polygons([poly]).nearest(lat, lon)
+    rel = np.abs(a.distance_km - b.distance_km) / b.distance_km
+    assert rel[b.distance_km < 10_000].max() < 1e-6
+    assert rel.max() < 1e-4  # near-antipodal points included
