@@ -30,7 +30,10 @@ a million points):
    reported geodesic distance (so it is never below the truth; the error from locating the
    foot point in the chord metric is second order, far below a metre).
 
-Accuracy against a dense geographiclib reference is asserted in ``tests/test__nearest.py``.
+Accuracy against a dense geographiclib reference is asserted in ``tests/test__nearest.py``
+(within 0.01% or 1 m up to 1,000 km; within 10⁻⁶ of the STRtree reference index up to
+10,000 km; near-antipodal points, where chord lengths barely vary, within 10⁻³). Answers do
+not depend on how the points are split into calls, chunks, partitions or thread blocks.
 """
 
 from __future__ import annotations
