@@ -165,3 +165,38 @@ def test_bad_row_values_and_file_errors_from_workers(client, zones_path, tmp_pat
         check_dask(path, zones_path, out, scheduler=client, npartitions=4)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_cli_engine_dask_with_scheduler(client, zones_path, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    path = tmp_path / "claims.csv"
+    _claims(250, seed=12).to_csv(path, index=False)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(path),
+            "--zones",
+            str(zones_path),
+            "--engine",
+            "dask",
+            "--scheduler",
+            client.scheduler.address,
+            "--chunk-size",
+            "100",
+            "-o",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "250 claims" in res.output
+    parts = sorted(out.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
+    assert len(parts) == 3
+    got = pd.concat([gpd.read_parquet(p) for p in parts], ignore_index=True)
+    expected = check(path, zones_path)
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["reason"].tolist() == expected["reason"].tolist()

@@ -163,3 +163,27 @@ def test_should_stream_large_files_only(tmp_path: Path, monkeypatch) -> None:
     assert should_stream(src, tmp_path / "o.parquet")
     assert not should_stream(src, None)  # a terminal table needs the whole result
     assert not should_stream(src, tmp_path / "o.geojson")
+
+
+def test_cli_chunk_size_streams(zones, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    src = tmp_path / "claims.csv"
+    _claims(300).to_csv(src, index=False)
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(
+        cli, ["check", str(src), "--zones", str(zpath), "--chunk-size", "70", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "300 claims" in res.output
+    expected = check(src, zpath)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    # streaming needs an output file: a one-line error, exit 2
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "--chunk-size", "70"])
+    assert res.exit_code == 2
+    assert "needs an output file" in res.output
