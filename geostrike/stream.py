@@ -197,6 +197,7 @@ class ChunkWriter:
         self._pq = None
         self._schema = None
         self._buffer: list[Any] = []
+        self._done = False
         self.rows = 0
 
     def write(self, result: Any) -> None:
@@ -258,11 +259,15 @@ class ChunkWriter:
             whole.to_file(self.tmp, driver="GeoJSON")
         if self.rows == 0 and not self.tmp.exists():
             self.tmp.touch()
+        self._done = True
         self._ctx.__exit__(None, None, None)
         return self.path
 
     def abort(self) -> None:
-        """Drop the temporary file (nothing is left behind)."""
+        """Drop the temporary file (nothing is left behind); safe to call twice."""
+        if self._done:
+            return
+        self._done = True
         if self._pq is not None:
             try:
                 self._pq.close()
