@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +43,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._api import make_callable
 from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
@@ -804,16 +803,4 @@ def round_km_text(value: Any) -> str:
     return "" if not np.isfinite(v) else round_km(v)
 
 
-class _CallableModule(types.ModuleType):
-    """``geostrike.check`` is both this module and the function :func:`check`.
-
-    Importing the submodule (``from geostrike.check import ...``) makes the package
-    attribute ``geostrike.check`` the module, shadowing the lazily exported function; a
-    callable module keeps ``geostrike.check(claims, zones)`` working either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return check(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__)  # geostrike.check(...) works even once this module is imported

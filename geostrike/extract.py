@@ -39,6 +39,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ._api import make_callable
 from .actors import ActorTable, load_actors, normalise_actor
 from .errors import InputError
 from .extract_actors import ActorMention, build_index, find_actors
@@ -771,3 +772,6 @@ def _notes(notes: str, others: list[CandidateClaim]) -> str:
     if not extra:
         return notes
     return _join(notes, "also reported: " + " | ".join(extra[:3]))
+
+
+make_callable(__name__)  # geostrike.extract(...) works even once this module is imported
