@@ -26,7 +26,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from ._io import atomic_output
 from .errors import OutputError
@@ -158,11 +157,6 @@ def build_zones(points: pd.DataFrame | str | Path | None = None) -> gpd.GeoDataF
         points["latitude"] = pd.to_numeric(points["latitude"])
         points["longitude"] = pd.to_numeric(points["longitude"])
     zones = zones_from_points(points, boundary=country_outline("SY")).copy()
-    # Dissolving Voronoi cells that went through a map projection and back leaves sliver
-    # holes of ~1e-16 square degrees along shared edges (no real gap: together they cover
-    # ~1e-14 deg2). They are invisible but the map draws their outlines as specks; snapping
-    # to a 1e-6 degree grid (~0.1 m) removes them without moving any boundary visibly.
-    zones["geometry"] = shapely.make_valid(shapely.set_precision(zones.geometry.values, 1e-6))
     zones["source"] = ZONES_LABEL
     return zones
 

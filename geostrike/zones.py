@@ -303,6 +303,9 @@ def zones_on(zones: Any, date: Any) -> Any:
 
 
 # ------------------------------------------------------------------------ from points
+_GRID_DEG = 1e-6  # precision grid of zones built from points, degrees
+
+
 def zones_from_points(
     points: Any,
     *,
@@ -437,7 +440,10 @@ def zones_from_points(
         cells = shapely.transform(
             cells, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1]))
         )
-        cells = shapely.make_valid(cells)
+        # Snap to a 1e-6 degree grid (~0.1 m): neighbouring cells then share identical
+        # vertices, so their union leaves no sliver holes along shared edges (the inverse
+        # projection rounds the two copies of an edge differently otherwise).
+        cells = shapely.make_valid(shapely.set_precision(shapely.make_valid(cells), _GRID_DEG))
         ctrl = controller[sel]
         valid_from = pd.Timestamp(key) if key else pd.NaT
         valid_to = (
@@ -448,7 +454,9 @@ def zones_from_points(
         src = sources[sel]
         for c in sorted(set(ctrl)):
             members = cells[ctrl == c]
-            geom = shapely.intersection(shapely.union_all(members), clip)
+            geom = shapely.intersection(
+                shapely.union_all(members, grid_size=_GRID_DEG), clip, grid_size=_GRID_DEG
+            )
             geom = _polygonal(np.array([shapely.make_valid(geom)], dtype=object))[0]
             if shapely.is_empty(geom):
                 continue

@@ -310,3 +310,26 @@ def test_zones_from_points_geocodes_places():
     assert z["valid_from"].isna().all() and z["valid_to"].isna().all()
     with pytest.raises(InputError, match="not found"):
         zones_from_points(pd.DataFrame({"place": ["Qwxzzy Vvvtt"], "controller": ["IS"]}))
+
+
+def test_zones_from_points_leave_no_sliver_holes() -> None:
+    """Dissolved Voronoi cells share their edges exactly: no hair-thin holes between them."""
+    rng = np.random.default_rng(7)
+    n = 120
+    pts = pd.DataFrame(
+        {
+            "latitude": rng.uniform(32.5, 37.0, n),
+            "longitude": rng.uniform(36.0, 41.5, n),
+            "controller": rng.choice(["government", "opposition", "ISIS", "YPG"], n),
+        }
+    )
+    zones = zones_from_points(pts, boundary=shapely.box(35.5, 32.0, 42.0, 37.5))
+    rings = [
+        shapely.Polygon(r)
+        for g in zones.geometry
+        for p in getattr(g, "geoms", [g])
+        for r in p.interiors
+    ]
+    assert not [r for r in rings if r.area < 1e-6], "sliver holes left by the dissolve"
+    # the zones still tile the boundary
+    assert abs(shapely.union_all(zones.geometry.values).area - 6.5 * 5.5) < 1e-6
