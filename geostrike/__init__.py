@@ -25,9 +25,22 @@ _API = {
     "export_gpkg": "geostrike.qgis",
     "extract": "geostrike.extract",
     "load_actors": "geostrike.actors",
+    "save_map": "geostrike.maps",
 }
 
-__all__ = sorted(_API) + ["__version__"]
+__all__ = [
+    "__version__",
+    "check",
+    "export_gpkg",
+    "extract",
+    "geocode",
+    "load_actors",
+    "read_claims",
+    "read_zones",
+    "render_map",
+    "save_map",
+    "zones_from_points",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .actors import load_actors
@@ -35,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .claims import read_claims
     from .extract import extract
     from .geocoder import geocode
-    from .maps import render_map
+    from .maps import render_map, save_map
     from .qgis import export_gpkg
     from .zones import read_zones, zones_from_points
 

@@ -34,3 +34,7 @@ def test_check_and_extract_stay_callable_after_submodule_import() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_all_matches_the_lazy_table() -> None:
+    assert set(geostrike.__all__) - {"__version__"} == set(geostrike._API)
