@@ -235,7 +235,7 @@ class FastSegmentIndex:
         # root grid of roughly square cells (km); not more root pairs than ~2 million
         w_km = (x1 - x0) * math.cos(math.radians(min(abs(y0), abs(y1), 89.0))) + 1e-9
         h_km = (y1 - y0) + 1e-9
-        n_root = int(max(1, min(64, n // 2000, 2_000_000 // max(m, 1))))
+        n_root = int(max(1, min(256, n // 2000, 2_000_000 // max(m, 1))))
         rx = max(1, round(math.sqrt(n_root * w_km / h_km)))
         ry = max(1, round(n_root / rx))
         # depth: about two points per finest cell, never cells far below 100 m
