@@ -455,10 +455,10 @@ class _Part:
 
 def _range(sorted_h: np.ndarray, h: int) -> tuple[int, int]:
     hv = np.uint64(h)
-    lo = int(np.searchsorted(sorted_h, hv, "left"))
+    lo = int(sorted_h.searchsorted(hv, "left"))
     if lo == len(sorted_h) or sorted_h[lo] != hv:
         return lo, lo
-    return lo, int(np.searchsorted(sorted_h, hv, "right"))
+    return lo, int(sorted_h.searchsorted(hv, "right"))
 
 
 # --------------------------------------------------------------------------- gazetteer
@@ -517,6 +517,19 @@ class Gazetteer:
         """Values of several string columns of one row."""
         p, r = self._part_row(row)
         return [p.strings(c)[r] for c in columns]
+
+    def strings_at(self, column: str, rows: np.ndarray) -> list[str]:
+        """Values of one string column for many rows (gathered by offsets, one decode each)."""
+        col = self._col(column)
+        if not isinstance(col.blob, bytes):
+            col._materialise()
+        off = col.offsets
+        data = col.blob
+        rows = np.asarray(rows, dtype=np.int64)
+        return [
+            data[a:b].decode("utf-8")
+            for a, b in zip(off[rows].tolist(), off[rows + 1].tolist(), strict=True)
+        ]
 
     def string(self, column: str, row: int) -> str:
         """Value of a string column ('gazetteer_id', 'admin1', 'admin1_code', 'source')."""

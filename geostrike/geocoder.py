@@ -28,6 +28,7 @@ access, so importing this module stays cheap).
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
@@ -40,7 +41,16 @@ from typing import Any
 import numpy as np
 
 from .gazetteer import FEATURE_RANK, KIND_PRIMARY, KIND_WEAK, Gazetteer, load_gazetteer
-from .names import fold, is_stopword, loose, normalise, script, skeleton, strip_articles
+from .names import (
+    fold,
+    is_stopword,
+    loose,
+    normalise,
+    normalise_ascii_many,
+    script,
+    skeleton,
+    strip_articles,
+)
 
 __all__ = ["Match", "geocode", "geocode_many", "reverse", "LocalGeocoder", "MAX_QUERY_CHARS"]  # noqa: F822
 
@@ -332,11 +342,11 @@ def _plausible(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndar
     focus = (country,) if country else _focus()
     if not focus or not len(rows):
         return np.ones(len(rows), dtype=bool)
-    return (
-        np.isin(gaz.cc[rows], focus)
-        | (gaz.pop[rows] >= INEXACT_FOREIGN_MIN_POP)
-        | (gaz.frank[rows] <= FEATURE_RANK["admin1"])
-    )
+    prominent = getattr(gaz, "_prominent", None)
+    if prominent is None:
+        prominent = (gaz.pop >= INEXACT_FOREIGN_MIN_POP) | (gaz.frank <= FEATURE_RANK["admin1"])
+        gaz._prominent = prominent  # type: ignore[attr-defined]
+    return _focus_mask(gaz, focus)[rows] | prominent[rows]
 
 
 def _only(gaz: Gazetteer, only: str | None, rows: np.ndarray, folds: list, cores: list):
@@ -733,128 +743,296 @@ def geocode_many(
             else:
                 answers[q] = None
                 todo.append(q)
-    done = _bulk_exact(gaz, todo, cc)
-    for q in todo:
-        m = done[q] if q in done else _geocode(gaz, q, cc, None)
-        answers[q] = m
-        if cache:
-            if len(_CACHE) >= _CACHE_MAX:
-                _CACHE.clear()
-            _CACHE[(q, cc)] = m
+    # Many small objects are created below; the cyclic collector would rescan the
+    # gazetteer's Python objects again and again (they hold no cycles to collect).
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        done = _bulk_exact(gaz, todo, cc)
+        for q in todo:
+            m = done[q] if q in done else _geocode(gaz, q, cc, None)
+            answers[q] = m
+            if cache:
+                if len(_CACHE) >= _CACHE_MAX:
+                    _CACHE.clear()
+                _CACHE[(q, cc)] = m
+    finally:
+        if gc_was_on:
+            gc.enable()
     return [answers[q] if isinstance(q, str) else None for q in qs]
 
 
 def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict[str, Match | None]:
-    """Answers for the plain-ASCII queries that are exact names, found in bulk; queries
-    left out of the result take the one-by-one path (phrases, variants, common words)."""
-    from .gazetteer import english_zipf, key_hash
-
-    keys, picked = [], []
+    """Answers for the queries that are exact names, found in bulk; queries left out of
+    the result take the one-by-one path (phrases, variants, common words)."""
+    asc, other = [], []
     for q in queries:
-        if len(q) > MAX_QUERY_CHARS or not q.isprintable() or "," in q:
+        if len(q) > MAX_QUERY_CHARS or "," in q or not q.isprintable():
             continue
-        if not q.isascii() and script(q) != "latin":
-            continue
-        key = normalise(q)
-        if not key or is_stopword(key) or not any(c.isalpha() for c in key):
-            continue
-        if english_zipf(key) >= COMMON_WORD_ZIPF:
-            continue
-        keys.append(key)
-        picked.append(q)
+        (asc if q.isascii() else other).append(q)
+    keys = normalise_ascii_many(asc)
+    lits: list[str | None] = [None] * len(asc)
+    picked = asc
+    if other:
+        picked = asc + [q for q in other if script(q) == "latin"]
+        rest = picked[len(asc) :]
+        keys += [normalise(q) for q in rest]
+        lits += [q.strip() for q in rest]
+    return _bulk_exact_keys(gaz, picked, keys, lits, country)
+
+
+_HAS_ALPHA = re.compile(r"[a-z]")
+
+
+def _row_base_scores(gaz: Gazetteer) -> np.ndarray:
+    """Per row, the query-independent part of :func:`_rank`'s score without a division
+    word (log10 population + feature bonus), computed with the same float operations."""
+    base = getattr(gaz, "_base_scores", None)
+    if base is None:
+        bonus = {
+            FEATURE_RANK["country"]: 6.0,
+            FEATURE_RANK["admin1"]: -1.0,
+            FEATURE_RANK["PPLC"]: 1.0,
+            FEATURE_RANK["PPLA"]: 0.5,
+            FEATURE_RANK["other"]: -1.0,
+        }
+        pop = gaz.pop.astype(np.int64)
+        seat = (pop == 0) & (gaz.frank <= FEATURE_RANK["PPLA"])
+        pop = np.where(seat, 10_000, np.maximum(pop, 500))
+        upop, inv = np.unique(pop, return_inverse=True)
+        logs = np.array([math.log10(p) for p in upop.tolist()], dtype=np.float64)
+        ufr, finv = np.unique(gaz.frank, return_inverse=True)
+        bon = np.array([bonus.get(f, 0.0) for f in ufr.tolist()], dtype=np.float64)
+        base = logs[inv.ravel()] + bon[finv.ravel()]
+        gaz._base_scores = base  # type: ignore[attr-defined]
+    return base
+
+
+def _focus_mask(gaz: Gazetteer, focus: tuple[str, ...]) -> np.ndarray:
+    """Per row: is the country among ``focus``."""
+    cache = getattr(gaz, "_focus_masks", None)
+    if cache is None:
+        cache = gaz._focus_masks = {}  # type: ignore[attr-defined]
+    m = cache.get(focus)
+    if m is None:
+        m = cache[focus] = np.isin(gaz.cc, list(focus)) if focus else np.zeros(len(gaz), bool)
+    return m
+
+
+def _new_match(fields: dict[str, Any]) -> Match:
+    """A Match from a complete field dict, without the frozen dataclass's per-field
+    ``__init__`` cost (same object as ``Match(**fields)``)."""
+    m = object.__new__(Match)
+    object.__setattr__(m, "__dict__", fields)
+    return m
+
+
+def _bulk_exact_keys(
+    gaz: Gazetteer,
+    queries: list[str],
+    all_keys: list[str],
+    all_lits: list[str | None],
+    country: str | None,
+) -> dict[str, Match | None]:
+    """:func:`_bulk_exact` once the queries are normalised: hashes searched at once,
+    candidates ranked at once (the same scores and order as :func:`_rank`). A unit of
+    work is a distinct (key, literal) pair; the literal is the non-ASCII query itself."""
+    import hashlib
+
+    from .gazetteer import _english_table
+
     out: dict[str, Match | None] = {}
-    if not picked:
+    if not queries:
         return out
-    hashes = np.fromiter((key_hash("", k) for k in keys), dtype=np.uint64, count=len(keys))
-    n = len(picked)
-    spans = []
-    total = np.zeros(n, dtype=np.int64)
-    single_row = np.full(n, -1, dtype=np.int64)
-    single_kind = np.zeros(n, dtype=np.int8)
+    # distinct acceptable (key, literal) units; common English words are kept (flagged)
+    from .names import ARTICLES, STOPWORDS
+
+    zipf_table = _english_table()
+    unit_id: dict[Any, int] = {}
+    ukeys: list[str] = []
+    ulits: list[str | None] = []
+    ucommon: list[bool] = []
+    qk: list[int] = []
+    picked: list[str] = []
+    bad: set[str] = set()
+    for q, k, lit in zip(queries, all_keys, all_lits, strict=True):
+        u = k if lit is None else (k, lit)
+        i = unit_id.get(u)
+        if i is None:
+            if k in bad:
+                continue
+            # is_stopword, the alphabetic test and english_zipf, in one pass
+            toks = k.split()
+            if not toks or not _HAS_ALPHA.search(k):
+                bad.add(k)
+                continue
+            core = [t for t in toks if t not in ARTICLES]
+            if all(t in STOPWORDS for t in core):
+                bad.add(k)
+                continue
+            common = min(zipf_table.get(t, 0.0) for t in core) >= COMMON_WORD_ZIPF
+            if common and country:
+                bad.add(k)
+                continue
+            i = unit_id[u] = len(ukeys)
+            ukeys.append(k)
+            ulits.append(lit)
+            ucommon.append(common)
+        qk.append(i)
+        picked.append(q)
+    if not ukeys:
+        return out
+    blake = hashlib.blake2b
+    digests = b"".join(blake(b"\x1f" + k.encode(), digest_size=8).digest() for k in ukeys)
+    hashes = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    nk = len(ukeys)
+    # every (key, row, kind) candidate, in part order then index order
+    g_l, r_l, k_l = [], [], []
     for off, p in zip(gaz.offsets[:-1].tolist(), gaz.parts, strict=False):
         lo = np.searchsorted(p.ex_h, hashes, "left")
         hi = np.searchsorted(p.ex_h, hashes, "right")
-        spans.append((off, p, lo.tolist(), hi.tolist()))
         cnt = hi - lo
-        total += cnt
-        one = cnt == 1
-        single_row[one] = p.ex_r[lo[one]].astype(np.int64) + off
-        single_kind[one] = p.ex_k[lo[one]]
-    # One candidate, not a bare division name (and in the hinted country): vectorised.
-    fast = (total == 1) & (single_kind != KIND_WEAK)
-    if country:
-        fast &= gaz.cc[np.where(fast, single_row, 0)] == country
-    fast_idx = np.flatnonzero(fast)
-    _build_singles(gaz, [picked[i] for i in fast_idx.tolist()],
-                   [keys[i] for i in fast_idx.tolist()], single_row[fast_idx], out)  # fmt: skip
-    for i, (q, key) in enumerate(zip(picked, keys, strict=True)):
-        if fast[i]:
+        tot = int(cnt.sum())
+        if not tot:
             continue
-        rows: list[int] = []
-        kinds: list[int] = []
-        for off, p, lo, hi in spans:
-            a, b = lo[i], hi[i]
-            if b == a + 1:
-                rows.append(int(p.ex_r[a]) + off)
-                kinds.append(int(p.ex_k[a]))
-            elif b > a:
-                rows.extend((p.ex_r[a:b] + off).tolist())
-                kinds.extend(p.ex_k[a:b].tolist())
-        strong = [r for r, k in zip(rows, kinds, strict=True) if k != KIND_WEAK]
-        if not strong or len(strong) < len(rows):
-            continue  # variants, division names, phrases: one by one
-        if country:
-            strong = [r for r in strong if gaz.cc[r] == country]
-            if not strong:
-                continue
-        if len(set(strong)) == 1:
-            ranked = np.array(strong[:1], dtype=np.int64)
-        else:
-            lit = q.strip() if not q.isascii() else None
-            ranked = _rank(
-                gaz, np.array(strong, dtype=np.int64), country=country, query_key=key, literal=lit
-            )
-        out[q] = _build(gaz, q, _Hit(int(ranked[0]), 100.0, "exact", key, ranked), "plain", {})
-    return out
+        grp = np.repeat(np.arange(nk), cnt)
+        starts = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+        idx = starts + np.arange(tot)
+        g_l.append(grp)
+        r_l.append(np.asarray(p.ex_r[idx], dtype=np.int64) + off)
+        k_l.append(np.asarray(p.ex_k[idx]))
+    if not g_l:
+        return out
+    grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
+    weak_e = kinds == KIND_WEAK
+    has_strong = np.zeros(nk, dtype=bool)
+    has_strong[grp[~weak_e]] = True
+    if country:
+        # with a hint, keys with a weak entry (a division's bare name): one by one
+        ok = has_strong.copy()
+        ok[grp[weak_e]] = False
+        sel = ok[grp] & (gaz.cc[rows] == country)
+    else:
+        # keys that are only a division's bare name: one by one; a common word keeps
+        # only prominent, non-weak candidates (:func:`_accept_common`)
+        sel = has_strong[grp]
+        com = np.asarray(ucommon, dtype=bool)[grp]
+        if com.any():
+            pop = gaz.pop[rows]
+            acc = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
+            acc |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
+            sel &= ~com | (acc & ~weak_e)
+    grp, rows, weak_e = grp[sel], rows[sel], weak_e[sel]
+    if not len(grp):
+        return out
+    # distinct rows per key, in (key, row) order (np.unique in _rank); a row is weak
+    # when any of its entries is
+    n_rows = len(gaz)
+    pair, inv = np.unique(grp * n_rows + rows, return_inverse=True)
+    weak_r = np.zeros(len(pair), dtype=bool)
+    weak_r[inv.ravel()[weak_e]] = True
+    grp, rows = pair // n_rows, pair % n_rows
+    cnt = np.bincount(grp, minlength=nk)
+    multi = cnt[grp] > 1
+    if multi.any():
+        mg, mr = grp[multi], rows[multi]
+        sc = _row_base_scores(gaz)[mr]
+        from rapidfuzz.fuzz import ratio
 
-
-def _build_singles(
-    gaz: Gazetteer, queries: list[str], keys: list[str], rows: np.ndarray, out: dict
-) -> None:
-    """:func:`_build` for many exact, single-candidate hits at once (columns gathered in
-    bulk); the same Match as the one-by-one path."""
-    lat, lon = gaz.lat[rows].tolist(), gaz.lon[rows].tolist()
-    prec, pop = gaz.prec[rows].tolist(), gaz.pop[rows].tolist()
-    ccs, fcodes, franks = gaz.cc[rows].tolist(), gaz.fcode[rows].tolist(), gaz.frank[rows].tolist()
-    country_rank = FEATURE_RANK["country"]
-    for j, (q, key, row) in enumerate(zip(queries, keys, rows.tolist(), strict=True)):
-        name, gid, source, a1_code, a1_name = gaz.strings_of(row, _BUILD_COLUMNS)
-        frank = franks[j]
-        out[q] = Match(
-            query=q,
-            name=name,
-            latitude=lat[j],
-            longitude=lon[j],
-            country_code=ccs[j],
-            admin1=_admin1_name(gaz, row, a1_name, a1_code) if frank != country_rank else None,
-            feature_code=fcodes[j],
-            population=pop[j],
-            gazetteer_id=gid,
-            precision=_PRECISION_BY_RANK.get(frank, "place"),
-            precision_km=round(prec[j], 3),
-            score=100.0,
-            matched_name=key,
-            raw={
-                "level": "exact",
-                "mode": "plain",
-                "source": source,
-                "admin1_code": a1_code or None,
-                "base_latitude": lat[j],
-                "base_longitude": lon[j],
-                "base_precision_km": prec[j],
-                "alternatives": [],
-            },
+        ur, rinv = np.unique(mr, return_inverse=True)
+        raw_names = gaz.strings_at("name", ur)
+        unames = [normalise(n) for n in raw_names]
+        mnames = [unames[i] for i in rinv.ravel().tolist()]
+        sims = np.array(
+            [ratio(ukeys[g], n) for g, n in zip(mg.tolist(), mnames, strict=True)],
+            dtype=np.float64,
         )
+        sc = sc + 0.4 * sims / 100.0
+        lit_units = [i for i, lit in enumerate(ulits) if lit is not None]
+        if lit_units:
+            q_lit = {i: unicodedata.normalize("NFC", ulits[i]).casefold() for i in lit_units}
+            lit_names = [unicodedata.normalize("NFC", n).casefold() for n in raw_names]
+            hit_lit = np.array(
+                [
+                    g in q_lit and lit_names[ri] == q_lit[g]
+                    for g, ri in zip(mg.tolist(), rinv.ravel().tolist(), strict=True)
+                ],
+                dtype=bool,
+            )
+            sc = np.where(hit_lit, sc + 1.5, sc)
+        if country:
+            sc = sc + 20.0
+        else:
+            focus = _focus()
+            if focus:
+                sc = np.where(_focus_mask(gaz, focus)[mr], sc + FOCUS_WEIGHT, sc)
+            sc = np.where(weak_r[multi], sc - WEAK_NAME_PENALTY, sc)
+        order = np.lexsort((mr, gaz.part_of_row[mr], -sc, mg))
+        mg, mr = mg[order], mr[order]
+        grp = np.concatenate([grp[~multi], mg])
+        rows = np.concatenate([rows[~multi], mr])
+        order = np.argsort(grp, kind="stable")
+        grp, rows = grp[order], rows[order]
+    # first row of each key is the answer; the next three are the alternatives
+    first = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    kg = grp[first]
+    best = rows[first]
+    gcnt = cnt[kg]
+    alt_rows = [
+        rows[f + 1 : f + min(c, 4)].tolist() if c > 1 else []
+        for f, c in zip(first.tolist(), gcnt.tolist(), strict=True)
+    ]
+    need_alt = sorted({r for a in alt_rows for r in a})
+    alt_gid = dict(zip(need_alt, gaz.strings_at("gazetteer_id", np.array(need_alt, np.int64)), strict=True)) if need_alt else {}  # fmt: skip
+    lat, lon = gaz.lat[best].tolist(), gaz.lon[best].tolist()
+    prec, pop = gaz.prec[best].tolist(), gaz.pop[best].tolist()
+    ccs, fcodes, franks = gaz.cc[best].tolist(), gaz.fcode[best].tolist(), gaz.frank[best].tolist()
+    names = gaz.strings_at("name", best)
+    gids = gaz.strings_at("gazetteer_id", best)
+    sources = gaz.strings_at("source", best)
+    a1c = gaz.strings_at("admin1_code", best)
+    a1n = gaz.strings_at("admin1", best)
+    country_rank = FEATURE_RANK["country"]
+    slot = np.full(nk, -1, dtype=np.int64)
+    slot[kg] = np.arange(len(kg))
+    slots = slot.tolist()
+    best_l = best.tolist()
+    for q, i in zip(picked, qk, strict=True):
+        j = slots[i]
+        if j < 0:
+            continue
+        frank = franks[j]
+        row = best_l[j]
+        out[q] = _new_match(
+            {
+                "query": q,
+                "name": names[j],
+                "latitude": lat[j],
+                "longitude": lon[j],
+                "country_code": ccs[j],
+                "admin1": (
+                    _admin1_name(gaz, row, a1n[j], a1c[j]) if frank != country_rank else None
+                ),
+                "feature_code": fcodes[j],
+                "population": pop[j],
+                "gazetteer_id": gids[j],
+                "precision": _PRECISION_BY_RANK.get(frank, "place"),
+                "precision_km": round(prec[j], 3),
+                "score": 100.0,
+                "matched_name": ukeys[i],
+                "raw": {
+                    "level": "exact",
+                    "mode": "plain",
+                    "source": sources[j],
+                    "admin1_code": a1c[j] or None,
+                    "base_latitude": lat[j],
+                    "base_longitude": lon[j],
+                    "base_precision_km": prec[j],
+                    "alternatives": [alt_gid[r] for r in alt_rows[j]],
+                },
+            }
+        )
+    return out
 
 
 def reverse(lat: float, lon: float) -> Match | None:

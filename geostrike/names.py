@@ -29,6 +29,7 @@ from functools import lru_cache
 
 __all__ = [
     "normalise",
+    "normalise_ascii_many",
     "fold",
     "skeleton",
     "loose",
@@ -120,6 +121,22 @@ def _normalise(text: str) -> str:
         s = anyascii(s)
     s = s.translate(_DELETE).lower()
     return _NON_ALNUM.sub(" ", s).strip()
+
+
+_NON_ALNUM_NL = re.compile(r"[^a-z0-9\n]+")
+
+
+def normalise_ascii_many(texts: list[str]) -> list[str]:
+    """:func:`normalise` of many printable-ASCII strings at once (one translate, one
+    lowercase and one substitution over the joined text); same keys as one by one.
+
+    Every string must be ASCII and printable (no newline): the batch is joined by
+    newlines.
+    """
+    if not texts:
+        return []
+    blob = _NON_ALNUM_NL.sub(" ", "\n".join(texts).translate(_DELETE).lower())
+    return [k.strip() for k in blob.split("\n")]
 
 
 def strip_articles(key: str) -> str:
