@@ -15,27 +15,11 @@ import pandas as pd
 from pyproj import Geod
 from shapely.geometry import Point, box
 
+from geostrike.check import OUTPUT_COLUMNS as CHECK_OUTPUT_COLUMNS
+
 GEOD = Geod(ellps="WGS84")
 
-OUTPUT_COLUMNS = [
-    "id",
-    "status",
-    "verdict",
-    "reason",
-    "latitude",
-    "longitude",
-    "location_source",
-    "location_name",
-    "precision_km",
-    "controller",
-    "target",
-    "distance_to_target_km",
-    "nearest_target_latitude",
-    "nearest_target_longitude",
-    "distance_to_stated_place_km",
-    "stated_place_latitude",
-    "stated_place_longitude",
-]
+OUTPUT_COLUMNS = list(CHECK_OUTPUT_COLUMNS)  # the one definition, in geostrike.check
 INPUT_COLUMNS = [
     "date",
     "attacker",

@@ -27,32 +27,14 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from geostrike import qgis, style
+from geostrike.check import OUTPUT_COLUMNS
 from geostrike.errors import OutputError
 from geostrike.geodesy import format_km
 
 PROBE = Path(__file__).with_name("qgis_probe.py")
 GEOD = Geod(ellps="WGS84")
 
-# Columns of geostrike.check's result (OUTPUT_COLUMNS, shared contract) before the input's own.
-CHECK_COLUMNS = [
-    "id",
-    "status",
-    "verdict",
-    "reason",
-    "latitude",
-    "longitude",
-    "location_source",
-    "location_name",
-    "precision_km",
-    "controller",
-    "target",
-    "distance_to_target_km",
-    "nearest_target_latitude",
-    "nearest_target_longitude",
-    "distance_to_stated_place_km",
-    "stated_place_latitude",
-    "stated_place_longitude",
-]
+CHECK_COLUMNS = list(OUTPUT_COLUMNS)  # the one definition, in geostrike.check
 
 
 def make_results() -> gpd.GeoDataFrame:
