@@ -736,13 +736,16 @@ def geocode_many(
     qs = list(queries)
     answers: dict[str, Match | None] = {}
     todo: list[str] = []
-    for q in qs:
-        if isinstance(q, str) and q not in answers:
-            if cache and (q, cc) in _CACHE:
-                answers[q] = _CACHE[(q, cc)]
-            else:
-                answers[q] = None
-                todo.append(q)
+    if cache:
+        for q in qs:
+            if isinstance(q, str) and q not in answers:
+                if (q, cc) in _CACHE:
+                    answers[q] = _CACHE[(q, cc)]
+                else:
+                    answers[q] = None
+                    todo.append(q)
+    else:
+        todo = list(dict.fromkeys(q for q in qs if isinstance(q, str)))
     # Many small objects are created below; the cyclic collector would rescan the
     # gazetteer's Python objects again and again (they hold no cycles to collect).
     gc_was_on = gc.isenabled()

@@ -61,12 +61,17 @@ _LATIN_SPECIAL = str.maketrans(
 )  # fmt: skip
 
 
+_NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
+
+
 def script(text: str) -> str:
     """Return the dominant script of ``text``'s letters: 'latin', 'arabic', 'cyrillic', ...
 
     Letters below U+0250 count as Latin; others are named by the first word of their
     Unicode name (ARABIC, CYRILLIC, GREEK, CJK ...). Text without letters is 'latin'.
     """
+    if not _NOT_LATIN.search(text):
+        return "latin"  # every character Latin (or not a letter): no per-letter count
     counts: dict[str, int] = {}
     for ch in text:
         if not ch.isalpha():
