@@ -606,16 +606,21 @@ def _geocode(
     country: str | None,
     near: tuple[float, float] | None,
     _depth: int = 0,
+    *,
+    whole: bool = True,
 ) -> Match | None:
+    """``whole=False`` skips matching the whole query (steps a and d): for a query known
+    to give nothing there (a common English word without an exact answer)."""
     if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS * 2:
         return None
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())
     if not text:
         return None
     # a. the whole query by exact name ("Mexico City", "West Bank", "Homs province")
-    hit = _match(gaz, text, country=country, near=near, exact_only=True)
-    if hit is not None:
-        return _build(gaz, query, hit, "plain", {})
+    if whole:
+        hit = _match(gaz, text, country=country, near=near, exact_only=True)
+        if hit is not None:
+            return _build(gaz, query, hit, "plain", {})
     if _depth < 2:
         # b. "A, B": B (a country, division or town) qualifies A
         head, sep, tail = text.rpartition(",")
@@ -640,6 +645,8 @@ def _geocode(
                 mode = "region"  # "X province" where X names no division: X, widened
             return _build(gaz, query, hit, mode, details)
     # d. the whole query by fold, skeleton and fuzzy match
+    if not whole:
+        return None
     hit = _match(gaz, text, country=country, near=near)
     if hit is None:
         return None
@@ -753,7 +760,9 @@ def geocode_many(
     try:
         done = _bulk_exact(gaz, todo, cc)
         for q in todo:
-            m = done[q] if q in done else _geocode(gaz, q, cc, None)
+            m = done.get(q, _LEFT)
+            if m is _LEFT or m is _COMMON_LEFT:
+                m = _geocode(gaz, q, cc, None, whole=m is _LEFT)
             answers[q] = m
             if cache:
                 if len(_CACHE) >= _CACHE_MAX:
@@ -763,6 +772,12 @@ def geocode_many(
         if gc_was_on:
             gc.enable()
     return [answers[q] if isinstance(q, str) else None for q in qs]
+
+
+# Markers in _bulk_exact's answers: not looked up; a common English word with no exact
+# answer (whole-query matching gives nothing: only "A, B" and phrase parsing remain).
+_LEFT = object()
+_COMMON_LEFT = object()
 
 
 def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict[str, Match | None]:
@@ -1003,6 +1018,8 @@ def _bulk_exact_keys(
     for q, i in zip(picked, qk, strict=True):
         j = slots[i]
         if j < 0:
+            if ucommon[i]:
+                out[q] = _COMMON_LEFT  # type: ignore[assignment]
             continue
         frank = franks[j]
         row = best_l[j]
