@@ -417,3 +417,23 @@ def test_focus_prior_can_be_switched_off(monkeypatch) -> None:
     assert m is not None and m.country_code == "DZ"  # the bigger, primary-named Saïda
     monkeypatch.setenv("GEOSTRIKE_FOCUS", "LB")
     assert geocode("Saida").country_code == "LB"
+
+
+def test_bulk_path_matches_single_path_on_words_divisions_and_diacritics(monkeypatch) -> None:
+    # common English words (some are also places), bare division names, names with
+    # diacritics, case and spacing variants: the batch ranks them in bulk
+    qs = [
+        "Paris", "Chile", "Dover", "Eden", "Lazy", "Busy", "Delta", "Warsaw", "Kingston",
+        "Anbar", "Diyala", "Idlib", "Hama", "HAMA", "hama ", "Raqqa", "Ninawa", "Ḩamāh",
+        "Ḩamāh  ", "Zürich", "São Paulo", "Saïda", "Saida", "Tripoli", "Springfield",
+        "San Jose", "Alexandria", "Homs", "the", "Wednesday", "moderate opposition",
+    ]  # fmt: skip
+    for focus in (None, "LB"):
+        if focus is not None:
+            monkeypatch.setenv("GEOSTRIKE_FOCUS", focus)
+        for cc in (None, "SY", "US"):
+            many = geocode_many(qs, country=cc, cache=False)
+            for q, m in zip(qs, many, strict=True):
+                one = geocode(q, country=cc)
+                got = None if m is None else m.to_dict()
+                assert got == (None if one is None else one.to_dict()), (q, cc, focus)

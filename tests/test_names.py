@@ -13,6 +13,7 @@ from geostrike.names import (
     is_stopword,
     loose,
     normalise,
+    normalise_ascii_many,
     script,
     skeleton,
     strip_articles,
@@ -146,3 +147,23 @@ def test_stopwords(word: str) -> None:
 def test_places_are_not_stopwords(place: str) -> None:
     assert not is_stopword(place)
     assert place not in STOPWORDS
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=30),
+        max_size=20,
+    )
+)
+def test_normalise_ascii_many_equals_one_by_one(texts: list[str]) -> None:
+    assert normalise_ascii_many(texts) == [normalise(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "text", ["Ḩamāh", "Zürich", "İstanbul", "Homs", "123", "حمص", "Москва", "東京", "a😀b"]
+)
+def test_script_latin_shortcut_agrees(text: str) -> None:
+    letters = [c for c in text if c.isalpha()]
+    latin = all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF for c in letters)
+    assert (script(text) == "latin") == latin
