@@ -523,13 +523,22 @@ class Gazetteer:
         col = self._col(column)
         if not isinstance(col.blob, bytes):
             col._materialise()
-        off = col.offsets
-        data = col.blob
         rows = np.asarray(rows, dtype=np.int64)
-        return [
-            data[a:b].decode("utf-8")
-            for a, b in zip(off[rows].tolist(), off[rows + 1].tolist(), strict=True)
-        ]
+        if not len(rows):
+            return []
+        off = np.asarray(col.offsets)
+        starts, lens = off[rows], off[rows + 1] - off[rows]
+        # the strings' bytes gathered at once, NUL-separated, decoded and split at once
+        total = int(lens.sum())
+        seg = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        buf = np.frombuffer(col.blob, dtype=np.uint8)[seg]
+        if total and (buf == 0).any():  # a NUL inside a value: one by one
+            return [col[r] for r in rows.tolist()]
+        out = np.zeros(total + len(rows) - 1, dtype=np.uint8)
+        keep = np.ones(len(out), dtype=bool)
+        keep[(np.cumsum(lens) + np.arange(len(rows)))[:-1]] = False
+        out[keep] = buf
+        return out.tobytes().decode("utf-8").split("\x00")
 
     def string(self, column: str, row: int) -> str:
         """Value of a string column ('gazetteer_id', 'admin1', 'admin1_code', 'source')."""

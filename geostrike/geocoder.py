@@ -47,6 +47,7 @@ from .names import (
     loose,
     normalise,
     normalise_ascii_many,
+    normalise_many,
     script,
     skeleton,
     strip_articles,
@@ -794,7 +795,7 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict
     if other:
         picked = asc + [q for q in other if script(q) == "latin"]
         rest = picked[len(asc) :]
-        keys += [normalise(q) for q in rest]
+        keys += normalise_many(rest)
         lits += [q.strip() for q in rest]
     return _bulk_exact_keys(gaz, picked, keys, lits, country)
 
@@ -959,7 +960,7 @@ def _bulk_exact_keys(
 
         ur, rinv = np.unique(mr, return_inverse=True)
         raw_names = gaz.strings_at("name", ur)
-        unames = [normalise(n) for n in raw_names]
+        unames = normalise_many(raw_names)
         mnames = [unames[i] for i in rinv.ravel().tolist()]
         sims = np.array(
             [ratio(ukeys[g], n) for g, n in zip(mg.tolist(), mnames, strict=True)],

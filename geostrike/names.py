@@ -30,6 +30,7 @@ from functools import lru_cache
 __all__ = [
     "normalise",
     "normalise_ascii_many",
+    "normalise_many",
     "fold",
     "skeleton",
     "loose",
@@ -142,6 +143,41 @@ def normalise_ascii_many(texts: list[str]) -> list[str]:
         return []
     blob = _NON_ALNUM_NL.sub(" ", "\n".join(texts).translate(_DELETE).lower())
     return [k.strip() for k in blob.split("\n")]
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """:func:`normalise` of many strings at once: every step of the key function works
+    character by character, so it runs once over the newline-joined batch; same keys as
+    one by one (strings containing a newline are done one by one)."""
+    if not texts:
+        return []
+    if any(not isinstance(t, str) or "\n" in t for t in texts):
+        return [normalise(t) for t in texts]
+    asc = [t.isascii() and t.isprintable() for t in texts]
+    if all(asc):
+        return normalise_ascii_many(texts)
+    if any(asc):  # ASCII strings take the cheap path
+        out = [""] * len(texts)
+        ia = [i for i, a in enumerate(asc) if a]
+        io = [i for i, a in enumerate(asc) if not a]
+        for i, k in zip(ia, normalise_ascii_many([texts[i] for i in ia]), strict=True):
+            out[i] = k
+        for i, k in zip(io, normalise_many([texts[i] for i in io]), strict=True):
+            out[i] = k
+        return out
+    s = "\n".join(texts).translate(_DELETE).translate(_LATIN_SPECIAL)
+    cat = unicodedata.category
+    s = "".join(ch if ch == "\n" or cat(ch)[0] in "LNMP" else " " for ch in s)
+    if any("\u0600" <= ch <= "\u06ff" for ch in s):
+        s = _ARABIC_ARTICLE.sub("al ", s.translate(_ARABIC_PRE))
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    if not s.isascii():
+        from anyascii import anyascii
+
+        s = anyascii(s)
+    s = _NON_ALNUM_NL.sub(" ", s.translate(_DELETE).lower())
+    return [k.strip() for k in s.split("\n")]
 
 
 def strip_articles(key: str) -> str:

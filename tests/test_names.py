@@ -14,6 +14,7 @@ from geostrike.names import (
     loose,
     normalise,
     normalise_ascii_many,
+    normalise_many,
     script,
     skeleton,
     strip_articles,
@@ -167,3 +168,22 @@ def test_script_latin_shortcut_agrees(text: str) -> None:
     letters = [c for c in text if c.isalpha()]
     latin = all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF for c in letters)
     assert (script(text) == "latin") == latin
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=8))
+def test_normalise_many_equals_one_by_one(texts: list[str]) -> None:
+    assert normalise_many(texts) == [normalise(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("ab -'ʿالحمصḨāüİıßСмΣς\u0301\u0654ة😀")), max_size=15
+        ),
+        max_size=8,
+    )
+)
+def test_normalise_many_on_arabic_latin_and_cyrillic_mixes(texts: list[str]) -> None:
+    assert normalise_many(texts) == [normalise(t) for t in texts]
