@@ -134,11 +134,12 @@ def _threads(n: int) -> int:
         cap = int(env)
     else:
         cap = MAX_THREADS or cpus
-        try:  # threads only help with idle cores; on a busy machine they fight for the GIL
-            idle = cpus - max(os.getloadavg()[0] - 1.0, 0.0)  # this process counts once
+        try:  # threads help while other work leaves a core free; else they fight for the GIL
+            others = max(os.getloadavg()[0] - 1.0, 0.0)  # this process counts once
         except OSError:  # pragma: no cover
-            idle = cpus
-        cap = max(1, min(cap, int(idle + 0.5)))
+            others = 0.0
+        if others >= cpus - 0.5:
+            cap = 1
     return max(1, min(cpus, cap, n // _MIN_POINTS_PER_THREAD))
 
 
