@@ -144,7 +144,7 @@ def _threads(n: int) -> int:
 
 
 def _spatial_blocks(lon: np.ndarray, lat: np.ndarray, k: int) -> list[np.ndarray]:
-    """Split points into k compact blocks (by longitude, then latitude quantiles)."""
+    """Split points into k compact blocks of equal size (by longitude)."""
     if k <= 1:
         return [np.arange(len(lon))]
     order = np.argsort(lon, kind="stable")
