@@ -32,6 +32,53 @@ _DEFAULT = "actors.csv"
 _COLUMNS = ("id", "label", "members", "color", "aliases")
 _ARTICLES = {"the", "al", "el", "so", "called", "socalled"}
 _TOKEN = re.compile(r"[a-z0-9]+")
+# Arabic article, assimilated or not, written joined to its noun: an-Nusra, ash-Sham, ad-Dawla
+_ARABIC_ARTICLE = re.compile(r"\b(?:al|el|an|ar|as|ash|at|ad|adh|az|ath|ad|al|l)-(?=[a-z])")
+# Generic words around a name in a claim ("IS positions", "Nusra fighters"): dropped only when
+# the name as written is not itself an alias.
+_GENERIC = {
+    "forces",
+    "force",
+    "fighters",
+    "fighter",
+    "militants",
+    "militant",
+    "positions",
+    "position",
+    "troops",
+    "targets",
+    "target",
+    "units",
+    "unit",
+    "militia",
+    "militias",
+    "group",
+    "groups",
+    "members",
+    "strongholds",
+    "stronghold",
+    "facilities",
+    "bases",
+    "base",
+    "camps",
+    "camp",
+    "jihadists",
+    "insurgents",
+    "elements",
+    "terrorists",
+    "terrorist",
+    "affiliates",
+    "affiliate",
+    "led",
+    "backed",
+    "linked",
+    "aligned",
+    "allied",
+    "loyal",
+    "factions",
+    "faction",
+}
+_PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
 
 def normalise_actor(name: str) -> str:
@@ -44,6 +91,7 @@ def normalise_actor(name: str) -> str:
     text = anyascii(unicodedata.normalize("NFKC", str(name))).lower()
     text = re.sub(r"['`]s\b", "", text)
     text = re.sub(r"['`]", "", text)  # Da'esh -> daesh
+    text = _ARABIC_ARTICLE.sub("", text)
     tokens = [t for t in _TOKEN.findall(text) if t not in _ARTICLES]
     return " ".join(tokens)
 
@@ -99,7 +147,11 @@ class ActorTable:
         """Return the canonical id (actor or set) for a name or alias, or None."""
         if name is None:
             return None
-        return self._index.get(normalise_actor(name))
+        for variant in _variants(str(name)):
+            aid = self._index.get(variant)
+            if aid is not None:
+                return aid
+        return None
 
     def resolve(
         self, name: str, *, path: str | Path | None = None, column: str | None = None
@@ -139,6 +191,25 @@ class ActorTable:
     def aliases(self) -> dict[str, str]:
         """Every normalised alias key mapped to its canonical id (for text matching)."""
         return dict(self._index)
+
+
+def _variants(name: str) -> list[str]:
+    """Matching keys to try for a name as written, most literal first.
+
+    The name itself; without a parenthesised part and the part alone ("Free Syrian Army
+    (FSA)"); then each of those without generic words such as "forces" or "positions"
+    ("ISIS positions", "YPG-led forces").
+    """
+    forms = [name]
+    if _PARENS.search(name):
+        forms.append(_PARENS.sub(" ", name))
+        forms.extend(_PARENS.findall(name))
+    keys = [normalise_actor(f) for f in forms]
+    for key in list(keys):
+        kept = [t for t in key.split() if t not in _GENERIC]
+        if kept and len(kept) < len(key.split()):
+            keys.append(" ".join(kept))
+    return [k for k in dict.fromkeys(keys) if k]
 
 
 def _parse(text: str, path: str | Path | None) -> list[Actor]:

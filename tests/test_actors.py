@@ -77,15 +77,15 @@ def test_user_table_extends(tmp_path) -> None:
     p = tmp_path / "extra.csv"
     p.write_text(
         "id,label,members,color,aliases\n"
-        "wagner,Wagner Group,,#000000,Wagner|PMC Wagner|Africa Corps\n"
-        "foreign_backed,foreign-backed,wagner;russia,,foreign-backed forces\n",
+        "mars_brigade,Mars Brigade,,#000000,Mars Brigade|Liwa al-Mirrikh\n"
+        "foreign_backed,foreign-backed,mars_brigade;russia,,foreign-backed forces\n",
         encoding="utf-8",
     )
     t = load_actors(p)
-    assert t.resolve("pmc wagner") == {"wagner"}
-    assert t.resolve("Foreign-backed forces") == {"wagner", "russia"}
+    assert t.resolve("liwa al mirrikh") == {"mars_brigade"}
+    assert t.resolve("Foreign-backed forces") == {"mars_brigade", "russia"}
     assert t.resolve("ISIS") == {"islamic_state"}  # default still there
-    assert load_actors().lookup("Wagner") is None  # default not mutated
+    assert load_actors().lookup("Mars Brigade") is None  # default not mutated
 
 
 def test_user_table_errors(tmp_path) -> None:
@@ -106,3 +106,30 @@ def test_normalise_actor_total_and_idempotent(s: str) -> None:
     k = normalise_actor(s)
     assert normalise_actor(k) == k
     assert k == k.lower()
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        ("Jabhat an-Nusra", {"al_nusra"}),  # assimilated article
+        ("Ahrar ash-Sham", {"opposition"}),
+        ("Free Syrian Army (FSA)", {"opposition"}),  # parenthesised acronym
+        ("Daesh (ISIL)", {"islamic_state"}),
+        ("Kurdish People's Protection Units (YPG)", {"kurdish"}),
+        ("ISIS positions", {"islamic_state"}),  # generic words around a name
+        ("Nusra fighters", {"al_nusra"}),
+        ("YPG-led forces", {"kurdish"}),
+        ("Hay’at Tahrir al-Sham", {"al_nusra"}),
+        ("Hizbullah", {"hezbollah"}),
+        ("Peshmerga", {"peshmerga"}),
+        ("pro-regime forces", {"government"}),
+    ],
+)
+def test_alias_variants(name: str, ids: set[str]) -> None:
+    assert load_actors().resolve(name) == ids
+
+
+def test_generic_words_alone_are_not_actors() -> None:
+    t = load_actors()
+    for name in ("forces", "positions", "fighters (targets)", "()", "militants"):
+        assert t.lookup(name) is None, name
