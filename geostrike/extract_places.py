@@ -656,7 +656,9 @@ def find_persons(
                 continue
         # 3. a given name followed by a surname ("Georgia Stevens" too: a name, then a
         #    capitalised word that is no place, title or organisation word)
-        if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES:
+        # An Arabic article ("Al Bab", "El Arish", "Ash Shaddadi") is no given name.
+        article_led = len(chunk) >= 2 and low[0] in _ARTICLE_WORDS
+        if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES and not article_led:
             key0 = _key_of(tk.words[chunk[0]])[0]
             w1 = tk.words[chunk[1]]
             ordinary = low[1] in NEWS_STOP or low[1] in STOPWORDS or low[1] in TITLES
@@ -705,9 +707,18 @@ def find_persons(
             cue = (nxt in SPEECH_VERBS and gap_n.strip() in ("",)) or (
                 prv in ("said", "says", "told", "according") and gap_p.strip() in ("", ",")
             )
+            if cue and article_led and _gazetteer_span(chunk, ctx, idx):
+                cue = False  # "said Al Bab was hit": an article-led name the gazetteer holds
             if cue and not _placey(chunk, ctx, idx):
                 add(chunk)
     return persons, first_names
+
+
+def _gazetteer_span(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
+    """True when the whole run is a gazetteer name as written ("Al Bab"; not "Al Gore")."""
+    tk = ctx.tokens
+    name = ctx.text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]]
+    return bool(len(idx.lookup(_key_of(name)[0])[0]))
 
 
 def _fold_known(idx: PlaceIndex, name: str) -> bool:
@@ -972,6 +983,11 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         if tk.words[chunk[0]].lower() in GIVEN_NAMES or _key_of(nxt)[0] in persons:
             return False
         return not chunk_persons
+    if prev_kind == "connector" and j == 1 and tk.words[chunk[0]].lower() in _ARTICLE_WORDS:
+        # the name after a capitalised article ("Al Gore visited"): a place only when the
+        # run follows a place cue or the name is a country, division or big city
+        prv = tk.words[chunk[0] - 1].lower() if chunk[0] > 0 else ""
+        return strong or prv in PLACE_CUES
     if prev_kind in ("direction", "connector"):
         return True
     if prev_kind == "place":
@@ -1265,7 +1281,8 @@ def resolve(
                 m.score = None
 
 
-_LINK = re.compile(r"^(?:\s*,\s*|\s+(?:in|near|outside|,\s*in)\s+(?:the\s+)?)$")
+# "X, Y", "X in Y", "X, in Y", "X near the Y" (the direction of "in northern Y" is in Y's phrase)
+_LINK = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:in|near|outside)\s+(?:the\s+)?)$")
 
 
 def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:

@@ -460,3 +460,41 @@ def test_hostile_strings() -> None:
             continue
         for m in ex.mentions:
             assert ex.text[m.start : m.end] == m.text
+
+
+# --------------------------------------------------------------------------- audit regressions
+@pytest.mark.parametrize(
+    ("text", "span", "cc"),
+    [
+        ("Strikes hit Al Bab on Sunday.", "Al Bab", "SY"),
+        ("Turkish jets struck Al Bab overnight.", "Al Bab", "SY"),
+        ("Four people died in the raid near Al-Bab, activists said.", "Al-Bab", "SY"),
+        ("Coalition strikes hit Al Tabqa and the dam.", "Al Tabqa", "SY"),
+        ("Barrel bombs hit Al-Safira again.", "Al-Safira", "SY"),
+        ("The strikes near Al Mukalla killed six fighters.", "Al Mukalla", "YE"),
+        ("Strikes near Al Mayadin killed ten people.", "Al Mayadin", "SY"),
+        ("Officials said Al Bab was hit twice.", "Al Bab", "SY"),
+    ],
+)
+def test_arabic_article_is_not_a_given_name(text: str, span: str, cc: str) -> None:
+    found = _places(extract(text))
+    assert span in found, f"{span!r} dropped from {text!r}"
+    assert found[span].country_code == cc
+
+
+def test_article_led_person_with_a_real_cue_stays_a_person() -> None:
+    for text in ("Al Gore said the war was a mistake.", "Al Gore visited the camp."):
+        assert not extract(text).places, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Strikes hit Tripoli, in northern Lebanon, on Friday.",
+        "A drone struck Tripoli in northern Lebanon.",
+        "Shelling hit Tripoli, Lebanon, late on Monday.",
+    ],
+)
+def test_stated_country_steers_an_ambiguous_name(text: str) -> None:
+    found = _places(extract(text))
+    assert found["Tripoli"].country_code == "LB"
