@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -410,7 +411,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
         out[iso] = parsed
     rest = ~iso & (text != "")
     if rest.any():
-        mapping = {v: _parse_one_date(v) for v in pd.unique(text[rest])}
+        distinct = pd.unique(text[rest])
+        dayfirst = _numeric_date_order(distinct)
+        mapping = {v: _parse_one_date(v, dayfirst) for v in distinct}
         out[rest] = pd.to_datetime(text[rest].map(mapping), errors="coerce")
     return out
 
@@ -419,10 +422,40 @@ _DEFAULT_A = pd.Timestamp("2001-01-01").to_pydatetime()
 _DEFAULT_B = pd.Timestamp("2002-02-02").to_pydatetime()
 
 
-def _parse_one_date(value: str) -> pd.Timestamp | None:
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}$")
+
+
+def _numeric_date_order(values: np.ndarray) -> bool:
+    """Whether a column's numeric dates ("10/01/2015") are day-first.
+
+    A file uses one convention: a first number above 12 anywhere means day-first, a second
+    number above 12 means month-first (US). When every such date is ambiguous, day-first is
+    assumed (the international reading) and a warning says so.
+    """
+    firsts, seconds = [], []
+    for v in values:
+        m = _NUMERIC_DATE.match(str(v))
+        if m:
+            firsts.append(int(m.group(1)))
+            seconds.append(int(m.group(2)))
+    if not firsts:
+        return True
+    if max(seconds) > 12 and max(firsts) <= 12:
+        return False
+    if max(firsts) <= 12 and any(a != b for a, b in zip(firsts, seconds, strict=True)):
+        warnings.warn(
+            "numeric dates such as "
+            f"{next(str(v) for v in values if _NUMERIC_DATE.match(str(v)))!r} are ambiguous; "
+            "read day-first (write YYYY-MM-DD to be sure)",
+            stacklevel=3,
+        )
+    return True
+
+
+def _parse_one_date(value: str, dayfirst: bool = True) -> pd.Timestamp | None:
     from dateutil import parser as dparser
 
-    dayfirst = bool(re.match(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$", value))
+    dayfirst = dayfirst and bool(_NUMERIC_DATE.match(value))
     try:
         a = dparser.parse(value, dayfirst=dayfirst, default=_DEFAULT_A, fuzzy=False)
         b = dparser.parse(value, dayfirst=dayfirst, default=_DEFAULT_B, fuzzy=False)
@@ -752,7 +785,7 @@ def _geocode_rows(
     if not enabled or not mask.any():
         return out
     try:
-        from .geocoder import geocode_many
+        from .geocoder import geocode_frame
     except ImportError:  # the gazetteer is not installed in this build
         return out
     rows = np.flatnonzero(mask)
@@ -768,13 +801,13 @@ def _geocode_rows(
     nm = np.full(nu, None, dtype=object)
     for hint in pd.unique(u_hint):  # one batch per country hint
         sel = np.flatnonzero(u_hint == hint)
-        matches = geocode_many([str(v) for v in u_name[sel]], country=hint or None)
-        for j, mt in zip(sel, matches, strict=True):  # distinct names only
-            if mt is not None:
-                found[j] = True
-                lat[j], lon[j] = mt.latitude, mt.longitude
-                km[j] = float(mt.precision_km or 0.0)
-                nm[j] = mt.name
+        fr = geocode_frame([str(v) for v in u_name[sel]], country=hint or None)
+        ok = fr["found"].to_numpy()  # distinct names only, as columns
+        found[sel] = ok
+        lat[sel] = fr["latitude"].to_numpy()
+        lon[sel] = fr["longitude"].to_numpy()
+        km[sel] = np.where(ok, fr["precision_km"].fillna(0.0).to_numpy(), np.nan)
+        nm[sel] = np.where(ok, fr["name"].to_numpy(dtype=object), None)
     out.found[rows] = found[kcodes]
     out.latitude[rows] = lat[kcodes]
     out.longitude[rows] = lon[kcodes]

@@ -232,3 +232,19 @@ def test_parse_precision_reads_any_radius_in_km(x):
         return  # bare 1, 2, 3 are ACLED codes
     assert not bad.any() and not code.any()
     assert km.tolist() == pytest.approx([float(text)] * 3)
+
+
+def test_numeric_date_order_is_inferred_per_column() -> None:
+    import warnings
+
+    from geostrike.claims import parse_dates
+
+    us = parse_dates(pd.Series(["10/01/2015", "09/30/2015"]))  # 30 cannot be a month
+    assert us.dt.strftime("%Y-%m-%d").tolist() == ["2015-10-01", "2015-09-30"]
+    eu = parse_dates(pd.Series(["10/01/2015", "30/09/2015"]))
+    assert eu.dt.strftime("%Y-%m-%d").tolist() == ["2015-01-10", "2015-09-30"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        amb = parse_dates(pd.Series(["10/01/2015"]))
+    assert amb.dt.strftime("%Y-%m-%d").tolist() == ["2015-01-10"]
+    assert any("ambiguous" in str(w.message) for w in caught)
