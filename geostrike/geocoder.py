@@ -53,7 +53,15 @@ from .names import (
     strip_articles,
 )
 
-__all__ = ["Match", "geocode", "geocode_many", "reverse", "LocalGeocoder", "MAX_QUERY_CHARS"]  # noqa: F822
+__all__ = [
+    "Match",
+    "geocode",
+    "geocode_many",
+    "geocode_frame",
+    "reverse",
+    "LocalGeocoder",  # noqa: F822 - module __getattr__
+    "MAX_QUERY_CHARS",
+]
 
 #: Longer queries are not place names; they are answered "not found" without lookup.
 MAX_QUERY_CHARS = 200
@@ -726,20 +734,25 @@ _CACHE_MAX = 200_000
 _CACHE_OWNER: Gazetteer | None = None
 
 
+def _cache_for(gaz: Gazetteer) -> None:
+    global _CACHE_OWNER
+    if _CACHE_OWNER is not gaz:  # another gazetteer (import, other data dir): forget answers
+        _CACHE.clear()
+        _CACHE_OWNER = gaz
+
+
 def geocode_many(
     queries: Iterable[str], *, country: str | None = None, cache: bool = True
 ) -> list[Match | None]:
     """Geocode many names; one result per query, in order (None where not found).
 
     Same answers as :func:`geocode` for each query. Distinct queries are looked up once;
-    plain-ASCII exact names are resolved in bulk (vectorised hash search), the rest one by
-    one. Answers are remembered across calls unless ``cache=False``.
+    exact names are resolved in bulk (vectorised hash search, :func:`_bulk_exact`), the
+    rest one by one. Answers are remembered across calls unless ``cache=False``.
+    See :func:`geocode_frame` for the same answers as columns.
     """
-    global _CACHE_OWNER
     gaz = load_gazetteer()
-    if _CACHE_OWNER is not gaz:  # another gazetteer (import, other data dir): forget answers
-        _CACHE.clear()
-        _CACHE_OWNER = gaz
+    _cache_for(gaz)
     cc = _clean_country(country)
     qs = list(queries)
     answers: dict[str, Match | None] = {}
@@ -759,11 +772,15 @@ def geocode_many(
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        done = _bulk_exact(gaz, todo, cc)
-        for q in todo:
-            m = done.get(q, _LEFT)
-            if m is _LEFT or m is _COMMON_LEFT:
-                m = _geocode(gaz, q, cc, None, whole=m is _LEFT)
+        batch = _bulk_exact(gaz, todo, cc)
+        state = batch.state(len(todo))
+        cols = {k: v.tolist() for k, v in batch.answer_columns(gaz).items()}
+        alts = batch.alternatives(gaz)
+        for t, (q, s) in enumerate(zip(todo, state.tolist(), strict=True)):
+            if s >= 0:
+                m = _exact_match(q, cols, alts, s, batch.ukeys[batch.unit_of[t]])
+            else:
+                m = _geocode(gaz, q, cc, None, whole=s == _STATE_LEFT)
             answers[q] = m
             if cache:
                 if len(_CACHE) >= _CACHE_MAX:
@@ -775,29 +792,263 @@ def geocode_many(
     return [answers[q] if isinstance(q, str) else None for q in qs]
 
 
-# Markers in _bulk_exact's answers: not looked up; a common English word with no exact
-# answer (whole-query matching gives nothing: only "A, B" and phrase parsing remain).
-_LEFT = object()
-_COMMON_LEFT = object()
+#: Columns of :func:`geocode_frame`, in order.
+FRAME_COLUMNS = (
+    "query",
+    "found",
+    "name",
+    "latitude",
+    "longitude",
+    "country_code",
+    "admin1",
+    "feature_code",
+    "population",
+    "gazetteer_id",
+    "precision",
+    "precision_km",
+    "score",
+    "matched_name",
+)
+_FRAME_FIELDS = FRAME_COLUMNS[2:]
 
 
-def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> dict[str, Match | None]:
-    """Answers for the queries that are exact names, found in bulk; queries left out of
-    the result take the one-by-one path (phrases, variants, common words)."""
-    asc, other = [], []
-    for q in queries:
-        if len(q) > MAX_QUERY_CHARS or "," in q or not q.isprintable():
-            continue
-        (asc if q.isascii() else other).append(q)
-    keys = normalise_ascii_many(asc)
+def geocode_frame(queries: Iterable[Any], *, country: str | None = None):  # -> pd.DataFrame
+    """Geocode many names into a table: one row per query, in input order.
+
+    The same answers as :func:`geocode_many` (the same resolution code: exact names in
+    bulk, the rest one by one), as columns ``FRAME_COLUMNS``: query, found, name, latitude,
+    longitude, country_code, admin1, feature_code, population, gazetteer_id, precision,
+    precision_km, score, matched_name (missing values where not found). No answer is
+    remembered between calls, and exact names build no per-name Python objects.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    gaz = load_gazetteer()
+    cc = _clean_country(country)
+    qs = list(queries)
+    n = len(qs)
+    qarr = np.empty(n, dtype=object)
+    qarr[:] = qs
+    is_str = np.fromiter(map(isinstance, qs, [str] * n), dtype=bool, count=n)
+    codes = np.full(n, -1, dtype=np.int64)
+    todo: list[str] = []
+    if is_str.any():
+        sc, uniq = pd.factorize(qarr[is_str])
+        codes[is_str] = sc
+        todo = uniq.tolist()
+    nt = len(todo)
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        batch = _bulk_exact(gaz, todo, cc)
+        state = batch.state(nt)
+        cols = batch.answer_columns(gaz, raw=False)
+        # the queries without an exact answer, one by one (as geocode_many does)
+        slow_t = np.flatnonzero(state < 0)
+        slow = [
+            _geocode(gaz, todo[t], cc, None, whole=s == _STATE_LEFT)
+            for t, s in zip(slow_t.tolist(), state[slow_t].tolist(), strict=True)
+        ]
+    finally:
+        if gc_was_on:
+            gc.enable()
+    # answers table: the exact answers, then the one-by-one answers that were found
+    n_ex = len(cols["name"])
+    found_slow = [m for m in slow if m is not None]
+    cols["score"] = np.full(n_ex, 100.0)
+    answered = batch.slot >= 0  # per unit; its key is the matched name of its answer
+    cols["matched_name"] = np.empty(n_ex, dtype=object)
+    cols["matched_name"][batch.slot[answered]] = np.array(batch.ukeys, dtype=object)[answered]
+    if found_slow:
+        for f in _FRAME_FIELDS:
+            extra = np.empty(len(found_slow), dtype=cols[f].dtype)
+            extra[:] = [getattr(m, f) for m in found_slow]
+            cols[f] = np.concatenate([cols[f], extra])
+    # per distinct query: index into the answers table, or -1
+    ans_idx = np.where(state >= 0, state, -1)
+    ans_idx[slow_t[[m is not None for m in slow]]] = n_ex + np.arange(len(found_slow))
+    # per query (index nt: a non-string query)
+    ai = np.append(ans_idx, -1)[np.where(codes >= 0, codes, nt)]
+    found = ai >= 0
+    take = np.where(found, ai, 0)
+    out: dict[str, Any] = {"query": qarr, "found": found}
+    na = n_ex + len(found_slow)
+    for f in _FRAME_FIELDS:
+        vals = cols[f]
+        if vals.dtype.kind == "f":
+            out[f] = np.where(found, vals[take], np.nan) if na else np.full(n, np.nan)
+        elif vals.dtype.kind == "i":
+            col = pd.array(vals[take] if na else np.zeros(n, np.int64), dtype="Int64")
+            col[~found] = pd.NA
+            out[f] = col
+        else:
+            col = vals[take] if na else np.empty(n, dtype=object)
+            col[~found] = None
+            out[f] = pd.Series(col, dtype=object, copy=False)
+    return pd.DataFrame(out, columns=list(FRAME_COLUMNS))
+
+
+# Per distinct query, what _bulk_exact found: >= 0 an exact answer (index into the
+# answer arrays); _STATE_LEFT not looked up (one by one); _STATE_COMMON a common English
+# word with no exact answer (whole-query matching gives nothing: only "A, B" and phrase
+# parsing remain).
+_STATE_LEFT = -1
+_STATE_COMMON = -2
+
+
+@dataclass
+class _ExactBatch:
+    """Intermediate arrays of the bulk exact path, shared by :func:`geocode_many` (Match
+    objects) and :func:`geocode_frame` (columns).
+
+    ``pos``: per looked-up query, its index in the batch's query list; ``unit``: its unit
+    (a distinct (key, literal) pair); ``ukeys``/``ucommon``: per unit, the key and whether
+    it is a common English word; ``slot``: per unit, its answer's index or -1; ``best``:
+    per answer, the gazetteer row; ``rows``/``first``/``count``: the ranked candidate rows
+    of every answered unit (``rows[first[j]]`` is ``best[j]``, ``count[j]`` of them).
+    """
+
+    pos: np.ndarray
+    unit: np.ndarray
+    ukeys: list[str]
+    ucommon: np.ndarray
+    slot: np.ndarray
+    best: np.ndarray
+    rows: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+    unit_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def empty(cls) -> _ExactBatch:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, [], np.zeros(0, bool), z, z, z, z, z)
+
+    def state(self, n: int) -> np.ndarray:
+        """Per query of the batch (``n`` of them): answer index or a ``_STATE_*`` code."""
+        st = np.full(n, _STATE_LEFT, dtype=np.int64)
+        self.unit_of = np.zeros(n, dtype=np.int64)
+        if len(self.pos):
+            self.unit_of[self.pos] = self.unit
+            s = self.slot[self.unit]
+            s = np.where((s < 0) & self.ucommon[self.unit], _STATE_COMMON, s)
+            st[self.pos] = s
+        return st
+
+    def answer_columns(self, gaz: Gazetteer, *, raw: bool = True) -> dict[str, np.ndarray]:
+        """Per answer, the Match fields that depend on the row only (arrays; with
+        ``raw`` also source, admin1_code and the unrounded precision_km)."""
+        best = self.best
+        franks = gaz.frank[best]
+        a1n = np.array(gaz.strings_at("admin1", best), dtype=object)
+        admin1 = np.where(a1n == "", None, a1n)
+        need = np.flatnonzero((a1n == "") & (franks != FEATURE_RANK["country"]))
+        a1c = np.array(gaz.strings_at("admin1_code", best if raw else best[need]), dtype=object)
+        for i, c in zip(need.tolist(), (a1c[need] if raw else a1c).tolist(), strict=True):
+            admin1[i] = _admin1_name(gaz, int(best[i]), "", c)
+        admin1[franks == FEATURE_RANK["country"]] = None
+        prec = gaz.prec[best]
+        uprec, pinv = np.unique(prec, return_inverse=True)
+        rounded = np.array([round(p, 3) for p in uprec.tolist()], dtype=np.float64)
+        ufr, finv = np.unique(franks, return_inverse=True)
+        precision = np.array(
+            [_PRECISION_BY_RANK.get(f, "place") for f in ufr.tolist()], dtype=object
+        )
+        out = {
+            "name": np.array(gaz.strings_at("name", best), dtype=object),
+            "latitude": gaz.lat[best].astype(np.float64),
+            "longitude": gaz.lon[best].astype(np.float64),
+            "country_code": gaz.cc[best].astype(object),
+            "admin1": admin1,
+            "feature_code": gaz.fcode[best].astype(object),
+            "population": gaz.pop[best].astype(np.int64),
+            "gazetteer_id": np.array(gaz.strings_at("gazetteer_id", best), dtype=object),
+            "precision": precision[finv.ravel()],
+            "precision_km": rounded[pinv.ravel()],
+        }
+        if raw:
+            out["base_precision_km"] = prec
+            out["source"] = np.array(gaz.strings_at("source", best), dtype=object)
+            out["admin1_code"] = a1c
+        return out
+
+    def alternatives(self, gaz: Gazetteer) -> list[list[str]]:
+        """Per answer, the gazetteer ids of up to three runner-up candidates."""
+        rows = self.rows
+        alt_rows = [
+            rows[f + 1 : f + min(c, 4)].tolist() if c > 1 else []
+            for f, c in zip(self.first.tolist(), self.count.tolist(), strict=True)
+        ]
+        need = sorted({r for a in alt_rows for r in a})
+        if not need:
+            return [[] for _ in alt_rows]
+        gid = dict(zip(need, gaz.strings_at("gazetteer_id", np.array(need, np.int64)), strict=True))  # fmt: skip
+        return [[gid[r] for r in a] for a in alt_rows]
+
+
+def _exact_match(
+    q: str, cols: dict[str, list[Any]], alts: list[list[str]], j: int, key: str
+) -> Match:
+    """The Match of answer ``j`` of a bulk exact batch for query ``q``."""
+    lat, lon = cols["latitude"][j], cols["longitude"][j]
+    a1c = cols["admin1_code"][j]
+    return _new_match(
+        {
+            "query": q,
+            "name": cols["name"][j],
+            "latitude": lat,
+            "longitude": lon,
+            "country_code": cols["country_code"][j],
+            "admin1": cols["admin1"][j],
+            "feature_code": cols["feature_code"][j],
+            "population": cols["population"][j],
+            "gazetteer_id": cols["gazetteer_id"][j],
+            "precision": cols["precision"][j],
+            "precision_km": cols["precision_km"][j],
+            "score": 100.0,
+            "matched_name": key,
+            "raw": {
+                "level": "exact",
+                "mode": "plain",
+                "source": cols["source"][j],
+                "admin1_code": a1c or None,
+                "base_latitude": lat,
+                "base_longitude": lon,
+                "base_precision_km": cols["base_precision_km"][j],
+                "alternatives": alts[j],
+            },
+        }
+    )
+
+
+def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> _ExactBatch:
+    """Find the queries that are exact names in bulk; queries left out (state
+    ``_STATE_LEFT``) take the one-by-one path (phrases, variants, common words)."""
+    from itertools import repeat
+    from operator import contains
+
+    n = len(queries)
+    ok = np.fromiter(map(len, queries), dtype=np.int64, count=n) <= MAX_QUERY_CHARS
+    ok &= ~np.fromiter(map(contains, queries, repeat(",")), dtype=bool, count=n)
+    ok &= np.fromiter(map(str.isprintable, queries), dtype=bool, count=n)
+    is_asc = np.fromiter(map(str.isascii, queries), dtype=bool, count=n)
+    asc: list[int] = np.flatnonzero(ok & is_asc).tolist()
+    other: list[int] = np.flatnonzero(ok & ~is_asc).tolist()
+    keys = normalise_ascii_many([queries[i] for i in asc])
     lits: list[str | None] = [None] * len(asc)
-    picked = asc
+    pos = asc
     if other:
-        picked = asc + [q for q in other if script(q) == "latin"]
-        rest = picked[len(asc) :]
-        keys += normalise_many(rest)
-        lits += [q.strip() for q in rest]
-    return _bulk_exact_keys(gaz, picked, keys, lits, country)
+        rest = [i for i in other if script(queries[i]) == "latin"]
+        pos = asc + rest
+        rq = [queries[i] for i in rest]
+        keys += normalise_many(rq)
+        lits += [q.strip() for q in rq]
+    texts = [queries[i] for i in pos]
+    return _bulk_exact_keys(gaz, texts, np.asarray(pos, dtype=np.int64), keys, lits, country)
 
 
 _HAS_ALPHA = re.compile(r"[a-z]")
@@ -846,70 +1097,95 @@ def _new_match(fields: dict[str, Any]) -> Match:
     return m
 
 
+def _key_flags(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per key: refused (no token, no letter, only stopwords and articles) and common (the
+    rarest non-article token has an English Zipf frequency >= COMMON_WORD_ZIPF); the
+    tests of ``is_stopword`` and ``english_zipf``, over all tokens at once."""
+    from itertools import repeat
+
+    from .gazetteer import _english_table
+    from .names import ARTICLES, STOPWORDS
+
+    nk = len(keys)
+    ntok = np.fromiter(map(len, map(str.split, keys)), dtype=np.int64, count=nk)
+    alpha = np.fromiter(map(bool, map(_HAS_ALPHA.search, keys)), dtype=bool, count=nk)
+    toks = " ".join(keys).split()
+    art = np.fromiter(map(ARTICLES.__contains__, toks), dtype=bool, count=len(toks))
+    stop = np.fromiter(map(STOPWORDS.__contains__, toks), dtype=bool, count=len(toks))
+    zipf = np.fromiter(
+        map(_english_table().get, toks, repeat(0.0)), dtype=np.float64, count=len(toks)
+    )
+    has = ntok > 0
+    starts = (np.cumsum(ntok) - ntok)[has]
+    all_stop = np.ones(nk, dtype=bool)
+    min_zipf = np.full(nk, np.inf)
+    if len(toks):
+        all_stop[has] = np.logical_and.reduceat(stop | art, starts)
+        min_zipf[has] = np.minimum.reduceat(np.where(art, np.inf, zipf), starts)
+    bad = ~has | ~alpha | all_stop
+    return bad, ~bad & (min_zipf >= COMMON_WORD_ZIPF)
+
+
 def _bulk_exact_keys(
     gaz: Gazetteer,
-    queries: list[str],
+    texts: list[str],
+    pos: np.ndarray,
     all_keys: list[str],
     all_lits: list[str | None],
     country: str | None,
-) -> dict[str, Match | None]:
+) -> _ExactBatch:
     """:func:`_bulk_exact` once the queries are normalised: hashes searched at once,
     candidates ranked at once (the same scores and order as :func:`_rank`). A unit of
-    work is a distinct (key, literal) pair; the literal is the non-ASCII query itself."""
+    work is a distinct (key, literal) pair; the literal is the non-ASCII query itself.
+    ``texts[i]`` is the query whose key is ``all_keys[i]``."""
     import hashlib
 
-    from .gazetteer import _english_table
+    import pandas as pd
 
-    out: dict[str, Match | None] = {}
-    if not queries:
-        return out
-    # distinct acceptable (key, literal) units; common English words are kept (flagged)
-    from .names import ARTICLES, STOPWORDS
-
-    zipf_table = _english_table()
-    unit_id: dict[Any, int] = {}
-    ukeys: list[str] = []
-    ulits: list[str | None] = []
-    ucommon: list[bool] = []
-    qk: list[int] = []
-    picked: list[str] = []
-    bad: set[str] = set()
-    for q, k, lit in zip(queries, all_keys, all_lits, strict=True):
-        u = k if lit is None else (k, lit)
-        i = unit_id.get(u)
-        if i is None:
-            if k in bad:
-                continue
-            # is_stopword, the alphabetic test and english_zipf, in one pass
-            toks = k.split()
-            if not toks or not _HAS_ALPHA.search(k):
-                bad.add(k)
-                continue
-            core = [t for t in toks if t not in ARTICLES]
-            if all(t in STOPWORDS for t in core):
-                bad.add(k)
-                continue
-            common = min(zipf_table.get(t, 0.0) for t in core) >= COMMON_WORD_ZIPF
-            if common and country:
-                bad.add(k)
-                continue
-            i = unit_id[u] = len(ukeys)
-            ukeys.append(k)
-            ulits.append(lit)
-            ucommon.append(common)
-        qk.append(i)
-        picked.append(q)
-    if not ukeys:
-        return out
+    if not len(pos):
+        return _ExactBatch.empty()
+    # distinct (key, literal) units; common English words are kept (flagged)
+    ustr = np.array(
+        [k if lit is None else f"{k}\x00{lit}" for k, lit in zip(all_keys, all_lits, strict=True)]
+        if any(lit is not None for lit in all_lits)
+        else all_keys,
+        dtype=object,
+    )
+    qunit, uniq = pd.factorize(ustr)
+    ufirst = np.zeros(len(uniq), dtype=np.int64)
+    ufirst[qunit[::-1]] = np.arange(len(qunit) - 1, -1, -1)
+    ukeys_all = [all_keys[i] for i in ufirst.tolist()]
+    ulits_all = [all_lits[i] for i in ufirst.tolist()]
+    bad, common = _key_flags(ukeys_all)
+    if country:
+        bad |= common
+    keep = ~bad
+    if not keep.any():
+        return _ExactBatch.empty()
+    renum = np.cumsum(keep) - 1
+    qsel = keep[qunit]
+    pos, qk = pos[qsel], renum[qunit[qsel]]
+    kept = np.flatnonzero(keep).tolist()
+    ukeys = [ukeys_all[i] for i in kept]
+    ulits = [ulits_all[i] for i in kept]
+    ucommon = common[keep]
+    nk = len(ukeys)
+    slot = np.full(nk, -1, dtype=np.int64)
+    z = np.zeros(0, dtype=np.int64)
+    nothing = _ExactBatch(pos, qk, ukeys, ucommon, slot, z, z, z, z)
     blake = hashlib.blake2b
     digests = b"".join(blake(b"\x1f" + k.encode(), digest_size=8).digest() for k in ukeys)
     hashes = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
-    nk = len(ukeys)
     # every (key, row, kind) candidate, in part order then index order
     g_l, r_l, k_l = [], [], []
+    # searched in sorted order (neighbouring probes, far fewer cache misses)
+    horder = np.argsort(hashes)
+    shashes = hashes[horder]
     for off, p in zip(gaz.offsets[:-1].tolist(), gaz.parts, strict=False):
-        lo = np.searchsorted(p.ex_h, hashes, "left")
-        hi = np.searchsorted(p.ex_h, hashes, "right")
+        lo = np.empty(nk, dtype=np.int64)
+        hi = np.empty(nk, dtype=np.int64)
+        lo[horder] = np.searchsorted(p.ex_h, shashes, "left")
+        hi[horder] = np.searchsorted(p.ex_h, shashes, "right")
         cnt = hi - lo
         tot = int(cnt.sum())
         if not tot:
@@ -921,7 +1197,7 @@ def _bulk_exact_keys(
         r_l.append(np.asarray(p.ex_r[idx], dtype=np.int64) + off)
         k_l.append(np.asarray(p.ex_k[idx]))
     if not g_l:
-        return out
+        return nothing
     grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
     weak_e = kinds == KIND_WEAK
     has_strong = np.zeros(nk, dtype=bool)
@@ -935,7 +1211,7 @@ def _bulk_exact_keys(
         # keys that are only a division's bare name: one by one; a common word keeps
         # only prominent, non-weak candidates (:func:`_accept_common`)
         sel = has_strong[grp]
-        com = np.asarray(ucommon, dtype=bool)[grp]
+        com = ucommon[grp]
         if com.any():
             pop = gaz.pop[rows]
             acc = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
@@ -943,7 +1219,7 @@ def _bulk_exact_keys(
             sel &= ~com | (acc & ~weak_e)
     grp, rows, weak_e = grp[sel], rows[sel], weak_e[sel]
     if not len(grp):
-        return out
+        return nothing
     # distinct rows per key, in (key, row) order (np.unique in _rank); a row is weak
     # when any of its entries is
     n_rows = len(gaz)
@@ -954,17 +1230,22 @@ def _bulk_exact_keys(
     cnt = np.bincount(grp, minlength=nk)
     multi = cnt[grp] > 1
     if multi.any():
+        # keys with one candidate take it as it is; the others are ranked
         mg, mr = grp[multi], rows[multi]
         sc = _row_base_scores(gaz)[mr]
         from rapidfuzz.fuzz import ratio
 
         ur, rinv = np.unique(mr, return_inverse=True)
         raw_names = gaz.strings_at("name", ur)
-        unames = normalise_many(raw_names)
+        # a name that is one of the queries has that query's key already
+        known = dict(zip(texts, all_keys, strict=True))
+        unames = [known.get(nm) for nm in raw_names]
+        left = [i for i, k in enumerate(unames) if k is None]
+        for i, k in zip(left, normalise_many([raw_names[i] for i in left]), strict=True):
+            unames[i] = k
         mnames = [unames[i] for i in rinv.ravel().tolist()]
-        sims = np.array(
-            [ratio(ukeys[g], n) for g, n in zip(mg.tolist(), mnames, strict=True)],
-            dtype=np.float64,
+        sims = np.fromiter(
+            map(ratio, [ukeys[g] for g in mg.tolist()], mnames), dtype=np.float64, count=len(mg)
         )
         sc = sc + 0.4 * sims / 100.0
         lit_units = [i for i, lit in enumerate(ulits) if lit is not None]
@@ -995,65 +1276,8 @@ def _bulk_exact_keys(
     # first row of each key is the answer; the next three are the alternatives
     first = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
     kg = grp[first]
-    best = rows[first]
-    gcnt = cnt[kg]
-    alt_rows = [
-        rows[f + 1 : f + min(c, 4)].tolist() if c > 1 else []
-        for f, c in zip(first.tolist(), gcnt.tolist(), strict=True)
-    ]
-    need_alt = sorted({r for a in alt_rows for r in a})
-    alt_gid = dict(zip(need_alt, gaz.strings_at("gazetteer_id", np.array(need_alt, np.int64)), strict=True)) if need_alt else {}  # fmt: skip
-    lat, lon = gaz.lat[best].tolist(), gaz.lon[best].tolist()
-    prec, pop = gaz.prec[best].tolist(), gaz.pop[best].tolist()
-    ccs, fcodes, franks = gaz.cc[best].tolist(), gaz.fcode[best].tolist(), gaz.frank[best].tolist()
-    names = gaz.strings_at("name", best)
-    gids = gaz.strings_at("gazetteer_id", best)
-    sources = gaz.strings_at("source", best)
-    a1c = gaz.strings_at("admin1_code", best)
-    a1n = gaz.strings_at("admin1", best)
-    country_rank = FEATURE_RANK["country"]
-    slot = np.full(nk, -1, dtype=np.int64)
     slot[kg] = np.arange(len(kg))
-    slots = slot.tolist()
-    best_l = best.tolist()
-    for q, i in zip(picked, qk, strict=True):
-        j = slots[i]
-        if j < 0:
-            if ucommon[i]:
-                out[q] = _COMMON_LEFT  # type: ignore[assignment]
-            continue
-        frank = franks[j]
-        row = best_l[j]
-        out[q] = _new_match(
-            {
-                "query": q,
-                "name": names[j],
-                "latitude": lat[j],
-                "longitude": lon[j],
-                "country_code": ccs[j],
-                "admin1": (
-                    _admin1_name(gaz, row, a1n[j], a1c[j]) if frank != country_rank else None
-                ),
-                "feature_code": fcodes[j],
-                "population": pop[j],
-                "gazetteer_id": gids[j],
-                "precision": _PRECISION_BY_RANK.get(frank, "place"),
-                "precision_km": round(prec[j], 3),
-                "score": 100.0,
-                "matched_name": ukeys[i],
-                "raw": {
-                    "level": "exact",
-                    "mode": "plain",
-                    "source": sources[j],
-                    "admin1_code": a1c[j] or None,
-                    "base_latitude": lat[j],
-                    "base_longitude": lon[j],
-                    "base_precision_km": prec[j],
-                    "alternatives": [alt_gid[r] for r in alt_rows[j]],
-                },
-            }
-        )
-    return out
+    return _ExactBatch(pos, qk, ukeys, ucommon, slot, rows[first], rows, first, cnt[kg])
 
 
 def reverse(lat: float, lon: float) -> Match | None:

@@ -130,6 +130,8 @@ def _normalise(text: str) -> str:
 
 
 _NON_ALNUM_NL = re.compile(r"[^a-z0-9\n]+")
+_ARABIC_BLOCK = re.compile("[\u0600-\u06ff]")
+_DELETE_LATIN = {**_DELETE, **_LATIN_SPECIAL}
 
 
 def normalise_ascii_many(texts: list[str]) -> list[str]:
@@ -165,18 +167,33 @@ def normalise_many(texts: list[str]) -> list[str]:
         for i, k in zip(io, normalise_many([texts[i] for i in io]), strict=True):
             out[i] = k
         return out
-    s = "\n".join(texts).translate(_DELETE).translate(_LATIN_SPECIAL)
+    # per-character steps as translate tables over the batch's distinct characters: the
+    # deletions, the special Latin letters and symbols to spaces in one pass (what the
+    # first two tables produce are letters, kept by the third step)
+    s = "\n".join(texts)
     cat = unicodedata.category
-    s = "".join(ch if ch == "\n" or cat(ch)[0] in "LNMP" else " " for ch in s)
-    if any("\u0600" <= ch <= "\u06ff" for ch in s):
+    table = {
+        ord(c): " "
+        for c in set(s)
+        if c != "\n" and ord(c) not in _DELETE_LATIN and cat(c)[0] not in "LNMP"
+    }
+    s = s.translate({**_DELETE_LATIN, **table})
+    if _ARABIC_BLOCK.search(s):
         s = _ARABIC_ARTICLE.sub("al ", s.translate(_ARABIC_PRE))
     s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.translate(dict.fromkeys((ord(c) for c in set(s) if unicodedata.combining(c)), None))
     if not s.isascii():
-        from anyascii import anyascii
+        from anyascii import anyascii  # per character: one table over the distinct ones
 
-        s = anyascii(s)
-    s = _NON_ALNUM_NL.sub(" ", s.translate(_DELETE).lower())
+        s = s.translate(
+            {
+                **_DELETE,
+                **{ord(c): anyascii(c).translate(_DELETE) for c in set(s) if not c.isascii()},
+            }
+        )
+    else:
+        s = s.translate(_DELETE)
+    s = _NON_ALNUM_NL.sub(" ", s.lower())
     return [k.strip() for k in s.split("\n")]
 
 

@@ -437,3 +437,77 @@ def test_bulk_path_matches_single_path_on_words_divisions_and_diacritics(monkeyp
                 one = geocode(q, country=cc)
                 got = None if m is None else m.to_dict()
                 assert got == (None if one is None else one.to_dict()), (q, cc, focus)
+
+
+def _frame_sample() -> list:
+    """A few thousand varied queries: gazetteer names (as they are, lower- and upper-case,
+    misspelt), English and report words, Arabic script, region and offset phrases,
+    'A, B' qualifiers, repeats, blanks and non-strings."""
+    import random
+
+    from geostrike.gazetteer import load_gazetteer
+
+    rec = load_gazetteer().records
+    names = rec.name.tolist()
+    rng = random.Random(11)
+    picked = [names[rng.randrange(len(names))] for _ in range(1500)]
+    misspelt = []
+    for n in picked[:400]:
+        i = rng.randrange(len(n))
+        misspelt.append(n[:i] + n[i + 1 :] if rng.random() < 0.5 else n[:i] + n[i] + n[i:])
+    words = NON_PLACES + ["Paris", "Chile", "Dover", "Eden", "Delta", "the", "march", "Lazy"]
+    arabic = ["حلب", "حمص", "دمشق", "الرقة", "إدلب", "دير الزور", "تدمر", "كلمة"]
+    phrases = ["Homs province", "northern Hama", "20 km east of Homs", "the town of Kobani",
+               "Aleppo, Syria", "Tripoli Libya", "rural Idlib", "5 miles north of Raqqa"]  # fmt: skip
+    variants = [q for q, _, _ in VARIANTS]
+    qs = (
+        picked
+        + [n.lower() for n in picked[:300]]
+        + [n.upper() for n in picked[300:600]]
+        + misspelt
+        + words
+        + arabic
+        + phrases
+        + variants
+        + picked[:200]  # repeats
+        + ["", "   ", "x" * 500, None, 3.5, "Homs\x00", " Homs 💥 "]
+    )
+    rng.shuffle(qs)
+    return qs
+
+
+@pytest.mark.parametrize("country", [None, "SY"])
+def test_geocode_frame_equals_geocode_many(country: str | None) -> None:
+    import pandas as pd
+
+    from geostrike.geocoder import FRAME_COLUMNS, geocode_frame
+
+    qs = _frame_sample()
+    many = geocode_many(qs, country=country, cache=False)
+    frame = geocode_frame(qs, country=country)
+    assert list(frame.columns) == list(FRAME_COLUMNS)
+    assert len(frame) == len(qs)
+    assert frame.found.sum() == sum(m is not None for m in many) > 1500
+    for i, (q, m) in enumerate(zip(qs, many, strict=True)):
+        row = frame.iloc[i]
+        assert row["query"] is q or row["query"] == q
+        assert bool(row["found"]) is (m is not None), q
+        for c in FRAME_COLUMNS[2:]:
+            got = row[c]
+            if m is None:
+                assert pd.isna(got), (q, c)
+            elif getattr(m, c) is None:
+                assert got is None, (q, c)
+            else:
+                assert got == getattr(m, c), (q, c, got, getattr(m, c))
+
+
+def test_geocode_frame_empty_and_non_strings() -> None:
+    from geostrike.geocoder import FRAME_COLUMNS, geocode_frame
+
+    empty = geocode_frame([])
+    assert list(empty.columns) == list(FRAME_COLUMNS) and len(empty) == 0
+    f = geocode_frame([None, 7, "Homs", "", "Homs"])
+    assert f.found.tolist() == [False, False, True, False, True]
+    assert f.name[2] == "Homs" and f.country_code[4] == "SY" and f.precision[2] == "place"
+    assert f.latitude.isna().tolist() == [True, True, False, True, False]
