@@ -1087,6 +1087,7 @@ _AZIMUTH = {
 }  # fmt: skip
 FOCUS_WEIGHT = 4.0
 HINT_WEIGHT = 4.0
+DOMINANT = 1.0
 MIN_SCORE = 4.3
 
 
@@ -1175,7 +1176,11 @@ def resolve(
         for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
             rows = m.candidates
             ccs = idx.cc[rows]
-            s = p + np.array([min(3.5, FOCUS_WEIGHT * focus.get(str(c), 0.0)) for c in ccs])
+            share = np.array([focus.get(str(c), 0.0) for c in ccs])
+            # the document's main country (three fifths of the weight or more) counts again: a
+            # regional town there beats a same-named capital abroad ("Tripoli" in a story
+            # about Baalbek), not a city a hundred times larger ("Baghdad" in a Syria report)
+            s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(share >= 0.6, DOMINANT, 0.0)
             if hint:
                 s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
             if admins or admin_w:

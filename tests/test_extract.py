@@ -498,3 +498,14 @@ def test_article_led_person_with_a_real_cue_stays_a_person() -> None:
 def test_stated_country_steers_an_ambiguous_name(text: str) -> None:
     found = _places(extract(text))
     assert found["Tripoli"].country_code == "LB"
+
+
+def test_document_focus_steers_tripoli_to_lebanon() -> None:
+    text = (
+        "Israeli jets struck Baalbek on Monday. Lebanese officials said strikes also hit "
+        "Tripoli, where two buildings collapsed."
+    )
+    assert _places(extract(text))["Tripoli"].country_code == "LB"
+    # an unambiguous big city elsewhere keeps its country
+    ex = extract("Syrian rebels in Idlib and Hama said the talks in Baghdad failed.")
+    assert _places(ex)["Baghdad"].country_code == "IQ"
