@@ -411,8 +411,27 @@ def demo(out_dir: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``geostrike`` console script."""
-    cli.main(args=argv, prog_name="geostrike")
+    """Entry point of the ``geostrike`` console script.
+
+    Usage errors (a missing argument, an unknown option) are one line on stderr and exit
+    status 2, like every other error; ``--help`` shows the full usage.
+    """
+    try:
+        code = cli.main(args=argv, prog_name="geostrike", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "geostrike"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"{where}: error: {message} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"geostrike: error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("geostrike: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:  # `geostrike ... | head`
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
