@@ -322,6 +322,7 @@ class PlaceMention:
     offset_km: float | None = None
     adm2_word: bool = False  # "Metcalfe County"
     keep: bool = False  # report even when unresolved
+    fragment: bool = False  # "al-Numan" cut from a capitalised name before it
     cue: bool = False  # a place cue word before it ("in", "near", "town of")
     sentence_start: bool = False
     row: int | None = None
@@ -798,6 +799,22 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                     match = _fold_match(ctx, idx, sub)
                     if match is not None:
                         break
+            if j > 0 and match is None:
+                # inside a run ("Residents of Maaret al-Noman", "Ariha and Maarat al-Numan"):
+                # the whole article-joined name before its fragment
+                for end in range(min(L, j + 5), j + 2, -1):
+                    sub = chunk[j:end]
+                    if not _is_cap(tk.words[sub[-1]], ctx.all_caps) or not _inner_article(ctx, sub):
+                        continue
+                    if any(tk.words[t].lower() in ("and", "or", "of", "the") for t in sub):
+                        continue
+                    key_sub = _key_of(text[tk.starts[sub[0]] : tk.ends[sub[-1]]])[0]
+                    if len(idx.lookup(key_sub)[0]):
+                        break  # the exact lookup below finds it
+                    fm = _fold_match(ctx, idx, sub)
+                    if fm is not None:
+                        match = (j + fm[0],) + fm[1:]
+                        break
             for k in range(min(L - 1, j + 5), j - 1, -1):
                 if match is not None:
                     break
@@ -894,15 +911,34 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
     return out
 
 
+def _inner_article(ctx: Context, chunk: list[int]) -> bool:
+    """True when a lower-case Arabic article is hyphenated inside the run ("Maarat al-Numan")."""
+    tk, text = ctx.tokens, ctx.text
+    return any(
+        tk.words[t].lower() in _ARTICLE_WORDS
+        and tk.words[t].islower()
+        and text[tk.ends[t] : tk.ends[t] + 1] == "-"
+        for t in chunk[1:-1]
+    )
+
+
 def _fold_match(ctx: Context, idx: PlaceIndex, chunk: list[int]):
-    """A romanisation variant ("Tal Afar", "Hodeidah") of a whole run after a place cue."""
+    """A romanisation variant ("Tal Afar", "Hodeidah") of a whole run after a place cue.
+
+    A run with an inner article ("Maaret al-Noman") is tried anywhere: the whole name is
+    preferred to its fragment ("Noman", a town in the United States).
+    """
     by_fold = getattr(idx.gaz, "by_fold", None)
     tk, text = ctx.tokens, ctx.text
-    if by_fold is None or chunk[0] == 0:
+    if by_fold is None:
         return None
-    prev = tk.words[chunk[0] - 1].lower()
-    if prev not in PLACE_CUES and prev not in ("port", "towns", "villages", "cities", "on", "and"):
-        return None
+    if not _inner_article(ctx, chunk):
+        if chunk[0] == 0:
+            return None
+        prev = tk.words[chunk[0] - 1].lower()
+        cues = ("port", "towns", "villages", "cities", "on", "and")
+        if prev not in PLACE_CUES and prev not in cues:
+            return None
     s, e = tk.starts[chunk[0]], tk.ends[chunk[-1]]
     base, poss = strip_possessive(text[s:e])
     key = normalise(base)
@@ -1020,6 +1056,8 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
     if t0 > 0 and text[tk.ends[t0 - 1] : tk.starts[t0]] == "-":
         art = tk.words[t0 - 1]
         if art.lower() in _ARTICLE_WORDS and art.islower():
+            # the tail of a longer name the gazetteer lacks ("Maarat al-Foo" → "al-Foo")
+            m.fragment = j > 1 and _is_cap(tk.words[chunk[j - 2]], ctx.all_caps)
             m.start = m.phrase_start = tk.starts[t0 - 1]
             m.text = text[m.start : m.end]
             m.phrase = m.text
@@ -1260,6 +1298,11 @@ def resolve(
             m.row = None
             m.score = None
             m.keep = True
+            continue
+        top = max(focus, key=focus.__getitem__) if focus else None
+        if m.fragment and c not in (top, hint) and not _strong(np.array([r]), idx):
+            m.row = None  # a name's tail resolving abroad ("Maarat al-Numan" → Numan, Nigeria)
+            m.score = None
             continue
         if b < MIN_SCORE and not m.demonym:
             m.row = None

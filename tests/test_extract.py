@@ -509,3 +509,25 @@ def test_document_focus_steers_tripoli_to_lebanon() -> None:
     # an unambiguous big city elsewhere keeps its country
     ex = extract("Syrian rebels in Idlib and Hama said the talks in Baghdad failed.")
     assert _places(ex)["Baghdad"].country_code == "IQ"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Maarat al-Numan was hit by barrel bombs on Monday.", "Maarat al-Numan"),
+        ("Residents of Maaret al-Noman fled north after the raids.", "Maaret al-Noman"),
+        ("Maaret al-Noman residents fled north.", "Maaret al-Noman"),
+        ("Ariha and Maaret al-Noman were bombed overnight.", "Maaret al-Noman"),
+    ],
+)
+def test_whole_article_joined_name_beats_its_fragment(text: str, span: str) -> None:
+    ex = extract(text)
+    found = _places(ex)
+    assert span in found, f"{span!r} not found in {text!r}: {sorted(found)}"
+    assert found[span].country_code == "SY"
+    assert all(m.country_code in (None, "SY", "PS") for m in ex.places)
+
+
+def test_name_tail_does_not_resolve_abroad() -> None:
+    ex = extract("Syrian jets hit Idlib. Residents of Kfar al-Noman fled.")
+    assert all(m.country_code == "SY" for m in ex.places if m.latitude is not None)
