@@ -708,11 +708,51 @@ def find_persons(
             cue = (nxt in SPEECH_VERBS and gap_n.strip() in ("",)) or (
                 prv in ("said", "says", "told", "according") and gap_p.strip() in ("", ",")
             )
+            if cue and _listed_place(chunk, ctx, idx):
+                cue = False  # "said Fallujah and Ramadi in Anbar": places in a list
             if cue and article_led and _gazetteer_span(chunk, ctx, idx):
                 cue = False  # "said Al Bab was hit": an article-led name the gazetteer holds
             if cue and not _placey(chunk, ctx, idx):
                 add(chunk)
     return persons, first_names
+
+
+_LOCATIVE = ("in", "at", "near", "from", "outside", "inside")
+
+
+def _after_locative(ctx: Context, t: int) -> bool:
+    """True when token ``t`` follows a locative preposition ("in Kyiv", "near the Georgia")."""
+    tk = ctx.tokens
+    if t > 0 and tk.words[t - 1].lower() == "the":
+        t -= 1
+    return t > 0 and tk.words[t - 1].lower() in _LOCATIVE
+
+
+def _listed_place(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
+    """True when the run's names are gazetteer places listed together or placed "in Y".
+
+    "said Fallujah and Ramadi", "said Fallujah, Ramadi", "said Ramadi in Anbar province".
+    """
+    tk, text = ctx.tokens, ctx.text
+    caps = [t for t in chunk if _is_cap(tk.words[t], ctx.all_caps)]
+    if not caps or not all(len(idx.lookup(_key_of(tk.words[t])[0])[0]) for t in caps):
+        if not _gazetteer_span(chunk, ctx, idx):
+            return False
+    inner = {tk.words[t].lower() for t in chunk}
+    if len(caps) >= 2 and inner & {"and", "or"}:
+        return True
+    nxt = chunk[-1] + 1
+    if nxt >= len(tk):
+        return False
+    gap = text[tk.ends[chunk[-1]] : tk.starts[nxt]]
+    w = tk.words[nxt].lower()
+    if gap.strip() == "," or w in ("and", "or", "in", "near"):
+        t = nxt + 1 if gap.strip() != "," else nxt
+        if t < len(tk) and tk.words[t].lower() == "the":
+            t += 1
+        if t < len(tk) and _is_cap(tk.words[t], ctx.all_caps):
+            return bool(len(idx.lookup(_key_of(tk.words[t])[0])[0]))
+    return False
 
 
 def _gazetteer_span(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
@@ -897,7 +937,10 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                 j += 1
                 continue
             k, s, e, key, poss, rows, kinds, demonym = match
-            ok = key not in first_names and _accept(
+            # a given name seen in a person ("General Georgia Lane") blocks the lone
+            # name, except after a locative preposition ("troops remain in Georgia")
+            named = key in first_names and not (j == k and _after_locative(ctx, t))
+            ok = not named and _accept(
                 ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons,
                 chunk_persons, bstarts, s, e, poss,
             )  # fmt: skip
@@ -970,7 +1013,7 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     if key in persons and not countryish:
         return False
     # a capital standing for its government: "Moscow's assertion", "Washington said"
-    if (s, e) in ctx.actor_places and not countryish:
+    if (s, e) in ctx.actor_places and not countryish and not _after_locative(ctx, chunk[j]):
         t_next = chunk[k] + 1
         nxt = tk.words[t_next].lower() if t_next < len(tk) else ""
         nxt2 = tk.words[t_next + 1].lower() if t_next + 1 < len(tk) else ""

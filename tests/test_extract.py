@@ -531,3 +531,28 @@ def test_whole_article_joined_name_beats_its_fragment(text: str, span: str) -> N
 def test_name_tail_does_not_resolve_abroad() -> None:
     ex = extract("Syrian jets hit Idlib. Residents of Kfar al-Noman fled.")
     assert all(m.country_code == "SY" for m in ex.places if m.latitude is not None)
+
+
+def test_said_before_listed_places_is_no_person_cue() -> None:
+    ex = extract("An official said Fallujah and Ramadi in Anbar province were hit.")
+    found = _places(ex)
+    assert {"Fallujah", "Ramadi", "Anbar"} <= set(found)
+    assert {m.country_code for m in ex.places} == {"IQ"}
+    found = _places(extract("A spokesman said Fallujah, Ramadi and Hit were bombed."))
+    assert {"Fallujah", "Ramadi"} <= set(found)
+    # the cue still works on a person
+    assert not extract("Kerry said Lavrov agreed to the talks.").places
+
+
+def test_capital_after_locative_is_a_place_as_well() -> None:
+    ex = extract("The minister, speaking in Kyiv, said Russia had attacked overnight.")
+    assert _places(ex)["Kyiv"].country_code == "UA"
+    # a capital standing for its government is still no place
+    assert "Washington" not in _places(extract("Washington said it would respond."))
+
+
+def test_given_name_does_not_block_a_country_after_in() -> None:
+    text = "General Georgia Lane spoke to reporters on Monday. Russian troops remain in Georgia."
+    found = [m for m in extract(text).places if m.text == "Georgia"]
+    assert len(found) == 1 and found[0].country_code == "GE"
+    assert found[0].start == text.rindex("Georgia")  # the country, not the general
