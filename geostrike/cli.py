@@ -316,12 +316,21 @@ def export(
 @click.argument("source", metavar="FILE|-")
 @click.option("--date", default=None, help="The report's date, YYYY-MM-DD.")
 @click.option("--country", default=None, help="ISO country hint.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON Lines: one object per mention, then one per candidate claim.",
+)
 @click.option("-o", "--output", type=click.Path(), default=None)
 def extract(
     source: str, date: str | None, country: str | None, as_json: bool, output: str | None
 ) -> None:
-    """Extract place/actor/date mentions and candidate claims from a report."""
+    """Extract place/actor/date mentions and candidate claims from a report.
+
+    FILE is plain text or HTML. For HTML the tags are stripped first, and the start/end
+    offsets of mentions refer to that stripped text, not to the original markup.
+    """
     import json
     from collections import Counter
     from pathlib import Path

@@ -556,3 +556,10 @@ def test_given_name_does_not_block_a_country_after_in() -> None:
     found = [m for m in extract(text).places if m.text == "Georgia"]
     assert len(found) == 1 and found[0].country_code == "GE"
     assert found[0].start == text.rindex("Georgia")  # the country, not the general
+
+
+def test_cli_help_says_html_offsets_refer_to_stripped_text() -> None:
+    res = CliRunner().invoke(cli, ["extract", "--help"])
+    assert res.exit_code == 0
+    flat = " ".join(res.output.split())
+    assert "HTML" in flat and "offsets of mentions refer to that stripped text" in flat
