@@ -1261,7 +1261,9 @@ def resolve(
             # the document's main country (three fifths of the weight or more) counts again: a
             # regional town there beats a same-named capital abroad ("Tripoli" in a story
             # about Baalbek), not a city a hundred times larger ("Baghdad" in a Syria report)
-            s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(share >= 0.6, DOMINANT, 0.0)
+            popl = np.log10(idx.pop[rows] + 10.0)
+            dominant = (share >= 0.6) & (popl >= popl.max() - 2.0)
+            s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(dominant, DOMINANT, 0.0)
             if hint:
                 s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
             if admins or admin_w:
