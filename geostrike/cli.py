@@ -170,7 +170,9 @@ def check(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if engine == "dask" or chunk_size is not None:
+        from .stream import should_stream  # large files stream without --chunk-size
+
+        if engine == "dask" or chunk_size is not None or should_stream(claims_path, output):
             # distributed / streaming engines: issue 8 (geostrike.distributed)
             from .distributed import check_dask
 

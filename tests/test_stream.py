@@ -187,3 +187,21 @@ def test_cli_chunk_size_streams(zones, tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "--chunk-size", "70"])
     assert res.exit_code == 2
     assert "needs an output file" in res.output
+
+
+def test_cli_streams_large_files_without_chunk_size(zones, tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    src = tmp_path / "claims.csv"
+    _claims(120).to_csv(src, index=False)
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    monkeypatch.setenv("GEOSTRIKE_STREAM_BYTES", "1000")  # this file counts as large
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "checking" in res.output + (res.stderr or "")  # the streaming progress bar
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(check(src, zpath)))
