@@ -840,11 +840,14 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                     if match is not None:
                         break
             if j > 0 and match is None:
-                # inside a run ("Residents of Maaret al-Noman", "Ariha and Maarat al-Numan"):
-                # the whole article-joined name before its fragment
+                # inside a run ("Residents of Maaret al-Noman", "Mosul and Tal Afar"): the
+                # whole article-joined or listed name before its fragments
                 for end in range(min(L, j + 5), j + 2, -1):
                     sub = chunk[j:end]
-                    if not _is_cap(tk.words[sub[-1]], ctx.all_caps) or not _inner_article(ctx, sub):
+                    listed = tk.words[chunk[j - 1]].lower() in ("and", "or")
+                    if not _is_cap(tk.words[sub[-1]], ctx.all_caps) or not (
+                        listed or _inner_article(ctx, sub)
+                    ):
                         continue
                     if any(tk.words[t].lower() in ("and", "or", "of", "the") for t in sub):
                         continue
@@ -922,8 +925,13 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             rows, kinds = rows[keep], kinds[keep]
                 match = (k, s, e, key, poss, rows, kinds, demonym)
                 break
-            if match is None and j == 0 and L <= 4:
-                match = _fold_match(ctx, idx, chunk)
+            if match is None and j == 0:
+                # a romanisation variant of the run or of its head ("Hodeidah on Tuesday")
+                for end in range(min(L, 4), 0, -1):
+                    if _is_cap(tk.words[chunk[end - 1]], ctx.all_caps) and (end < L or L <= 4):
+                        match = _fold_match(ctx, idx, chunk[:end])
+                        if match is not None:
+                            break
             if match is None:
                 lw = w.lower().rstrip(".")
                 if lw in DIRECTIONS:
@@ -946,6 +954,9 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
             )  # fmt: skip
             if ok:
                 m = _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind)
+                if not m.cue and out and out[-1].cue:
+                    # a list shares its cue: "near Mosul and Tal Afar", "in Ariha, Saraqib"
+                    m.cue = bool(_LIST_GAP.match(text[out[-1].phrase_end : m.phrase_start]))
                 out.append(m)
                 prev_kind = "place"
             else:
@@ -963,6 +974,9 @@ def _inner_article(ctx: Context, chunk: list[int]) -> bool:
         and text[tk.ends[t] : tk.ends[t] + 1] == "-"
         for t in chunk[1:-1]
     )
+
+
+_LIST_GAP = re.compile(r"^\s*(?:,|,?\s*(?:and|or))\s*$")
 
 
 def _fold_match(ctx: Context, idx: PlaceIndex, chunk: list[int]):

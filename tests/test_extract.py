@@ -563,3 +563,11 @@ def test_cli_help_says_html_offsets_refer_to_stripped_text() -> None:
     assert res.exit_code == 0
     flat = " ".join(res.output.split())
     assert "HTML" in flat and "offsets of mentions refer to that stripped text" in flat
+
+
+def test_listed_names_and_variants_before_a_weekday() -> None:
+    ex = extract("Coalition aircraft struck positions near Mosul and Tal Afar, the Pentagon said.")
+    found = _places(ex)
+    assert found["Tal Afar"].country_code == "IQ" and found["Mosul"].country_code == "IQ"
+    ex = extract("Saudi-led jets struck Sanaa and the port city of Hodeidah on Tuesday.")
+    assert _places(ex)["Hodeidah"].country_code == "YE"
