@@ -1173,8 +1173,14 @@ def _bulk_exact_keys(
     slot = np.full(nk, -1, dtype=np.int64)
     z = np.zeros(0, dtype=np.int64)
     nothing = _ExactBatch(pos, qk, ukeys, ucommon, slot, z, z, z, z)
-    blake = hashlib.blake2b
-    digests = b"".join(blake(b"\x1f" + k.encode(), digest_size=8).digest() for k in ukeys)
+    # the gazetteer's key hash (blake2b of "\x1f" + key), from a copy of the prefix state
+    h0 = hashlib.blake2b(b"\x1f", digest_size=8)
+    hashed = []
+    for k in ukeys:
+        h = h0.copy()
+        h.update(k.encode())
+        hashed.append(h.digest())
+    digests = b"".join(hashed)
     hashes = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
     # every (key, row, kind) candidate, in part order then index order
     g_l, r_l, k_l = [], [], []
@@ -1248,17 +1254,16 @@ def _bulk_exact_keys(
             map(ratio, [ukeys[g] for g in mg.tolist()], mnames), dtype=np.float64, count=len(mg)
         )
         sc = sc + 0.4 * sims / 100.0
-        lit_units = [i for i, lit in enumerate(ulits) if lit is not None]
-        if lit_units:
-            q_lit = {i: unicodedata.normalize("NFC", ulits[i]).casefold() for i in lit_units}
-            lit_names = [unicodedata.normalize("NFC", n).casefold() for n in raw_names]
-            hit_lit = np.array(
-                [
-                    g in q_lit and lit_names[ri] == q_lit[g]
-                    for g, ri in zip(mg.tolist(), rinv.ravel().tolist(), strict=True)
-                ],
-                dtype=bool,
-            )
+        # the literal bonus: only pairs of a non-ASCII query (a unit with a literal)
+        is_lit = np.fromiter((lit is not None for lit in ulits), dtype=bool, count=nk)
+        lp = np.flatnonzero(is_lit[mg])
+        if len(lp):
+            nfc = unicodedata.normalize
+            hit_lit = np.zeros(len(mg), dtype=bool)
+            hit_lit[lp] = [
+                nfc("NFC", raw_names[ri]).casefold() == nfc("NFC", ulits[g]).casefold()
+                for g, ri in zip(mg[lp].tolist(), rinv.ravel()[lp].tolist(), strict=True)
+            ]
             sc = np.where(hit_lit, sc + 1.5, sc)
         if country:
             sc = sc + 20.0
