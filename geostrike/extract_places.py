@@ -297,6 +297,7 @@ _ARTICLE_WORDS = {
     "et",
     "ul",
 }
+_KIN_WORDS = {"abu", "umm", "bani", "beni", "bin", "ibn"}
 _CONTRACTION = re.compile(r"['’](?:ve|d|ll|re|m|t)$", re.IGNORECASE)
 
 _POSS = re.compile(r"(?:['’]s|s['’])$")
@@ -658,7 +659,11 @@ def find_persons(
         # 3. a given name followed by a surname ("Georgia Stevens" too: a name, then a
         #    capitalised word that is no place, title or organisation word)
         # An Arabic article ("Al Bab", "El Arish", "Ash Shaddadi") is no given name.
-        article_led = len(chunk) >= 2 and low[0] in _ARTICLE_WORDS
+        article_led = len(chunk) >= 2 and (
+            low[0] in _ARTICLE_WORDS
+            # "Abu Kamal", "Umm Qasr": a kinship word heading a gazetteer name
+            or (low[0] in _KIN_WORDS and _gazetteer_span(chunk, ctx, idx))
+        )
         if 2 <= len(chunk) <= 4 and low[0] in GIVEN_NAMES and not article_led:
             key0 = _key_of(tk.words[chunk[0]])[0]
             w1 = tk.words[chunk[1]]

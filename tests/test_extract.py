@@ -571,3 +571,9 @@ def test_listed_names_and_variants_before_a_weekday() -> None:
     assert found["Tal Afar"].country_code == "IQ" and found["Mosul"].country_code == "IQ"
     ex = extract("Saudi-led jets struck Sanaa and the port city of Hodeidah on Tuesday.")
     assert _places(ex)["Hodeidah"].country_code == "YE"
+
+
+def test_kinship_word_heading_a_place_name_is_no_given_name() -> None:
+    found = _places(extract("Coalition jets struck Abu Kamal near the Iraqi border."))
+    assert found["Abu Kamal"].country_code == "SY"
+    assert not [m for m in extract("Abu Bakr al-Baghdadi said the group would fight.").places]
