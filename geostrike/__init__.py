@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 _API = {
     "geocode": "geostrike.geocoder",
+    "geocode_frame": "geostrike.geocoder",
     "read_claims": "geostrike.claims",
     "read_zones": "geostrike.zones",
     "zones_from_points": "geostrike.zones",
@@ -34,6 +35,7 @@ __all__ = [
     "export_gpkg",
     "extract",
     "geocode",
+    "geocode_frame",
     "load_actors",
     "read_claims",
     "read_zones",
@@ -47,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .check import check
     from .claims import read_claims
     from .extract import extract
-    from .geocoder import geocode
+    from .geocoder import geocode, geocode_frame
     from .maps import render_map, save_map
     from .qgis import export_gpkg
     from .zones import read_zones, zones_from_points
