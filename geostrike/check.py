@@ -448,7 +448,8 @@ def _check_frame(
     for case, v in verdict_of.items():
         verdict[cases[case]] = v
 
-    ctrl_text, ctrl_codes = _ids_text(ctrl_bits, prepared)
+    ctrl_names, ctrl_codes = _ids_text(ctrl_bits, prepared)
+    ctrl_text = ctrl_names[ctrl_codes]
     reason = _reasons(
         cases,
         df=df,
@@ -466,9 +467,15 @@ def _check_frame(
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
-    geometry = np.full(n, shapely.Point(), dtype=object)
-    if located.any():
-        geometry[located] = shapely.points(lon[located], lat[located])
+    if located.all():
+        geometry = shapely.points(lon, lat)
+    else:
+        geometry = np.full(n, shapely.Point(), dtype=object)
+        if located.any():
+            geometry[located] = shapely.points(lon[located], lat[located])
+    # texts by one take on their distinct values (None appended for the blank rows)
+    ctrl_u = np.append(ctrl_names, None)
+    tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
     out = {
         "id": df["id"].to_numpy(dtype=object),
         "status": pc.status,
@@ -479,33 +486,33 @@ def _check_frame(
         "location_source": pc.location_source,
         "location_name": pc.location_name,
         "precision_km": np.where(located, pc.precision_km, np.nan),
-        "controller": np.where(ok & has_data, ctrl_text, None),
-        "target": np.where(has_target, pc.target, None),
-        "distance_to_target_km": np.round(dist, 3),
-        "nearest_target_latitude": np.round(nlat, 6),
-        "nearest_target_longitude": np.round(nlon, 6),
-        "distance_to_stated_place_km": np.round(stated, 3),
+        "controller": ctrl_u[np.where(ok & has_data, ctrl_codes, len(ctrl_names))],
+        "target": tgt_u[np.where(has_target, tinv, len(tcodes))],
+        "distance_to_target_km": np.round(dist, 3, out=dist),
+        "nearest_target_latitude": np.round(nlat, 6, out=nlat),
+        "nearest_target_longitude": np.round(nlon, 6, out=nlon),
+        "distance_to_stated_place_km": np.round(stated, 3, out=stated),
         "stated_place_latitude": pc.stated_latitude,
         "stated_place_longitude": pc.stated_longitude,
     }
     # object columns stay object (no conversion of a million strings to Arrow)
-    frame = pd.DataFrame(
-        {k: pd.Series(v, index=df.index, dtype=v.dtype, copy=False) for k, v in out.items()}
-    )
-    extra = [c for c in df.columns if c not in OUTPUT_COLUMNS and not str(c).startswith("_")]
-    for c in extra:
-        frame[c] = df[c].to_numpy(copy=False) if df[c].dtype == object else df[c].values
-    frame["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
-    result = gpd.GeoDataFrame(frame, geometry="geometry", copy=False)
+    columns = {k: pd.Series(v, index=df.index, dtype=v.dtype, copy=False) for k, v in out.items()}
+    for c in df.columns:  # the input's own columns (text columns inferred as strings)
+        if c not in OUTPUT_COLUMNS and not str(c).startswith("_"):
+            v = df[c].to_numpy(copy=False) if df[c].dtype == object else df[c].values
+            columns[c] = pd.Series(v, index=df.index, copy=False)
+    columns["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
+    # copy=False: the columns are not consolidated into 2-D blocks (a copy of every array)
+    result = gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry", copy=False)
     result.attrs = {}
     return result
 
 
 def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> tuple[np.ndarray, np.ndarray]:
-    """';'-joined ids of each controller bit mask, and the codes of the distinct masks."""
+    """';'-joined ids of each distinct controller bit mask, and each row's code in them."""
     inv, u = pd.factorize(bits)
     names = np.array([prepared.ids_of(int(b)) for b in u], dtype=object)
-    return names[inv], inv
+    return names, inv
 
 
 #: The judged cases, in the order of :func:`_sentence`.

@@ -516,7 +516,11 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if pd.api.types.is_numeric_dtype(s.dtype):
             num = s.to_numpy(dtype=float, na_value=np.nan)
             return num, np.zeros(len(s), dtype=bool)
-        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        # a fresh writable array: to_numpy can return a read-only view (Arrow-backed data,
+        # frames from Dask workers), and the retry below writes into it
+        num = np.array(
+            pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float
+        )
         bad = np.zeros(len(s), dtype=bool)
         retry = np.flatnonzero(~np.isfinite(num))
         if len(retry):  # blanks, decimal commas, stray spaces: only these rows again
