@@ -401,9 +401,8 @@ def _check_frame(
     coarse_inside = base & inside & coarse
     need = outside_rows | coarse_inside
     if need.any():
-        key = pd.DataFrame({"w": window[need], "m": tmask[need].astype(np.uint64)})
         rows_all = np.flatnonzero(need)
-        for (w, m), grp in key.groupby(["w", "m"], sort=False).indices.items():
+        for w, m, grp in _groups(window[rows_all], tmask[rows_all]):
             idx = prepared.segment_index(int(w), int(m))
             if idx is None:  # pragma: no cover - target_has guarantees ground
                 continue
@@ -444,9 +443,11 @@ def _check_frame(
         "far_held": "inconsistent",
         "none_held": "inconsistent",
     }
-    verdict = np.full(n, "indeterminate", dtype=object)
+    verdicts = ("indeterminate", "consistent", "inconsistent")
+    vcode = np.zeros(n, dtype=np.int8)
     for case, v in verdict_of.items():
-        verdict[cases[case]] = v
+        vcode[cases[case]] = verdicts.index(v)
+    verdict = np.array(verdicts, dtype=object)[vcode]
 
     ctrl_names, ctrl_codes = _ids_text(ctrl_bits, prepared)
     ctrl_text = ctrl_names[ctrl_codes]
@@ -508,6 +509,20 @@ def _check_frame(
     return result
 
 
+def _groups(window: np.ndarray, mask: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(window, target mask, positions) of each distinct pair, positions ascending."""
+    w = window.astype(np.int64)
+    m = mask.astype(np.uint64)
+    wu, wi = np.unique(w, return_inverse=True)
+    mu, mi = np.unique(m, return_inverse=True)
+    key = wi.astype(np.int64) * len(mu) + mi
+    ku, inv = np.unique(key, return_inverse=True)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(len(ku) + 1))
+    for j, k in enumerate(ku):
+        yield int(wu[k // len(mu)]), int(mu[k % len(mu)]), order[bounds[j] : bounds[j + 1]]
+
+
 def _ids_text(bits: np.ndarray, prepared: PreparedZones) -> tuple[np.ndarray, np.ndarray]:
     """';'-joined ids of each distinct controller bit mask, and each row's code in them."""
     inv, u = pd.factorize(bits)
@@ -540,8 +555,14 @@ def _display_codes(km: np.ndarray) -> np.ndarray:
             k = np.where(np.abs(v) < 9.95, np.round(v * 10.0), np.round(v) * 10.0 + 1e9)
         return np.where(np.isfinite(k), k, -1.0)
 
-    k = pd.factorize(key(km))[0].astype(np.int64)
-    m = pd.factorize(key(km / KM_PER_MILE))[0].astype(np.int64)
+    kk, km_ = key(km), key(km / KM_PER_MILE)
+    lim = float(2**31 - 2)
+    if len(km) and min(kk.min(), km_.min()) >= -1 and max(kk.max(), km_.max()) <= lim:
+        # both keys are whole numbers in [-1, 2**31 - 2]: one exact int64 key of the pair
+        pair = ((kk + 1).astype(np.int64) << 31) | (km_ + 1).astype(np.int64)
+        return pd.factorize(pair)[0]
+    k = pd.factorize(kk)[0].astype(np.int64)
+    m = pd.factorize(km_)[0].astype(np.int64)
     return pd.factorize(k * (int(m.max(initial=0)) + 1) + m)[0]
 
 

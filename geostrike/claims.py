@@ -577,6 +577,10 @@ class ParsedClaims:
     stated_name: np.ndarray
 
 
+#: Row statuses, by their code in :func:`parse_claims`.
+_STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved")
+
+
 def _text(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts) of a column; a missing column is all ``""``."""
     if name not in df.columns:
@@ -602,7 +606,7 @@ def parse_claims(
     distinct dates, places and targets, not of rows.
     """
     n = len(df)
-    status = np.full(n, "ok", dtype=object)
+    status_code = np.zeros(n, dtype=np.int8)  # index into _STATUSES
     fine = np.ones(n, dtype=bool)  # status == "ok", kept as booleans
     problem = np.full(n, None, dtype=object)
 
@@ -612,7 +616,7 @@ def parse_claims(
         sel = np.flatnonzero(mask & fine)
         if len(sel) == 0:
             return
-        status[sel] = st
+        status_code[sel] = _STATUSES.index(st)
         fine[sel] = False
         if callable(texts):
             problem[sel] = texts(sel)
@@ -673,8 +677,9 @@ def parse_claims(
     plcodes, plu = _text(df, "place")
     has_place = (plu != "")[plcodes]
     given = np.isfinite(lat) & np.isfinite(lon)
-    location_source = np.where(given, "given", None).astype(object)
-    location_name = np.where(has_place, plu[plcodes], None).astype(object)
+    # object columns by one take on their few values (None appended for the blank rows)
+    location_source = np.array(["given", None], dtype=object)[np.where(given, 0, 1)]
+    location_name = np.append(plu, None)[np.where(has_place, plcodes, len(plu))]
     precision_km = np.where(np.isfinite(prec_km), prec_km, np.where(given, 0.0, np.nan))
     _flag(~given & ~has_place, "invalid", "no place or coordinates are given")
     need = ~given & has_place & fine
@@ -709,7 +714,7 @@ def parse_claims(
     has_stated = (su != "")[scodes]
     s_lat = np.full(n, np.nan)
     s_lon = np.full(n, np.nan)
-    s_name = np.where(has_stated, su[scodes], None).astype(object)
+    s_name = np.append(su, None)[np.where(has_stated, scodes, len(su))]
     want = has_stated & fine
     if want.any():
         m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode)
@@ -718,6 +723,7 @@ def parse_claims(
         s_lon[got] = m.longitude[got]
         s_name[got] = m.name[got]
 
+    status = np.array(_STATUSES, dtype=object)[status_code]
     return ParsedClaims(
         date=date,
         latitude=lat,
