@@ -40,7 +40,14 @@ from typing import Any
 
 import numpy as np
 
-from .gazetteer import FEATURE_RANK, KIND_PRIMARY, KIND_WEAK, Gazetteer, load_gazetteer
+from .gazetteer import (
+    FEATURE_RANK,
+    KIND_ALTERNATE,
+    KIND_PRIMARY,
+    KIND_WEAK,
+    Gazetteer,
+    load_gazetteer,
+)
 from .names import (
     fold,
     is_stopword,
@@ -89,6 +96,15 @@ INEXACT_FOREIGN_MIN_POP = 100_000
 #: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
 #: (comma-separated ISO codes; empty to switch the prior off).
 DEFAULT_FOCUS = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
+# An exact match through an alternate name only, of a place outside the hinted or focus
+# countries, must be at least this populous (or a country, division or capital): GeoNames
+# alternate names of small foreign places ("Nineveh" for Perry, New York) are false friends.
+ALT_FOREIGN_MIN_POP = 100_000
+# An inexact match outside the hinted or focus countries needs this similarity as well.
+INEXACT_FOREIGN_MIN_SIMILARITY = 95.0
+# Letters that may differ at the start of a name matched inexactly (initial vowels vary
+# in romanisation: Efrin/Afrin, Omran/Amran; q/k: Qamishli/Kamishli).
+_FIRST_LETTER_CLASS = str.maketrans({"e": "a", "i": "a", "o": "a", "u": "a", "q": "k"})
 FOCUS_WEIGHT = 1.0
 
 
@@ -358,6 +374,76 @@ def _plausible(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndar
     return _focus_mask(gaz, focus)[rows] | prominent[rows]
 
 
+def _alt_ok(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray, country: str | None):
+    """Mask of exact-name entries to keep: an alternate name of a small place outside
+    the hinted (else focus) countries is dropped (see ALT_FOREIGN_MIN_POP)."""
+    focus = (country,) if country else _focus()
+    if not focus or not len(rows):
+        return np.ones(len(rows), dtype=bool)
+    return (
+        (kinds != KIND_ALTERNATE)
+        | (gaz.frank[rows] <= FEATURE_RANK["PPLC"])
+        | (gaz.pop[rows] >= ALT_FOREIGN_MIN_POP)
+        | _focus_mask(gaz, focus)[rows]
+    )
+
+
+def _starts(name: str) -> str:
+    """First letter class of a name after its article; for a name opening with a vowel,
+    also the next letter (an elided initial syllable: Abu Kamal / Boukamal), and the
+    one after a glued article (Albu Kamal)."""
+    core = (strip_articles(normalise(name)) or normalise(name)).replace(" ", "")
+    head = core[:1].translate(_FIRST_LETTER_CLASS)
+    if head == "a" and len(core) > 1:
+        head += core[1].translate(_FIRST_LETTER_CLASS)
+        if core[1] == "l" and len(core) > 2:  # a glued article: Albu Kamal
+            head += core[2].translate(_FIRST_LETTER_CLASS)
+    return head
+
+
+def _same_start(gaz: Gazetteer, rows: np.ndarray, key: str) -> np.ndarray:
+    """Mask of candidates whose primary name starts like the query (after the article,
+    initial vowels and q/k unified): an inexact match must not change the first letter."""
+    q = _starts(key)[:1]
+    return np.fromiter(
+        (q in _starts(gaz.name(r)) for r in rows.tolist()), dtype=bool, count=len(rows)
+    )
+
+
+def _foreign(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarray:
+    focus = (country,) if country else _focus()
+    if not focus:
+        return np.zeros(len(rows), dtype=bool)
+    return ~_focus_mask(gaz, focus)[rows]
+
+
+def _refused_aliases(gaz: Gazetteer) -> frozenset[str]:
+    """Normalised actor aliases (geostrike.actors) that are not themselves the exact name of
+    a country or capital: "Hamas", "SAA", "Hezbollah" never resolve; Russia, Moscow, Kyiv do."""
+    got = getattr(gaz, "_refused_aliases", None)
+    if got is None:
+        from .actors import default_table
+
+        out = set()
+        for alias in default_table().aliases():
+            key = normalise(alias)
+            if not key:
+                continue
+            rows, kinds = gaz.exact(key)
+            strong = rows[kinds != KIND_WEAK]
+            if len(strong) and (gaz.frank[strong] <= FEATURE_RANK["PPLC"]).any():
+                continue
+            out.add(key)
+        got = frozenset(out)
+        gaz._refused_aliases = got  # type: ignore[attr-defined]
+    return got
+
+
+def _is_acronym(text: str) -> bool:
+    t = text.strip()
+    return 2 <= len(t) <= 3 and t.isalpha() and t.isupper()
+
+
 def _only(gaz: Gazetteer, only: str | None, rows: np.ndarray, folds: list, cores: list):
     if not only or not len(rows):
         return rows, folds, cores
@@ -413,8 +499,9 @@ def _match_in(
     only: str | None = None,
 ) -> _Hit | None:
     key, common, sc = _prep(text)
-    if not key:
+    if not key or key in _refused_aliases(gaz):
         return None
+    acronym = _is_acronym(text)
     namespaces = list(dict.fromkeys(["" if sc == "latin" else sc, ""]))
     opts = {"country": country, "near": near, "admin": admin, "query_key": key}
 
@@ -425,6 +512,14 @@ def _match_in(
         if only and len(rows):
             sel = gaz.cc[rows] == only
             rows, kinds = rows[sel], kinds[sel]
+        if len(rows):
+            ok = _alt_ok(gaz, rows, kinds, country)
+            if acronym:
+                # "SAA", "BEN": an acronym is only a country, division or capital, or a
+                # big place whose primary name it is
+                big = (kinds == KIND_PRIMARY) & (gaz.pop[rows] >= ALT_FOREIGN_MIN_POP)
+                ok &= (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
+            rows, kinds = rows[ok], kinds[ok]
         if len(rows) == 0:
             continue
         if admin:
@@ -447,7 +542,7 @@ def _match_in(
         weak_rows = frozenset(rows[kinds == KIND_WEAK].tolist()) if not admin else frozenset()
         ranked = _rank(gaz, rows, literal=lit, weak=weak_rows, **opts)
         return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
-    if exact_only:
+    if exact_only or acronym:
         return None
 
     core = strip_articles(key)
@@ -466,6 +561,7 @@ def _match_in(
     if only and len(rows):
         rows = rows[gaz.cc[rows] == only]
     rows = rows[_plausible(gaz, rows, country)]
+    rows = rows[_same_start(gaz, rows, key)]
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
@@ -484,6 +580,9 @@ def _match_in(
                 + cdist([lf], looses, scorer=ratio, dtype=np.float64)[0]
             )
             keep = (sims >= SKELETON_MIN_SIMILARITY) & _plausible(gaz, rows, country)
+            keep &= ~_foreign(gaz, rows, country) | (sims >= INEXACT_FOREIGN_MIN_SIMILARITY)
+            if keep.any():
+                keep &= _same_start(gaz, rows, key)
             if keep.any():
                 rows_k, sims_k = _admin_filter(gaz, rows[keep], admin, sims[keep])
                 rows_k, sims_k = _best_band(rows_k, sims_k)
@@ -506,8 +605,12 @@ def _match_in(
                 if only:
                     r = r[gaz.cc[r] == only]
                 r = r[_plausible(gaz, r, country)]
+                sim = 0.5 * (_s + ratio(lf, loose(g)))
+                if sim < INEXACT_FOREIGN_MIN_SIMILARITY:
+                    r = r[~_foreign(gaz, r, country)]
+                r = r[_same_start(gaz, r, key)]
                 rows_l.append(r)
-                sims_l.append(np.full(len(r), 0.5 * (_s + ratio(lf, loose(g)))))
+                sims_l.append(np.full(len(r), sim))
                 folds_l.extend([g] * len(r))
             rows, sims = np.concatenate(rows_l), np.concatenate(sims_l)
             if len(rows):
@@ -1035,6 +1138,8 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> _Exa
     ok = np.fromiter(map(len, queries), dtype=np.int64, count=n) <= MAX_QUERY_CHARS
     ok &= ~np.fromiter(map(contains, queries, repeat(",")), dtype=bool, count=n)
     ok &= np.fromiter(map(str.isprintable, queries), dtype=bool, count=n)
+    # acronyms ("SAA", "BEN") take the one-by-one path (their stricter rule)
+    ok &= ~np.fromiter(map(_is_acronym, queries), dtype=bool, count=n)
     is_asc = np.fromiter(map(str.isascii, queries), dtype=bool, count=n)
     asc: list[int] = np.flatnonzero(ok & is_asc).tolist()
     other: list[int] = np.flatnonzero(ok & ~is_asc).tolist()
@@ -1157,6 +1262,8 @@ def _bulk_exact_keys(
     ukeys_all = [all_keys[i] for i in ufirst.tolist()]
     ulits_all = [all_lits[i] for i in ufirst.tolist()]
     bad, common = _key_flags(ukeys_all)
+    refused = _refused_aliases(gaz)
+    bad |= np.fromiter(map(refused.__contains__, ukeys_all), dtype=bool, count=len(ukeys_all))
     if country:
         bad |= common
     keep = ~bad
@@ -1205,6 +1312,12 @@ def _bulk_exact_keys(
     if not g_l:
         return nothing
     grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
+    if not country:
+        # alternate names of small foreign places are dropped (:func:`_alt_ok`)
+        ok = _alt_ok(gaz, rows, kinds, None)
+        grp, rows, kinds = grp[ok], rows[ok], kinds[ok]
+        if not len(grp):
+            return nothing
     weak_e = kinds == KIND_WEAK
     has_strong = np.zeros(nk, dtype=bool)
     has_strong[grp[~weak_e]] = True

@@ -362,6 +362,16 @@ unknown unclear unconfirmed confirmed none null nan n a na tbd unspecified vario
 location locations place places site sites
 assad bashar putin obama erdogan biden trump baghdadi nasrallah zelensky zelenskyy lavrov shoigu
 kerry clinton netanyahu khamenei soleimani haftar sarraj houthi houthis
+hamas hezbollah hizbollah hizballah shia shiite shiites shia's shiism sunni sunnis alawite alawites
+alawi druze bedouin bedouins kurd kurds kurdish yazidi yazidis christian christians muslim muslims
+caliph caliphate jihad jihadi jihadis jihadist jihadists mujahideen islamist islamists emir emirate
+tank tanks sarin chlorine barrel barrels bomb bombs bombing missile missiles rocket rockets mortar
+mortars drone drones artillery shell shells shelling helicopter helicopters jet jets warplane warplanes
+police mission liberty union army armies militia militias jazeera reuters agency ministry afp ap
+tass interfax bbc cnn news press report reports reported media channel television tv
+government regime rebels rebel insurgents insurgent fighters fighter troops soldiers forces
+coalition brigade brigades battalion regiment commander general colonel
+ali bin abu ben ibn umm mohammed muhammad ahmed ahmad hassan hussein omar umar
 """
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
