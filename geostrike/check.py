@@ -510,15 +510,17 @@ def _check_frame(
 
 
 def _groups(window: np.ndarray, mask: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
-    """(window, target mask, positions) of each distinct pair, positions ascending."""
-    w = window.astype(np.int64)
-    m = mask.astype(np.uint64)
-    wu, wi = np.unique(w, return_inverse=True)
-    mu, mi = np.unique(m, return_inverse=True)
-    key = wi.astype(np.int64) * len(mu) + mi
-    ku, inv = np.unique(key, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    bounds = np.searchsorted(inv[order], np.arange(len(ku) + 1))
+    """(window, target mask, positions) of each distinct pair, positions ascending.
+
+    Hash-based codes (no sort of the rows), then one stable counting-friendly argsort of
+    the small group codes.
+    """
+    wi, wu = pd.factorize(window.astype(np.int64))
+    mi, mu = pd.factorize(mask.astype(np.uint64))
+    inv, ku = pd.factorize(wi.astype(np.int64) * len(mu) + mi)
+    small = np.int16 if len(ku) < 2**15 else np.int64  # int16: numpy's radix sort
+    order = np.argsort(inv.astype(small), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inv, minlength=len(ku)))])
     for j, k in enumerate(ku):
         yield int(wu[k // len(mu)]), int(mu[k % len(mu)]), order[bounds[j] : bounds[j + 1]]
 
