@@ -32,6 +32,7 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 #: Bump when the compiled layout or the name functions change (invalidates caches).
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 
 RECORD_COLUMNS = [
     "gazetteer_id",
@@ -131,6 +132,23 @@ def key_hash(namespace: str, key: str) -> int:
     """Stable 64-bit hash of a name key in a namespace ('' Latin, 'arabic', 'f' fold ...)."""
     h = hashlib.blake2b(f"{namespace}\x1f{key}".encode(), digest_size=8).digest()
     return int.from_bytes(h, "little")
+
+
+_LITERAL_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None}
+)
+
+
+def literal_key(text: str) -> str:
+    """A non-Latin name as written, lightly normalised: combining marks (vowel signs)
+    dropped, Arabic hamza seats, taa marbuta and alif maqsura unified, case folded.
+    Indexed in namespace ``"lit:" + script`` so that a query in that script prefers the
+    places whose own name it is over names that only transliterate alike (عدن is Aden;
+    Adana's Arabic name merely transliterates to the same letters)."""
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = unicodedata.normalize("NFC", t).translate(_LITERAL_FOLD).casefold()
+    return " ".join(t.split())
 
 
 def _hashes(namespace: str, keys: Iterable[str]) -> np.ndarray:
@@ -351,6 +369,13 @@ def _compile(
                 ex_k.append(kind)
                 if ns == "":
                     keys_main[key] = None
+                else:
+                    lit = literal_key(raw)
+                    if lit and ("lit:" + ns, lit) not in seen:
+                        seen.add(("lit:" + ns, lit))
+                        ex_h.append(key_hash("lit:" + ns, lit))
+                        ex_r.append(i)
+                        ex_k.append(kind)
                 # Romanisation-tolerant keys only from real Latin-script names: not from
                 # transliterated scripts, nor from GeoNames' all-lowercase machine
                 # romanisations ("hms", "kwrla"), which fold into collisions.

@@ -509,6 +509,13 @@ def _match_in(
     weak: tuple[np.ndarray, np.ndarray] | None = None
     for ns in namespaces:
         rows, kinds = gaz.exact(key, ns)
+        if ns and len(rows) > 1:
+            # the places whose own name in that script the query is, if any (عدن: Aden)
+            from .gazetteer import literal_key
+
+            own = np.isin(rows, gaz.exact(literal_key(text), "lit:" + ns)[0])
+            if own.any():
+                rows, kinds = rows[own], kinds[own]
         if only and len(rows):
             sel = gaz.cc[rows] == only
             rows, kinds = rows[sel], kinds[sel]
