@@ -188,6 +188,14 @@ Chernihiv|Chernigov|51.50|31.30|UA
 Horlivka|Gorlovka|48.30|38.05|UA
 Pokrovsk|Krasnoarmeysk|48.28|37.18|UA
 Bucha|Bucha town|50.54|30.22|UA
+Kufra|Al Kufrah|Kufrah|24.18|23.28|LY
+Amerli|Amirli|34.72|44.59|IQ
+Vinnitsa|Vinnytsia|Vinnytsya|49.23|28.47|UA
+Aden|عدن|12.78|45.04|YE
+Saqba|Saqbah|33.50|36.38|SY
+Markadeh|Markadah|35.73|40.77|SY
+Nineveh|Nineveh province|Ninawa|36.34|43.12|IQ
+Rif Dimashq|Damascus countryside|rural Damascus|33.56|36.37|SY
 """
 
 NON_PLACES = """the|The|THE|Wednesday|airstrike|airstrikes|moderate opposition|Islamic State|ISIS|Daesh|
@@ -203,7 +211,11 @@ weapons|training camp|headquarters|residential area|Monday|Friday|Saturday|Sunda
 airbase|helicopter|Su-24|Su-34|cruise missiles|Kalibr|Caspian Sea flotilla|witnesses|
 local media|state media|opposition fighters|government forces|pro-government|loyalist|
 Assad|Putin|the Kremlin said|ISIL|IS|al-Qaeda|Daish|Jaish al-Islam|Brigade|
-Division|battalion|Liwa al-Quds|"""
+Division|battalion|Liwa al-Quds|Hamas|SAA|BEN|Al Jazeera|Shia|Shiite|Sunni|Alawite|Druze|
+Bedouin|Bedouins|caliph|caliphate|jihad|tank|tanks|sarin|chlorine|Khoja|Ali|Bin|Abu|Ben|Umm|
+police|mission|liberty|union|BEY|ALP|ADE|SAH|Kurds|Reuters|AFP|agency|militia|army|
+Hezbollah positions|Hamas fighters|Wagner|PKK|Peshmerga|Houthis|TASS|Interfax|mortar|
+rockets|missile|shelling|Mohammed|Ahmed|Hassan|Hussein|Omar|"""
 
 
 def _parse_places():
