@@ -511,3 +511,61 @@ def test_geocode_frame_empty_and_non_strings() -> None:
     assert f.found.tolist() == [False, False, True, False, True]
     assert f.name[2] == "Homs" and f.country_code[4] == "SY" and f.precision[2] == "place"
     assert f.latitude.isna().tolist() == [True, True, False, True, False]
+
+
+# --------------------------------------------------------------- audit regressions
+AUDIT_PLACES = [
+    ("Kufra", 24.18, 23.28),
+    ("Al Kufrah", 24.18, 23.28),
+    ("Amerli", 34.72, 44.59),
+    ("Vinnitsa", 49.23, 28.47),
+    ("عدن", 12.78, 45.04),
+    ("Saqba", 33.50, 36.38),
+    ("Markadeh", 35.73, 40.77),
+    ("Nineveh", 36.34, 43.12),
+]
+
+
+@pytest.mark.parametrize(("query", "lat", "lon"), AUDIT_PLACES)
+def test_audit_false_friends_now_right(query: str, lat: float, lon: float) -> None:
+    m = geocode(query)
+    assert m is not None, query
+    assert km(m, lat, lon) < 10, (query, m.name, m.country_code)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("Fezzan", "LY"), ("Kurdistan", "IQ"), ("Al-Harra", "SY"), ("Ghouta", "SY"),
+     ("Eastern Ghouta", "SY"), ("Sinai", "EG")],
+)  # fmt: skip
+def test_no_faraway_or_first_letter_changing_guess(query: str, code: str) -> None:
+    # before: Busan, Çiçekli (Turkey), Zawiya, Huta (Ukraine), Sinaí (Ecuador)
+    m = geocode(query)
+    assert m is None or m.country_code == code, m
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Hamas", "SAA", "BEN", "Al Jazeera", "Shia", "Shiite", "Bedouin", "caliph", "tank",
+     "sarin", "Khoja", "Ali", "Bin", "Abu", "police", "mission", "liberty", "union", "BEY",
+     "ALP", "ADE", "SAH", "Hezbollah", "PKK", "Wagner"],
+)  # fmt: skip
+def test_audit_non_places_never_resolve(word: str) -> None:
+    assert geocode(word) is None, word
+    assert geocode_many([word]) == [None]
+
+
+@pytest.mark.parametrize("name", ["Russia", "Moscow", "Damascus", "Kyiv", "Kiev", "Turkey"])
+def test_actor_aliases_that_are_places_still_resolve(name: str) -> None:
+    m = geocode(name)
+    assert m is not None and m.feature_code in ("PCLI", "PPLC"), (name, m)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("Damascus countryside", "SY"), ("rural Damascus", "SY"), ("Hadramout", "YE"),
+     ("Bekaa Valley", "LB"), ("Salah al-Din", "IQ")],
+)  # fmt: skip
+def test_division_news_names(query: str, code: str) -> None:
+    m = geocode(query)
+    assert m is not None and m.feature_code == "ADM1" and m.country_code == code, m
