@@ -450,13 +450,12 @@ def _check_frame(
     verdict = np.array(verdicts, dtype=object)[vcode]
 
     ctrl_names, ctrl_codes = _ids_text(ctrl_bits, prepared)
-    ctrl_text = ctrl_names[ctrl_codes]
     reason = _reasons(
         cases,
         df=df,
         pc=pc,
         table=table,
-        ctrl_text=ctrl_text,
+        ctrl_names=ctrl_names,
         ctrl_codes=ctrl_codes,
         target_codes=tinv,
         dist=dist,
@@ -574,7 +573,7 @@ def _reasons(
     df: pd.DataFrame,
     pc: Any,
     table: ActorTable,
-    ctrl_text: np.ndarray,
+    ctrl_names: np.ndarray,
     ctrl_codes: np.ndarray,
     target_codes: np.ndarray,
     dist: np.ndarray,
@@ -650,7 +649,7 @@ def _reasons(
     sentences = np.empty(len(first), dtype=object)
     date = df["date"].to_numpy(dtype=object)
     for j, i in enumerate(first):  # distinct sentences only
-        c = str(ctrl_text[i])
+        c = str(ctrl_names[ctrl_codes[i]])
         t = str(pc.target[i])
         if c not in ctrl_labels:
             ctrl_labels[c] = table.labels(filter(None, c.split(";")))
