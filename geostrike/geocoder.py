@@ -100,6 +100,8 @@ DEFAULT_FOCUS = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
 # countries, must be at least this populous (or a country, division or capital): GeoNames
 # alternate names of small foreign places ("Nineveh" for Perry, New York) are false friends.
 ALT_FOREIGN_MIN_POP = 100_000
+# ... and, when the name is also one of a place in those countries, this populous.
+ALT_HOME_BEATS_MAX_POP = 1_000_000
 # An inexact match outside the hinted or focus countries needs this similarity as well.
 INEXACT_FOREIGN_MIN_SIMILARITY = 95.0
 # Letters that may differ at the start of a name matched inexactly (initial vowels vary
@@ -225,6 +227,9 @@ _REGION_TAIL = _lazy_re(
     r"^(?:the )?(.+?) (?:countryside|outskirts|suburbs|vicinity|environs|area|areas|region|"
     r"district|plain|plains|desert|countryside area|rural area|rural areas|rif)$"
 )
+
+
+_COUNTRYSIDE = re.compile(r"\b(?:countryside|rural|rif|reef)\b")
 
 
 _PLACE_HEAD = _lazy_re(
@@ -380,12 +385,35 @@ def _alt_ok(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray, country: str | 
     focus = (country,) if country else _focus()
     if not focus or not len(rows):
         return np.ones(len(rows), dtype=bool)
-    return (
-        (kinds != KIND_ALTERNATE)
-        | (gaz.frank[rows] <= FEATURE_RANK["PPLC"])
-        | (gaz.pop[rows] >= ALT_FOREIGN_MIN_POP)
-        | _focus_mask(gaz, focus)[rows]
-    )
+    home = _focus_mask(gaz, focus)[rows]
+    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
+    big = gaz.pop[rows] >= ALT_FOREIGN_MIN_POP
+    ok = ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
+    if home.any():
+        # a name of a place at home: a foreign place that merely has it as an alternate
+        # name must be a country, a division or a city of a million ("Mare'" is the
+        # Syrian town, not Malé)
+        ok &= ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["admin1"])
+        ok |= alt_abroad & (gaz.pop[rows] >= ALT_HOME_BEATS_MAX_POP)
+    return ok
+
+
+def _alt_ok_grouped(
+    gaz: Gazetteer, grp: np.ndarray, rows: np.ndarray, kinds: np.ndarray, nk: int
+) -> np.ndarray:
+    """:func:`_alt_ok` (no country hint) for the entries of many keys at once."""
+    focus = _focus()
+    if not focus or not len(rows):
+        return np.ones(len(rows), dtype=bool)
+    home = _focus_mask(gaz, focus)[rows]
+    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
+    frank, pop = gaz.frank[rows], gaz.pop[rows]
+    ok = ~alt_abroad | (frank <= FEATURE_RANK["PPLC"]) | (pop >= ALT_FOREIGN_MIN_POP)
+    has_home = np.zeros(nk, dtype=bool)
+    has_home[grp[home]] = True
+    hh = has_home[grp]
+    ok &= ~hh | ~alt_abroad | (frank <= FEATURE_RANK["admin1"]) | (pop >= ALT_HOME_BEATS_MAX_POP)
+    return ok
 
 
 def _starts(name: str) -> str:
@@ -757,6 +785,11 @@ def _geocode(
                     return Match(**{**m.__dict__, "query": query})
     # c. region phrases, offsets, "the", "town of" ...
     place, mode, details = _parse(text)
+    if mode == "region" and _COUNTRYSIDE.search(_light(text)):
+        # "X countryside", "rural X": the governorate named "Rif X" when there is one
+        hit = _match(gaz, f"rif {place}", country=country, near=near, admin=True, exact_only=True)
+        if hit is not None and int(gaz.frank[hit.row]) == FEATURE_RANK["admin1"]:
+            return _build(gaz, query, hit, "admin", details)
     if place != text or mode != "plain":
         hit = _match(gaz, place, country=country, near=near, admin=(mode == "admin"))
         if hit is not None:
@@ -1320,8 +1353,8 @@ def _bulk_exact_keys(
         return nothing
     grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
     if not country:
-        # alternate names of small foreign places are dropped (:func:`_alt_ok`)
-        ok = _alt_ok(gaz, rows, kinds, None)
+        # alternate names of small foreign places are dropped (:func:`_alt_ok`, per key)
+        ok = _alt_ok_grouped(gaz, grp, rows, kinds, nk)
         grp, rows, kinds = grp[ok], rows[ok], kinds[ok]
         if not len(grp):
             return nothing
