@@ -620,7 +620,7 @@ def _reasons(
     columns = [
         case,
         np.where(written, pcodes, -1),
-        factorize_text(df["date"])[0],
+        factorize_text(df["date"])[0] if pc.date_codes is None else pc.date_codes,
         ctrl_codes,
         target_codes,
         sparse_display(~bad, dist),

@@ -575,6 +575,8 @@ class ParsedClaims:
     stated_latitude: np.ndarray
     stated_longitude: np.ndarray
     stated_name: np.ndarray
+    #: codes of the distinct ``date`` texts (:func:`factorize_text`), for grouping rows
+    date_codes: np.ndarray | None = None
 
 
 #: Row statuses, by their code in :func:`parse_claims`.
@@ -737,6 +739,7 @@ def parse_claims(
         stated_latitude=s_lat,
         stated_longitude=s_lon,
         stated_name=s_name,
+        date_codes=dcodes,
     )
 
 
