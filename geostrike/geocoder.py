@@ -421,6 +421,8 @@ def _starts(name: str) -> str:
     also the next letter (an elided initial syllable: Abu Kamal / Boukamal), and the
     one after a glued article (Albu Kamal)."""
     core = (strip_articles(normalise(name)) or normalise(name)).replace(" ", "")
+    if core.startswith("dj"):  # French romanisation of jim: Djarablus
+        core = core[1:]
     head = core[:1].translate(_FIRST_LETTER_CLASS)
     if head == "a" and len(core) > 1:
         head += core[1].translate(_FIRST_LETTER_CLASS)

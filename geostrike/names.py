@@ -372,6 +372,12 @@ tass interfax bbc cnn news press report reports reported media channel televisio
 government regime rebels rebel insurgents insurgent fighters fighter troops soldiers forces
 coalition brigade brigades battalion regiment commander general colonel
 ali bin abu ben ibn umm mohammed muhammad ahmed ahmad hassan hussein omar umar
+saleh asma musa isa samir amir karim salim jamil rashid mansour hamid mahmoud mustafa ibrahim
+khalid walid tariq ziad nabil fadi rami majid nasser fahd faisal hamad yusuf uthman
+mullah mullahs imam imams tomahawk tomahawks fleet university universities ocha levant mesopotamia
+maghreb sahara golan uzbek uzbeks uighur uighurs uyghur uyghurs qatari qataris saudis emirati
+emiratis jordanian jordanians egyptian egyptians lebanese iraqi iraqis libyan libyans yemeni
+yemenis chechen chechens afghan afghans tajik tajiks pakistani pakistanis hermon deal deals
 """
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
