@@ -599,6 +599,9 @@ def _match_in(
         rows = rows[gaz.cc[rows] == only]
     rows = rows[_plausible(gaz, rows, country)]
     rows = rows[_same_start(gaz, rows, key)]
+    if weak is not None:
+        # the division's bare name beats a variant of a foreign name (Abyan, not Abidjan)
+        rows = rows[~_foreign(gaz, rows, country)]
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
