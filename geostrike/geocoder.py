@@ -14,8 +14,17 @@ A query is matched in four steps, stopping at the first that finds anything:
 
 Candidates are ranked by country hint, distance to a ``near`` point, feature rank
 (country > first-level division > capital > division seat > place), population and
-whether the primary name matched. Words that are not places (:data:`names.STOPWORDS`)
-and airport codes never resolve.
+whether the primary name matched. Words that are not places (:data:`names.STOPWORDS`),
+actor aliases (:mod:`geostrike.actors`, unless a country or capital) and airport codes
+never resolve.
+
+False friends are guarded against: an alternate name of a small place outside the hinted
+or focus countries is no exact match (nor, when the name is also one of a place at home,
+an alternate name of any foreign place short of a division or a city of a million); a fold,
+skeleton or fuzzy match keeps the query's first letter (initial vowels, q/k, Dj/J unified)
+and, abroad, needs a big place and (skeleton, fuzzy) 95 similarity; an all-caps query of
+2-3 letters is only a country, division, capital or a big place of that primary name; an
+Arabic-script query prefers the places whose own Arabic name it is.
 
 Region phrases widen or move the answer: "Homs province" → the first-level division;
 "northern Homs", "the Hama countryside", "near Palmyra" → the place with precision
