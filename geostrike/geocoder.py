@@ -113,6 +113,8 @@ ALT_FOREIGN_MIN_POP = 100_000
 ALT_HOME_BEATS_MAX_POP = 1_000_000
 # An inexact match outside the hinted or focus countries needs this similarity as well.
 INEXACT_FOREIGN_MIN_SIMILARITY = 95.0
+# A fold match abroad: similarity of the query to the place's primary name.
+FOLD_FOREIGN_MIN_SIMILARITY = 75.0
 # Letters that may differ at the start of a name matched inexactly (initial vowels vary
 # in romanisation: Efrin/Afrin, Omran/Amran; q/k: Qamishli/Kamishli).
 _FIRST_LETTER_CLASS = str.maketrans({"e": "a", "i": "a", "o": "a", "u": "a", "q": "k"})
@@ -611,6 +613,19 @@ def _match_in(
     if weak is not None:
         # the division's bare name beats a variant of a foreign name (Abyan, not Abidjan)
         rows = rows[~_foreign(gaz, rows, country)]
+    abroad = _foreign(gaz, rows, country)
+    if abroad.any():
+        # abroad, the romanisation variant must also look like the place's own name
+        # (Izza is not Īzeh, Iran)
+        like = np.fromiter(
+            (
+                ratio(key, normalise(gaz.name(r))) >= FOLD_FOREIGN_MIN_SIMILARITY
+                for r in rows.tolist()
+            ),
+            dtype=bool,
+            count=len(rows),
+        )
+        rows = rows[~abroad | like]
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
