@@ -769,6 +769,16 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
     )
 
 
+def _within_hint(country_code: Any, precision: Any, country: str | None) -> bool:
+    """Whether an answer honours the country hint.
+
+    A hint is a filter, as geopy's ``country_codes`` is: with ``country="SY"`` a place in
+    another country is "not found" rather than a guess abroad (a wrong place is worse than
+    none). Countries themselves pass ("Iraq" is Iraq whatever the hint).
+    """
+    return country is None or country_code == country or precision == "country"
+
+
 def _clean_country(country: str | None) -> str | None:
     if country is None:
         return None
@@ -877,7 +887,8 @@ def geocode(
         A place name in any common spelling or script, optionally a region phrase
         ("Homs province", "northern Hama", "20 km east of Homs").
     country
-        ISO 3166-1 alpha-2 hint (e.g. "SY"): places in that country win ties.
+        ISO 3166-1 alpha-2 hint (e.g. "SY"): places in that country win ties, and a place
+        in another country is not returned (countries excepted).
     near
         (latitude, longitude): nearer candidates win ties.
 
@@ -886,7 +897,9 @@ def geocode(
     Match or None
     """
     gaz = load_gazetteer()
-    return _geocode(gaz, query, _clean_country(country), _clean_near(near))
+    cc = _clean_country(country)
+    m = _geocode(gaz, query, cc, _clean_near(near))
+    return m if m is None or _within_hint(m.country_code, m.precision, cc) else None
 
 
 def _clean_near(near: Any) -> tuple[float, float] | None:
@@ -953,6 +966,8 @@ def geocode_many(
                 m = _exact_match(q, cols, alts, s, batch.ukeys[batch.unit_of[t]])
             else:
                 m = _geocode(gaz, q, cc, None, whole=s == _STATE_LEFT)
+            if m is not None and not _within_hint(m.country_code, m.precision, cc):
+                m = None
             answers[q] = m
             if cache:
                 if len(_CACHE) >= _CACHE_MAX:
@@ -1046,9 +1061,12 @@ def geocode_frame(queries: Iterable[Any], *, country: str | None = None):  # -> 
     # per query (index nt: a non-string query)
     ai = np.append(ans_idx, -1)[np.where(codes >= 0, codes, nt)]
     found = ai >= 0
+    na = n_ex + len(found_slow)
+    if cc is not None and na:  # the hint is a filter (_within_hint), vectorised
+        at = np.where(found, ai, 0)
+        found &= (cols["country_code"][at] == cc) | (cols["precision"][at] == "country")
     take = np.where(found, ai, 0)
     out: dict[str, Any] = {"query": qarr, "found": found}
-    na = n_ex + len(found_slow)
     for f in _FRAME_FIELDS:
         vals = cols[f]
         if vals.dtype.kind == "f":

@@ -343,7 +343,7 @@ def test_cli_geocode_stdin_and_country() -> None:
     recs = [json.loads(line) for line in r.output.splitlines()]
     assert [rec["query"] for rec in recs] == ["Tripoli", "", "حمص"]
     assert recs[0]["country_code"] == "LB" and recs[1]["found"] is False
-    assert recs[2]["name"] == "Homs"
+    assert recs[2]["found"] is False  # Homs is in Syria: the LB hint filters it out
 
 
 def test_cli_geocode_text_and_errors() -> None:
@@ -371,7 +371,7 @@ def test_geocode_many_agrees_with_geocode() -> None:
         if m is not None:
             assert m.to_dict() == one.to_dict(), q
     lb = geocode_many(["Tripoli", "Ḩamāh"], country="LB", cache=False)
-    assert lb[0].country_code == "LB" and lb[1].country_code == "SY"
+    assert lb[0].country_code == "LB" and lb[1] is None  # the hint is a filter
 
 
 def test_country_aliases() -> None:
@@ -487,7 +487,7 @@ def test_geocode_frame_equals_geocode_many(country: str | None) -> None:
     frame = geocode_frame(qs, country=country)
     assert list(frame.columns) == list(FRAME_COLUMNS)
     assert len(frame) == len(qs)
-    assert frame.found.sum() == sum(m is not None for m in many) > 1500
+    assert frame.found.sum() == sum(m is not None for m in many) > (1500 if country is None else 50)
     for i, (q, m) in enumerate(zip(qs, many, strict=True)):
         row = frame.iloc[i]
         assert row["query"] is q or row["query"] == q
@@ -572,3 +572,18 @@ def test_actor_aliases_that_are_places_still_resolve(name: str) -> None:
 def test_division_news_names(query: str, code: str) -> None:
     m = geocode(query)
     assert m is not None and m.feature_code == "ADM1" and m.country_code == code, m
+
+
+def test_country_hint_is_a_filter() -> None:
+    """With a hint, a place abroad is 'not found', not a guess (countries excepted)."""
+    from geostrike.geocoder import geocode, geocode_frame, geocode_many
+
+    assert geocode("Arak") is not None and geocode("Arak").country_code == "IR"
+    assert geocode("Arak", country="SY") is None
+    assert geocode("Tripoli", country="SY") is None
+    assert geocode("Tripoli", country="LB").country_code == "LB"
+    assert geocode("Iraq", country="SY").country_code == "IQ"
+    queries = ["Arak", "Homs", "Iraq", "Tripoli"]
+    many = geocode_many(queries, country="SY", cache=False)
+    frame = geocode_frame(queries, country="SY")
+    assert [m is not None for m in many] == frame["found"].tolist() == [False, True, True, False]
