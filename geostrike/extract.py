@@ -41,6 +41,7 @@ from typing import Any
 
 from ._api import make_callable
 from .actors import ActorTable, load_actors, normalise_actor
+from .claims import KNOWN_COLUMNS
 from .errors import InputError
 from .extract_actors import ActorMention, build_index, find_actors
 from .extract_dates import DateMention, find_dates, parse_report_date
@@ -61,10 +62,7 @@ from .names import normalise
 __all__ = ["extract", "Extraction", "Mention", "CandidateClaim", "CLAIM_COLUMNS"]
 
 #: Columns of a claims file, in order (what ``-o CLAIMS.csv`` writes).
-CLAIM_COLUMNS = [
-    "id", "date", "attacker", "claimant", "claimed_target", "target_place", "place",
-    "latitude", "longitude", "precision", "source", "notes",
-]  # fmt: skip
+CLAIM_COLUMNS = [c for c in KNOWN_COLUMNS if c != "country"]  # the claims file's columns
 
 #: Named organisations whose words are never places (besides the actor table's aliases).
 ORGANISATIONS = [
