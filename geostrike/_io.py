@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError, OutputError
 
@@ -81,3 +82,28 @@ def read_text(path: str | Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(p, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str | None = None) -> Path:
+    """Write a (Geo)DataFrame atomically in ``fmt``: "CSV", "Parquet" or a GDAL driver name.
+
+    CSV drops the geometry column; GDAL drivers get ``layer`` where they take one (GPKG).
+    Raises OutputError, naming the file, when the write fails.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        try:
+            if fmt == "CSV":
+                geom = getattr(frame, "_geometry_column_name", None)
+                plain = frame.drop(columns=geom) if geom in frame.columns else frame
+                pd.DataFrame(plain).to_csv(tmp, index=False)
+            elif fmt == "Parquet":
+                frame.to_parquet(tmp)
+            else:
+                extra = {"layer": layer} if layer and fmt == "GPKG" else {}
+                frame.to_file(tmp, driver=fmt, **extra)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
+    return path

@@ -776,7 +776,7 @@ def write_result(
     A ``.gpkg`` is written by :func:`geostrike.qgis.export_gpkg` (styled layers, with the
     zones) when that module is available and ``zones`` are given; else one plain layer.
     """
-    from ._io import atomic_output
+    from ._io import write_frame
     from .errors import OutputError
 
     path = Path(path)
@@ -791,18 +791,7 @@ def write_result(
         if export_gpkg is not None:
             gdf = zones.zones if isinstance(zones, PreparedZones) else zones
             return export_gpkg(result, gdf, path, actors=actors)
-    with atomic_output(path) as tmp:
-        try:
-            if fmt == "CSV":
-                pd.DataFrame(result.drop(columns=result.geometry.name)).to_csv(tmp, index=False)
-            elif fmt == "Parquet":
-                result.to_parquet(tmp)
-            else:
-                layer = {"layer": "claims"} if fmt == "GPKG" else {}
-                result.to_file(tmp, driver=fmt, **layer)
-        except OSError as exc:
-            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
-    return path
+    return write_frame(result, path, fmt, layer="claims")
 
 
 def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:

@@ -571,7 +571,7 @@ def write_zones(zones: Any, path: str | Path) -> Path:
     Validity dates are written as ``YYYY-MM-DD`` text (empty = open), which every format
     and :func:`read_zones` read back unchanged. Written to a temporary file and renamed.
     """
-    from ._io import atomic_output
+    from ._io import write_frame
     from .errors import OutputError
 
     path = Path(path)
@@ -583,13 +583,4 @@ def write_zones(zones: Any, path: str | Path) -> Path:
         if col in out.columns:
             d = pd.to_datetime(out[col])
             out[col] = d.dt.strftime("%Y-%m-%d").where(d.notna(), None)
-    with atomic_output(path) as tmp:
-        try:
-            if fmt == "Parquet":
-                out.to_parquet(tmp)
-            else:
-                layer = {"layer": "zones"} if fmt == "GPKG" else {}
-                out.to_file(tmp, driver=fmt, **layer)
-        except OSError as exc:
-            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
-    return path
+    return write_frame(out, path, fmt, layer="zones")

@@ -44,3 +44,21 @@ def test_read_text_errors(tmp_path) -> None:
         read_text(tmp_path / "b.txt")
     (tmp_path / "bom.txt").write_bytes("\ufeffok".encode())
     assert read_text(tmp_path / "bom.txt") == "ok"
+
+
+def test_write_frame_formats(tmp_path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from geostrike._io import write_frame
+
+    gdf = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.Point(0, 0), None], crs=4326)
+    write_frame(gdf, tmp_path / "x.csv", "CSV")
+    assert pd.read_csv(tmp_path / "x.csv").columns.tolist() == ["a"]
+    write_frame(gdf, tmp_path / "x.gpkg", "GPKG", layer="claims")
+    back = gpd.read_file(tmp_path / "x.gpkg", layer="claims")
+    assert back["a"].tolist() == [1, 2] and back.crs.to_epsg() == 4326
+    write_frame(gdf, tmp_path / "x.parquet", "Parquet")
+    assert gpd.read_parquet(tmp_path / "x.parquet")["a"].tolist() == [1, 2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.gpkg", "x.parquet"]
