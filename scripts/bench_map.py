@@ -31,16 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geostrike import style  # noqa: E402
+from geostrike._browser import CHROMIUM_ARGS  # noqa: E402
 from geostrike.maps import render_map, save_map  # noqa: E402
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+ARGS = list(CHROMIUM_ARGS)  # one definition: geostrike._browser
 
 
 def synthetic(n: int, n_dates: int, seed: int = 1) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:

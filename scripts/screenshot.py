@@ -19,16 +19,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from geostrike._browser import CHROMIUM
+from geostrike._browser import CHROMIUM_ARGS as _ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(_ARGS)  # one definition: geostrike._browser
 
 
 def screenshot(

@@ -26,6 +26,7 @@ from _map_fixtures import (
 from pyproj import Geod
 
 from geostrike import style
+from geostrike._browser import CHROMIUM_ARGS
 from geostrike.maps import render_map, save_map
 
 try:
@@ -41,14 +42,7 @@ def _need_playwright():
     need_client(playwright is not None, "the playwright package is not installed")
 
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+ARGS = list(CHROMIUM_ARGS)  # one definition: geostrike._browser
 HOSTILE = " ".join(PAYLOADS)
 
 COUNT_JS = """() => {
