@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import _nearest
 from ._api import make_callable
+from ._heap import heap_kept
+from ._nearest import nearest_index
 from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
-from .geodesy import SegmentIndex, format_km, geodesic_km, km_mi
+from .geodesy import format_km, geodesic_km, km_mi
 from .zones import read_zones
 
 __all__ = [
@@ -98,16 +102,10 @@ def _days(values: Any) -> np.ndarray:
 
 
 def default_index(geoms: np.ndarray) -> Any:
-    """The nearest-boundary index used by default.
-
-    The quadtree/chord-metric index of :mod:`geostrike._nearest` (built for event-dataset
-    scale, issue 8) when present, else the reference :class:`SegmentIndex`; both return
-    the same :class:`~geostrike.geodesy.NearestResult` within 1 m / 0.01 %.
-    """
-    try:
-        from ._nearest import nearest_index
-    except ImportError:
-        return SegmentIndex.from_polygons(geoms)
+    """The nearest-boundary index used by default: the quadtree/chord-metric index of
+    :mod:`geostrike._nearest` (built for event-dataset scale, issue 8); it returns the same
+    :class:`~geostrike.geodesy.NearestResult` as the reference
+    :class:`~geostrike.geodesy.SegmentIndex`, within 1 m / 0.01 %."""
     return nearest_index(geoms)
 
 
@@ -282,11 +280,12 @@ def check(
         columns; point geometries in EPSG:4326 (empty when the claim could not be located).
     """
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
-    df, path = claims_from_object(claims, actors=table)
-    prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    return check_frame(
-        df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km, path=path
-    )
+    with heap_kept(), _gc_paused():
+        df, path = claims_from_object(claims, actors=table)
+        prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+        return check_frame(
+            df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km, path=path
+        )
 
 
 def check_frame(
@@ -305,7 +304,7 @@ def check_frame(
     or raw: it is normalised here, idempotently; ``id_start`` numbers generated ids so that
     partitions get ``claim-N`` ids matching their global row numbers).
     """
-    with _gc_paused():
+    with heap_kept(), _gc_paused():
         return _check_frame(
             claims,
             prepared,
@@ -331,6 +330,49 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Point geometries (EPSG:4326 axis order lon, lat); empty points where not located."""
+    located = np.isfinite(lat) & np.isfinite(lon)
+    if located.all():
+        return shapely.points(lon, lat)
+    geometry = np.full(len(lat), shapely.Point(), dtype=object)
+    if located.any():
+        geometry[located] = shapely.points(lon[located], lat[located])
+    return geometry
+
+
+def _controllers(
+    prepared: PreparedZones, act: np.ndarray, x: np.ndarray, y: np.ndarray, parts: int
+) -> np.ndarray:
+    """OR of the controller bits of the zones ``act`` that contain each point (x, y).
+
+    One vectorised prepared-geometry test per zone, on the points inside its bounding box;
+    the zones are shared among ``parts`` threads (GEOS releases the GIL).
+    """
+    by_x = np.argsort(x)
+    xs = x[by_x]
+
+    def work(zones: np.ndarray) -> np.ndarray:
+        bits = np.zeros(len(x), dtype=np.uint64)
+        for z in zones:
+            b = prepared.bounds[z]
+            cand = by_x[np.searchsorted(xs, b[0], "left") : np.searchsorted(xs, b[2], "right")]
+            cy = y[cand]
+            cand = cand[(cy >= b[1]) & (cy <= b[3])]
+            if len(cand):
+                hit = shapely.intersects_xy(prepared.geoms[z], x[cand], y[cand])
+                bits[cand[hit]] |= prepared.bits[z]
+        return bits
+
+    if parts <= 1 or len(act) < 2:
+        return work(act)
+    # widest zones first, dealt out in turn, so the threads test similar numbers of points
+    b = prepared.bounds[act]
+    dealt = act[np.argsort(-(b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), kind="stable")]
+    with ThreadPoolExecutor(parts) as pool:
+        return np.bitwise_or.reduce(list(pool.map(work, [dealt[k::parts] for k in range(parts)])))
+
+
 def _check_frame(
     claims: pd.DataFrame,
     prepared: PreparedZones,
@@ -349,6 +391,10 @@ def _check_frame(
     n = len(df)
     ok = pc.status == "ok"
     lat, lon = pc.latitude, pc.longitude
+    parts = _nearest.threads_for(n)
+    # the output's point geometries are made meanwhile, in a thread of their own
+    pool = ThreadPoolExecutor(1) if parts > 1 else None
+    geometry = pool.submit(_point_geometries, lat, lon) if pool else _point_geometries(lat, lon)
     days = _days(pc.date)
     window = prepared.window_of(days)
 
@@ -365,18 +411,7 @@ def _check_frame(
             continue
         has_data[rows] = True
         held_bits[rows] = np.bitwise_or.reduce(prepared.bits[act])
-        x, y = lon[rows], lat[rows]
-        by_x = np.argsort(x)
-        xs = x[by_x]
-        for z in act:  # one vectorised test per zone, on the points in its bounding box
-            b = prepared.bounds[z]
-            cand = by_x[np.searchsorted(xs, b[0], "left") : np.searchsorted(xs, b[2], "right")]
-            cy = y[cand]
-            cand = cand[(cy >= b[1]) & (cy <= b[3])]
-            if len(cand) == 0:
-                continue
-            hit = shapely.intersects_xy(prepared.geoms[z], x[cand], y[cand])
-            ctrl_bits[rows[cand[hit]]] |= prepared.bits[z]
+        ctrl_bits[rows] = _controllers(prepared, act, lon[rows], lat[rows], parts)
 
     # -- the claimed target -----------------------------------------------------------
     tinv, tcodes = pd.factorize(pc.target)
@@ -467,17 +502,14 @@ def _check_frame(
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
-    if located.all():
-        geometry = shapely.points(lon, lat)
-    else:
-        geometry = np.full(n, shapely.Point(), dtype=object)
-        if located.any():
-            geometry[located] = shapely.points(lon[located], lat[located])
+    if pool is not None:
+        geometry = geometry.result()
+        pool.shutdown()
     # texts by one take on their distinct values (None appended for the blank rows)
     ctrl_u = np.append(ctrl_names, None)
     tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
     out = {
-        "id": df["id"].to_numpy(dtype=object),
+        "id": df["id"],  # as read (object or string dtype), not copied
         "status": pc.status,
         "verdict": verdict,
         "reason": reason,

@@ -290,7 +290,8 @@ def normalise_claims(
     # id (kept as written; generated where absent or blank)
     if "id" in df.columns:
         ids = df["id"]
-        if not (pd.api.types.is_string_dtype(ids) or ids.dtype == object):
+        converted = not (pd.api.types.is_string_dtype(ids) or ids.dtype == object)
+        if converted:
             ids = ids.astype(str).where(ids.notna(), "")
         blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy(dtype=bool)
         if blank.any():
@@ -298,7 +299,7 @@ def normalise_claims(
             out = ids.to_numpy(dtype=object, na_value="")
             out[rows] = [f"claim-{id_start + i}" for i in rows]
             df["id"] = out
-        elif ids is not df["id"]:
+        elif converted:  # text columns are kept as they are (no copy of a million strings)
             df["id"] = ids.to_numpy(dtype=object)
     else:
         df.insert(

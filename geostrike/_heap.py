@@ -1,0 +1,72 @@
+"""Keep freed memory in the process heap while a check runs (glibc only; no data).
+
+A check of a million claims allocates and frees about a gigabyte of numpy temporaries of a
+few megabytes each. With glibc's default settings each large block is handed back to the
+kernel when it is freed (``munmap``, or a trim of the heap top), and the next one is faulted
+in again page by page: on the development VM that was about 250,000 page faults, 0.5-0.9 s
+of a 4 s check (``docs/performance.md``). While a check runs, :func:`heap_kept` raises
+glibc's mmap and trim thresholds with ``mallopt`` (the knobs behind the documented
+``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` environment variables) so freed
+blocks are reused; afterwards it lowers the trim threshold to what glibc's own dynamic rule
+would have reached (twice the mmap threshold) and returns the free memory (``malloc_trim``).
+
+Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import threading
+from collections.abc import Iterator
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+#: glibc's largest mmap threshold on 64-bit systems (32 MiB): blocks below it are reused.
+_MMAP_THRESHOLD = 32 << 20
+_TRIM_WHILE_RUNNING = 1 << 30
+_TRIM_AFTER = 2 * _MMAP_THRESHOLD
+
+_lock = threading.Lock()
+_depth = 0
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt  # noqa: B018 - glibc has it, musl and others do not
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+
+@contextlib.contextmanager
+def heap_kept() -> Iterator[None]:
+    """Within the block, freed memory stays in the heap for reuse; trimmed afterwards.
+
+    Re-entrant and thread-safe: settings change when the outermost block is entered and
+    restored when the last one running leaves.
+    """
+    global _depth
+    libc = _LIBC if os.environ.get("GEOSTRIKE_KEEP_HEAP", "1") != "0" else None
+    if libc is None:
+        yield
+        return
+    with _lock:
+        _depth += 1
+        if _depth == 1:
+            libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_WHILE_RUNNING)
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_AFTER)
+                libc.malloc_trim(0)
