@@ -146,13 +146,14 @@ def _prune_level(
 
 
 @njit(
-    "Tuple((i8[::1], f8[::1]))(f8[:, ::1], i8[::1], i8[::1], i8[::1], f8[:, ::1], f8[:, ::1], "
-    "f8[::1])",
+    "Tuple((i8[::1], f8[::1]))(f8[::1], f8[::1], i8[::1], i8[::1], i8[::1], f8[:, ::1], "
+    "f8[:, ::1], f8[::1])",
     cache=True,
     nogil=True,
 )
 def _nearest_in_cells(
-    points: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
     pcell: np.ndarray,
     cstart: np.ndarray,
     seg: np.ndarray,
@@ -168,7 +169,11 @@ def _nearest_in_cells(
     best_t = np.empty(n)
     for i in range(n):
         c = pcell[i]
-        px, py, pz = points[i, 0], points[i, 1], points[i, 2]
+        # Earth-centred coordinates (km) of the point, as ecef_km
+        lo, la = math.radians(lon[i]), math.radians(lat[i])
+        sl, cl = math.sin(la), math.cos(la)
+        nu = _A_KM / math.sqrt(1.0 - _E2 * sl * sl)
+        px, py, pz = nu * cl * math.cos(lo), nu * cl * math.sin(lo), nu * (1.0 - _E2) * sl
         best = np.inf
         bs = -1
         bt = 0.0
@@ -359,13 +364,14 @@ class FastSegmentIndex:
             cx, cy = ccx, ccy
         # the points themselves: measured against their cell's candidates
         cstart = np.concatenate([[0], np.cumsum(counts)])
-        points = ecef_km(lon, lat)
+        lon = np.ascontiguousarray(lon, dtype=float)
+        lat = np.ascontiguousarray(lat, dtype=float)
         best_seg = np.empty(n, dtype=np.int64)
         best_t = np.empty(n)
 
         def measure(part: slice) -> None:
             best_seg[part], best_t[part] = _nearest_in_cells(
-                points[part], pcell[part], cstart, seg, *self.table
+                lon[part], lat[part], pcell[part], cstart, seg, *self.table
             )
 
         _in_parts(measure, n, parts)

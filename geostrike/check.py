@@ -350,27 +350,34 @@ def _controllers(
     the zones are shared among ``parts`` threads (GEOS releases the GIL).
     """
     by_x = np.argsort(x)
-    xs = x[by_x]
+    xs, ys = x[by_x], y[by_x]  # sorted by longitude: a zone's candidates are one slice
 
     def work(zones: np.ndarray) -> np.ndarray:
-        bits = np.zeros(len(x), dtype=np.uint64)
+        bits = np.zeros(len(x), dtype=np.uint64)  # in longitude order
         for z in zones:
             b = prepared.bounds[z]
-            cand = by_x[np.searchsorted(xs, b[0], "left") : np.searchsorted(xs, b[2], "right")]
-            cy = y[cand]
-            cand = cand[(cy >= b[1]) & (cy <= b[3])]
-            if len(cand):
-                hit = shapely.intersects_xy(prepared.geoms[z], x[cand], y[cand])
-                bits[cand[hit]] |= prepared.bits[z]
+            lo = np.searchsorted(xs, b[0], "left")
+            cy = ys[lo : np.searchsorted(xs, b[2], "right")]
+            sel = np.flatnonzero((cy >= b[1]) & (cy <= b[3]))
+            if len(sel):
+                sel += lo
+                hit = shapely.intersects_xy(prepared.geoms[z], xs[sel], ys[sel])
+                bits[sel[hit]] |= prepared.bits[z]
         return bits
 
     if parts <= 1 or len(act) < 2:
-        return work(act)
-    # widest zones first, dealt out in turn, so the threads test similar numbers of points
-    b = prepared.bounds[act]
-    dealt = act[np.argsort(-(b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), kind="stable")]
-    with ThreadPoolExecutor(parts) as pool:
-        return np.bitwise_or.reduce(list(pool.map(work, [dealt[k::parts] for k in range(parts)])))
+        bits = work(act)
+    else:
+        # widest zones first, dealt out in turn, so the threads test similar numbers of points
+        b = prepared.bounds[act]
+        dealt = act[np.argsort(-(b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), kind="stable")]
+        with ThreadPoolExecutor(parts) as pool:
+            bits = np.bitwise_or.reduce(
+                list(pool.map(work, [dealt[k::parts] for k in range(parts)]))
+            )
+    out = np.empty_like(bits)
+    out[by_x] = bits
+    return out
 
 
 def _check_frame(
@@ -414,7 +421,10 @@ def _check_frame(
         ctrl_bits[rows] = _controllers(prepared, act, lon[rows], lat[rows], parts)
 
     # -- the claimed target -----------------------------------------------------------
-    tinv, tcodes = pd.factorize(pc.target)
+    if pc.target_codes is not None:  # the distinct targets as parse_claims found them
+        tinv, tcodes = pc.target_codes, pc.target_values
+    else:
+        tinv, tcodes = pd.factorize(pc.target)
     tmask_u = np.array([prepared.mask_of(str(t)) if t else 0 for t in tcodes], dtype=np.uint64)
     tmask = tmask_u[tinv]
     has_target = np.array([bool(t) for t in tcodes], dtype=bool)[tinv]
@@ -679,7 +689,7 @@ def _reasons(
     ctrl_labels: dict[str, str] = {}
     tgt_labels: dict[str, str] = {}
     sentences = np.empty(len(first), dtype=object)
-    date = df["date"].to_numpy(dtype=object)
+    date = df["date"].iloc[first].to_numpy(dtype=object)  # the date as written, per sentence
     for j, i in enumerate(first):  # distinct sentences only
         c = str(ctrl_names[ctrl_codes[i]])
         t = str(pc.target[i])
@@ -691,7 +701,7 @@ def _reasons(
         sentences[j] = _sentence(
             CASES[case[i]],
             subject=str(subject),
-            date=str(date[i]),
+            date=str(date[j]),
             ctrl=ctrl_labels[c],
             held=c != "",
             tgt=tgt_labels[t],

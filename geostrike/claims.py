@@ -310,7 +310,7 @@ def normalise_claims(
     parsed = parse_dates(pd.Series(uniq, dtype=object))
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
-    if not np.array_equal(fixed, uniq) or df["date"].dtype != object:
+    if not np.array_equal(fixed, uniq):  # else kept as it is (text, not copied)
         df["date"] = pd.Series(fixed[codes], index=df.index, dtype=object)
     # claimed target: every distinct value must be a known actor
     table = actors or load_actors()
@@ -334,7 +334,9 @@ def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
         for u in np.asarray(uniq, dtype=object)
     ]
     texts.append("")  # the missing value
-    codes = np.where(codes < 0, len(texts) - 1, codes)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(texts) - 1
     return codes, np.array(texts, dtype=object)
 
 
@@ -578,6 +580,10 @@ class ParsedClaims:
     stated_name: np.ndarray
     #: codes of the distinct ``date`` texts (:func:`factorize_text`), for grouping rows
     date_codes: np.ndarray | None = None
+    #: codes of the distinct ``claimed_target`` texts and each one's ``target`` value
+    #: (``target == target_values[target_codes]``)
+    target_codes: np.ndarray | None = None
+    target_values: np.ndarray | None = None
 
 
 #: Row statuses, by their code in :func:`parse_claims`.
@@ -741,6 +747,8 @@ def parse_claims(
         stated_longitude=s_lon,
         stated_name=s_name,
         date_codes=dcodes,
+        target_codes=tcodes,
+        target_values=target_u,
     )
 
 
