@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from numba import njit
 
 from . import _nearest
 from ._api import make_callable
@@ -589,24 +591,60 @@ CASES: tuple[str, ...] = (
 )
 
 
+@njit("Tuple((i8[::1], b1[::1]))(f8[::1], f8)", cache=True, nogil=True)
+def _display_keys(
+    km: np.ndarray, km_per_mile: float
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled (tested via _display_codes)
+    """Per distance, one integer for how it prints in km and in miles (:func:`format_km`:
+    tenths below 9.95, whole units above), and a flag for the rows to key from their
+    printed text instead (within 10⁻⁶ of a rounding tie, or absurdly large)."""
+    keys = np.empty(len(km), np.int64)
+    exact = np.zeros(len(km), np.bool_)
+    for i in range(len(km)):
+        v = km[i]
+        if not math.isfinite(v):
+            keys[i] = -1
+            continue
+        key = 0
+        for x in (v, v / km_per_mile):
+            whole = abs(x) >= 9.95
+            y = x if whole else x * 10.0
+            if abs(y) >= 2.0**29 or abs(y - math.floor(y) - 0.5) < 1e-6:
+                exact[i] = True
+                break
+            key = key * 2**31 + 2 * round(y) + whole
+        keys[i] = key
+    return keys, exact
+
+
+def _printed_key(km: float) -> int:
+    """:func:`_display_keys`'s integer, from the printed texts themselves."""
+    from .geodesy import KM_PER_MILE, round_km
+
+    key = 0
+    for x in (km, km / KM_PER_MILE):
+        text = round_km(x)
+        key = key * 2**31 + (2 * int(text) + 1 if abs(x) >= 9.95 else 2 * round(float(text) * 10))
+    return key
+
+
 def _display_codes(km: np.ndarray) -> np.ndarray:
     """Codes equal exactly when two distances print the same in km and in miles."""
     from .geodesy import KM_PER_MILE
 
-    def key(v: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            k = np.where(np.abs(v) < 9.95, np.round(v * 10.0), np.round(v) * 10.0 + 1e9)
-        return np.where(np.isfinite(k), k, -1.0)
-
-    kk, km_ = key(km), key(km / KM_PER_MILE)
-    lim = float(2**31 - 2)
-    if len(km) and min(kk.min(), km_.min()) >= -1 and max(kk.max(), km_.max()) <= lim:
-        # both keys are whole numbers in [-1, 2**31 - 2]: one exact int64 key of the pair
-        pair = ((kk + 1).astype(np.int64) << 31) | (km_ + 1).astype(np.int64)
-        return pd.factorize(pair)[0]
-    k = pd.factorize(kk)[0].astype(np.int64)
-    m = pd.factorize(km_)[0].astype(np.int64)
-    return pd.factorize(k * (int(m.max(initial=0)) + 1) + m)[0]
+    km = np.ascontiguousarray(km, dtype=float)
+    keys, exact = _display_keys(km, KM_PER_MILE)
+    rows = np.flatnonzero(exact)
+    if len(rows):
+        if (km[np.isfinite(km)] < 0).any():  # (distances are never negative) by the texts
+            return pd.factorize(np.array([format_km(v) for v in km], dtype=object))[0]
+        huge = np.abs(km[rows]) >= 2.0**28
+        # rounding ties: as the formatter rounds them
+        keys[rows[~huge]] = [_printed_key(float(v)) for v in km[rows[~huge]]]
+        if huge.any():  # absurd values: negative keys (the others are >= -1), by their texts
+            texts = np.array([format_km(v) for v in km[rows[huge]]], dtype=object)
+            keys[rows[huge]] = -2 - pd.factorize(texts)[0]
+    return pd.factorize(keys)[0]
 
 
 def _reasons(

@@ -516,8 +516,8 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     def _num(col: str) -> tuple[np.ndarray, np.ndarray]:
         s = df[col]
-        if pd.api.types.is_numeric_dtype(s.dtype):
-            num = s.to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_numeric_dtype(s.dtype):  # a copy: located rows are written later
+            num = np.array(s.to_numpy(dtype=float, na_value=np.nan), dtype=float)
             return num, np.zeros(len(s), dtype=bool)
         # a fresh writable array: to_numpy can return a read-only view (Arrow-backed data,
         # frames from Dask workers), and the retry below writes into it
@@ -539,6 +539,7 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     lat, lat_bad = _num("latitude")
     lon, lon_bad = _num("longitude")
+    flagged = np.zeros(n, dtype=bool)
     for mask, msg in (
         (lat_bad, "the latitude {lat!r} is not a number"),
         (lon_bad, "the longitude {lon!r} is not a number"),
@@ -549,14 +550,15 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             "only one of latitude and longitude is given",
         ),
     ):
-        rows = np.flatnonzero(mask & (problem == None))  # noqa: E711
+        rows = np.flatnonzero(mask & ~flagged)
+        flagged[rows] = True
         for i in rows:  # bad rows only
             problem[i] = msg.format(
                 lat=str(df["latitude"].iat[i]).strip(), lon=str(df["longitude"].iat[i]).strip()
             )
-    bad = problem != None  # noqa: E711
-    lat = np.where(bad, np.nan, lat)
-    lon = np.where(bad, np.nan, lon)
+    if flagged.any():
+        lat = np.where(flagged, np.nan, lat)
+        lon = np.where(flagged, np.nan, lon)
     return lat, lon, problem
 
 
@@ -588,6 +590,14 @@ class ParsedClaims:
 
 #: Row statuses, by their code in :func:`parse_claims`.
 _STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved")
+
+
+def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``values[codes]`` for an object array, by one fill when every code is the same (a
+    million-row take of Python objects costs tens of milliseconds, a fill a few)."""
+    if len(codes) and codes.min() == codes.max():
+        return np.full(len(codes), values[codes[0]], dtype=object)
+    return values[codes]
 
 
 def _text(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -654,7 +664,7 @@ def parse_claims(
 
     # coordinates
     lat, lon, coord_problem = _coordinates(df)
-    _flag(coord_problem != None, "invalid", coord_problem)  # noqa: E711
+    _flag(coord_problem != None, "invalid", coord_problem)  # noqa: E711 (few rows: cheap)
 
     # precision
     pcodes, pu = _text(df, "precision")
@@ -687,8 +697,8 @@ def parse_claims(
     has_place = (plu != "")[plcodes]
     given = np.isfinite(lat) & np.isfinite(lon)
     # object columns by one take on their few values (None appended for the blank rows)
-    location_source = np.array(["given", None], dtype=object)[np.where(given, 0, 1)]
-    location_name = np.append(plu, None)[np.where(has_place, plcodes, len(plu))]
+    location_source = _spread(np.array(["given", None], dtype=object), np.where(given, 0, 1))
+    location_name = _spread(np.append(plu, None), np.where(has_place, plcodes, len(plu)))
     precision_km = np.where(np.isfinite(prec_km), prec_km, np.where(given, 0.0, np.nan))
     _flag(~given & ~has_place, "invalid", "no place or coordinates are given")
     need = ~given & has_place & fine
@@ -723,7 +733,7 @@ def parse_claims(
     has_stated = (su != "")[scodes]
     s_lat = np.full(n, np.nan)
     s_lon = np.full(n, np.nan)
-    s_name = np.append(su, None)[np.where(has_stated, scodes, len(su))]
+    s_name = _spread(np.append(su, None), np.where(has_stated, scodes, len(su)))
     want = has_stated & fine
     if want.any():
         m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode)

@@ -440,3 +440,20 @@ def test_reasons_print_each_rows_own_miles():
     for i in range(len(km)):
         for j in range(len(km)):
             assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
+
+
+def test_reasons_group_rounding_ties_as_printed():
+    # 0.35 is stored as 0.34999…: it prints "0.3" although 0.35 * 10 rounds to 4; rows are
+    # grouped by how they print, so 0.35 and 0.36 must not share a sentence
+    from geostrike.check import _display_codes
+    from geostrike.geodesy import KM_PER_MILE, format_km
+
+    km = np.array(
+        [0.35, 0.36, 0.34, 5.35, 5.36, 5.34, 0.25, 0.15, 10.5, 11.5, 25.5, 26.5, 9.95, 9.949]
+        + [0.35 * KM_PER_MILE, 0.45 * KM_PER_MILE, 1e12, 3e12, np.inf, np.nan]
+    )
+    codes = _display_codes(km)
+    texts = [format_km(v) if np.isfinite(v) else "" for v in km]
+    for i in range(len(km)):
+        for j in range(len(km)):
+            assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
