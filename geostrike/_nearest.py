@@ -271,7 +271,7 @@ class FastSegmentIndex:
         return len(self.a)
 
     # ------------------------------------------------------------------ the query
-    def nearest(self, lat: ArrayLike, lon: ArrayLike) -> NearestResult:
+    def nearest(self, lat: ArrayLike, lon: ArrayLike, threads: int | None = None) -> NearestResult:
         """Geodesic distance (km) from each point to the nearest boundary point, and that point.
 
         Points given as NaN get NaN. Containment is not tested: a point inside a polygon
@@ -287,7 +287,7 @@ class FastSegmentIndex:
         if len(ok) == 0:
             return NearestResult(dist, nlat, nlon)
         plon, plat = lon[ok], lat[ok]
-        parts = _threads(len(ok))
+        parts = threads or _threads(len(ok))
         seg, t = self._nearest_segments(plon, plat, parts)
         a, b = self.a[seg], self.b[seg]
         qlon = a[:, 0] + t * (b[:, 0] - a[:, 0])
@@ -389,7 +389,13 @@ def _cells(
     lon_c = x0 + (cx + 0.5) * dx
     lat_c = y0 + (cy + 0.5) * dy
     centre = ecef_km(lon_c, lat_c)
-    h = np.zeros(len(cx))
+    # chord lengths do not change under rotation about the polar axis: the radius depends
+    # on the cell's row only, so it is worked out once per row, at longitude 0
+    rows, row_of = np.unique(cy, return_inverse=True)
+    lat_r = y0 + (rows + 0.5) * dy
+    zero = np.zeros(len(rows))
+    middle = ecef_km(zero, lat_r)
+    h = np.zeros(len(rows))
     for sx, sy in (
         (-0.5, -0.5),
         (-0.5, 0.5),
@@ -400,10 +406,10 @@ def _cells(
         (-0.5, 0.0),
         (0.5, 0.0),  # edge midpoints
     ):
-        other = ecef_km(lon_c + sx * dx, lat_c + sy * dy)
-        h = np.maximum(h, np.linalg.norm(other - centre, axis=1))
+        other = ecef_km(zero + sx * dx, lat_r + sy * dy)
+        h = np.maximum(h, np.linalg.norm(other - middle, axis=1))
     # the patch bulges slightly beyond its corners and edge midpoints
-    return centre, h * 1.02 + 1e-9
+    return centre, h[row_of.ravel()] * 1.02 + 1e-9
 
 
 def nearest_index(

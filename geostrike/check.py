@@ -449,17 +449,38 @@ def _check_frame(
     need = outside_rows | coarse_inside
     if need.any():
         rows_all = np.flatnonzero(need)
-        for w, m, grp in _groups(window[rows_all], tmask[rows_all]):
-            idx = prepared.segment_index(int(w), int(m))
+        # indexes built (or taken from the cache) here, in order; the groups' searches then
+        # run side by side, largest first (they write disjoint rows)
+        tasks = sorted(
+            (
+                (prepared.segment_index(int(w), int(m)), rows_all[grp])
+                for w, m, grp in _groups(window[rows_all], tmask[rows_all])
+            ),
+            key=lambda task: -len(task[1]),
+        )
+
+        side_by_side = parts > 1 and len(tasks) > 1
+
+        def measure(task: tuple[Any, np.ndarray]) -> None:
+            idx, rows = task
             if idx is None:  # pragma: no cover - target_has guarantees ground
-                continue
-            rows = rows_all[grp]
-            res = idx.nearest(lat[rows], lon[rows])
+                return
+            if side_by_side and isinstance(idx, _nearest.FastSegmentIndex):
+                res = idx.nearest(lat[rows], lon[rows], threads=1)  # the groups are the threads
+            else:
+                res = idx.nearest(lat[rows], lon[rows])
             out_r = ~inside[rows]
             dist[rows[out_r]] = res.distance_km[out_r]
             nlat[rows[out_r]] = res.latitude[out_r]
             nlon[rows[out_r]] = res.longitude[out_r]
             edge[rows[~out_r]] = res.distance_km[~out_r]
+
+        if side_by_side:
+            with ThreadPoolExecutor(parts) as group_pool:
+                list(group_pool.map(measure, tasks))
+        else:
+            for task in tasks:
+                measure(task)
 
     stated = geodesic_km(lat, lon, pc.stated_latitude, pc.stated_longitude)
     stated = np.where(ok, stated, np.nan)
