@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geostrike.actors import load_actors
@@ -248,3 +248,34 @@ def test_numeric_date_order_is_inferred_per_column() -> None:
         amb = parse_dates(pd.Series(["10/01/2015"]))
     assert amb.dt.strftime("%Y-%m-%d").tolist() == ["2015-01-10"]
     assert any("ambiguous" in str(w.message) for w in caught)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-100, 100, allow_nan=False).map(repr),
+            st.floats(-200, 200, allow_nan=False).map(lambda v: f"{v:.4f}"),
+            st.sampled_from(["", " 35.5", "36,25", "x", "nan", "inf", "1e1", "-0"]),
+            st.none(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_coordinates_from_arrow_text_match_object_text(cells):
+    # CSV files are read as Arrow text, parsed by Arrow's cast when every cell is a plain
+    # number; any other column takes the forgiving path: both must agree cell by cell
+    from geostrike.claims import _coordinates
+
+    other = list(reversed(cells))
+    arrow = pd.DataFrame(
+        {"latitude": pd.Series(cells, dtype="str"), "longitude": pd.Series(other, dtype="str")}
+    )
+    plain = pd.DataFrame(
+        {"latitude": pd.Series(cells, dtype=object), "longitude": pd.Series(other, dtype=object)}
+    )
+    a, b = _coordinates(arrow), _coordinates(plain)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert list(a[2]) == list(b[2])
