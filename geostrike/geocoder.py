@@ -427,6 +427,7 @@ def _alt_ok_grouped(
     return ok
 
 
+@lru_cache(maxsize=1 << 17)  # gazetteer names recur as candidates of many queries
 def _starts(name: str) -> str:
     """First letter class of a name after its article; for a name opening with a vowel,
     also the next letter (an elided initial syllable: Abu Kamal / Boukamal), and the

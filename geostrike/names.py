@@ -109,7 +109,7 @@ def normalise(text: str) -> str:
     return _normalise(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)  # a fuzzy batch meets a few hundred thousand distinct names
 def _normalise(text: str) -> str:
     if text.isascii():
         s = text.translate(_DELETE).lower()
