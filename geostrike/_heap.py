@@ -9,6 +9,8 @@ glibc's mmap and trim thresholds with ``mallopt`` (the knobs behind the document
 ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` environment variables) so freed
 blocks are reused; afterwards it lowers the trim threshold to what glibc's own dynamic rule
 would have reached (twice the mmap threshold) and returns the free memory (``malloc_trim``).
+The mmap threshold stays at 32 MiB, the value glibc's dynamic rule itself climbs to once
+numpy frees a few large arrays: ``mallopt`` cannot hand the adjustment back to glibc.
 
 Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
 """
@@ -49,8 +51,9 @@ _LIBC = _libc()
 def heap_kept() -> Iterator[None]:
     """Within the block, freed memory stays in the heap for reuse; trimmed afterwards.
 
-    Re-entrant and thread-safe: settings change when the outermost block is entered and
-    restored when the last one running leaves.
+    Re-entrant and thread-safe: the thresholds are raised when the outermost block is
+    entered; when the last one running leaves, the trim threshold comes down to 64 MiB and
+    the free memory is returned (the mmap threshold stays at 32 MiB).
     """
     global _depth
     libc = _LIBC if os.environ.get("GEOSTRIKE_KEEP_HEAP", "1") != "0" else None

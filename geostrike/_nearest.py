@@ -33,9 +33,9 @@ The two inner loops (pruning a level of cells, measuring the points) are compile
 numba (``_prune_level``, ``_nearest_in_cells``): per point-segment pair they do the same
 arithmetic numpy would, without numpy's temporaries (one array per operation and pair) —
 about four times faster at a million claims. They are compiled when this module is first
-imported and cached beside it (or in numba's user cache when that is read-only), so later
-imports only load them; they release the GIL, and the points are shared among threads
-(:func:`_threads`) as are the ``Geod.inv`` calls.
+imported and cached (:mod:`geostrike._jit`), so later imports only load them; they release
+the GIL, and the points are shared among threads (:func:`_threads`) as are the
+``Geod.inv`` calls.
 
 Accuracy against a dense geographiclib reference is asserted in ``tests/test__nearest.py``
 (within 0.01% or 1 m up to 1,000 km; within 10⁻⁶ of the STRtree reference index up to
@@ -49,9 +49,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from numba import njit
 from numpy.typing import ArrayLike
 
+from ._jit import compiled
 from .geodesy import GEOD, MAX_SEGMENT_DEG, NearestResult, boundary_segments
 
 _A_KM = 6378.137
@@ -74,11 +74,9 @@ def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     return out
 
 
-@njit(
+@compiled(
     "Tuple((i8[::1], i8[::1]))(f8[:, ::1], f8[::1], i8[::1], i8[::1], i8[::1], "
-    "f8[:, ::1], f8[:, ::1], f8[::1])",
-    cache=True,
-    nogil=True,
+    "f8[:, ::1], f8[:, ::1], f8[::1])"
 )
 def _prune_level(
     centres: np.ndarray,
@@ -145,11 +143,9 @@ def _prune_level(
     return out[:o].copy(), kept
 
 
-@njit(
+@compiled(
     "Tuple((i8[::1], f8[::1]))(f8[::1], f8[::1], i8[::1], i8[::1], i8[::1], f8[:, ::1], "
-    "f8[:, ::1], f8[::1])",
-    cache=True,
-    nogil=True,
+    "f8[:, ::1], f8[::1])"
 )
 def _nearest_in_cells(
     lon: np.ndarray,

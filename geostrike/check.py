@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,11 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from numba import njit
 
 from . import _nearest
 from ._api import make_callable
 from ._heap import heap_kept
+from ._jit import compiled
 from ._nearest import nearest_index
 from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
@@ -332,6 +333,33 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Meanwhile:
+    """``fn(*args)`` run on a daemon thread of its own (or at once, ``thread=False``);
+    :meth:`result` waits for it and returns its value or raises its error. Nothing to shut
+    down: if the caller fails first, the thread just finishes and ends."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, thread: bool = True) -> None:
+        self._out: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        if thread:
+            self._thread.start()
+        else:
+            self._run(fn, args)
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._out["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._out["error"] = exc
+
+    def result(self) -> Any:
+        if self._thread.is_alive():
+            self._thread.join()
+        if "error" in self._out:
+            raise self._out["error"]
+        return self._out["value"]
+
+
 def _point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Point geometries (EPSG:4326 axis order lon, lat); empty points where not located."""
     located = np.isfinite(lat) & np.isfinite(lon)
@@ -367,16 +395,22 @@ def _controllers(
                 bits[sel[hit]] |= prepared.bits[z]
         return bits
 
-    if parts <= 1 or len(act) < 2:
+    # GEOS prepared geometries are not thread-safe (their indexes are built on first use):
+    # zones sharing one geometry object (the same polygon held by two rows) stay together
+    same, owner = np.unique([id(prepared.geoms[z]) for z in act], return_inverse=True)
+    owner = owner.ravel()
+    if parts <= 1 or len(same) < 2:
         bits = work(act)
     else:
-        # widest zones first, dealt out in turn, so the threads test similar numbers of points
+        # widest geometries first, dealt out in turn, so the threads test similar numbers of
+        # points
         b = prepared.bounds[act]
-        dealt = act[np.argsort(-(b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), kind="stable")]
+        area = np.bincount(owner, weights=(b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+        turn = np.empty(len(same), dtype=np.int64)
+        turn[np.argsort(-area, kind="stable")] = np.arange(len(same)) % parts
+        shares = [act[turn[owner] == k] for k in range(parts)]
         with ThreadPoolExecutor(parts) as pool:
-            bits = np.bitwise_or.reduce(
-                list(pool.map(work, [dealt[k::parts] for k in range(parts)]))
-            )
+            bits = np.bitwise_or.reduce(list(pool.map(work, shares)))
     out = np.empty_like(bits)
     out[by_x] = bits
     return out
@@ -402,8 +436,7 @@ def _check_frame(
     lat, lon = pc.latitude, pc.longitude
     parts = _nearest.threads_for(n)
     # the output's point geometries are made meanwhile, in a thread of their own
-    pool = ThreadPoolExecutor(1) if parts > 1 else None
-    geometry = pool.submit(_point_geometries, lat, lon) if pool else _point_geometries(lat, lon)
+    geometry = _Meanwhile(_point_geometries, lat, lon, thread=parts > 1)
     days = _days(pc.date)
     window = prepared.window_of(days)
 
@@ -459,13 +492,20 @@ def _check_frame(
             key=lambda task: -len(task[1]),
         )
 
-        side_by_side = parts > 1 and len(tasks) > 1
+        # side by side only with geostrike's own index (thread-safe: it holds no query
+        # state); a group of more than half the claims keeps threads of its own
+        side_by_side = (
+            parts > 1
+            and len(tasks) > 1
+            and all(isinstance(i, _nearest.FastSegmentIndex | None) for i, _ in tasks)
+        )
+        half = len(rows_all) / 2
 
         def measure(task: tuple[Any, np.ndarray]) -> None:
             idx, rows = task
             if idx is None:  # pragma: no cover - target_has guarantees ground
                 return
-            if side_by_side and isinstance(idx, _nearest.FastSegmentIndex):
+            if side_by_side and len(rows) <= half:
                 res = idx.nearest(lat[rows], lon[rows], threads=1)  # the groups are the threads
             else:
                 res = idx.nearest(lat[rows], lon[rows])
@@ -535,9 +575,7 @@ def _check_frame(
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
-    if pool is not None:
-        geometry = geometry.result()
-        pool.shutdown()
+    geometry = geometry.result()
     # texts by one take on their distinct values (None appended for the blank rows)
     ctrl_u = np.append(ctrl_names, None)
     tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
@@ -612,13 +650,13 @@ CASES: tuple[str, ...] = (
 )
 
 
-@njit("Tuple((i8[::1], b1[::1]))(f8[::1], f8)", cache=True, nogil=True)
+@compiled("Tuple((i8[::1], b1[::1]))(f8[::1], f8)")
 def _display_keys(
     km: np.ndarray, km_per_mile: float
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled (tested via _display_codes)
     """Per distance, one integer for how it prints in km and in miles (:func:`format_km`:
     tenths below 9.95, whole units above), and a flag for the rows to key from their
-    printed text instead (within 10⁻⁶ of a rounding tie, or absurdly large)."""
+    printed text instead (within 10⁻⁶ of a rounding tie, 2²⁸ km or more, or negative)."""
     keys = np.empty(len(km), np.int64)
     exact = np.zeros(len(km), np.bool_)
     for i in range(len(km)):
@@ -626,11 +664,15 @@ def _display_keys(
         if not math.isfinite(v):
             keys[i] = -1
             continue
+        if v >= 2.0**28 or math.copysign(1.0, v) < 0.0:  # absurd, or negative ("-0.0")
+            exact[i] = True
+            keys[i] = 0
+            continue
         key = 0
         for x in (v, v / km_per_mile):
-            whole = abs(x) >= 9.95
+            whole = x >= 9.95
             y = x if whole else x * 10.0
-            if abs(y) >= 2.0**29 or abs(y - math.floor(y) - 0.5) < 1e-6:
+            if abs(y - math.floor(y) - 0.5) < 1e-6:  # a rounding tie, give or take an ulp
                 exact[i] = True
                 break
             key = key * 2**31 + 2 * round(y) + whole
@@ -657,14 +699,12 @@ def _display_codes(km: np.ndarray) -> np.ndarray:
     keys, exact = _display_keys(km, KM_PER_MILE)
     rows = np.flatnonzero(exact)
     if len(rows):
-        if (km[np.isfinite(km)] < 0).any():  # (distances are never negative) by the texts
+        flagged = km[rows]
+        if np.signbit(flagged).any() or (flagged >= 2.0**29).any():
+            # negative or absurd (never a distance): every row by its printed text
             return pd.factorize(np.array([format_km(v) for v in km], dtype=object))[0]
-        huge = np.abs(km[rows]) >= 2.0**28
-        # rounding ties: as the formatter rounds them
-        keys[rows[~huge]] = [_printed_key(float(v)) for v in km[rows[~huge]]]
-        if huge.any():  # absurd values: negative keys (the others are >= -1), by their texts
-            texts = np.array([format_km(v) for v in km[rows[huge]]], dtype=object)
-            keys[rows[huge]] = -2 - pd.factorize(texts)[0]
+        # rounding ties and large values: the same integers, from the printed text itself
+        keys[rows] = [_printed_key(float(v)) for v in flagged]
     return pd.factorize(keys)[0]
 
 

@@ -306,11 +306,11 @@ def normalise_claims(
             0, "id", np.array([f"claim-{i}" for i in range(id_start, id_start + n)], dtype=object)
         )
     # date, as ISO text where readable (each distinct value parsed once)
-    codes, uniq = factorize_text(df["date"])
+    codes, uniq, tidy = _factorize_text(df["date"])
     parsed = parse_dates(pd.Series(uniq, dtype=object))
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
-    if not np.array_equal(fixed, uniq):  # else kept as it is (text, not copied)
+    if not (tidy and np.array_equal(fixed, uniq)):  # else kept as read (not copied)
         df["date"] = pd.Series(fixed[codes], index=df.index, dtype=object)
     # claimed target: every distinct value must be a known actor
     table = actors or load_actors()
@@ -328,16 +328,25 @@ def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
     The hot-path idiom of this module: work on the few distinct values of a column, then
     spread the results back with ``result[codes]``.
     """
+    codes, texts, _ = _factorize_text(values)
+    return codes, texts
+
+
+def _factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`factorize_text`, and whether every value already was its own stripped text
+    (no missing value, no surrounding spaces)."""
     codes, uniq = pd.factorize(pd.Series(values, copy=False), use_na_sentinel=True)
+    raw = np.asarray(uniq, dtype=object)
     texts = [
-        "" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u).strip()
-        for u in np.asarray(uniq, dtype=object)
+        "" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u).strip() for u in raw
     ]
+    tidy = all(isinstance(u, str) and u == t for u, t in zip(raw, texts, strict=True))
     texts.append("")  # the missing value
     missing = codes < 0
     if missing.any():
         codes[missing] = len(texts) - 1
-    return codes, np.array(texts, dtype=object)
+        tidy = False
+    return codes, np.array(texts, dtype=object), tidy
 
 
 _LOOSE_SEPARATORS = re.compile(r"\s*(?:[,/+&|]|\band\b)\s*", re.IGNORECASE)

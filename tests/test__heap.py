@@ -11,7 +11,7 @@ import pytest
 import geostrike._heap as heap
 
 
-def test_settings_change_once_and_are_restored(monkeypatch) -> None:
+def test_settings_change_once_then_memory_is_trimmed(monkeypatch) -> None:
     calls: list[tuple] = []
 
     class FakeLibc:
@@ -36,7 +36,7 @@ def test_settings_change_once_and_are_restored(monkeypatch) -> None:
     assert heap._depth == 0
 
 
-def test_threads_restore_only_when_the_last_leaves(monkeypatch) -> None:
+def test_threads_trim_only_when_the_last_leaves(monkeypatch) -> None:
     trims: list[int] = []
 
     class FakeLibc:
@@ -78,10 +78,22 @@ def test_switched_off_by_the_environment(monkeypatch) -> None:
         pass
 
 
-def test_body_errors_propagate_and_still_restore(monkeypatch) -> None:
+def test_body_errors_propagate_and_still_trim(monkeypatch) -> None:
+    trims: list[int] = []
+
+    class FakeLibc:
+        def mallopt(self, param: int, value: int) -> int:
+            return 1
+
+        def malloc_trim(self, pad: int) -> int:
+            trims.append(pad)
+            return 1
+
+    monkeypatch.setattr(heap, "_LIBC", FakeLibc())
+    monkeypatch.delenv("GEOSTRIKE_KEEP_HEAP", raising=False)
     with pytest.raises(ValueError), heap.heap_kept():
         raise ValueError("boom")
-    assert heap._depth == 0
+    assert heap._depth == 0 and trims == [0]
 
 
 @pytest.mark.skipif(heap._LIBC is None, reason="not glibc (the tuning is a no-op there)")

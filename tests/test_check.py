@@ -451,9 +451,120 @@ def test_reasons_group_rounding_ties_as_printed():
     km = np.array(
         [0.35, 0.36, 0.34, 5.35, 5.36, 5.34, 0.25, 0.15, 10.5, 11.5, 25.5, 26.5, 9.95, 9.949]
         + [0.35 * KM_PER_MILE, 0.45 * KM_PER_MILE, 1e12, 3e12, np.inf, np.nan]
+        + [300000000.5, 300000000.3, 2.0**28, 2.0**28 - 0.5, 2.0**29 + 0.5]
     )
     codes = _display_codes(km)
     texts = [format_km(v) if np.isfinite(v) else "" for v in km]
     for i in range(len(km)):
         for j in range(len(km)):
             assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
+
+
+def test_reasons_tell_negative_zero_from_zero():
+    # never a distance, but the grouping must still follow the printed text
+    from geostrike.check import _display_codes
+    from geostrike.geodesy import format_km
+
+    for km in ([-0.0, 0.0, 0.04, -0.04, 3.0], [-0.0, 0.0, 0.35], [0.0, -5.0, 5.0]):
+        km = np.array(km)
+        codes = _display_codes(km)
+        texts = [format_km(v) for v in km]
+        for i in range(len(km)):
+            for j in range(len(km)):
+                assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
+
+
+def _many_claims(n: int = 4000) -> pd.DataFrame:
+    rng = np.random.default_rng(12)
+    return pd.DataFrame(
+        {
+            "id": [f"m{i}" for i in range(n)],
+            "date": rng.choice(["2015-09-30", "2015-10-01", "2015-11-05"], n),
+            "claimed_target": rng.choice(["ISIS", "rebels", "SAA", "terrorists", ""], n),
+            "latitude": rng.uniform(32.5, 37.5, n),
+            "longitude": rng.uniform(35.0, 41.0, n),
+        }
+    )
+
+
+def _zones_sharing_a_geometry() -> gpd.GeoDataFrame:
+    # the same polygon object held by two rows of one window (as pd.concat or iloc[[0, 0]]
+    # make): GEOS prepared geometries must then never be queried from two threads at once
+    zones = _zones()
+    extra = zones.iloc[[0]].assign(controller="Kurdish forces", source="f")
+    return gpd.GeoDataFrame(pd.concat([zones, extra], ignore_index=True), crs=zones.crs)
+
+
+def test_threads_give_the_same_rows_as_one_thread(monkeypatch):
+    import geostrike._nearest as nearest
+
+    claims, zones = _many_claims(), _zones_sharing_a_geometry()
+    assert zones.geometry.values[0] is zones.geometry.values[5]
+    monkeypatch.setattr(nearest, "_threads", lambda n: 1)
+    one = check(claims, zones)
+    monkeypatch.setattr(nearest, "_threads", lambda n: 2)
+    two = check(claims, zones)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(one.drop(columns="geometry")), pd.DataFrame(two.drop(columns="geometry"))
+    )
+    assert shapely.equals(one.geometry.values, two.geometry.values).all()
+
+
+def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
+    import threading
+
+    import geostrike._nearest as nearest
+    import geostrike.check as check_module
+
+    calls: list[dict[int, set[int]]] = []  # per containment call: geometry -> threads
+    real_test, real_controllers = shapely.intersects_xy, check_module._controllers
+
+    def spy(geom, x, y):
+        calls[-1].setdefault(id(geom), set()).add(threading.get_ident())
+        return real_test(geom, x, y)
+
+    def controllers(*args, **kwargs):
+        calls.append({})
+        return real_controllers(*args, **kwargs)
+
+    monkeypatch.setattr(nearest, "_threads", lambda n: 2)
+    monkeypatch.setattr(check_module.shapely, "intersects_xy", spy)
+    monkeypatch.setattr(check_module, "_controllers", controllers)
+    check(_many_claims(), _zones_sharing_a_geometry())
+    # within one call the pool's threads live side by side: a geometry seen by two of them
+    # could be queried by both at once
+    assert any(len({t for ts in c.values() for t in ts}) == 2 for c in calls)  # threads ran
+    assert all(len(ts) == 1 for c in calls for ts in c.values())
+
+
+def test_a_custom_index_is_never_queried_from_two_threads(monkeypatch):
+    import threading
+
+    import geostrike._nearest as nearest
+    from geostrike.geodesy import SegmentIndex
+
+    busy = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Watched:
+        def __init__(self, geoms):
+            self.inner = SegmentIndex.from_polygons(geoms)
+
+        def nearest(self, lat, lon):
+            with lock:
+                busy["now"] += 1
+                busy["most"] = max(busy["most"], busy["now"])
+            try:
+                return self.inner.nearest(lat, lon)
+            finally:
+                with lock:
+                    busy["now"] -= 1
+
+    monkeypatch.setattr(nearest, "_threads", lambda n: 2)
+    zones = prepare_zones(_zones(), index_factory=Watched)
+    watched = check(_many_claims(), zones)
+    assert busy["most"] == 1
+    reference = check(_many_claims(), _zones())
+    np.testing.assert_allclose(
+        watched["distance_to_target_km"], reference["distance_to_target_km"], atol=2e-3
+    )

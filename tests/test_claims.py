@@ -279,3 +279,22 @@ def test_coordinates_from_arrow_text_match_object_text(cells):
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert list(a[2]) == list(b[2])
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
+    from geostrike.claims import normalise_claims
+
+    df = pd.DataFrame(
+        {
+            "date": pd.Series(["2015-10-01 ", " 2015-10-02", "2015-10-03", None], dtype=dtype),
+            "claimed_target": "Islamic State",
+            "latitude": 35.0,
+            "longitude": 36.0,
+        }
+    )
+    out = normalise_claims(df)
+    assert list(out["date"][:3]) == ["2015-10-01", "2015-10-02", "2015-10-03"]
+    assert out["date"][3] == ""
+    tidy = df.assign(date=pd.Series(["2015-10-01"] * 4, dtype=dtype))
+    assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
