@@ -189,7 +189,7 @@ def _nearest_in_cells(
 
 
 #: Fewest points per thread worth a thread of its own.
-_MIN_POINTS_PER_THREAD = 50_000
+_MIN_POINTS_PER_THREAD = 10_000
 #: Most threads one query may use (None: one per CPU; ``GEOSTRIKE_THREADS`` overrides;
 #: the Dask engine sets 1 in its worker processes, which are the parallelism there).
 MAX_THREADS: int | None = None
