@@ -23,7 +23,6 @@ from typing import Any
 
 import pandas as pd
 
-from ._heap import heap_kept
 from ._io import atomic_output, require_file
 from .errors import InputError, OutputError
 
@@ -357,7 +356,7 @@ def check_stream(
     from tqdm import tqdm
 
     from .actors import ActorTable, load_actors
-    from .check import PreparedZones, prepare_zones
+    from .check import PreparedZones, check_frame, prepare_zones
 
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
@@ -372,12 +371,19 @@ def check_stream(
         leave=False,
     )
     try:
-        # one heap setting for the whole run: each chunk reuses the memory the previous one
-        # freed, and it is trimmed once, at the end
-        with heap_kept():
-            _check_chunks(
-                claims_path, chunk_rows, prepared, tolerance_km, table, writer, tally, bar
+        for chunk in iter_chunks(claims_path, chunk_rows):
+            result = check_frame(
+                chunk,
+                prepared,
+                tolerance_km=tolerance_km,
+                actors=table,
+                path=str(claims_path),
+                id_start=tally.rows + 1,
             )
+            result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+            writer.write(result)
+            tally.add(result)
+            bar.update(len(result))
     except BaseException:
         writer.abort()
         raise
@@ -385,33 +391,6 @@ def check_stream(
         bar.close()
     tally.path = writer.close()
     return tally
-
-
-def _check_chunks(  # the loop of check_stream
-    claims_path: str | Path,
-    chunk_rows: int,
-    prepared: Any,
-    tolerance_km: float,
-    table: Any,
-    writer: ChunkWriter,
-    tally: Tally,
-    bar: Any,
-) -> None:
-    from .check import check_frame
-
-    for chunk in iter_chunks(claims_path, chunk_rows):
-        result = check_frame(
-            chunk,
-            prepared,
-            tolerance_km=tolerance_km,
-            actors=table,
-            path=str(claims_path),
-            id_start=tally.rows + 1,
-        )
-        result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
-        writer.write(result)
-        tally.add(result)
-        bar.update(len(result))
 
 
 __all__ = [
