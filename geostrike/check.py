@@ -725,10 +725,12 @@ def _reasons(
 ) -> np.ndarray:
     """One plain sentence per claim.
 
-    Rows that would print the same sentence (same case, place, date, controller, target
-    and distances as printed) share one: the sentence is written once per distinct
-    combination by :func:`_sentence` and spread back, so a million claims cost a few
-    thousand string formats.
+    Sentences are written in two steps, so that a million claims cost a few thousand string
+    formats whatever their places and dates. (1) Rows of the same *shape* (case,
+    controller, target, distances as printed, stated place, problem) share one template,
+    written once by :func:`_sentence` with markers where the place and the date go. (2)
+    Each distinct combination of template, place as written and date is filled in by plain
+    concatenation and spread back to its rows.
     """
     n = len(df)
     case = np.zeros(n, dtype=np.int64)
@@ -739,6 +741,13 @@ def _reasons(
         factorize_text(df["place"]) if "place" in df.columns else (np.zeros(n, int), np.array([""]))
     )
     written = (pu != "")[pcodes]
+    subjects = np.append(pu, ["The reported location", ""])
+    subject = np.where(written, pcodes, len(pu))
+    if pc.date_codes is not None and pc.date_values is not None:
+        dcodes, dates = pc.date_codes, pc.date_values
+    else:
+        dcodes, dates = factorize_text(df["date"])
+    dates = np.append(dates, "")
     bad = cases["bad"]
     with_stated = np.isfinite(stated) & (stated > reach) & ~bad
     lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
@@ -758,49 +767,43 @@ def _reasons(
         return out
 
     coarse_rows = cases["inside_coarse"] | cases["near_coarse"]
-    columns = [
-        case,
-        np.where(written, pcodes, -1),
-        factorize_text(df["date"])[0] if pc.date_codes is None else pc.date_codes,
-        ctrl_codes,
-        target_codes,
-        sparse_display(~bad, dist),
-        sparse_display(cases["inside_coarse"], edge),
-        sparse_display(coarse_rows, precision),
-        sparse_display(cases["near"], reach),
-        stated_flag,
-        sparse_codes(stated_flag > 0, pc.stated_name),
-        sparse_display(with_stated, stated),
-        sparse_codes(bad, pc.problem),
-    ]
-    key = np.zeros(n, dtype=np.int64)
-    span = 1
-    for col in columns:
-        size = int(col.max()) + 2 if n else 1
-        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
-            key = pd.MultiIndex.from_arrays(columns).factorize()[0]
-            break
-        key = key * size + (col + 1)
-        span *= size
-    codes, _ = pd.factorize(key)
-    first = np.zeros(codes.max() + 1 if n else 0, dtype=np.int64)
-    first[codes[::-1]] = np.arange(n)[::-1]  # the first row of each combination
+    shape = _combined_codes(
+        [
+            case,
+            ctrl_codes,
+            target_codes,
+            sparse_display(~bad, dist),
+            sparse_display(cases["inside_coarse"], edge),
+            sparse_display(coarse_rows, precision),
+            sparse_display(cases["near"], reach),
+            stated_flag,
+            sparse_codes(stated_flag > 0, pc.stated_name),
+            sparse_display(with_stated, stated),
+            sparse_codes(bad, pc.problem),
+        ]
+    )
+    # (1) one template per shape: markers no claim text can contain
+    import uuid
+
+    mark = uuid.uuid4().hex
+    s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
+    first = _first_rows(shape)
     ctrl_labels: dict[str, str] = {}
     tgt_labels: dict[str, str] = {}
-    sentences = np.empty(len(first), dtype=object)
-    date = df["date"].iloc[first].to_numpy(dtype=object)  # the date as written, per sentence
-    for j, i in enumerate(first):  # distinct sentences only
+    heads, middles, tails = [], [], []
+    has_subject = np.zeros(len(first), dtype=bool)
+    has_date = np.zeros(len(first), dtype=bool)
+    for j, i in enumerate(first):
         c = str(ctrl_names[ctrl_codes[i]])
         t = str(pc.target[i])
         if c not in ctrl_labels:
             ctrl_labels[c] = table.labels(filter(None, c.split(";")))
         if t not in tgt_labels:
             tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
-        subject = pu[pcodes[i]] if written[i] else (pc.location_name[i] or "The reported location")
-        sentences[j] = _sentence(
+        text = _sentence(
             CASES[case[i]],
-            subject=str(subject),
-            date=str(date[j]),
+            subject=s_mark,
+            date=d_mark,
             ctrl=ctrl_labels[c],
             held=c != "",
             tgt=tgt_labels[t],
@@ -813,7 +816,54 @@ def _reasons(
             stated=stated[i],
             problem=pc.problem[i],
         )
-    return sentences[codes]
+        head, found_s, rest = text.partition(s_mark)
+        if not found_s:
+            head, rest = "", text
+        middle, found_d, tail = rest.partition(d_mark)
+        if s_mark in tail or d_mark in head + tail:  # pragma: no cover - a template bug
+            raise AssertionError(f"the place and the date must each appear once, in order: {text}")
+        heads.append(head)
+        middles.append(middle)
+        tails.append(tail)
+        has_subject[j], has_date[j] = bool(found_s), bool(found_d)
+    # (2) each distinct (template, place, date) filled in once
+    subject = np.where(has_subject[shape], subject, len(subjects) - 1)
+    when = np.where(has_date[shape], dcodes, len(dates) - 1)
+    full = _combined_codes([shape, subject, when])
+    first = _first_rows(full)
+    places, days = subjects.tolist(), dates.tolist()
+    sentences = np.array(
+        [
+            f"{heads[a]}{places[b]}{middles[a]}{days[c]}{tails[a]}"
+            for a, b, c in zip(
+                shape[first].tolist(), subject[first].tolist(), when[first].tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+    return sentences[full]
+
+
+def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """Codes (0, 1, 2, … in order of first appearance) of the rows' combinations of values
+    of integer ``columns`` (each >= -1)."""
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for col in columns:
+        size = int(col.max()) + 2 if n else 1
+        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
+            return pd.MultiIndex.from_arrays(columns).factorize()[0]
+        key = key * size + (col + 1)
+        span *= size
+    return pd.factorize(key)[0]
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code of :func:`_combined_codes`."""
+    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return first
 
 
 def _sentence(

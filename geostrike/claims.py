@@ -609,8 +609,10 @@ class ParsedClaims:
     stated_latitude: np.ndarray
     stated_longitude: np.ndarray
     stated_name: np.ndarray
-    #: codes of the distinct ``date`` texts (:func:`factorize_text`), for grouping rows
+    #: codes of the distinct ``date`` texts (:func:`factorize_text`), for grouping rows,
+    #: and those texts (``date_values[date_codes]`` is each row's date as written)
     date_codes: np.ndarray | None = None
+    date_values: np.ndarray | None = None
     #: codes of the distinct ``claimed_target`` texts and each one's ``target`` value
     #: (``target == target_values[target_codes]``)
     target_codes: np.ndarray | None = None
@@ -786,6 +788,7 @@ def parse_claims(
         stated_longitude=s_lon,
         stated_name=s_name,
         date_codes=dcodes,
+        date_values=du,
         target_codes=tcodes,
         target_values=target_u,
     )

@@ -568,3 +568,33 @@ def test_a_custom_index_is_never_queried_from_two_threads(monkeypatch):
     np.testing.assert_allclose(
         watched["distance_to_target_km"], reference["distance_to_target_km"], atol=2e-3
     )
+
+
+def test_reasons_carry_each_rows_own_place_and_date():
+    # sentences are templates filled with the place as written and the date: many distinct
+    # places and dates must each reach their own row, and no marker may leak
+    rng = np.random.default_rng(7)
+    n = 600
+    places = np.array([f"Village {k} (east)" for k in range(40)])[rng.integers(0, 40, n)]
+    days = pd.Timestamp("2015-09-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
+    claims = pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "claimed_target": rng.choice(["ISIS", "rebels", ""], n),
+            "place": places,
+            "latitude": rng.uniform(33.0, 37.0, n),
+            "longitude": rng.uniform(35.5, 40.0, n),
+        }
+    )
+    claims.loc[::50, "date"] = "not a date"
+    out = check(claims, _zones())
+    for place, date, reason, status in zip(
+        claims["place"], claims["date"], out["reason"], out["status"], strict=True
+    ):
+        assert "\x00" not in reason
+        if status != "ok":
+            assert "could not be read" in reason
+        elif reason.startswith("No control-zone data"):
+            assert reason == f"No control-zone data covers {date}."
+        else:
+            assert reason.startswith(place) and f" {date}" in reason, reason
