@@ -25,7 +25,8 @@ sampling of every nearby lon/lat-straight edge with ``pyproj.Geod.inv``) on a sa
 Usage::
 
     .venv/bin/python scripts/bench_check.py [--rows 200000] [--sample 100] [--seed 8]
-        [--vertices 25000] [--clustered] [--skip-baseline] [--repeat N] [--engines]
+        [--vertices 25000] [--clustered] [--dates 1] [--skip-baseline] [--repeat N]
+        [--engines]
 """
 
 from __future__ import annotations
@@ -93,10 +94,11 @@ def build_zones(seed: int = 8, flip: float = 0.5, vertices: int = 25_000):
     return gdf[["controller", "valid_from", "valid_to", "source", "geometry"]], outline
 
 
-def build_claims(rows: int, outline, seed: int = 8, clustered: bool = False):
+def build_claims(rows: int, outline, seed: int = 8, clustered: bool = False, dates: int = 1):
     """N claims with given coordinates over Syria's bounding box, one target each; or,
     ``clustered``, around Syria's GeoNames places (normal spread of 0.1°), as real event
-    data bunches around towns."""
+    data bunches around towns; dated ``DATE`` or, with ``dates`` > 1, spread over that many
+    days from it (all within the map's one date window, as an archive would be)."""
     import pandas as pd
 
     rng = np.random.default_rng(seed + 1)
@@ -114,10 +116,14 @@ def build_claims(rows: int, outline, seed: int = 8, clustered: bool = False):
         lon, lat = at[:, 0], at[:, 1]
     else:
         lon, lat = rng.uniform(minx, maxx, rows), rng.uniform(miny, maxy, rows)
+    date = DATE
+    if dates > 1:
+        offsets = pd.to_timedelta(rng.integers(0, dates, rows), unit="D")
+        date = (pd.Timestamp(DATE) + offsets).strftime("%Y-%m-%d")
     return pd.DataFrame(
         {
             "id": np.char.add("c", np.arange(rows).astype(str)),
-            "date": DATE,
+            "date": date,
             "attacker": "Russia",
             "claimed_target": np.array(CONTROLLERS)[rng.integers(0, len(CONTROLLERS), rows)],
             "latitude": np.round(lat, 6),
@@ -287,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--clustered", action="store_true", help="claims bunched around towns, not uniform"
     )
+    ap.add_argument("--dates", type=int, default=1, help="claims spread over N days (1)")
     ap.add_argument(
         "--child", choices=["geostrike", "baseline", "stream", "dask"], help=argparse.SUPPRESS
     )
@@ -311,11 +318,13 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     zones, outline = build_zones(args.seed, vertices=args.vertices)
-    claims = build_claims(args.rows, outline, args.seed, clustered=args.clustered)
+    claims = build_claims(args.rows, outline, args.seed, clustered=args.clustered, dates=args.dates)
     nverts = int(shapely.get_num_coordinates(zones.geometry.values).sum())
     print(
         f"case: {len(zones)} zone polygons, {nverts:,} vertices, {args.rows:,} claims"
-        f"{' (clustered)' if args.clustered else ''} (built in {time.perf_counter() - t0:.1f} s)"
+        f"{' (clustered)' if args.clustered else ''}"
+        f"{f' over {args.dates} days' if args.dates > 1 else ''}"
+        f" (built in {time.perf_counter() - t0:.1f} s)"
     )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
