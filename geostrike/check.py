@@ -27,7 +27,8 @@ of claims and the prepared zones, so it can be mapped over partitions. Inside it
 are grouped by date window (containment, one vectorised ``intersects_xy`` per active zone)
 and by (date window, target set) (distance, one nearest-boundary index query per group:
 :func:`default_index`). Text columns are handled through their distinct values and each
-distinct reason sentence is written once. There is no Python loop over claims.
+reason sentence is written once per distinct shape, as a template filled with each row's
+place and date (:func:`_reasons`). There is no Python loop over claims.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import contextlib
 import gc
 import math
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -783,8 +785,6 @@ def _reasons(
         ]
     )
     # (1) one template per shape: markers no claim text can contain
-    import uuid
-
     mark = uuid.uuid4().hex
     s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
     first = _first_rows(shape)
@@ -820,7 +820,8 @@ def _reasons(
         if not found_s:
             head, rest = "", text
         middle, found_d, tail = rest.partition(d_mark)
-        if s_mark in tail or d_mark in head + tail:  # pragma: no cover - a template bug
+        changed = mark in (head + middle + tail).lower()  # a marker altered by the template
+        if s_mark in tail or d_mark in head + tail or changed:  # pragma: no cover - _sentence bug
             raise AssertionError(f"the place and the date must each appear once, in order: {text}")
         heads.append(head)
         middles.append(middle)
@@ -883,7 +884,11 @@ def _sentence(
     stated: float,
     problem: Any,
 ) -> str:
-    """The reason for one judged case, as one plain sentence."""
+    """The reason for one judged case, as one plain sentence.
+
+    ``subject`` and ``date`` are placed as given (never changed: :func:`_reasons` passes
+    markers and fills them in afterwards), each at most once, the subject first.
+    """
     if case == "bad":
         return _capital(problem) + "."
     if case == "no_data":
