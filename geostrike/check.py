@@ -752,8 +752,10 @@ def _reasons(
     dates = np.append(dates, "")
     bad = cases["bad"]
     with_stated = np.isfinite(stated) & (stated > reach) & ~bad
-    lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
-    stated_flag = np.where(with_stated, 1, np.where(lost, 2, 0))
+    stated_flag = with_stated.astype(np.int64)  # 1: distance given; 2: the place not found
+    if "target_place" in df.columns:
+        lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
+        stated_flag[lost & ~with_stated] = 2
 
     def sparse_codes(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Codes of ``values`` on the rows in ``mask`` (0 elsewhere)."""
