@@ -273,31 +273,22 @@ class FastSegmentIndex:
         Points given as NaN get NaN. Containment is not tested: a point inside a polygon
         gets its distance to the boundary (callers set 0 for inside points).
         """
-        lat = np.asarray(lat, dtype=float).ravel()
-        lon = np.asarray(lon, dtype=float).ravel()
-        n = len(lat)
-        dist = np.full(n, np.nan)
-        nlat = np.full(n, np.nan)
-        nlon = np.full(n, np.nan)
-        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-        if len(ok) == 0:
-            return NearestResult(dist, nlat, nlon)
-        plon, plat = lon[ok], lat[ok]
-        parts = threads or _threads(len(ok))
-        seg, t = self._nearest_segments(plon, plat, parts)
-        a, b = self.a[seg], self.b[seg]
-        qlon = a[:, 0] + t * (b[:, 0] - a[:, 0])
-        qlat = a[:, 1] + t * (b[:, 1] - a[:, 1])
-        d = np.empty(len(ok))
 
-        def geodesic(part: slice) -> None:
-            d[part] = GEOD.inv(plon[part], plat[part], qlon[part], qlat[part])[2]
+        def measure(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, ...]:
+            parts = threads or _threads(len(lat))
+            seg, t = self._nearest_segments(lon, lat, parts)
+            a, b = self.a[seg], self.b[seg]
+            qlon = a[:, 0] + t * (b[:, 0] - a[:, 0])
+            qlat = a[:, 1] + t * (b[:, 1] - a[:, 1])
+            d = np.empty(len(lat))
 
-        _in_parts(geodesic, len(ok), parts)
-        dist[ok] = d / 1000.0
-        nlon[ok] = qlon
-        nlat[ok] = qlat
-        return NearestResult(dist, nlat, nlon)
+            def geodesic(part: slice) -> None:
+                d[part] = GEOD.inv(lon[part], lat[part], qlon[part], qlat[part])[2]
+
+            _in_parts(geodesic, len(lat), parts)
+            return d / 1000.0, qlat, qlon
+
+        return NearestResult.of_points(lat, lon, measure)
 
     def _nearest_segments(
         self, lon: np.ndarray, lat: np.ndarray, parts: int = 1

@@ -37,6 +37,7 @@ reference and against each other.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,6 +165,24 @@ class NearestResult:
     latitude: np.ndarray
     longitude: np.ndarray
 
+    @classmethod
+    def of_points(
+        cls,
+        lat: ArrayLike,
+        lon: ArrayLike,
+        measure: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    ) -> NearestResult:
+        """``measure(lat, lon) -> (km, latitude, longitude)`` run on the points given with
+        finite coordinates; NaN for the others (the shared front of every index's query)."""
+        lat = np.asarray(lat, dtype=float).ravel()
+        lon = np.asarray(lon, dtype=float).ravel()
+        out = [np.full(len(lat), np.nan) for _ in range(3)]
+        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        if len(ok):
+            for column, values in zip(out, measure(lat[ok], lon[ok]), strict=True):
+                column[ok] = values
+        return cls(*out)
+
 
 @dataclass
 class SegmentIndex:
@@ -209,16 +228,15 @@ class SegmentIndex:
         Points given as NaN get NaN. Containment is not tested here: a point inside a
         polygon gets its distance to the boundary (callers set 0 for inside points).
         """
-        lat = np.asarray(lat, dtype=float).ravel()
-        lon = np.asarray(lon, dtype=float).ravel()
+        return NearestResult.of_points(lat, lon, self._nearest)
+
+    def _nearest(
+        self, lat: np.ndarray, lon: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`nearest` for points with finite coordinates: (km, latitude, longitude)."""
         n = len(lat)
-        dist = np.full(n, np.nan)
-        nlat = np.full(n, np.nan)
-        nlon = np.full(n, np.nan)
-        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-        if len(ok) == 0:
-            return NearestResult(dist, nlat, nlon)
-        px, py = self._to_frame.transform(lon[ok], lat[ok])
+        dist, nlat, nlon = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        px, py = self._to_frame.transform(lon, lat)
         px, py = np.asarray(px, dtype=float), np.asarray(py, dtype=float)
         pts = shapely.points(px, py)
         # 1. nearest segment in the frame: an upper bound f0 of the frame distance
@@ -236,22 +254,22 @@ class SegmentIndex:
         #    monotone function of geodesic length to ~1e-5 relative at 1,000 km); exact
         #    geodesic distances only for the candidates that could still be the nearest
         qlon, qlat = self._foot_points(px[pi], py[pi], si)
-        chord = np.linalg.norm(ecef_km(qlon, qlat) - ecef_km(lon[ok][pi], lat[ok][pi]), axis=1)
-        best = np.full(len(ok), np.inf)
+        chord = np.linalg.norm(ecef_km(qlon, qlat) - ecef_km(lon[pi], lat[pi]), axis=1)
+        best = np.full(n, np.inf)
         np.minimum.at(best, pi, chord)
         keep = chord <= best[pi] * (1.0 + 5e-5) + 1e-6
         pi, qlon, qlat = pi[keep], qlon[keep], qlat[keep]
-        _, _, d = GEOD.inv(lon[ok][pi], lat[ok][pi], qlon, qlat)
+        _, _, d = GEOD.inv(lon[pi], lat[pi], qlon, qlat)
         d = np.asarray(d, dtype=float)
         order = np.lexsort((d, pi))
         pi, d, qlon, qlat = pi[order], d[order], qlon[order], qlat[order]
         first = np.ones(len(pi), dtype=bool)
         first[1:] = pi[1:] != pi[:-1]
-        sel = ok[pi[first]]
+        sel = pi[first]
         dist[sel] = d[first] / 1000.0
         nlat[sel] = qlat[first]
         nlon[sel] = qlon[first]
-        return NearestResult(dist, nlat, nlon)
+        return dist, nlat, nlon
 
     def _foot_points(
         self, px: np.ndarray, py: np.ndarray, si: np.ndarray
