@@ -11,7 +11,9 @@ import pytest
 import geostrike._heap as heap
 
 
-def test_settings_change_once_then_memory_is_trimmed(monkeypatch) -> None:
+@pytest.fixture
+def libc_calls(monkeypatch) -> list[tuple]:
+    """Stand in for glibc; the calls made to it, in order."""
     calls: list[tuple] = []
 
     class FakeLibc:
@@ -25,29 +27,29 @@ def test_settings_change_once_then_memory_is_trimmed(monkeypatch) -> None:
 
     monkeypatch.setattr(heap, "_LIBC", FakeLibc())
     monkeypatch.delenv("GEOSTRIKE_KEEP_HEAP", raising=False)
+    return calls
+
+
+def _trims(calls: list[tuple]) -> list[int]:
+    return [c[1] for c in calls if c[0] == "trim"]
+
+
+def test_settings_change_once_then_memory_is_trimmed(libc_calls) -> None:
     with heap.heap_kept():
         with heap.heap_kept():  # nested (check → check_frame): no second change
             pass
-        assert calls == [
+        assert libc_calls == [
             ("mallopt", heap._M_MMAP_THRESHOLD, heap._MMAP_THRESHOLD),
             ("mallopt", heap._M_TRIM_THRESHOLD, heap._TRIM_WHILE_RUNNING),
         ]
-    assert calls[2:] == [("mallopt", heap._M_TRIM_THRESHOLD, heap._TRIM_AFTER), ("trim", 0)]
+    assert libc_calls[2:] == [
+        ("mallopt", heap._M_TRIM_THRESHOLD, heap._TRIM_AFTER),
+        ("trim", 0),
+    ]
     assert heap._depth == 0
 
 
-def test_threads_trim_only_when_the_last_leaves(monkeypatch) -> None:
-    trims: list[int] = []
-
-    class FakeLibc:
-        def mallopt(self, param: int, value: int) -> int:
-            return 1
-
-        def malloc_trim(self, pad: int) -> int:
-            trims.append(pad)
-            return 1
-
-    monkeypatch.setattr(heap, "_LIBC", FakeLibc())
+def test_threads_trim_only_when_the_last_leaves(libc_calls) -> None:
     entered = threading.Barrier(3)
     leave = threading.Event()
 
@@ -60,11 +62,11 @@ def test_threads_trim_only_when_the_last_leaves(monkeypatch) -> None:
     for t in threads:
         t.start()
     entered.wait()
-    assert heap._depth == 2 and trims == []
+    assert heap._depth == 2 and _trims(libc_calls) == []
     leave.set()
     for t in threads:
         t.join()
-    assert heap._depth == 0 and trims == [0]
+    assert heap._depth == 0 and _trims(libc_calls) == [0]
 
 
 def test_switched_off_by_the_environment(monkeypatch) -> None:
@@ -78,22 +80,10 @@ def test_switched_off_by_the_environment(monkeypatch) -> None:
         pass
 
 
-def test_body_errors_propagate_and_still_trim(monkeypatch) -> None:
-    trims: list[int] = []
-
-    class FakeLibc:
-        def mallopt(self, param: int, value: int) -> int:
-            return 1
-
-        def malloc_trim(self, pad: int) -> int:
-            trims.append(pad)
-            return 1
-
-    monkeypatch.setattr(heap, "_LIBC", FakeLibc())
-    monkeypatch.delenv("GEOSTRIKE_KEEP_HEAP", raising=False)
+def test_body_errors_propagate_and_still_trim(libc_calls) -> None:
     with pytest.raises(ValueError), heap.heap_kept():
         raise ValueError("boom")
-    assert heap._depth == 0 and trims == [0]
+    assert heap._depth == 0 and _trims(libc_calls) == [0]
 
 
 @pytest.mark.skipif(heap._LIBC is None, reason="not glibc (the tuning is a no-op there)")

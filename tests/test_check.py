@@ -428,50 +428,41 @@ def test_geostrike_check_stays_callable_after_importing_the_module():
     assert list(out["id"]) == ["inside-is", "pocket-sep"]
 
 
-def test_reasons_print_each_rows_own_miles():
-    # 20.2 km and 20.4 km both print "20 km" but 12.6 and 12.7 mi -> "13 mi" / "13 mi";
-    # 19.6 km (12.2 mi) and 20.4 km (12.7 mi) print "20 km (12 mi)" and "20 km (13 mi)"
+def _assert_codes_follow_print(km: list[float]) -> None:
+    """Display codes of distances are equal exactly when they print the same text."""
     from geostrike.check import _display_codes
     from geostrike.geodesy import format_km
 
-    km = np.array([19.6, 20.4, 20.2, 19.6, 3.21, 3.24, 3.26, np.nan])
+    km = np.array(km, dtype=float)
     codes = _display_codes(km)
     texts = [format_km(v) if np.isfinite(v) else "" for v in km]
     for i in range(len(km)):
         for j in range(len(km)):
             assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
+
+
+def test_reasons_print_each_rows_own_miles():
+    # 20.2 km and 20.4 km both print "20 km" but 12.6 and 12.7 mi -> "13 mi" / "13 mi";
+    # 19.6 km (12.2 mi) and 20.4 km (12.7 mi) print "20 km (12 mi)" and "20 km (13 mi)"
+    _assert_codes_follow_print([19.6, 20.4, 20.2, 19.6, 3.21, 3.24, 3.26, np.nan])
 
 
 def test_reasons_group_rounding_ties_as_printed():
     # 0.35 is stored as 0.34999…: it prints "0.3" although 0.35 * 10 rounds to 4; rows are
     # grouped by how they print, so 0.35 and 0.36 must not share a sentence
-    from geostrike.check import _display_codes
-    from geostrike.geodesy import KM_PER_MILE, format_km
+    from geostrike.geodesy import KM_PER_MILE
 
-    km = np.array(
+    _assert_codes_follow_print(
         [0.35, 0.36, 0.34, 5.35, 5.36, 5.34, 0.25, 0.15, 10.5, 11.5, 25.5, 26.5, 9.95, 9.949]
         + [0.35 * KM_PER_MILE, 0.45 * KM_PER_MILE, 1e12, 3e12, np.inf, np.nan]
         + [300000000.5, 300000000.3, 2.0**28, 2.0**28 - 0.5, 2.0**29 + 0.5]
     )
-    codes = _display_codes(km)
-    texts = [format_km(v) if np.isfinite(v) else "" for v in km]
-    for i in range(len(km)):
-        for j in range(len(km)):
-            assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
 
 
 def test_reasons_tell_negative_zero_from_zero():
     # never a distance, but the grouping must still follow the printed text
-    from geostrike.check import _display_codes
-    from geostrike.geodesy import format_km
-
     for km in ([-0.0, 0.0, 0.04, -0.04, 3.0], [-0.0, 0.0, 0.35], [0.0, -5.0, 5.0]):
-        km = np.array(km)
-        codes = _display_codes(km)
-        texts = [format_km(v) for v in km]
-        for i in range(len(km)):
-            for j in range(len(km)):
-                assert (codes[i] == codes[j]) == (texts[i] == texts[j]), (km[i], km[j])
+        _assert_codes_follow_print(km)
 
 
 def _many_claims(n: int = 4000) -> pd.DataFrame:
