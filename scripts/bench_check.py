@@ -26,7 +26,15 @@ Usage::
 
     .venv/bin/python scripts/bench_check.py [--rows 200000] [--sample 100] [--seed 8]
         [--vertices 25000] [--clustered] [--dates 1] [--skip-baseline] [--repeat N]
-        [--engines]
+        [--engines] [--cli]
+
+``--cli`` times whole processes instead (start-up, read, check, write), each from files
+on disk: ``geostrike check`` CSV→CSV and Parquet→Parquet, the baseline above as a script
+reading and writing the same files, and DuckDB spatial (``pip install '.[bench]'``; its
+extension loaded offline from the wheel's folder) doing the most accurate query it offers:
+nearest point found in UTM 37N, then ``ST_Distance_Spheroid`` on (lat, lon) points. The
+agreement of controllers and distances with geostrike's output is printed beside the
+times, and a 10-claim run gives the start-up cost.
 """
 
 from __future__ import annotations
@@ -281,6 +289,216 @@ def reference_km(lat: float, lon: float, geoms) -> float:
     return float(min(d.min(), d2.min())) / 1000.0
 
 
+# ----------------------------------------------------------------------------- --cli
+# The whole process, as a user runs it: start-up, read, check, write. Each method runs as
+# its own process from files on disk; its peak memory is its own VmHWM (reset by exec),
+# written at exit by a small wrapper, so the driver's memory does not count.
+
+_PEAK_WRAPPER = (
+    "import atexit, sys\n"
+    "_out = sys.argv[1]\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(_out, 'w').write(line.split()[1])\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = sys.argv[2:]\n"
+)
+
+
+def _cli_geostrike(args: list[str]) -> list[str]:
+    """`geostrike check ...` exactly as the console script runs it, plus the peak probe."""
+    code = _PEAK_WRAPPER + "from geostrike.cli import main\nmain()\n"
+    return [sys.executable, "-c", code, "{peak}", "geostrike", "check", *args]
+
+
+def _cli_script(kind: str, args: list[str]) -> list[str]:
+    code = _PEAK_WRAPPER + f"import runpy\nrunpy.run_path({__file__!r}, run_name='__main__')\n"
+    return [sys.executable, "-c", code, "{peak}", __file__, "--cli-child", kind, *args]
+
+
+def _read_claims_file(path: str):
+    import pandas as pd
+
+    if path.endswith(".csv"):
+        import pyarrow.csv as pacsv
+
+        return pacsv.read_csv(path).to_pandas()
+    return pd.read_parquet(path)
+
+
+def _write_out(frame, path: str) -> None:
+    if path.endswith(".csv"):
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+def cli_baseline(claims_path: str, zones_path: str, out_path: str) -> None:
+    """The baseline as a script: read, UTM sjoin + sjoin_nearest per target, write."""
+    import geopandas as gpd
+
+    claims = _read_claims_file(claims_path)
+    zones = gpd.read_parquet(zones_path)
+    controller, dist = run_baseline(claims, zones)
+    claims["controller"] = controller
+    claims["distance_to_target_km"] = dist
+    _write_out(claims, out_path)
+
+
+def _duckdb_connect():
+    """DuckDB with its spatial extension loaded offline from the wheel's folder."""
+    import sysconfig
+
+    import duckdb
+
+    folder = Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions"
+    con = duckdb.connect()
+    con.execute("SET extension_directory = ?", [str(folder)])
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("LOAD spatial")
+    return con
+
+
+def cli_duckdb(claims_path: str, zones_path: str, out_path: str) -> None:
+    """DuckDB spatial doing the most accurate query it offers for this question.
+
+    Controller: a spatial join (``ST_Contains``) of the claim points on the zone polygons.
+    Distance to the target's ground: the nearest point on the target's boundary found in a
+    projected CRS (UTM 37N, ``ST_ShortestLine``), taken back to lon/lat, then
+    ``ST_Distance_Spheroid`` between the claim and that point, both given as (lat, lon):
+    the extension's order for that function; 0 inside the target's ground.
+    """
+    con = _duckdb_connect()
+    reader = "read_csv" if claims_path.endswith(".csv") else "read_parquet"
+    con.execute(
+        f"CREATE TABLE c AS SELECT row_number() OVER () AS rid, * FROM {reader}(?)", [claims_path]
+    )
+    con.execute(
+        "CREATE TABLE z AS SELECT controller, geometry AS g FROM read_parquet(?)",
+        [zones_path],
+    )
+    utm = "'EPSG:4326', 'EPSG:32637', always_xy := true"
+    con.execute(
+        "CREATE TABLE zu AS SELECT controller, ST_Union_Agg(g) AS g, "
+        f"ST_Boundary(ST_Transform(ST_Union_Agg(g), {utm})) AS b FROM z GROUP BY controller"
+    )
+    con.execute(
+        "CREATE TABLE ctrl AS SELECT c.rid, string_agg(z.controller, ';' ORDER BY z.controller) "
+        "AS controller FROM c JOIN z ON ST_Contains(z.g, ST_Point(c.longitude, c.latitude)) "
+        "GROUP BY c.rid"
+    )
+    back = "'EPSG:32637', 'EPSG:4326', always_xy := true"
+    con.execute(
+        "CREATE TABLE d AS SELECT c.rid, CASE WHEN ST_Contains(zu.g, ST_Point(c.longitude, "
+        "c.latitude)) THEN 0.0 ELSE ST_Distance_Spheroid(ST_Point(c.latitude, c.longitude), "
+        "ST_FlipCoordinates(ST_Transform(ST_EndPoint(ST_ShortestLine(ST_Transform("
+        f"ST_Point(c.longitude, c.latitude), {utm}), zu.b)), {back}))) / 1000.0 END "
+        "AS distance_to_target_km FROM c JOIN zu ON zu.controller = c.claimed_target"
+    )
+    fmt = "(FORMAT csv, HEADER)" if out_path.endswith(".csv") else "(FORMAT parquet)"
+    con.execute(
+        "COPY (SELECT c.* EXCLUDE (rid), coalesce(ctrl.controller, '') AS controller, "
+        "d.distance_to_target_km FROM c LEFT JOIN ctrl USING (rid) LEFT JOIN d USING (rid) "
+        f"ORDER BY c.rid) TO '{out_path}' {fmt}"
+    )
+
+
+def _timed(cmd: list[str], folder: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak MB of one process."""
+    peak = folder / "peak.txt"
+    peak.unlink(missing_ok=True)
+    cmd = [peak.as_posix() if part == "{peak}" else part for part in cmd]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"bench_check: {' '.join(cmd[-6:])} failed:\n{proc.stderr[-2000:]}")
+    mb = int(peak.read_text()) / 1024.0 if peak.exists() else float("nan")
+    return seconds, mb
+
+
+def _agreement(ref, other) -> str:
+    """Controllers equal (share) and largest relative distance difference (> 1 km)."""
+    a_c = ref["controller"].fillna("").astype(str).to_numpy()
+    b_c = other["controller"].fillna("").astype(str).to_numpy()
+    a = ref["distance_to_target_km"].to_numpy(dtype=float)
+    b = other["distance_to_target_km"].to_numpy(dtype=float)
+    both = np.isfinite(a) & np.isfinite(b) & (np.maximum(a, b) > 1.0)
+    rel = np.abs(a[both] - b[both]) / a[both] if both.any() else np.array([0.0])
+    return f"controllers agree {(a_c == b_c).mean():.4%}, distances max rel. diff {rel.max():.4%}"
+
+
+def cli_main(args) -> int:
+    """--cli: the whole process for CSV→CSV and Parquet→Parquet, and a 10-claim start-up."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    zones, outline = build_zones(args.seed, vertices=args.vertices)
+    claims = build_claims(args.rows, outline, args.seed, clustered=args.clustered, dates=args.dates)
+    print(
+        f"case: {len(zones)} zone polygons, {args.rows:,} claims (built in "
+        f"{time.perf_counter() - t0:.1f} s); {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; each method a process of its own",
+        flush=True,
+    )
+    try:
+        import duckdb  # noqa: F401
+
+        have_duckdb = True
+    except ImportError:
+        have_duckdb = False
+        print("duckdb not installed (pip install '.[bench]'): DuckDB skipped")
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="bench_cli.") as tmp:
+        folder = Path(tmp)
+        claims.to_csv(folder / "claims.csv", index=False)
+        claims.to_parquet(folder / "claims.parquet", index=False)
+        claims.head(10).to_csv(folder / "ten.csv", index=False)
+        zones.to_parquet(folder / "zones.parquet")
+        del claims
+        z = str(folder / "zones.parquet")
+        rows = []
+        for fmt in ("parquet", "csv"):
+            src = str(folder / f"claims.{fmt}")
+            runs = {
+                "geostrike": _cli_geostrike(
+                    [src, "--zones", z, "-o", str(folder / f"geostrike.{fmt}")]
+                ),
+                "baseline": _cli_script("baseline", [src, z, str(folder / f"baseline.{fmt}")]),
+            }
+            if have_duckdb:
+                runs["duckdb"] = _cli_script("duckdb", [src, z, str(folder / f"duckdb.{fmt}")])
+            figs = {name: _timed(cmd, folder, env) for name, cmd in runs.items()}
+            gs = _read_claims_file(str(folder / f"geostrike.{fmt}"))
+            for name, (sec, mb) in figs.items():
+                ratio = (
+                    ""
+                    if name == "geostrike"
+                    else f"  geostrike {sec / figs['geostrike'][0]:.1f}× as fast"
+                )
+                agree = ""
+                if name != "geostrike":
+                    other = _read_claims_file(str(folder / f"{name}.{fmt}"))
+                    agree = "; " + _agreement(gs, other)
+                rows.append(
+                    f"{fmt:>7}→{fmt:<7} {name:>9}: {sec:7.2f} s  peak {mb:6,.0f} MB{ratio}{agree}"
+                )
+        ten = _cli_geostrike([str(folder / "ten.csv"), "--zones", z, "-o", str(folder / "t.csv")])
+        _timed(ten, folder, env)  # warm the caches
+        starts = sorted(_timed(ten, folder, env)[0] for _ in range(5))
+        for line in rows:
+            print(line)
+        print(
+            f"10 claims, whole process, warm: median {np.median(starts):.2f} s "
+            f"(runs {', '.join(f'{s:.2f}' for s in starts)})"
+        )
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    del pd
+    return 0
+
+
 # ----------------------------------------------------------------------------- driver
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -308,7 +526,22 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the streaming engine (chunks of 100,000) and the Dask engine "
         "(LocalCluster, 8 Parquet parts in, GeoParquet parts out)",
     )
+    ap.add_argument(
+        "--cli",
+        action="store_true",
+        help="time whole processes: `geostrike check` CSV→CSV and Parquet→Parquet beside the "
+        "baseline as a script and DuckDB spatial, and a 10-claim start-up",
+    )
+    ap.add_argument(
+        "--cli-child", nargs=4, metavar=("KIND", "CLAIMS", "ZONES", "OUT"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args(argv)
+    if args.cli_child:
+        kind, src, zones_path, out = args.cli_child
+        (cli_baseline if kind == "baseline" else cli_duckdb)(src, zones_path, out)
+        return 0
+    if args.cli:
+        return cli_main(args)
     if args.child:
         child(args.child, args.folder)
         return 0
