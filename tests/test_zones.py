@@ -185,7 +185,7 @@ def _points() -> pd.DataFrame:
 
 
 def test_zones_from_points_dissolve_and_chain_dates():
-    z = zones_from_points(_points())
+    z = zones_from_points(_points(), reach_km=None)  # unbounded: cells fill the country
     assert set(z["controller"]) == {
         "opposition",
         "islamic_state",
@@ -221,7 +221,7 @@ def test_voronoi_edges_are_geodesic_bisectors_not_lon_lat():
         {"latitude": [60.0, 60.0], "longitude": [10.0, 14.0], "controller": ["IS", "SAA"]}
     )
     boundary = shapely.box(8, 58, 16, 62)
-    z = zones_from_points(pts, boundary=boundary)
+    z = zones_from_points(pts, boundary=boundary, reach_km=None)
     west = z[z["controller"] == "islamic_state"].geometry.iloc[0]
     east = z[z["controller"] == "government"].geometry.iloc[0]
     edge = west.intersection(east)
@@ -240,7 +240,7 @@ def test_zones_from_points_boundary_file_and_round_trip(tmp_path):
     )
     src = tmp_path / "points.csv"
     _points().to_csv(src, index=False)
-    z = zones_from_points(src, boundary=b)
+    z = zones_from_points(src, boundary=b, reach_km=None)
     assert z.geometry.union_all().bounds == pytest.approx((35.5, 34, 39, 36))
     for ext in ("gpkg", "geojson", "parquet"):
         out = tmp_path / f"zones.{ext}"
@@ -323,7 +323,7 @@ def test_zones_from_points_leave_no_sliver_holes() -> None:
             "controller": rng.choice(["government", "opposition", "ISIS", "YPG"], n),
         }
     )
-    zones = zones_from_points(pts, boundary=shapely.box(35.5, 32.0, 42.0, 37.5))
+    zones = zones_from_points(pts, boundary=shapely.box(35.5, 32.0, 42.0, 37.5), reach_km=None)
     rings = [
         shapely.Polygon(r)
         for g in zones.geometry
