@@ -57,7 +57,7 @@ from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
 from .geodesy import format_km, geodesic_km, km_mi
-from .zones import read_zones
+from .zones import read_zones, snapshot_horizon
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -134,6 +134,8 @@ class PreparedZones:
     #: ``nearest(lat, lon) -> NearestResult`` method, or None when there is no boundary).
     index_factory: Callable[[np.ndarray], Any] = field(default_factory=lambda: default_index)
     _segments: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
+    #: What dates the zones cover, for the reason of a claim they do not (zones.py)
+    coverage: str = ""
 
     # -- date windows ----------------------------------------------------------
     def window_of(self, days: np.ndarray) -> np.ndarray:
@@ -218,6 +220,10 @@ def prepare_zones(
     start = _days(gdf["valid_from"])
     end_raw = _days(gdf["valid_to"])
     end = np.where(end_raw == _OPEN_START, _OPEN_END, end_raw)
+    # issue 14.7: open-ended snapshots hold for a while, not forever (geostrike.zones)
+    end, coverage = snapshot_horizon(
+        start, end, _OPEN_START, _OPEN_END, gdf.attrs.get("stale_after_days")
+    )
     breaks = np.unique(
         np.concatenate([start[start != _OPEN_START], end[end != _OPEN_END] + 1])
     ).astype(np.int64)
@@ -232,6 +238,7 @@ def prepare_zones(
         end=end,
         breaks=breaks,
         bounds=shapely.bounds(geoms),
+        coverage=coverage,
         **({"index_factory": index_factory} if index_factory is not None else {}),
     )
 
@@ -573,6 +580,7 @@ def _check_frame(
         precision=precision,
         reach=reach,
         stated=stated,
+        coverage=prepared.coverage,
     )
 
     # -- assemble ---------------------------------------------------------------------
@@ -724,6 +732,7 @@ def _reasons(
     precision: np.ndarray,
     reach: np.ndarray,
     stated: np.ndarray,
+    coverage: str = "",
 ) -> np.ndarray:
     """One plain sentence per claim.
 
@@ -817,6 +826,7 @@ def _reasons(
             stated_name=pc.stated_name[i],
             stated=stated[i],
             problem=pc.problem[i],
+            coverage=coverage,
         )
         head, found_s, rest = text.partition(s_mark)
         if not found_s:
@@ -885,6 +895,7 @@ def _sentence(
     stated_name: Any,
     stated: float,
     problem: Any,
+    coverage: str = "",
 ) -> str:
     """The reason for one judged case, as one plain sentence.
 
@@ -894,7 +905,7 @@ def _sentence(
     if case == "bad":
         return _capital(problem) + "."
     if case == "no_data":
-        return f"No control-zone data covers {date}."
+        return f"No control-zone data covers {date}{coverage}."
     where = (
         f"{subject} was held by {ctrl} on {date}"
         if held

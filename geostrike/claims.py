@@ -30,7 +30,6 @@ coordinates out of range, a bad precision) is kept and marked by :func:`parse_cl
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime as dt
 import io
 import re
@@ -406,9 +405,9 @@ def claims_from_object(
 # ------------------------------------------------------------------------ parsing values
 #: Orders in which numeric dates ("05/06/2016") can be read: day first or month first.
 DATE_ORDERS: tuple[str, ...] = ("dmy", "mdy")
-_DATE_ORDER: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "geostrike_date_order", default=None
-)
+# the order set by date_order(): process-wide (a plain global, so that the threads of the
+# streaming and threaded engines see it too)
+_DATE_ORDER: list[str | None] = [None]
 # the nanosecond range pandas can hold (pd.Timestamp.min/max), as day numbers
 _MIN_NS_DAY = np.datetime64("1677-09-22", "D")
 _MAX_NS_DAY = np.datetime64("2262-04-11", "D")
@@ -427,14 +426,16 @@ def _check_date_order(order: str | None) -> str | None:
 def date_order(order: str | None) -> Iterator[None]:
     """Read numeric dates ("05/06/2016") as ``"dmy"`` or ``"mdy"`` inside the block.
 
-    The setting reaches every :func:`parse_dates` call of the block (claims and zones
-    alike) that is not given an order of its own; ``None`` restores inference per column.
+    The setting reaches every :func:`parse_dates` call of the block, in this process and
+    its threads (claims and zones alike), that is not given an order of its own; ``None``
+    restores inference per column. Worker processes of a Dask cluster do not see it.
     """
-    token = _DATE_ORDER.set(_check_date_order(order))
+    before = _DATE_ORDER[0]
+    _DATE_ORDER[0] = _check_date_order(order)
     try:
         yield
     finally:
-        _DATE_ORDER.reset(token)
+        _DATE_ORDER[0] = before
 
 
 def parse_dates(
@@ -464,7 +465,7 @@ def parse_dates(
         their two readings differ) or mix both orders, and no order is given: the message
         names ``path``, ``column`` and the ``--date-order`` option.
     """
-    order = _check_date_order(order) or _DATE_ORDER.get()
+    order = _check_date_order(order) or _DATE_ORDER[0]
     s = pd.Series(values, copy=False)
     if pd.api.types.is_datetime64_any_dtype(s):
         if getattr(s.dt, "tz", None) is not None:

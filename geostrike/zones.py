@@ -179,15 +179,16 @@ def _time_columns(
     f_col = named(from_column, "--from-column")
     t_col = named(to_column, "--to-column")
     d_col = named(date_column, "--date-column")
-    explicit = any(c is not None for c in (f_col, t_col, d_col))
-    if not explicit:
-        if windows:
-            f_col = _find_column(frame.columns, *START_COLUMNS)
-            t_col = _find_column(frame.columns, *END_COLUMNS)
-        if f_col is None and t_col is None:
-            d_col = _find_column(frame.columns, *SNAPSHOT_COLUMNS)
-        if not windows and d_col is None:
-            d_col = _find_column(frame.columns, *START_COLUMNS)
+    # a role not named is found by its usual names (never a column named for another role)
+    taken = {c for c in (f_col, t_col, d_col) if c is not None}
+    free = [c for c in frame.columns if c not in taken]
+    if windows and d_col is None:
+        f_col = f_col if f_col is not None else _find_column(free, *START_COLUMNS)
+        t_col = t_col if t_col is not None else _find_column(free, *END_COLUMNS)
+    if f_col is None and t_col is None and d_col is None:
+        d_col = _find_column(free, *SNAPSHOT_COLUMNS)
+        if d_col is None and not windows:
+            d_col = _find_column(free, *START_COLUMNS)
     used = {c for c in (f_col, t_col, d_col) if c is not None}
     geom = getattr(getattr(frame, "geometry", None), "name", None)
     left = [
@@ -258,6 +259,7 @@ def read_zones(
     to_column: str | None = None,
     date_column: str | None = None,
     date_order: str | None = None,
+    stale_after_days: int | None = None,
 ) -> Any:
     """Read and normalise control zones.
 
@@ -275,6 +277,13 @@ def read_zones(
         :data:`END_COLUMNS`, :data:`SNAPSHOT_COLUMNS`, case-insensitive).
     date_order
         ``"dmy"`` or ``"mdy"``: how to read numeric dates such as ``05/06/2016``.
+    stale_after_days
+        How long past the last dated zone's start an open-ended zone still counts as
+        current (default :data:`DEFAULT_STALE_AFTER_DAYS`); kept in ``attrs`` for the check.
+
+    Overlapping zones of different controllers valid on the same days (not written as
+    joint control, ``a;b``) are warned about (:class:`ZoneWarning`), since the check reads
+    them as joint control.
 
     Returns
     -------
@@ -445,8 +454,222 @@ def read_zones(
         crs="EPSG:4326",
     )
     out = out[[*ZONE_COLUMNS, *extra]].reset_index(drop=True)
+    _warn_overlaps(out, path)
     out.attrs["geostrike_normalised"] = True
+    if stale_after_days is not None:
+        out.attrs["stale_after_days"] = _check_stale_days(stale_after_days)
     return out
+
+
+#: How long (days) past the last dated zone's start an open-ended zone counts as current.
+DEFAULT_STALE_AFTER_DAYS = 90
+
+
+def _check_stale_days(days: Any) -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0 or value != days:
+        raise GeostrikeError(f"stale-after days {days!r} must be a whole number >= 0")
+    return value
+
+
+def snapshot_horizon(
+    start: np.ndarray,
+    end: np.ndarray,
+    open_start: int,
+    open_end: int,
+    stale_after_days: int | None = None,
+) -> tuple[np.ndarray, str]:
+    """Close open-ended dated zones ``stale_after_days`` after the last snapshot.
+
+    ``start``/``end`` are day numbers (``open_start``/``open_end`` for open bounds), as
+    :func:`geostrike.check.prepare_zones` holds them. A map does not describe the ground
+    forever: a claim dated well after the last snapshot (or before the first) finds no
+    zone and is indeterminate. Returns the new ends and a note for the reason sentence
+    saying what the zones cover (empty for undated zones).
+    """
+    days = DEFAULT_STALE_AFTER_DAYS if stale_after_days is None else stale_after_days
+    dated = start != open_start
+    if not dated.any():
+        return end, ""
+    first = int(start[dated].min())
+    last = int(start[dated].max())
+    closed = end[end != open_end]
+    horizon = last + int(days)
+    new_end = np.where(dated & (end == open_end), horizon, end)
+    upto = max(horizon, int(closed.max())) if len(closed) else horizon
+
+    def iso(d: int) -> str:
+        return str(np.datetime64(d, "D"))
+
+    note = f" (the control maps cover {iso(first)} to {iso(upto)}"
+    if (dated & (end == open_end)).any():
+        note += f": the last snapshot, {iso(last)}, is taken to hold for {days} days"
+    return new_end, note + ")"
+
+
+def overlap_pairs(zones: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)`` (i < j) of zones of different controllers (neither written as
+    including the other) that overlap in space, by more than a sliver, on some common
+    day; with the overlap's geodesic area in km²."""
+    geoms = np.asarray(zones.geometry.values, dtype=object)
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    if len(geoms) < 2:
+        return none
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if len(i) == 0:
+        return none
+    ctrl = zones["controller"].to_numpy(dtype=object)
+    sets = {c: frozenset(str(c).split(";")) for c in pd.unique(ctrl)}
+    differ = np.array([not (sets[ctrl[a]] <= sets[ctrl[b]] or sets[ctrl[b]] <= sets[ctrl[a]])
+                       for a, b in zip(i, j, strict=True)], dtype=bool)  # fmt: skip
+    lo, hi = _window_days(zones)
+    same_days = (np.maximum(lo[i], lo[j]) <= np.minimum(hi[i], hi[j])) & differ
+    i, j = i[same_days], j[same_days]
+    if len(i) == 0:
+        return none
+    inter = shapely.intersection(geoms[i], geoms[j], grid_size=_GRID_DEG)
+    # more than a sliver: 1e-6 square degrees (about 0.01 km²) and 0.1% of the smaller zone
+    floor = np.maximum(1e-6, 1e-3 * np.minimum(shapely.area(geoms[i]), shapely.area(geoms[j])))
+    real = shapely.area(inter) > floor
+    return i[real], j[real], zone_areas_km2(inter[real])
+
+
+def _window_days(zones: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validity windows as day arrays, open ends as the earliest/latest day numpy holds."""
+    lo = pd.to_datetime(zones["valid_from"]).to_numpy(dtype="datetime64[D]")
+    hi = pd.to_datetime(zones["valid_to"]).to_numpy(dtype="datetime64[D]")
+    lo = np.where(np.isnat(lo), np.datetime64("0001-01-01"), lo)
+    hi = np.where(np.isnat(hi), np.datetime64("9999-12-31"), hi)
+    return lo, hi
+
+
+def _warn_overlaps(zones: Any, path: Any) -> None:
+    """One warning line per overlapping pair (:func:`overlap_pairs`); one line in all when
+    there are more than five."""
+    i, j, _ = overlap_pairs(zones)
+    where = path or "zones"
+    ids = zones["zone_id"].to_numpy(dtype=object)
+    ctrl = zones["controller"].to_numpy(dtype=object)
+
+    def pair(a: int, b: int) -> str:
+        return f"{ids[a]} ({ctrl[a]}) and {ids[b]} ({ctrl[b]})"
+
+    if 0 < len(i) <= 5:
+        for a, b in zip(i, j, strict=True):
+            warnings.warn(
+                f"{where}: zones {pair(a, b)} overlap on the same dates; the check reads the "
+                "overlap as joint control (write the controller as 'a;b' if that is meant)",
+                ZoneWarning,
+                stacklevel=3,
+            )
+    elif len(i) > 5:
+        shown = "; ".join(pair(a, b) for a, b in zip(i[:3], j[:3], strict=True))
+        warnings.warn(
+            f"{where}: {len(i)} pairs of zones of different controllers overlap on the same "
+            f"dates ({shown}; ...); the check reads overlaps as joint control",
+            ZoneWarning,
+            stacklevel=3,
+        )
+
+
+def zones_info(zones: Any) -> dict[str, Any]:
+    """What a zones table holds: controllers, snapshots (date windows) with the area per
+    controller in each (geodesic km²), gaps between windows, overlaps of different
+    controllers, and the extent. ``zones`` is a normalised table (:func:`read_zones`)."""
+    area = zone_areas_km2(zones.geometry.values)
+    vf = pd.to_datetime(zones["valid_from"])
+    vt = pd.to_datetime(zones["valid_to"])
+
+    def iso(d: Any) -> str | None:
+        return None if pd.isna(d) else pd.Timestamp(d).strftime("%Y-%m-%d")
+
+    key = pd.DataFrame({"f": vf.map(iso), "t": vt.map(iso), "c": zones["controller"], "a": area})
+    windows = []
+    for (f, t), grp in key.groupby(["f", "t"], dropna=False, sort=False):
+        per = grp.groupby("c")["a"].agg(["sum", "size"])
+        windows.append(
+            {
+                "valid_from": None if pd.isna(f) else f,
+                "valid_to": None if pd.isna(t) else t,
+                "zones": int(len(grp)),
+                "area_km2": {str(c): round(float(r["sum"]), 1) for c, r in per.iterrows()},
+            }
+        )
+    windows.sort(key=lambda w: (w["valid_from"] or "", w["valid_to"] or "9999"))
+    gaps = []
+    lo, hi = _window_days(zones)
+    order = np.argsort(lo, kind="stable")
+    reach = hi[order[0]] if len(order) else None
+    for k in order[1:]:  # days on which no zone is valid, between the first and last
+        if lo[k] > reach + np.timedelta64(1, "D"):
+            gaps.append(
+                {
+                    "from": str(reach + np.timedelta64(1, "D")),
+                    "to": str(lo[k] - np.timedelta64(1, "D")),
+                    "days": int((lo[k] - reach).astype(int) - 1),
+                }
+            )
+        reach = max(reach, hi[k])
+    i, j, inter = overlap_pairs(zones)
+    ids = zones["zone_id"].astype(str).to_numpy()
+    ctrl = zones["controller"].astype(str).to_numpy()
+    x0, y0, x1, y1 = (float(v) for v in zones.total_bounds) if len(zones) else (np.nan,) * 4
+    total = key.groupby("c")["a"].sum()
+    return {
+        "zones": int(len(zones)),
+        "controllers": sorted({a for c in ctrl for a in c.split(";") if a}),
+        "controller_values": sorted(set(ctrl)),
+        "first_date": iso(vf.min()) if vf.notna().any() else None,
+        "last_date": iso(max(vf.max(), vt.max()) if vt.notna().any() else vf.max())
+        if vf.notna().any() or vt.notna().any()
+        else None,
+        "windows": windows,
+        "gaps": gaps,
+        "overlaps": [
+            {
+                "zones": [ids[a], ids[b]],
+                "controllers": [ctrl[a], ctrl[b]],
+                "area_km2": round(float(k), 3),
+            }
+            for a, b, k in zip(i, j, inter, strict=True)
+        ],
+        "area_km2_all_windows": {str(c): round(float(v), 1) for c, v in total.items()},
+        "extent": {"west": x0, "south": y0, "east": x1, "north": y1},
+    }
+
+
+def format_zones_info(info: dict[str, Any]) -> str:
+    """The terminal form of :func:`zones_info`."""
+    lines = [
+        f"{info['zones']} zone(s), {len(info['controllers'])} controller(s): "
+        + ", ".join(info["controllers"]),
+        f"dates: {info['first_date'] or 'undated'} to {info['last_date'] or 'open'}",
+        f"extent: {info['extent']['west']:.4f}, {info['extent']['south']:.4f} to "
+        f"{info['extent']['east']:.4f}, {info['extent']['north']:.4f} (lon, lat)",
+        f"{len(info['windows'])} window(s):",
+    ]
+    for w in info["windows"]:
+        head = (
+            f"  {w['valid_from'] or '(open)'} .. {w['valid_to'] or '(open)'}: {w['zones']} zone(s)"
+        )
+        areas = ", ".join(f"{c} {a:,.0f} km²" for c, a in w["area_km2"].items())
+        lines.append(f"{head}; {areas}")
+    for g in info["gaps"]:
+        lines.append(f"gap: no zones from {g['from']} to {g['to']} ({g['days']} days)")
+    for o in info["overlaps"]:
+        lines.append(
+            f"overlap: {o['zones'][0]} ({o['controllers'][0]}) and {o['zones'][1]} "
+            f"({o['controllers'][1]}) share {o['area_km2']:,.3f} km² on the same dates"
+        )
+    if not info["gaps"] and not info["overlaps"]:
+        lines.append("no gaps between windows, no overlaps of different controllers")
+    return "\n".join(lines)
 
 
 def _check_finite(geoms: np.ndarray, row_no: np.ndarray, path: Any) -> None:
@@ -479,7 +702,8 @@ def _split_antimeridian(geoms: np.ndarray, row_no: np.ndarray, path: Any) -> np.
     if len(xy) < 2:
         return geoms
     same = idx[1:] == idx[:-1]
-    jump = same & (np.abs(np.diff(xy[:, 0])) > 180.0)
+    seam = (np.abs(xy[1:, 0]) == 180.0) & (np.abs(xy[:-1, 0]) == 180.0)  # map-edge runs
+    jump = same & (np.abs(np.diff(xy[:, 0])) > 180.0) & ~seam
     rows = np.unique(idx[1:][jump])
     if len(rows) == 0:
         return geoms
@@ -835,12 +1059,13 @@ def _warn_implausible(zones: Any, reach_km: float | None, path: Any) -> None:
                 ZoneWarning,
                 stacklevel=3,
             )
-    key = zones["valid_from"].astype(str) + "|" + zones["controller"].astype(str)
+    day = pd.to_datetime(zones["valid_from"]).dt.strftime("%Y-%m-%d").fillna("")
+    key = day + "|" + zones["controller"].astype(str)
     total = pd.Series(area).groupby(key.to_numpy()).sum()
     for k, a in total[total > IMPLAUSIBLE_AREA_KM2].items():
         date, ctrl = str(k).split("|", 1)
         warnings.warn(
-            f"{where}: {ctrl} holds {a:,.0f} km² on {date if date != 'NaT' else 'the map'}: "
+            f"{where}: {ctrl} holds {a:,.0f} km² on {date or 'the map'}: "
             "implausibly large (check the points and the boundary)",
             ZoneWarning,
             stacklevel=3,
