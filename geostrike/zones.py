@@ -629,6 +629,7 @@ def zones_info(zones: Any) -> dict[str, Any]:
         "last_date": iso(max(vf.max(), vt.max()) if vt.notna().any() else vf.max())
         if vf.notna().any() or vt.notna().any()
         else None,
+        "open_ended": bool((vf.notna() & vt.isna()).any()),
         "windows": windows,
         "gaps": gaps,
         "overlaps": [
@@ -649,7 +650,8 @@ def format_zones_info(info: dict[str, Any]) -> str:
     lines = [
         f"{info['zones']} zone(s), {len(info['controllers'])} controller(s): "
         + ", ".join(info["controllers"]),
-        f"dates: {info['first_date'] or 'undated'} to {info['last_date'] or 'open'}",
+        f"dates: {info['first_date'] or 'undated'} to {info['last_date'] or 'open'}"
+        + (" (the last window is open-ended)" if info["open_ended"] else ""),
         f"extent: {info['extent']['west']:.4f}, {info['extent']['south']:.4f} to "
         f"{info['extent']['east']:.4f}, {info['extent']['north']:.4f} (lon, lat)",
         f"{len(info['windows'])} window(s):",
