@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import geopandas as gpd
@@ -9,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from geostrike.errors import GeostrikeError, InputError, UnknownActorError
 from geostrike.geodesy import GEOD
@@ -706,3 +709,102 @@ def test_claims_after_the_last_snapshot_are_indeterminate() -> None:
     assert longer["verdict"].tolist()[:2] == ["consistent", "consistent"]
     undated = gpd.GeoDataFrame({"controller": ["Houthis"]}, geometry=[shapely.box(44, 13, 45, 14)])
     assert check(claims, read_zones(undated.set_crs(4326)))["verdict"].eq("consistent").all()
+
+
+# ------------------------------------------------------------------ fuzz (issue 12)
+_ODD_DATES = st.one_of(
+    st.sampled_from(["open", "05/06/2016", "13/01/2016", "01/13/2016", "2015-09-30 25:61",
+                     "2015-09-30T23:30-11:00", "2515-10-01", "31/31/2015", "yesterday", "NaN"]),
+    st.text(max_size=8),
+)  # fmt: skip
+_GOOD_DATES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)).map(str),
+)
+_GOOD_COORD = st.floats(-170, 170, allow_nan=False)
+_ODD_COORD = st.one_of(
+    st.floats(-400, 400, allow_nan=False, allow_infinity=False),
+    st.sampled_from([float("nan"), float("inf"), 300.0, 400.0, -180.0, 180.0, 179.5, -179.5]),
+)
+
+
+def _mostly(draw: st.DrawFn, good: st.SearchStrategy, odd: st.SearchStrategy) -> object:
+    """Usually a well-formed value, sometimes an odd one (so both paths get exercised)."""
+    return draw(odd) if draw(st.integers(0, 9)) == 0 else draw(good)
+
+
+@st.composite
+def _fuzz_zone_rows(draw: st.DrawFn) -> list[dict]:
+    n = draw(st.integers(1, 4))
+    names = draw(
+        st.sampled_from([(), ("valid_from", "valid_to"), ("From", "until"), ("as_of",),
+                         ("Start", "end"), ("date",), ("valid_from", "survey_date"),
+                         ("note",), ("begin", "end_date", "valid_to")])
+    )  # fmt: skip
+    rows = []
+    for _ in range(n):
+        x0 = _mostly(draw, _GOOD_COORD, _ODD_COORD)
+        y0 = _mostly(draw, st.floats(-80, 80, allow_nan=False), st.just(float("nan")))
+        w = draw(st.floats(0.0, 3.0, allow_nan=False))
+        x1 = _mostly(draw, st.just(x0 + w), _ODD_COORD)
+        kind = draw(st.sampled_from(["polygon"] * 6 + ["point", "bowtie"]))
+        if kind == "point":
+            coords = [x0, y0]
+        elif kind == "bowtie":
+            coords = [[[x0, y0], [x1, y0 + 1], [x1, y0], [x0, y0 + 1], [x0, y0]]]
+        else:
+            coords = [[[x0, y0], [x1, y0], [x1, y0 + 1], [x0, y0 + 1], [x0, y0]]]
+        ctrl = st.sampled_from(["IS", "rebels; SAA", "Houthis", "AQAP"])
+        row = {"controller": _mostly(draw, ctrl, st.sampled_from(["Martians", "", None]))}
+        row.update({c: _mostly(draw, _GOOD_DATES, _ODD_DATES) for c in names})
+        row["_geometry"] = {
+            "type": "Point" if kind == "point" else "Polygon",
+            "coordinates": coords,
+        }
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(_fuzz_zone_rows(), st.sampled_from(["csv", "geojson", "frame"]))
+def test_fuzz_zone_reader_errors_in_one_line_and_loses_no_row_silently(rows, form) -> None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.errors import GeostrikeError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        props = pd.DataFrame([{k: v for k, v in r.items() if k != "_geometry"} for r in rows])
+        geoms = shapely.from_geojson(
+            [json.dumps(r["_geometry"]) for r in rows], on_invalid="ignore"
+        )
+        if form == "csv":  # GDAL reads the geometry of a CSV from its WKT column
+            src = Path(tmp) / "z.csv"
+            props.assign(WKT=shapely.to_wkt(geoms)).to_csv(src, index=False)
+        elif form == "geojson":  # written as is: NaN and 1e300 coordinates included
+            feats = [
+                {"type": "Feature", "properties": {k: v for k, v in r.items() if k != "_geometry"},
+                 "geometry": r["_geometry"]}
+                for r in rows
+            ]  # fmt: skip
+            src = Path(tmp) / "z.geojson"
+            src.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+        else:
+            src = gpd.GeoDataFrame(props, geometry=geoms, crs=4326)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                z = read_zones(src)
+            except GeostrikeError as exc:
+                assert "\n" not in str(exc) and str(exc).strip()
+                event(f"refused: {type(exc).__name__} {str(exc).split(': ')[-1][:30]}")
+                return
+    event("read" if len(z) == len(rows) else "read, rows dropped")
+    if len(z) < len(rows):
+        assert any("dropped" in str(w.message) for w in caught), [str(w.message) for w in caught]
+    assert len(z) <= len(rows)
+    assert z.geometry.is_valid.all() and not z.geometry.is_empty.any()
+    b = np.array([g.bounds for g in z.geometry])
+    assert (np.abs(b[:, [0, 2]]) <= 180).all() and (np.abs(b[:, [1, 3]]) <= 90).all()
