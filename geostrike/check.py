@@ -57,7 +57,7 @@ from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
 from .geodesy import format_km, geodesic_km, km_mi
-from .zones import read_zones, snapshot_horizon
+from .zones import read_zones, snapshot_horizon, unmapped_note
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -136,6 +136,8 @@ class PreparedZones:
     _segments: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
     #: What dates the zones cover, for the reason of a claim they do not (zones.py)
     coverage: str = ""
+    #: Why ground may be unmapped, for the reason of a claim outside every zone (zones.py)
+    unmapped: str = ""
 
     # -- date windows ----------------------------------------------------------
     def window_of(self, days: np.ndarray) -> np.ndarray:
@@ -239,6 +241,7 @@ def prepare_zones(
         breaks=breaks,
         bounds=shapely.bounds(geoms),
         coverage=coverage,
+        unmapped=unmapped_note(gdf),
         **({"index_factory": index_factory} if index_factory is not None else {}),
     )
 
@@ -581,6 +584,7 @@ def _check_frame(
         reach=reach,
         stated=stated,
         coverage=prepared.coverage,
+        unmapped=prepared.unmapped,
     )
 
     # -- assemble ---------------------------------------------------------------------
@@ -733,6 +737,7 @@ def _reasons(
     reach: np.ndarray,
     stated: np.ndarray,
     coverage: str = "",
+    unmapped: str = "",
 ) -> np.ndarray:
     """One plain sentence per claim.
 
@@ -827,6 +832,7 @@ def _reasons(
             stated=stated[i],
             problem=pc.problem[i],
             coverage=coverage,
+            unmapped=unmapped,
         )
         head, found_s, rest = text.partition(s_mark)
         if not found_s:
@@ -896,6 +902,7 @@ def _sentence(
     stated: float,
     problem: Any,
     coverage: str = "",
+    unmapped: str = "",
 ) -> str:
     """The reason for one judged case, as one plain sentence.
 
@@ -909,7 +916,7 @@ def _sentence(
     where = (
         f"{subject} was held by {ctrl} on {date}"
         if held
-        else f"{subject} lay outside every mapped zone on {date}"
+        else f"{subject} lay outside every mapped zone on {date}{unmapped}"
     )
     away = f"the nearest {tgt} territory was {format_km(dist)} away"
     if case == "inside":

@@ -510,6 +510,17 @@ def snapshot_horizon(
     return new_end, note + ")"
 
 
+def unmapped_note(zones: Any) -> str:
+    """Why ground can lie outside every zone, for the reason sentence: zones built from
+    control points (column ``reach_km``) reach only so far from them."""
+    if "reach_km" not in zones.columns:
+        return ""
+    reach = pd.to_numeric(zones["reach_km"], errors="coerce").dropna().unique()
+    if len(reach) != 1:
+        return ""
+    return f" (the zones reach at most {float(reach[0]):g} km from their control points)"
+
+
 def overlap_pairs(zones: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` (i < j) of zones of different controllers (neither written as
     including the other) that overlap in space, by more than a sliver, on some common
