@@ -85,7 +85,8 @@ def _read_file(p: Path, layer: str | None = None) -> Any:
 
 def _pick_layer(p: Path, layer: str | None) -> str | None:
     """The layer to read: ``layer`` if given, else the only layer, else the only polygon
-    layer (named on stderr); several polygon layers need ``--layer``."""
+    layer (or the only one with a ``controller`` column), named on stderr; otherwise
+    several polygon layers need ``--layer``."""
     import pyogrio
 
     layers = pyogrio.list_layers(p)
@@ -97,6 +98,13 @@ def _pick_layer(p: Path, layer: str | None) -> str | None:
     if len(layers) <= 1:
         return None
     poly = [str(n) for n, g in layers if g is not None and "polygon" in str(g).lower()]
+    if len(poly) > 1:  # geostrike's own export: the polygon layer with a controller column
+        with_ctrl = [
+            n
+            for n in poly
+            if "controller" in {str(f).lower() for f in pyogrio.read_info(p, layer=n)["fields"]}
+        ]
+        poly = with_ctrl or poly
     if len(poly) == 1:
         warnings.warn(
             f"{p}: {len(names)} layers; reading the polygon layer {poly[0]!r}",

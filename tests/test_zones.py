@@ -658,6 +658,17 @@ def test_multi_layer_geopackage_reads_the_polygon_layer(tmp_path) -> None:
     assert len(z) == 4
     with pytest.raises(InputError, match="controller"):
         read_zones(p, layer="claims")  # the layer asked for is read
+    # a second polygon layer without controllers (precision areas) is not a candidate
+    gpd.GeoDataFrame({"id": ["c1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(
+        p, layer="precision_areas"
+    )
+    with pytest.warns(ZoneWarning, match="reading the polygon layer 'zones'"):
+        assert len(read_zones(p)) == 4
+    read_zones(_zones()).assign(valid_from="2015-09-01", valid_to="").to_file(p, layer="more")
+    with pytest.raises(
+        InputError, match=r"2 polygon layers \(zones, more\); pick one with --layer"
+    ):
+        read_zones(p)
     with pytest.raises(InputError, match="no layer 'nope'"):
         read_zones(p, layer="nope")
 
