@@ -537,21 +537,49 @@ def overlap_pairs(zones: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     if len(geoms) < 2:
         return none
-    tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="intersects")
-    keep = i < j
+    # candidate pairs window by window: zones of two windows sharing a day (for chained
+    # snapshots, each window with itself only), then in space
+    lo, hi = _window_days(zones)
+    win, first = np.unique(np.stack([lo, hi], axis=1).astype(np.int64), axis=0, return_inverse=True)
+    first = np.asarray(first).ravel()
+    members = [np.flatnonzero(first == w) for w in range(len(win))]
+    pi, pj = [], []
+    for a in range(len(win)):  # one spatial query per pair of windows sharing a day
+        partners = np.flatnonzero((win[:, 0] <= win[a, 1]) & (win[a, 0] <= win[:, 1]))
+        partners = partners[partners >= a]
+        if len(partners) == 0:
+            continue
+        others = np.concatenate([members[b] for b in partners])
+        tree = shapely.STRtree(geoms[others])
+        qi, qj = tree.query(geoms[members[a]], predicate="intersects")
+        pi.append(members[a][qi])
+        pj.append(others[qj])
+    i = np.concatenate(pi) if pi else np.zeros(0, dtype=np.int64)
+    j = np.concatenate(pj) if pj else np.zeros(0, dtype=np.int64)
+    i, j = np.minimum(i, j), np.maximum(i, j)
+    ij = np.unique(np.stack([i, j], axis=1)[i < j], axis=0)
+    i, j = ij[:, 0], ij[:, 1]
+    if len(i) == 0:
+        return none
+    # controllers differ, neither written as including the other (one set per distinct
+    # value, compared once per distinct pair of values)
+    codes, values = pd.factorize(zones["controller"].astype(str))
+    sets = [frozenset(v.split(";")) for v in values]
+    pair_code, distinct = pd.factorize(codes[i].astype(np.int64) * len(values) + codes[j])
+    apart = np.array(
+        [
+            not (sets[k // len(values)] <= sets[k % len(values)]
+                 or sets[k % len(values)] <= sets[k // len(values)])
+            for k in distinct
+        ],
+        dtype=bool,
+    )  # fmt: skip
+    keep = apart[pair_code] if len(i) else np.zeros(0, dtype=bool)
     i, j = i[keep], j[keep]
     if len(i) == 0:
         return none
-    ctrl = zones["controller"].to_numpy(dtype=object)
-    sets = {c: frozenset(str(c).split(";")) for c in pd.unique(ctrl)}
-    differ = np.array([not (sets[ctrl[a]] <= sets[ctrl[b]] or sets[ctrl[b]] <= sets[ctrl[a]])
-                       for a, b in zip(i, j, strict=True)], dtype=bool)  # fmt: skip
-    lo, hi = _window_days(zones)
-    same_days = (np.maximum(lo[i], lo[j]) <= np.minimum(hi[i], hi[j])) & differ
-    i, j = i[same_days], j[same_days]
-    if len(i) == 0:
-        return none
+    inside = shapely.relate_pattern(geoms[i], geoms[j], "T********")  # not just touching
+    i, j = i[inside], j[inside]
     inter = shapely.intersection(geoms[i], geoms[j], grid_size=_GRID_DEG)
     # more than a sliver: 1e-6 square degrees (about 0.01 km²) and 0.1% of the smaller zone
     floor = np.maximum(1e-6, 1e-3 * np.minimum(shapely.area(geoms[i]), shapely.area(geoms[j])))
