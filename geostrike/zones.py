@@ -1,24 +1,37 @@
 """Control zones: who held which ground, and when.
 
 Zones come from the user as any vector file GDAL reads (GeoJSON, GeoPackage, Shapefile,
-KML, FlatGeobuf, GeoParquet…) or a GeoDataFrame, with columns ``controller`` (an actor,
-alias or actor set from the actor table; several separated by ``;`` for joint or mixed
-control), ``valid_from`` and ``valid_to`` (dates, inclusive; empty = open-ended) and
-``source``. :func:`read_zones` returns them normalised:
+KML, FlatGeobuf, GeoParquet, CSV with a WKT column…) or a GeoDataFrame, with columns
+``controller`` (an actor, alias or actor set from the actor table; several separated by
+``;`` for joint or mixed control), a validity window or a snapshot date (recognised under
+the usual names: :data:`START_COLUMNS`, :data:`END_COLUMNS`, :data:`SNAPSHOT_COLUMNS`;
+dates inclusive; empty = open-ended) and ``source``. :func:`read_zones` returns them
+normalised:
 
-* reprojected to WGS84 (EPSG:4326); a file without a CRS is taken as WGS84, with a warning;
+* from the only polygon layer of a multi-layer file (or the one with a ``controller``
+  column, or ``layer``), named in a warning;
+* reprojected to WGS84 (EPSG:4326); a file without a CRS is taken as WGS84, with a warning,
+  only when its coordinates are longitudes/latitudes; non-finite or out-of-range
+  coordinates are an error naming the row; polygons drawn across the antimeridian
+  without a split are split at ±180°;
 * invalid geometries repaired with ``shapely.make_valid`` (polygonal parts kept), with a
   warning giving the count;
 * rows whose geometry is empty or not polygonal (points, lines) are **dropped with a
-  warning** giving the count; a file with no polygon at all is an error;
+  warning** giving the count and rows; a file with no polygon at all is an error;
 * ``controller`` rewritten as sorted canonical ids joined by ``;`` (an unknown name is an
-  :class:`~geostrike.errors.UnknownActorError` naming the value and the file).
+  :class:`~geostrike.errors.UnknownActorError` naming the value and the file);
+* dates read by :func:`geostrike.claims.parse_dates` (the one date parser: ambiguous
+  day/month order refused unless ``date_order`` is given); a date-like column left unused
+  is an error, so no time column is silently ignored;
+* overlapping zones of different controllers on the same dates warned about.
 
 :func:`zones_from_points` builds zones from town-level control points (the form in which
 the Carter Center and Wikipedia publish Syria's control maps): Voronoi cells of the points,
 computed in an azimuthal equidistant frame centred on the points (so the cells are not
-distorted by longitude/latitude), clipped to a boundary (by default the Natural Earth
-outlines of the countries the points fall in) and dissolved per controller and date.
+distorted by longitude/latitude), each cut to a geodesic circle of ``reach_km`` around its
+point (default 40 km), clipped to a boundary (by default the Natural Earth outlines of the
+countries the points fall in) and dissolved per controller and snapshot date.
+:func:`zones_info` summarises a zones table (windows, areas, gaps, overlaps, extent).
 """
 
 from __future__ import annotations
