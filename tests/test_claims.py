@@ -368,3 +368,26 @@ def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
     assert out["date"][3] == ""
     tidy = df.assign(date=pd.Series(["2015-10-01"] * 4, dtype=dtype))
     assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
+
+
+@given(
+    st.lists(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), min_size=1),
+    st.sampled_from(["dmy", "mdy"]),
+)
+def test_numeric_date_columns_are_read_right_or_refused(days, order) -> None:
+    """A column of numeric dates in one order is never read in the other one silently."""
+    fmt = (
+        "{d.day:02d}/{d.month:02d}/{d.year}"
+        if order == "dmy"
+        else "{d.month:02d}/{d.day:02d}/{d.year}"
+    )
+    col = pd.Series([fmt.format(d=d) for d in days])
+    truth = [pd.Timestamp(d) for d in days]
+    assert parse_dates(col, order=order).tolist() == truth
+    settled = any(d.day > 12 for d in days) or all(d.day == d.month for d in days)
+    try:
+        got = parse_dates(col)
+    except InputError as exc:
+        assert not settled and "--date-order dmy|mdy" in str(exc)
+    else:
+        assert got.tolist() == truth
