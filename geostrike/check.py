@@ -270,6 +270,7 @@ def check(
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     actors: ActorTable | str | Path | None = None,
     coarse_km: float = COARSE_PRECISION_KM,
+    date_order: str | None = None,
 ) -> Any:
     """Check claims against dated control zones.
 
@@ -287,6 +288,10 @@ def check(
         An :class:`ActorTable` or the path of a CSV extending the default one.
     coarse_km
         Precision radius above which a location is too coarse to call a near miss.
+    date_order
+        ``"dmy"`` or ``"mdy"``: how to read numeric dates such as ``05/06/2016`` in the
+        claims (and in zones read here); default: inferred per column, refused when no
+        row settles it (:func:`geostrike.claims.parse_dates`).
 
     Returns
     -------
@@ -294,8 +299,10 @@ def check(
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
         columns; point geometries in EPSG:4326 (empty when the claim could not be located).
     """
+    from .claims import date_order as _date_order
+
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
-    with heap_kept(), _gc_paused():
+    with heap_kept(), _gc_paused(), _date_order(date_order):
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
         return check_frame(
