@@ -57,7 +57,7 @@ from .actors import ActorTable, load_actors
 from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
 from .errors import InputError
 from .geodesy import format_km, geodesic_km, km_mi
-from .zones import read_zones
+from .zones import read_zones, snapshot_horizon, unmapped_note
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -134,6 +134,10 @@ class PreparedZones:
     #: ``nearest(lat, lon) -> NearestResult`` method, or None when there is no boundary).
     index_factory: Callable[[np.ndarray], Any] = field(default_factory=lambda: default_index)
     _segments: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
+    #: What dates the zones cover, for the reason of a claim they do not (zones.py)
+    coverage: str = ""
+    #: Why ground may be unmapped, for the reason of a claim outside every zone (zones.py)
+    unmapped: str = ""
 
     # -- date windows ----------------------------------------------------------
     def window_of(self, days: np.ndarray) -> np.ndarray:
@@ -218,6 +222,10 @@ def prepare_zones(
     start = _days(gdf["valid_from"])
     end_raw = _days(gdf["valid_to"])
     end = np.where(end_raw == _OPEN_START, _OPEN_END, end_raw)
+    # issue 14.7: open-ended snapshots hold for a while, not forever (geostrike.zones)
+    end, coverage = snapshot_horizon(
+        start, end, _OPEN_START, _OPEN_END, gdf.attrs.get("stale_after_days")
+    )
     breaks = np.unique(
         np.concatenate([start[start != _OPEN_START], end[end != _OPEN_END] + 1])
     ).astype(np.int64)
@@ -232,6 +240,8 @@ def prepare_zones(
         end=end,
         breaks=breaks,
         bounds=shapely.bounds(geoms),
+        coverage=coverage,
+        unmapped=unmapped_note(gdf),
         **({"index_factory": index_factory} if index_factory is not None else {}),
     )
 
@@ -260,6 +270,7 @@ def check(
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     actors: ActorTable | str | Path | None = None,
     coarse_km: float = COARSE_PRECISION_KM,
+    date_order: str | None = None,
 ) -> Any:
     """Check claims against dated control zones.
 
@@ -277,6 +288,10 @@ def check(
         An :class:`ActorTable` or the path of a CSV extending the default one.
     coarse_km
         Precision radius above which a location is too coarse to call a near miss.
+    date_order
+        ``"dmy"`` or ``"mdy"``: how to read numeric dates such as ``05/06/2016`` in the
+        claims (and in zones read here); default: inferred per column, refused when no
+        row settles it (:func:`geostrike.claims.parse_dates`).
 
     Returns
     -------
@@ -284,8 +299,10 @@ def check(
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
         columns; point geometries in EPSG:4326 (empty when the claim could not be located).
     """
+    from .claims import date_order as _date_order
+
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
-    with heap_kept(), _gc_paused():
+    with heap_kept(), _gc_paused(), _date_order(date_order):
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
         return check_frame(
@@ -573,6 +590,8 @@ def _check_frame(
         precision=precision,
         reach=reach,
         stated=stated,
+        coverage=prepared.coverage,
+        unmapped=prepared.unmapped,
     )
 
     # -- assemble ---------------------------------------------------------------------
@@ -724,6 +743,8 @@ def _reasons(
     precision: np.ndarray,
     reach: np.ndarray,
     stated: np.ndarray,
+    coverage: str = "",
+    unmapped: str = "",
 ) -> np.ndarray:
     """One plain sentence per claim.
 
@@ -817,6 +838,8 @@ def _reasons(
             stated_name=pc.stated_name[i],
             stated=stated[i],
             problem=pc.problem[i],
+            coverage=coverage,
+            unmapped=unmapped,
         )
         head, found_s, rest = text.partition(s_mark)
         if not found_s:
@@ -885,6 +908,8 @@ def _sentence(
     stated_name: Any,
     stated: float,
     problem: Any,
+    coverage: str = "",
+    unmapped: str = "",
 ) -> str:
     """The reason for one judged case, as one plain sentence.
 
@@ -894,11 +919,11 @@ def _sentence(
     if case == "bad":
         return _capital(problem) + "."
     if case == "no_data":
-        return f"No control-zone data covers {date}."
+        return f"No control-zone data covers {date}{coverage}."
     where = (
         f"{subject} was held by {ctrl} on {date}"
         if held
-        else f"{subject} lay outside every mapped zone on {date}"
+        else f"{subject} lay outside every mapped zone on {date}{unmapped}"
     )
     away = f"the nearest {tgt} territory was {format_km(dist)} away"
     if case == "inside":

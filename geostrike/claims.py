@@ -29,9 +29,11 @@ coordinates out of range, a bad precision) is kept and marked by :func:`parse_cl
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import io
 import re
-import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -307,7 +309,7 @@ def normalise_claims(
         )
     # date, as ISO text where readable (each distinct value parsed once)
     codes, uniq, tidy = _factorize_text(df["date"])
-    parsed = parse_dates(pd.Series(uniq, dtype=object))
+    parsed = parse_dates(pd.Series(uniq, dtype=object), path=path)
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
     if not (tidy and np.array_equal(fixed, uniq)):  # else kept as read (not copied)
@@ -401,84 +403,190 @@ def claims_from_object(
 
 
 # ------------------------------------------------------------------------ parsing values
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates to midnight timestamps (NaT where empty or unreadable).
+#: Orders in which numeric dates ("05/06/2016") can be read: day first or month first.
+DATE_ORDERS: tuple[str, ...] = ("dmy", "mdy")
+# the order set by date_order(): process-wide (a plain global, so that the threads of the
+# streaming and threaded engines see it too)
+_DATE_ORDER: list[str | None] = [None]
+# the nanosecond range pandas can hold (pd.Timestamp.min/max), as day numbers
+_MIN_NS_DAY = np.datetime64("1677-09-22", "D")
+_MAX_NS_DAY = np.datetime64("2262-04-11", "D")
 
-    ISO dates are parsed vectorised; the rest (each distinct value once) with dateutil:
-    day-first when the value uses ``/``, ``.`` or ``-`` between numbers ("30/09/2015"),
-    month names in any order ("30 September 2015", "Sep 30, 2015"). A value lacking a day,
-    month or year ("2015", "September 2015") is not a date.
+
+def _check_date_order(order: str | None) -> str | None:
+    if order is None:
+        return None
+    key = str(order).strip().lower()
+    if key not in DATE_ORDERS:
+        raise GeostrikeError(f"date order {order!r} must be one of {', '.join(DATE_ORDERS)}")
+    return key
+
+
+@contextlib.contextmanager
+def date_order(order: str | None) -> Iterator[None]:
+    """Read numeric dates ("05/06/2016") as ``"dmy"`` or ``"mdy"`` inside the block.
+
+    The setting reaches every :func:`parse_dates` call of the block, in this process and
+    its threads (claims and zones alike), that is not given an order of its own; ``None``
+    restores inference per column. Worker processes of a Dask cluster do not see it.
     """
+    before = _DATE_ORDER[0]
+    _DATE_ORDER[0] = _check_date_order(order)
+    try:
+        yield
+    finally:
+        _DATE_ORDER[0] = before
+
+
+def parse_dates(
+    values: pd.Series,
+    *,
+    order: str | None = None,
+    path: str | Path | None = None,
+    column: str = "date",
+) -> pd.Series:
+    """Parse dates to midnight timestamps (NaT where empty, unreadable or out of range).
+
+    ISO dates (``YYYY-MM-DD``, optionally followed by a valid time ``THH:MM[:SS]`` and a
+    zone ``Z`` or ``±HH:MM``) are parsed vectorised and keep the **date as written** (the
+    local date of the place: ``2015-09-30T23:30-11:00`` is 30 September, not converted to
+    UTC); an impossible time (``25:61``) makes the value unreadable. Other values are
+    parsed with dateutil, each distinct value once: month names in any order
+    ("30 September 2015", "Sep 30, 2015"), and numeric dates ("30/09/2015") in the order
+    ``order`` (``"dmy"`` or ``"mdy"``; default: the :func:`date_order` setting, else
+    inferred from the column: a number above 12 in first place anywhere means day-first,
+    in second place month-first). A value lacking a day, month or year ("2015",
+    "September 2015") is not a date, nor is a date outside 1677-09-22..2262-04-11 (NaT).
+
+    Raises
+    ------
+    InputError
+        When the numeric dates of the column could be read either way in every row (and
+        their two readings differ) or mix both orders, and no order is given: the message
+        names ``path``, ``column`` and the ``--date-order`` option.
+    """
+    order = _check_date_order(order) or _DATE_ORDER[0]
     s = pd.Series(values, copy=False)
     if pd.api.types.is_datetime64_any_dtype(s):
-        out = pd.to_datetime(s, errors="coerce")
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)
-        return out.dt.normalize()
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)  # the wall-clock date where it was written
+        return pd.Series(_days_in_range(s.to_numpy()), index=s.index)
     text = s.astype(object).where(s.notna(), "").astype(str).str.strip()
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+    iso = iso_like & text.str.match(_ISO_DATE)
     if iso.any():
-        parsed = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        out[iso] = parsed
-    rest = ~iso & (text != "")
+        day = text[iso].str.slice(0, 10).to_numpy(dtype=object)
+        out[iso] = _days_in_range(_iso_days(day))
+    rest = ~iso_like & (text != "")
     if rest.any():
         distinct = pd.unique(text[rest])
-        dayfirst = _numeric_date_order(distinct)
-        mapping = {v: _parse_one_date(v, dayfirst) for v in distinct}
-        out[rest] = pd.to_datetime(text[rest].map(mapping), errors="coerce")
+        dayfirst = _numeric_date_order(distinct, order, path=path, column=column)
+        parsed = [_parse_one_date(v, dayfirst) for v in distinct]
+        days = np.array(
+            [np.datetime64("NaT", "D") if d is None else np.datetime64(d, "D") for d in parsed],
+            dtype="datetime64[D]",
+        )
+        codes = pd.Index(distinct).get_indexer(text[rest])
+        out[rest] = _days_in_range(days)[codes]
     return out
+
+
+def _iso_days(values: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` strings to day numbers; NaT where not a calendar date (2015-02-30)."""
+    try:
+        return np.asarray(values, dtype="datetime64[D]")
+    except ValueError:  # some value is not a calendar date: each on its own
+        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+        for i, v in enumerate(values):
+            try:
+                out[i] = np.datetime64(v, "D")
+            except ValueError:
+                pass
+        return out
+
+
+def _days_in_range(values: np.ndarray) -> np.ndarray:
+    """Midnights as datetime64[ns]; NaT for a date outside pandas' nanosecond range."""
+    day = np.asarray(values).astype("datetime64[D]")
+    day = np.where((day < _MIN_NS_DAY) | (day > _MAX_NS_DAY), np.datetime64("NaT"), day)
+    return day.astype("datetime64[ns]")
 
 
 _DEFAULT_A = pd.Timestamp("2001-01-01").to_pydatetime()
 _DEFAULT_B = pd.Timestamp("2002-02-02").to_pydatetime()
 
-
+# an ISO date with an optional valid time and zone (hours 00-24, minutes and seconds 00-59)
+_ISO_DATE = (
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
+    r"\s*(?:Z|UTC|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?$"
+)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}$")
 
 
-def _numeric_date_order(values: np.ndarray) -> bool:
-    """Whether a column's numeric dates ("10/01/2015") are day-first.
+def _numeric_date_order(
+    values: np.ndarray,
+    order: str | None = None,
+    *,
+    path: str | Path | None = None,
+    column: str = "date",
+) -> bool:
+    """Whether a column's numeric dates ("10/01/2015") are read day-first.
 
-    A file uses one convention: a first number above 12 anywhere means day-first, a second
-    number above 12 means month-first (US). When every such date is ambiguous, day-first is
-    assumed (the international reading) and a warning says so.
+    With an ``order`` it decides. Otherwise a file uses one convention: a first number
+    above 12 anywhere means day-first, a second number above 12 means month-first (US).
+    When no row settles it (every date reads both ways, differently) or rows contradict
+    each other, the column is refused: a wrong month is a wrong zone snapshot.
     """
-    firsts, seconds = [], []
+    if order is not None:
+        return order == "dmy"
+    firsts, seconds, texts = [], [], []
     for v in values:
         m = _NUMERIC_DATE.match(str(v))
         if m:
             firsts.append(int(m.group(1)))
             seconds.append(int(m.group(2)))
+            texts.append(str(v))
     if not firsts:
         return True
-    if max(seconds) > 12 and max(firsts) <= 12:
-        return False
-    if max(firsts) <= 12 and any(a != b for a, b in zip(firsts, seconds, strict=True)):
-        warnings.warn(
-            "numeric dates such as "
-            f"{next(str(v) for v in values if _NUMERIC_DATE.match(str(v)))!r} are ambiguous; "
-            "read day-first (write YYYY-MM-DD to be sure)",
-            stacklevel=3,
+    a, b = np.array(firsts), np.array(seconds)
+    day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+    if day_first.any() and month_first.any():
+        raise InputError(
+            path,
+            f"column '{column}' mixes day-first ({texts[int(np.argmax(day_first))]!r}) and "
+            f"month-first ({texts[int(np.argmax(month_first))]!r}) dates; write YYYY-MM-DD "
+            "or say which with --date-order dmy|mdy (rows in the other order become invalid)",
         )
-    return True
+    if month_first.any():
+        return False
+    if day_first.any() or not (a != b).any():
+        return True
+    example = texts[int(np.argmax(a != b))]
+    raise InputError(
+        path,
+        f"column '{column}': dates such as {example!r} read as day/month or month/day in "
+        "every row; say which with --date-order dmy|mdy (or write YYYY-MM-DD)",
+    )
 
 
-def _parse_one_date(value: str, dayfirst: bool = True) -> pd.Timestamp | None:
+def _parse_one_date(value: str, dayfirst: bool = True) -> dt.date | None:
     from dateutil import parser as dparser
 
-    dayfirst = dayfirst and bool(_NUMERIC_DATE.match(value))
+    m = _NUMERIC_DATE.match(value)
+    if m:
+        day, month = (m.group(1), m.group(2)) if dayfirst else (m.group(2), m.group(1))
+        if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+            return None  # not a date in the column's order (dateutil would swap silently)
     try:
-        a = dparser.parse(value, dayfirst=dayfirst, default=_DEFAULT_A, fuzzy=False)
-        b = dparser.parse(value, dayfirst=dayfirst, default=_DEFAULT_B, fuzzy=False)
+        a = dparser.parse(value, dayfirst=dayfirst and bool(m), default=_DEFAULT_A, fuzzy=False)
+        b = dparser.parse(value, dayfirst=dayfirst and bool(m), default=_DEFAULT_B, fuzzy=False)
     except (ValueError, OverflowError, TypeError):
         return None
     if (a.year, a.month, a.day) != (b.year, b.month, b.day):
         return None  # some part of the date was missing
-    try:
-        return pd.Timestamp(a.year, a.month, a.day)
-    except (ValueError, OverflowError):
-        return None
+    return dt.date(a.year, a.month, a.day)
 
 
 def parse_precision(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

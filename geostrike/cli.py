@@ -57,6 +57,76 @@ _zones_opt = click.option(
 )
 
 
+_date_order_opt = click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    default=None,
+    help="How to read numeric dates such as 05/06/2016 (claims and zones): day/month/year "
+    "or month/day/year. Needed when no row of a column settles it.",
+)
+
+
+def _zone_read_opts(fn):  # type: ignore[no-untyped-def]
+    """Options naming how a zones file is read (geostrike.zones.read_zones)."""
+    opts = [
+        click.option("--layer", default=None, help="Layer of a multi-layer zones file."),
+        click.option("--from-column", default=None, help="Zones column: window start."),
+        click.option("--to-column", default=None, help="Zones column: window end (inclusive)."),
+        click.option("--date-column", default=None, help="Zones column: snapshot date."),
+        click.option(
+            "--stale-after-days",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Days past the last snapshot for which open-ended zones still count "
+            "(default 90); later claims are indeterminate.",
+        ),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _zone_read_kwargs(kw: dict) -> dict:
+    """Pop the :func:`_zone_read_opts` values from a command's keyword arguments."""
+    return {
+        k: kw.pop(k)
+        for k in (
+            "layer",
+            "from_column",
+            "to_column",
+            "date_column",
+            "stale_after_days",
+        )  # fmt: skip
+    }
+
+
+class _Warnings:
+    """Record warnings (and set the date order) for a command; print each warning as one
+    ``geostrike: warning:`` line on stderr at the end, also when the command fails."""
+
+    def __init__(self, date_order: str | None = None) -> None:
+        import warnings
+
+        from .claims import date_order as order_ctx
+
+        self._catch = warnings.catch_warnings(record=True)
+        self._order = order_ctx(date_order)
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._caught = self._catch.__enter__()
+        warnings.simplefilter("always")
+        self._order.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._order.__exit__(*exc)
+        self._catch.__exit__(*exc)
+        for w in self._caught:
+            if issubclass(w.category, UserWarning):
+                click.echo(f"geostrike: warning: {w.message}", err=True)
+
+
 # --------------------------------------------------------------------------- geocode
 @cli.command()
 @click.argument("queries", nargs=-1, required=True)
@@ -152,6 +222,8 @@ def gazetteer_info() -> None:
     default=None,
     help="Stream the claims in chunks of this many rows (constant memory; needs -o).",
 )
+@_date_order_opt
+@_zone_read_opts
 def check(
     claims_path: str,
     zones_path: str,
@@ -161,24 +233,29 @@ def check(
     engine: str,
     scheduler: str | None,
     chunk_size: int | None,
+    date_order: str | None,
+    **zone_opts: object,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
-    import warnings
-
     from . import check as engine_mod
     from .actors import load_actors
+    from .zones import read_zones
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    zone_kw = _zone_read_kwargs(zone_opts)
+    with _Warnings(date_order):
         from .stream import should_stream  # large files stream without --chunk-size
 
+        table = load_actors(actors)
+        prepared = engine_mod.prepare_zones(
+            read_zones(zones_path, actors=table, **zone_kw), actors=table
+        )
         if engine == "dask" or chunk_size is not None or should_stream(claims_path, output):
             # distributed / streaming engines: issue 8 (geostrike.distributed)
             from .distributed import check_dask
 
             result = check_dask(
                 claims_path,
-                zones_path,
+                prepared,
                 output=output,
                 tolerance_km=tolerance_km,
                 actors=actors,
@@ -187,16 +264,11 @@ def check(
                 engine=engine,
             )
         else:
-            table = load_actors(actors)
-            prepared = engine_mod.prepare_zones(zones_path, actors=table)
             result = engine_mod.check(
                 claims_path, prepared, tolerance_km=tolerance_km, actors=table
             )
             if output:
                 engine_mod.write_result(result, output, zones=prepared, actors=table)
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            click.echo(f"geostrike: warning: {w.message}", err=True)
     if result is not None:
         if not output:
             click.echo(engine_mod.format_table(result))
@@ -215,27 +287,77 @@ def zones() -> None:
 @click.argument("points", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path())
 @click.option("--boundary", type=click.Path(), default=None)
+@click.option(
+    "--reach-km",
+    type=click.FloatRange(min=0, min_open=True, max=5000),
+    default=40.0,
+    show_default=True,
+    help="How far a cell reaches from its control point (geodesic); beyond every point's "
+    "reach the ground is unmapped.",
+)
+@click.option("--date-column", default=None, help="The snapshot-date column.")
+@_date_order_opt
 @_actors_opt
-def zones_from_points(points: str, output: str, boundary: str | None, actors: str | None) -> None:
-    """Build zones as Voronoi cells of town-level control points."""
-    import warnings
-
+def zones_from_points(
+    points: str,
+    output: str,
+    boundary: str | None,
+    reach_km: float,
+    date_column: str | None,
+    date_order: str | None,
+    actors: str | None,
+) -> None:
+    """Build zones as Voronoi cells of town-level control points, each reaching at most
+    --reach-km from its point."""
     from .actors import load_actors
-    from .zones import write_zones
+    from .zones import write_zones, zone_areas_km2
     from .zones import zones_from_points as build
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = build(points, boundary=boundary, actors=load_actors(actors))
+    with _Warnings(date_order):
+        result = build(
+            points,
+            boundary=boundary,
+            actors=load_actors(actors),
+            reach_km=reach_km,
+            date_column=date_column,
+        )
         write_zones(result, output)
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            click.echo(f"geostrike: warning: {w.message}", err=True)
     dates = sorted({str(d.date()) for d in result["valid_from"].dropna()})
     click.echo(
         f"wrote {output}: {len(result)} zones, {result['controller'].nunique()} controllers, "
-        f"{len(dates) or 1} snapshot(s)"
+        f"{len(dates) or 1} snapshot(s), reach {reach_km:g} km"
     )
+    area = result.assign(area=zone_areas_km2(result.geometry.values))
+    day = area["valid_from"].dt.strftime("%Y-%m-%d").fillna("undated")
+    for when, grp in area.groupby(day, sort=True):
+        per = grp.groupby("controller")["area"].sum()
+        click.echo(f"  {when}: " + ", ".join(f"{c} {a:,.0f} km²" for c, a in per.items()))
+
+
+@zones.command("info")
+@click.argument("zones_path", metavar="ZONES", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_date_order_opt
+@_zone_read_opts
+@_actors_opt
+def zones_info(
+    zones_path: str, as_json: bool, date_order: str | None, actors: str | None, **zone_opts: object
+) -> None:
+    """Controllers, snapshots and their windows, area per controller, gaps, overlaps, extent."""
+    import json
+
+    from .actors import load_actors
+    from .zones import format_zones_info, read_zones
+    from .zones import zones_info as info_of
+
+    zone_kw = _zone_read_kwargs(zone_opts)
+    zone_kw.pop("stale_after_days")
+    with _Warnings(date_order):
+        info = info_of(read_zones(zones_path, actors=load_actors(actors), **zone_kw))
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+    else:
+        click.echo(format_zones_info(info))
 
 
 # --------------------------------------------------------------------------- map
@@ -247,6 +369,8 @@ def zones_from_points(points: str, output: str, boundary: str | None, actors: st
 @click.option("--title", default=None)
 @_tolerance_opt
 @_actors_opt
+@_date_order_opt
+@_zone_read_opts
 def map_(
     claims_path: str,
     zones_path: str,
@@ -255,6 +379,8 @@ def map_(
     title: str | None,
     tolerance_km: float,
     actors: str | None,
+    date_order: str | None,
+    **zone_opts: object,
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
     from pathlib import Path
@@ -272,8 +398,9 @@ def map_(
     from .zones import read_zones
 
     table = load_actors(actors)
-    zones = read_zones(zones_path, actors=table)
-    results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
+    with _Warnings(date_order):
+        zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
+        results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
     opts = {"title": title, "actors": table}
     if ext in (".html", ".htm"):
         opts["offline"] = offline
@@ -289,8 +416,16 @@ def map_(
 @click.option("-o", "--output", required=True, type=click.Path())
 @_tolerance_opt
 @_actors_opt
+@_date_order_opt
+@_zone_read_opts
 def export(
-    claims_path: str, zones_path: str, output: str, tolerance_km: float, actors: str | None
+    claims_path: str,
+    zones_path: str,
+    output: str,
+    tolerance_km: float,
+    actors: str | None,
+    date_order: str | None,
+    **zone_opts: object,
 ) -> None:
     """Check claims and write a styled GeoPackage for QGIS.
 
@@ -305,9 +440,10 @@ def export(
 
     check_output(output)  # fail before the work, not after it
     table = load_actors(actors)
-    claims = read_claims(claims_path, actors=table)
-    zone_table = read_zones(zones_path, actors=table)
-    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
+    with _Warnings(date_order):
+        claims = read_claims(claims_path, actors=table)
+        zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
+        result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
     written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)

@@ -589,3 +589,26 @@ def test_reasons_carry_each_rows_own_place_and_date():
             assert reason == f"No control-zone data covers {date}."
         else:
             assert reason.startswith(place) and f" {date}" in reason, reason
+
+
+def test_check_date_order_keyword() -> None:
+    # issue 14.3: "05/06/2016" is refused unless the order is given
+    from geostrike.errors import InputError
+
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Houthis"], "valid_from": ["2016-05-01"], "valid_to": ["2016-05-31"]},
+        geometry=[shapely.box(44, 13, 45, 14)],
+        crs=4326,
+    )
+    claims = pd.DataFrame(
+        {
+            "date": ["05/06/2016"],
+            "claimed_target": ["Houthis"],
+            "latitude": [13.5],
+            "longitude": [44.5],
+        }  # fmt: skip
+    )
+    with pytest.raises(InputError, match="--date-order"):
+        check(claims, zones)
+    assert check(claims, zones, date_order="mdy")["verdict"].tolist() == ["consistent"]
+    assert check(claims, zones, date_order="dmy")["verdict"].tolist() == ["indeterminate"]

@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from geostrike.actors import load_actors
 from geostrike.claims import (
     ACLED_PRECISION_KM,
+    date_order,
     parse_claims,
     parse_dates,
     parse_precision,
     read_claims,
 )
-from geostrike.errors import InputError, UnknownActorError
+from geostrike.errors import GeostrikeError, InputError, UnknownActorError
 
 CSV = (
     "date,attacker,claimed_target,place,latitude,longitude,precision,source,notes,extra\n"
@@ -37,7 +38,8 @@ def _write(tmp_path, name, text):
 
 
 def test_read_csv_generates_ids_normalises_dates_keeps_columns(tmp_path):
-    df = read_claims(_write(tmp_path, "c.csv", CSV))
+    with date_order("dmy"):  # 01/10/2015 alone is ambiguous
+        df = read_claims(_write(tmp_path, "c.csv", CSV))
     assert list(df["id"]) == ["claim-1", "claim-2", "claim-3"]
     assert list(df["date"]) == ["2015-09-30", "2015-09-30", "2015-10-01"]
     assert list(df["extra"]) == ["a", "b", "c"]
@@ -135,14 +137,20 @@ def test_parse_dates_reads_common_forms(day):
         f"{day.day:02d}/{day.month:02d}/{day.year}",
         f"{day.isoformat()}T12:30:00",
     ]
-    out = parse_dates(pd.Series(forms))
+    out = parse_dates(pd.Series(forms), order="dmy")
     assert (out == pd.Timestamp(day)).all(), list(out)
+    us = parse_dates(pd.Series([f"{day.month:02d}/{day.day:02d}/{day.year}"]), order="mdy")
+    assert (us == pd.Timestamp(day)).all()
 
 
 @given(st.text(max_size=12))
 def test_parse_dates_never_raises(text):
-    out = parse_dates(pd.Series([text]))
+    out = parse_dates(pd.Series([text]), order="dmy")
     assert len(out) == 1
+    try:  # without an order only an ambiguous numeric date is refused, naming the option
+        parse_dates(pd.Series([text]))
+    except InputError as exc:
+        assert "--date-order" in str(exc)
 
 
 def test_parse_dates_rejects_partial_and_bad_dates():
@@ -243,11 +251,73 @@ def test_numeric_date_order_is_inferred_per_column() -> None:
     assert us.dt.strftime("%Y-%m-%d").tolist() == ["2015-10-01", "2015-09-30"]
     eu = parse_dates(pd.Series(["10/01/2015", "30/09/2015"]))
     assert eu.dt.strftime("%Y-%m-%d").tolist() == ["2015-01-10", "2015-09-30"]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        amb = parse_dates(pd.Series(["10/01/2015"]))
-    assert amb.dt.strftime("%Y-%m-%d").tolist() == ["2015-01-10"]
-    assert any("ambiguous" in str(w.message) for w in caught)
+    same = parse_dates(pd.Series(["10/10/2015", "01/01/2016"]))  # both readings agree
+    assert same.dt.strftime("%Y-%m-%d").tolist() == ["2015-10-10", "2016-01-01"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # decided without a warning
+        parse_dates(pd.Series(["10/01/2015", "30/09/2015"]))
+
+
+def test_ambiguous_numeric_dates_are_refused_unless_an_order_is_given(tmp_path) -> None:
+    # issue 14.3: "05/06/2016" was read as 5 June with no warning
+    amb = pd.Series(["05/06/2016", "07/08/2016"])
+    with pytest.raises(InputError) as exc:
+        parse_dates(amb, path="claims.csv", column="date")
+    msg = str(exc.value)
+    assert msg.startswith("claims.csv: ") and "'date'" in msg and "--date-order dmy|mdy" in msg
+    assert "\n" not in msg
+    assert parse_dates(amb, order="dmy").dt.strftime("%Y-%m-%d").tolist() == [
+        "2016-06-05",
+        "2016-08-07",
+    ]
+    assert parse_dates(amb, order="mdy").dt.strftime("%Y-%m-%d").tolist() == [
+        "2016-05-06",
+        "2016-07-08",
+    ]
+    with date_order("mdy"):  # the setting the CLI's --date-order makes
+        assert parse_dates(amb).dt.strftime("%Y-%m-%d").tolist()[0] == "2016-05-06"
+    with pytest.raises(GeostrikeError, match="dmy, mdy"):
+        parse_dates(amb, order="ymd")
+    # rows in the other order than the one given are not dates (no silent swap)
+    assert parse_dates(pd.Series(["13/01/2016"]), order="mdy").isna().all()
+    assert parse_dates(pd.Series(["01/13/2016"]), order="dmy").isna().all()
+    # both orders in one column: refused
+    with pytest.raises(InputError, match="mixes day-first"):
+        parse_dates(pd.Series(["13/01/2016", "01/13/2016"]))
+    # through the claims reader: the file is named
+    f = tmp_path / "us.csv"
+    f.write_text("date,claimed_target,latitude,longitude\n05/06/2016,isis,35.9,39.0\n")
+    with pytest.raises(InputError) as exc2:
+        read_claims(f)
+    assert str(f) in str(exc2.value) and "--date-order" in str(exc2.value)
+
+
+def test_out_of_range_and_bad_time_dates_are_nat_not_errors() -> None:
+    # issue 12.4 / 12.16
+    out = parse_dates(
+        pd.Series(
+            [
+                "2515-10-01",
+                "9999-12-31",
+                "1677-09-21",
+                "31/12/9999",
+                "2015-09-30 25:61",
+                "2015-09-30T24:00",
+                "2015-09-30T23:30-11:00",
+                "2015-09-30T23:30:05.5Z",
+                "2015-09-30 08:15",
+                "2015-09-30 12:30:00+03",
+                "2015-09-30T12:30:00.000+0000",
+            ]
+        )
+    )
+    text = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in out]
+    assert text == [None] * 6 + ["2015-09-30"] * 5  # the local date as written
+    far = pd.Series(np.array(["2515-10-01", "2015-01-02"], dtype="datetime64[ms]"))
+    got = parse_dates(far)
+    assert got.isna().tolist() == [True, False] and str(got.dtype) == "datetime64[ns]"
+    tz = pd.Series(pd.to_datetime(["2015-09-30T23:30-11:00"], utc=False))
+    assert parse_dates(tz).dt.strftime("%Y-%m-%d").tolist() == ["2015-09-30"]
 
 
 @given(
@@ -298,3 +368,26 @@ def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
     assert out["date"][3] == ""
     tidy = df.assign(date=pd.Series(["2015-10-01"] * 4, dtype=dtype))
     assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
+
+
+@given(
+    st.lists(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), min_size=1),
+    st.sampled_from(["dmy", "mdy"]),
+)
+def test_numeric_date_columns_are_read_right_or_refused(days, order) -> None:
+    """A column of numeric dates in one order is never read in the other one silently."""
+    fmt = (
+        "{d.day:02d}/{d.month:02d}/{d.year}"
+        if order == "dmy"
+        else "{d.month:02d}/{d.day:02d}/{d.year}"
+    )
+    col = pd.Series([fmt.format(d=d) for d in days])
+    truth = [pd.Timestamp(d) for d in days]
+    assert parse_dates(col, order=order).tolist() == truth
+    settled = any(d.day > 12 for d in days) or all(d.day == d.month for d in days)
+    try:
+        got = parse_dates(col)
+    except InputError as exc:
+        assert not settled and "--date-order dmy|mdy" in str(exc)
+    else:
+        assert got.tolist() == truth

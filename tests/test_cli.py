@@ -45,3 +45,91 @@ def test_help_and_version_exit_0() -> None:
     assert _run("--help").returncode == 0
     version = _run("--version")
     assert version.returncode == 0 and "geostrike" in version.stdout
+
+
+# ------------------------------------------------------------------ zones commands (issue 14)
+def _yemen_zones(tmp_path):
+    import json
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> dict:
+        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    feats = [
+        ({"controller": "Houthis", "From": "01/04/2015", "Until": "01/12/2015"}, box(44, 13, 45.5, 14)),
+        ({"controller": "Yemeni government", "From": "02/12/2015", "Until": ""}, box(44, 13, 45.5, 14)),
+        ({"controller": "AQAP", "From": "01/04/2015", "Until": "01/12/2015"}, box(45.3, 13, 46, 13.5)),
+    ]  # fmt: skip
+    p = tmp_path / "yemen.geojson"
+    p.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": a, "geometry": g} for a, g in feats],
+            }
+        )
+    )
+    return p
+
+
+def test_zones_info_text_and_json(tmp_path) -> None:
+    import json
+
+    z = _yemen_zones(tmp_path)
+    out = _run("zones", "info", str(z))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "--date-order dmy|mdy" in out.stderr and "'From'" in out.stderr
+    out = _run("zones", "info", str(z), "--date-order", "dmy")
+    assert out.returncode == 0, out.stderr
+    assert "2015-04-01 .. 2015-12-01: 2 zone(s); aqap 4,196 km², houthis 17,967 km²" in out.stdout
+    assert "overlap: zone-1 (houthis) and zone-3 (aqap)" in out.stdout
+    warned = [ln for ln in out.stderr.splitlines() if ln.startswith("geostrike: warning:")]
+    assert len(warned) == 1 and "overlap" in warned[0]
+    js = json.loads(_run("zones", "info", str(z), "--date-order", "dmy", "--json").stdout)
+    assert js["controllers"] == ["aqap", "houthis", "yemen_government"]
+    assert js["windows"][1] == {
+        "valid_from": "2015-12-02",
+        "valid_to": None,
+        "zones": 1,
+        "area_km2": {"yemen_government": 17967.2},
+    }
+    assert js["overlaps"][0]["zones"] == ["zone-1", "zone-3"] and js["gaps"] == []
+
+
+def test_check_date_order_and_stale_snapshots(tmp_path) -> None:
+    import csv
+
+    z = _yemen_zones(tmp_path)
+    claims = tmp_path / "claims.csv"
+    claims.write_text(
+        "date,claimed_target,latitude,longitude\n"
+        "13/08/2016,Yemeni government,13.5,44.5\n"
+        "05/06/2015,Houthis,13.5,44.5\n"
+    )
+    res = tmp_path / "out.csv"
+    out = _run("check", str(claims), "--zones", str(z), "--date-order", "dmy", "-o", str(res))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(res.open()))
+    assert [r["verdict"] for r in rows] == ["indeterminate", "consistent"]
+    assert "the last snapshot, 2015-12-02, is taken to hold for 90 days" in rows[0]["reason"]
+    out = _run(
+        "check", str(claims), "--zones", str(z), "--date-order", "dmy", "--stale-after-days",
+        "400", "-o", str(res),
+    )  # fmt: skip
+    assert [r["verdict"] for r in csv.DictReader(res.open())] == ["consistent", "consistent"]
+
+
+def test_zones_from_points_reports_reach_and_areas(tmp_path) -> None:
+    pts = tmp_path / "pts.csv"
+    pts.write_text(
+        "place,latitude,longitude,controller,as_of\n"
+        "Aden,12.78,45.03,Yemeni government,2015-08-01\n"
+        "Taiz,13.58,44.02,Houthis,2015-08-01\n"
+        "Sanaa,15.35,44.2,Houthis,2015-08-01\n"
+    )
+    out = _run("zones", "from-points", str(pts), "-o", str(tmp_path / "z.gpkg"), "--reach-km", "25")
+    assert out.returncode == 0, out.stderr
+    assert "1 snapshot(s), reach 25 km" in out.stdout
+    line = next(ln for ln in out.stdout.splitlines() if ln.strip().startswith("2015-08-01:"))
+    houthi = float(line.split("houthis ")[1].split(" km²")[0].replace(",", ""))
+    assert 0 < houthi <= 2 * 3.1416 * 25**2

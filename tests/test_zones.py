@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import geopandas as gpd
@@ -9,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from geostrike.errors import InputError, UnknownActorError
+from geostrike.errors import GeostrikeError, InputError, UnknownActorError
 from geostrike.geodesy import GEOD
 from geostrike.zones import (
     ZoneWarning,
@@ -185,7 +188,7 @@ def _points() -> pd.DataFrame:
 
 
 def test_zones_from_points_dissolve_and_chain_dates():
-    z = zones_from_points(_points())
+    z = zones_from_points(_points(), reach_km=None)  # unbounded: cells fill the country
     assert set(z["controller"]) == {
         "opposition",
         "islamic_state",
@@ -221,7 +224,7 @@ def test_voronoi_edges_are_geodesic_bisectors_not_lon_lat():
         {"latitude": [60.0, 60.0], "longitude": [10.0, 14.0], "controller": ["IS", "SAA"]}
     )
     boundary = shapely.box(8, 58, 16, 62)
-    z = zones_from_points(pts, boundary=boundary)
+    z = zones_from_points(pts, boundary=boundary, reach_km=None)
     west = z[z["controller"] == "islamic_state"].geometry.iloc[0]
     east = z[z["controller"] == "government"].geometry.iloc[0]
     edge = west.intersection(east)
@@ -240,7 +243,7 @@ def test_zones_from_points_boundary_file_and_round_trip(tmp_path):
     )
     src = tmp_path / "points.csv"
     _points().to_csv(src, index=False)
-    z = zones_from_points(src, boundary=b)
+    z = zones_from_points(src, boundary=b, reach_km=None)
     assert z.geometry.union_all().bounds == pytest.approx((35.5, 34, 39, 36))
     for ext in ("gpkg", "geojson", "parquet"):
         out = tmp_path / f"zones.{ext}"
@@ -323,7 +326,7 @@ def test_zones_from_points_leave_no_sliver_holes() -> None:
             "controller": rng.choice(["government", "opposition", "ISIS", "YPG"], n),
         }
     )
-    zones = zones_from_points(pts, boundary=shapely.box(35.5, 32.0, 42.0, 37.5))
+    zones = zones_from_points(pts, boundary=shapely.box(35.5, 32.0, 42.0, 37.5), reach_km=None)
     rings = [
         shapely.Polygon(r)
         for g in zones.geometry
@@ -333,3 +336,490 @@ def test_zones_from_points_leave_no_sliver_holes() -> None:
     assert not [r for r in rings if r.area < 1e-6], "sliver holes left by the dissolve"
     # the zones still tile the boundary
     assert abs(shapely.union_all(zones.geometry.values).area - 6.5 * 5.5) < 1e-6
+
+
+# ------------------------------------------------------------------ issue 14 / issue 12
+def _ukraine_points() -> pd.DataFrame:
+    """Control points of southern and eastern Ukraine in November 2022 (town centres)."""
+    rows = [
+        ("Kherson", 46.6354, 32.6169, "Ukraine"),
+        ("Mykolaiv", 46.9750, 31.9946, "Ukraine"),
+        ("Nova Kakhovka", 46.7548, 33.3486, "Russian forces"),
+        ("Melitopol", 46.8489, 35.3675, "Russian forces"),
+        ("Simferopol", 44.9521, 34.1024, "Russian forces"),
+        ("Kupiansk", 49.7106, 37.6156, "Ukraine"),
+        ("Izium", 49.2128, 37.2569, "Ukraine"),
+        ("Svatove", 49.4102, 38.1536, "Russian forces"),
+    ]
+    return pd.DataFrame(rows, columns=["place", "latitude", "longitude", "controller"])
+
+
+def test_reach_keeps_cells_near_their_points_a_crimea_point_pulls_in_no_country() -> None:
+    # issue 14.1: a point at Simferopol made the boundary "Ukraine plus all of Russia" and
+    # the Ukraine zone 29 million km², overlapping Russia's
+    from geostrike.zones import zone_areas_km2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZoneWarning)  # nothing implausible
+        z = zones_from_points(_ukraine_points())
+    area = zone_areas_km2(z.geometry.values)
+    cap = z["points"].to_numpy() * np.pi * 40.0**2
+    assert (area <= cap * 1.001).all() and (area > 0.3 * cap).all()
+    assert (z["reach_km"] == 40.0).all()
+    ua = z[z["controller"] == "ukraine"].geometry.iloc[0]
+    ru = z[z["controller"] == "russia"].geometry.iloc[0]
+    assert ua.intersection(ru).area < 1e-9
+    # nothing farther than 40 km (geodesic) from every point
+    xy = shapely.get_coordinates(shapely.union_all(z.geometry.values))
+    pts = _ukraine_points()
+    d = np.min(
+        [
+            GEOD.inv(np.full(len(xy), lo), np.full(len(xy), la), xy[:, 0], xy[:, 1])[2]
+            for la, lo in zip(pts["latitude"], pts["longitude"], strict=True)
+        ],
+        axis=0,
+    )
+    assert d.max() < 40_000.5
+    # a claim 100 km from every point is on unmapped ground: indeterminate, not joint
+    from geostrike.check import check
+
+    claims = pd.DataFrame(
+        {
+            "date": ["2022-11-20", "2022-11-20"],
+            "claimed_target": ["Ukraine", "Ukraine"],
+            "latitude": [47.9, 46.64],
+            "longitude": [34.9, 32.62],
+        }
+    )
+    res = check(claims, z)
+    assert res["verdict"].tolist() == ["indeterminate", "consistent"]
+    assert (
+        "lay outside every mapped zone on 2022-11-20 (the zones reach at most 40 km from "
+        "their control points)" in res["reason"].iloc[0]
+    ), res["reason"].iloc[0]
+    assert res["controller"].iloc[1] == "ukraine"
+
+
+def test_unbounded_reach_warns_about_implausible_areas() -> None:
+    with pytest.warns(ZoneWarning, match="implausibly large"):
+        zones_from_points(_ukraine_points(), reach_km=None)
+    with pytest.raises(GeostrikeError, match="reach"):
+        zones_from_points(_ukraine_points(), reach_km=float("nan"))
+
+
+def test_zones_from_points_across_the_antimeridian() -> None:
+    # issue 12.6: "Overlay input is mixed-dimension"
+    pts = pd.DataFrame(
+        {
+            "place": ["Anadyr", "Egvekinot", "Provideniya", "Lavrentiya"],
+            "latitude": [64.73, 66.32, 64.42, 65.58],
+            "longitude": [177.51, -179.12, -173.23, -171.0],
+            "controller": ["government", "government", "opposition", "opposition"],
+        }
+    )
+    for boundary in (None, shapely.box(-180, 60, 180, 70)):
+        z = zones_from_points(pts, boundary=boundary, reach_km=150)
+        b = np.array([g.bounds for g in z.geometry])
+        assert (b[:, 0] >= -180).all() and (b[:, 2] <= 180).all()
+        gov = z[z["controller"] == "government"].geometry.iloc[0]
+        opp = z[z["controller"] == "opposition"].geometry.iloc[0]
+        for la, lo, c in zip(pts["latitude"], pts["longitude"], pts["controller"], strict=True):
+            assert (gov if c == "government" else opp).contains(shapely.Point(lo, la))
+        # the government's ground crosses 180° and is split there, not drawn the other way
+        assert not gov.contains(shapely.Point(0.0, 65.0))
+        if boundary is not None:  # (on land only, the points below are in the sea)
+            assert gov.contains(shapely.Point(179.9, 65.0))
+            assert gov.contains(shapely.Point(-179.9, 65.5))
+        from geostrike.zones import zone_areas_km2
+
+        assert zone_areas_km2([gov]).item() < 2 * np.pi * 150**2
+
+
+def test_unsplit_antimeridian_polygon_is_split_not_a_358_degree_band() -> None:
+    # issue 12.6: a polygon from 177°E to 178°W drawn without a split
+    fiji = shapely.Polygon([(177, -19), (-178, -19), (-178, -15), (177, -15)])
+    z = read_zones(gpd.GeoDataFrame({"controller": ["IS"]}, geometry=[fiji], crs=4326))
+    g = z.geometry.iloc[0]
+    assert g.contains(shapely.Point(179.5, -17)) and g.contains(shapely.Point(-179.5, -17))
+    assert not g.contains(shapely.Point(0, -17)) and not g.contains(shapely.Point(100, -17))
+    from geostrike.check import check
+
+    # from Chukotka's Anadyr the zone lies ~7,800 km away, not inside a band round the Earth
+    res = check(
+        pd.DataFrame(
+            {
+                "date": ["2020-01-01"],
+                "claimed_target": ["IS"],
+                "latitude": [64.73],
+                "longitude": [177.5],
+            }  # fmt: skip
+        ),
+        z,
+    )
+    _, _, ref = GEOD.inv(177.5, 64.73, 179.0, -15.0)
+    assert res["distance_to_target_km"].iloc[0] == pytest.approx(ref / 1000, rel=0.02)
+    band = shapely.Polygon([(0, 80), (180, 80), (180, 89), (-180, 89), (-180, 80), (0, 80)])
+    polar = gpd.GeoDataFrame({"controller": ["IS"]}, geometry=[band], crs=4326)
+    assert read_zones(polar).geometry.iloc[0].equals(band)  # runs along ±180°: as drawn
+    wide = shapely.Polygon([(-170, 0), (170, 0), (10, 5), (-170, 0)])
+    with pytest.raises(InputError, match="row 1: polygon spans over 180"):
+        read_zones(gpd.GeoDataFrame({"controller": ["IS"]}, geometry=[wide], crs=4326))
+
+
+def _fc(rows: list[dict], geoms: list | None = None) -> dict:
+    geoms = geoms or [
+        {"type": "Polygon", "coordinates": [[[44, 13], [45, 13], [45, 14], [44, 14], [44, 13]]]}
+    ] * len(rows)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": r, "geometry": g}
+            for r, g in zip(rows, geoms, strict=True)
+        ],
+    }
+
+
+def _write_json(tmp_path, name: str, obj: dict):
+    import json
+
+    p = tmp_path / name
+    p.write_text(json.dumps(obj), encoding="utf-8")
+    return p
+
+
+def test_window_end_under_other_names_is_read(tmp_path) -> None:
+    # issue 14.2: from/until: `until` was ignored, so zones never expired
+    p = _write_json(
+        tmp_path,
+        "yemen.geojson",
+        _fc([{"controller": "Houthis", "From": "2015-04-01", "Until": "2015-12-01"}]),
+    )
+    z = read_zones(p)
+    assert z["valid_to"].iloc[0] == pd.Timestamp("2015-12-01")
+    assert len(zones_on(z, "2016-08-13")) == 0
+    for a, b in (("start", "end"), ("Begin", "End"), ("start_date", "end_date")):
+        q = _write_json(tmp_path, f"{a}.geojson", _fc([{"controller": "IS", a: "2015-01-02",
+                                                         b: "2015-02-03"}]))  # fmt: skip
+        got = read_zones(q)
+        assert (got["valid_from"].iloc[0], got["valid_to"].iloc[0]) == (
+            pd.Timestamp("2015-01-02"),
+            pd.Timestamp("2015-02-03"),
+        )
+
+
+def test_unused_date_columns_are_refused_and_can_be_named(tmp_path) -> None:
+    p = _write_json(
+        tmp_path,
+        "z.geojson",
+        _fc(
+            [
+                {
+                    "controller": "IS",
+                    "valid_from": "2015-01-02",
+                    "expires": "2015-03-01",
+                    "survey_date": "2015-01-01",
+                }
+            ]
+        ),  # fmt: skip
+    )
+    with pytest.raises(InputError) as exc:
+        read_zones(p)
+    msg = str(exc.value)
+    assert "'survey_date'" in msg and "--from-column/--to-column/--date-column" in msg
+    assert "\n" not in msg
+    # naming the columns settles it only when nothing date-like is left over
+    with pytest.raises(InputError, match="survey_date"):
+        read_zones(p, to_column="expires")
+    with pytest.raises(InputError, match="no column 'nope'"):
+        read_zones(p, to_column="nope")
+    q = _write_json(
+        tmp_path,
+        "ok.geojson",
+        _fc([{"controller": "IS", "valid_from": "2015-01-02", "expires": "2015-03-01"}]),
+    )
+    assert read_zones(q, to_column="expires")["valid_to"].iloc[0] == pd.Timestamp("2015-03-01")
+    both = _write_json(
+        tmp_path, "both.geojson", _fc([{"controller": "IS", "from": "2015-01-02", "as_of": "x"}])
+    )
+    with pytest.raises(InputError, match="'from' not used"):
+        read_zones(both, date_column="as_of")
+    with pytest.raises(InputError, match="both a validity window"):
+        read_zones(both, from_column="from", date_column="as_of")
+
+
+def test_control_points_snapshot_column_as_of_is_never_merged() -> None:
+    # issue 14.2: `as_of` was ignored and four snapshots merged into one undated set
+    pts = pd.concat(
+        [_ukraine_points().assign(as_of=d) for d in ("2022-09-01", "2022-11-15")],
+        ignore_index=True,
+    )
+    pts.loc[pts["as_of"] == "2022-09-01", "controller"] = pts["controller"].where(
+        pts["place"] != "Kherson", "Russian forces"
+    )
+    z = zones_from_points(pts)
+    assert sorted(set(z["valid_from"].dt.strftime("%Y-%m-%d"))) == ["2022-09-01", "2022-11-15"]
+    sep = zones_on(z, "2022-10-01")
+    kherson = shapely.Point(32.6169, 46.6354)
+    assert list(sep[sep.contains(kherson)]["controller"]) == ["russia"]
+    nov = zones_on(z, "2022-11-20")
+    assert list(nov[nov.contains(kherson)]["controller"]) == ["ukraine"]
+    with pytest.raises(InputError, match="'valid_to'"):
+        zones_from_points(_ukraine_points().assign(as_of="2022-11-15", valid_to="2022-12-01"))
+    renamed = zones_from_points(_ukraine_points().assign(seen="2022-11-15"), date_column="Seen")
+    assert (renamed["valid_from"] == pd.Timestamp("2022-11-15")).all()
+
+
+def test_ambiguous_zone_dates_need_an_order(tmp_path) -> None:
+    # issue 14.3 on the zones side
+    p = _write_json(
+        tmp_path,
+        "us.geojson",
+        _fc([{"controller": "IS", "valid_from": "05/06/2016", "valid_to": "07/08/2016"}]),
+    )
+    with pytest.raises(InputError) as exc:
+        read_zones(p)
+    assert str(p) in str(exc.value) and "'valid_from'" in str(exc.value)
+    assert "--date-order dmy|mdy" in str(exc.value)
+    z = read_zones(p, date_order="mdy")
+    assert z["valid_from"].iloc[0] == pd.Timestamp("2016-05-06")
+    pts = _ukraine_points().assign(date="05/06/2022")
+    with pytest.raises(InputError, match="--date-order"):
+        zones_from_points(pts)
+    assert (zones_from_points(pts, date_order="dmy")["valid_from"] == "2022-06-05").all()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2515-10-01", "out of the supported date range"),
+        ("9999-12-31", "out of the supported date range"),
+        ("1677-09-21", "out of the supported date range"),
+        ("2015-09-30 25:61", "is not a date"),
+        ("soon", "is not a date"),
+    ],
+)
+def test_bad_zone_dates_name_the_row_and_column(tmp_path, value: str, why: str) -> None:
+    # issues 12.4, 12.9, 12.16
+    rows = [{"controller": "IS", "valid_from": "2015-01-01"}] * 2
+    rows.append({"controller": "IS", "valid_from": value})
+    p = _write_json(tmp_path, "z.geojson", _fc(rows))
+    with pytest.raises(InputError) as exc:
+        read_zones(p)
+    msg = str(exc.value)
+    assert msg.startswith(f"{p}: row 3: column 'valid_from'") and why in msg, msg
+    pts = _ukraine_points().assign(date="2022-11-15")
+    pts.loc[2, "date"] = value
+    with pytest.raises(InputError, match=f"row 3: column 'date'.*{why}"):
+        zones_from_points(pts)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_bad_coordinates_and_crs_are_refused(tmp_path) -> None:
+    # issue 12.5: a NaN vertex raised GEOSException from make_valid
+    nan = _fc(
+        [{"controller": "IS"}, {"controller": "IS"}],
+        [
+            {"type": "Polygon", "coordinates": [[[44, 13], [45, 13], [45, 14], [44, 13]]]},
+            {"type": "Polygon", "coordinates": [[[44, 13], [45, 13], [45, 14], [44, 13]]]},
+        ],
+    )
+    gdf = gpd.GeoDataFrame(
+        {"controller": ["IS", "IS"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.Polygon([(0, 0), (1, np.nan), (1, 1)])],
+        crs=4326,
+    )
+    with pytest.raises(InputError, match="row 2: a vertex is not a finite number"):
+        read_zones(gdf)
+    # issue 12.16: longitudes of 300-400 taken as degrees
+    far = nan
+    far["features"][1]["geometry"]["coordinates"] = [[[300, 13], [400, 13], [400, 14], [300, 13]]]
+    p = _write_json(tmp_path, "far.geojson", far)
+    with pytest.raises(InputError, match=r"row 2: coordinates \(300, 13\) are not longitude"):
+        read_zones(p)
+    eng = gpd.GeoDataFrame(
+        {"controller": ["IS"]},
+        geometry=[shapely.box(0, 0, 1, 1)],
+        crs='LOCAL_CS["unknown",UNIT["metre",1]]',
+    )
+    with pytest.raises(InputError, match="not a map projection"):
+        read_zones(eng)
+
+
+def test_multi_layer_geopackage_reads_the_polygon_layer(tmp_path) -> None:
+    # issue 12.8: geostrike's own export has several layers; the first is not the zones
+    p = tmp_path / "export.gpkg"
+    pts = gpd.GeoDataFrame({"id": ["c1"]}, geometry=[shapely.Point(44.5, 13.5)], crs=4326)
+    pts.to_file(p, layer="claims")
+    read_zones(_zones()).drop(columns=["valid_from", "valid_to"]).assign(
+        valid_from="2015-09-01"
+    ).to_file(p, layer="zones")
+    with pytest.warns(ZoneWarning, match="reading the polygon layer 'zones'"):
+        z = read_zones(p)
+    assert len(z) == 4
+    with pytest.raises(InputError, match="controller"):
+        read_zones(p, layer="claims")  # the layer asked for is read
+    # a second polygon layer without controllers (precision areas) is not a candidate
+    gpd.GeoDataFrame({"id": ["c1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(
+        p, layer="precision_areas"
+    )
+    with pytest.warns(ZoneWarning, match="reading the polygon layer 'zones'"):
+        assert len(read_zones(p)) == 4
+    read_zones(_zones()).assign(valid_from="2015-09-01", valid_to="").to_file(p, layer="more")
+    with pytest.raises(
+        InputError, match=r"2 polygon layers \(zones, more\); pick one with --layer"
+    ):
+        read_zones(p)
+    with pytest.raises(InputError, match="no layer 'nope'"):
+        read_zones(p, layer="nope")
+
+
+def test_overlapping_controllers_are_warned_once_per_pair() -> None:
+    # issue 14.7: overlaps silently became joint control
+    src = gpd.GeoDataFrame(
+        {
+            "zone_id": ["a", "b", "c", "d"],
+            "controller": ["Houthis", "Yemeni government", "Houthis; AQAP", "AQAP"],
+            "valid_from": ["2015-04-01", "2015-04-01", "2015-04-01", "2016-01-01"],
+            "valid_to": ["2015-12-31", "2015-12-31", "2015-12-31", ""],
+        },
+        geometry=[
+            shapely.box(44, 13, 45, 14),
+            shapely.box(44.5, 13, 45.5, 14),  # overlaps a: warned
+            shapely.box(44, 13, 44.2, 13.2),  # inside a but written as joint: not warned
+            shapely.box(44, 13, 45, 14),  # same ground as a, other dates: not warned
+        ],
+        crs=4326,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_zones(src)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, ZoneWarning)]
+    assert len(msgs) == 1, msgs  # a/b only: c is written as joint, d on other dates
+    assert "zones a (houthis) and b (yemen_government) overlap" in msgs[0]
+    assert all("\n" not in m for m in msgs)
+
+
+def test_claims_after_the_last_snapshot_are_indeterminate() -> None:
+    # issue 14.7: a claim years after the last snapshot was accepted
+    from geostrike.check import check, prepare_zones
+
+    src = gpd.GeoDataFrame(
+        {"controller": ["Houthis", "Houthis"], "date": ["2015-09-01", "2016-03-01"]},
+        geometry=[shapely.box(44, 13, 45, 14)] * 2,
+        crs=4326,
+    )
+    claims = pd.DataFrame(
+        {
+            "date": ["2016-04-01", "2019-05-01", "2015-01-01"],
+            "claimed_target": ["Houthis"] * 3,
+            "latitude": [13.5] * 3,
+            "longitude": [44.5] * 3,
+        }
+    )
+    res = check(claims, read_zones(src))
+    assert res["verdict"].tolist() == ["consistent", "indeterminate", "indeterminate"]
+    reason = res["reason"].iloc[1]
+    assert "2019-05-01" in reason and "the last snapshot, 2016-03-01" in reason, reason
+    longer = check(claims, prepare_zones(read_zones(src, stale_after_days=5000)))
+    assert longer["verdict"].tolist()[:2] == ["consistent", "consistent"]
+    undated = gpd.GeoDataFrame({"controller": ["Houthis"]}, geometry=[shapely.box(44, 13, 45, 14)])
+    assert check(claims, read_zones(undated.set_crs(4326)))["verdict"].eq("consistent").all()
+
+
+# ------------------------------------------------------------------ fuzz (issue 12)
+_ODD_DATES = st.one_of(
+    st.sampled_from(["open", "05/06/2016", "13/01/2016", "01/13/2016", "2015-09-30 25:61",
+                     "2015-09-30T23:30-11:00", "2515-10-01", "31/31/2015", "yesterday", "NaN"]),
+    st.text(max_size=8),
+)  # fmt: skip
+_GOOD_DATES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)).map(str),
+)
+_GOOD_COORD = st.floats(-170, 170, allow_nan=False)
+_ODD_COORD = st.one_of(
+    st.floats(-400, 400, allow_nan=False, allow_infinity=False),
+    st.sampled_from([float("nan"), float("inf"), 300.0, 400.0, -180.0, 180.0, 179.5, -179.5]),
+)
+
+
+def _mostly(draw: st.DrawFn, good: st.SearchStrategy, odd: st.SearchStrategy) -> object:
+    """Usually a well-formed value, sometimes an odd one (so both paths get exercised)."""
+    return draw(odd) if draw(st.integers(0, 9)) == 0 else draw(good)
+
+
+@st.composite
+def _fuzz_zone_rows(draw: st.DrawFn) -> list[dict]:
+    n = draw(st.integers(1, 4))
+    names = draw(
+        st.sampled_from([(), ("valid_from", "valid_to"), ("From", "until"), ("as_of",),
+                         ("Start", "end"), ("date",), ("valid_from", "survey_date"),
+                         ("note",), ("begin", "end_date", "valid_to")])
+    )  # fmt: skip
+    rows = []
+    for _ in range(n):
+        x0 = _mostly(draw, _GOOD_COORD, _ODD_COORD)
+        y0 = _mostly(draw, st.floats(-80, 80, allow_nan=False), st.just(float("nan")))
+        w = draw(st.floats(0.0, 3.0, allow_nan=False))
+        x1 = _mostly(draw, st.just(x0 + w), _ODD_COORD)
+        kind = draw(st.sampled_from(["polygon"] * 6 + ["point", "bowtie"]))
+        if kind == "point":
+            coords = [x0, y0]
+        elif kind == "bowtie":
+            coords = [[[x0, y0], [x1, y0 + 1], [x1, y0], [x0, y0 + 1], [x0, y0]]]
+        else:
+            coords = [[[x0, y0], [x1, y0], [x1, y0 + 1], [x0, y0 + 1], [x0, y0]]]
+        ctrl = st.sampled_from(["IS", "rebels; SAA", "Houthis", "AQAP"])
+        row = {"controller": _mostly(draw, ctrl, st.sampled_from(["Martians", "", None]))}
+        row.update({c: _mostly(draw, _GOOD_DATES, _ODD_DATES) for c in names})
+        row["_geometry"] = {
+            "type": "Point" if kind == "point" else "Polygon",
+            "coordinates": coords,
+        }
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(_fuzz_zone_rows(), st.sampled_from(["csv", "geojson", "frame"]))
+def test_fuzz_zone_reader_errors_in_one_line_and_loses_no_row_silently(rows, form) -> None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.errors import GeostrikeError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        props = pd.DataFrame([{k: v for k, v in r.items() if k != "_geometry"} for r in rows])
+        geoms = shapely.from_geojson(
+            [json.dumps(r["_geometry"]) for r in rows], on_invalid="ignore"
+        )
+        if form == "csv":  # GDAL reads the geometry of a CSV from its WKT column
+            src = Path(tmp) / "z.csv"
+            props.assign(WKT=shapely.to_wkt(geoms)).to_csv(src, index=False)
+        elif form == "geojson":  # written as is: NaN and 1e300 coordinates included
+            feats = [
+                {"type": "Feature", "properties": {k: v for k, v in r.items() if k != "_geometry"},
+                 "geometry": r["_geometry"]}
+                for r in rows
+            ]  # fmt: skip
+            src = Path(tmp) / "z.geojson"
+            src.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+        else:
+            src = gpd.GeoDataFrame(props, geometry=geoms, crs=4326)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                z = read_zones(src)
+            except GeostrikeError as exc:
+                assert "\n" not in str(exc) and str(exc).strip()
+                event(f"refused: {type(exc).__name__} {str(exc).split(': ')[-1][:30]}")
+                return
+    event("read" if len(z) == len(rows) else "read, rows dropped")
+    if len(z) < len(rows):
+        assert any("dropped" in str(w.message) for w in caught), [str(w.message) for w in caught]
+    assert len(z) <= len(rows)
+    assert z.geometry.is_valid.all() and not z.geometry.is_empty.any()
+    b = np.array([g.bounds for g in z.geometry])
+    assert (np.abs(b[:, [0, 2]]) <= 180).all() and (np.abs(b[:, [1, 3]]) <= 90).all()
