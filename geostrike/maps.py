@@ -465,10 +465,11 @@ class _Payload:
         self.zone_counts = [int(per_step[claim_step[d]]) for d in self.claim_dates]
         ctrl = _strings(_column(z, "controller"))
         labels = _label_map(ctrl, table, joint_word=True)
+        colors = style.zone_colors(pd.unique(ctrl), table)  # told apart from one another
         for c in pd.unique(ctrl):
             self.controllers[c] = (
                 labels[ctrl == c].iloc[0] or "No control data",
-                _zone_color(c, table),
+                safe_color(colors[c]),
                 len(style.controller_ids(c)) > 1,
             )
         src = _strings(_column(z, "source"))
@@ -530,15 +531,9 @@ class _Payload:
             "targetColor": safe_color(style.TARGET_LINK_COLOR),
             "statedColor": safe_color(style.STATED_PLACE_LINK_COLOR),
             "kmPerMile": KM_PER_MILE,
+            "landColor": safe_color(style.LAND_COLOR),
         }
         return script_json(doc)
-
-
-def _zone_color(controller: str, table: ActorTable) -> str:
-    """Zone fill from the palette; actor colours that are not #rrggbb fall back to grey."""
-    ids = style.controller_ids(controller)
-    cols = [safe_color(style.actor_color(i, table)) for i in ids]
-    return safe_color(style.blend(cols)) if cols else style.NO_CONTROLLER_COLOR
 
 
 # --------------------------------------------------------------------------- page parts

@@ -345,23 +345,20 @@ def _verdict_symbol(layer: str, verdict: str) -> Symbol:
     )
 
 
-def _zone_color(controller: str | None, table: ActorTable) -> str:
-    """Fill of a zone: the palette's colour (made safe there), blended for joint control."""
-    return style.controller_color(controller, table)
-
-
 def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Category]:
     values = layer["controller"] if "controller" in layer else pd.Series([], dtype=object)
     present = sorted({str(v) for v in values.dropna() if str(v).strip()})
+    # the palette's colours, told apart from one another (style.zone_colors)
+    colors = style.zone_colors([*present, ""], table)
     cats = []
     for v in present:
-        color = _zone_color(v, table)
+        color = colors[v]
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category(v, style.controller_label(v, table), sym))
     blank = values.isna() | (values.astype(str).str.strip() == "")
     if blank.any() or values.empty:
         # NULL/empty controllers (and any value not listed): QGIS's "all other values"
-        color = _zone_color(None, table)
+        color = colors[""]
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category("", style.controller_label(None, table), sym))
     return cats

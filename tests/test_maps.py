@@ -149,8 +149,10 @@ def test_hostile_text_never_reaches_the_page_raw(tmp_path):
 
 
 def test_joint_control_uses_blended_palette_colour():
-    html = map_html(render_map(make_results(), make_zones(), offline=True))
-    assert style.controller_color("al_nusra;opposition") in html
+    zones = make_zones()
+    html = map_html(render_map(make_results(), zones, offline=True))
+    colors = style.zone_colors(zones["controller"])
+    assert colors["al_nusra;opposition"] in html
     assert style.VERDICT_COLORS["inconsistent"] in html
 
 

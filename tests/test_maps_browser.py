@@ -190,7 +190,7 @@ def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
             "() => { const f = []; geostrike.layers.zones.eachLayer(z => z.eachLayer("
             "p => f.push(p.options.fillColor))); return f; }"
         )
-        assert style.controller_color("al_nusra;opposition") in fills
+        assert style.zone_colors(zones["controller"])["al_nusra;opposition"] in fills
         # distance labels: "N km (M mi)"; each line's label is placed or left out (the
         # line keeps its hover label), never drawn over data
         n_labels = want["target-line"] + want["stated-line"]

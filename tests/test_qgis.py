@@ -284,9 +284,10 @@ def test_styles_use_the_shared_palette(gpkg: Path) -> None:
     assert _qml_categories(gpkg, "strikes") == [
         (v, style.VERDICT_LABELS[v], _rgba(style.VERDICT_COLORS[v])) for v in style.VERDICTS
     ]
+    present = sorted(["opposition", "islamic_state", "government;opposition"])
+    colors = style.zone_colors([*present, ""])  # the palette, told apart
     expected_zones = [
-        (c, style.controller_label(c), _rgba(style.controller_color(c), style.ZONE_FILL_OPACITY))
-        for c in sorted(["opposition", "islamic_state", "government;opposition"])
+        (c, style.controller_label(c), _rgba(colors[c], style.ZONE_FILL_OPACITY)) for c in present
     ]
     assert _qml_categories(gpkg, "control_zones") == expected_zones
     assert _qml_categories(gpkg, "precision_areas") == [
@@ -316,10 +317,11 @@ def test_qgis_opens_every_layer_styled(gpkg: Path, qgis_py: str) -> None:
     zones = layers["control_zones"]
     assert zones["renderer"] == "categorizedSymbol" and zones["attribute"] == "controller"
     got = {c["value"]: (c["label"], c["color"], c["alpha"]) for c in zones["categories"]}
+    colors = style.zone_colors([*(c for c in got if c), ""])
     for ctl in ("opposition", "islamic_state", "government;opposition"):
         label, color, alpha = got[ctl]
         assert label == style.controller_label(ctl)
-        assert color == style.controller_color(ctl)
+        assert color == colors[ctl]
         assert alpha == pytest.approx(style.ZONE_FILL_OPACITY, abs=0.005)
     assert "government;opposition" in got and "joint" in got["government;opposition"][0]
     # the temporal settings come preset (QGIS leaves switching them on to the user)
@@ -607,8 +609,9 @@ def test_end_to_end_through_check(
     assert facts["strikes"]["feature_count"] == len(result)
     assert facts["strikes"]["renderer"] == "categorizedSymbol"
     zone_cats = {c["value"]: c["color"] for c in facts["control_zones"]["categories"]}
+    colors = style.zone_colors([*got_zones["controller"].unique(), ""])
     for ctl in got_zones["controller"].unique():
-        assert zone_cats[ctl] == style.controller_color(ctl)
+        assert zone_cats[ctl] == colors[ctl]
     assert all(layer["valid"] and layer["crs"] == "EPSG:4326" for layer in facts.values())
 
 

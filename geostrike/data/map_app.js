@@ -119,7 +119,7 @@
       map.getContainer().style.background = "#dfe9f2";
       var outl = L.geoJSON(D.outlines, {
         renderer: baseCanvas, interactive: false, attribution: "Country outlines: Natural Earth",
-        style: { color: "#8c8c8c", weight: 0.8, fillColor: "#f7f5f0", fillOpacity: 1 }
+        style: { color: "#8c8c8c", weight: 0.8, fillColor: D.landColor, fillOpacity: 1 }
       }).addTo(map);
       bases["Country outlines (Natural Earth)"] = outl;
       api.layers.outlines = outl;
