@@ -477,7 +477,7 @@
       ["Date", function (k) { return S.f.date ? str(S.f.date[k]) : ""; }],
       ["Claim", function (k) { return str(S.id[k]); }],
       ["Place", function (k) { return S.f.place ? str(S.f.place[k]) : str(S.f._located_at[k]); }],
-      ["Verdict", function (k) { return verdicts[S.v[k]].label; }],
+      ["Verdict", function (k) { return verdicts[S.v[k]].key; }],
       ["Held by", function (k) { return str(S.f._controller_label[k]); }],
       ["To target", function (k) { return S.tkm[k]; }]
     ];
