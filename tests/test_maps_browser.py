@@ -737,7 +737,7 @@ def test_filters_table_and_map_are_linked(chromium, tmp_path):
         assert "Strike c3" in s.page.inner_text(".leaflet-popup-content")
         assert s.page.get_attribute(f".gs-table tr[data-i='{ids['c3']}']", "class") == "gs-selected"
         # clicking a strike highlights its row
-        s.page.evaluate("() => geostrike.map.closePopup()")
+        s.page.evaluate("() => { geostrike.map.closePopup(); }")
         _click_strike(s, ids["c5"])
         assert s.page.get_attribute(f".gs-table tr[data-i='{ids['c5']}']", "class") == "gs-selected"
         # the claim that could not be placed is listed

@@ -638,7 +638,7 @@
         return box;
       }
     });
-    new Panel().addTo(map);
+    var panelCtl = new Panel(); /* added below the map tools (see the measure tool) */
     api.panel = {
       open: function () { if (panel.body.style.display === "none") panel.toggle.click(); },
       filter: function (key, text) {
@@ -932,6 +932,7 @@
       }
     });
     new MC().addTo(map);
+    panelCtl.addTo(map);
     map.on("click", function (e) { if (measure.on) measure.add(e.latlng); });
     api.measure = measure;
     api.geodesicMetres = geodesicMetres;
