@@ -759,3 +759,21 @@ def test_legend_collapses_and_play_steps_through_dates(chromium, tmp_path):
         s.page.wait_for_function("geostrike.state.hi === 2", timeout=10000)
         assert "2015-10-03" in s.page.inner_text(".gs-time-label")
         assert s.errors == [] and s.blocked == []
+
+
+def test_hostile_town_names_never_run(chromium, tmp_path, monkeypatch):
+    """Town names come from the gazetteer, which a user may import: shown as text only."""
+    import geostrike.maps as maps
+
+    name = PAYLOADS[1] + PAYLOADS[4]  # short enough to fit on screen
+    hostile = {"lat": [34.3], "lon": [37.9], "name": [name], "r": [3], "pop": [2_000_000]}
+    monkeypatch.setattr(maps, "_places", lambda bounds: hostile)
+    out = save_map(render_map(make_results(), make_zones(), offline=True), tmp_path / "t.html")
+    with browser_page(chromium, width=1600) as s:
+        s.open(out)
+        s.page.evaluate("() => { geostrike.map.setZoom(9, {animate: false}); }")
+        s.page.evaluate("() => { geostrike.map.panTo([34.3, 37.9], {animate: false}); }")
+        names = s.page.eval_on_selector_all(".gs-place", "els => els.map(e => e.textContent)")
+        assert name in names
+        assert s.page.query_selector_all(".gs-label img, .gs-label svg, .gs-label script") == []
+        assert s.pwned() is None and s.dialogs == [] and s.errors == [] and s.blocked == []
