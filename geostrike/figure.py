@@ -31,7 +31,7 @@ from . import style
 from ._io import atomic_output
 from .actors import ActorTable, load_actors
 from .errors import OutputError
-from .geodesy import format_km, geodesic_circle
+from .geodesy import format_km, geodesic_circle, round_km
 
 #: Panels drawn side by side at most; more dates share one panel.
 MAX_PANELS = 4
@@ -185,7 +185,7 @@ def _draw_panel(
     )
     all_segs = list(segs)
     labels += [
-        (a, b, c, d, format_km(k))
+        (a, b, c, d, format_km(k), f"{round_km(k)} km")
         for (a, b), (c, d), k in zip(
             [s[0] for s in segs], [s[1] for s in segs], tkm[has_t], strict=True
         )
@@ -219,7 +219,7 @@ def _draw_panel(
     )
     all_segs += segs
     labels += [
-        (a, b, c, d, format_km(k) + " from stated place")
+        (a, b, c, d, format_km(k) + " from stated place", f"{round_km(k)} km")
         for (a, b), (c, d), k in zip(
             [s[0] for s in segs], [s[1] for s in segs], pkm[has_p], strict=True
         )
@@ -301,19 +301,12 @@ def _place_labels(ax: Any, renderer: Any, spec: dict[str, Any]) -> tuple[int, in
             return False
         return not any(_seg_hits(s[0], s[1], b) for s in segs)
 
-    placed = dropped = 0
-    for x0, y0, x1, y1, text in spec["labels"]:
-        t = ax.text(
-            0, 0, plain(text), fontsize=6.5, ha="center", va="center", zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
-        )  # fmt: skip
-        t.set_in_layout(False)
+    def _try(t: Any, a: np.ndarray, d: np.ndarray) -> bool:
         ext = t.get_window_extent(renderer)
         w, h = ext.width + 4, ext.height + 4
-        a, b = tr.transform((x0, y0)), tr.transform((x1, y1))
-        d = b - a
         n = float(np.hypot(*d)) or 1.0
         nx, ny = -d[1] / n, d[0] / n
+        # offset along the normal by the box's half-extent: the box never crosses its line
         off = abs(nx) * w / 2 + abs(ny) * h / 2 + 2
         for frac in (0.5, 0.35, 0.65, 0.2, 0.8):
             for side in (1, -1):
@@ -322,11 +315,27 @@ def _place_labels(ax: Any, renderer: Any, spec: dict[str, Any]) -> tuple[int, in
                 if _free(box):
                     t.set_position(ax.transData.inverted().transform((cx, cy)))
                     boxes.append(box)
-                    placed += 1
-                    break
-            else:
-                continue
-            break
+                    return True
+        return False
+
+    placed = dropped = 0
+    retry = []
+    for x0, y0, x1, y1, text, short in spec["labels"]:
+        t = ax.text(
+            0, 0, plain(text), fontsize=6.5, ha="center", va="center", zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+        )  # fmt: skip
+        t.set_in_layout(False)
+        a, b = tr.transform((x0, y0)), tr.transform((x1, y1))
+        if _try(t, a, b - a):
+            placed += 1
+        else:
+            retry.append((t, a, b, short))
+    # a label that fits nowhere is collapsed to its distance in km, else left out
+    for t, a, b, short in retry:
+        t.set_text(plain(short))
+        if _try(t, a, b - a):
+            placed += 1
         else:
             t.remove()
             dropped += 1

@@ -191,14 +191,21 @@ def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
             "p => f.push(p.options.fillColor))); return f; }"
         )
         assert style.zone_colors(zones["controller"])["al_nusra;opposition"] in fills
-        # distance labels: "N km (M mi)"; each line's label is placed or left out (the
-        # line keeps its hover label), never drawn over data
+        # distance labels: "N km (M mi)", collapsed to "N km" where the full text cannot
+        # fit, or left out (the line keeps its hover label); never drawn over data
         n_labels = want["target-line"] + want["stated-line"]
-        labels = s.page.eval_on_selector_all(".gs-dist-label", "els => els.map(e => e.textContent)")
+        labels = s.page.eval_on_selector_all(
+            ".gs-dist-label:not(.gs-short)", "els => els.map(e => e.textContent)"
+        )
+        short = s.page.eval_on_selector_all(
+            ".gs-dist-label.gs-short", "els => els.map(e => [e.textContent, e.title])"
+        )
         placed = s.page.evaluate("geostrike.labels")
-        assert len(labels) == placed["placed"] >= 1
+        assert len(labels) + len(short) == placed["placed"] >= 1
+        assert len(short) == placed["collapsed"]
         assert placed["placed"] + placed["dropped"] == n_labels
         assert all(" km (" in t and " mi)" in t for t in labels)
+        assert all(t.endswith(" km") and " mi)" in title for t, title in short)
         # controls: layers, scale, fullscreen, measure, time slider, legend, caption
         for sel in (
             ".leaflet-control-layers",

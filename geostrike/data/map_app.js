@@ -674,6 +674,7 @@
       }
     }
     var distNode = {};
+    function shortKm(km) { return km < 10 ? km.toFixed(1) + " km" : Math.round(km) + " km"; }
     function distLabelNode(key, text) {
       if (!distNode[key]) distNode[key] = el("div", "gs-label gs-dist-label", text);
       return distNode[key];
@@ -752,12 +753,12 @@
         if (showT && tlines[k]) {
           var tb = map.latLngToContainerPoint([S.tlat[k], S.tlon[k]]);
           segs.push([a, tb]);
-          if (D.labels) want.push([distLabelNode("t" + k, lineText[k]), a, tb]);
+          if (D.labels) want.push([distLabelNode("t" + k, lineText[k]), a, tb, "ts" + k, shortKm(S.tkm[k])]);
         }
         if (showP && plines[k]) {
           var pb = map.latLngToContainerPoint([S.plat[k], S.plon[k]]);
           segs.push([pb, a]);
-          if (D.labels) want.push([distLabelNode("p" + k, statedText[k]), pb, a]);
+          if (D.labels) want.push([distLabelNode("p" + k, statedText[k]), pb, a, "ps" + k, shortKm(S.pkm[k])]);
         }
       });
       var checkSegs = segs.length <= 400;
@@ -767,21 +768,35 @@
         if (checkSegs) for (var q = 0; q < segs.length; q++) if (segHits(segs[q][0], segs[q][1], b)) return false;
         return true;
       }
-      measureNodes(want.map(function (w) { return w[0]; }));
-      want.forEach(function (w) {
-        var node = w[0], a = w[1], b = w[2];
+      function tryPlace(node, a, b) {
         var dx = b.x - a.x, dy = b.y - a.y, len = Math.sqrt(dx * dx + dy * dy) || 1;
         var nx = -dy / len, ny = dx / len;
+        /* offset along the normal by the box's half-extent: the box never crosses its line */
         var off = Math.abs(nx) * node._w / 2 + Math.abs(ny) * node._h / 2 + 3;
         var ts = [0.5, 0.35, 0.65, 0.2, 0.8];
         for (var j = 0; j < ts.length * 2; j++) {
           var t = ts[j >> 1], side = j & 1 ? -1 : 1;
           var cx = a.x + dx * t + nx * off * side, cy = a.y + dy * t + ny * off * side;
           var box = [cx - node._w / 2, cy - node._h / 2, cx + node._w / 2, cy + node._h / 2];
-          /* its own line is not an obstacle for the other positions checked below */
-          if (free(box)) { grid.add(box); placed.push([node, box]); return; }
+          if (free(box)) { grid.add(box); placed.push([node, box]); return true; }
         }
-        dropped++;
+        return false;
+      }
+      /* full labels first; a label that fits nowhere is collapsed to its distance in km
+         (the full text stays in its tooltip and the line's hover label), else left out */
+      measureNodes(want.map(function (w) { return w[0]; }));
+      var retry = want.filter(function (w) { return !tryPlace(w[0], w[1], w[2]); });
+      var shortNodes = retry.map(function (w) {
+        var node = distLabelNode(w[3], w[4]);
+        node.classList.add("gs-short");
+        node.title = w[0].textContent;
+        return node;
+      });
+      measureNodes(shortNodes);
+      var nShort = 0;
+      retry.forEach(function (w, q) {
+        if (tryPlace(shortNodes[q], w[1], w[2])) nShort++;
+        else dropped++;
       });
       if (P) {
         var cand = [];
@@ -820,7 +835,7 @@
         frag.appendChild(pb[0]);
       });
       labelPane.replaceChildren(frag);
-      api.labels = { placed: placed.length - 2 * nPlaces, dropped: dropped, places: nPlaces };
+      api.labels = { placed: placed.length - 2 * nPlaces, collapsed: nShort, dropped: dropped, places: nPlaces };
     }
     onRefresh.push(layoutLabels);
     map.on("zoomend moveend overlayadd overlayremove resize", layoutLabels);
