@@ -31,7 +31,7 @@ from . import style
 from ._io import atomic_output
 from .actors import ActorTable, load_actors
 from .errors import OutputError
-from .geodesy import format_km, geodesic_circle
+from .geodesy import format_km, geodesic_circle, round_km
 
 #: Panels drawn side by side at most; more dates share one panel.
 MAX_PANELS = 4
@@ -89,13 +89,12 @@ def _polys(geom: Any) -> list[np.ndarray]:
     return [np.asarray(p.exterior.coords) for p in parts if p.geom_type == "Polygon"]
 
 
-def _zone_style(controller: str, table: ActorTable) -> tuple[str, str | None, str]:
+def _zone_style(controller: str, colors: dict[str, str]) -> tuple[str, str | None, str]:
+    """Fill, hatch and edge of a zone; ``colors`` from :func:`style.zone_colors`."""
     ids = style.controller_ids(controller)
-    cols = [style.actor_color(i, table) for i in ids]  # always #rrggbb (style.safe_hex)
-    fill = style.blend(cols) if cols else style.NO_CONTROLLER_COLOR
+    fill = style.safe_hex(colors.get(controller, style.NO_CONTROLLER_COLOR))
     hatch = "///" if len(ids) > 1 else None
-    edge = cols[-1] if len(cols) > 1 else fill
-    return fill, hatch, edge
+    return fill, hatch, fill
 
 
 def _draw_panel(
@@ -105,7 +104,8 @@ def _draw_panel(
     table: ActorTable,
     extent: tuple[float, float, float, float],
     heading: str,
-) -> None:
+    colors: dict[str, str],
+) -> dict[str, Any]:
     from .outlines import countries
 
     x0, x1, y0, y1 = extent
@@ -114,11 +114,13 @@ def _draw_panel(
     base = base[base.intersects(shapely.box(x0, y0, x1, y1))]
     patches = [MplPolygon(ring, closed=True) for g in base.geometry for ring in _polys(g)]
     ax.add_collection(
-        PatchCollection(patches, facecolor="#f7f5f0", edgecolor="#8c8c8c", linewidth=0.6, zorder=1)
+        PatchCollection(
+            patches, facecolor=style.LAND_COLOR, edgecolor="#8c8c8c", linewidth=0.6, zorder=1
+        )
     )
     if zones is not None and len(zones):
         for ctrl, geom in zip(zones["controller"].astype(str), zones.geometry, strict=True):
-            fill, hatch, edge = _zone_style(ctrl, table)
+            fill, hatch, edge = _zone_style(ctrl, colors)
             for ring in _polys(geom):
                 ax.add_patch(
                     MplPolygon(
@@ -181,8 +183,9 @@ def _draw_panel(
             segs, colors=style.TARGET_LINK_COLOR, linestyles=(0, (5, 3)), linewidths=1.2, zorder=4
         )
     )
+    all_segs = list(segs)
     labels += [
-        ((a + c) / 2, (b + d) / 2, format_km(k))
+        (a, b, c, d, format_km(k), f"{round_km(k)} km")
         for (a, b), (c, d), k in zip(
             [s[0] for s in segs], [s[1] for s in segs], tkm[has_t], strict=True
         )
@@ -214,39 +217,129 @@ def _draw_panel(
         linewidths=1.2,
         zorder=4.5,
     )
+    all_segs += segs
     labels += [
-        ((a + c) / 2, (b + d) / 2, format_km(k) + " from stated place")
+        (a, b, c, d, format_km(k) + " from stated place", f"{round_km(k)} km")
         for (a, b), (c, d), k in zip(
             [s[0] for s in segs], [s[1] for s in segs], pkm[has_p], strict=True
         )
     ]
-    if detail and len(labels) <= _LABEL_LIMIT:
-        for x, y, text in labels:
-            ax.annotate(
-                plain(text),
-                (x, y),
-                fontsize=6.5,
-                ha="center",
-                va="center",
-                zorder=6,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
+    hollow = (
+        df["_hollow"].to_numpy(dtype=bool) if "_hollow" in df else np.zeros(len(df), dtype=bool)
+    )
+    size = 34 if detail else 10
     for v in style.VERDICTS:
-        sel = verdict == v
-        ax.scatter(
-            lon[sel],
-            lat[sel],
-            s=34 if detail else 10,
-            c=style.VERDICT_COLORS[v],
-            edgecolors="white",
-            linewidths=0.8,
-            zorder=5,
-        )
+        for h in (False, True):
+            sel = (verdict == v) & (hollow == h)
+            ax.scatter(
+                lon[sel],
+                lat[sel],
+                s=size,
+                c="none" if h else style.VERDICT_COLORS[v],
+                edgecolors=style.VERDICT_COLORS[v] if h else "white",
+                linewidths=1.3 if h else 0.8,
+                zorder=5,
+            )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1 / max(math.cos(math.radians((y0 + y1) / 2)), 0.2))
     ax.set_title(plain(heading), fontsize=10)
     ax.tick_params(labelsize=7)
+    return {
+        "labels": labels if detail and len(labels) <= _LABEL_LIMIT else [],
+        "segments": all_segs,
+        "points": np.column_stack([lon, lat]) if len(lon) else np.zeros((0, 2)),
+        "marker_pt": math.sqrt(size) / 2 + 1.0,
+    }
+
+
+def _seg_hits(p: np.ndarray, q: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """Does the segment p-q cross the box (x0, y0, x1, y1)? (Liang-Barsky clipping.)"""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for pk, qk in (
+        (-dx, p[0] - box[0]),
+        (dx, box[2] - p[0]),
+        (-dy, p[1] - box[1]),
+        (dy, box[3] - p[1]),
+    ):
+        if pk == 0:
+            if qk < 0:
+                return False
+            continue
+        r = qk / pk
+        if pk < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return False
+    return True
+
+
+def _place_labels(ax: Any, renderer: Any, spec: dict[str, Any]) -> tuple[int, int]:
+    """Put each distance label beside its line where it covers no strike, no line and no
+    other label; leave it out when no position is free. Returns (placed, left out)."""
+    if not spec["labels"]:
+        return 0, 0
+    tr = ax.transData
+    frame = ax.get_window_extent(renderer)
+    r = spec["marker_pt"] * ax.figure.dpi / 72 + 1.5
+    pts = tr.transform(spec["points"]) if len(spec["points"]) else np.zeros((0, 2))
+    segs = [tr.transform(np.asarray(s, dtype=float)) for s in spec["segments"]]
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def _free(b: tuple[float, float, float, float]) -> bool:
+        if b[0] < frame.x0 or b[1] < frame.y0 or b[2] > frame.x1 or b[3] > frame.y1:
+            return False
+        if len(pts) and np.any(
+            (pts[:, 0] > b[0] - r) & (pts[:, 0] < b[2] + r) & (pts[:, 1] > b[1] - r)
+            & (pts[:, 1] < b[3] + r)
+        ):  # fmt: skip
+            return False
+        if any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes):
+            return False
+        return not any(_seg_hits(s[0], s[1], b) for s in segs)
+
+    def _try(t: Any, a: np.ndarray, d: np.ndarray) -> bool:
+        ext = t.get_window_extent(renderer)
+        w, h = ext.width + 4, ext.height + 4
+        n = float(np.hypot(*d)) or 1.0
+        nx, ny = -d[1] / n, d[0] / n
+        # offset along the normal by the box's half-extent: the box never crosses its line
+        off = abs(nx) * w / 2 + abs(ny) * h / 2 + 2
+        for frac in (0.5, 0.35, 0.65, 0.2, 0.8):
+            for side in (1, -1):
+                cx, cy = a + d * frac + np.array([nx, ny]) * off * side
+                box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                if _free(box):
+                    t.set_position(ax.transData.inverted().transform((cx, cy)))
+                    boxes.append(box)
+                    return True
+        return False
+
+    placed = dropped = 0
+    retry = []
+    for x0, y0, x1, y1, text, short in spec["labels"]:
+        t = ax.text(
+            0, 0, plain(text), fontsize=6.5, ha="center", va="center", zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+        )  # fmt: skip
+        t.set_in_layout(False)
+        a, b = tr.transform((x0, y0)), tr.transform((x1, y1))
+        if _try(t, a, b - a):
+            placed += 1
+        else:
+            retry.append((t, a, b, short))
+    # a label that fits nowhere is collapsed to its distance in km, else left out
+    for t, a, b, short in retry:
+        t.set_text(plain(short))
+        if _try(t, a, b - a):
+            placed += 1
+        else:
+            t.remove()
+            dropped += 1
+    return placed, dropped
 
 
 def draw_figure(
@@ -308,10 +401,29 @@ def build_figure(
             zones["controller"] = ""
     dates = sorted(d for d in df["_date"].unique() if d)
     extent = _extent(df, zones)
+    colors = (
+        style.zone_colors(zones["controller"].astype(str), table)
+        if zones is not None and len(zones)
+        else {}
+    )
+    n_hollow = 0
+    zones_day = None
     if 1 <= len(dates) <= MAX_PANELS:
-        panels = [(df[df["_date"] == d], d, f"Strikes and control zones on {d}") for d in dates]
+        panels = [(df, d, f"Strikes and control zones on {d}") for d in dates]
+        panels = [(df[df["_date"] == d], d, h) for _, d, h in panels]
     elif dates:
-        panels = [(df, dates[-1], f"{dates[0]} to {dates[-1]}; zones as of {dates[-1]}")]
+        # one panel over the zones of one date (the date with the most strikes); strikes of
+        # dates on which other zones were valid are drawn hollow, and the caption says so
+        zones_day = df.loc[df["_date"] != "", "_date"].value_counts().sort_index().idxmax()
+        df["_hollow"] = False
+        if zones is not None and len(zones):
+            shown = set(zones_on(zones, zones_day).index)
+            same = {d: set(zones_on(zones, d).index) == shown for d in dates}
+            df["_hollow"] = df["_date"].map(same).eq(False)
+            n_hollow = int(
+                (df["_hollow"] & _located(_num(df, "latitude"), _num(df, "longitude"))).sum()
+            )
+        panels = [(df, zones_day, f"{dates[0]} to {dates[-1]}; zones of {zones_day}")]
     else:
         panels = [(df, None, "Undated claims; all zones")]
     ncol = len(panels)
@@ -339,9 +451,10 @@ def build_figure(
         va="top",
     )
     axes = fig.subplots(1, ncol, squeeze=False)[0]
+    specs = []
     for ax, (part, day, heading) in zip(axes, panels, strict=True):
         zday = zones if zones is None or day is None else zones_on(zones, day)
-        _draw_panel(ax, part, zday, table, extent, heading)
+        specs.append(_draw_panel(ax, part, zday, table, extent, heading, colors))
 
     located = _located(_num(df, "latitude"), _num(df, "longitude"))
     verdict = (
@@ -364,7 +477,7 @@ def build_figure(
     ]
     if zones is not None and len(zones):
         for ctrl in sorted(set(zones["controller"].astype(str))):
-            fill, hatch, edge = _zone_style(ctrl, table)
+            fill, hatch, edge = _zone_style(ctrl, colors)
             handles.append(
                 Patch(
                     facecolor=fill,
@@ -408,6 +521,12 @@ def build_figure(
             if srcs
             else ""
         )
+        + (
+            f". {n_hollow} strike(s) drawn hollow are dated when other zones were valid than "
+            f"those shown (of {zones_day}); each was checked against the zones of its own date"
+            if n_hollow
+            else ""
+        )
         + ". Distances geodesic (WGS 84). Base: Natural Earth. Made with geostrike."
     )
     fig.text(
@@ -418,4 +537,18 @@ def build_figure(
         ha="left",
         va="bottom",
     )
+    # distance labels go where they hide no data: placed in screen space once the layout
+    # is final (they take no part in it, so saving keeps the same layout)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = canvas.get_renderer()
+    counts = [_place_labels(ax, renderer, spec) for ax, spec in zip(axes, specs, strict=True)]
+    fig.geostrike_labels = {  # type: ignore[attr-defined]
+        "placed": sum(c[0] for c in counts),
+        "dropped": sum(c[1] for c in counts),
+        "zones_date": zones_day,
+        "hollow": n_hollow,
+    }
     return fig

@@ -55,6 +55,9 @@ from .geodesy import KM_PER_MILE
 CLUSTER_THRESHOLD = 500
 #: Up to this many lines on the map at once carry permanent distance labels.
 LABEL_LIMIT = 150
+#: At most this many gazetteer towns are offered to the offline map as place labels (the
+#: most populous around the data); the page shows as many as fit without colliding.
+PLACE_LIMIT = 600
 
 _URL_BAD = re.compile(r"[\x00-\x20\x7f\\\"'<>`]")
 
@@ -214,13 +217,6 @@ def _iso_dates(series: pd.Series) -> pd.Series:
     return d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
 
 
-def _zones_on(zones: gpd.GeoDataFrame, date: str) -> pd.Index:
-    """Index labels of the zones valid on ``date`` (:func:`geostrike.zones.zones_on`)."""
-    from .zones import zones_on
-
-    return zones_on(zones, date).index
-
-
 def _round_geoms(geoms: np.ndarray, ndigits: int) -> np.ndarray:
     return shapely.transform(geoms, lambda c: np.round(c, ndigits))
 
@@ -257,6 +253,70 @@ def _outlines(bounds: tuple[float, float, float, float] | None) -> dict[str, Any
     return _features(geoms, [{} for _ in range(len(geoms))], 3)
 
 
+def _places(bounds: tuple[float, float, float, float] | None) -> dict[str, Any] | None:
+    """Town and city labels for the offline base, from the local gazetteer.
+
+    Populated places (GeoNames PPL*, with a known population) within 2 degrees of the
+    data, the :data:`PLACE_LIMIT` most populous; the page places them by population and
+    drops those that would collide, so more appear as one zooms in. ``None`` (one warning)
+    when no gazetteer can be loaded: the map is still drawn, without town names.
+    """
+    if bounds is None:
+        return None
+    import warnings
+
+    from .errors import GazetteerError
+    from .gazetteer import FEATURE_RANK, load_gazetteer
+
+    try:
+        gaz = load_gazetteer()
+    except GazetteerError as exc:
+        warnings.warn(f"map drawn without town names: {exc}", stacklevel=3)
+        return None
+    minx, miny, maxx, maxy = bounds
+    lat, lon, pop = np.asarray(gaz.lat), np.asarray(gaz.lon), np.asarray(gaz.pop)
+    rank = np.asarray(gaz.frank)
+    with np.errstate(invalid="ignore"):
+        keep = (
+            (rank >= FEATURE_RANK["PPLC"])
+            & (rank <= FEATURE_RANK["PPL"])
+            & (pop > 0)
+            & (lat >= miny - 2)
+            & (lat <= maxy + 2)
+            & (lon >= minx - 2)
+            & (lon <= maxx + 2)
+        )
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(-pop[rows], kind="stable")][:PLACE_LIMIT]
+    if not len(rows):
+        return None
+    p = pop[rows]
+    return {
+        "lat": np.round(lat[rows], 4).tolist(),
+        "lon": np.round(lon[rows], 4).tolist(),
+        "name": gaz.strings_at("name", rows),
+        # 3: a million or more, 2: 100,000 or more, 1: the rest (label size)
+        "r": (1 + (p >= 100_000) + (p >= 1_000_000)).astype(int).tolist(),
+        "pop": p.astype(int).tolist(),  # fewer towns at small scales (the page's thresholds)
+    }
+
+
+def _steps(claim_dates: list[str], zones: gpd.GeoDataFrame | None) -> list[str]:
+    """The date slider's steps: every claim date, plus every day within the claims' span on
+    which a zone window starts or ends (so the slider steps through the zone windows)."""
+    if not claim_dates or zones is None or len(zones) == 0:
+        return list(claim_dates)
+    lo, hi = pd.Timestamp(claim_dates[0]), pd.Timestamp(claim_dates[-1])
+    edges = []
+    for col, shift in (("valid_from", 0), ("valid_to", 1)):
+        if col in zones.columns:
+            d = pd.to_datetime(zones[col], errors="coerce").dropna().dt.normalize()
+            edges.append(d + pd.Timedelta(days=shift))
+    extra = pd.concat(edges) if edges else pd.Series([], dtype="datetime64[ns]")
+    extra = extra[(extra > lo) & (extra <= hi)].dt.strftime("%Y-%m-%d")
+    return sorted(set(claim_dates) | set(extra.tolist()))
+
+
 class _Payload:
     """Everything the page needs, as plain JSON-ready values, built column-wise."""
 
@@ -275,8 +335,21 @@ class _Payload:
         self.n_total = len(df)
         self.n_unlocated = int((~located).sum())
         iso = _iso_dates(_column(df, "date"))
-        self.dates: list[str] = sorted(d for d in iso.unique() if d)
-        self.claim_dates = self.dates
+        self.claim_dates: list[str] = sorted(d for d in iso.unique() if d)
+        self.dates = self.claim_dates  # the slider's steps once the zones are known
+        unloc = df[~located]
+        self.unplaced = [
+            [a, b, c, d]
+            for a, b, c, d in zip(
+                _strings(_column(unloc, "id")).tolist(),
+                _strings(_column(unloc, "place")).tolist(),
+                _strings(_column(unloc, "status")).tolist(),
+                _strings(_column(unloc, "reason")).tolist(),
+                strict=True,
+            )
+        ]
+        self.unplaced_counts = _strings(_column(unloc, "verdict")).str.lower().value_counts()
+        self.dates = _steps(self.claim_dates, zones)
         loc = df[located].copy()
         loc["_date"] = iso[located].to_numpy()
 
@@ -357,6 +430,7 @@ class _Payload:
         if self.bounds is None and self.zone_bounds is not None:
             self.bounds = self.zone_bounds
         self.outlines = _outlines(self.bounds) if offline else None
+        self.places = _places(self.bounds) if offline else None
 
     def _zones(self, zones: gpd.GeoDataFrame | None, table: ActorTable) -> None:
         self.controllers: dict[str, tuple[str, str, bool]] = {}
@@ -373,18 +447,29 @@ class _Payload:
         if z.crs is not None and not z.crs.equals("EPSG:4326"):
             z = z.to_crs("EPSG:4326")
         z = z[z.geometry.notna() & ~z.geometry.is_empty]
-        valid: dict[int, list[int]] = {int(i): [] for i in z.index}
-        for k, d in enumerate(self.dates):
-            on = _zones_on(z, d)
-            self.zone_counts.append(len(on))
-            for i in on:
-                valid.setdefault(int(i), []).append(k)
+        # each zone is valid on a contiguous run of steps [first, last] (empty: last < first)
+        steps = pd.to_datetime(pd.Series(self.dates, dtype=object)).to_numpy("datetime64[ns]")
+        vfrom = pd.to_datetime(z["valid_from"], errors="coerce").dt.normalize()
+        vto = pd.to_datetime(z["valid_to"], errors="coerce").dt.normalize()
+        first = np.where(vfrom.isna(), 0, np.searchsorted(steps, vfrom.to_numpy(), "left"))
+        last = np.where(
+            vto.isna(), len(steps) - 1, np.searchsorted(steps, vto.to_numpy(), "right") - 1
+        )
+        span = {int(i): [int(a), int(b)] for i, a, b in zip(z.index, first, last, strict=True)}
+        on_step = np.zeros(len(steps) + 1, dtype=np.int64)
+        ok = last >= first
+        np.add.at(on_step, first[ok], 1)
+        np.add.at(on_step, last[ok] + 1, -1)
+        per_step = np.cumsum(on_step)[: len(steps)]
+        claim_step = {d: k for k, d in enumerate(self.dates)}
+        self.zone_counts = [int(per_step[claim_step[d]]) for d in self.claim_dates]
         ctrl = _strings(_column(z, "controller"))
         labels = _label_map(ctrl, table, joint_word=True)
+        colors = style.zone_colors(pd.unique(ctrl), table)  # told apart from one another
         for c in pd.unique(ctrl):
             self.controllers[c] = (
                 labels[ctrl == c].iloc[0] or "No control data",
-                _zone_color(c, table),
+                safe_color(colors[c]),
                 len(style.controller_ids(c)) > 1,
             )
         src = _strings(_column(z, "source"))
@@ -403,7 +488,7 @@ class _Payload:
                 "s": sidx[s],
                 "vf": f,
                 "vt": t,
-                "d": valid[int(i)],
+                "d": span[int(i)],
             }
             for i, c, lab, s, f, t in zip(z.index, ctrl, labels, src, vf, vt, strict=True)
         ]
@@ -424,8 +509,11 @@ class _Payload:
             "strikes": self.strikes,
             "fields": self.fields,
             "dates": self.dates,
+            "claimDates": self.claim_dates,
             "zones": self.zones,
             "outlines": self.outlines,
+            "places": self.places,
+            "unplaced": self.unplaced,
             "verdicts": [
                 {
                     "key": v,
@@ -443,15 +531,9 @@ class _Payload:
             "targetColor": safe_color(style.TARGET_LINK_COLOR),
             "statedColor": safe_color(style.STATED_PLACE_LINK_COLOR),
             "kmPerMile": KM_PER_MILE,
+            "landColor": safe_color(style.LAND_COLOR),
         }
         return script_json(doc)
-
-
-def _zone_color(controller: str, table: ActorTable) -> str:
-    """Zone fill from the palette; actor colours that are not #rrggbb fall back to grey."""
-    ids = style.controller_ids(controller)
-    cols = [safe_color(style.actor_color(i, table)) for i in ids]
-    return safe_color(style.blend(cols)) if cols else style.NO_CONTROLLER_COLOR
 
 
 # --------------------------------------------------------------------------- page parts
@@ -468,7 +550,10 @@ def _caption(p: _Payload, cluster: bool) -> str:
         f"{c['indeterminate']} indeterminate with the claimed target."
     )
     if p.n_unlocated:
-        parts.append(f"{p.n_unlocated} claim(s) could not be placed and are not shown.")
+        parts.append(
+            f"{p.n_unlocated} claim(s) could not be placed and are not shown on the map "
+            "(they are listed in the claims panel)."
+        )
     srcs = p.zone_sources
     if srcs:
         shown = "; ".join(srcs[:3]) + (f" and {len(srcs) - 3} more" if len(srcs) > 3 else "")
@@ -476,7 +561,12 @@ def _caption(p: _Payload, cluster: bool) -> str:
     else:
         parts.append("Control zones valid on the date shown (no source recorded).")
     if len(p.dates) > 1:
-        parts.append("Use the date slider to follow the zones over time.")
+        parts.append(
+            "The map opens on the first date with strikes and the zones valid on it; the "
+            "date slider steps through the dates and zone windows."
+        )
+    if p.places:
+        parts.append("Town names: GeoNames.")
     if cluster:
         parts.append("Strikes are clustered; distance lines can be switched on under Layers.")
     parts.append("Distances are geodesic (WGS 84). Made with geostrike.")
@@ -486,11 +576,23 @@ def _caption(p: _Payload, cluster: bool) -> str:
 def _legend_html(p: _Payload) -> str:
     items = []
     for v in style.VERDICTS:
+        # the page rewrites the count when filters or the date change what is drawn
         items.append(
             f'<li><span class="gs-dot" style="background:{safe_color(style.VERDICT_COLORS[v])}">'
-            f"</span>{escape(style.VERDICT_LABELS[v])} ({p.verdict_counts[v]})</li>"
+            f"</span><span>{escape(style.VERDICT_LABELS[v])} "
+            f'(<span class="gs-count" data-v="{escape(v)}">{p.verdict_counts[v]}</span>)</span></li>'
         )
-    out = ['<h2>Strikes</h2><ul class="gs-legend-verdicts">', *items, "</ul>"]
+    out = [
+        '<details open class="gs-legend-box"><summary>Legend</summary>',
+        '<h2>Strikes on the map</h2><ul class="gs-legend-verdicts">',
+        *items,
+        "</ul>",
+    ]
+    if p.n_unlocated:
+        out.append(
+            f'<p class="gs-legend-unplaced">{p.n_unlocated} claim(s) could not be placed '
+            "(listed in the claims panel).</p>"
+        )
     if p.controllers:
         out.append('<h2>Held by</h2><ul class="gs-legend-controllers">')
         for label, color, joint in sorted(p.controllers.values()):
@@ -509,6 +611,12 @@ def _legend_html(p: _Payload) -> str:
         '<li><span class="gs-dot" style="background:transparent"></span>'
         "faint circle: location precision</li></ul>"
     )
+    if p.places:
+        out.append(
+            '<h2>Base</h2><ul><li><span class="gs-place-dot"></span>'
+            "town (GeoNames, by population)</li></ul>"
+        )
+    out.append("</details>")
     return "".join(out)
 
 
@@ -646,8 +754,10 @@ def render_map(
     m.geostrike_summary = {  # type: ignore[attr-defined]
         "located": payload.n_located,
         "unlocated": payload.n_unlocated,
-        "dates": payload.dates,
+        "dates": payload.claim_dates,
+        "steps": payload.dates,
         "zones_per_date": payload.zone_counts,
+        "places": len(payload.places["name"]) if payload.places else 0,
         "target_lines": payload.n_target_lines,
         "stated_lines": payload.n_stated_lines,
         "precision_circles": payload.n_precision,

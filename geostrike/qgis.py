@@ -311,8 +311,13 @@ def layer_style(
         cats = [
             Category(v, style.VERDICT_LABELS[v], _verdict_symbol(name, v)) for v in style.VERDICTS
         ]
+        # strikes carry a date-time field: the time controller filters them like the zones
+        dated = name == "strikes" and "event_date" in layer
+        temporal = (
+            (col("event_date"), None) if dated and _is_datetime(layer["event_date"]) else None
+        )
         return (
-            categorized_qml(kind, col("verdict"), cats, aliases=aliases),
+            categorized_qml(kind, col("verdict"), cats, temporal=temporal, aliases=aliases),
             categorized_sld(name, kind, col("verdict"), cats),
         )
     if name == "control_zones":
@@ -345,23 +350,20 @@ def _verdict_symbol(layer: str, verdict: str) -> Symbol:
     )
 
 
-def _zone_color(controller: str | None, table: ActorTable) -> str:
-    """Fill of a zone: the palette's colour (made safe there), blended for joint control."""
-    return style.controller_color(controller, table)
-
-
 def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Category]:
     values = layer["controller"] if "controller" in layer else pd.Series([], dtype=object)
     present = sorted({str(v) for v in values.dropna() if str(v).strip()})
+    # the palette's colours, told apart from one another (style.zone_colors)
+    colors = style.zone_colors([*present, ""], table)
     cats = []
     for v in present:
-        color = _zone_color(v, table)
+        color = colors[v]
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category(v, style.controller_label(v, table), sym))
     blank = values.isna() | (values.astype(str).str.strip() == "")
     if blank.any() or values.empty:
         # NULL/empty controllers (and any value not listed): QGIS's "all other values"
-        color = _zone_color(None, table)
+        color = colors[""]
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category("", style.controller_label(None, table), sym))
     return cats
@@ -480,6 +482,10 @@ def _num_col(df: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
 
 
+def _is_datetime(s: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(s.dtype)
+
+
 def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
     if name not in df:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
@@ -509,6 +515,16 @@ def _strikes_layer(res: gpd.GeoDataFrame, table: ActorTable) -> gpd.GeoDataFrame
         df["controller_label"] = _text_col(df, "controller").map(labels)
     if "distance_to_target_mi" not in df and "distance_to_target_km" in df:
         df["distance_to_target_mi"] = km_mi(_num_col(df, "distance_to_target_km"))
+    if "date" in df and "event_date" not in df:
+        # the date as a real date-time field, so that QGIS's time controller filters the
+        # strikes as it does the zones. QGIS resets a layer's temporal settings when it
+        # opens it and then guesses them from field names ("event" for one instant, as
+        # "from"/"to" for the zones' valid_from/valid_to), hence the name; ``date`` keeps
+        # the value as given (NULL here when it is not a date: status and reason say so).
+        raw = df["date"]
+        text = raw.astype(str).where(raw.notna(), None)
+        when = pd.to_datetime(text.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+        df.insert(df.columns.get_loc("date") + 1, "event_date", when)
     df = _sanitise(df)
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, index=df.index), crs=4326)
 

@@ -10,6 +10,9 @@ them). For comparison the plain folium way — one ``CircleMarker`` with a popup
 is built and drawn too, at a smaller N by default because it is slow (``--baseline-n``).
 
 Usage: ``.venv/bin/python scripts/bench_map.py [-n 10000] [--baseline-n 2000] [--offline]``
+
+The budget (issue 16): at 10,000 strikes the map builds in under 2 s, stays under 5 MB and
+draws in under 2 s; the script prints each figure against it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from geostrike._browser import CHROMIUM_ARGS  # noqa: E402
 from geostrike.maps import render_map, save_map  # noqa: E402
 
 ARGS = list(CHROMIUM_ARGS)  # one definition: geostrike._browser
+
+#: The map's budget at 10,000 strikes (issue 16): build, single-file size, draw.
+BUDGET = {"build (s)": 2.0, "HTML size (MB)": 5.0, "Chromium draw (s)": 2.0}
 
 
 def synthetic(n: int, n_dates: int, seed: int = 1) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -188,6 +194,11 @@ def main() -> None:
             f"plain folium scaled linearly to N={args.n}: build ~{base_build * scale:.1f} s, "
             f"~{base_size * scale:.1f} MB"
         )
+    got = {"build (s)": build, "HTML size (MB)": size, "Chromium draw (s)": draw}
+    for key, limit in BUDGET.items():
+        verdict = "within" if got[key] < limit else "OVER"
+        print(f"budget {key:<20} {got[key]:8.2f} < {limit:.1f}: {verdict}")
+    print(f"place labels offered: {m.geostrike_summary.get('places', 0)}")
     shutil.rmtree(tmp)
 
 

@@ -68,7 +68,61 @@ def test_many_dates_share_one_panel():
     results["date"] = list(dates)
     fig = build_figure(results, make_zones())
     axes = [a for a in fig.axes if a.get_title()]
-    assert len(axes) == 1 and "zones as of" in axes[0].get_title()
+    # one panel over the zones of one stated date; the strikes of dates on which other
+    # zones were valid (the opposition zone turns joint on 2015-10-02) are drawn hollow
+    assert len(axes) == 1 and axes[0].get_title().endswith("zones of 2015-09-30")
+    assert fig.geostrike_labels["zones_date"] == "2015-09-30"
+    assert fig.geostrike_labels["hollow"] == 3  # c3, c4, c5 (c6 is not placed)
+    caption = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+    assert "3 strike(s) drawn hollow" in caption and "zones of its own date" in caption
+    hollow = [
+        c
+        for c in axes[0].collections
+        if c.get_zorder() == 5 and c.get_offsets().shape[0] and not c.get_facecolor().any()
+    ]
+    assert sum(c.get_offsets().shape[0] for c in hollow) == 3
+
+
+def _label_boxes(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        for t in ax.texts:
+            out.append((ax, t.get_text(), t.get_window_extent(r)))
+    return out
+
+
+def test_distance_labels_hide_no_strike_and_no_other_label():
+    """A dense case: 20 strikes bunched together, each with a line to the target."""
+    rng = np.random.default_rng(4)
+    base = make_results()
+    base = base[base["latitude"].notna() & (base["distance_to_target_km"] > 0)]
+    rows = base.sample(20, replace=True, random_state=2).reset_index(drop=True)
+    rows["date"] = "2015-09-30"
+    rows["latitude"] = 35.2 + rng.normal(0, 0.05, 20)
+    rows["longitude"] = 36.9 + rng.normal(0, 0.05, 20)
+    rows["stated_place_latitude"] = np.nan
+    fig = build_figure(rows, make_zones())
+    info = fig.geostrike_labels
+    assert info["placed"] >= 1 and info["placed"] + info["dropped"] == 20
+    boxes = _label_boxes(fig)
+    assert len(boxes) == info["placed"]
+    for i, (_, ti, a) in enumerate(boxes):
+        for _, tj, b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (ti, tj)
+    ax = boxes[0][0]
+    pts = ax.transData.transform(rows[["longitude", "latitude"]].to_numpy())
+    r = 3.0 * fig.dpi / 72  # marker radius (s=34 points²)
+    for _, text, b in boxes:
+        near = (
+            (pts[:, 0] > b.x0 - r) & (pts[:, 0] < b.x1 + r) & (pts[:, 1] > b.y0 - r)
+            & (pts[:, 1] < b.y1 + r)
+        )  # fmt: skip
+        assert not near.any(), text
 
 
 def test_hostile_text_is_drawn_literally(tmp_path):

@@ -10,11 +10,13 @@ import re
 from pathlib import Path
 
 import folium
+import geopandas as gpd
 import pandas as pd
 import pytest
 from _map_fixtures import PAYLOADS, hostile_actor_csv, make_results, make_zones
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry import box
 
 from geostrike import style
 from geostrike.errors import OutputError
@@ -149,8 +151,10 @@ def test_hostile_text_never_reaches_the_page_raw(tmp_path):
 
 
 def test_joint_control_uses_blended_palette_colour():
-    html = map_html(render_map(make_results(), make_zones(), offline=True))
-    assert style.controller_color("al_nusra;opposition") in html
+    zones = make_zones()
+    html = map_html(render_map(make_results(), zones, offline=True))
+    colors = style.zone_colors(zones["controller"])
+    assert colors["al_nusra;opposition"] in html
     assert style.VERDICT_COLORS["inconsistent"] in html
 
 
@@ -279,3 +283,51 @@ def test_off_globe_positions_are_not_drawn():
     results["latitude"] = [95.0, float("inf"), 35.4, 35.3, 36.1, None]
     m = render_map(results, make_zones(), offline=True)
     assert m.geostrike_summary["located"] == 3 and m.geostrike_summary["unlocated"] == 3
+
+
+def _archive(n_days: int = 300):
+    """A long archive: one zone window a day (controllers alternate), claims on 3 days."""
+    days = pd.date_range("2024-01-01", periods=n_days, freq="D")
+    zones = gpd.GeoDataFrame(
+        {
+            "controller": ["government" if k % 2 else "opposition" for k in range(n_days)],
+            "valid_from": days,
+            "valid_to": days,
+            "source": "daily archive",
+        },
+        geometry=[box(36.0, 34.5, 36.8, 35.3)] * n_days,
+        crs="EPSG:4326",
+    )
+    results = make_results()
+    results = results[results["latitude"].notna()].head(3).copy()
+    results["date"] = [days[0], days[n_days // 2], days[-1]]
+    results["date"] = results["date"].dt.strftime("%Y-%m-%d")
+    return results, zones, days
+
+
+def test_slider_steps_through_hundreds_of_zone_windows():
+    results, zones, days = _archive()
+    m = render_map(results, zones, offline=False)
+    s = m.geostrike_summary
+    assert s["dates"] == sorted(results["date"])  # the claims' dates
+    assert s["steps"] == list(days.strftime("%Y-%m-%d"))  # every window within their span
+    assert s["zones_per_date"] == [1, 1, 1]
+    data = json.loads(
+        re.search(r'<script type="application/json"[^>]*>(.*?)</script>', map_html(m), re.S).group(
+            1
+        )
+    )
+    # each zone carries the run of steps it is valid on, not a list of dates
+    assert [f["properties"]["d"] for f in data["zones"]["features"]] == [
+        [k, k] for k in range(len(days))
+    ]
+
+
+def test_geopackage_of_a_long_archive_keeps_the_windows_in_use(tmp_path):
+    from geostrike.qgis import export_gpkg
+
+    results, zones, _ = _archive()
+    out = export_gpkg(results, zones, tmp_path / "a.gpkg")
+    got = gpd.read_file(out, layer="control_zones")
+    assert len(got) == 3  # one geometry per window valid on a claim's date
+    assert sorted(got["valid_from"].dt.strftime("%Y-%m-%d")) == sorted(results["date"])

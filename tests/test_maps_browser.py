@@ -89,9 +89,12 @@ class Session:
 
         page.context.route("**/*", _route)
 
-    def open(self, path: Path) -> None:
+    def open(self, path: Path, *, all_dates: bool = False) -> None:
+        """Load the map; ``all_dates`` switches from the first date to every date."""
         self.page.goto(path.as_uri())
         self.page.wait_for_function("window.geostrike && window.geostrike.ready", timeout=20000)
+        if all_dates:
+            self.page.evaluate("() => geostrike.setDate(0, true)")
 
     def counts(self) -> dict[str, int]:
         return self.page.evaluate(COUNT_JS)
@@ -162,14 +165,22 @@ def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
     with browser_page(chromium) as s:
         s.open(out)
         assert s.page.evaluate("typeof L === 'object' && typeof L.map === 'function'")
-        # all dates: every located strike; zones of the first date
+        # the map opens on the first date: its strikes and the zones valid on it
+        first = sorted(results["date"].dropna().unique())[0]
         got = s.counts()
-        want = expected_counts(results, zones, None)
+        want = expected_counts(results, zones, first)
         for kind in ("strike", "target-line", "stated-line", "precision", "zone"):
             assert got.get(kind, 0) == want[kind], (kind, got, want)
+        # all dates (range mode): every located strike
+        s.page.evaluate("() => geostrike.setDate(0, true)")
+        got = s.counts()
+        want = expected_counts(results, zones, None)
+        for kind in ("strike", "target-line", "stated-line", "precision"):
+            assert got.get(kind, 0) == want[kind], (kind, got, want)
         # one date at a time: strikes of that date, zones valid on it
-        for k, date in enumerate(sorted(results["date"].dropna().unique())):
-            s.page.evaluate("(k) => geostrike.setDate(k, false)", k)
+        steps = s.page.evaluate("geostrike.dates")
+        for date in sorted(results["date"].dropna().unique()):
+            s.page.evaluate("(k) => geostrike.setDate(k, false)", steps.index(date))
             got = s.counts()
             want = expected_counts(results, zones, date)
             for kind in ("strike", "target-line", "stated-line", "precision", "zone"):
@@ -179,16 +190,22 @@ def test_offline_map_draws_the_data_per_date(chromium, tmp_path):
             "() => { const f = []; geostrike.layers.zones.eachLayer(z => z.eachLayer("
             "p => f.push(p.options.fillColor))); return f; }"
         )
-        assert style.controller_color("al_nusra;opposition") in fills
-        # distance labels: "N km (M mi)" for every line on the map
-        # (Leaflet removes the labels of hidden lines after a 200 ms fade: wait for them)
+        assert style.zone_colors(zones["controller"])["al_nusra;opposition"] in fills
+        # distance labels: "N km (M mi)", collapsed to "N km" where the full text cannot
+        # fit, or left out (the line keeps its hover label); never drawn over data
         n_labels = want["target-line"] + want["stated-line"]
-        s.page.wait_for_function(
-            "n => document.querySelectorAll('.gs-line-label').length === n", arg=n_labels
+        labels = s.page.eval_on_selector_all(
+            ".gs-dist-label:not(.gs-short)", "els => els.map(e => e.textContent)"
         )
-        labels = s.page.eval_on_selector_all(".gs-line-label", "els => els.map(e => e.textContent)")
-        assert len(labels) == want["target-line"] + want["stated-line"]
+        short = s.page.eval_on_selector_all(
+            ".gs-dist-label.gs-short", "els => els.map(e => [e.textContent, e.title])"
+        )
+        placed = s.page.evaluate("geostrike.labels")
+        assert len(labels) + len(short) == placed["placed"] >= 1
+        assert len(short) == placed["collapsed"]
+        assert placed["placed"] + placed["dropped"] == n_labels
         assert all(" km (" in t and " mi)" in t for t in labels)
+        assert all(t.endswith(" km") and " mi)" in title for t, title in short)
         # controls: layers, scale, fullscreen, measure, time slider, legend, caption
         for sel in (
             ".leaflet-control-layers",
@@ -241,7 +258,7 @@ def test_hostile_text_in_every_field_never_runs(chromium, tmp_path):
             tmp_path / f"hostile-{offline}.html",
         )
         with browser_page(chromium) as s:
-            s.open(out)
+            s.open(out, all_dates=True)
             _expose_data(s)
             assert s.page.title() == HOSTILE
             assert s.page.inner_text(".gs-title") == HOSTILE
@@ -271,11 +288,30 @@ def test_hostile_text_in_every_field_never_runs(chromium, tmp_path):
             ztext = s.page.inner_text(".leaflet-popup-content")
             assert HOSTILE in ztext
             # line labels name the (hostile) target label as text
+            s.page.evaluate("() => geostrike.setDate(0, true)")
             labels = s.page.eval_on_selector_all(
+                ".gs-dist-label", "els => els.map(e => e.textContent)"
+            )
+            # so long a label fits nowhere and is left out; the line's hover label shows it
+            s.page.evaluate(
+                "() => { geostrike.layers.target.eachLayer(l => l.fire('mouseover',"
+                " {latlng: l.getLatLngs()[0]})); }"
+            )
+            labels += s.page.eval_on_selector_all(
                 ".gs-line-label", "els => els.map(e => e.textContent)"
             )
             assert any(f"{HOSTILE} [label]" in t for t in labels)
+            assert s.page.query_selector_all(".gs-label img, .gs-label svg") == []
             assert s.page.query_selector_all(".gs-line-label img, .gs-line-label svg") == []
+            # the claims panel (table, filter options, unplaced claims) shows it as text
+            s.page.evaluate("() => geostrike.panel.open()")
+            panel = s.page.inner_text(".gs-panel")
+            assert f"{HOSTILE} [id]" in panel and f"{HOSTILE} [attacker]" in panel
+            assert f"{HOSTILE} [place]" in panel  # the unplaced claim, listed
+            s.page.evaluate("() => document.querySelector('.gs-unplaced').open = true")
+            assert s.page.query_selector_all(".gs-panel img, .gs-panel svg, .gs-panel script") == []
+            s.page.evaluate("(q) => geostrike.panel.search(q)", HOSTILE)
+            assert len(s.page.evaluate("geostrike.panel.rows()")) == int(located.sum())
             png = s.page.screenshot()
             assert s.pwned() is None
             assert s.dialogs == []
@@ -300,7 +336,7 @@ def test_links_only_from_http_urls(chromium, tmp_path):
     ]
     out = save_map(render_map(results, make_zones(), offline=True), tmp_path / "links.html")
     with browser_page(chromium) as s:
-        s.open(out)
+        s.open(out, all_dates=True)
         _expose_data(s)
         ids = _strike_indices_by_id(s)
         hrefs = {}
@@ -334,7 +370,7 @@ def test_many_strikes_are_clustered(chromium, tmp_path):
     assert m.geostrike_summary["clustered"]
     out = save_map(m, tmp_path / "many.html")
     with browser_page(chromium) as s:
-        s.open(out)
+        s.open(out, all_dates=True)
         got = s.counts()
         clusters = s.page.eval_on_selector_all(
             ".gs-cluster", "els => els.map(e => parseInt(e.textContent, 10))"
@@ -481,7 +517,7 @@ def test_cli_map_of_hostile_claims_through_the_engine(chromium, tmp_path):
     located = results[results["latitude"].notna()]
     assert len(located) >= 3
     with browser_page(chromium) as s:
-        s.open(out)
+        s.open(out, all_dates=True)
         _expose_data(s)
         assert s.counts().get("strike", 0) == len(located)
         ids = _strike_indices_by_id(s)
@@ -506,7 +542,7 @@ def test_layer_control_fullscreen_and_time_slider(chromium, tmp_path):
     out = save_map(render_map(results, zones, offline=True), tmp_path / "ui.html")
     want = expected_counts(results, zones, None)
     with browser_page(chromium) as s:
-        s.open(out)
+        s.open(out, all_dates=True)
         # the layer control lists zones, each verdict and the distance lines
         s.page.hover(".leaflet-control-layers")
         names = s.page.eval_on_selector_all(
@@ -530,7 +566,13 @@ def test_layer_control_fullscreen_and_time_slider(chromium, tmp_path):
         assert s.counts().get("zone", 0) == want["zone"]
         s.page.mouse.move(600, 400)
         # the slider picks a date: strikes of that date only, zones valid on it
+        # (its steps are the claim dates and the day the joint zone's window starts)
+        s.page.evaluate("() => geostrike.setDate(0, false)")
+        assert s.page.evaluate("geostrike.dates") == ["2015-09-30", "2015-10-02", "2015-10-03"]
         s.page.fill(".gs-time input[type=range]", "1")
+        assert "2015-10-02 (no strikes on this date)" in s.page.inner_text(".gs-time-label")
+        assert s.counts().get("strike", 0) == 0
+        s.page.fill(".gs-time input[type=range]", "2")
         assert "2015-10-03" in s.page.inner_text(".gs-time-label")
         assert s.counts()["strike"] == expected_counts(results, zones, "2015-10-03")["strike"]
         # fullscreen button toggles the browser's fullscreen mode
@@ -539,3 +581,206 @@ def test_layer_control_fullscreen_and_time_slider(chromium, tmp_path):
         s.page.click(".gs-fullscreen a")
         s.page.wait_for_function("document.fullscreenElement === null")
         assert s.errors == [] and s.blocked == []
+
+
+# --------------------------------------------------------------------------- readable maps
+OVERLAP_JS = """() => {
+  const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const labels = Array.from(document.querySelectorAll('.gs-label'))
+    .filter(e => e.offsetParent !== null).map(e => ({t: e.textContent, b: rect(e)}));
+  const over = (a, b) => a[0] < b[2] - 0.5 && b[0] < a[2] - 0.5 && a[1] < b[3] - 0.5 && b[1] < a[3] - 0.5;
+  const pairs = [];
+  for (let i = 0; i < labels.length; i++)
+    for (let j = i + 1; j < labels.length; j++)
+      if (over(labels[i].b, labels[j].b)) pairs.push([labels[i].t, labels[j].t]);
+  const map = geostrike.map, c = map.getContainer().getBoundingClientRect();
+  const covered = [];
+  map.eachLayer(l => {
+    if (!(l.options && l.options.gsKind === 'strike')) return;
+    const p = map.latLngToContainerPoint(l.getLatLng());
+    const x = p.x + c.left, y = p.y + c.top, r = l.options.radius;
+    labels.forEach(lb => {
+      const b = lb.b;  // circle-rectangle intersection
+      const dx = Math.max(b[0] - x, 0, x - b[2]), dy = Math.max(b[1] - y, 0, y - b[3]);
+      if (dx * dx + dy * dy < r * r) covered.push(lb.t);
+    });
+  });
+  return {n: labels.length, pairs, covered,
+          places: document.querySelectorAll('.gs-place').length,
+          dist: document.querySelectorAll('.gs-dist-label').length};
+}"""
+
+
+def _demo_map(tmp_path: Path) -> Path:
+    from geostrike.check import check
+    from geostrike.claims import read_claims
+    from geostrike.demo import TITLE, build_zones, scenario_dir
+
+    zones = build_zones(scenario_dir() / "control_points.csv")
+    results = check(read_claims(scenario_dir() / "claims.csv"), zones)
+    return save_map(render_map(results, zones, offline=True, title=TITLE), tmp_path / "demo.html")
+
+
+def _dense_results(n: int = 120, seed: int = 5):
+    """Many strikes, each with a distance line, bunched in a small area (a dense case)."""
+    rng = np.random.default_rng(seed)
+    base = make_results()
+    base = base[base["latitude"].notna()]
+    rows = base.sample(n, replace=True, random_state=seed).reset_index(drop=True)
+    rows["id"] = [f"d{i}" for i in range(n)]
+    rows["date"] = "2015-09-30"
+    rows["latitude"] = 35.2 + rng.normal(0, 0.12, n)
+    rows["longitude"] = 36.8 + rng.normal(0, 0.12, n)
+    rows["verdict"] = "inconsistent"
+    return rows
+
+
+@pytest.mark.parametrize("case", ["demo", "dense"])
+def test_labels_never_overlap_nor_cover_strikes(chromium, tmp_path, case):
+    if case == "demo":
+        out = _demo_map(tmp_path)
+    else:
+        out = save_map(
+            render_map(_dense_results(), make_zones(), offline=True), tmp_path / "d.html"
+        )
+    with browser_page(chromium) as s:
+        s.open(out)
+        got = s.page.evaluate(OVERLAP_JS)
+        assert got["pairs"] == [] and got["covered"] == [], got
+        assert got["places"] >= 5  # town names, offline, from the gazetteer
+        assert got["dist"] >= 1
+        # zooming in shows more towns, still without collisions
+        s.page.evaluate(
+            "() => { geostrike.map.setZoom(geostrike.map.getZoom() + 2, {animate: false}); }"
+        )
+        more = s.page.evaluate(OVERLAP_JS)
+        assert more["pairs"] == [] and more["covered"] == [], more
+        assert s.errors == [] and s.blocked == []
+
+
+def test_default_view_shows_the_zones_of_the_strikes_date(chromium, tmp_path):
+    """The map opens on one date: every strike drawn is of that date and the zones drawn
+    are exactly those valid on it (the demo: two snapshots, four dates)."""
+    from geostrike.check import check
+    from geostrike.claims import read_claims
+    from geostrike.demo import build_zones, scenario_dir
+    from geostrike.zones import zones_on
+
+    zones = build_zones(scenario_dir() / "control_points.csv")
+    results = check(read_claims(scenario_dir() / "claims.csv"), zones)
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "demo.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        _expose_data(s)
+        shown = s.page.evaluate(
+            """() => { const S = window.__gsData.strikes, D = window.__gsData.dates, out = [];
+                       geostrike.map.eachLayer(l => { if (l.options && l.options.gsKind === 'strike')
+                         out.push(D[S.d[l.options.gsIndex]]); }); return out; }"""
+        )
+        first = min(d for d in results["date"].astype(str) if d)[:10]
+        assert shown and set(shown) == {first}
+        assert len(shown) == int((results["date"].astype(str).str[:10] == first).sum())
+        assert s.counts()["zone"] == len(zones_on(zones, first))
+        assert f"Strikes and zones of {first}" in s.page.inner_text(".gs-time-label")
+        # the legend counts what is drawn, not every date
+        n_inc = int(
+            (
+                (results["date"].astype(str).str[:10] == first)
+                & (results["verdict"] == "inconsistent")
+            ).sum()
+        )
+        assert s.page.inner_text('.gs-count[data-v="inconsistent"]') == str(n_inc)
+        # a range: strikes of every date, and the label says the zones changed within it
+        s.page.evaluate("() => geostrike.setDate(0, true)")
+        assert "zones changed within this range" in s.page.inner_text(".gs-time-label")
+        assert s.errors == [] and s.blocked == []
+
+
+def test_filters_table_and_map_are_linked(chromium, tmp_path):
+    results, zones = make_results(), make_zones()
+    results.loc[results["id"] == "c2", "attacker"] = "Syrian Air Force"
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "f.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        _expose_data(s)
+        ids = _strike_indices_by_id(s)
+        s.page.evaluate("() => geostrike.setDate(0, true)")  # every date
+        s.page.click(".gs-panel-toggle")
+        rows = s.page.evaluate("geostrike.panel.rows()")
+        assert sorted(rows) == sorted(ids.values())
+        # verdict filter: what is drawn, the legend and the table follow
+        s.page.select_option(
+            ".gs-filters select[data-key=verdict]", label="Consistent with the claim (2)"
+        )
+        assert s.counts()["strike"] == 2
+        assert s.page.inner_text('.gs-count[data-v="consistent"]') == "2"
+        assert s.page.inner_text('.gs-count[data-v="inconsistent"]') == "0"
+        assert sorted(s.page.evaluate("geostrike.panel.rows()")) == sorted([ids["c1"], ids["c5"]])
+        assert s.counts().get("target-line", 0) == 0  # consistent: inside, no lines
+        s.page.select_option(".gs-filters select[data-key=verdict]", value="")
+        # attacker filter
+        s.page.evaluate("() => geostrike.panel.filter('attacker', 'Syrian Air Force')")
+        assert s.counts()["strike"] == 1
+        assert s.page.evaluate("geostrike.panel.rows()") == [ids["c2"]]
+        s.page.evaluate("() => geostrike.panel.filter('attacker', '')")
+        for key in ("claimant", "claimed_target", "_controller_label", "src"):
+            assert s.page.query_selector(f".gs-filters select[data-key={key}]") is not None, key
+        # search
+        s.page.evaluate("() => geostrike.panel.search('Town c4')")
+        assert s.counts()["strike"] == 1
+        s.page.evaluate("() => geostrike.panel.search('')")
+        assert s.counts()["strike"] == 5
+        # sort by distance to the target, then descending
+        s.page.click(".gs-table th:has-text('To target')")
+        s.page.click(".gs-table th:has-text('To target')")
+        order = s.page.evaluate("geostrike.panel.rows()")
+        km = results.set_index("id")["distance_to_target_km"]
+        by_idx = {i: km[r] for r, i in ids.items()}
+        dists = [by_idx[i] for i in order]
+        assert dists == sorted(dists, reverse=True)
+        # a row flies to its strike and opens its popup
+        s.page.click(f".gs-table tr[data-i='{ids['c3']}']")
+        s.page.wait_for_selector(".leaflet-popup-content .gs-popup")
+        assert "Strike c3" in s.page.inner_text(".leaflet-popup-content")
+        assert s.page.get_attribute(f".gs-table tr[data-i='{ids['c3']}']", "class") == "gs-selected"
+        # clicking a strike highlights its row
+        s.page.evaluate("() => { geostrike.map.closePopup(); }")
+        _click_strike(s, ids["c5"])
+        assert s.page.get_attribute(f".gs-table tr[data-i='{ids['c5']}']", "class") == "gs-selected"
+        # the claim that could not be placed is listed
+        assert "1 claim(s) could not be placed" in s.page.inner_text(".gs-unplaced summary")
+        s.page.evaluate("() => document.querySelector('.gs-unplaced').open = true")
+        assert "c6" in s.page.inner_text(".gs-unplaced")
+        assert s.errors == [] and s.blocked == []
+
+
+def test_legend_collapses_and_play_steps_through_dates(chromium, tmp_path):
+    out = save_map(render_map(make_results(), make_zones(), offline=True), tmp_path / "p.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        s.page.click(".gs-legend summary")
+        assert not s.page.is_visible(".gs-legend-verdicts")
+        s.page.click(".gs-legend summary")
+        assert s.page.is_visible(".gs-legend-verdicts")
+        s.page.click(".gs-play")
+        s.page.wait_for_function("geostrike.state.hi === 2", timeout=10000)
+        assert "2015-10-03" in s.page.inner_text(".gs-time-label")
+        assert s.errors == [] and s.blocked == []
+
+
+def test_hostile_town_names_never_run(chromium, tmp_path, monkeypatch):
+    """Town names come from the gazetteer, which a user may import: shown as text only."""
+    import geostrike.maps as maps
+
+    name = PAYLOADS[1] + PAYLOADS[4]  # short enough to fit on screen
+    hostile = {"lat": [34.3], "lon": [37.9], "name": [name], "r": [3], "pop": [2_000_000]}
+    monkeypatch.setattr(maps, "_places", lambda bounds: hostile)
+    out = save_map(render_map(make_results(), make_zones(), offline=True), tmp_path / "t.html")
+    with browser_page(chromium, width=1600) as s:
+        s.open(out)
+        s.page.evaluate("() => { geostrike.map.setZoom(9, {animate: false}); }")
+        s.page.evaluate("() => { geostrike.map.panTo([34.3, 37.9], {animate: false}); }")
+        names = s.page.eval_on_selector_all(".gs-place", "els => els.map(e => e.textContent)")
+        assert name in names
+        assert s.page.query_selector_all(".gs-label img, .gs-label svg, .gs-label script") == []
+        assert s.pwned() is None and s.dialogs == [] and s.errors == [] and s.blocked == []

@@ -284,9 +284,10 @@ def test_styles_use_the_shared_palette(gpkg: Path) -> None:
     assert _qml_categories(gpkg, "strikes") == [
         (v, style.VERDICT_LABELS[v], _rgba(style.VERDICT_COLORS[v])) for v in style.VERDICTS
     ]
+    present = sorted(["opposition", "islamic_state", "government;opposition"])
+    colors = style.zone_colors([*present, ""])  # the palette, told apart
     expected_zones = [
-        (c, style.controller_label(c), _rgba(style.controller_color(c), style.ZONE_FILL_OPACITY))
-        for c in sorted(["opposition", "islamic_state", "government;opposition"])
+        (c, style.controller_label(c), _rgba(colors[c], style.ZONE_FILL_OPACITY)) for c in present
     ]
     assert _qml_categories(gpkg, "control_zones") == expected_zones
     assert _qml_categories(gpkg, "precision_areas") == [
@@ -316,14 +317,17 @@ def test_qgis_opens_every_layer_styled(gpkg: Path, qgis_py: str) -> None:
     zones = layers["control_zones"]
     assert zones["renderer"] == "categorizedSymbol" and zones["attribute"] == "controller"
     got = {c["value"]: (c["label"], c["color"], c["alpha"]) for c in zones["categories"]}
+    colors = style.zone_colors([*(c for c in got if c), ""])
     for ctl in ("opposition", "islamic_state", "government;opposition"):
         label, color, alpha = got[ctl]
         assert label == style.controller_label(ctl)
-        assert color == style.controller_color(ctl)
+        assert color == colors[ctl]
         assert alpha == pytest.approx(style.ZONE_FILL_OPACITY, abs=0.005)
     assert "government;opposition" in got and "joint" in got["government;opposition"][0]
     # the temporal settings come preset (QGIS leaves switching them on to the user)
     assert zones["temporal_fields"] == ["valid_from", "valid_to"]
+    # strikes too: a date-time field, so the time controller filters strikes and zones
+    assert layers["strikes"]["temporal_fields"][0] == "event_date"
     areas = layers["precision_areas"]
     assert areas["renderer"] == "categorizedSymbol"
     assert all(
@@ -481,7 +485,13 @@ def test_custom_actor_labels_are_escaped(tmp_path: Path, qgis_py: str) -> None:
     cats = probe(qgis_py, out)["layers"]["control_zones"]["categories"]
     weird = next(c for c in cats if c["value"] == "weird")
     assert weird["label"] == 'A & "B" <C>'
-    assert weird["color"] == "#123456"
+    # the user's colour, unless too close to another in use (style.zone_colors decides)
+    from geostrike.actors import load_actors
+
+    present = [c["value"] for c in cats if c["value"]]
+    assert weird["color"] == style.zone_colors([*present, ""], load_actors(table))["weird"]
+    alone = style.zone_colors(["weird", "opposition"], load_actors(table))
+    assert alone["weird"] == "#123456"  # kept where nothing in use is close to it
 
 
 # --------------------------------------------------------------------------- properties
@@ -538,8 +548,14 @@ def test_colours_are_made_safe_like_the_map(tmp_path: Path) -> None:
     zones.loc[1, "controller"] = "named"
     out = qgis.export_gpkg(make_results(), zones, tmp_path / "c.gpkg", actors=table)
     cats = {v: c for v, _, c in _qml_categories(out, "control_zones")}
-    grey = _rgba(style.NO_CONTROLLER_COLOR, style.ZONE_FILL_OPACITY)
-    assert cats["named"] == grey  # a CSS name is not trusted: grey, as on the map
+    from geostrike.actors import load_actors
+
+    # a CSS name is not trusted: grey, as on the map (then told apart from the grey of
+    # "no control data" by style.zone_colors)
+    assert style.controller_color("named", load_actors(table)) == style.NO_CONTROLLER_COLOR
+    colors = style.zone_colors([*(v for v in cats if v), ""], load_actors(table))
+    assert cats["named"] == _rgba(colors["named"], style.ZONE_FILL_OPACITY)
+    assert "255,0,0" not in cats["named"]
     assert cats["short"] == _rgba("#aabbcc", style.ZONE_FILL_OPACITY)  # #rgb is expanded
 
 
@@ -607,8 +623,9 @@ def test_end_to_end_through_check(
     assert facts["strikes"]["feature_count"] == len(result)
     assert facts["strikes"]["renderer"] == "categorizedSymbol"
     zone_cats = {c["value"]: c["color"] for c in facts["control_zones"]["categories"]}
+    colors = style.zone_colors([*got_zones["controller"].unique(), ""])
     for ctl in got_zones["controller"].unique():
-        assert zone_cats[ctl] == style.controller_color(ctl)
+        assert zone_cats[ctl] == colors[ctl]
     assert all(layer["valid"] and layer["crs"] == "EPSG:4326" for layer in facts.values())
 
 
@@ -739,3 +756,24 @@ def test_3d_inputs_are_written_flat(tmp_path: Path) -> None:
     for name in ("strikes", "control_zones"):
         got = gpd.read_file(out, layer=name)
         assert not got.geometry.has_z.any(), name
+
+
+def test_strike_dates_are_a_date_type_and_bad_dates_keep_their_text(tmp_path: Path) -> None:
+    """Strikes carry their date as a date-time field (QGIS's time controller filters them);
+    ``date`` keeps the value as given, so a date that is not one stays with its row."""
+    import pyogrio
+
+    res = make_results()
+    res["date"] = res["date"].astype(object)
+    res.loc[4, "date"] = "the day after"
+    out = qgis.export_gpkg(res, make_zones(), tmp_path / "d.gpkg")
+    info = pyogrio.read_info(out, layer="strikes")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["event_date"].startswith("datetime64")
+    got = gpd.read_file(out, layer="strikes")
+    assert len(got) == len(res)
+    assert got["event_date"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2015-09-30"] * 2
+    assert got["event_date"].isna().tolist() == [False, False, False, False, True]
+    assert got["date"].tolist()[4] == "the day after"
+    qml = qgis.layer_style("strikes", qgis.build_layers(res, make_zones())["strikes"])[0]
+    assert 'startField="event_date"' in qml and 'mode="1"' in qml

@@ -119,7 +119,7 @@
       map.getContainer().style.background = "#dfe9f2";
       var outl = L.geoJSON(D.outlines, {
         renderer: baseCanvas, interactive: false, attribution: "Country outlines: Natural Earth",
-        style: { color: "#8c8c8c", weight: 0.8, fillColor: "#f7f5f0", fillOpacity: 1 }
+        style: { color: "#8c8c8c", weight: 0.8, fillColor: D.landColor, fillOpacity: 1 }
       }).addTo(map);
       bases["Country outlines (Natural Earth)"] = outl;
       api.layers.outlines = outl;
@@ -241,14 +241,10 @@
     var precision = L.featureGroup(), target = L.featureGroup(), stated = L.featureGroup();
     var circles = new Array(n), tlines = new Array(n), plines = new Array(n), pdots = new Array(n);
     var hoverTip = L.tooltip({ sticky: true, className: "gs-line-label" });
-    function label(line, text) {
-      var node = el("span", null, text);
-      if (D.labels) {
-        line.bindTooltip(node, { permanent: true, direction: "center", className: "gs-line-label", interactive: false });
-      } else {
-        line.on("mouseover", function (e) { hoverTip.setContent(el("span", null, text)).setLatLng(e.latlng).openOn(map); });
-        line.on("mouseout", function () { map.closeTooltip(hoverTip); });
-      }
+    var lineText = new Array(n), statedText = new Array(n);
+    function hover(line, text) {
+      line.on("mouseover", function (e) { hoverTip.setContent(el("span", null, text)).setLatLng(e.latlng).openOn(map); });
+      line.on("mouseout", function () { map.closeTooltip(hoverTip); });
     }
     for (i = 0; i < n; i++) {
       var vc = verdicts[S.v[i]].color;
@@ -262,13 +258,15 @@
         tlines[i] = L.polyline([[S.lat[i], S.lon[i]], [S.tlat[i], S.tlon[i]]], {
           renderer: canvas, color: D.targetColor, weight: 2, dashArray: "6,5", gsKind: "target-line", gsIndex: i
         });
-        label(tlines[i], fmtDist(S.tkm[i]) + " to " + str(S.tname[i]));
+        lineText[i] = fmtDist(S.tkm[i]) + " to " + str(S.tname[i]);
+        hover(tlines[i], lineText[i]);
       }
       if (S.plat[i] !== null && S.pkm[i] !== null && S.pkm[i] > 0) {
         plines[i] = L.polyline([[S.plat[i], S.plon[i]], [S.lat[i], S.lon[i]]], {
           renderer: canvas, color: D.statedColor, weight: 2, dashArray: "2,5", gsKind: "stated-line", gsIndex: i
         });
-        label(plines[i], fmtDist(S.pkm[i]) + " from stated place");
+        statedText[i] = fmtDist(S.pkm[i]) + " from stated place";
+        hover(plines[i], statedText[i]);
         pdots[i] = L.circleMarker([S.plat[i], S.plon[i]], {
           renderer: canvas, radius: 4, color: D.statedColor, weight: 2, fill: false,
           interactive: false, gsKind: "stated-place"
@@ -280,18 +278,42 @@
     api.layers.target = target;
     api.layers.stated = stated;
 
-    /* ---- date selection: strikes of the date (or all), zones of the date ---- */
-    var state = { all: D.dates.length > 1, idx: 0 };
+    /* ---- what is drawn: the strikes of the selected dates that pass the filters ---- */
+    /* D.dates are the slider's steps (claim dates and zone-window changes). The map opens
+       on the first date that has strikes, with the zones valid on that date. In range mode
+       the strikes of every date in [lo, hi] are drawn over the zones of hi, and the label
+       says whether the zones changed within the range. */
+    var nSteps = D.dates.length;
+    var stepHas = D.dates.map(function () { return 0; });
+    for (i = 0; i < n; i++) if (S.d[i] >= 0) stepHas[S.d[i]]++;
+    var firstStep = 0;
+    while (firstStep < nSteps - 1 && !stepHas[firstStep]) firstStep++;
+    var state = { lo: firstStep, hi: firstStep, range: false };
+    var pass = new Uint8Array(n);
+    for (i = 0; i < n; i++) pass[i] = 1;
+    var drawn = [];
+    var onRefresh = [];
+    function zoneOn(z, k) { return nSteps === 0 || (z.gsZone.d[0] <= k && k <= z.gsZone.d[1]); }
+    function zonesChangeWithin(lo, hi) {
+      if (lo === hi) return false;
+      for (var q = 0; q < zoneLayers.length; q++) {
+        if (zoneOn(zoneLayers[q], lo) !== zoneOn(zoneLayers[q], hi)) return true;
+        var d = zoneLayers[q].gsZone.d;
+        if ((d[0] > lo && d[0] <= hi) || (d[1] >= lo && d[1] < hi)) return true;
+      }
+      return false;
+    }
     function refresh() {
-      var zi = state.idx;
+      var zi = state.hi;
       zones.clearLayers();
-      zoneLayers.forEach(function (z) {
-        if (D.dates.length === 0 || z.gsZone.d.indexOf(zi) >= 0) zones.addLayer(z);
-      });
+      zoneLayers.forEach(function (z) { if (zoneOn(z, zi)) zones.addLayer(z); });
       var per = verdicts.map(function () { return []; });
       var pc = [], tl = [], pl = [];
+      drawn = [];
       for (var k = 0; k < n; k++) {
-        if (!state.all && S.d[k] !== zi) continue;
+        if (nSteps && (S.d[k] < state.lo || S.d[k] > state.hi)) continue;
+        if (!pass[k]) continue;
+        drawn.push(k);
         per[S.v[k]].push(markers[k]);
         if (circles[k]) pc.push(circles[k]);
         if (tlines[k]) tl.push(tlines[k]);
@@ -314,48 +336,510 @@
       });
       zones.eachLayer(function (z) { z.bringToBack(); });
       strikesToFront();
+      /* legend counts follow the filters and the dates */
+      var cnt = verdicts.map(function () { return 0; });
+      drawn.forEach(function (k) { cnt[S.v[k]]++; });
+      verdicts.forEach(function (v, j) {
+        var node = document.querySelector('#' + uid + '-legend .gs-count[data-v="' + v.key + '"]');
+        if (node) node.textContent = String(cnt[j]);
+      });
+      api.counts = cnt;
       if (dateLabel) {
-        dateLabel.textContent = D.dates.length
-          ? (state.all ? "All dates; zones as of " : "Strikes and zones of ") + D.dates[zi]
-          : "Undated";
+        var t;
+        if (!state.range) {
+          t = "Strikes and zones of " + D.dates[zi] + (stepHas[zi] ? "" : " (no strikes on this date)");
+        } else {
+          t = "Strikes of " + D.dates[state.lo] + " to " + D.dates[zi] + "; zones of " + D.dates[zi] +
+            (zonesChangeWithin(state.lo, zi)
+              ? " (zones changed within this range: each verdict used the zones of its strike's own date)"
+              : " (zones unchanged over this range)");
+        }
+        dateLabel.textContent = t;
       }
+      onRefresh.forEach(function (f) { f(); });
     }
     /* Lines start at the strike: keep the markers above them so a click opens the popup. */
     function strikesToFront() {
       map.eachLayer(function (l) { if (l.options && l.options.gsKind === "strike") l.bringToFront(); });
     }
     map.on("overlayadd", strikesToFront);
+    function clampStep(k) { return Math.max(0, Math.min(nSteps - 1, k)); }
+    /* setDate(k, all): one date; all=true draws every date (range mode over all steps). */
     api.setDate = function (k, all) {
-      state.idx = Math.max(0, Math.min(D.dates.length - 1, k));
-      state.all = !!all;
-      if (slider) { slider.value = String(state.idx); allBox.checked = state.all; }
-      refresh();
+      if (all) api.setRange(0, nSteps - 1);
+      else { state.lo = state.hi = clampStep(k); state.range = false; syncTime(); refresh(); }
     };
+    api.setRange = function (a, b) {
+      state.lo = clampStep(Math.min(a, b)); state.hi = clampStep(Math.max(a, b));
+      state.range = true; syncTime(); refresh();
+    };
+    api.state = state;
 
-    var dateLabel = null, slider = null, allBox = null;
-    if (D.dates.length > 1) {
+    var dateLabel = null, slider = null, slider2 = null, rangeBox = null, playBtn = null, timer = null;
+    function syncTime() {
+      if (!slider) return;
+      slider.value = String(state.range ? state.lo : state.hi);
+      slider2.value = String(state.hi);
+      slider2.style.display = state.range ? "" : "none";
+      rangeBox.checked = state.range;
+    }
+    api.play = function () {
+      if (timer) { clearInterval(timer); timer = null; playBtn.textContent = "\u25B6"; return; }
+      playBtn.textContent = "\u23F8";
+      var k = state.range ? state.lo : state.hi;
+      if (k >= nSteps - 1) k = -1;
+      timer = setInterval(function () {
+        k++;
+        if (k >= nSteps) { api.play(); return; }
+        api.setDate(k, false);
+      }, 900);
+    };
+    if (nSteps > 1) {
       var TimeControl = L.Control.extend({
         options: { position: "bottomleft" },
         onAdd: function () {
           var box = el("div", "gs-time leaflet-bar");
           dateLabel = el("div", "gs-time-label");
+          var row = el("div", "gs-time-row");
+          playBtn = el("button", "gs-play", "\u25B6");
+          playBtn.type = "button"; playBtn.title = "Play: step through the dates";
           slider = el("input");
-          slider.type = "range"; slider.min = "0"; slider.max = String(D.dates.length - 1);
-          slider.step = "1"; slider.value = "0";
+          slider.type = "range"; slider.min = "0"; slider.max = String(nSteps - 1);
+          slider.step = "1"; slider.value = String(state.hi);
           slider.setAttribute("aria-label", "Date");
+          slider2 = el("input", "gs-time-to");
+          slider2.type = "range"; slider2.min = "0"; slider2.max = String(nSteps - 1);
+          slider2.step = "1"; slider2.value = String(state.hi); slider2.style.display = "none";
+          slider2.setAttribute("aria-label", "Last date of the range");
+          var sl = el("div", "gs-time-sliders");
+          sl.appendChild(slider); sl.appendChild(slider2);
+          row.appendChild(playBtn); row.appendChild(sl);
           var lab = el("label", "gs-time-all");
-          allBox = el("input"); allBox.type = "checkbox"; allBox.checked = state.all;
-          lab.appendChild(allBox); lab.appendChild(document.createTextNode(" show strikes of all dates"));
-          box.appendChild(dateLabel); box.appendChild(slider); box.appendChild(lab);
+          rangeBox = el("input"); rangeBox.type = "checkbox"; rangeBox.checked = false;
+          lab.appendChild(rangeBox);
+          lab.appendChild(document.createTextNode(" date range (second slider: last date)"));
+          box.appendChild(dateLabel); box.appendChild(row); box.appendChild(lab);
           L.DomEvent.disableClickPropagation(box);
           L.DomEvent.disableScrollPropagation(box);
-          L.DomEvent.on(slider, "input", function () { api.setDate(+slider.value, false); });
-          L.DomEvent.on(allBox, "change", function () { api.setDate(state.idx, allBox.checked); });
+          L.DomEvent.on(slider, "input", function () {
+            if (state.range) api.setRange(+slider.value, Math.max(+slider.value, +slider2.value));
+            else api.setDate(+slider.value, false);
+          });
+          L.DomEvent.on(slider2, "input", function () { api.setRange(+slider.value, +slider2.value); });
+          L.DomEvent.on(rangeBox, "change", function () {
+            if (rangeBox.checked) api.setRange(state.lo, nSteps - 1);
+            else api.setDate(state.lo, false);
+          });
+          L.DomEvent.on(playBtn, "click", function () { api.play(); });
           return box;
         }
       });
       new TimeControl().addTo(map);
     }
+
+    /* ---- claims panel: filters, search, a sortable table linked to the map ---- */
+    var FILTERS = [["verdict", "Verdict"], ["attacker", "Attacker"], ["claimant", "Claimant"],
+      ["claimed_target", "Claimed target"], ["_controller_label", "Held by"], ["src", "Source"]]
+      .filter(function (f) { return f[0] === "verdict" || f[0] === "src" || S.f[f[0]]; });
+    var OPTION_LIMIT = 500, ROW_LIMIT = 300;
+    function codeOf(key, k) {
+      if (key === "verdict") return S.v[k];
+      if (key === "src") return S.src[k];
+      return S.f[key][k];
+    }
+    function optionText(key, code) {
+      if (key === "verdict") return verdicts[code].label;
+      return str(code) || "(none)";
+    }
+    var filt = { sel: {}, q: "" };
+    var hay = null;
+    function haystack(k) {
+      if (!hay) hay = new Array(n);
+      if (hay[k] === undefined) {
+        var parts = [str(S.id[k]), str(S.reason[k]), str(S.src[k]), verdicts[S.v[k]].label];
+        D.fields.forEach(function (f) { parts.push(str(S.f[f[1]][k])); });
+        hay[k] = parts.join("\n").toLowerCase();
+      }
+      return hay[k];
+    }
+    function applyFilters() {
+      var q = filt.q.trim().toLowerCase();
+      var keys = Object.keys(filt.sel);
+      for (var k = 0; k < n; k++) {
+        var ok = 1;
+        for (var j = 0; j < keys.length && ok; j++) if (codeOf(keys[j], k) !== filt.sel[keys[j]]) ok = 0;
+        if (ok && q && haystack(k).indexOf(q) < 0) ok = 0;
+        pass[k] = ok;
+      }
+      refresh();
+    }
+    var COLS = [
+      ["Date", function (k) { return S.f.date ? str(S.f.date[k]) : ""; }],
+      ["Claim", function (k) { return str(S.id[k]); }],
+      ["Place", function (k) { return S.f.place ? str(S.f.place[k]) : str(S.f._located_at[k]); }],
+      ["Verdict", function (k) { return verdicts[S.v[k]].key; }],
+      ["Held by", function (k) { return str(S.f._controller_label[k]); }],
+      ["To target", function (k) { return S.tkm[k]; }]
+    ];
+    var sortBy = { col: 0, dir: 1 };
+    var panel = { body: null, tbody: null, info: null, rows: {}, selected: -1 };
+    function sortedDrawn() {
+      var f = COLS[sortBy.col][1], d = sortBy.dir;
+      return drawn.slice().sort(function (a, b) {
+        var x = f(a), y = f(b);
+        if (x === y) return a - b;
+        if (x === null || x === "") return 1;
+        if (y === null || y === "") return -1;
+        return (x < y ? -1 : 1) * d;
+      });
+    }
+    function renderTable() {
+      if (!panel.tbody) return;
+      var rows = sortedDrawn();
+      var frag = document.createDocumentFragment();
+      panel.rows = {};
+      rows.slice(0, ROW_LIMIT).forEach(function (k) {
+        var tr = el("tr");
+        tr.setAttribute("data-i", String(k));
+        COLS.forEach(function (c, j) {
+          var v = c[1](k);
+          var td = el("td", null, j === 5 ? (v === null ? "" : (v > 0 ? Math.round(v) + " km" : "0")) : v);
+          if (j === 3) { var dot = el("span", "gs-dot"); dot.style.background = verdicts[S.v[k]].color; td.insertBefore(dot, td.firstChild); }
+          tr.appendChild(td);
+        });
+        if (k === panel.selected) tr.className = "gs-selected";
+        panel.rows[k] = tr;
+        frag.appendChild(tr);
+      });
+      panel.tbody.replaceChildren(frag);
+      panel.info.textContent = rows.length + " of " + n + " placed claims shown on the map" +
+        (rows.length > ROW_LIMIT ? "; first " + ROW_LIMIT + " listed (search or filter to narrow)" : "");
+    }
+    onRefresh.push(renderTable);
+    function showStrike(k) {
+      var mk = markers[k];
+      var ll = mk.getLatLng();
+      var open = function () { mk.fire("click", { latlng: ll }, true); };
+      if (cluster) clusterGroup.zoomToShowLayer(mk, open);
+      else { map.setView(ll, Math.max(map.getZoom(), 9), { animate: false }); open(); }
+    }
+    function select(k) {
+      if (panel.rows[panel.selected]) panel.rows[panel.selected].className = "";
+      panel.selected = k;
+      var tr = panel.rows[k];
+      if (tr) { tr.className = "gs-selected"; if (tr.scrollIntoView) tr.scrollIntoView({ block: "nearest" }); }
+    }
+    map.on("popupopen", function (e) {
+      var src = e.popup._source;
+      if (src && src.options && src.options.gsKind === "strike") select(src.options.gsIndex);
+    });
+    var Panel = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "gs-panel leaflet-bar");
+        var toggle = el("a", "gs-panel-toggle", "Claims table and filters (" + (n + D.unplaced.length) + ")");
+        toggle.href = "#"; toggle.setAttribute("role", "button");
+        var body = el("div", "gs-panel-body");
+        body.style.display = "none";
+        var search = el("input", "gs-search");
+        search.type = "search"; search.placeholder = "Search claims (id, place, actor, source, reason)";
+        search.setAttribute("aria-label", "Search claims");
+        body.appendChild(search);
+        var fbox = el("div", "gs-filters");
+        FILTERS.forEach(function (f) {
+          var key = f[0];
+          var freq = {};
+          for (var k = 0; k < n; k++) { var c = codeOf(key, k); freq[c] = (freq[c] || 0) + 1; }
+          var codes = Object.keys(freq).map(Number);
+          codes.sort(function (a, b) { return freq[b] - freq[a]; });
+          codes = codes.slice(0, OPTION_LIMIT);
+          codes.sort(function (a, b) { return optionText(key, a) < optionText(key, b) ? -1 : 1; });
+          var lab = el("label", "gs-filter");
+          lab.appendChild(el("span", null, f[1]));
+          var sel = el("select");
+          sel.setAttribute("data-key", key);
+          var all = el("option", null, "all"); all.value = ""; sel.appendChild(all);
+          codes.forEach(function (c) {
+            var o = el("option", null, optionText(key, c) + " (" + freq[c] + ")");
+            o.value = String(c);
+            sel.appendChild(o);
+          });
+          L.DomEvent.on(sel, "change", function () {
+            if (sel.value === "") delete filt.sel[key]; else filt.sel[key] = +sel.value;
+            applyFilters();
+          });
+          lab.appendChild(sel);
+          fbox.appendChild(lab);
+        });
+        body.appendChild(fbox);
+        panel.info = el("div", "gs-table-info");
+        body.appendChild(panel.info);
+        var wrap = el("div", "gs-table-wrap");
+        var table = el("table", "gs-table");
+        var thead = el("thead"), hr = el("tr");
+        COLS.forEach(function (c, j) {
+          var th = el("th", null, c[0]);
+          th.title = "Sort by " + c[0].toLowerCase();
+          L.DomEvent.on(th, "click", function () {
+            sortBy.dir = sortBy.col === j ? -sortBy.dir : 1;
+            sortBy.col = j;
+            Array.prototype.forEach.call(hr.children, function (h, q) {
+              h.className = q === j ? (sortBy.dir > 0 ? "gs-sort-up" : "gs-sort-down") : "";
+            });
+            renderTable();
+          });
+          hr.appendChild(th);
+        });
+        hr.firstChild.className = "gs-sort-up";
+        thead.appendChild(hr); table.appendChild(thead);
+        panel.tbody = el("tbody");
+        table.appendChild(panel.tbody);
+        wrap.appendChild(table);
+        body.appendChild(wrap);
+        L.DomEvent.on(panel.tbody, "click", function (e) {
+          var tr = e.target.closest ? e.target.closest("tr") : null;
+          if (!tr) return;
+          var k = +tr.getAttribute("data-i");
+          select(k);
+          showStrike(k);
+        });
+        if (D.unplaced.length) {
+          var det = el("details", "gs-unplaced");
+          det.appendChild(el("summary", null, D.unplaced.length + " claim(s) could not be placed"));
+          var ul = el("ul");
+          D.unplaced.forEach(function (u) {
+            var li = el("li");
+            li.appendChild(el("b", null, u[0] || "(no id)"));
+            li.appendChild(document.createTextNode(
+              (u[1] ? " \u2014 " + u[1] : "") + (u[2] ? " [" + u[2] + "]" : "") + (u[3] ? ": " + u[3] : "")));
+            ul.appendChild(li);
+          });
+          det.appendChild(ul);
+          body.appendChild(det);
+        }
+        var searchTimer = null;
+        L.DomEvent.on(search, "input", function () {
+          clearTimeout(searchTimer);
+          searchTimer = setTimeout(function () { filt.q = search.value; applyFilters(); }, 150);
+        });
+        L.DomEvent.on(toggle, "click", function (e) {
+          L.DomEvent.stop(e);
+          var open = body.style.display === "none";
+          body.style.display = open ? "" : "none";
+          box.classList.toggle("gs-open", open);
+          if (open) renderTable();
+          layoutLabels();
+        });
+        box.appendChild(toggle);
+        box.appendChild(body);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        panel.body = body; panel.toggle = toggle; panel.search = search;
+        return box;
+      }
+    });
+    var panelCtl = new Panel(); /* added below the map tools (see the measure tool) */
+    api.panel = {
+      open: function () { if (panel.body.style.display === "none") panel.toggle.click(); },
+      filter: function (key, text) {
+        var sel = document.querySelector('.gs-filters select[data-key="' + key + '"]');
+        var opt = Array.prototype.find.call(sel.options, function (o) { return o.textContent.indexOf(text) === 0; });
+        sel.value = opt ? opt.value : "";
+        sel.dispatchEvent(new Event("change"));
+      },
+      search: function (q) { panel.search.value = q; filt.q = q; applyFilters(); },
+      rows: function () { return Array.prototype.map.call(panel.tbody.children, function (tr) { return +tr.getAttribute("data-i"); }); },
+      drawn: function () { return drawn.slice(); },
+      show: function (k) { select(k); showStrike(k); }
+    };
+
+    /* ---- labels that never hide data ---- */
+    /* Distance labels and town names are DOM elements in a pane above the strikes' canvas
+       (below cluster icons and popups). Each time the view or the selection changes they
+       are laid out in screen space: strikes, stated-place dots and the map's controls are
+       obstacles; a distance label goes beside its line (offset along the normal so that it
+       never crosses its own line) at the first of a few positions that collides with nothing;
+       town names follow by population. A label that fits nowhere is left out (the line
+       keeps its hover label); more towns fit as one zooms in. */
+    var labelPane = map.createPane("gsLabels");
+    labelPane.style.zIndex = 450;
+    labelPane.style.pointerEvents = "none";
+    labelPane.classList.add("leaflet-zoom-hide");
+    var P = D.places;
+    var placeText = [], placeDot = [];
+    if (P) {
+      for (i = 0; i < P.name.length; i++) {
+        placeText.push(el("div", "gs-label gs-place gs-r" + P.r[i], P.name[i]));
+        placeDot.push(el("div", "gs-place-dot"));
+      }
+    }
+    var distNode = {};
+    function shortKm(km) { return km < 10 ? km.toFixed(1) + " km" : Math.round(km) + " km"; }
+    function distLabelNode(key, text) {
+      if (!distNode[key]) distNode[key] = el("div", "gs-label gs-dist-label", text);
+      return distNode[key];
+    }
+    function measureNodes(nodes) {
+      var todo = nodes.filter(function (x) { return x._w === undefined; });
+      if (!todo.length) return;
+      var frag = document.createDocumentFragment();
+      todo.forEach(function (x) { x.style.left = "0px"; x.style.top = "0px"; x.style.visibility = "hidden"; frag.appendChild(x); });
+      labelPane.appendChild(frag);
+      todo.forEach(function (x) { x._w = x.offsetWidth; x._h = x.offsetHeight; });
+      todo.forEach(function (x) { x.style.visibility = ""; labelPane.removeChild(x); });
+    }
+    var CELL = 64;
+    function Grid() { this.m = {}; }
+    Grid.prototype.cells = function (b, f) {
+      for (var gx = Math.floor(b[0] / CELL); gx <= Math.floor(b[2] / CELL); gx++)
+        for (var gy = Math.floor(b[1] / CELL); gy <= Math.floor(b[3] / CELL); gy++) f(gx + "," + gy);
+    };
+    Grid.prototype.add = function (b) {
+      var m = this.m;
+      this.cells(b, function (c) { (m[c] || (m[c] = [])).push(b); });
+    };
+    Grid.prototype.hit = function (b) {
+      var m = this.m, hit = false;
+      this.cells(b, function (c) {
+        if (hit || !m[c]) return;
+        for (var q = 0; q < m[c].length; q++) {
+          var o = m[c][q];
+          if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) { hit = true; return; }
+        }
+      });
+      return hit;
+    };
+    /* Does segment p-q cross box b (Liang-Barsky clipping)? */
+    function segHits(p, q, b) {
+      var t0 = 0, t1 = 1, dx = q.x - p.x, dy = q.y - p.y;
+      var P4 = [-dx, dx, -dy, dy], Q4 = [p.x - b[0], b[2] - p.x, p.y - b[1], b[3] - p.y];
+      for (var j = 0; j < 4; j++) {
+        if (P4[j] === 0) { if (Q4[j] < 0) return false; continue; }
+        var r = Q4[j] / P4[j];
+        if (P4[j] < 0) { if (r > t1) return false; if (r > t0) t0 = r; }
+        else { if (r < t0) return false; if (r < t1) t1 = r; }
+      }
+      return true;
+    }
+    function layoutLabels() {
+      var size = map.getSize();
+      var grid = new Grid();
+      var placed = [], dropped = 0, nPlaces = 0;
+      var R = 8; /* strike marker radius 6 + its white edge + a margin */
+      var crect = map.getContainer().getBoundingClientRect();
+      /* the map's own controls, title and panel: a label under them would be hidden */
+      Array.prototype.forEach.call(
+        document.querySelectorAll(".leaflet-control, .gs-title h1"),
+        function (c) {
+          var r = c.getBoundingClientRect();
+          if (r.width && r.height) grid.add([r.left - crect.left - 2, r.top - crect.top - 2, r.right - crect.left + 2, r.bottom - crect.top + 2]);
+        });
+      var segs = [];
+      var showT = map.hasLayer(target), showP = map.hasLayer(stated);
+      drawn.forEach(function (k) {
+        var mk = markers[k];
+        if (!mk._map) return;
+        var c = map.latLngToContainerPoint(mk.getLatLng());
+        if (c.x < -R || c.y < -R || c.x > size.x + R || c.y > size.y + R) return;
+        grid.add([c.x - R, c.y - R, c.x + R, c.y + R]);
+        if (showP && pdots[k]) {
+          var s = map.latLngToContainerPoint(pdots[k].getLatLng());
+          grid.add([s.x - 6, s.y - 6, s.x + 6, s.y + 6]);
+        }
+      });
+      var want = [];
+      drawn.forEach(function (k) {
+        var a = map.latLngToContainerPoint(markers[k].getLatLng());
+        if (showT && tlines[k]) {
+          var tb = map.latLngToContainerPoint([S.tlat[k], S.tlon[k]]);
+          segs.push([a, tb]);
+          if (D.labels) want.push([distLabelNode("t" + k, lineText[k]), a, tb, "ts" + k, shortKm(S.tkm[k])]);
+        }
+        if (showP && plines[k]) {
+          var pb = map.latLngToContainerPoint([S.plat[k], S.plon[k]]);
+          segs.push([pb, a]);
+          if (D.labels) want.push([distLabelNode("p" + k, statedText[k]), pb, a, "ps" + k, shortKm(S.pkm[k])]);
+        }
+      });
+      var checkSegs = segs.length <= 400;
+      function free(b) {
+        if (b[0] < 0 || b[1] < 0 || b[2] > size.x || b[3] > size.y) return false;
+        if (grid.hit(b)) return false;
+        if (checkSegs) for (var q = 0; q < segs.length; q++) if (segHits(segs[q][0], segs[q][1], b)) return false;
+        return true;
+      }
+      function tryPlace(node, a, b) {
+        var dx = b.x - a.x, dy = b.y - a.y, len = Math.sqrt(dx * dx + dy * dy) || 1;
+        var nx = -dy / len, ny = dx / len;
+        /* offset along the normal by the box's half-extent: the box never crosses its line */
+        var off = Math.abs(nx) * node._w / 2 + Math.abs(ny) * node._h / 2 + 3;
+        var ts = [0.5, 0.35, 0.65, 0.2, 0.8];
+        for (var j = 0; j < ts.length * 2; j++) {
+          var t = ts[j >> 1], side = j & 1 ? -1 : 1;
+          var cx = a.x + dx * t + nx * off * side, cy = a.y + dy * t + ny * off * side;
+          var box = [cx - node._w / 2, cy - node._h / 2, cx + node._w / 2, cy + node._h / 2];
+          if (free(box)) { grid.add(box); placed.push([node, box]); return true; }
+        }
+        return false;
+      }
+      /* full labels first; a label that fits nowhere is collapsed to its distance in km
+         (the full text stays in its tooltip and the line's hover label), else left out */
+      measureNodes(want.map(function (w) { return w[0]; }));
+      var retry = want.filter(function (w) { return !tryPlace(w[0], w[1], w[2]); });
+      var shortNodes = retry.map(function (w) {
+        var node = distLabelNode(w[3], w[4]);
+        node.classList.add("gs-short");
+        node.title = w[0].textContent;
+        return node;
+      });
+      measureNodes(shortNodes);
+      var nShort = 0;
+      retry.forEach(function (w, q) {
+        if (tryPlace(shortNodes[q], w[1], w[2])) nShort++;
+        else dropped++;
+      });
+      if (P) {
+        var cand = [];
+        for (var j = 0; j < P.name.length; j++) {
+          var c = map.latLngToContainerPoint([P.lat[j], P.lon[j]]);
+          if (c.x >= 0 && c.y >= 0 && c.x <= size.x && c.y <= size.y) cand.push([j, c]);
+        }
+        measureNodes(cand.map(function (x) { return placeText[x[0]]; }));
+        /* more towns as one zooms in: a population rank per zoom, then collisions decide */
+        var z = map.getZoom();
+        var minPop = z <= 4 ? 1e6 : z <= 5 ? 3e5 : z <= 6 ? 1e5 : z <= 7 ? 25e3 : z <= 8 ? 8e3 : 0;
+        var M = 4; /* breathing space around a town's name */
+        cand.forEach(function (x) {
+          var j = x[0], c = x[1], node = placeText[j], w = node._w, h = node._h;
+          if (P.pop[j] < minPop) return;
+          var dot = [c.x - 3, c.y - 3, c.x + 3, c.y + 3];
+          if (grid.hit(dot)) return;
+          var opts = [[c.x + 5, c.y - h / 2], [c.x - 5 - w, c.y - h / 2], [c.x - w / 2, c.y - 4 - h], [c.x - w / 2, c.y + 4]];
+          for (var q = 0; q < opts.length; q++) {
+            var box = [opts[q][0] - M, opts[q][1] - M, opts[q][0] + w + M, opts[q][1] + h + M];
+            if (free(box)) {
+              grid.add(dot); grid.add(box);
+              placed.push([node, [opts[q][0], opts[q][1], opts[q][0] + w, opts[q][1] + h]]);
+              placed.push([placeDot[j], dot]);
+              nPlaces++;
+              return;
+            }
+          }
+        });
+      }
+      var frag = document.createDocumentFragment();
+      placed.forEach(function (pb) {
+        var lp = map.containerPointToLayerPoint([pb[1][0], pb[1][1]]);
+        pb[0].style.left = lp.x + "px";
+        pb[0].style.top = lp.y + "px";
+        frag.appendChild(pb[0]);
+      });
+      labelPane.replaceChildren(frag);
+      api.labels = { placed: placed.length - 2 * nPlaces, collapsed: nShort, dropped: dropped, places: nPlaces };
+    }
+    onRefresh.push(layoutLabels);
+    map.on("zoomend moveend overlayadd overlayremove resize", layoutLabels);
+    api.layoutLabels = layoutLabels;
 
     /* ---- layers on by default; above the cluster threshold lines/circles start hidden ---- */
     groups.forEach(function (g) { g.addTo(map); });
@@ -463,11 +947,14 @@
       }
     });
     new MC().addTo(map);
+    panelCtl.addTo(map);
     map.on("click", function (e) { if (measure.on) measure.add(e.latlng); });
     api.measure = measure;
     api.geodesicMetres = geodesicMetres;
 
     mark("setup");
+    layoutLabels(); /* again, now that every control is on the map */
+    mark("labels");
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         mark("drawn");
