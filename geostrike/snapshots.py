@@ -83,10 +83,10 @@ def _name_candidates(name: str) -> list[dict[str, date]]:
             out.append({"ymd": d})
     for rx in (_DMY, _DMY8):
         for m in rx.finditer(name):
-            a, b, y = (int(m.group(1)), int(m.group(3)), int(m.group(4)))
-            if rx is _DMY8:
-                a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            sep = m.group(2) if rx is _DMY else ""
+            if rx is _DMY:
+                a, sep, b, y = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+            else:
+                a, sep, b, y = int(m.group(1)), "", int(m.group(2)), int(m.group(3))
             opts: dict[str, date] = {}
             if (d := _day(y, b, a)) is not None:
                 opts["dmy"] = d
@@ -222,6 +222,38 @@ def read_layer(path: str | Path) -> Any:
     return gdf
 
 
+def is_published_layer(path: str | Path) -> bool:
+    """Whether a file needs this module's readers (KML/KMZ, Esri JSON) rather than GDAL's."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".kml", ".kmz"):
+        return True
+    if suffix == ".json" and p.is_file():
+        from .esri import is_esri_json
+
+        return is_esri_json(p)
+    return False
+
+
+def read_published_points(path: str | Path) -> Any:
+    """A KML/KMZ or Esri JSON file as a claims-like GeoDataFrame (point geometries).
+
+    KML's ``TimeStamp`` (else ``TimeSpan`` begin) becomes the ``date`` column when the
+    placemarks have no ``date`` field of their own; ExtendedData and Esri attributes are
+    columns as they are. Non-point features stay as rows (the claims reader marks them).
+    """
+    gdf = read_layer(path)
+    cols = {str(c).casefold() for c in gdf.columns}
+    if "date" not in cols:
+        for key in ("when", "begin"):
+            if key in gdf.columns and gdf[key].notna().any():
+                gdf = gdf.rename(columns={key: "date"})
+                break
+    drop = [c for c in ("folder", "style", "color", "begin", "end", "when") if c in gdf.columns]
+    keep = [c for c in drop if gdf[c].notna().any()]
+    return gdf.drop(columns=[c for c in drop if c not in keep])
+
+
 def _empty_collection(p: Path) -> bool:
     if p.stat().st_size > 4096:
         return False
@@ -325,9 +357,12 @@ def _controllers(
                 f"feature {i + 1} ({raw!r}) matches several controllers in the mapping: "
                 + ", ".join(sorted(found)),
             )
+        mapped = bool(found)
         value = found.pop() if found else raw
         if not value:
             raise InputError(path, f"feature {i + 1}: no controller value")
+        if value not in cache and (mapped or value.strip() == "-"):
+            cache[value] = canon(value, "--map")  # a mapped actor: unknown is an actor error
         if value not in cache:
             try:
                 cache[value] = canon(value, prop or "mapping")
@@ -722,7 +757,9 @@ def _chain(
     """Windows of consecutive snapshots; identical consecutive geometries merge."""
     one = np.timedelta64(1, "D")
     steps = np.diff(snap_days).astype(np.int64)
-    cadence = int(np.median(steps)) if len(steps) else 1
+    # the series' usual step: the most common one (the smallest of equally common ones)
+    vals, counts = np.unique(steps, return_counts=True)
+    cadence = int(vals[np.argmax(counts)]) if len(steps) else 1
     rep.cadence_days = cadence
     gap_after = np.zeros(len(snap_days), dtype=np.int64)  # days without snapshot after i
     if len(steps):
