@@ -310,3 +310,31 @@ def test_read_zones_output_columns(tmp_path: Path) -> None:
     assert list(z.columns)[:5] == ["zone_id", "controller", "valid_from", "valid_to", "source"]
     assert z["source"].iloc[0] == "2020-05-05.geojson"
     assert np.isclose(z.geometry.iloc[0].area, 1.0)
+
+
+def test_geojson_reader_matches_gdal_and_falls_back(tmp_path: Path) -> None:
+    """Plain WGS84 GeoJSON is read directly (fast path); other CRSs go through GDAL."""
+    import pyogrio
+
+    from geostrike.snapshots import read_layer
+
+    poly = shapely.Polygon(
+        [(30, 10), (31, 10), (31, 11), (30, 11)], [[(30.2, 10.2), (30.4, 10.2), (30.4, 10.4)]]
+    )
+    multi = shapely.MultiPolygon([box(32, 10, 33, 11), box(34, 10, 35, 11)])
+    p = _write(tmp_path, "a_2024-01-01.geojson", [poly, multi], [{"k": 1}, {"k": None}])
+    doc = json.loads(p.read_text())
+    doc["features"].append({"type": "Feature", "properties": None, "geometry": None})
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    p.write_text(json.dumps(doc))
+    fast, gdal = read_layer(p), pyogrio.read_dataframe(p)
+    assert len(fast) == 3 and fast.geometry.iloc[2] is None
+    assert shapely.equals_exact(fast.geometry.values[:2], gdal.geometry.values[:2], 0).all()
+    # Web Mercator: GDAL reads and reprojects it
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    doc["features"] = [{"type": "Feature", "properties": {}, "geometry": mapping(
+        box(3339584.7, 1118889.97, 3450904.5, 1232106.8))}]  # fmt: skip
+    p.write_text(json.dumps(doc))
+    back = read_layer(p)
+    assert back.crs.to_epsg() == 4326
+    assert back.geometry.iloc[0].bounds == pytest.approx((30, 10, 31, 11), abs=1e-3)
