@@ -210,6 +210,16 @@ def read_kml(path: str | Path) -> Any:
                 rows.append(_placemark(c, folders, style_of, extra))
 
     walk(root, [])
+    links = sum(1 for el in root.iter() if _local(el.tag) == "NetworkLink")
+    if links:
+        import warnings
+
+        warnings.warn(
+            f"{p}: {links} NetworkLink(s) not followed (nothing is fetched); export the"
+            " linked layers into the file to use them",
+            UserWarning,
+            stacklevel=2,
+        )
     cols = ["name", "folder", "style", "color", "begin", "end", "when", "description"]
     data = {k: [r.get(k) for r in rows] for k in cols + extra}
     geoms = [r.get("geometry") for r in rows]

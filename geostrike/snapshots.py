@@ -438,6 +438,8 @@ class ArchiveReport:
     skipped: int = 0
     gaps: list[tuple[date, date]] = field(default_factory=list)
     slivers_km2: dict[date, float] = field(default_factory=dict)
+    overlaps_km2: dict[date, float] = field(default_factory=dict)
+    same_date: list[tuple[date, list[str]]] = field(default_factory=list)
     cadence_days: int = 1
 
     def lines(self) -> list[str]:
@@ -447,6 +449,19 @@ class ArchiveReport:
             out.append(f"repaired {self.repaired} invalid geometries (shapely.make_valid)")
         if self.skipped:
             out.append(f"skipped {self.skipped} feature(s) the mapping sends to '-'")
+        for d, names in self.same_date[:3]:
+            out.append(
+                f"{len(names)} files dated {d} ({', '.join(names)}): their features are combined"
+            )
+        if len(self.same_date) > 3:
+            out.append(f"... and {len(self.same_date) - 3} more dates with several files")
+        if self.overlaps_km2:
+            big = max(self.overlaps_km2.values())
+            d = max(self.overlaps_km2, key=self.overlaps_km2.get)
+            out.append(
+                f"controllers overlap in {len(self.overlaps_km2)} snapshot(s) (largest"
+                f" {big:,.1f} km² on {d}); ground in two zones counts as joint control"
+            )
         for a, b in self.gaps:
             n = (b - a).days + 1
             out.append(
@@ -538,6 +553,8 @@ def zones_from_snapshots(
     geoms: list[np.ndarray] = []
     srcs: list[np.ndarray] = []
     file_days: list[np.datetime64] = []
+    if name_dates:
+        rep.same_date = _same_dates(files, name_dates)
     for k, f in enumerate(files):
         gdf = read_layer(f)
         n = len(gdf)
@@ -591,6 +608,7 @@ def zones_from_snapshots(
     snap_days = snap_days[~np.isnat(snap_days)]
 
     rows = _dissolve(day[~explicit], ctrl[~explicit], geom[~explicit], src[~explicit])
+    _report_overlaps(rows, rep)
     boundary = _within_geometry(within) if rest is not None else None
     rest_id = None
     if rest is not None:
@@ -623,6 +641,29 @@ def zones_from_snapshots(
     gdf["valid_from"] = pd.to_datetime(gdf["valid_from"])
     gdf["valid_to"] = pd.to_datetime(gdf["valid_to"])
     return gdf[list(SNAPSHOT_COLUMNS)]
+
+
+def _same_dates(files: list[Path], days: list[date | None]) -> list:
+    seen: dict[date, list[str]] = {}
+    for f, d in zip(files, days, strict=True):
+        if d is not None:
+            seen.setdefault(d, []).append(f.name)
+    return [(d, n) for d, n in sorted(seen.items()) if len(n) > 1]
+
+
+def _report_overlaps(rows: pd.DataFrame, rep: ArchiveReport) -> None:
+    """Area where two controllers' ground overlaps in one snapshot (multi-controller layers)."""
+    multi = rows.groupby("day")["controller"].transform("size") > 1
+    for d, grp in rows[multi].groupby("day"):
+        g = grp["geometry"].to_numpy()
+        inter = [shapely.intersection(g[i], g[j]) for i in range(len(g)) for j in range(i)]
+        area = float(_area_km2(np.asarray(_polygonal_many(inter), dtype=object)).sum())
+        if area > 0.01:
+            rep.overlaps_km2[pd.Timestamp(np.datetime64(int(d), "D")).date()] = area
+
+
+def _polygonal_many(geoms: list) -> list:
+    return [_polygonal_one(g) for g in geoms]
 
 
 def _feature_dates(
@@ -786,7 +827,21 @@ def _add_rest(
             )
     if not add:
         return rows
-    return pd.concat([rows, pd.DataFrame(add)], ignore_index=True)
+    both = pd.concat([rows, pd.DataFrame(add)], ignore_index=True)
+    dup = both.duplicated(["day", "controller"], keep=False)
+    if not dup.any():
+        return both
+    # the rest's actor also has ground in the layer: one geometry per day and controller
+    merged = [
+        {
+            "day": d,
+            "controller": c,
+            "geometry": shapely.union_all(grp["geometry"].to_numpy()),
+            "source": "; ".join(grp["source"]),
+        }
+        for (d, c), grp in both[dup].groupby(["day", "controller"], sort=False)
+    ]
+    return pd.concat([both[~dup], pd.DataFrame(merged)], ignore_index=True)
 
 
 def _polygonal_one(g: Any) -> Any:

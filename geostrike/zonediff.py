@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .errors import InputError
 from .zones import zones_on
 
 NO_ZONE = "(no zone)"
@@ -65,6 +66,16 @@ def zones_diff(
 
     z = zones if getattr(zones, "attrs", {}).get("geostrike_normalised") else read_zones(zones)
     a, b = _held(z, date_from), _held(z, date_to)
+    for day, held in ((date_from, a), (date_to, b)):
+        if not held:  # an empty diff would read as "nothing changed hands"
+            vf = pd.NaT if z["valid_from"].isna().any() else z["valid_from"].min()
+            vt = pd.NaT if z["valid_to"].isna().any() else z["valid_to"].max()
+            span = (
+                f"{'open' if pd.isna(vf) else vf.date()} to {'open' if pd.isna(vt) else vt.date()}"
+            )
+            raise InputError(
+                None, f"no zone is valid on {pd.Timestamp(day).date()} (the zones cover {span})"
+            )
     rows = []
     union_a = shapely.union_all(list(a.values())) if a else shapely.Polygon()
     union_b = shapely.union_all(list(b.values())) if b else shapely.Polygon()

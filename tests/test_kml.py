@@ -178,3 +178,13 @@ def test_kmz_without_document(tmp_path: Path) -> None:
         z.writestr("readme.txt", "nothing")
     with pytest.raises(InputError, match="no .kml document"):
         read_kml(p)
+
+
+def test_network_links_are_not_followed(tmp_path: Path) -> None:
+    p = tmp_path / "linked.kml"
+    p.write_text(
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><NetworkLink><Link>'
+        "<href>https://example.org/front.kml</href></Link></NetworkLink></Document></kml>"
+    )
+    with pytest.warns(UserWarning, match="1 NetworkLink"):
+        assert len(read_kml(p)) == 0

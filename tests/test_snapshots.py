@@ -338,3 +338,34 @@ def test_geojson_reader_matches_gdal_and_falls_back(tmp_path: Path) -> None:
     back = read_layer(p)
     assert back.crs.to_epsg() == 4326
     assert back.geometry.iloc[0].bounds == pytest.approx((30, 10, 31, 11), abs=1e-3)
+
+
+def test_same_date_files_and_overlapping_controllers_reported(tmp_path: Path) -> None:
+    _write(tmp_path, "front_2023-06-01_v1.geojson", [box(35, 48, 36, 49)], [{"side": "ru"}])
+    _write(tmp_path, "front_2023-06-01_v2.geojson", [box(35.5, 48, 37, 49)], [{"side": "ua"}])
+    z, warns = _build(
+        tmp_path, controller_property="side", mapping=parse_mapping(["ru=russia", "ua=ukraine"])
+    )
+    assert any("2 files dated 2023-06-01" in w and "combined" in w for w in warns)
+    assert any("controllers overlap in 1 snapshot" in w for w in warns)
+    assert sorted(z["controller"]) == ["russia", "ukraine"]
+
+
+def test_rest_actor_also_in_the_layer_is_one_geometry(tmp_path: Path) -> None:
+    props = [{"side": "ru"}, {"side": "ua"}]
+    for d in ("2023-06-01", "2023-06-02"):
+        _write(tmp_path, f"f_{d}.geojson", [box(37, 47, 38, 48), box(36, 47, 37, 48)], props)
+    z, _ = _build(
+        tmp_path,
+        controller_property="side",
+        mapping=parse_mapping(["ru=russia", "ua=ukraine"]),
+        rest="ukraine",
+        within="UA",
+    )
+    # unchanged days merge; ukraine's layer part and the rest are one geometry per window
+    assert sorted(zip(z["controller"], z["snapshots"], strict=True)) == [
+        ("russia", 2),
+        ("ukraine", 2),
+    ]
+    ua = z[z.controller == "ukraine"].geometry.iloc[0]
+    assert ua.contains(shapely.Point(36.5, 47.5)) and ua.contains(shapely.Point(30.5, 50.45))

@@ -84,3 +84,16 @@ def test_cli_diff(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.returncode == 2 and "'soon' is not a date" in r.stderr
     assert pd.notna(feats[0]["properties"]["area_km2"])
+
+
+def test_diff_refuses_a_date_without_zones() -> None:
+    """An empty diff would read as "nothing changed hands": a date no zone covers is an error."""
+    from geostrike.errors import InputError
+
+    z = _zones()
+    z = z[z.valid_to.notna()]
+    with pytest.raises(
+        InputError,
+        match=r"no zone is valid on 2022-12-01 \(the zones cover 2022-10-01 to 2022-11-11\)",
+    ):
+        zones_diff(z, "2022-10-15", "2022-12-01")
