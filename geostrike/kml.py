@@ -223,7 +223,9 @@ def read_kml(path: str | Path) -> Any:
     cols = ["name", "folder", "style", "color", "begin", "end", "when", "description"]
     data = {k: [r.get(k) for r in rows] for k in cols + extra}
     geoms = [r.get("geometry") for r in rows]
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    out.attrs["geostrike_kml"] = True  # begin/end/when are KML time elements
+    return out
 
 
 def _placemark(pm: ET.Element, folders: list[str], style_of: Any, extra: list[str]) -> dict:

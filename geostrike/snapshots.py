@@ -687,7 +687,10 @@ def _feature_dates(
         return d, nat
     start = np.full(n, np.datetime64(name_day, "D") if name_day else np.datetime64("NaT"))
     end = nat.copy()
-    # KML/KMZ: TimeSpan begin/end and TimeStamp when override the file's date
+    # KML/KMZ: TimeSpan begin/end and TimeStamp when override the file's date (only KML's:
+    # a GeoJSON property that happens to be called "end" is just a property)
+    if not gdf.attrs.get("geostrike_kml"):
+        lower = {}
     if "when" in lower:
         w = parse_dates(gdf[lower["when"]]).to_numpy(dtype="datetime64[D]")
         start = np.where(np.isnat(w), start, w)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geostrike.claims import read_claims
 from geostrike.errors import InputError
@@ -188,3 +190,31 @@ def test_network_links_are_not_followed(tmp_path: Path) -> None:
     )
     with pytest.warns(UserWarning, match="1 NetworkLink"):
         assert len(read_kml(p)) == 0
+
+
+@given(
+    name=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp")), min_size=1
+    ).filter(lambda s: s.strip() == s),
+    rgb=st.tuples(*[st.integers(0, 255)] * 3),
+    alpha=st.integers(0, 255),
+)
+@settings(max_examples=60, deadline=None)
+def test_kml_names_and_colours_roundtrip(name: str, rgb: tuple, alpha: int) -> None:
+    import tempfile
+    from xml.sax.saxutils import escape
+
+    r, g, b = rgb
+    kml = (
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f'<Style id="s"><PolyStyle><color>{alpha:02x}{b:02x}{g:02x}{r:02x}</color></PolyStyle></Style>'
+        f"<Placemark><name>{escape(name)}</name><styleUrl>#s</styleUrl>"
+        "<Point><coordinates>44.2,15.35</coordinates></Point></Placemark></Document></kml>"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "x.kml"
+        p.write_text(kml, encoding="utf-8")
+        got = read_kml(p)
+    assert got["name"].iloc[0] == name
+    assert got["color"].iloc[0] == f"#{r:02x}{g:02x}{b:02x}"
+    assert (got.geometry.iloc[0].x, got.geometry.iloc[0].y) == (44.2, 15.35)
