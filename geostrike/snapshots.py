@@ -514,7 +514,8 @@ def zones_from_snapshots(
         Last day of the last snapshot's window (default: the snapshot's own date).
     rest, within
         The actor holding the rest of the country, and the country (ISO alpha-2 code or
-        Natural Earth name) or boundary file (path or geometry) it fills.
+        Natural Earth name; several separated by commas) or boundary file (path or
+        geometry) it fills.
     max_gap_days
         A step between snapshots longer than this leaves the days between them without
         zones (claims there are indeterminate) instead of bridging them.
@@ -769,12 +770,15 @@ def _within_geometry(within: Any) -> Any:
         return merged
     from .outlines import country_outline
 
-    try:
-        return country_outline(text)
-    except GeostrikeError:
-        raise InputError(
-            None, f"--within {text!r} is neither a file nor a country code or name"
-        ) from None
+    parts = []
+    for key in (k.strip() for k in text.split(",")):  # "SD,SS": several countries
+        try:
+            parts.append(country_outline(key))
+        except GeostrikeError:
+            raise InputError(
+                None, f"--within {key!r} is neither a file nor a country code or name"
+            ) from None
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
 def _area_km2(geoms: np.ndarray) -> np.ndarray:

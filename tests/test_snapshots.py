@@ -369,3 +369,13 @@ def test_rest_actor_also_in_the_layer_is_one_geometry(tmp_path: Path) -> None:
     ]
     ua = z[z.controller == "ukraine"].geometry.iloc[0]
     assert ua.contains(shapely.Point(36.5, 47.5)) and ua.contains(shapely.Point(30.5, 50.45))
+
+
+def test_rest_within_several_countries(tmp_path: Path) -> None:
+    _write(tmp_path, "2023-05-01.geojson", [box(32.4, 15.5, 32.6, 15.7)])  # Khartoum
+    actors = tmp_path / "actors.csv"
+    actors.write_text("id,label,members,color,aliases\nrsf,RSF,,#c62828,\nsaf,SAF,,#1565c0,\n")
+    z, _ = _build(tmp_path, controller="rsf", rest="saf", within="SD, SS", actors=actors)
+    rest = z[z.controller == "saf"].geometry.iloc[0]
+    assert rest.contains(shapely.Point(31.6, 4.85))  # Juba
+    assert not rest.contains(shapely.Point(32.5, 15.6))
