@@ -177,7 +177,7 @@ def expand_paths(spec: str | Path | list[str | Path]) -> list[Path]:
         elif p.exists():
             out.append(p)
         elif any(ch in str(s) for ch in "*?["):
-            out += [Path(q) for q in sorted(glob.glob(str(s)))]
+            out += [Path(q) for q in sorted(glob.glob(str(s))) if Path(q).is_file()]
         else:
             raise InputError(p, "no such file or folder")
     out = sorted(dict.fromkeys(q for q in out if not q.name.startswith(".")))
