@@ -268,6 +268,14 @@ def zones_from_points(points: str, output: str, boundary: str | None, actors: st
     default=None,
     help="Leave steps longer than this many days without zones instead of bridging them.",
 )
+@click.option(
+    "--sliver-km",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Pieces of the rest narrower than this (where layer and outline draw a border "
+    "apart) get no zone; 0 keeps them.",
+)
 @_actors_opt
 def zones_from_snapshots(
     paths: tuple[str, ...],
@@ -282,6 +290,7 @@ def zones_from_snapshots(
     rest: str | None,
     within: str | None,
     max_gap: int | None,
+    sliver_km: float,
     actors: str | None,
 ) -> None:
     """Build zones from dated snapshot files, KML/KMZ or Esri JSON (folder, glob or files)."""
@@ -314,6 +323,7 @@ def zones_from_snapshots(
             rest=rest,
             within=within,
             max_gap_days=max_gap,
+            sliver_km=sliver_km,
             actors=load_actors(actors),
             report=rep,
         )

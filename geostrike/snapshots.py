@@ -439,6 +439,7 @@ class ArchiveReport:
     gaps: list[tuple[date, date]] = field(default_factory=list)
     slivers_km2: dict[date, float] = field(default_factory=dict)
     overlaps_km2: dict[date, float] = field(default_factory=dict)
+    rest_slivers: dict[date, tuple[int, float]] = field(default_factory=dict)
     same_date: list[tuple[date, list[str]]] = field(default_factory=list)
     cadence_days: int = 1
 
@@ -476,6 +477,14 @@ class ArchiveReport:
                 f" (largest {big:,.1f} km² on {d}); kept for the layer's controller,"
                 " not for the rest"
             )
+        if self.rest_slivers:
+            n = max(v[0] for v in self.rest_slivers.values())
+            big = max(v[1] for v in self.rest_slivers.values())
+            out.append(
+                f"thin pieces of the rest (up to {n} a snapshot, up to {big:,.1f} km²) lie where"
+                f" the layer and the outline draw a border apart, in {len(self.rest_slivers)}"
+                " snapshot(s); left without zones (claims there are indeterminate)"
+            )
         return out
 
 
@@ -491,6 +500,7 @@ def zones_from_snapshots(
     rest: str | None = None,
     within: Any = None,
     max_gap_days: int | None = None,
+    sliver_km: float = 2.0,
     actors: ActorTable | str | Path | None = None,
     report: ArchiveReport | None = None,
 ) -> Any:
@@ -519,6 +529,10 @@ def zones_from_snapshots(
     max_gap_days
         A step between snapshots longer than this leaves the days between them without
         zones (claims there are indeterminate) instead of bridging them.
+    sliver_km
+        Pieces of the rest (other than its largest) narrower on average than this are
+        left without zones and reported: the gaps between a detailed layer's border or
+        coast and the coarser outline, not ground the rest's actor holds. 0 keeps them.
     report
         An :class:`ArchiveReport` to fill (warnings are also issued).
 
@@ -618,7 +632,9 @@ def zones_from_snapshots(
         if boundary is None:
             raise InputError(None, "--rest needs --within COUNTRY_OR_FILE")
         rest_id = ";".join(sorted(resolve_actors(table, rest, column="--rest")))
-        rows = _add_rest(rows, snap_days, boundary, rest_id, rep, f"rest of {within}")
+        rows = _add_rest(
+            rows, snap_days, boundary, rest_id, rep, f"rest of {within}", sliver_km=sliver_km
+        )
 
     until_day = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
     out = (
@@ -797,11 +813,17 @@ def _add_rest(
     rest_id: str,
     rep: ArchiveReport,
     source: str,
+    sliver_km: float = 0.0,
 ) -> pd.DataFrame:
-    """Add, per snapshot, the outline minus every controller's ground (the layer wins)."""
+    """Add, per snapshot, the outline minus every controller's ground (the layer wins).
+
+    Pieces of that complement, other than its largest, whose mean width (2 × area /
+    perimeter, geodesic) is under ``sliver_km`` are left without zones and reported: they
+    are where a detailed layer and a coarse outline draw the same border or coast apart.
+    """
     shapely.prepare(boundary)
     add = []
-    cache: dict[bytes, tuple[Any, float]] = {}
+    cache: dict[bytes, tuple[Any, float, float, int]] = {}
     by_day = {d: grp for d, grp in rows.groupby("day")}
     empty = shapely.Polygon()
     for d in snap_days:
@@ -817,12 +839,16 @@ def _add_rest(
         )
         key = shapely.to_wkb(shapely.normalize(layer))
         if key not in cache:  # unchanged layer: the complement is unchanged too
-            restg = shapely.difference(boundary, layer)
+            restg = _polygonal_one(shapely.difference(boundary, layer))
             outside = shapely.difference(layer, boundary)
-            cache[key] = (_polygonal_one(restg), float(_area_km2(np.array([outside]))[0]))
-        restg, sliver = cache[key]
+            restg, thin_km2, thin_n = _drop_slivers(restg, sliver_km)
+            cache[key] = (restg, float(_area_km2(np.array([outside]))[0]), thin_km2, thin_n)
+        restg, sliver, thin_km2, thin_n = cache[key]
+        day = pd.Timestamp(d).date()
         if sliver > 0.01:
-            rep.slivers_km2[pd.Timestamp(d).date()] = sliver
+            rep.slivers_km2[day] = sliver
+        if thin_n:
+            rep.rest_slivers[day] = (thin_n, thin_km2)
         if not shapely.is_empty(restg):
             add.append(
                 {
@@ -849,6 +875,24 @@ def _add_rest(
         for (d, c), grp in both[dup].groupby(["day", "controller"], sort=False)
     ]
     return pd.concat([both[~dup], pd.DataFrame(merged)], ignore_index=True)
+
+
+def _drop_slivers(g: Any, width_km: float) -> tuple[Any, float, int]:
+    """(g without its thin pieces, their area km², their count); the largest piece stays."""
+    from .geodesy import GEOD
+
+    parts = np.asarray(shapely.get_parts(g), dtype=object)
+    if width_km <= 0 or len(parts) < 2:
+        return g, 0.0, 0
+    ap = np.array([GEOD.geometry_area_perimeter(p) for p in parts])
+    area, perim = np.abs(ap[:, 0]) / 1e6, ap[:, 1] / 1e3
+    thin = 2 * area / np.maximum(perim, 1e-9) < width_km
+    thin[np.argmax(area)] = False
+    if not thin.any():
+        return g, 0.0, 0
+    kept = parts[~thin]
+    out = kept[0] if len(kept) == 1 else shapely.MultiPolygon(list(shapely.get_parts(kept)))
+    return out, float(area[thin].sum()), int(thin.sum())
 
 
 def _polygonal_one(g: Any) -> Any:

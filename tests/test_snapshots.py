@@ -379,3 +379,26 @@ def test_rest_within_several_countries(tmp_path: Path) -> None:
     rest = z[z.controller == "saf"].geometry.iloc[0]
     assert rest.contains(shapely.Point(31.6, 4.85))  # Juba
     assert not rest.contains(shapely.Point(32.5, 15.6))
+
+
+def test_thin_pieces_of_the_rest_get_no_zone(tmp_path: Path) -> None:
+    """A thin gap between a detailed layer and the coarse outline is not the rest's ground;
+    a wide enclave is."""
+    strip = box(38.0, 48.0, 39.0, 48.01)  # ~74 km x 1.1 km, surrounded by the layer
+    enclave = box(37.0, 47.5, 37.3, 47.8)  # ~22 km x 33 km
+    layer = box(36.5, 47.2, 40.5, 49.5).difference(strip).difference(enclave)
+    _write(tmp_path, "occupied_2023-02-01.geojson", [layer])
+    z, warns = _build(tmp_path, controller="russia", rest="ukraine", within="UA")
+    assert any("thin pieces of the rest (up to 1 a snapshot" in w for w in warns)
+    rest = z[z.controller == "ukraine"].geometry.iloc[0]
+    assert not rest.intersects(strip.buffer(-0.001))
+    assert rest.contains(enclave.centroid) and rest.contains(shapely.Point(30.52, 50.45))
+    claims = pd.DataFrame(
+        {"date": ["2023-02-01"] * 2, "latitude": [48.005, 47.65], "longitude": [38.5, 37.15],
+         "claimed_target": ["ukraine"] * 2}
+    )  # fmt: skip
+    res = check(claims, read_zones(z))
+    assert res["verdict"].iloc[0] == "indeterminate"  # in the gap: not called Ukrainian
+    assert res["controller"].iloc[1] == "ukraine"
+    z0, _ = _build(tmp_path, controller="russia", rest="ukraine", within="UA", sliver_km=0)
+    assert z0[z0.controller == "ukraine"].geometry.iloc[0].contains(strip.centroid)
