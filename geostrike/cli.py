@@ -295,11 +295,18 @@ def zones_from_snapshots(
 ) -> None:
     """Build zones from dated snapshot files, KML/KMZ or Esri JSON (folder, glob or files)."""
     import warnings
+    from pathlib import Path
 
     from .actors import load_actors
+    from .errors import OutputError
     from .snapshots import ArchiveReport, parse_mapping, zones_from_snapshots
-    from .zones import write_zones
+    from .zones import ZONE_FORMATS, write_zones
 
+    out_path = Path(output)  # fail before the work, not after it
+    if out_path.suffix.lower() not in ZONE_FORMATS:
+        raise OutputError(output, "unknown zones extension; use .gpkg, .geojson, .fgb or .parquet")
+    if str(out_path.parent) and not out_path.parent.is_dir():
+        raise OutputError(output, f"folder {str(out_path.parent)!r} does not exist")
     if until is not None:
         import pandas as pd
 

@@ -402,3 +402,14 @@ def test_thin_pieces_of_the_rest_get_no_zone(tmp_path: Path) -> None:
     assert res["controller"].iloc[1] == "ukraine"
     z0, _ = _build(tmp_path, controller="russia", rest="ukraine", within="UA", sliver_km=0)
     assert z0[z0.controller == "ukraine"].geometry.iloc[0].contains(strip.centroid)
+
+
+def test_cli_checks_the_output_before_the_work(tmp_path: Path) -> None:
+    for out, problem in ((tmp_path / "no" / "z.gpkg", "does not exist"),
+                         (tmp_path / "z.shp", "unknown zones extension")):  # fmt: skip
+        r = subprocess.run(
+            [*ENTRY, "zones", "from-snapshots", str(tmp_path / "missing"), "-o", str(out),
+             "--controller", "russia"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert r.returncode == 2 and problem in r.stderr and r.stderr.count("\n") == 1
