@@ -826,6 +826,7 @@ def _add_rest(
     cache: dict[bytes, tuple[Any, float, float, int]] = {}
     by_day = {d: grp for d, grp in rows.groupby("day")}
     empty = shapely.Polygon()
+    touches = False
     for d in snap_days:
         grp = by_day.get(int(d.astype(np.int64)))
         layer = (
@@ -844,6 +845,7 @@ def _add_rest(
             restg, thin_km2, thin_n = _drop_slivers(restg, sliver_km)
             cache[key] = (restg, float(_area_km2(np.array([outside]))[0]), thin_km2, thin_n)
         restg, sliver, thin_km2, thin_n = cache[key]
+        touches |= not shapely.is_empty(layer) and shapely.intersects(boundary, layer)
         day = pd.Timestamp(d).date()
         if sliver > 0.01:
             rep.slivers_km2[day] = sliver
@@ -858,6 +860,11 @@ def _add_rest(
                     "source": source,
                 }
             )
+    if not touches and len(rows):
+        raise InputError(
+            None,
+            f"the layer lies wholly outside --within {source.removeprefix('rest of ')!r}: wrong country?",
+        )
     if not add:
         return rows
     both = pd.concat([rows, pd.DataFrame(add)], ignore_index=True)

@@ -235,6 +235,8 @@ def test_rest_needs_within_and_known_country(tmp_path: Path) -> None:
         _build(tmp_path, controller="russia", rest="ukraine")
     with pytest.raises(InputError, match="neither a file nor a country"):
         _build(tmp_path, controller="russia", rest="ukraine", within="Atlantis")
+    with pytest.raises(InputError, match="lies wholly outside --within 'LY': wrong country"):
+        _build(tmp_path, controller="russia", rest="ukraine", within="LY")
 
 
 def test_rest_within_boundary_file(tmp_path: Path) -> None:
