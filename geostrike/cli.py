@@ -253,6 +253,8 @@ def zones_from_points(points: str, output: str, boundary: str | None, actors: st
 )
 @click.option("--map-file", type=click.Path(), default=None, help="CSV: value,controller.")
 @click.option("--date-property", default=None, help="Property holding each feature's date.")
+@click.option("--from-property", default=None, help="Property: first day of a feature's window.")
+@click.option("--to-property", default=None, help="Property: last day of a feature's window.")
 @click.option(
     "--date-order",
     type=click.Choice(["dmy", "mdy"]),
@@ -285,6 +287,8 @@ def zones_from_snapshots(
     map_items: tuple[str, ...],
     map_file: str | None,
     date_property: str | None,
+    from_property: str | None,
+    to_property: str | None,
     date_order: str | None,
     until: str | None,
     rest: str | None,
@@ -325,6 +329,7 @@ def zones_from_snapshots(
             controller_property=controller_property,
             mapping=parse_mapping(map_items, map_file),
             date_property=date_property,
+            window_properties=(from_property, to_property),
             date_order=date_order,
             until=until,
             rest=rest,

@@ -495,6 +495,7 @@ def zones_from_snapshots(
     controller_property: str | None = None,
     mapping: dict[str, str] | None = None,
     date_property: str | None = None,
+    window_properties: tuple[str | None, str | None] = (None, None),
     date_order: str | None = None,
     until: Any = None,
     rest: str | None = None,
@@ -518,6 +519,9 @@ def zones_from_snapshots(
         placemarks are matched on name, folder, style id and style colour.
     date_property
         A property holding each feature's date (instead of the file name).
+    window_properties
+        ``(from, to)``: properties holding each feature's own window (inclusive; empty =
+        open), as ArcGIS layers often carry; such features are not chained as snapshots.
     date_order
         ``"dmy"``/``"mdy"`` for file names whose day and month could be swapped.
     until
@@ -550,7 +554,7 @@ def zones_from_snapshots(
     rep.files = len(files)
     name_dates: list[date | None] | None = None
     name_errors: dict[int, InputError] = {}
-    if date_property is None:
+    if date_property is None and window_properties == (None, None):
         try:
             name_dates = list(series_dates([f.name for f in files], order=date_order))
         except InputError:  # files whose features carry their own dates (KML) need none
@@ -586,7 +590,9 @@ def zones_from_snapshots(
             prop=controller_property,
             mapping=mapping,
         )
-        start, end = _feature_dates(gdf, f, name_dates[k] if name_dates else None, date_property)
+        start, end = _feature_dates(
+            gdf, f, name_dates[k] if name_dates else None, date_property, window_properties
+        )
         if np.isnat(start).any():
             raise name_errors.get(k) or InputError(f, "some features have no date")
         dates.append(start)
@@ -622,6 +628,10 @@ def zones_from_snapshots(
     snap_days = np.unique(np.concatenate([day[~explicit], np.array(file_days, "datetime64[D]")]))
     snap_days = snap_days[~np.isnat(snap_days)]
 
+    if rest is not None and explicit.any():
+        raise InputError(
+            None, "--rest completes dated snapshots; these features carry their own windows"
+        )
     rows = _dissolve(day[~explicit], ctrl[~explicit], geom[~explicit], src[~explicit])
     _report_overlaps(rows, rep)
     boundary = _within_geometry(within) if rest is not None else None
@@ -683,8 +693,47 @@ def _polygonal_many(geoms: list) -> list:
     return [_polygonal_one(g) for g in geoms]
 
 
+_OPEN_FROM, _OPEN_TO = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
+
+
+def _window_properties(
+    gdf: Any, path: Path, window: tuple[str | None, str | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Explicit windows from two properties (empty = open); an unreadable date is an error."""
+    from .claims import parse_dates
+
+    lower = {str(c).casefold(): c for c in gdf.columns}
+    out = []
+    for prop, opt, open_value in zip(
+        window, ("--from-property", "--to-property"), (_OPEN_FROM, _OPEN_TO), strict=True
+    ):
+        if prop is None:
+            out.append(np.full(len(gdf), open_value))
+            continue
+        col = lower.get(prop.casefold())
+        if col is None:
+            raise InputError(path, f"has no property {prop!r} ({opt})")
+        raw = gdf[col]
+        d = parse_dates(raw).to_numpy(dtype="datetime64[D]")
+        blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+        bad = np.isnat(d) & ~blank
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(path, f"feature {i + 1}: {prop} {raw.iloc[i]!r} is not a date")
+        out.append(np.where(np.isnat(d), open_value, d))
+    start, end = out
+    if (end < start).any():
+        i = int(np.flatnonzero(end < start)[0])
+        raise InputError(path, f"feature {i + 1}: its window ends before it begins")
+    return start.astype("datetime64[D]"), end.astype("datetime64[D]")
+
+
 def _feature_dates(
-    gdf: Any, path: Path, name_day: date | None, prop: str | None
+    gdf: Any,
+    path: Path,
+    name_day: date | None,
+    prop: str | None,
+    window: tuple[str | None, str | None] = (None, None),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Snapshot day and explicit window end (NaT when the feature is a snapshot)."""
     from .claims import parse_dates
@@ -692,6 +741,8 @@ def _feature_dates(
     n = len(gdf)
     nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     lower = {str(c).casefold(): c for c in gdf.columns}
+    if window != (None, None):
+        return _window_properties(gdf, path, window)
     if prop is not None:
         col = lower.get(prop.casefold())
         if col is None:
@@ -724,8 +775,8 @@ def _feature_dates(
         )
         span = ~np.isnat(b) | ~np.isnat(e)
         # an open end is kept open (far future); an open begin is open too (far past)
-        start = np.where(span, np.where(np.isnat(b), np.datetime64("0001-01-01"), b), start)
-        end = np.where(span, np.where(np.isnat(e), np.datetime64("9999-12-31"), e), end)
+        start = np.where(span, np.where(np.isnat(b), _OPEN_FROM, b), start)
+        end = np.where(span, np.where(np.isnat(e), _OPEN_TO, e), end)
         if (end[span] < start[span]).any():
             i = int(np.flatnonzero(span & (end < start))[0])
             raise InputError(path, f"feature {i + 1}: TimeSpan ends before it begins")
@@ -981,7 +1032,7 @@ def _explicit_windows(
     """Features with their own window (KML TimeSpan): dissolved per (window, controller)."""
     df = pd.DataFrame({"s": start, "e": end, "c": ctrl, "i": np.arange(len(start))})
     out = []
-    lo, hi = np.datetime64("0001-01-01"), np.datetime64("9999-12-31")
+    lo, hi = _OPEN_FROM, _OPEN_TO
     for (s, e, c), grp in df.groupby(["s", "e", "c"], sort=True):
         idx = grp["i"].to_numpy()
         g = geom[idx[0]] if len(idx) == 1 else shapely.union_all(geom[idx])

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -123,3 +124,39 @@ def test_esri_errors(tmp_path: Path) -> None:
     p.write_text('{"features": 3, "attributes": 1}')
     with pytest.raises(InputError, match="not an Esri JSON feature set"):
         read_esri_json(p)
+
+
+def test_esri_windows_from_properties(tmp_path: Path) -> None:
+    """ArcGIS layers often carry their own start/end dates (epoch ms; empty end = open)."""
+    shell = [(44.0, 15.0), (44.0, 15.5), (44.5, 15.5), (44.5, 15.0), (44.0, 15.0)]
+    doc = {
+        "spatialReference": {"wkid": 4326},
+        "fields": [
+            {"name": "StartDate", "type": "esriFieldTypeDate"},
+            {"name": "EndDate", "type": "esriFieldTypeDate"},
+        ],
+        "features": [
+            {"attributes": {"side": "Houthi", "StartDate": _ms("2015-03-01"),
+                            "EndDate": _ms("2015-07-16")}, "geometry": {"rings": [shell]}},
+            {"attributes": {"side": "Government", "StartDate": _ms("2015-07-17"),
+                            "EndDate": None}, "geometry": {"rings": [shell]}},
+        ],
+    }  # fmt: skip
+    p = tmp_path / "aden.json"
+    p.write_text(json.dumps(doc))
+    m = parse_mapping(["Houthi=houthis", "Government=government"])
+    z = zones_from_snapshots(
+        p, controller_property="side", mapping=m, window_properties=("StartDate", "EndDate")
+    )
+    got = [(r.controller, str(r.valid_from.date()), r.valid_to) for r in z.itertuples()]
+    assert got[0] == ("houthis", "2015-03-01", pd.Timestamp("2015-07-16"))
+    assert got[1][:2] == ("government", "2015-07-17") and pd.isna(got[1][2])
+    with pytest.raises(InputError, match="own windows"):
+        zones_from_snapshots(
+            p, controller_property="side", mapping=m, window_properties=("StartDate", "EndDate"),
+            rest="government", within="YE",
+        )  # fmt: skip
+    with pytest.raises(InputError, match="no property 'Begin'"):
+        zones_from_snapshots(
+            p, controller_property="side", mapping=m, window_properties=("Begin", None)
+        )
