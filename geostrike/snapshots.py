@@ -848,13 +848,26 @@ def _within_geometry(within: Any) -> Any:
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
-def _area_km2(geoms: np.ndarray) -> np.ndarray:
-    """Geodesic areas (km²) on the WGS84 ellipsoid (pyproj Geod)."""
+def _area_perimeter_km(geom: Any) -> tuple[float, float]:
+    """Geodesic area (km²) and perimeter (km) of a (multi)polygon on the WGS84 ellipsoid
+    (pyproj Geod, ring by ring from numpy coordinates)."""
     from .geodesy import GEOD
 
-    return np.array(
-        [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 if not g.is_empty else 0.0 for g in geoms]
-    )
+    area = perim = 0.0
+    for poly in shapely.get_parts(geom):
+        if shapely.get_type_id(poly) != 3 or poly.is_empty:
+            continue
+        for k, ring in enumerate([poly.exterior, *poly.interiors]):
+            xy = shapely.get_coordinates(ring)
+            a, p = GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+            area += abs(a) if k == 0 else -abs(a)
+            perim += p
+    return area / 1e6, perim / 1e3
+
+
+def _area_km2(geoms: np.ndarray) -> np.ndarray:
+    """Geodesic areas (km²) on the WGS84 ellipsoid."""
+    return np.array([_area_perimeter_km(g)[0] if g is not None else 0.0 for g in geoms])
 
 
 def _add_rest(
@@ -937,14 +950,22 @@ def _add_rest(
 
 def _drop_slivers(g: Any, width_km: float) -> tuple[Any, float, int]:
     """(g without its thin pieces, their area km², their count); the largest piece stays."""
-    from .geodesy import GEOD
-
     parts = np.asarray(shapely.get_parts(g), dtype=object)
     if width_km <= 0 or len(parts) < 2:
         return g, 0.0, 0
-    ap = np.array([GEOD.geometry_area_perimeter(p) for p in parts])
-    area, perim = np.abs(ap[:, 0]) / 1e6, ap[:, 1] / 1e3
-    thin = 2 * area / np.maximum(perim, 1e-9) < width_km
+    # planar prefilter: a degree spans at least ~30 km up to 74° of latitude, so a piece
+    # whose width in degrees times 30 reaches width_km is not thin; only the others are
+    # measured on the ellipsoid
+    planar = 2 * shapely.area(parts) / np.maximum(shapely.length(parts), 1e-12)
+    area = np.full(len(parts), np.inf)
+    perim = np.ones(len(parts))
+    maybe = np.flatnonzero(planar * 30.0 < width_km)
+    for i in maybe:
+        area[i], perim[i] = _area_perimeter_km(parts[i])
+    area[np.isinf(area)] = 0.0
+    thin = np.zeros(len(parts), dtype=bool)
+    thin[maybe] = 2 * area[maybe] / np.maximum(perim[maybe], 1e-9) < width_km
+    thin[np.argmax(shapely.area(parts))] = False
     thin[np.argmax(area)] = False
     if not thin.any():
         return g, 0.0, 0

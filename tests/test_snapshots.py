@@ -415,3 +415,14 @@ def test_cli_checks_the_output_before_the_work(tmp_path: Path) -> None:
             capture_output=True, text=True,
         )  # fmt: skip
         assert r.returncode == 2 and problem in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_geodesic_area_and_perimeter_match_pyproj() -> None:
+    from geostrike.geodesy import GEOD
+    from geostrike.snapshots import _area_perimeter_km
+
+    g = shapely.MultiPolygon(
+        [box(30, 45, 32, 47).difference(box(30.5, 45.5, 31, 46)), box(33, 45, 33.1, 45.1)]
+    )
+    a, p = GEOD.geometry_area_perimeter(g)
+    assert _area_perimeter_km(g) == pytest.approx((abs(a) / 1e6, p / 1e3), rel=1e-9)
