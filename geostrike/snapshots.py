@@ -848,7 +848,7 @@ def _within_geometry(within: Any) -> Any:
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
-def _area_perimeter_km(geom: Any) -> tuple[float, float]:
+def area_perimeter_km(geom: Any) -> tuple[float, float]:
     """Geodesic area (km²) and perimeter (km) of a (multi)polygon on the WGS84 ellipsoid
     (pyproj Geod, ring by ring from numpy coordinates)."""
     from .geodesy import GEOD
@@ -867,7 +867,7 @@ def _area_perimeter_km(geom: Any) -> tuple[float, float]:
 
 def _area_km2(geoms: np.ndarray) -> np.ndarray:
     """Geodesic areas (km²) on the WGS84 ellipsoid."""
-    return np.array([_area_perimeter_km(g)[0] if g is not None else 0.0 for g in geoms])
+    return np.array([area_perimeter_km(g)[0] if g is not None else 0.0 for g in geoms])
 
 
 def _add_rest(
@@ -961,7 +961,7 @@ def _drop_slivers(g: Any, width_km: float) -> tuple[Any, float, int]:
     perim = np.ones(len(parts))
     maybe = np.flatnonzero(planar * 30.0 < width_km)
     for i in maybe:
-        area[i], perim[i] = _area_perimeter_km(parts[i])
+        area[i], perim[i] = area_perimeter_km(parts[i])
     area[np.isinf(area)] = 0.0
     thin = np.zeros(len(parts), dtype=bool)
     thin[maybe] = 2 * area[maybe] / np.maximum(perim[maybe], 1e-9) < width_km

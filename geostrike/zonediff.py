@@ -61,7 +61,7 @@ def zones_diff(
     """
     import geopandas as gpd
 
-    from .geodesy import GEOD
+    from .snapshots import area_perimeter_km
     from .zones import read_zones
 
     z = zones if getattr(zones, "attrs", {}).get("geostrike_normalised") else read_zones(zones)
@@ -91,7 +91,7 @@ def zones_diff(
         g = _polygonal(g)
         if g is None:
             continue
-        area = abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
+        area = area_perimeter_km(g)[0]
         if area < min_km2:
             continue
         rows.append({"from_controller": ca, "to_controller": cb, "area_km2": area, "geometry": g})
