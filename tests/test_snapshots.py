@@ -431,3 +431,34 @@ def test_geodesic_area_and_perimeter_match_pyproj() -> None:
     assert area_perimeter_km(g) == pytest.approx((abs(a) / 1e6, rings / 1e3), rel=1e-9)
     flipped = shapely.orient_polygons(g, exterior_cw=True)
     assert area_perimeter_km(flipped) == pytest.approx(area_perimeter_km(g), rel=1e-12)
+
+
+@given(
+    st.lists(
+        st.dates(min_value=date(2014, 1, 1), max_value=date(2030, 12, 31)),
+        min_size=1, max_size=12, unique=True,
+    ),
+    st.sampled_from(["-", "_"]),
+)  # fmt: skip
+def test_series_read_one_way(days: list[date], sep: str) -> None:
+    """Day-first names in a series with one unambiguous name are all read day-first; a
+    series where every name could go either way is refused, never guessed."""
+    names = [f"front{d.strftime(f'%d{sep}%m{sep}%Y')}.geojson" for d in days]
+    if any(d.day > 12 for d in days):
+        assert series_dates(names) == days
+    elif any(d.day != d.month for d in days):
+        with pytest.raises(InputError, match="day or month first"):
+            series_dates(names)
+    assert series_dates(names, order="dmy") == days
+
+
+def test_map_file(tmp_path: Path) -> None:
+    _write(tmp_path, "f_2023-06-01.geojson", [box(35, 48, 36, 49)], [{"status": "Occupied"}])
+    csv = tmp_path / "map.csv"  # not a map layer: the folder scan leaves it out
+    csv.write_text("value,controller\nOccupied,russia\n")
+    m = parse_mapping(["liberated=ukraine"], csv)
+    assert m == {"liberated": "ukraine", "occupied": "russia"}
+    z, _ = _build(tmp_path, controller_property="status", mapping=m)
+    assert list(z["controller"]) == ["russia"]
+    with pytest.raises(InputError, match="expected VALUE=ACTOR"):
+        parse_mapping(["occupied"])
