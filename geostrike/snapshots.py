@@ -165,6 +165,17 @@ def series_dates(names: list[str], *, order: str | None = None) -> list[date]:
     return [date_from_name(n, order=order) for n in names]
 
 
+def _dated_name(path: Path) -> str:
+    """The file's name, or its folder's when only the folder is dated (2024-07-08/map.json)."""
+    if _name_candidates(path.name) or not _name_candidates(path.parent.name):
+        return path.name
+    return path.parent.name
+
+
+def _source_name(path: Path) -> str:
+    return path.name if _dated_name(path) == path.name else f"{path.parent.name}/{path.name}"
+
+
 # ----------------------------------------------------------------------- reading layers
 def expand_paths(spec: str | Path | list[str | Path]) -> list[Path]:
     """Files of a folder, a glob pattern, a file, or a list of those (sorted, unique)."""
@@ -555,13 +566,14 @@ def zones_from_snapshots(
     name_dates: list[date | None] | None = None
     name_errors: dict[int, InputError] = {}
     if date_property is None and window_properties == (None, None):
+        labels = [_dated_name(f) for f in files]
         try:
-            name_dates = list(series_dates([f.name for f in files], order=date_order))
+            name_dates = list(series_dates(labels, order=date_order))
         except InputError:  # files whose features carry their own dates (KML) need none
             name_dates = []
-            for k, f in enumerate(files):
+            for k, f in enumerate(labels):
                 try:
-                    name_dates.append(date_from_name(f.name, order=date_order))
+                    name_dates.append(date_from_name(f, order=date_order))
                 except InputError as exc:
                     name_dates.append(None)
                     name_errors[k] = exc
@@ -599,7 +611,7 @@ def zones_from_snapshots(
         ends.append(end)
         ctrls.append(ctrl)
         geoms.append(g)
-        srcs.append(np.full(n, f.name, dtype=object))
+        srcs.append(np.full(n, _source_name(f), dtype=object))
 
     if not dates:
         raise InputError(str(files[0]), "no features in any snapshot: nothing to build zones from")
@@ -674,7 +686,7 @@ def _same_dates(files: list[Path], days: list[date | None]) -> list:
     seen: dict[date, list[str]] = {}
     for f, d in zip(files, days, strict=True):
         if d is not None:
-            seen.setdefault(d, []).append(f.name)
+            seen.setdefault(d, []).append(_source_name(f))
     return [(d, n) for d, n in sorted(seen.items()) if len(n) > 1]
 
 

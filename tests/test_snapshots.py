@@ -462,3 +462,14 @@ def test_map_file(tmp_path: Path) -> None:
     assert list(z["controller"]) == ["russia"]
     with pytest.raises(InputError, match="expected VALUE=ACTOR"):
         parse_mapping(["occupied"])
+
+
+def test_one_folder_per_day(tmp_path: Path) -> None:
+    for d, east in (("2024-03-01", 38.0), ("2024-03-02", 38.0), ("2024-03-03", 38.2)):
+        (tmp_path / d).mkdir()
+        _write(tmp_path / d, "occupied.geojson", [box(east, 47, 39, 48)])
+    z, _ = _build(str(tmp_path / "*" / "occupied.geojson"), controller="russia")
+    assert [(str(r.valid_from.date()), r.snapshots, r.source) for r in z.itertuples()] == [
+        ("2024-03-01", 2, "2024-03-01/occupied.geojson .. 2024-03-02/occupied.geojson"),
+        ("2024-03-03", 1, "2024-03-03/occupied.geojson"),
+    ]
