@@ -355,8 +355,8 @@ def parse_mapping(items: list[str] | tuple[str, ...] = (), file: str | Path | No
 
 
 def _match_keys(gdf: Any, prop: str | None) -> list[pd.Series]:
-    """The columns a mapping is matched against: the named property, or (KML) the name,
-    the folders, the style id and the style colour."""
+    """The columns a mapping is matched against: the named property, else a ``controller``
+    column, else the name, the folders, the style id and the style colour (KML)."""
     if prop is not None:
         col = next((c for c in gdf.columns if str(c).casefold() == prop.casefold()), None)
         if col is None:
@@ -389,8 +389,8 @@ def _controllers(
     keys = _match_keys(gdf, prop)
     if prop is not None and not keys:
         raise InputError(path, f"has no property {prop!r} (--controller-property)")
-    if not keys and "controller" in gdf.columns:
-        keys, mapping = [gdf["controller"]], mapping
+    if prop is None and "controller" in gdf.columns:  # an explicit column wins over names
+        keys = [gdf["controller"]]
     if not keys:
         raise InputError(
             path, "says nothing of who holds it: give --controller ACTOR or --controller-property"

@@ -194,7 +194,8 @@ def test_network_links_are_not_followed(tmp_path: Path) -> None:
 
 @given(
     name=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp")), min_size=1
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp")),
+        min_size=1,
     ).filter(lambda s: s.strip() == s),
     rgb=st.tuples(*[st.integers(0, 255)] * 3),
     alpha=st.integers(0, 255),
@@ -218,3 +219,17 @@ def test_kml_names_and_colours_roundtrip(name: str, rgb: tuple, alpha: int) -> N
     assert got["name"].iloc[0] == name
     assert got["color"].iloc[0] == f"#{r:02x}{g:02x}{b:02x}"
     assert (got.geometry.iloc[0].x, got.geometry.iloc[0].y) == (44.2, 15.35)
+
+
+def test_controller_field_wins_over_names(tmp_path: Path) -> None:
+    p = tmp_path / "yemen_2016-01-01.kml"
+    p.write_text(
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>Government'
+        '</name><ExtendedData><Data name="controller"><value>Houthis</value></Data>'
+        "</ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        f"{_ring(44.1, 15.3, 44.3, 15.4)}</coordinates></LinearRing></outerBoundaryIs>"
+        "</Polygon></Placemark></Document></kml>"
+    )
+    z = zones_from_snapshots(p)
+    assert list(z["controller"]) == ["houthis"]
+    assert str(z["valid_from"].iloc[0].date()) == "2016-01-01"  # undated KML: the file's date
