@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import snapshots as _published  # KML/KMZ and Esri JSON readers (issue 15)
 from ._io import read_text, require_file
 from .actors import ActorTable, load_actors
 from .errors import GeostrikeError, InputError
@@ -100,6 +101,8 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         df = _read_parquet(p)
     elif suffix in (".csv", ".tsv", ".txt"):
         df = _read_csv(p, suffix)
+    elif _published.is_published_layer(p):  # KML/KMZ, Esri JSON (issue 15)
+        df = _points_to_columns(_published.read_published_points(p), p)
     else:
         if suffix in _TEXT_SUFFIXES:
             read_text(p)  # UTF-8 check with a clear message

@@ -360,6 +360,173 @@ def zones_info(
         click.echo(format_zones_info(info))
 
 
+# zones from published archives (issue 15): geostrike/snapshots.py, kml.py, esri.py
+@zones.command("from-snapshots")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path())
+@click.option("--controller", default=None, help="The actor holding every feature.")
+@click.option("--controller-property", default=None, help="Property naming the controller.")
+@click.option(
+    "--map",
+    "map_items",
+    multiple=True,
+    help="VALUE=ACTOR (repeatable): a property value, KML name, folder, style id or "
+    "#rrggbb colour → actor; ACTOR '-' skips such features.",
+)
+@click.option("--map-file", type=click.Path(), default=None, help="CSV: value,controller.")
+@click.option("--date-property", default=None, help="Property holding each feature's date.")
+@click.option("--from-property", default=None, help="Property: first day of a feature's window.")
+@click.option("--to-property", default=None, help="Property: last day of a feature's window.")
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    default=None,
+    help="How to read file names like 08-07-2024.",
+)
+@click.option("--until", default=None, help="Last day of the last snapshot (YYYY-MM-DD).")
+@click.option("--rest", default=None, help="Actor holding the rest of the country.")
+@click.option("--within", default=None, help="Country (ISO code or name) or boundary file.")
+@click.option(
+    "--max-gap",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Leave steps longer than this many days without zones instead of bridging them.",
+)
+@click.option(
+    "--sliver-km",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Pieces of the rest narrower than this (where layer and outline draw a border "
+    "apart) get no zone; 0 keeps them.",
+)
+@_actors_opt
+def zones_from_snapshots(
+    paths: tuple[str, ...],
+    output: str,
+    controller: str | None,
+    controller_property: str | None,
+    map_items: tuple[str, ...],
+    map_file: str | None,
+    date_property: str | None,
+    from_property: str | None,
+    to_property: str | None,
+    date_order: str | None,
+    until: str | None,
+    rest: str | None,
+    within: str | None,
+    max_gap: int | None,
+    sliver_km: float,
+    actors: str | None,
+) -> None:
+    """Build zones from dated snapshot files, KML/KMZ or Esri JSON (folder, glob or files)."""
+    import warnings
+    from pathlib import Path
+
+    from .actors import load_actors
+    from .errors import OutputError
+    from .snapshots import ArchiveReport, parse_mapping, zones_from_snapshots
+    from .zones import ZONE_FORMATS, write_zones
+
+    out_path = Path(output)  # fail before the work, not after it
+    if out_path.suffix.lower() not in ZONE_FORMATS:
+        raise OutputError(output, "unknown zones extension; use .gpkg, .geojson, .fgb or .parquet")
+    if str(out_path.parent) and not out_path.parent.is_dir():
+        raise OutputError(output, f"folder {str(out_path.parent)!r} does not exist")
+    if until is not None:
+        import pandas as pd
+
+        from .claims import parse_dates
+
+        parsed = parse_dates(pd.Series([until])).iloc[0]
+        if pd.isna(parsed):
+            raise click.BadParameter(f"{until!r} is not a date", param_hint="--until")
+        until = str(parsed.date())
+    rep = ArchiveReport()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = zones_from_snapshots(
+            list(paths),
+            controller=controller,
+            controller_property=controller_property,
+            mapping=parse_mapping(map_items, map_file),
+            date_property=date_property,
+            window_properties=(from_property, to_property),
+            date_order=date_order,
+            until=until,
+            rest=rest,
+            within=within,
+            max_gap_days=max_gap,
+            sliver_km=sliver_km,
+            actors=load_actors(actors),
+            report=rep,
+        )
+        write_zones(result, output)
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
+    click.echo(
+        f"wrote {output}: {rep.files} file(s), {rep.snapshots} snapshot(s), {len(result)} "
+        f"window(s), {result['controller'].nunique()} controller(s), {len(rep.gaps)} gap(s)"
+    )
+
+
+zones.add_command(zones_from_snapshots, name="convert")
+
+
+@zones.command("diff")
+@click.argument("zones_path", metavar="ZONES", type=click.Path())
+@click.option("--from", "date_from", required=True, help="First date (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, help="Second date (YYYY-MM-DD).")
+@click.option("--places", is_flag=True, help="List the gazetteer towns in each changed area.")
+@click.option("-o", "--output", type=click.Path(), default=None, help=".geojson/.gpkg/.csv")
+@_actors_opt
+def zones_diff(
+    zones_path: str,
+    date_from: str,
+    date_to: str,
+    places: bool,
+    output: str | None,
+    actors: str | None,
+) -> None:
+    """The ground that changed hands between two dates, per controller pair (km²)."""
+    import warnings
+
+    import pandas as pd
+
+    from .actors import load_actors
+    from .claims import parse_dates
+    from .zonediff import format_diff
+    from .zonediff import zones_diff as diff
+    from .zones import read_zones
+
+    days = parse_dates(pd.Series([date_from, date_to]))
+    for value, opt, d in zip((date_from, date_to), ("--from", "--to"), days, strict=True):
+        if pd.isna(d):
+            raise click.BadParameter(f"{value!r} is not a date", param_hint=opt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = read_zones(zones_path, actors=load_actors(actors))
+        result = diff(table, days.iloc[0], days.iloc[1], places=places)
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
+    click.echo(format_diff(result))
+    if output:
+        from pathlib import Path
+
+        from ._io import write_frame
+        from .errors import OutputError
+
+        fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}.get(
+            Path(output).suffix.lower()
+        )
+        if fmt is None:
+            raise OutputError(output, "use .geojson, .gpkg or .csv")
+        write_frame(result, output, fmt, layer="changed_hands")
+        click.echo(f"wrote {output}", err=True)
+
+
 # --------------------------------------------------------------------------- map
 @cli.command("map")
 @click.argument("claims_path", metavar="CLAIMS", type=click.Path())
