@@ -88,9 +88,14 @@ ORGANISATIONS = [
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
 )
-_MEDIA_RE = re.compile(
-    r"\b((?:[A-Z][\w'’-]*\s+){0,2}[A-Z][\w'’-]*)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
+# The media word after a name ("Saba news agency"); the name before it is read by
+# _media_names over a bounded window, so the work stays linear in the text (a single
+# regex with the name's words in it backtracks quadratically over "Abc-Abc-Abc-...").
+_MEDIA_WORD = re.compile(
+    r"(?<!\s)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
 )
+_MEDIA_NAME_WORD = re.compile(r"[\w'’-]+")
+_MEDIA_WINDOW = 120  # characters before the media word searched for its name
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
@@ -349,14 +354,13 @@ def extract(
             continue
         blocked.append((a.start, a.end))
     blocked.extend(orgs)
-    for m in _MEDIA_RE.finditer(prepared):
+    for _start, end, words in _media_names(prepared):
         # "Saba news agency", "Al-Masirah TV": a media name, unless it is a demonym
-        words = m.group(1).split()
         while words and words[0].lower() in FUNCTION_WORDS:
             words = words[1:]
         name = " ".join(words)
         if words and normalise(name) not in idx.demonyms and name not in ABBREVIATIONS:
-            blocked.append((m.end(1) - len(name), m.end(1)))
+            blocked.append((end - len(name), end))
     for d in date_mentions:
         blocked.append((d.start, d.end))
     blocked = _merge(blocked)
@@ -422,6 +426,34 @@ def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[Ac
         elif "coalition" in table.label(a.actor_id).lower() and key not in _GENERIC_COALITION:
             last = a.actor_id
         out.append(a)
+    return out
+
+
+def _media_names(text: str) -> list[tuple[int, int, list[str]]]:
+    """Names before a media word: (start, end, words) for "Saba news agency", "Al-Masirah TV".
+
+    Up to three capitalised words separated by whitespace, ending right before the media
+    word. Each media word looks back over at most :data:`_MEDIA_WINDOW` characters, so the
+    work is linear in the length of the text.
+    """
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _MEDIA_WORD.finditer(text):
+        end = m.start()
+        w0 = max(0, end - _MEDIA_WINDOW)
+        toks = list(_MEDIA_NAME_WORD.finditer(text, w0, end))
+        picked: list[re.Match[str]] = []
+        for t in reversed(toks):
+            if len(picked) == 3 or not t.group()[:1].isupper() or not t.group()[0].isascii():
+                break
+            if t.start() == w0 and w0 > 0 and _MEDIA_NAME_WORD.match(text[w0 - 1]):
+                break  # cut by the window: a word longer than any name
+            gap_end = picked[-1].start() if picked else end
+            if text[t.end() : gap_end].strip() or (picked and t.end() == gap_end):
+                break
+            picked.append(t)
+        if picked:
+            picked.reverse()
+            out.append((picked[0].start(), end, [t.group() for t in picked]))
     return out
 
 
@@ -498,7 +530,7 @@ def _claims(
     ("targeting", "against", "hit") within the clause; the places those named in the
     sentence (one candidate per town-level place after the verb).
     """
-    from bisect import bisect_left
+    from bisect import bisect_left, bisect_right
 
     start_lists: dict[int, list[int]] = {}
 
@@ -521,6 +553,8 @@ def _claims(
         if not verbs:
             continue
         acts = within(actors, s, e)
+        a_starts = [a.start for a in acts]
+        a_ends = [a.end for a in acts]  # actors never overlap: ends are sorted too
         v = verbs[0]
         vpos = s + v.start()
         vend = s + v.end()
@@ -528,15 +562,19 @@ def _claims(
         speakers: list[ActorMention] = []
         for cm in _CLAIM_VERB.finditer(sent):
             cpos = s + cm.start()
-            prev = [a for a in acts if a.end <= cpos and cpos - a.end <= 30]
-            if prev and not re.search(r"[.;,“”\"]", text[prev[-1].end : cpos]):
-                speakers.append(prev[-1])
+            # the actors just before and just after the verb, by binary search
+            i_prev = bisect_right(a_ends, cpos) - 1
+            prev = acts[i_prev] if i_prev >= 0 and cpos - acts[i_prev].end <= 30 else None
+            if prev is not None and not re.search(r"[.;,“”\"]", text[prev.end : cpos]):
+                speakers.append(prev)
             elif re.search(r"\band\s+$", text[max(s, cpos - 6) : cpos]):
                 # "Russia launched air strikes ... and claimed": the clause's subject
-                first = [a for a in acts if a.end <= cpos]
-                if first:
-                    speakers.append(first[0])
-            nxt = [a for a in acts if a.start >= s + cm.end() and a.start - (s + cm.end()) <= 25]
+                if acts and acts[0].end <= cpos:
+                    speakers.append(acts[0])
+            cend = s + cm.end()
+            i_next = bisect_left(a_starts, cend)
+            nxt = acts[i_next : i_next + 1] if i_next < len(acts) else []
+            nxt = [a for a in nxt if a.start - cend <= 25]
             if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
                 speakers.append(nxt[0])
         for a in acts:
@@ -548,9 +586,9 @@ def _claims(
         # attacker
         attacker_id: str | None = None
         attacker_span = (vpos, vpos)
-        for a in reversed([a for a in acts if a.end <= vpos]):
+        for a in reversed(acts[: bisect_right(a_ends, vpos)]):
             seg = text[a.end : vpos]
-            if re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE) and len(seg) < 25:
+            if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):
                 continue
             if id(a) in speaker_ids and _CLAIM_VERB.search(seg):
                 if re.search(r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE):
@@ -559,14 +597,13 @@ def _claims(
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
             break
         if attacker_id is None:
-            for a in acts:
-                if (
-                    a.start >= vend
-                    and _PASSIVE_BY.search(text[vend : a.start])
-                    and a.start - vend <= 12
-                ):
+            i_by = bisect_left(a_starts, vend)
+            while i_by < len(acts) and acts[i_by].start - vend <= 12:
+                a = acts[i_by]
+                if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
                     break
+                i_by += 1
         if (
             attacker_id is None
             and last_attacker
@@ -583,15 +620,16 @@ def _claims(
         target = None
         for tm in _TARGET_CUE.finditer(sent):
             ts = s + tm.end()
-            clause_end = e
-            ce = _CLAUSE_END.search(text, ts, e)
+            window_end = min(e, ts + 60)
+            ce = _CLAUSE_END.search(text, ts, window_end)
             if ce:
-                clause_end = ce.start()
-            window_end = min(clause_end, ts + 60)
-            for a in acts:
-                if ts <= a.start < window_end and a.actor_id != attacker_id:
-                    target = a
+                window_end = ce.start()
+            i_t = bisect_left(a_starts, ts)
+            while i_t < len(acts) and acts[i_t].start < window_end:
+                if acts[i_t].actor_id != attacker_id:
+                    target = acts[i_t]
                     break
+                i_t += 1
             if target:
                 break
         # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
@@ -665,6 +703,7 @@ def _claims(
         last_attacker = attacker_id
         if conf < 0.3:
             continue  # "would not strike", "any air strikes must target": no claim
+        sentence = " ".join(sent.split())
         for best_place in chosen or [None]:
             lat = lon = None
             precision = ""
@@ -690,7 +729,7 @@ def _claims(
                     id="", date=date_val, attacker=attacker_id, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
-                    source=source, notes="", sentence=" ".join(sent.split()), confidence=conf,
+                    source=source, notes="", sentence=sentence, confidence=conf,
                     start=s, end=e, _place_rank=top if best_place is not None else 0,
                     _date_strength=strength, _country=cc,
                 )
