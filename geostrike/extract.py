@@ -110,18 +110,29 @@ _TARGET_CUE = re.compile(
 _CLAUSE_END = re.compile(
     r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:,”\"»…]"
 )
+_SPEECH = re.compile(r"\b(?:told|tells|added|noted|wrote|warned|accused)\b", re.IGNORECASE)
 _CLAIM_VERB = re.compile(
     r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
     r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
     re.IGNORECASE,
 )
 _MODAL = re.compile(
-    r"\b(?:must|should|would|could|might|may|will|if|any|warn(?:ed|s)?|urg(?:ed|es)|"
+    r"\b(?:must|should|would|could|might|may|will|if|any|(?:had|has|have)\s+to|warn(?:ed|s)?|urg(?:ed|es)|"
     r"not object|would not|will not)\b",
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
 _QUOTES = re.compile(r"[\"“”«»]")
+# "the strikes", "the first air strikes": the strikes of an attacker named before
+_ANAPHORIC = re.compile(
+    r"\b(?:the|these|those)\s+(?:(?:first|initial|latest|new|recent|same)\s+)?"
+    r"(?:air\s*)?$",
+    re.IGNORECASE,
+)
+# "the first targets", "its targets": "targets" as a noun is no target cue
+_NOUN_BEFORE = re.compile(
+    r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
+)
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -199,6 +210,7 @@ class CandidateClaim:
     _place_rank: int = field(default=0, repr=False)
     _date_strength: int = field(default=0, repr=False)
     _country: str = field(default="", repr=False)
+    _relative_date: bool = field(default=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The claims-file columns plus ``sentence`` and ``confidence``."""
@@ -457,6 +469,18 @@ def _media_names(text: str) -> list[tuple[int, int, list[str]]]:
     return out
 
 
+_LIST_AND = re.compile(r"\s*(?:,\s*)?(?:and|or)\s+$|\s*,\s*$")
+
+
+def _listed(text: str, places: list[PlaceMention], n: int) -> bool:
+    """True when place ``n`` is an item of a list of places ("A, B and C"), not a qualifier."""
+    if n + 1 < len(places):
+        gap = text[places[n].phrase_end : places[n + 1].phrase_start]
+        if len(gap) < 8 and _LIST_AND.fullmatch(gap + " "):
+            return True
+    return False
+
+
 def _is_place_key(key: str, idx) -> bool:
     """Country, division, continent or city of 100,000+ under this key."""
     if not key:
@@ -586,12 +610,20 @@ def _claims(
         # attacker
         attacker_id: str | None = None
         attacker_span = (vpos, vpos)
+        anaphoric = bool(last_attacker) and bool(_ANAPHORIC.search(text[max(s, vpos - 40) : vpos]))
+        if anaphoric:
+            # "the first strikes began": the attacker named before, not a bystander
+            attacker_id = last_attacker
         for a in reversed(acts[: bisect_right(a_ends, vpos)]):
+            if anaphoric:
+                break
             seg = text[a.end : vpos]
             if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):
                 continue
-            if id(a) in speaker_ids and _CLAIM_VERB.search(seg):
-                if re.search(r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE):
+            if _CLAIM_VERB.search(seg) or _SPEECH.search(seg):
+                if id(a) in speaker_ids and re.search(
+                    r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE
+                ):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
@@ -614,11 +646,16 @@ def _claims(
             )
         ):
             attacker_id = last_attacker  # "the strikes" of the previous sentences
+            anaphoric = True
         if attacker_id is None:
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
         for tm in _TARGET_CUE.finditer(sent):
+            if tm.group().lower().startswith("targets") and _NOUN_BEFORE.search(
+                sent[max(0, tm.start() - 20) : tm.start()]
+            ):
+                continue  # "the first targets lie far from Islamic State ground"
             ts = s + tm.end()
             window_end = min(e, ts + 60)
             ce = _CLAUSE_END.search(text, ts, window_end)
@@ -661,8 +698,11 @@ def _claims(
                     text[max(s, p.phrase_start - 20) : p.phrase_start],
                 )
             ]
-            chosen = after or chosen[:1]
+            # an attacker named in an earlier sentence ("the strikes") strikes what follows
+            # the verb; places before it belong to another clause ("officials in Baghdad")
+            chosen = after or ([] if anaphoric else chosen[:1])
             # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
+            # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
             chosen = [
                 p
                 for n, p in enumerate(chosen)
@@ -672,18 +712,21 @@ def _claims(
                         r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?",
                         text[chosen[n - 1].phrase_end : p.phrase_start],
                     )
+                    and not _listed(text, chosen, n)
                 )
             ]
         else:
+            chosen = [p for p in chosen if p.start >= vpos] if anaphoric else chosen
             chosen = chosen[:1]
         if not chosen and target is None:
             continue
         # date: first date of the sentence, else the report date
-        date_val, strength = "", 0
+        date_val, strength, relative = "", 0, False
         for d in within(dates, s, e):
             if d.value is not None:
                 date_val = d.value.isoformat()
                 strength = 1 if _in_quote(text, s, d.start) else 2
+                relative = d.relative
                 break
         if not date_val and ref is not None:
             date_val, strength = ref.isoformat(), 0
@@ -700,9 +743,9 @@ def _claims(
         if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
             conf -= 0.3
         conf = round(max(0.05, min(1.0, conf)), 2)
-        last_attacker = attacker_id
         if conf < 0.3:
             continue  # "would not strike", "any air strikes must target": no claim
+        last_attacker = attacker_id
         sentence = " ".join(sent.split())
         for best_place in chosen or [None]:
             lat = lon = None
@@ -731,7 +774,7 @@ def _claims(
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
                     source=source, notes="", sentence=sentence, confidence=conf,
                     start=s, end=e, _place_rank=top if best_place is not None else 0,
-                    _date_strength=strength, _country=cc,
+                    _date_strength=strength, _country=cc, _relative_date=relative,
                 )
             )  # fmt: skip
     return _merge_events(cands)
@@ -758,6 +801,7 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
             key=lambda c: (-c.confidence, c.start),
         )
         best_date = max(group, key=lambda c: (c._date_strength, c.confidence, -c.start))
+        dated = _DatedIndex(group)
         if not specific:
             # one event per claimed target, else the most confident candidate
             seen: set[str] = set()
@@ -779,17 +823,19 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                 src = claimers[0]
                 if not c._country or not src._country or src._country == c._country:
                     c.claimed_target = src.claimed_target
-                    c.claimant = c.claimant or src.claimant
+                    # the claimant of a borrowed target is who stated that target
+                    c.claimant = src.claimant or c.claimant
                     c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
                     c.confidence = round(min(1.0, c.confidence + 0.1), 2)
-            if c._date_strength < best_date._date_strength:
-                c.date = best_date.date
-                if best_date.sentence in c.notes:
+            src_date = dated.source(c, best_date)
+            if src_date is not None:
+                c.date = src_date.date
+                if src_date.sentence in c.notes:
                     c.notes = c.notes.replace(
                         "claimed target from:", "claimed target and date from:"
                     )
                 else:
-                    c.notes = _join(c.notes, f"date from: {best_date.sentence}")
+                    c.notes = _join(c.notes, f"date from: {src_date.sentence}")
             out.append(c)
         if general:
             out[-1].notes = _notes(out[-1].notes, general)
@@ -797,6 +843,40 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
     for n, c in enumerate(out, start=1):
         c.id = f"extract-{n}"
     return out
+
+
+class _DatedIndex:
+    """The dated candidates of one attacker, by date strength, for nearest-earlier look-ups."""
+
+    def __init__(self, group: list[CandidateClaim]) -> None:
+        from bisect import bisect_left
+
+        self._bisect = bisect_left
+        self.by_strength: dict[int, tuple[list[int], list[CandidateClaim]]] = {}
+        for strength in (1, 2):
+            items = sorted(
+                (c for c in group if c._date_strength >= strength), key=lambda c: c.start
+            )
+            self.by_strength[strength] = ([c.start for c in items], items)
+
+    def source(self, c: CandidateClaim, best: CandidateClaim) -> CandidateClaim | None:
+        """The candidate whose date ``c`` takes, or None to keep its own.
+
+        The nearest earlier candidate of the same attacker with a stronger date (one in
+        its own sentence: "on Wednesday ... The jets hit Talbiseh", the narrative's
+        current day); failing that, the best-dated candidate when its date is absolute.
+        A relative word such as "yesterday" in a later sentence never dates an earlier
+        event. Dates in narrative text beat relative dates inside quotations.
+        """
+        if c._date_strength >= 2:
+            return None
+        starts, items = self.by_strength[c._date_strength + 1]
+        i = self._bisect(starts, c.start) - 1
+        if i >= 0:
+            return items[i]
+        if best._date_strength > c._date_strength and not best._relative_date:
+            return best
+        return None
 
 
 def _join(a: str, b: str) -> str:
