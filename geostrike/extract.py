@@ -37,6 +37,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ._api import make_callable
@@ -339,7 +340,8 @@ def extract(
     if orgs:
         # "National Coalition" is an organisation, not the US-led coalition
         ostarts = [a for a, _ in orgs]
-        actor_mentions = [a for a in actor_mentions if not _overlaps(a.start, a.end, orgs, ostarts)]
+        # ... but "the Russian Defence Ministry" holds an actor around the organisation word
+        actor_mentions = [a for a in actor_mentions if not _inside(a.start, a.end, orgs, ostarts)]
     date_mentions = find_dates(prepared, ref)
     idx = place_index()
 
@@ -384,6 +386,7 @@ def extract(
     places = find_places(ctx, idx)
     resolve(places, idx, country=country, text=prepared)
     places = [p for p in places if p.row is not None or p.keep]
+    actor_mentions = _in_country_context(actor_mentions, places, idx, country, table)
 
     mentions: list[Mention] = []
     for p in places:
@@ -420,6 +423,62 @@ def _actor_index(table: ActorTable):
         _ACTOR_INDEX.clear()
         _ACTOR_INDEX[key] = hit
     return hit[1]
+
+
+_GENERIC_TAIL = {
+    "forces", "force", "troops", "jets", "warplanes", "aircraft", "planes", "militants",
+    "fighters", "army", "soldiers", "units", "loyalists", "militias", "militia", "side",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _context_table() -> dict[tuple[str, str], str]:
+    """(country, generic name) -> actor id, from geostrike/data/actor_context.csv."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath("actor_context.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {(r["country"], r["generic"]): r["actor"] for r in rows}
+
+
+def _generic_key(text: str) -> str:
+    words = normalise_actor(strip_possessive(text)[0]).split()
+    while len(words) > 1 and words[-1] in _GENERIC_TAIL:
+        words.pop()
+    return " ".join(words)
+
+
+def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
+    """The country the document is about: the hint, else the country of two fifths or
+    more of the resolved place mentions (at least two)."""
+    if hint:
+        return hint
+    counts = Counter(str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row])
+    if not counts:
+        return None
+    cc, n = counts.most_common(1)[0]
+    return cc if n >= 2 and n / sum(counts.values()) >= 0.4 else None
+
+
+def _in_country_context(
+    mentions: list[ActorMention], places: list[PlaceMention], idx, hint: str | None, table
+) -> list[ActorMention]:
+    """Generic names ("coalition", "government forces", "al-Qaeda") read in the context of
+    the document's country (:func:`_context_table`); explicit names are left alone."""
+    from dataclasses import replace
+
+    focus = _focus_country(places, idx, hint)
+    if focus is None:
+        return mentions
+    ctx = _context_table()
+    out = []
+    for a in mentions:
+        actor = ctx.get((focus, _generic_key(a.text)))
+        if actor and actor != a.actor_id and actor in table.actors:
+            a = replace(a, actor_id=actor)
+        out.append(a)
+    return out
 
 
 _GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
@@ -500,6 +559,23 @@ def _overlaps(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -
     return any(0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] for j in (i, i + 1))
 
 
+def _clause_end(text: str, pos: int, end: int) -> int:
+    """Offset of the next comma, semicolon or full stop after ``pos`` (``end`` if none within 80)."""
+    m = re.compile(r"[,;.]").search(text, pos, min(end, pos + 80))
+    return m.start() if m else end
+
+
+def _inside(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [s, e) overlaps a span and does not reach beyond its start."""
+    from bisect import bisect_right
+
+    i = bisect_right(starts, s) - 1
+    return any(
+        0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] and s >= spans[j][0]
+        for j in (i, i + 1)
+    )
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     spans = sorted(s for s in spans if s[1] > s[0])
     out: list[tuple[int, int]] = []
@@ -523,6 +599,33 @@ def _place_mention(p: PlaceMention, idx) -> Mention:
         phrase=p.phrase, admin1=idx.admin1[r] or None, feature_code=str(idx.fcode[r]),
         gazetteer_id=idx.gids[r], precision_km=round(prec, 1),
     )  # fmt: skip
+
+
+_DATELINE_HEAD = re.compile(r"(?:^|\n)[A-Z][A-Za-z .'’-]{1,40},(?:\s*[A-Z][A-Za-z .]{1,20},)?\s*$")
+_DATELINE_TAIL = re.compile(r"\s*(?:\(\w[\w .]*\)\s*)?[-—–]")
+
+
+_WITNESS_BEFORE = re.compile(
+    r"\b(?:residents|witnesses|activists|officials|sources|people|medics|doctors|journalists)"
+    r"\s+(?:in|of|from)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SPEECH_AFTER = re.compile(r"\s*,?\s*(?:said|says|say|told|reported)\b")
+
+
+def _witness_place(text: str, p: PlaceMention) -> bool:
+    """True for the place of a source ("residents in Sanaa said"), not a struck place."""
+    before = text[max(0, p.phrase_start - 40) : p.phrase_start]
+    return bool(_WITNESS_BEFORE.search(before)) and bool(_SPEECH_AFTER.match(text, p.phrase_end))
+
+
+def _dateline_date(text: str, start: int, end: int) -> bool:
+    """True for the date of a dateline ("SANAA, March 6 (Reuters) -"): the filing date,
+    not the date of the events the story reports."""
+    head = text[max(0, start - 60) : start]
+    if not _DATELINE_HEAD.search(head if start - 60 > 0 else "\n" + head):
+        return False
+    return bool(_DATELINE_TAIL.match(text, end))
 
 
 def _in_quote(text: str, sent_start: int, pos: int) -> bool:
@@ -588,7 +691,7 @@ def _claims(
             cpos = s + cm.start()
             # the actors just before and just after the verb, by binary search
             i_prev = bisect_right(a_ends, cpos) - 1
-            prev = acts[i_prev] if i_prev >= 0 and cpos - acts[i_prev].end <= 30 else None
+            prev = acts[i_prev] if i_prev >= 0 and cpos - acts[i_prev].end <= 40 else None
             if prev is not None and not re.search(r"[.;,“”\"]", text[prev.end : cpos]):
                 speakers.append(prev)
             elif re.search(r"\band\s+$", text[max(s, cpos - 6) : cpos]):
@@ -598,7 +701,14 @@ def _claims(
             cend = s + cm.end()
             i_next = bisect_left(a_starts, cend)
             nxt = acts[i_next : i_next + 1] if i_next < len(acts) else []
-            nxt = [a for a in nxt if a.start - cend <= 25]
+            # "..., said the Russian ministry": a speaker; "said Russian jets struck": the
+            # subject of the reported clause, not its speaker
+            nxt = [
+                a
+                for a in nxt
+                if a.start - cend <= 25
+                and not _STRIKE.search(text, a.end, min(e, a.end + 40, _clause_end(text, a.end, e)))
+            ]
             if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
                 speakers.append(nxt[0])
         for a in acts:
@@ -701,6 +811,8 @@ def _claims(
             # an attacker named in an earlier sentence ("the strikes") strikes what follows
             # the verb; places before it belong to another clause ("officials in Baghdad")
             chosen = after or ([] if anaphoric else chosen[:1])
+            # "residents in Sanaa said": where the witnesses are, not what was struck
+            chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
             # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
             # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
             chosen = [
@@ -709,7 +821,7 @@ def _claims(
                 if not (
                     n
                     and re.fullmatch(
-                        r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?",
+                        r"\s*(?:,|in|near|outside|,\s*in)\s*(?:the\s+)?",
                         text[chosen[n - 1].phrase_end : p.phrase_start],
                     )
                     and not _listed(text, chosen, n)
@@ -723,7 +835,7 @@ def _claims(
         # date: first date of the sentence, else the report date
         date_val, strength, relative = "", 0, False
         for d in within(dates, s, e):
-            if d.value is not None:
+            if d.value is not None and not _dateline_date(text, d.start, d.end):
                 date_val = d.value.isoformat()
                 strength = 1 if _in_quote(text, s, d.start) else 2
                 relative = d.relative

@@ -805,6 +805,15 @@ def _strong(rows: np.ndarray, idx: PlaceIndex) -> bool:
     )
 
 
+def _big_multiword(key: str, idx: PlaceIndex) -> bool:
+    """True for a name of several ordinary words that is the primary name of a city of
+    100,000 or more ("Cape Town", "Long Beach"): a name, not two common words."""
+    if " " not in key:
+        return False
+    rows, kinds = idx.lookup(key)
+    return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= 100_000)).any())
+
+
 def _all_stop(key: str) -> bool:
     toks = key.split()
     return all(t in STOPWORDS or t in NEWS_STOP or t in CONNECTORS for t in toks)
@@ -906,7 +915,9 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             continue
                         rows, kinds, demonym = np.array([row]), np.array([0], np.int8), True
                     else:
-                        if key in STOPWORDS or key in NEWS_STOP or _all_stop(key):
+                        if key in STOPWORDS or key in NEWS_STOP:
+                            continue
+                        if _all_stop(key) and not _big_multiword(key, idx):
                             continue
                         rows, kinds = idx.lookup(key)
                         if not len(rows):
@@ -1047,10 +1058,14 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         t_next = chunk[k] + 1
         prv = tk.words[t_prev].lower() if t_prev >= 0 else ""
         after = text[e : e + 2]
-        if prv in ("in", "speak", "speaks", "speaking", "spoke", "into") and (
-            not after[:1].isspace()
-            or t_next >= len(tk)
-            or tk.words[t_next].lower() in ("and", "or", "but")
+        if (
+            not _country_key(key, idx)
+            and prv in ("in", "speak", "speaks", "speaking", "spoke", "into")
+            and (
+                not after[:1].isspace()
+                or t_next >= len(tk)
+                or tk.words[t_next].lower() in ("and", "or", "but")
+            )
         ):
             return False
         # plural people ("Turks", "Russians") are not annotated as places
@@ -1079,6 +1094,17 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         if nl in TITLES or nl in NEWS_STOP or nl in ADMIN_WORDS or nl in DIRECTIONS:
             return True
         if tk.words[chunk[0]].lower() in GIVEN_NAMES or _key_of(nxt)[0] in persons:
+            return False
+        if (
+            not strong
+            and k == j
+            and not poss
+            and nl not in ADM2_WORDS
+            and not _after_locative(ctx, chunk[0])
+            and not len(idx.lookup(_key_of(nxt)[0])[0])
+        ):
+            # a small place heading a run of words that are no places ("Mega Millions",
+            # "Zara Home"): more likely a brand or an event's name
             return False
         return not chunk_persons
     if prev_kind == "connector" and j == 1 and tk.words[chunk[0]].lower() in _ARTICLE_WORDS:
