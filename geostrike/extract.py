@@ -511,20 +511,25 @@ def _media_names(text: str) -> list[tuple[int, int, list[str]]]:
     for m in _MEDIA_WORD.finditer(text):
         end = m.start()
         w0 = max(0, end - _MEDIA_WINDOW)
-        toks = list(_MEDIA_NAME_WORD.finditer(text, w0, end))
-        picked: list[re.Match[str]] = []
-        for t in reversed(toks):
-            if len(picked) == 3 or not t.group()[:1].isupper() or not t.group()[0].isascii():
+        # the last three whitespace-separated pieces before the media word, right to left
+        pieces = text[w0:end].rsplit(None, 3)[-3:]
+        picked: list[tuple[int, str]] = []
+        pos = end
+        for piece in reversed(pieces):
+            start = pos - len(piece) if text.endswith(piece, 0, pos) else -1
+            if start < 0 or not _MEDIA_NAME_WORD.fullmatch(piece):
                 break
-            if t.start() == w0 and w0 > 0 and _MEDIA_NAME_WORD.match(text[w0 - 1]):
+            if not piece[0].isupper() or not piece[0].isascii():
+                break
+            if start == w0 and w0 > 0 and _MEDIA_NAME_WORD.match(text[w0 - 1]):
                 break  # cut by the window: a word longer than any name
-            gap_end = picked[-1].start() if picked else end
-            if text[t.end() : gap_end].strip() or (picked and t.end() == gap_end):
-                break
-            picked.append(t)
+            picked.append((start, piece))
+            pos = start
+            while pos > w0 and text[pos - 1].isspace():
+                pos -= 1
         if picked:
             picked.reverse()
-            out.append((picked[0].start(), end, [t.group() for t in picked]))
+            out.append((picked[0][0], end, [w for _, w in picked]))
     return out
 
 

@@ -814,6 +814,7 @@ def _big_multiword(key: str, idx: PlaceIndex) -> bool:
     return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= 100_000)).any())
 
 
+@lru_cache(maxsize=65536)
 def _all_stop(key: str) -> bool:
     toks = key.split()
     return all(t in STOPWORDS or t in NEWS_STOP or t in CONNECTORS for t in toks)
@@ -1283,10 +1284,21 @@ def resolve(
     if not mentions:
         return
     hint = country.upper() if country else None
-    priors = [_prior(m, idx) for m in mentions]
+    # mentions that look alike (same name, candidates and phrase features) score alike:
+    # each score is computed once per signature (and link), so a document that repeats
+    # a name thousands of times costs little more than one that names it once
+    sigs = [_signature(m) for m in mentions]
+    prior_of: dict[tuple, np.ndarray] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in prior_of:
+            prior_of[sg] = _prior(m, idx)
+    priors = [prior_of[sg] for sg in sigs]
     weights: dict[str, float] = defaultdict(float)
-    for m in mentions:
-        cc = _unambiguous(m, idx)
+    unamb: dict[tuple, str | None] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in unamb:
+            unamb[sg] = _unambiguous(m, idx)
+        cc = unamb[sg]
         if cc:
             weights[cc] += 1.0
     links: dict[int, int] = {}
@@ -1299,7 +1311,14 @@ def resolve(
         focus = {cc: w / total for cc, w in weights.items()}
         admin_total = sum(admin_w.values()) or 1.0
         scores = []
+        done: dict[tuple, tuple[np.ndarray, int]] = {}
         for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
+            gk = (sigs[n], links.get(n))
+            hit = done.get(gk)
+            if hit is not None:
+                scores.append(hit[0])
+                m.row = hit[1]
+                continue
             rows = m.candidates
             ccs = idx.cc[rows]
             share = np.array([focus.get(str(c), 0.0) for c in ccs])
@@ -1328,14 +1347,20 @@ def resolve(
                 s = s + np.where(inside, 4.0, -2.0)
             scores.append(s)
             m.row = int(rows[int(np.argmax(s))])
+            done[gk] = (s, m.row)
         # what the first round teaches the second
         weights = defaultdict(float)
         admin_w = defaultdict(float)
         admins = set()
+        margins: dict[int, float] = {}
         for m, s in zip(mentions, scores, strict=True):
             r = m.row
-            order = np.argsort(-s)
-            margin = float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+            margin = margins.get(id(s))
+            if margin is None:
+                order = np.argsort(-s)
+                margin = margins[id(s)] = (
+                    float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+                )
             conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
             c = str(idx.cc[r])
             if c:
@@ -1353,11 +1378,15 @@ def resolve(
                 idx.is_country[x.row] or idx.is_admin1[x.row]
             ):
                 links[n] = y.row
+    tops: dict[int, tuple[int, float, float]] = {}
     for m, s in zip(mentions, scores, strict=True):
-        order = np.argsort(-s)
-        best = int(order[0])
-        b = float(s[best])
-        second = float(s[order[1]]) if len(order) > 1 else b - 4.0
+        top2 = tops.get(id(s))
+        if top2 is None:
+            order = np.argsort(-s)
+            best = int(order[0])
+            b = float(s[best])
+            top2 = tops[id(s)] = (best, b, float(s[order[1]]) if len(order) > 1 else b - 4.0)
+        best, b, second = top2
         m.row = int(m.candidates[best])
         if m.admin_word and not idx.is_admin1[m.row] and m.modifier != "countryside":
             # "Odesa region" when the division is indexed as "Odessa": the city's division
@@ -1417,6 +1446,15 @@ def resolve(
             ):
                 m.row = None
                 m.score = None
+
+
+def _signature(m: PlaceMention) -> tuple:
+    """What :func:`_prior` and the scores of :func:`resolve` depend on, besides links."""
+    kinds = getattr(m, "kinds", None)
+    return (
+        m.key, m.candidates.tobytes(), None if kinds is None else kinds.tobytes(), m.demonym,
+        m.admin_word, m.modifier, m.offset_km is None, m.cue,
+    )  # fmt: skip
 
 
 # "X, Y", "X in Y", "X, in Y", "X near the Y" (the direction of "in northern Y" is in Y's phrase)

@@ -11,7 +11,9 @@ or that stresses one stage) are timed at two sizes, N and 2N; the growth exponen
 log2(t(2N) / t(N)) should stay near 1 (linear), never near 2 (quadratic). With
 ``--full`` each case is also run at the large size, which must finish in under a minute.
 
-Timings depend on the machine and its load: read them as orders of magnitude.
+Times are CPU seconds of this process (``time.process_time``), which other jobs on a
+shared machine disturb far less than wall-clock time; still, read them as orders of
+magnitude.
 
 Usage: ``python scripts/bench_extract.py [--mb 5] [--adv-kb 200] [--full] [--only NAME]``
 """
@@ -69,9 +71,9 @@ def _corpus() -> str:
 def _time(text: str) -> tuple[float, object]:
     from geostrike.extract import extract
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     ex = extract(text, date="2016-03-02")
-    return time.perf_counter() - t0, ex
+    return time.process_time() - t0, ex
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,12 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             text = (base * (size // len(base) + 1))[:size]
             secs, ex = _time(text)
             print(
-                f"news {len(text) / 1000:>8.0f} kB: {secs:6.2f} s, "
+                f"news {len(text) / 1000:>8.0f} kB: {secs:6.2f} s CPU, "
                 f"{len(text) / 1000 / secs:6.0f} kB/s ({len(ex.places)} places, "
                 f"{len(ex.actors)} actors, {len(ex.claims)} claims)"
             )
     n = int(args.adv_kb * 1000)
-    print(f"adversarial: time at N = {n // 1000} kB and 2N; growth exponent log2(t2N/tN)")
+    print(f"adversarial: CPU time at N = {n // 1000} kB and 2N; growth exponent log2(t2N/tN)")
     for case in ADVERSARIAL:
         if args.only and args.only not in case:
             continue
