@@ -814,6 +814,40 @@ def _big_multiword(key: str, idx: PlaceIndex) -> bool:
     return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= 100_000)).any())
 
 
+# Case endings of Ukrainian and Russian nouns, longest first, with what replaces them in the
+# nominative ("Харкова" -> "Харков", which the gazetteer knows as Kharkov; "Одесі" -> "Одеса").
+_CYRILLIC_ENDINGS = (
+    ("ові", ""), ("еві", ""), ("ою", "а"), ("ею", "я"), ("ом", ""), ("ем", ""), ("ой", "а"),
+    ("ах", "и"), ("ях", "і"), ("і", "а"), ("і", ""), ("а", ""), ("у", ""), ("е", ""),
+    ("и", "а"), ("и", ""), ("ы", "а"), ("ю", "я"),
+)  # fmt: skip
+_CYRILLIC = re.compile(r"^[\u0400-\u04FF'’-]+$")
+
+
+def _uninflected(word: str, key: str, idx: PlaceIndex) -> tuple[str, np.ndarray, np.ndarray]:
+    """(key, rows, kinds) of the nominative of a Cyrillic case form, when the gazetteer holds
+    it as a sizeable place (a country, a division or 10,000 people or more); else no rows."""
+    empty = (key, np.zeros(0, np.int64), np.zeros(0, np.int8))
+    if len(word) < 4 or not _CYRILLIC.match(word):
+        return empty
+    low = word.lower()
+    for end, nom in _CYRILLIC_ENDINGS:
+        if not (low.endswith(end) and len(low) - len(end) >= 3):
+            continue
+        stem = word[: len(word) - len(end)] + nom
+        # Ukrainian closed-syllable і: "Львова" -> "Львів", "Миколаєва" -> "Миколаїв"
+        alt = re.sub(r"[оОеЕ](?=[^аеєиіїоуюяАЕЄИІЇОУЮЯ]+$)", "і", stem)
+        alt = re.sub(r"[єЄ](?=[^аеєиіїоуюяАЕЄИІЇОУЮЯ]+$)", "ї", alt)
+        for form in dict.fromkeys((stem, alt)):
+            cand = normalise(form)
+            rows, kinds = idx.lookup(cand)
+            if len(rows):
+                big = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 10_000)
+                if big.any():
+                    return cand, rows[big], kinds[big]
+    return empty
+
+
 @lru_cache(maxsize=65536)
 def _all_stop(key: str) -> bool:
     toks = key.split()
@@ -921,6 +955,9 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                         if _all_stop(key) and not _big_multiword(key, idx):
                             continue
                         rows, kinds = idx.lookup(key)
+                        if not len(rows) and k == j:
+                            # "Харкова", "Харкові", "Киеве": a case form of a Cyrillic name
+                            key, rows, kinds = _uninflected(base, key, idx)
                         if not len(rows):
                             continue
                         if not ctx.all_caps and base.isupper() and len(base) >= 2:

@@ -126,3 +126,18 @@ def test_confident_candidates_are_right_on_the_labelled_set() -> None:
     s = mod.score()
     assert s["high"] >= 5 and s["high_right"] >= 0.9, s["wrong"]
     assert s["recall"] >= 0.75
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "name"),
+    [
+        ("Ракета влучила в центр Харкова.", "Харкова", "Kharkiv"),
+        ("У Харкові пролунали вибухи.", "Харкові", "Kharkiv"),
+        ("Взрывы прогремели в Харькове.", "Харькове", "Kharkiv"),
+        ("Ракети влучили в центр Миколаєва.", "Миколаєва", "Mykolayiv"),
+        ("Вибухи у Львові.", "Львові", "Lviv"),
+    ],
+)
+def test_cyrillic_case_forms_are_found(text: str, word: str, name: str) -> None:
+    found = {m.text: (m.name, m.country_code) for m in extract(text, date="2022-06-08").places}
+    assert found.get(word) == (name, "UA"), found
