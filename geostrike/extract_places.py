@@ -297,6 +297,13 @@ _ARTICLE_WORDS = {
     "et",
     "ul",
 }
+# Regions named in the news that the built-in gazetteer has no record for, only namesake
+# villages ("Middle East", Texas): found, but left unresolved rather than put there.
+REGION_NAMES = {
+    "middle east", "near east", "far east", "far north", "deep south", "middle west",
+    "horn of africa", "sahel", "levant", "maghreb", "balkans", "caucasus", "baltics",
+    "scandinavia", "mideast", "gulf states", "persian gulf", "arabian peninsula",
+}  # fmt: skip
 _KIN_WORDS = {"abu", "umm", "bani", "beni", "bin", "ibn"}
 _CONTRACTION = re.compile(r"['’](?:ve|d|ll|re|m|t)$", re.IGNORECASE)
 
@@ -1459,6 +1466,13 @@ def resolve(
         if m.fragment and c not in (top, hint) and not _strong(np.array([r]), idx):
             m.row = None  # a name's tail resolving abroad ("Maarat al-Numan" → Numan, Nigeria)
             m.score = None
+            continue
+        if m.key in REGION_NAMES and not (idx.is_country[r] or idx.is_admin1[r]):
+            # "Middle East", "Far North": a region the gazetteer lacks; its namesake
+            # village would be a confident wrong point, so the mention stays unresolved
+            m.row = None
+            m.score = None
+            m.keep = True
             continue
         if b < MIN_SCORE and not m.demonym:
             m.row = None

@@ -141,3 +141,8 @@ def test_confident_candidates_are_right_on_the_labelled_set() -> None:
 def test_cyrillic_case_forms_are_found(text: str, word: str, name: str) -> None:
     found = {m.text: (m.name, m.country_code) for m in extract(text, date="2022-06-08").places}
     assert found.get(word) == (name, "UA"), found
+
+
+def test_a_region_the_gazetteer_lacks_is_not_put_on_a_namesake_village() -> None:
+    (m,) = extract("Tension in the Middle East rose after the strike.").places
+    assert m.text == "Middle East" and m.latitude is None and m.name is None
