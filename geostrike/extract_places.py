@@ -190,6 +190,7 @@ NEWS_STOP = {
     "superior", "farms", "farm", "star", "real", "grand", "human", "change", "salt",
     "recovery", "friendship", "section", "plantation", "virgin", "met", "dad", "mom",
     "mum", "det", "sen", "gov", "rep", "cpl", "pte", "supt", "insp", "cst", "mp", "mla",
+    "el nino", "la nina", "mega millions", "powerball",
     "nazi", "nazis", "communist", "communists", "socialist", "greens", "express", "mail", "sun", "mirror", "telegraph", "observer", "standard", "gazette", "chronicle", "review", "magazine", "weekly",
 }  # fmt: skip
 # Given names common in international news (a capitalised word before a surname).

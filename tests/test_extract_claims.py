@@ -146,3 +146,7 @@ def test_cyrillic_case_forms_are_found(text: str, word: str, name: str) -> None:
 def test_a_region_the_gazetteer_lacks_is_not_put_on_a_namesake_village() -> None:
     (m,) = extract("Tension in the Middle East rose after the strike.").places
     assert m.text == "Middle East" and m.latitude is None and m.name is None
+
+
+def test_weather_events_are_no_places() -> None:
+    assert [m.text for m in extract("El Niño brought rain to Peru.").places] == ["Peru"]
