@@ -1024,6 +1024,67 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
             else:
                 prev_kind = "other"
             j = k + 1
+    arabic = _arabic_places(ctx, idx)
+    if arabic:
+        out = sorted(out + arabic, key=lambda m: m.start)
+    return out
+
+
+# Arabic script has no capitals: a word is a place candidate when it (or the word without
+# a clitic prefix: و "and", ب "in", ل "to", ف "so", and their pairs) names a sizeable place.
+_ARABIC_WORD = re.compile(r"^[\u0600-\u06FF]+$")
+_ARABIC_PREFIXES = ("وب", "ول", "فب", "فل", "وك", "و", "ب", "ل", "ف", "ك")
+# Common words whose romanisation is also a city's name somewhere ("إلى" -> Ila).
+_ARABIC_STOP = set(
+    "إلى الى على علي التي التى الذي الذين هذا هذه ذلك تلك كان كانت قال قالت بعد قبل حتى بين "
+    "عند منذ خلال حول ضد غير أكثر اكثر أيضا ايضا كما لكن حيث إن ان أن وقال وقالت يوم اليوم "
+    "مدينة قرية منطقة ريف شمال جنوب شرق غرب".split()
+)
+# Words after which an Arabic word names a place: in, to, on, city of, town of, near ...
+_ARABIC_CUES = set(
+    "في إلى الى على مدينة بلدة قرية محافظة ريف قرب شمال جنوب شرق غرب من نحو منطقة مناطق "
+    "أحياء حي مخيم".split()
+)
+
+
+def _arabic_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
+    """Place mentions in Arabic script: countries, first-level divisions and cities of
+    100,000 or more, with a clitic prefix split off ("وبحلب" -> "حلب")."""
+    tk = ctx.tokens
+    out: list[PlaceMention] = []
+    bstarts = [a for a, _ in ctx.blocked]
+    for t, w in enumerate(tk.words):
+        if len(w) < 3 or not _ARABIC_WORD.match(w) or w in _ARABIC_STOP:
+            continue
+        for pre in ("", *_ARABIC_PREFIXES):
+            if not w.startswith(pre) or len(w) - len(pre) < 3:
+                continue
+            if w[len(pre) :] in _ARABIC_STOP:
+                continue
+            key = normalise(w[len(pre) :])
+            if len(key) < 3 or key in STOPWORDS or key in NEWS_STOP:
+                continue
+            rows, kinds = idx.lookup(key)
+            if not len(rows):
+                continue
+            big = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 100_000)
+            if not big.any():
+                continue
+            huge = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 1_000_000)
+            cue = (
+                "ب" in pre
+                or "ل" in pre
+                or (t > 0 and tk.words[t - 1] in _ARABIC_CUES)
+                or (pre.startswith("و") and bool(out) and out[-1].end == tk.ends[t - 1])
+            )
+            if not cue and not huge.any():
+                continue  # "عنيفة" (violent) is not Neiva, Colombia
+            s, e = tk.starts[t] + len(pre), tk.ends[t]
+            if ctx.blocked and _blocked(s, e, ctx.blocked, bstarts):
+                break
+            m = _describe(ctx, [t], 0, 0, s, e, key, False, rows[big], kinds[big], False, "start")
+            out.append(m)
+            break
     return out
 
 

@@ -150,3 +150,15 @@ def test_a_region_the_gazetteer_lacks_is_not_put_on_a_namesake_village() -> None
 
 def test_weather_events_are_no_places() -> None:
     assert [m.text for m in extract("El Niño brought rain to Peru.").places] == ["Peru"]
+
+
+def test_arabic_clitic_prefixes_are_split_off() -> None:
+    ex = extract("قصفت الطائرات الروسية وبحلب ودمشق", date="2016-03-02")
+    assert [(m.text, m.name) for m in ex.places] == [("حلب", "Aleppo"), ("دمشق", "Damascus")]
+    assert all(ex.text[m.start : m.end] == m.text for m in ex.places)
+
+
+def test_arabic_common_words_are_no_places() -> None:
+    # "to" and "violent" romanise to the names of cities in Nigeria and Colombia
+    text = "ذهب الولد إلى المدرسة بعد معارك عنيفة مع المسلحين"
+    assert extract(text, date="2016-03-02").places == []
