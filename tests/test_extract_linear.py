@@ -124,3 +124,35 @@ def test_a_long_strike_line_still_gives_claims() -> None:
     ex = extract("Russian jets struck Homs and " * 2000, date="2015-10-01")
     assert ex.claims and all(c.attacker == "russia" for c in ex.claims)
     assert all(len(c.sentence) <= MAX_SENTENCE for c in ex.claims)
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HOSTILE_TEXT = st.lists(
+    st.sampled_from(list("Abc -.,;:!?\"'’\n 1May2015al") + [" TV", " news agency", "Homs"]),
+    max_size=300,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_HOSTILE_TEXT)
+def test_sentences_are_ordered_disjoint_and_capped(text: str) -> None:
+    spans = sentences(text)
+    for s, e in spans:
+        assert 0 <= s < e <= len(text) and e - s <= MAX_SENTENCE
+        assert text[s:e].strip() == text[s:e]
+    assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HOSTILE_TEXT)
+def test_media_names_and_dates_point_into_the_text(text: str) -> None:
+    for s, e, words in _media_names(text):
+        assert 0 <= s < e <= len(text) and text[s:e].split() == words and len(words) <= 3
+    found = find_dates(text, None)
+    for a, b in zip(found, found[1:], strict=False):
+        assert a.end <= b.start  # disjoint, in text order
+    for d in found:
+        assert text[d.start : d.end] == d.text
