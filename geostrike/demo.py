@@ -8,8 +8,8 @@
 2. the 13 strike claims checked against them with :func:`geostrike.check`;
 3. the verdict table as CSV, an offline Leaflet map (:func:`geostrike.render_map`) and a
    styled GeoPackage for QGIS (:func:`geostrike.export_gpkg`), all written atomically;
-4. claims extracted from the reference news report (``../shared/reports/syria-strikes-2015.txt``
-   beside the repository or the working folder) when that file is there.
+4. claims extracted from the scenario's short report of the first days' strikes
+   (``report.txt``, written for geostrike from the sources in SOURCES.md), checked too.
 
 Everything runs offline. The zones are an approximate reconstruction from town-level
 control points, not a front-line survey, and every output says so.
@@ -36,7 +36,8 @@ STEM = "syria-2015-09-30"
 SCENARIO = "syria-2015"
 #: Date of the reference report (the strikes it describes happened "on Wednesday", 30 Sep).
 REPORT_DATE = "2015-10-01"
-REPORT_NAME = "syria-strikes-2015.txt"
+#: The scenario's short report of the first days' strikes (see SOURCES.md).
+REPORT_NAME = "report.txt"
 
 #: What the zones are, stated wherever they are shown.
 ZONES_LABEL = (
@@ -58,17 +59,11 @@ def scenario_dir() -> Path:
 
 
 def find_report(extra: list[Path] | None = None) -> Path | None:
-    """The reference report, looked for in ``../shared/reports/`` beside the repo and the cwd."""
-    repo = Path(__file__).resolve().parents[1]
-    cands = list(extra or [])
-    cands += [
-        repo.parent / "shared" / "reports" / REPORT_NAME,
-        Path.cwd().parent / "shared" / "reports" / REPORT_NAME,
-        Path.cwd() / "shared" / "reports" / REPORT_NAME,
-    ]
-    for cand in cands:
-        if cand.is_file():
-            return cand
+    """The report the demo extracts from: the first of ``extra`` that exists, else the
+    scenario's ``report.txt`` (shipped in the package)."""
+    for cand in [*(extra or []), scenario_dir() / REPORT_NAME]:
+        if Path(cand).is_file():
+            return Path(cand)
     return None
 
 
@@ -169,9 +164,8 @@ def run_demo(out_dir: str | Path = "maps", *, report: str | Path | None = None) 
     out_dir
         Output folder (created when missing, like ``maps/`` in a fresh clone).
     report
-        Path of the news report to extract claims from; by default
-        ``../shared/reports/syria-strikes-2015.txt`` beside the repository or the working
-        folder, skipped with a note when absent.
+        Path of the news report to extract claims from; by default the scenario's own
+        ``report.txt`` (shipped with the package, so a fresh clone shows extraction).
 
     Returns
     -------
@@ -269,9 +263,7 @@ def write_csv(results: pd.DataFrame, path: Path) -> Path:
 def _extract_report(result: DemoResult, zones: gpd.GeoDataFrame, report: str | Path | None) -> None:
     path = Path(report) if report is not None else find_report()
     if path is None or not path.is_file():
-        result.notes.append(
-            f"reference report ../shared/reports/{REPORT_NAME} not found; extraction skipped"
-        )
+        result.notes.append(f"report {path or REPORT_NAME} not found; extraction skipped")
         return
     try:
         from .extract import extract

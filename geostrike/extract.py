@@ -37,6 +37,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ._api import make_callable
@@ -88,9 +89,14 @@ ORGANISATIONS = [
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
 )
-_MEDIA_RE = re.compile(
-    r"\b((?:[A-Z][\w'’-]*\s+){0,2}[A-Z][\w'’-]*)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
+# The media word after a name ("Saba news agency"); the name before it is read by
+# _media_names over a bounded window, so the work stays linear in the text (a single
+# regex with the name's words in it backtracks quadratically over "Abc-Abc-Abc-...").
+_MEDIA_WORD = re.compile(
+    r"(?<!\s)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
 )
+_MEDIA_NAME_WORD = re.compile(r"[\w'’-]+")
+_MEDIA_WINDOW = 120  # characters before the media word searched for its name
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
@@ -105,18 +111,29 @@ _TARGET_CUE = re.compile(
 _CLAUSE_END = re.compile(
     r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:,”\"»…]"
 )
+_SPEECH = re.compile(r"\b(?:told|tells|added|noted|wrote|warned|accused)\b", re.IGNORECASE)
 _CLAIM_VERB = re.compile(
     r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
     r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
     re.IGNORECASE,
 )
 _MODAL = re.compile(
-    r"\b(?:must|should|would|could|might|may|will|if|any|warn(?:ed|s)?|urg(?:ed|es)|"
+    r"\b(?:must|should|would|could|might|may|will|if|any|(?:had|has|have)\s+to|warn(?:ed|s)?|urg(?:ed|es)|"
     r"not object|would not|will not)\b",
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
 _QUOTES = re.compile(r"[\"“”«»]")
+# "the strikes", "the first air strikes": the strikes of an attacker named before
+_ANAPHORIC = re.compile(
+    r"\b(?:the|these|those)\s+(?:(?:first|initial|latest|new|recent|same)\s+)?"
+    r"(?:air\s*)?$",
+    re.IGNORECASE,
+)
+# "the first targets", "its targets": "targets" as a noun is no target cue
+_NOUN_BEFORE = re.compile(
+    r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
+)
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -194,6 +211,7 @@ class CandidateClaim:
     _place_rank: int = field(default=0, repr=False)
     _date_strength: int = field(default=0, repr=False)
     _country: str = field(default="", repr=False)
+    _relative_date: bool = field(default=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The claims-file columns plus ``sentence`` and ``confidence``."""
@@ -322,7 +340,8 @@ def extract(
     if orgs:
         # "National Coalition" is an organisation, not the US-led coalition
         ostarts = [a for a, _ in orgs]
-        actor_mentions = [a for a in actor_mentions if not _overlaps(a.start, a.end, orgs, ostarts)]
+        # ... but "the Russian Defence Ministry" holds an actor around the organisation word
+        actor_mentions = [a for a in actor_mentions if not _inside(a.start, a.end, orgs, ostarts)]
     date_mentions = find_dates(prepared, ref)
     idx = place_index()
 
@@ -349,14 +368,13 @@ def extract(
             continue
         blocked.append((a.start, a.end))
     blocked.extend(orgs)
-    for m in _MEDIA_RE.finditer(prepared):
+    for _start, end, words in _media_names(prepared):
         # "Saba news agency", "Al-Masirah TV": a media name, unless it is a demonym
-        words = m.group(1).split()
         while words and words[0].lower() in FUNCTION_WORDS:
             words = words[1:]
         name = " ".join(words)
         if words and normalise(name) not in idx.demonyms and name not in ABBREVIATIONS:
-            blocked.append((m.end(1) - len(name), m.end(1)))
+            blocked.append((end - len(name), end))
     for d in date_mentions:
         blocked.append((d.start, d.end))
     blocked = _merge(blocked)
@@ -368,6 +386,7 @@ def extract(
     places = find_places(ctx, idx)
     resolve(places, idx, country=country, text=prepared)
     places = [p for p in places if p.row is not None or p.keep]
+    actor_mentions = _in_country_context(actor_mentions, places, idx, country, table)
 
     mentions: list[Mention] = []
     for p in places:
@@ -406,6 +425,62 @@ def _actor_index(table: ActorTable):
     return hit[1]
 
 
+_GENERIC_TAIL = {
+    "forces", "force", "troops", "jets", "warplanes", "aircraft", "planes", "militants",
+    "fighters", "army", "soldiers", "units", "loyalists", "militias", "militia", "side",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _context_table() -> dict[tuple[str, str], str]:
+    """(country, generic name) -> actor id, from geostrike/data/actor_context.csv."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath("actor_context.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {(r["country"], r["generic"]): r["actor"] for r in rows}
+
+
+def _generic_key(text: str) -> str:
+    words = normalise_actor(strip_possessive(text)[0]).split()
+    while len(words) > 1 and words[-1] in _GENERIC_TAIL:
+        words.pop()
+    return " ".join(words)
+
+
+def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
+    """The country the document is about: the hint, else the country of two fifths or
+    more of the resolved place mentions (at least two)."""
+    if hint:
+        return hint
+    counts = Counter(str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row])
+    if not counts:
+        return None
+    cc, n = counts.most_common(1)[0]
+    return cc if n >= 2 and n / sum(counts.values()) >= 0.4 else None
+
+
+def _in_country_context(
+    mentions: list[ActorMention], places: list[PlaceMention], idx, hint: str | None, table
+) -> list[ActorMention]:
+    """Generic names ("coalition", "government forces", "al-Qaeda") read in the context of
+    the document's country (:func:`_context_table`); explicit names are left alone."""
+    from dataclasses import replace
+
+    focus = _focus_country(places, idx, hint)
+    if focus is None:
+        return mentions
+    ctx = _context_table()
+    out = []
+    for a in mentions:
+        actor = ctx.get((focus, _generic_key(a.text)))
+        if actor and actor != a.actor_id and actor in table.actors:
+            a = replace(a, actor_id=actor)
+        out.append(a)
+    return out
+
+
 _GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
 
 
@@ -425,6 +500,51 @@ def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[Ac
     return out
 
 
+def _media_names(text: str) -> list[tuple[int, int, list[str]]]:
+    """Names before a media word: (start, end, words) for "Saba news agency", "Al-Masirah TV".
+
+    Up to three capitalised words separated by whitespace, ending right before the media
+    word. Each media word looks back over at most :data:`_MEDIA_WINDOW` characters, so the
+    work is linear in the length of the text.
+    """
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _MEDIA_WORD.finditer(text):
+        end = m.start()
+        w0 = max(0, end - _MEDIA_WINDOW)
+        # the last three whitespace-separated pieces before the media word, right to left
+        pieces = text[w0:end].rsplit(None, 3)[-3:]
+        picked: list[tuple[int, str]] = []
+        pos = end
+        for piece in reversed(pieces):
+            start = pos - len(piece) if text.endswith(piece, 0, pos) else -1
+            if start < 0 or not _MEDIA_NAME_WORD.fullmatch(piece):
+                break
+            if not piece[0].isupper() or not piece[0].isascii():
+                break
+            if start == w0 and w0 > 0 and _MEDIA_NAME_WORD.match(text[w0 - 1]):
+                break  # cut by the window: a word longer than any name
+            picked.append((start, piece))
+            pos = start
+            while pos > w0 and text[pos - 1].isspace():
+                pos -= 1
+        if picked:
+            picked.reverse()
+            out.append((picked[0][0], end, [w for _, w in picked]))
+    return out
+
+
+_LIST_AND = re.compile(r"\s*(?:,\s*)?(?:and|or)\s+$|\s*,\s*$")
+
+
+def _listed(text: str, places: list[PlaceMention], n: int) -> bool:
+    """True when place ``n`` is an item of a list of places ("A, B and C"), not a qualifier."""
+    if n + 1 < len(places):
+        gap = text[places[n].phrase_end : places[n + 1].phrase_start]
+        if len(gap) < 8 and _LIST_AND.fullmatch(gap + " "):
+            return True
+    return False
+
+
 def _is_place_key(key: str, idx) -> bool:
     """Country, division, continent or city of 100,000+ under this key."""
     if not key:
@@ -442,6 +562,23 @@ def _overlaps(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -
 
     i = bisect_right(starts, s) - 1
     return any(0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] for j in (i, i + 1))
+
+
+def _clause_end(text: str, pos: int, end: int) -> int:
+    """Offset of the next comma, semicolon or full stop after ``pos`` (``end`` if none within 80)."""
+    m = re.compile(r"[,;.]").search(text, pos, min(end, pos + 80))
+    return m.start() if m else end
+
+
+def _inside(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [s, e) overlaps a span and does not reach beyond its start."""
+    from bisect import bisect_right
+
+    i = bisect_right(starts, s) - 1
+    return any(
+        0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] and s >= spans[j][0]
+        for j in (i, i + 1)
+    )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -467,6 +604,33 @@ def _place_mention(p: PlaceMention, idx) -> Mention:
         phrase=p.phrase, admin1=idx.admin1[r] or None, feature_code=str(idx.fcode[r]),
         gazetteer_id=idx.gids[r], precision_km=round(prec, 1),
     )  # fmt: skip
+
+
+_DATELINE_HEAD = re.compile(r"(?:^|\n)[A-Z][A-Za-z .'’-]{1,40},(?:\s*[A-Z][A-Za-z .]{1,20},)?\s*$")
+_DATELINE_TAIL = re.compile(r"\s*(?:\(\w[\w .]*\)\s*)?[-—–]")
+
+
+_WITNESS_BEFORE = re.compile(
+    r"\b(?:residents|witnesses|activists|officials|sources|people|medics|doctors|journalists)"
+    r"\s+(?:in|of|from)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SPEECH_AFTER = re.compile(r"\s*,?\s*(?:said|says|say|told|reported)\b")
+
+
+def _witness_place(text: str, p: PlaceMention) -> bool:
+    """True for the place of a source ("residents in Sanaa said"), not a struck place."""
+    before = text[max(0, p.phrase_start - 40) : p.phrase_start]
+    return bool(_WITNESS_BEFORE.search(before)) and bool(_SPEECH_AFTER.match(text, p.phrase_end))
+
+
+def _dateline_date(text: str, start: int, end: int) -> bool:
+    """True for the date of a dateline ("SANAA, March 6 (Reuters) -"): the filing date,
+    not the date of the events the story reports."""
+    head = text[max(0, start - 60) : start]
+    if not _DATELINE_HEAD.search(head if start - 60 > 0 else "\n" + head):
+        return False
+    return bool(_DATELINE_TAIL.match(text, end))
 
 
 def _in_quote(text: str, sent_start: int, pos: int) -> bool:
@@ -498,7 +662,7 @@ def _claims(
     ("targeting", "against", "hit") within the clause; the places those named in the
     sentence (one candidate per town-level place after the verb).
     """
-    from bisect import bisect_left
+    from bisect import bisect_left, bisect_right
 
     start_lists: dict[int, list[int]] = {}
 
@@ -521,6 +685,8 @@ def _claims(
         if not verbs:
             continue
         acts = within(actors, s, e)
+        a_starts = [a.start for a in acts]
+        a_ends = [a.end for a in acts]  # actors never overlap: ends are sorted too
         v = verbs[0]
         vpos = s + v.start()
         vend = s + v.end()
@@ -528,15 +694,26 @@ def _claims(
         speakers: list[ActorMention] = []
         for cm in _CLAIM_VERB.finditer(sent):
             cpos = s + cm.start()
-            prev = [a for a in acts if a.end <= cpos and cpos - a.end <= 30]
-            if prev and not re.search(r"[.;,“”\"]", text[prev[-1].end : cpos]):
-                speakers.append(prev[-1])
+            # the actors just before and just after the verb, by binary search
+            i_prev = bisect_right(a_ends, cpos) - 1
+            prev = acts[i_prev] if i_prev >= 0 and cpos - acts[i_prev].end <= 40 else None
+            if prev is not None and not re.search(r"[.;,“”\"]", text[prev.end : cpos]):
+                speakers.append(prev)
             elif re.search(r"\band\s+$", text[max(s, cpos - 6) : cpos]):
                 # "Russia launched air strikes ... and claimed": the clause's subject
-                first = [a for a in acts if a.end <= cpos]
-                if first:
-                    speakers.append(first[0])
-            nxt = [a for a in acts if a.start >= s + cm.end() and a.start - (s + cm.end()) <= 25]
+                if acts and acts[0].end <= cpos:
+                    speakers.append(acts[0])
+            cend = s + cm.end()
+            i_next = bisect_left(a_starts, cend)
+            nxt = acts[i_next : i_next + 1] if i_next < len(acts) else []
+            # "..., said the Russian ministry": a speaker; "said Russian jets struck": the
+            # subject of the reported clause, not its speaker
+            nxt = [
+                a
+                for a in nxt
+                if a.start - cend <= 25
+                and not _STRIKE.search(text, a.end, min(e, a.end + 40, _clause_end(text, a.end, e)))
+            ]
             if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
                 speakers.append(nxt[0])
         for a in acts:
@@ -548,25 +725,32 @@ def _claims(
         # attacker
         attacker_id: str | None = None
         attacker_span = (vpos, vpos)
-        for a in reversed([a for a in acts if a.end <= vpos]):
+        anaphoric = bool(last_attacker) and bool(_ANAPHORIC.search(text[max(s, vpos - 40) : vpos]))
+        if anaphoric:
+            # "the first strikes began": the attacker named before, not a bystander
+            attacker_id = last_attacker
+        for a in reversed(acts[: bisect_right(a_ends, vpos)]):
+            if anaphoric:
+                break
             seg = text[a.end : vpos]
-            if re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE) and len(seg) < 25:
+            if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):
                 continue
-            if id(a) in speaker_ids and _CLAIM_VERB.search(seg):
-                if re.search(r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE):
+            if _CLAIM_VERB.search(seg) or _SPEECH.search(seg):
+                if id(a) in speaker_ids and re.search(
+                    r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE
+                ):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
             break
         if attacker_id is None:
-            for a in acts:
-                if (
-                    a.start >= vend
-                    and _PASSIVE_BY.search(text[vend : a.start])
-                    and a.start - vend <= 12
-                ):
+            i_by = bisect_left(a_starts, vend)
+            while i_by < len(acts) and acts[i_by].start - vend <= 12:
+                a = acts[i_by]
+                if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
                     break
+                i_by += 1
         if (
             attacker_id is None
             and last_attacker
@@ -577,21 +761,27 @@ def _claims(
             )
         ):
             attacker_id = last_attacker  # "the strikes" of the previous sentences
+            anaphoric = True
         if attacker_id is None:
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
         for tm in _TARGET_CUE.finditer(sent):
+            if tm.group().lower().startswith("targets") and _NOUN_BEFORE.search(
+                sent[max(0, tm.start() - 20) : tm.start()]
+            ):
+                continue  # "the first targets lie far from Islamic State ground"
             ts = s + tm.end()
-            clause_end = e
-            ce = _CLAUSE_END.search(text, ts, e)
+            window_end = min(e, ts + 60)
+            ce = _CLAUSE_END.search(text, ts, window_end)
             if ce:
-                clause_end = ce.start()
-            window_end = min(clause_end, ts + 60)
-            for a in acts:
-                if ts <= a.start < window_end and a.actor_id != attacker_id:
-                    target = a
+                window_end = ce.start()
+            i_t = bisect_left(a_starts, ts)
+            while i_t < len(acts) and acts[i_t].start < window_end:
+                if acts[i_t].actor_id != attacker_id:
+                    target = acts[i_t]
                     break
+                i_t += 1
             if target:
                 break
         # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
@@ -623,29 +813,37 @@ def _claims(
                     text[max(s, p.phrase_start - 20) : p.phrase_start],
                 )
             ]
-            chosen = after or chosen[:1]
+            # an attacker named in an earlier sentence ("the strikes") strikes what follows
+            # the verb; places before it belong to another clause ("officials in Baghdad")
+            chosen = after or ([] if anaphoric else chosen[:1])
+            # "residents in Sanaa said": where the witnesses are, not what was struck
+            chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
             # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
+            # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
             chosen = [
                 p
                 for n, p in enumerate(chosen)
                 if not (
                     n
                     and re.fullmatch(
-                        r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?",
+                        r"\s*(?:,|in|near|outside|,\s*in)\s*(?:the\s+)?",
                         text[chosen[n - 1].phrase_end : p.phrase_start],
                     )
+                    and not _listed(text, chosen, n)
                 )
             ]
         else:
+            chosen = [p for p in chosen if p.start >= vpos] if anaphoric else chosen
             chosen = chosen[:1]
         if not chosen and target is None:
             continue
         # date: first date of the sentence, else the report date
-        date_val, strength = "", 0
+        date_val, strength, relative = "", 0, False
         for d in within(dates, s, e):
-            if d.value is not None:
+            if d.value is not None and not _dateline_date(text, d.start, d.end):
                 date_val = d.value.isoformat()
                 strength = 1 if _in_quote(text, s, d.start) else 2
+                relative = d.relative
                 break
         if not date_val and ref is not None:
             date_val, strength = ref.isoformat(), 0
@@ -662,9 +860,10 @@ def _claims(
         if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
             conf -= 0.3
         conf = round(max(0.05, min(1.0, conf)), 2)
-        last_attacker = attacker_id
         if conf < 0.3:
             continue  # "would not strike", "any air strikes must target": no claim
+        last_attacker = attacker_id
+        sentence = " ".join(sent.split())
         for best_place in chosen or [None]:
             lat = lon = None
             precision = ""
@@ -690,9 +889,9 @@ def _claims(
                     id="", date=date_val, attacker=attacker_id, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
-                    source=source, notes="", sentence=" ".join(sent.split()), confidence=conf,
+                    source=source, notes="", sentence=sentence, confidence=conf,
                     start=s, end=e, _place_rank=top if best_place is not None else 0,
-                    _date_strength=strength, _country=cc,
+                    _date_strength=strength, _country=cc, _relative_date=relative,
                 )
             )  # fmt: skip
     return _merge_events(cands)
@@ -719,6 +918,7 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
             key=lambda c: (-c.confidence, c.start),
         )
         best_date = max(group, key=lambda c: (c._date_strength, c.confidence, -c.start))
+        dated = _DatedIndex(group)
         if not specific:
             # one event per claimed target, else the most confident candidate
             seen: set[str] = set()
@@ -740,17 +940,19 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                 src = claimers[0]
                 if not c._country or not src._country or src._country == c._country:
                     c.claimed_target = src.claimed_target
-                    c.claimant = c.claimant or src.claimant
+                    # the claimant of a borrowed target is who stated that target
+                    c.claimant = src.claimant or c.claimant
                     c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
                     c.confidence = round(min(1.0, c.confidence + 0.1), 2)
-            if c._date_strength < best_date._date_strength:
-                c.date = best_date.date
-                if best_date.sentence in c.notes:
+            src_date = dated.source(c, best_date)
+            if src_date is not None:
+                c.date = src_date.date
+                if src_date.sentence in c.notes:
                     c.notes = c.notes.replace(
                         "claimed target from:", "claimed target and date from:"
                     )
                 else:
-                    c.notes = _join(c.notes, f"date from: {best_date.sentence}")
+                    c.notes = _join(c.notes, f"date from: {src_date.sentence}")
             out.append(c)
         if general:
             out[-1].notes = _notes(out[-1].notes, general)
@@ -758,6 +960,40 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
     for n, c in enumerate(out, start=1):
         c.id = f"extract-{n}"
     return out
+
+
+class _DatedIndex:
+    """The dated candidates of one attacker, by date strength, for nearest-earlier look-ups."""
+
+    def __init__(self, group: list[CandidateClaim]) -> None:
+        from bisect import bisect_left
+
+        self._bisect = bisect_left
+        self.by_strength: dict[int, tuple[list[int], list[CandidateClaim]]] = {}
+        for strength in (1, 2):
+            items = sorted(
+                (c for c in group if c._date_strength >= strength), key=lambda c: c.start
+            )
+            self.by_strength[strength] = ([c.start for c in items], items)
+
+    def source(self, c: CandidateClaim, best: CandidateClaim) -> CandidateClaim | None:
+        """The candidate whose date ``c`` takes, or None to keep its own.
+
+        The nearest earlier candidate of the same attacker with a stronger date (one in
+        its own sentence: "on Wednesday ... The jets hit Talbiseh", the narrative's
+        current day); failing that, the best-dated candidate when its date is absolute.
+        A relative word such as "yesterday" in a later sentence never dates an earlier
+        event. Dates in narrative text beat relative dates inside quotations.
+        """
+        if c._date_strength >= 2:
+            return None
+        starts, items = self.by_strength[c._date_strength + 1]
+        i = self._bisect(starts, c.start) - 1
+        if i >= 0:
+            return items[i]
+        if best._date_strength > c._date_strength and not best._relative_date:
+            return best
+        return None
 
 
 def _join(a: str, b: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 MONTHS = {
@@ -87,72 +88,95 @@ def _infer_year(month: int, day: int, ref: dt.date | None) -> dt.date | None:
     return d
 
 
-def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
-    """Return the date mentions of ``text`` in text order, resolved against ``ref``."""
-    found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+def _free(s: int, e: int, starts: list[int], ends: list[int]) -> bool:
+    """True when [s, e) overlaps none of the sorted, disjoint spans (``starts``, ``ends``)."""
+    i = bisect_right(starts, s) - 1
+    if i >= 0 and ends[i] > s:
+        return False
+    return not (i + 1 < len(starts) and starts[i + 1] < e)
 
-    def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+
+def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
+    """Return the date mentions of ``text`` in text order, resolved against ``ref``.
+
+    The patterns are tried in order; a match overlapping an earlier pattern's mention is
+    skipped. The overlap test is a binary search over the mentions taken so far (merged
+    once per pattern), so the work grows as n log n with the number of dates.
+    """
+    found: list[DateMention] = []
+    starts: list[int] = []  # taken spans, sorted and disjoint
+    ends: list[int] = []
 
     for kind, pat in _PATTERNS:
+        new: list[DateMention] = []
         for m in pat.finditer(text):
             s, e = m.span()
-            if not free(s, e):
+            if not _free(s, e, starts, ends):
                 continue
-            value: dt.date | None = None
-            relative = False
-            precision = "day"
-            g = m.groupdict()
-            if kind in ("iso", "dmy_num"):
-                value = _mk(int(g["year"]), int(g["mon"]), int(g["day"]))
-                if value is None:
-                    continue
-            elif kind in ("dmy", "mdy"):
-                mon = _month(g["mon"])
-                day = int(g["day"])
-                if not 1 <= day <= 31:
-                    continue
-                if g["mon"].lower().rstrip(".") == "may" and kind == "mdy" and not g.get("year"):
-                    # "May 5" is a date, but "may 5" in lower case is a verb: require capital
-                    if not g["mon"][0].isupper():
-                        continue
-                value = (
-                    _mk(int(g["year"]), mon, day) if g.get("year") else _infer_year(mon, day, ref)
-                )
-                relative = not g.get("year")
-            elif kind == "rel_wd":
-                relative = True
-                wd = WEEKDAYS[g["wd"].lower()]
-                if ref is not None:
-                    back = (ref.weekday() - wd) % 7
-                    pre = (g.get("pre") or "").strip().lower()
-                    if pre == "last" and back == 0:
-                        back = 7
-                    value = ref - dt.timedelta(days=back)
-            elif kind == "rel_word":
-                relative = True
-                w = g["word"].lower()
-                if w in ("today", "tonight", "this morning"):
-                    delta = 0
-                elif w == "last week":
-                    delta, precision = 7, "week"
-                else:
-                    delta = 1
-                value = None if ref is None else ref - dt.timedelta(days=delta)
-            elif kind == "ago":
-                relative = True
-                n = g["n"].lower()
-                k = _NUMBERS.get(n) if not n.isdigit() else int(n)
-                if k is None or k > 400:
-                    continue
-                days = k * (7 if g["unit"].lower().startswith("week") else 1)
-                value = None if ref is None else ref - dt.timedelta(days=days)
-                precision = "day" if days < 7 else "week"
-            found.append(DateMention(m.group(), s, e, value, relative, precision))
-            taken.append((s, e))
+            d = _mention(kind, m, ref)
+            if d is not None:
+                new.append(d)
+        if new:
+            found.extend(new)
+            # matches of one pattern never overlap each other: merge them in once
+            spans = sorted([(d.start, d.end) for d in new] + list(zip(starts, ends, strict=True)))
+            starts = [a for a, _ in spans]
+            ends = [b for _, b in spans]
     found.sort(key=lambda d: d.start)
     return found
+
+
+def _mention(kind: str, m: re.Match[str], ref: dt.date | None) -> DateMention | None:
+    """The mention of one pattern match, or None when it is no valid date."""
+    s, e = m.span()
+    value: dt.date | None = None
+    relative = False
+    precision = "day"
+    g = m.groupdict()
+    if kind in ("iso", "dmy_num"):
+        value = _mk(int(g["year"]), int(g["mon"]), int(g["day"]))
+        if value is None:
+            return None
+    elif kind in ("dmy", "mdy"):
+        mon = _month(g["mon"])
+        day = int(g["day"])
+        if not 1 <= day <= 31:
+            return None
+        if g["mon"].lower().rstrip(".") == "may" and kind == "mdy" and not g.get("year"):
+            # "May 5" is a date, but "may 5" in lower case is a verb: require capital
+            if not g["mon"][0].isupper():
+                return None
+        value = _mk(int(g["year"]), mon, day) if g.get("year") else _infer_year(mon, day, ref)
+        relative = not g.get("year")
+    elif kind == "rel_wd":
+        relative = True
+        wd = WEEKDAYS[g["wd"].lower()]
+        if ref is not None:
+            back = (ref.weekday() - wd) % 7
+            pre = (g.get("pre") or "").strip().lower()
+            if pre == "last" and back == 0:
+                back = 7
+            value = ref - dt.timedelta(days=back)
+    elif kind == "rel_word":
+        relative = True
+        w = g["word"].lower()
+        if w in ("today", "tonight", "this morning"):
+            delta = 0
+        elif w == "last week":
+            delta, precision = 7, "week"
+        else:
+            delta = 1
+        value = None if ref is None else ref - dt.timedelta(days=delta)
+    elif kind == "ago":
+        relative = True
+        n = g["n"].lower()
+        k = _NUMBERS.get(n) if not n.isdigit() else int(n)
+        if k is None or k > 400:
+            return None
+        days = k * (7 if g["unit"].lower().startswith("week") else 1)
+        value = None if ref is None else ref - dt.timedelta(days=days)
+        precision = "day" if days < 7 else "week"
+    return DateMention(m.group(), s, e, value, relative, precision)
 
 
 def parse_report_date(value: str | dt.date | None) -> dt.date | None:

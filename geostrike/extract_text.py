@@ -33,7 +33,11 @@ _ABBREVIATIONS = {
     "no", "vs", "etc", "inc", "co", "corp", "jr", "sr", "prof", "brig", "adm", "cmdr", "ft",
     "mt", "rev", "hon", "approx", "est", "fig", "al",
 }  # fmt: skip
-_BOUNDARY = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)|\n\s*")
+# A sentence end: only at the first mark of a run, possessive, so that a long run of
+# full stops ("......") costs linear time instead of backtracking over itself.
+#: Longest sentence span (characters); longer spans are cut at whitespace.
+MAX_SENTENCE = 1000
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"”’'»)\]]*+(?=\s)|\n\s*")
 
 
 class _Stripper(HTMLParser):
@@ -139,7 +143,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) covering the text, split on . ! ? and line breaks.
 
     A full stop after a known abbreviation ("Mr.", "Sept.", "Gen.") or a single initial
-    ("George W. Bush") does not end a sentence.
+    ("George W. Bush") does not end a sentence. A span longer than :data:`MAX_SENTENCE`
+    characters (a wall of text without full stops) is cut at the last whitespace before
+    the limit, so that the work done per sentence stays bounded.
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -169,6 +175,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
+        while e - s > MAX_SENTENCE:
+            cut = text.rfind(" ", s + MAX_SENTENCE // 2, s + MAX_SENTENCE)
+            cut = cut if cut > s else s + MAX_SENTENCE
+            out.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
         if e > s:
             out.append((s, e))
     return out

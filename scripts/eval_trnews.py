@@ -44,6 +44,21 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
+#: Half the Earth's circumference (km): the largest possible error.
+MAX_ERROR_KM = 20039.0
+
+
+def error_auc(errors_km: list[float]) -> float:
+    """AUC of the error curve: sorted errors on a log(1 + km) scale, trapezoid rule, in [0, 1]."""
+    if not errors_km:
+        return float("nan")
+    ys = sorted(math.log1p(max(0.0, e)) for e in errors_km)
+    if len(ys) == 1:
+        return ys[0] / math.log(MAX_ERROR_KM)
+    area = sum((a + b) / 2 for a, b in zip(ys[:-1], ys[1:], strict=True))
+    return area / ((len(ys) - 1) * math.log(MAX_ERROR_KM))
+
+
 def _context(text: str, s: int, e: int) -> str:
     return " ".join((text[max(0, s - 50) : s] + "[[" + text[s:e] + "]]" + text[e : e + 50]).split())
 
@@ -111,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     dropped = 0
     nchars = 0
     errors: list[str] = []
+    dists: list[float] = []  # error (km) by coordinates of every correctly found toponym
     fp_words: Counter = Counter()
     fn_words: Counter = Counter()
     t0 = time.perf_counter()
@@ -146,11 +162,13 @@ def main(argv: list[str] | None = None) -> int:
             if (p.start, p.end) == (g["start"], g["end"]):
                 strict_tp += 1
             if p.latitude is None:
+                dists.append(MAX_ERROR_KM)
                 errors.append(
                     f"UNRESOLVED\t{art.get('docid')}\t{p.text}\t" + _context(text, p.start, p.end)
                 )
                 continue
             dist = _haversine(p.latitude, p.longitude, g["lat"], g["lon"])
+            dists.append(dist)
             same = p.gazetteer_id == f"geonames:{g['gid']}"
             if not same and p.feature_code == "ADM1" and g["fcode"] == "ADM1":
                 same = p.country_code == country_cc.get(str(g.get("country_gid"))) and (
@@ -161,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
             within10 += dist <= 10 or same
             ok = dist <= 161 or same
             within += ok
+            if ok and dist > 161:
+                errors.append(
+                    f"FARCOORD\t{art.get('docid')}\t{p.text}\t{p.name},{p.country_code},"
+                    f"{p.feature_code}\t{p.latitude},{p.longitude}\tgold {g['name']} "
+                    f"({g['fcode']}) {g['lat']},{g['lon']}\t{dist:.0f} km"
+                )
             if not ok:
                 errors.append(
                     f"FAR\t{art.get('docid')}\t{p.text}\t{p.name},{p.country_code}\t"
@@ -193,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
               f"or the same GeoNames feature; {within_coord / tp:.1%} within 161 km by "
               f"coordinates alone; {same_id / tp:.1%} the same GeoNames feature; "
               f"{within10 / tp:.1%} within 10 km or the same feature")  # fmt: skip
+    if dists:
+        srt = sorted(dists)
+        mid = len(srt) // 2
+        median = srt[mid] if len(srt) % 2 else (srt[mid - 1] + srt[mid]) / 2
+        print(f"by coordinates (published measures; unresolved = {MAX_ERROR_KM:.0f} km): "
+              f"Acc@161 {sum(d <= 161 for d in dists) / len(dists):.1%}  "
+              f"mean error {sum(dists) / len(dists):.0f} km  median error {median:.1f} km  "
+              f"AUC {error_auc(dists):.3f}  (n {len(dists)})")  # fmt: skip
     print(
         "most frequent false positives:",
         ", ".join(f"{w} ({n})" for w, n in fp_words.most_common(12)),
