@@ -47,6 +47,10 @@ from .errors import GeostrikeError, InputError
 #: Radius in km for ACLED geo_precision codes (see the module docstring).
 ACLED_PRECISION_KM: dict[int, float] = {1: 2.0, 2: 15.0, 3: 50.0}
 
+#: Largest precision radius accepted (km): about half the Earth's circumference, beyond
+#: which a radius says nothing about where a strike was.
+MAX_PRECISION_KM = 20_000.0
+
 #: Column names accepted for each canonical claim column (lower-cased, stripped).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "claim_id", "event_id_cnty", "event_id"),
@@ -74,6 +78,9 @@ KNOWN_COLUMNS: tuple[str, ...] = (
     "notes",
     "country",
 )
+
+#: Private columns the readers add (never carried into a result).
+PRIVATE_COLUMNS: frozenset[str] = frozenset({"_geometry_problem"})
 
 _NORMALISED = "geostrike_claims_actors"  # attrs key: id of the actor table a frame was checked with
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".geojson", ".json", ".kml", ".gml"}
@@ -141,11 +148,45 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     except Exception:  # noqa: BLE001 - fall back to pandas' more forgiving parser
         pass
     try:
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a separator at the end of data rows must not turn the first
+            # column into the index (shifting every value one column to the left)
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=sep,
+                skipinitialspace=True,
+                index_col=False,
+            )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _check_extra_fields(p, text, sep, len(df.columns))
+    return df
+
+
+def _check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> None:
+    """Rows longer than the header (``source``: the text, or the file to read): fine when
+    the extra fields are empty (a separator at the end of each row); else an InputError
+    naming the first such line."""
+    import csv
+
+    with (
+        open(source, encoding="utf-8-sig", newline="")
+        if isinstance(source, Path)
+        else io.StringIO(source)
+    ) as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        for row in reader:
+            if len(row) > width and any(v.strip() for v in row[width:]):
+                raise InputError(
+                    p,
+                    f"line {reader.line_num} has {len(row)} fields but the header names "
+                    f"{width} columns (a value after the last column, or an unquoted {sep!r} "
+                    "inside a value)",
+                )
 
 
 def _csv_module_reader(line: str, sep: str) -> Any:
@@ -297,7 +338,7 @@ def normalise_claims(
         if blank.any():
             rows = np.flatnonzero(blank)
             out = ids.to_numpy(dtype=object, na_value="")
-            out[rows] = [f"claim-{id_start + i}" for i in rows]
+            out[rows] = _generated_ids(rows + id_start, out[~blank])
             df["id"] = out
         elif converted:  # text columns are kept as they are (no copy of a million strings)
             df["id"] = ids.to_numpy(dtype=object)
@@ -307,7 +348,7 @@ def normalise_claims(
         )
     # date, as ISO text where readable (each distinct value parsed once)
     codes, uniq, tidy = _factorize_text(df["date"])
-    parsed = parse_dates(pd.Series(uniq, dtype=object))
+    parsed = _parse_dates_safely(pd.Series(uniq, dtype=object))
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
     if not (tidy and np.array_equal(fixed, uniq)):  # else kept as read (not copied)
@@ -320,6 +361,26 @@ def normalise_claims(
             resolve_actors(table, value, path=path, column="claimed_target")
     df.attrs[_NORMALISED] = id(table)
     return df
+
+
+def _generated_ids(numbers: np.ndarray, given: np.ndarray) -> list[str]:
+    """``claim-N`` for each row number N; one that a given id already uses gets a suffix
+    (``claim-N-2``, ``claim-N-3`` …) so that a generated id never repeats a given one."""
+    taken = {str(v).strip() for v in given if str(v).strip().startswith("claim-")}
+    out = []
+    for n in numbers.tolist():
+        cand, k = f"claim-{n}", 1
+        while cand in taken:
+            k += 1
+            cand = f"claim-{n}-{k}"
+        out.append(cand)
+    return out
+
+
+def duplicate_ids(ids: Any) -> np.ndarray:
+    """Rows whose id (stripped text) is used by more than one row."""
+    codes, _ = factorize_text(ids)
+    return np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
 
 
 def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -401,6 +462,56 @@ def claims_from_object(
 
 
 # ------------------------------------------------------------------------ parsing values
+#: The dates a check can handle: pandas' nanosecond timestamps (1677-09-22 to 2262-04-11).
+_FIRST_DATE, _LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _parse_dates_safely(values: pd.Series) -> pd.Series:
+    """:func:`parse_dates` as ``datetime64[ns]``, with NaT (never an exception) for a
+    value it cannot hold, such as a date outside 1677-09-22 … 2262-04-11 (callers pass
+    distinct values, so the one-by-one retry only runs on those few)."""
+    try:
+        out = parse_dates(values)
+        return out.astype("datetime64[ns]") if out.dtype != "datetime64[ns]" else out
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
+        pass
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for i in range(len(values)):
+        try:
+            one = parse_dates(values.iloc[i : i + 1]).astype("datetime64[ns]")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
+            continue
+        out.iat[i] = one.iat[0]
+    return out
+
+
+_YEAR_FIRST = re.compile(r"^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})")
+
+
+def _date_problem(text: str) -> str:
+    """Why a date cell could not be used (out of the supported range, or unreadable)."""
+    m = _YEAR_FIRST.match(str(text))
+    ymd: tuple[int, int, int] | None = None
+    if m:
+        ymd = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    else:
+        from dateutil import parser as dparser
+
+        try:
+            d = dparser.parse(str(text), fuzzy=False)
+            ymd = (d.year, d.month, d.day)
+        except (ValueError, OverflowError, TypeError):
+            ymd = None
+    first = (_FIRST_DATE.year, _FIRST_DATE.month, _FIRST_DATE.day)
+    last = (_LAST_DATE.year, _LAST_DATE.month, _LAST_DATE.day)
+    if ymd is not None and 1 <= ymd[1] <= 12 and 1 <= ymd[2] <= 31 and not first <= ymd <= last:
+        return (
+            f"the date {text!r} is outside the dates geostrike can check "
+            f"({_FIRST_DATE:%Y-%m-%d} to {_LAST_DATE:%Y-%m-%d})"
+        )
+    return f"the date {text!r} could not be read"
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """Parse dates to midnight timestamps (NaT where empty or unreadable).
 
@@ -513,6 +624,8 @@ def _parse_one_precision(v: str) -> tuple[float, int, bool]:
         num /= 1000.0
     elif unit in ("mi", "miles"):
         num *= 1.609344
+    if not num <= MAX_PRECISION_KM:  # a radius wider than the Earth's half-circumference
+        return np.nan, 0, True
     return num, 0, False
 
 
@@ -544,7 +657,7 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = df[col]
         if pd.api.types.is_numeric_dtype(s.dtype):  # a copy: located rows are written later
             num = np.array(s.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-            return num, np.zeros(len(s), dtype=bool)
+            return num, np.isinf(num)  # infinite: not a coordinate (NaN: not given)
         # a fresh writable array: to_numpy can return a read-only view (Arrow-backed data,
         # frames from Dask workers), and the retry below writes into it
         num = _arrow_floats(s)
@@ -682,16 +795,12 @@ def parse_claims(
 
     # date
     dcodes, du = _text(df, "date")
-    parsed_u = parse_dates(pd.Series(du, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    parsed_u = _parse_dates_safely(pd.Series(du, dtype=object)).to_numpy(dtype="datetime64[ns]")
     date = pd.Series(parsed_u[dcodes], index=df.index)
     no_date = (du == "")[dcodes]
     bad_date = np.isnat(parsed_u)[dcodes] & ~no_date
     _flag(no_date, "invalid", "no date is given")
-    _flag(
-        bad_date,
-        "invalid",
-        lambda rows: [f"the date {du[dcodes[i]]!r} could not be read" for i in rows],
-    )
+    _flag(bad_date, "invalid", lambda rows: [_date_problem(du[dcodes[i]]) for i in rows])
 
     # coordinates
     lat, lon, coord_problem = _coordinates(df)
@@ -705,7 +814,8 @@ def parse_claims(
         prec_bad,
         "invalid",
         lambda rows: [
-            f"the precision {pu[pcodes[i]]!r} is neither an ACLED code (1-3) nor a radius in km"
+            f"the precision {pu[pcodes[i]]!r} is neither an ACLED code (1-3) nor a radius "
+            f"from 0 to {MAX_PRECISION_KM:,.0f} km"
             for i in rows
         ],
     )

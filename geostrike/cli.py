@@ -41,13 +41,60 @@ _actors_opt = click.option(
     default=None,
     help="CSV actor table extending the built-in one (id,label,members,color,aliases).",
 )
+
+
+def _km(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A finite tolerance from 0 to geostrike.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
+    from .check import check_km
+    from .errors import InputError
+
+    try:
+        return check_km(value)
+    except InputError as exc:
+        raise click.BadParameter(exc.problem.replace("tolerance_km ", "")) from None
+
+
 _tolerance_opt = click.option(
     "--tolerance-km",
-    type=click.FloatRange(min=0),
+    type=float,
+    callback=_km,
     default=5.0,
     show_default=True,
-    help="Distance within which a strike still counts as on the target's territory.",
+    help="Distance within which a strike still counts as on the target's territory (0 to 1000 km).",
 )
+_force_opt = click.option(
+    "--force",
+    is_flag=True,
+    help="Write the output even where it is one of the input files (replaced once read).",
+)
+
+
+def _refuse_overwriting_inputs(output: str | None, force: bool, **inputs: str | None) -> None:
+    """OutputError when ``output`` is one of the input files, unless ``force``."""
+    import os
+
+    from .errors import OutputError
+
+    if output is None or force or not os.path.exists(output):
+        return
+    for what, path in inputs.items():
+        if path and os.path.exists(path) and os.path.samefile(output, path):
+            raise OutputError(
+                output, f"is the {what} file of this run; give another output, or --force"
+            )
+
+
+def _echo_warnings(caught: list) -> None:
+    """Each distinct UserWarning once, one line each (library noise such as numeric
+    RuntimeWarnings is dropped: the rows it concerns carry their own status)."""
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if issubclass(w.category, UserWarning) and text not in seen:
+            seen.add(text)
+            click.echo(f"geostrike: warning: {text}", err=True)
+
+
 _zones_opt = click.option(
     "--zones",
     "zones_path",
@@ -152,6 +199,13 @@ def gazetteer_info() -> None:
     default=None,
     help="Stream the claims in chunks of this many rows (constant memory; needs -o).",
 )
+@click.option(
+    "--csv-safe/--no-csv-safe",
+    default=True,
+    show_default=True,
+    help="In a CSV output, put ' before text cells starting with = + - @ (spreadsheet formulas).",
+)
+@_force_opt
 def check(
     claims_path: str,
     zones_path: str,
@@ -161,6 +215,8 @@ def check(
     engine: str,
     scheduler: str | None,
     chunk_size: int | None,
+    csv_safe: bool,
+    force: bool,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
     import warnings
@@ -168,6 +224,7 @@ def check(
     from . import check as engine_mod
     from .actors import load_actors
 
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         from .stream import should_stream  # large files stream without --chunk-size
@@ -185,6 +242,7 @@ def check(
                 scheduler=scheduler,
                 chunk_size=chunk_size,
                 engine=engine,
+                csv_safe=csv_safe,
             )
         else:
             table = load_actors(actors)
@@ -193,10 +251,10 @@ def check(
                 claims_path, prepared, tolerance_km=tolerance_km, actors=table
             )
             if output:
-                engine_mod.write_result(result, output, zones=prepared, actors=table)
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            click.echo(f"geostrike: warning: {w.message}", err=True)
+                engine_mod.write_result(
+                    result, output, zones=prepared, actors=table, csv_safe=csv_safe
+                )
+    _echo_warnings(caught)
     if result is not None:
         if not output:
             click.echo(engine_mod.format_table(result))
@@ -247,6 +305,7 @@ def zones_from_points(points: str, output: str, boundary: str | None, actors: st
 @click.option("--title", default=None)
 @_tolerance_opt
 @_actors_opt
+@_force_opt
 def map_(
     claims_path: str,
     zones_path: str,
@@ -255,8 +314,10 @@ def map_(
     title: str | None,
     tolerance_km: float,
     actors: str | None,
+    force: bool,
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
+    import warnings
     from pathlib import Path
 
     from .errors import OutputError
@@ -271,13 +332,17 @@ def map_(
     from .maps import save_map
     from .zones import read_zones
 
-    table = load_actors(actors)
-    zones = read_zones(zones_path, actors=table)
-    results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
-    opts = {"title": title, "actors": table}
-    if ext in (".html", ".htm"):
-        opts["offline"] = offline
-    save_map(results, output, zones, **opts)
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = load_actors(actors)
+        zones = read_zones(zones_path, actors=table)
+        results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
+        opts = {"title": title, "actors": table}
+        if ext in (".html", ".htm"):
+            opts["offline"] = offline
+        save_map(results, output, zones, **opts)
+    _echo_warnings(caught)
     located = int(results["latitude"].notna().sum())
     click.echo(f"wrote {output}: {located} of {len(results)} claim(s) on the map", err=True)
 
@@ -289,14 +354,22 @@ def map_(
 @click.option("-o", "--output", required=True, type=click.Path())
 @_tolerance_opt
 @_actors_opt
+@_force_opt
 def export(
-    claims_path: str, zones_path: str, output: str, tolerance_km: float, actors: str | None
+    claims_path: str,
+    zones_path: str,
+    output: str,
+    tolerance_km: float,
+    actors: str | None,
+    force: bool,
 ) -> None:
     """Check claims and write a styled GeoPackage for QGIS.
 
     OUTPUT ending in .gpkg gives one GeoPackage whose layers open styled in QGIS;
     .geojson or .shp gives one file per layer (OUTPUT_<layer>.ext) with a .qml style beside it.
     """
+    import warnings
+
     from .actors import load_actors
     from .check import check as run_check
     from .claims import read_claims
@@ -304,11 +377,15 @@ def export(
     from .zones import read_zones
 
     check_output(output)  # fail before the work, not after it
-    table = load_actors(actors)
-    claims = read_claims(claims_path, actors=table)
-    zone_table = read_zones(zones_path, actors=table)
-    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
-    written = export_gpkg(result, zone_table, output, actors=table)
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = load_actors(actors)
+        claims = read_claims(claims_path, actors=table)
+        zone_table = read_zones(zones_path, actors=table)
+        result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
+        written = export_gpkg(result, zone_table, output, actors=table)
+    _echo_warnings(caught)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)
 

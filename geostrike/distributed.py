@@ -161,7 +161,13 @@ def _check_partition(
             return _empty_like(prepared, part, table, tolerance_km)
         part = part.copy(deep=True)  # partitions may arrive as read-only buffers
         result = check_frame(
-            part, prepared, tolerance_km=tolerance_km, actors=table, path=path, id_start=start + 1
+            part,
+            prepared,
+            tolerance_km=tolerance_km,
+            actors=table,
+            path=path,
+            id_start=start + 1,
+            warn_duplicates=False,  # the client warns once for the whole run
         )
     except GeostrikeError as exc:  # its own class may not survive pickling: send the text
         raise _WorkerError(str(exc)) from None
@@ -217,6 +223,7 @@ def check_dask(
     npartitions: int | None = None,
     chunk_size: int | None = None,
     engine: str = "dask",
+    csv_safe: bool = True,
 ) -> Any:
     """Check claims on a Dask cluster.
 
@@ -245,6 +252,13 @@ def check_dask(
         ``"dask"`` (default), or ``"memory"`` to stream the file on this machine in chunks of
         ``chunk_size`` rows with :func:`geostrike.stream.check_stream` (the CLI's
         ``--chunk-size`` without ``--engine dask``; needs ``output``).
+    csv_safe
+        In a CSV output, neutralise text cells a spreadsheet would run as formulas.
+
+    Ids used by more than one row are marked in ``duplicate_id`` and named in one
+    warning: across the whole result when it is returned or written to one file (rows
+    after the first); within each part for a folder of parts, where a repeat across parts
+    is only counted in the warning.
 
     Returns
     -------
@@ -252,6 +266,9 @@ def check_dask(
         The whole result (row for row what :func:`geostrike.check.check` returns) when
         ``output`` is None; else the counts (``.summary()``) and ``.path`` of the output.
     """
+    from .check import check_km
+
+    tolerance_km = check_km(tolerance_km)
     if engine == "memory":
         from .stream import DEFAULT_CHUNK_ROWS, check_stream
 
@@ -266,6 +283,7 @@ def check_dask(
             chunk_rows=chunk_size or DEFAULT_CHUNK_ROWS,
             tolerance_km=tolerance_km,
             actors=actors,
+            csv_safe=csv_safe,
         )
     _require_dask()
 
@@ -298,6 +316,7 @@ def check_dask(
             chunk_size=chunk_size,
             out=out,
             folder=folder,
+            csv_safe=csv_safe,
         )
     except _WorkerError as exc:
         raise GeostrikeError(str(exc)) from None
@@ -316,11 +335,12 @@ def _run(
     chunk_size: int | None,
     out: Path | None,
     folder: bool,
+    csv_safe: bool = True,
 ) -> Any:
     import dask
     import geopandas as gpd
 
-    from .stream import ChunkWriter, Tally
+    from .stream import ChunkWriter, IdLedger, Tally
 
     with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
@@ -345,9 +365,15 @@ def _run(
             meta=meta,
             align_dataframes=False,
         )
+        ids = IdLedger()
         if out is None:
-            gathered = result.compute()
-            return gpd.GeoDataFrame(gathered, crs="EPSG:4326")
+            gathered = gpd.GeoDataFrame(result.compute(), crs="EPSG:4326")
+            from .check import _warn_duplicates
+            from .claims import duplicate_ids
+
+            gathered["duplicate_id"] = duplicate_ids(gathered["id"])
+            _warn_duplicates(gathered["id"], gathered["duplicate_id"].to_numpy())
+            return gathered
         tally = Tally()
         if folder:
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent or "."))
@@ -362,16 +388,19 @@ def _run(
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
+                    ids.add(counts["ids"])  # counted, not marked: the parts are written
                 _move_folder(tmp, out)
+                ids.warn()
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             tally.path = out
             return tally
-        writer = ChunkWriter(out)
+        writer = ChunkWriter(out, csv_safe=csv_safe)
         try:
             futures = client.compute(result.to_delayed())
             for fut in futures:  # in partition order; workers keep computing meanwhile
                 part = fut.result()
+                ids.add(part)
                 writer.write(part)
                 tally.add(part)
                 fut.release()
@@ -379,6 +408,7 @@ def _run(
             writer.abort()
             raise
         tally.path = writer.close()
+        ids.warn()
         return tally
 
 
@@ -389,6 +419,7 @@ def _write_part(part: Any, path: Path) -> dict:
         "rows": len(part),
         "status": part["status"].value_counts().to_dict(),
         "verdict": part["verdict"].value_counts().to_dict(),
+        "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_output, require_file
+from ._io import atomic_output, neutralise_formulas, require_file
 from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -114,6 +114,10 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
         head = fh.read(8192)
     if b"\x00" in head:
         raise InputError(p, "is a binary file, not text")
+    import warnings
+
+    from .claims import _check_extra_fields
+
     try:
         reader = pd.read_csv(
             p,
@@ -123,9 +127,20 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
             skipinitialspace=True,
             chunksize=chunk_rows,
             encoding="utf-8-sig",
+            index_col=False,  # a separator ending each row must not shift the columns
         )
         seen = False
-        for chunk in reader:
+        checked = False
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                chunk = next(reader, None)
+            if chunk is None:
+                break
+            if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
+                checked = True
+            _refuse_nul(p, chunk)
             seen = True
             yield chunk
         if not seen:
@@ -136,6 +151,15 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
         raise InputError(p, "file is empty") from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({str(exc).splitlines()[0]})") from None
+
+
+def _refuse_nul(p: Path, chunk: pd.DataFrame) -> None:
+    """InputError when a cell of a text file's chunk holds a NUL byte (binary data): the
+    in-memory reader refuses such files too, wherever the byte is."""
+    for c in chunk.columns:
+        s = chunk[c]
+        if s.dtype == object and s.str.contains("\x00", regex=False).any():
+            raise InputError(p, "holds a NUL byte in a cell: binary data, not text")
 
 
 def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -180,13 +204,15 @@ def _table_of(batch: Any, schema: Any) -> Any:
 class ChunkWriter:
     """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
 
-    CSV (header once, geometry dropped as in :func:`geostrike.check.write_result`),
+    CSV (header once, geometry dropped and formula cells neutralised as in
+    :func:`geostrike.check.write_result` unless ``csv_safe`` is False),
     GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
     GeoJSON (buffered: written at the end).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, csv_safe: bool = True) -> None:
         self.path = Path(path)
+        self.csv_safe = csv_safe
         self.suffix = self.path.suffix.lower()
         if self.suffix not in _WRITABLE:
             raise OutputError(
@@ -205,6 +231,8 @@ class ChunkWriter:
         try:
             if self.suffix == ".csv":
                 frame = pd.DataFrame(result.drop(columns=result.geometry.name))
+                if self.csv_safe:
+                    frame = neutralise_formulas(frame)
                 frame.to_csv(self.tmp, index=False, mode="a", header=self.rows == 0)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
@@ -256,7 +284,7 @@ class ChunkWriter:
             import geopandas as gpd
 
             whole = gpd.GeoDataFrame(pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326")
-            whole.to_file(self.tmp, driver="GeoJSON")
+            whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
         if self.rows == 0 and not self.tmp.exists():
             self.tmp.touch()
         self._done = True
@@ -328,7 +356,8 @@ def check_stream(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     tolerance_km: float = 5.0,
     actors: Any = None,
-    progress: bool = True,
+    progress: bool | None = None,
+    csv_safe: bool = True,
 ) -> Tally:
     """Check a claims file chunk by chunk and write the results to ``output``.
 
@@ -345,7 +374,15 @@ def check_stream(
     tolerance_km, actors
         As for :func:`geostrike.check.check`.
     progress
-        Show a tqdm progress bar on stderr.
+        Show a tqdm progress bar on stderr (default: when stderr is a terminal, where the
+        bar is erased when done, so that an error stays the one line on stderr).
+    csv_safe
+        In a CSV output, neutralise text cells a spreadsheet would run as formulas
+        (:func:`geostrike._io.neutralise_formulas`).
+
+    An id used by more than one row is marked in ``duplicate_id`` (within a chunk: every
+    such row; across chunks: the rows after the first, which is already written) and one
+    warning names the first few such ids.
 
     Returns
     -------
@@ -353,15 +390,21 @@ def check_stream(
         Row, status and verdict counts (``.summary()`` gives the usual one-line summary)
         and the output path.
     """
+    import sys
+
     from tqdm import tqdm
 
     from .actors import ActorTable, load_actors
-    from .check import PreparedZones, check_frame, prepare_zones
+    from .check import PreparedZones, check_frame, check_km, prepare_zones
 
+    tolerance_km = check_km(tolerance_km)
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    writer = ChunkWriter(output)
+    writer = ChunkWriter(output, csv_safe=csv_safe)
     tally = Tally()
+    ids = IdLedger()
     bar = tqdm(
         total=count_rows(claims_path) if progress else None,
         unit=" claims",
@@ -379,8 +422,10 @@ def check_stream(
                 actors=table,
                 path=str(claims_path),
                 id_start=tally.rows + 1,
+                warn_duplicates=False,
             )
             result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+            ids.add(result)
             writer.write(result)
             tally.add(result)
             bar.update(len(result))
@@ -390,7 +435,51 @@ def check_stream(
     finally:
         bar.close()
     tally.path = writer.close()
+    ids.warn()
     return tally
+
+
+class IdLedger:
+    """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
+    mark and report ids used by more than one row when no chunk sees the whole file."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._seen = np.zeros(0, dtype=np.uint64)
+        self.names: list[str] = []  # the first few repeated ids, for the warning
+        self.count = 0  # distinct repeated ids found (may count one id in two chunks)
+
+    def add(self, result: Any) -> None:
+        """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+        import numpy as np
+
+        text = result["id"].astype(str).str.strip().to_numpy(dtype=object)
+        h = pd.util.hash_array(text)
+        earlier = np.isin(h, self._seen)
+        if earlier.any():  # a written frame (the dask engine's parts) is only counted
+            result.loc[earlier, "duplicate_id"] = True
+        dup = result["duplicate_id"].to_numpy(dtype=bool)
+        if dup.any():
+            names = pd.unique(text[dup])
+            self.count += len(names)
+            self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
+        new = np.unique(h)
+        new = new[~np.isin(new, self._seen)]
+        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+
+    def warn(self) -> None:
+        """One warning naming the first few repeated ids (nothing when there are none)."""
+        if not self.count:
+            return
+        import warnings
+
+        shown = ", ".join(repr(v) for v in self.names[:5]) + (" …" if self.count > 5 else "")
+        warnings.warn(
+            f"ids are used by more than one row ({shown}); "
+            "those rows are marked in the duplicate_id column",
+            stacklevel=3,
+        )
 
 
 __all__ = [
