@@ -608,3 +608,202 @@ def test_reasons_carry_each_rows_own_place_and_date():
             assert reason == f"No control-zone data covers {date}."
         else:
             assert reason.startswith(place) and f" {date}" in reason, reason
+
+
+# ---------------------------------------------------------------- hardening (issue 12)
+# A case from another war: Yemen, Houthi-held north and government-held south (boxes).
+YEMEN_NORTH = shapely.box(42.0, 15.0, 46.0, 18.0)
+YEMEN_SOUTH = shapely.box(42.0, 12.0, 46.0, 15.0)
+
+
+def _yemen_zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["Houthis", "Yemeni government"],
+            "valid_from": ["2020-01-01", "2020-01-01"],
+            "valid_to": ["2022-12-31", "2022-12-31"],
+            "source": "test",
+        },
+        geometry=[YEMEN_NORTH, YEMEN_SOUTH],
+        crs="EPSG:4326",
+    )
+
+
+def _yemen_claims() -> pd.DataFrame:
+    """Claims with columns of their own named like result columns."""
+    return pd.DataFrame(
+        {
+            "id": ["y1", "y2", "y3"],
+            "date": ["2021-03-01", "2021-03-01", "2021-03-02"],
+            "claimed_target": ["Ansar Allah", "Houthis", "Houthis"],
+            "latitude": ["15.35", "13.0", "16.9"],
+            "longitude": ["44.2", "44.0", "43.6"],
+            "target": ["ammunition depot", "radar site", ""],
+            "controller": ["Ansar Allah (local sources)", "", "Houthis (per SOHR)"],
+            "status": ["reported", "disputed", ""],
+            "Verdict": ["mine", "", ""],
+            "geometry": ["POINT (44.2 15.35)", "", ""],
+            "_my_flag": ["a", "b", "c"],
+        }
+    )
+
+
+KEPT = {
+    "target": "input_target",
+    "controller": "input_controller",
+    "status": "input_status",
+    "Verdict": "input_Verdict",
+    "geometry": "input_geometry",
+    "_my_flag": "_my_flag",
+}
+
+
+def _assert_kept(result: pd.DataFrame, claims: pd.DataFrame) -> None:
+    for old, new in KEPT.items():
+        got = result[new].fillna("").astype(str).tolist()
+        assert got == claims[old].tolist(), (old, new)
+    assert result["target"].tolist() == ["houthis"] * 3  # the check's own columns
+    assert result["controller"].tolist() == ["houthis", "yemen_government", "houthis"]
+
+
+def test_input_columns_named_like_result_columns_are_kept_renamed() -> None:
+    claims = _yemen_claims()
+    with pytest.warns(UserWarning, match="kept as 'input_target'") as caught:
+        result = check(claims, _yemen_zones())
+    assert sum("kept as" in str(w.message) for w in caught) == 1  # said once
+    _assert_kept(result, claims)
+    assert list(result.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".gpkg", ".geojson"])
+def test_input_columns_survive_every_output_format(tmp_path, ext) -> None:
+    import pyogrio
+
+    claims = _yemen_claims()
+    src, zpath = tmp_path / "claims.csv", tmp_path / "zones.gpkg"
+    claims.to_csv(src, index=False)
+    _yemen_zones().to_file(zpath, driver="GPKG")
+    out = tmp_path / f"out{ext}"
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    if ext == ".csv":
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    elif ext == ".parquet":
+        back = pd.read_parquet(out)
+    else:
+        layer = {"layer": "strikes"} if ext == ".gpkg" else {}
+        back = pyogrio.read_dataframe(out, **layer)
+    _assert_kept(back, claims)
+
+
+def test_a_name_taken_twice_gets_a_number() -> None:
+    from geostrike.check import input_names
+
+    names = input_names(["id", "target", "input_target", "STATUS", "fid", "Geom", "notes"])
+    assert names == {
+        "target": "input_target_2",
+        "input_target": "input_target",
+        "STATUS": "input_STATUS",
+        "fid": "input_fid",
+        "Geom": "input_Geom",
+        "notes": "notes",
+    }
+    assert len({n.casefold() for n in names.values()}) == len(names)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 1e308, 1001.0, "x"])
+def test_absurd_tolerances_are_refused(bad) -> None:
+    from geostrike.errors import InputError
+
+    with pytest.raises(InputError, match="tolerance_km must be a number of km"):
+        check(_yemen_claims(), _yemen_zones(), tolerance_km=bad)
+    with pytest.raises(InputError, match="coarse_km"):
+        check(_yemen_claims(), _yemen_zones(), coarse_km=float("nan"))
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "1e308", "1001"])
+def test_cli_refuses_absurd_tolerances_in_one_line(tmp_path, bad) -> None:
+    res = CliRunner().invoke(cli, ["check", "c.csv", "--zones", "z.gpkg", f"--tolerance-km={bad}"])
+    assert res.exit_code == 2
+    assert "--tolerance-km" in res.output and "Traceback" not in res.output
+
+
+def test_absurd_precisions_and_infinite_coordinates_are_invalid_rows() -> None:
+    claims = pd.DataFrame(
+        {
+            "id": ["p1", "p2", "p3", "p4", "ok"],
+            "date": "2021-03-01",
+            "claimed_target": "Houthis",
+            "latitude": [15.3, 15.3, np.inf, 15.3, 15.3],
+            "longitude": [44.2, 44.2, 44.2, -np.inf, 44.2],
+            "place": ["", "", "Sanaa", "Sanaa", ""],
+            "precision": ["1000000000000000000000", "20001 km", "", "", "20000 km"],
+        }
+    )
+    result = check(claims, _yemen_zones())
+    assert result["status"].tolist() == ["invalid"] * 4 + ["ok"]
+    assert "is neither an ACLED code" in result["reason"].iloc[0]
+    assert "latitude" in result["reason"].iloc[2] and "longitude" in result["reason"].iloc[3]
+    assert result["verdict"].iloc[:4].eq("indeterminate").all()
+    assert not result["reason"].str.contains("?", regex=False).any()
+
+
+def test_generated_ids_never_repeat_given_ones_and_repeats_are_marked() -> None:
+    claims = _yemen_claims()[["id", "date", "claimed_target", "latitude", "longitude"]]
+    claims = pd.concat([claims, claims.iloc[[0]]], ignore_index=True)
+    claims["id"] = ["claim-2", "", "y3", "y3"]  # row 2's generated id would be claim-2
+    with pytest.warns(UserWarning, match=r"1 id\(s\) are used by more than one row \('y3'\)"):
+        result = check(claims, _yemen_zones())
+    assert result["id"].tolist() == ["claim-2", "claim-2-2", "y3", "y3"]
+    assert result["duplicate_id"].tolist() == [False, False, True, True]
+
+
+def test_dates_out_of_pandas_range_are_invalid_rows() -> None:
+    claims = _yemen_claims()[["id", "date", "claimed_target", "latitude", "longitude"]]
+    claims["date"] = ["2515-10-01", "9999-12-31", "1677-09-21"]
+    claims.loc[3] = ["fine", "2021-03-01", "Houthis", "15.3", "44.2"]
+    result = check(claims, _yemen_zones())
+    assert result["status"].tolist() == ["invalid"] * 3 + ["ok"]
+    assert result["reason"].iloc[:3].str.contains("outside the dates geostrike can check").all()
+
+
+@pytest.mark.parametrize("command", ["check", "check-stream", "map", "export"])
+def test_out_of_range_dates_through_the_cli(tmp_path, command) -> None:
+    import subprocess
+    import sys
+
+    claims = pd.DataFrame(
+        {
+            "id": ["far", "late", "early", "fine"],
+            "date": ["2515-10-01", "9999-12-31", "1677-09-21", "2021-03-01"],
+            "claimed_target": "Houthis",
+            "latitude": "15.3",
+            "longitude": "44.2",
+        }
+    )
+    src, zpath = tmp_path / "claims.csv", tmp_path / "zones.gpkg"
+    claims.to_csv(src, index=False)
+    _yemen_zones().to_file(zpath, driver="GPKG")
+    ext = {"map": ".html", "export": ".gpkg"}.get(command, ".csv")
+    out = tmp_path / f"out{ext}"
+    args = [command.split("-")[0], str(src), "--zones", str(zpath), "-o", str(out)]
+    if command == "check-stream":
+        args += ["--chunk-size", "2"]
+    run = subprocess.run(
+        [sys.executable, "-c", "from geostrike.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    if ext == ".csv":
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert back["status"].tolist() == ["invalid"] * 3 + ["ok"]
+        assert back["reason"].iloc[0].startswith("The date '2515-10-01' is outside")
+    elif ext == ".gpkg":
+        import pyogrio
+
+        back = pyogrio.read_dataframe(out, layer="strikes")
+        assert sorted(back["status"]) == ["invalid"] * 3 + ["ok"]
+    else:
+        assert "outside the dates geostrike can check" in out.read_text(encoding="utf-8")
