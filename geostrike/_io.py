@@ -87,6 +87,10 @@ def read_text(path: str | Path) -> str:
         raise InputError(p, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
+#: Line end of CSV outputs: RFC 4180's CRLF, with which pandas also quotes a cell holding a
+#: lone carriage return (with "\n" it would not, and the row would split when read back).
+CSV_LINE_END = "\r\n"
+
 #: Starts of a CSV text cell that a spreadsheet would run as a formula (OWASP's list:
 #: equals, plus, minus, at, tab, carriage return).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -128,7 +132,7 @@ def write_frame(
 ) -> Path:
     """Write a (Geo)DataFrame atomically in ``fmt``: "CSV", "Parquet" or a GDAL driver name.
 
-    CSV drops the geometry column and, with ``csv_safe`` (the default), neutralises text
+    CSV (lines ending in CRLF) drops the geometry column and, with ``csv_safe`` (the default), neutralises text
     cells a spreadsheet would run as formulas (:func:`neutralise_formulas`); GDAL drivers get
     ``layer`` where they take one (GPKG). Raises OutputError, naming the file, when the
     write fails.
@@ -141,7 +145,9 @@ def write_frame(
             if fmt == "CSV":
                 geom = getattr(frame, "_geometry_column_name", None)
                 plain = pd.DataFrame(frame.drop(columns=geom) if geom in frame.columns else frame)
-                (neutralise_formulas(plain) if csv_safe else plain).to_csv(tmp, index=False)
+                (neutralise_formulas(plain) if csv_safe else plain).to_csv(
+                    tmp, index=False, lineterminator=CSV_LINE_END
+                )
             elif fmt == "Parquet":
                 frame.to_parquet(tmp)
             else:

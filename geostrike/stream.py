@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_output, neutralise_formulas, require_file
+from ._io import CSV_LINE_END, atomic_output, neutralise_formulas, require_file
 from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -233,7 +233,13 @@ class ChunkWriter:
                 frame = pd.DataFrame(result.drop(columns=result.geometry.name))
                 if self.csv_safe:
                     frame = neutralise_formulas(frame)
-                frame.to_csv(self.tmp, index=False, mode="a", header=self.rows == 0)
+                frame.to_csv(
+                    self.tmp,
+                    index=False,
+                    mode="a",
+                    header=self.rows == 0,
+                    lineterminator=CSV_LINE_END,
+                )
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
             elif self.suffix == ".gpkg":

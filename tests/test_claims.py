@@ -298,3 +298,38 @@ def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
     assert out["date"][3] == ""
     tidy = df.assign(date=pd.Series(["2015-10-01"] * 4, dtype=dtype))
     assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
+
+
+def test_a_separator_ending_each_row_does_not_shift_the_columns(tmp_path):
+    # issue 12.7: pandas took the first column as the index and blamed an "unknown actor"
+    p = tmp_path / "trailing.csv"
+    p.write_text(
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1,\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,\n",
+        encoding="utf-8",
+    )
+    df = read_claims(p)
+    assert df["id"].tolist() == ["ly1", "ly2"]
+    assert df["claimed_target"].tolist() == ["LNA", "GNA"]
+    assert df["longitude"].tolist() == ["13.1", "13.2"]
+
+
+def test_a_value_after_the_last_column_is_named(tmp_path):
+    p = tmp_path / "extra.csv"
+    p.write_text(
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,Tripoli\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"extra\.csv: .*line 3.*\b6\b"):
+        read_claims(p)
+    p.write_text(  # every row one value longer than the header
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1,Tripoli\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"extra\.csv: line 2 has 6 fields but the header names 5"):
+        read_claims(p)
