@@ -158,7 +158,8 @@ def _refuse_nul(p: Path, chunk: pd.DataFrame) -> None:
     in-memory reader refuses such files too, wherever the byte is."""
     for c in chunk.columns:
         s = chunk[c]
-        if s.dtype == object and s.str.contains("\x00", regex=False).any():
+        text = s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+        if text and s.str.contains("\x00", regex=False).fillna(False).astype(bool).any():
             raise InputError(p, "holds a NUL byte in a cell: binary data, not text")
 
 
