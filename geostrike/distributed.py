@@ -108,17 +108,27 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
             else:
                 ddf = dd.read_parquet(p, split_row_groups="adaptive")
         elif suffix in (".csv", ".tsv"):
+            import warnings
+
+            from .claims import _check_extra_fields
+
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
-            ddf = dd.read_csv(
-                p,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                sep="\t" if suffix == ".tsv" else ",",
-                blocksize="64MB",
-                encoding="utf-8-sig",
-            )
+            sep = "\t" if suffix == ".tsv" else ","
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                ddf = dd.read_csv(
+                    p,
+                    dtype=str,
+                    keep_default_na=False,
+                    skipinitialspace=True,
+                    sep=sep,
+                    blocksize="64MB",
+                    encoding="utf-8-sig",
+                    index_col=False,  # a separator ending each row must not shift columns
+                )
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                _check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
         else:  # GeoJSON, GeoPackage, ...: read once, then split
             df = read_table(p)
             parts = npartitions or max(workers * 2, 1)

@@ -200,3 +200,43 @@ def test_cli_engine_dask_with_scheduler(client, zones_path, tmp_path) -> None:
     expected = check(path, zones_path)
     assert got["id"].tolist() == expected["id"].tolist()
     assert got["reason"].tolist() == expected["reason"].tolist()
+
+
+def _hostile(n: int = 60) -> pd.DataFrame:
+    """Claims with columns named like result columns, repeated ids, out-of-range dates."""
+    df = _claims(n, seed=21)
+    df.insert(0, "id", [f"d{i}" for i in range(n)])
+    df["target"] = "weapons store"
+    df["controller"] = "per local sources"
+    df["source"] = "@SUM(1+1)"
+    df.loc[3, "date"] = "2515-10-01"
+    df.loc[4, "date"] = "1677-09-21"
+    df.loc[50, "id"] = "d0"  # a repeat in another partition
+    return df
+
+
+@pytest.mark.parametrize("kind", ["returned", "csv", "folder"])
+def test_dask_keeps_input_columns_and_reports_repeats(client, zones_path, tmp_path, kind) -> None:
+    path = tmp_path / "claims.csv"
+    _hostile().to_csv(path, index=False)
+    out = {"returned": None, "csv": tmp_path / "out.csv", "folder": tmp_path / "out"}[kind]
+    with pytest.warns(UserWarning, match=r"more than one row \('d0'\)"):
+        res = check_dask(path, zones_path, out, scheduler=client, npartitions=3)
+    if kind == "returned":
+        got = res
+    elif kind == "csv":
+        got = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert got["source"].eq("'@SUM(1+1)").all()
+    else:
+        parts = sorted(out.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
+        got = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    assert len(got) == 60
+    assert got["input_target"].eq("weapons store").all()
+    assert got["input_controller"].eq("per local sources").all()
+    assert got.loc[[3, 4], "status"].eq("invalid").all()
+    assert got.loc[3, "reason"].startswith("The date '2515-10-01' is outside")
+    dup = got["duplicate_id"].astype(str) == "True"
+    if kind == "returned":
+        assert dup[[0, 50]].all() and dup.sum() == 2
+    elif kind == "csv":
+        assert dup[50] and dup.sum() == 1  # the first was written before the repeat was seen
