@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 
 import geopandas as gpd
@@ -807,3 +808,175 @@ def test_out_of_range_dates_through_the_cli(tmp_path, command) -> None:
         assert sorted(back["status"]) == ["invalid"] * 3 + ["ok"]
     else:
         assert "outside the dates geostrike can check" in out.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- fuzz (issue 12)
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FUZZ_ZONES = None
+
+
+def _fuzz_zones():
+    global _FUZZ_ZONES
+    if _FUZZ_ZONES is None:
+        _FUZZ_ZONES = prepare_zones(_yemen_zones())
+    return _FUZZ_ZONES
+
+
+_HOSTILE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "=1+1",
+            "+SUM(A1)",
+            "-2",
+            "@cmd",
+            "\tx",
+            "\rx",
+            "<script>alert(1)</script>",
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-1e400",
+            "NaN",
+            "None",
+            "null",
+            "0x10",
+            "1,5",
+            "Ansar Allah",
+            "Houthis",
+            "Yemeni government",
+            "Sanaa",
+            "Aden",
+            "claim-1",
+            "claim-2",
+            "\u202eevil",
+            "a\nb",
+            '"quoted"',
+            "'",
+            "\\",
+            "ﷺ",
+            "🙂",
+        ]
+    ),
+    st.text(max_size=12),
+)
+_NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=11.0, max_value=19.0).map(lambda v: f"{v:.4f}"),
+    st.sampled_from(["", "91", "-181", "1e300", "15,3", " 44.2 ", "abc"]),
+)
+_DATES = st.one_of(
+    st.sampled_from(
+        ["2021-03-01", "2021-03-02", "2515-10-01", "9999-12-31", "1677-09-21", "1677-09-22",
+         "2262-04-12", "31/31/2021", "2021-02-30", "", "yesterday", "1 March 2021",
+         "2021-03-01T23:30-11:00", "2021-03-01 25:61", "0000-00-00"]
+    ),
+    st.text(max_size=10),
+)  # fmt: skip
+_TARGETS = st.sampled_from(["Houthis", "Ansar Allah", "Yemeni government", "", "Houthis;AQAP"])
+_EXTRA_NAMES = st.sampled_from(
+    ["target", "controller", "status", "verdict", "reason", "geometry", "location_name",
+     "Status", "FID", "geom", "input_target", "notes", "=x", "_private", " lead", "ünï"]
+)  # fmt: skip
+
+
+@st.composite
+def _claims_tables(draw):
+    n = draw(st.integers(1, 12))
+    extras = draw(st.lists(_EXTRA_NAMES, max_size=4, unique_by=str.casefold))
+    header = ["id", "date", "claimed_target", "latitude", "longitude", "precision", *extras]
+    rows = []
+    for _ in range(n):
+        rows.append(
+            [
+                draw(st.one_of(st.just(""), _HOSTILE_TEXT)),
+                draw(_DATES),
+                draw(_TARGETS),
+                draw(_NUMBERS),
+                draw(_NUMBERS),
+                draw(st.one_of(st.sampled_from(["", "1", "2", "3", "10 km", "500 m"]), _NUMBERS)),
+                *[draw(_HOSTILE_TEXT) for _ in extras],
+            ]
+        )
+    return header, rows
+
+
+def _csv_text(header, rows) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([header, *rows])  # CRLF: a CR inside a cell is quoted
+    return buf.getvalue()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_claims_tables())
+def test_fuzz_claims_check_and_csv_output(table) -> None:
+    # hostile rows in, every row out with a status, every column kept, no traceback
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.check import write_result
+    from geostrike.errors import GeostrikeError
+
+    header, rows = table
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "claims.csv"
+        src.write_text(_csv_text(header, rows), encoding="utf-8")
+        try:
+            with warnings_kept():
+                result = check(src, _fuzz_zones())
+        except GeostrikeError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert len(result) == len(rows)
+        assert set(result["status"]) <= {"ok", "invalid", "unresolved"}
+        assert result["reason"].map(lambda r: isinstance(r, str) and r != "").all()
+        cols = [str(c) for c in result.columns]
+        for name in header[5:]:  # every input column, under its name or input_<name>
+            name = name.strip()  # CSV readers trim spaces around header names
+            assert name in cols or any(c.startswith(f"input_{name}") for c in cols), name
+        bad = result["status"] != "ok"
+        assert result.loc[bad, "verdict"].eq("indeterminate").all()
+        out = Path(tmp) / "out.csv"
+        write_result(result, out)
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert len(back) == len(rows) and list(back.columns) == [
+            c for c in result.columns if c != "geometry"
+        ]
+
+
+@contextlib.contextmanager
+def warnings_kept():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_fuzz_claims_reader_gives_a_table_or_one_line(data) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.claims import read_claims
+    from geostrike.errors import GeostrikeError
+
+    head = b"id,date,claimed_target,latitude,longitude\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "claims.csv"
+        src.write_bytes(head + data)
+        try:
+            with warnings_kept():
+                df = read_claims(src)
+        except GeostrikeError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert {"id", "date", "claimed_target"} <= set(df.columns)
