@@ -746,7 +746,6 @@ def test_3d_inputs_are_written_flat(tmp_path: Path) -> None:
 
 def test_control_characters_in_labels_leave_the_styles_valid_xml(tmp_path: Path) -> None:
     # issue 12.16: an actor label with control characters made the stored styles invalid XML
-
     table = tmp_path / "actors.csv"
     table.write_text(
         'id,label,members,color,aliases\nweird,"Ansar\x01 Allah\x0b\x1f (local)",,#123456,Weird\n',
