@@ -5,7 +5,9 @@ or a DataFrame/GeoDataFrame already in memory. Columns (names are matched
 case-insensitively; common variants such as ``lat``/``lon``, ``event_date`` and ACLED's
 ``geo_precision`` are accepted and renamed):
 
-``id`` (generated as ``claim-1`` … ``claim-N`` by row when absent or blank), ``date`` (ISO
+``id`` (generated as ``claim-1`` … ``claim-N`` by row when absent or blank, never repeating
+a given id: ``claim-2-2`` where ``claim-2`` is taken; :func:`duplicate_ids` finds repeats),
+``date`` (ISO
 ``YYYY-MM-DD``; "30 September 2015", "Sep 30, 2015" and day-first "30/09/2015" are also
 read), ``attacker``, ``claimant``, ``claimed_target`` (an actor, alias or actor set from the
 actor table), ``target_place`` (the place the claimant said it hit), ``place`` and/or
@@ -18,13 +20,15 @@ uncertainty as follows (the lower end of ACLED's own description of each level):
 * ``2`` (near a town, or a part of a region): 15 km, or the gazetteer's radius if larger;
 * ``3`` (only a larger region is known): 50 km, or the gazetteer's radius if larger.
 
-Any other number is a radius in km; units ``km``, ``m`` and ``mi`` are read ("15km",
-"500 m", "10 mi"). Without a precision, a geocoded place gets the gazetteer's radius and
+Any other number is a radius in km, up to :data:`MAX_PRECISION_KM`; units ``km``, ``m``
+and ``mi`` are read ("15km", "500 m", "10 mi"). Without a precision, a geocoded place gets the gazetteer's radius and
 given coordinates are taken as exact (0 km; the tolerance still applies).
 
 A bad file (missing column, empty, not what its extension says, not UTF-8, an unknown
-claimed target) is an :class:`~geostrike.errors.InputError`; a bad row (unparseable date,
-coordinates out of range, a bad precision) is kept and marked by :func:`parse_claims`.
+claimed target, a NUL byte, a value past the last CSV column) is an
+:class:`~geostrike.errors.InputError`; a bad row (unparseable date or one outside
+1677-09-22 … 2262-04-11, coordinates out of range or infinite, a bad precision) is kept
+and marked by :func:`parse_claims`.
 """
 
 from __future__ import annotations

@@ -129,6 +129,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
                 )
             if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                 _check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
+            ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         else:  # GeoJSON, GeoPackage, ...: read once, then split
             df = read_table(p)
             parts = npartitions or max(workers * 2, 1)
@@ -136,6 +137,18 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
     if npartitions and ddf.npartitions != npartitions:
         ddf = ddf.repartition(npartitions=npartitions)
     return ddf, str(p)
+
+
+def _text_partition(part: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A CSV partition as read, refused (as the other engines refuse the file) when a cell
+    holds a NUL byte."""
+    from .stream import _refuse_nul
+
+    try:
+        _refuse_nul(path, part)
+    except GeostrikeError as exc:
+        raise _WorkerError(str(exc)) from None
+    return part
 
 
 def _points_partition(gdf: Any) -> pd.DataFrame:

@@ -240,3 +240,14 @@ def test_dask_keeps_input_columns_and_reports_repeats(client, zones_path, tmp_pa
         assert dup[[0, 50]].all() and dup.sum() == 2
     elif kind == "csv":
         assert dup[50] and dup.sum() == 1  # the first was written before the repeat was seen
+
+
+def test_dask_refuses_a_large_csv_with_a_nul_byte(client, zones_path, tmp_path) -> None:
+    from geostrike.errors import GeostrikeError
+
+    path = tmp_path / "claims.csv"
+    text = _claims(25_000, seed=3).to_csv(index=False)  # over 1 MB: read by the workers
+    assert len(text) > 1 << 20
+    path.write_text(text[:-30] + "\x00" + text[-30:], encoding="utf-8")
+    with pytest.raises(GeostrikeError, match="NUL byte"):
+        check_dask(path, zones_path, None, scheduler=client, npartitions=2)
