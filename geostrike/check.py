@@ -341,12 +341,15 @@ def check_frame(
     path: str | Path | None = None,
     id_start: int = 1,
     warn_duplicates: bool = True,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
     ``claims`` is a claims table (normalised by :func:`geostrike.claims.normalise_claims`
     or raw: it is normalised here, idempotently; ``id_start`` numbers generated ids so that
-    partitions get ``claim-N`` ids matching their global row numbers). Ids used by more
+    partitions get ``claim-N`` ids matching their global row numbers, and ``reserved_ids``
+    holds the other partitions' given ids of that form, which a generated id must not
+    take: :func:`geostrike.claims.generated_like_ids`). Ids used by more
     than one row are marked in ``duplicate_id`` and, unless ``warn_duplicates`` is False
     (the streaming engines warn once for the whole file), named in one warning.
     """
@@ -362,6 +365,7 @@ def check_frame(
             path=path,
             id_start=id_start,
             warn_duplicates=warn_duplicates,
+            reserved_ids=reserved_ids,
         )
 
 
@@ -472,11 +476,14 @@ def _check_frame(
     path: str | Path | None,
     id_start: int,
     warn_duplicates: bool = True,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> Any:
     import geopandas as gpd
 
     table = actors or load_actors()
-    df = normalise_claims(claims, path=path, actors=table, id_start=id_start)
+    df = normalise_claims(
+        claims, path=path, actors=table, id_start=id_start, reserved_ids=reserved_ids
+    )
     pc = parse_claims(df, actors=table, path=path)
     n = len(df)
     ok = pc.status == "ok"

@@ -298,11 +298,13 @@ def normalise_claims(
     path: str | Path | None = None,
     actors: ActorTable | None = None,
     id_start: int = 1,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Check and normalise a claims table (idempotent).
 
     Renames known column variants, generates ``id`` where absent or blank
-    (``claim-{id_start + row}``), writes parseable dates as ISO ``YYYY-MM-DD`` (others are
+    (``claim-{id_start + row}``, never one of the table's own ids nor of ``reserved_ids``:
+    the given ids of other chunks of the same file), writes parseable dates as ISO ``YYYY-MM-DD`` (others are
     left as written, and :func:`parse_claims` marks those rows invalid) and checks every
     ``claimed_target`` against the actor table.
 
@@ -342,7 +344,7 @@ def normalise_claims(
         if blank.any():
             rows = np.flatnonzero(blank)
             out = ids.to_numpy(dtype=object, na_value="")
-            out[rows] = _generated_ids(rows + id_start, out[~blank])
+            out[rows] = _generated_ids(rows + id_start, out[~blank], reserved_ids)
             df["id"] = out
         elif converted:  # text columns are kept as they are (no copy of a million strings)
             df["id"] = ids.to_numpy(dtype=object)
@@ -367,10 +369,15 @@ def normalise_claims(
     return df
 
 
-def _generated_ids(numbers: np.ndarray, given: np.ndarray) -> list[str]:
+_GENERATED_LIKE = r"^\s*claim-\d"
+
+
+def _generated_ids(
+    numbers: np.ndarray, given: np.ndarray, reserved: frozenset[str] = frozenset()
+) -> list[str]:
     """``claim-N`` for each row number N; one that a given id already uses gets a suffix
     (``claim-N-2``, ``claim-N-3`` …) so that a generated id never repeats a given one."""
-    taken = {str(v).strip() for v in given if str(v).strip().startswith("claim-")}
+    taken = {str(v).strip() for v in given if str(v).strip().startswith("claim-")} | reserved
     out = []
     for n in numbers.tolist():
         cand, k = f"claim-{n}", 1
@@ -379,6 +386,23 @@ def _generated_ids(numbers: np.ndarray, given: np.ndarray) -> list[str]:
             cand = f"claim-{n}-{k}"
         out.append(cand)
     return out
+
+
+def generated_like_ids(ids: Any) -> frozenset[str]:
+    """The given ids of the form a generated id takes (``claim-N…``), stripped: what the
+    chunks of one file must all know to never generate one of them."""
+    s = pd.Series(ids, copy=False).astype(object)
+    s = s[s.notna()].astype(str)
+    return frozenset(s[s.str.match(_GENERATED_LIKE)].str.strip())
+
+
+def id_column(columns: Any) -> Any:
+    """The raw column that :func:`normalise_claims` reads as ``id`` (None when absent)."""
+    renamed = _rename_columns(pd.DataFrame(columns=list(columns)))
+    for raw, new in zip(columns, renamed.columns, strict=True):
+        if new == "id":
+            return raw
+    return None
 
 
 def duplicate_ids(ids: Any) -> np.ndarray:

@@ -168,6 +168,7 @@ def _check_partition(
     tolerance_km: float,
     actors: Any,
     path: str | None,
+    reserved: frozenset = frozenset(),
     partition_info: dict | None = None,
 ) -> Any:
     """Run the in-memory engine on one partition, numbered by its global row offset."""
@@ -191,6 +192,7 @@ def _check_partition(
             path=path,
             id_start=start + 1,
             warn_duplicates=False,  # the client warns once for the whole run
+            reserved_ids=reserved,
         )
     except GeostrikeError as exc:  # its own class may not survive pickling: send the text
         raise _WorkerError(str(exc)) from None
@@ -375,6 +377,7 @@ def _run(
         offsets = [0]
         for n in lengths:
             offsets.append(offsets[-1] + int(n))
+        reserved = _generated_like_ids(ddf)
         zones_future = client.scatter(prepared, broadcast=True, hash=False)
         # the result's schema: the engine on an empty frame with the claims' columns
         meta = _empty_like(prepared, ddf._meta, table, tolerance_km)
@@ -385,6 +388,7 @@ def _run(
             tolerance_km,
             table,
             path,
+            reserved,
             meta=meta,
             align_dataframes=False,
         )
@@ -433,6 +437,20 @@ def _run(
         tally.path = writer.close()
         ids.warn()
         return tally
+
+
+def _generated_like_ids(ddf: Any) -> frozenset:
+    """Every given id of the ``claim-N…`` form in any partition (one pass over the id
+    column), so that no partition generates an id another one was given."""
+    import dask
+
+    from .claims import generated_like_ids, id_column
+
+    col = id_column(ddf.columns)
+    if col is None:
+        return frozenset()
+    found = dask.compute(*[dask.delayed(generated_like_ids)(p) for p in ddf[col].to_delayed()])
+    return frozenset().union(*found)
 
 
 def _write_part(part: Any, path: Path) -> dict:

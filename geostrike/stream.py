@@ -420,8 +420,11 @@ def check_stream(
         desc="checking",
         leave=False,
     )
+    reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     try:
         for chunk in iter_chunks(claims_path, chunk_rows):
+            if reserved is None and _has_blank_ids(chunk):  # ids will be generated
+                reserved = generated_like_ids_of(claims_path, chunk_rows)
             result = check_frame(
                 chunk,
                 prepared,
@@ -430,6 +433,7 @@ def check_stream(
                 path=str(claims_path),
                 id_start=tally.rows + 1,
                 warn_duplicates=False,
+                reserved_ids=reserved or frozenset(),
             )
             result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
             ids.add(result)
@@ -444,6 +448,61 @@ def check_stream(
     tally.path = writer.close()
     ids.warn()
     return tally
+
+
+def _has_blank_ids(chunk: pd.DataFrame) -> bool:
+    """Whether a raw chunk has an id column with a blank cell (an id will be generated
+    there; without an id column every id is generated and none is given)."""
+    from .claims import id_column
+
+    col = id_column(chunk.columns)
+    if col is None:
+        return False
+    ids = chunk[col]
+    return bool(ids.isna().any() or (ids.astype(str).str.strip() == "").any())
+
+
+def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> frozenset:
+    """Every given id of the form ``claim-N…`` in a claims file, read from its id column
+    alone (one extra pass, run only when some id is blank), so that an id generated in one
+    chunk never repeats one given in another."""
+    from .claims import generated_like_ids, id_column
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    found: set[str] = set()
+    try:
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            dataset = ds.dataset(p, format="parquet")
+            col = id_column(dataset.schema.names)
+            if col is not None:
+                for batch in dataset.to_batches(columns=[col], batch_size=chunk_rows):
+                    found |= generated_like_ids(batch.column(0).to_pandas())
+        elif suffix in (".csv", ".tsv", ".txt"):
+            opts = {
+                "sep": "\t" if suffix == ".tsv" else ",",
+                "dtype": str,
+                "keep_default_na": False,
+                "skipinitialspace": True,
+                "encoding": "utf-8-sig",
+                "index_col": False,
+            }
+            col = id_column(pd.read_csv(p, nrows=0, **opts).columns)
+            if col is not None:
+                for part in pd.read_csv(p, usecols=[col], chunksize=chunk_rows, **opts):
+                    found |= generated_like_ids(part[col])
+        else:
+            import pyogrio
+
+            col = id_column(pyogrio.read_info(p)["fields"])
+            if col is not None:
+                df = pyogrio.read_dataframe(p, columns=[col], read_geometry=False)
+                found |= generated_like_ids(df[col])
+    except Exception:  # noqa: BLE001 - the chunks' own reading reports a bad file
+        pass
+    return frozenset(found)
 
 
 class IdLedger:

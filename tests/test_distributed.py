@@ -212,6 +212,8 @@ def _hostile(n: int = 60) -> pd.DataFrame:
     df.loc[3, "date"] = "2515-10-01"
     df.loc[4, "date"] = "1677-09-21"
     df.loc[50, "id"] = "d0"  # a repeat in another partition
+    df.loc[2, "id"] = ""  # its generated id, claim-3, is given in another partition
+    df.loc[55, "id"] = "claim-3"
     return df
 
 
@@ -235,6 +237,7 @@ def test_dask_keeps_input_columns_and_reports_repeats(client, zones_path, tmp_pa
     assert got["input_controller"].eq("per local sources").all()
     assert got.loc[[3, 4], "status"].eq("invalid").all()
     assert got.loc[3, "reason"].startswith("The date '2515-10-01' is outside")
+    assert got.loc[2, "id"] == "claim-3-2" and got.loc[55, "id"] == "claim-3"
     dup = got["duplicate_id"].astype(str) == "True"
     if kind == "returned":
         assert dup[[0, 50]].all() and dup.sum() == 2

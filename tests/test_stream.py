@@ -227,6 +227,7 @@ def _hostile(n: int = 40) -> pd.DataFrame:
     df.loc[12, "id"] = "s1"  # a repeat of a given id in another chunk
     df.loc[13, "id"] = "s13"
     df.loc[14, "id"] = "s13"  # a repeat within one chunk
+    df.loc[25, "id"] = "claim-8"  # given, in a later chunk than row 8's generated id
     return df
 
 
@@ -242,7 +243,8 @@ def test_stream_keeps_input_columns_and_marks_repeated_ids(zones, tmp_path: Path
     assert got["source"].eq("'=cmd|' /C calc'!A0").all()  # neutralised
     assert got.loc[[5, 6], "status"].eq("invalid").all()
     assert got.loc[5, "reason"].startswith("The date '2515-10-01' is outside")
-    assert got.loc[7, "id"] == "claim-8"
+    assert got.loc[7, "id"] == "claim-8-2"  # claim-8 is given in a later chunk
+    assert got.loc[25, "id"] == "claim-8"
     dup = got["duplicate_id"] == "True"
     assert dup[[12, 13, 14]].all() and dup.sum() == 3  # s1's first row was already written
     messages = [str(w.message) for w in caught]
