@@ -709,7 +709,7 @@ def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
         return
     import warnings
 
-    names = pd.unique(pd.Series(ids).astype(str).str.strip().to_numpy()[dup])
+    names = pd.unique(pd.Series(ids).astype(str).to_numpy()[dup])
     shown = ", ".join(repr(v) for v in names[:5]) + (" …" if len(names) > 5 else "")
     warnings.warn(
         f"{len(names)} id(s) are used by more than one row ({shown}); "

@@ -406,8 +406,8 @@ def id_column(columns: Any) -> Any:
 
 
 def duplicate_ids(ids: Any) -> np.ndarray:
-    """Rows whose id (stripped text) is used by more than one row."""
-    codes, _ = factorize_text(ids)
+    """Rows whose id (as written) is used by more than one row (one hash pass)."""
+    codes, _ = pd.factorize(pd.Series(ids, copy=False), use_na_sentinel=False)
     return np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
 
 

@@ -520,7 +520,7 @@ class IdLedger:
         """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
         import numpy as np
 
-        text = result["id"].astype(str).str.strip().to_numpy(dtype=object)
+        text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
         h = pd.util.hash_array(text)
         earlier = np.isin(h, self._seen)
         if earlier.any():  # a written frame (the dask engine's parts) is only counted
