@@ -496,21 +496,19 @@ _FIRST_DATE, _LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D"
 
 def _parse_dates_safely(values: pd.Series) -> pd.Series:
     """:func:`parse_dates` as ``datetime64[ns]``, with NaT (never an exception) for a
-    value it cannot hold, such as a date outside 1677-09-22 … 2262-04-11 (callers pass
-    distinct values, so the one-by-one retry only runs on those few)."""
+    value it cannot hold, such as a date outside 1677-09-22 … 2262-04-11. On an error the
+    values are split in halves until the values at fault stand alone (a few bad values
+    among many distinct dates cost a few extra calls, not one per value)."""
     try:
         out = parse_dates(values)
         return out.astype("datetime64[ns]") if out.dtype != "datetime64[ns]" else out
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
-        pass
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for i in range(len(values)):
-        try:
-            one = parse_dates(values.iloc[i : i + 1]).astype("datetime64[ns]")
-        except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
-            continue
-        out.iat[i] = one.iat[0]
-    return out
+        if len(values) <= 1:
+            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    half = len(values) // 2
+    return pd.concat(
+        [_parse_dates_safely(values.iloc[:half]), _parse_dates_safely(values.iloc[half:])]
+    )
 
 
 _YEAR_FIRST = re.compile(r"^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})")
@@ -828,7 +826,10 @@ def parse_claims(
     no_date = (du == "")[dcodes]
     bad_date = np.isnat(parsed_u)[dcodes] & ~no_date
     _flag(no_date, "invalid", "no date is given")
-    _flag(bad_date, "invalid", lambda rows: [_date_problem(du[dcodes[i]]) for i in rows])
+    if bad_date.any():  # each distinct bad date explained once
+        bad_u = np.isnat(parsed_u) & (du != "")
+        why_u = np.array([_date_problem(v) if b else None for v, b in zip(du, bad_u, strict=True)])
+        _flag(bad_date, "invalid", lambda rows: why_u[dcodes[rows]])
 
     # coordinates
     lat, lon, coord_problem = _coordinates(df)
