@@ -333,3 +333,22 @@ def test_a_value_after_the_last_column_is_named(tmp_path):
     )
     with pytest.raises(InputError, match=r"extra\.csv: line 2 has 6 fields but the header names 5"):
         read_claims(p)
+
+
+def test_out_of_range_dates_among_many_are_each_invalid():
+    # issue 12.4: one date outside pandas' range must not stop the others being read
+    from geostrike.claims import normalise_claims, parse_claims
+
+    days = [str(d.date()) for d in pd.date_range("2014-01-01", periods=3000)]
+    dates = [*days, "2515-10-01", "9999-12-31", "1677-09-21", "1677-09-22", "2262-04-11"]
+    df = normalise_claims(
+        pd.DataFrame(
+            {"date": dates, "claimed_target": "LNA", "latitude": "32.8", "longitude": "13.1"}
+        ),
+        actors=load_actors(),
+    )
+    pc = parse_claims(df, actors=load_actors(), geocode=False)
+    assert (pc.status[:3000] == "ok").all()
+    assert pc.status[3000:].tolist() == ["invalid"] * 3 + ["ok", "ok"]
+    assert all("outside the dates geostrike can check" in p for p in pc.problem[3000:3003])
+    assert pc.date.iloc[2999] == pd.Timestamp(days[-1])
