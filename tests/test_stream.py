@@ -287,3 +287,14 @@ def test_no_progress_bar_unless_stderr_is_a_terminal(zones, tmp_path: Path, caps
     _claims(50).to_csv(src, index=False)
     check_stream(src, zones, tmp_path / "out.csv", chunk_rows=10)
     assert capsys.readouterr().err == ""
+
+
+def test_streamed_geojson_is_named_after_its_target(zones, tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "claims.csv"
+    _claims(30).to_csv(src, index=False)
+    out = tmp_path / "verdicts-2015.geojson"
+    check_stream(src, zones, out, chunk_rows=10, progress=False)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["name"] == "verdicts-2015" and len(doc["features"]) == 30
