@@ -111,13 +111,33 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         df = _read_csv(p, suffix)
     else:
         if suffix in _TEXT_SUFFIXES:
-            read_text(p)  # UTF-8 check with a clear message
+            text = read_text(p)  # UTF-8 check with a clear message
+            if suffix in (".geojson", ".json") and "\\u0000" in text:  # GDAL would cut there
+                raise InputError(p, "holds an escaped NUL character (\\u0000): binary data")
         df = _read_vector(p)
     if len(df.columns) == 0:
         raise InputError(p, f"has no columns: not a {what} table")
     if len(df) == 0:
         raise InputError(p, f"has no rows: no {what} to read")
+    if suffix not in (".csv", ".tsv", ".txt"):  # text files: their bytes were checked
+        refuse_nul(p, df)
     return df
+
+
+def refuse_nul(path: str | Path | None, frame: pd.DataFrame) -> None:
+    """InputError when a column name or text cell holds a NUL character: binary data
+    that outputs would carry or cut short (text files with a NUL byte anywhere are refused
+    on reading; this covers the cells of Parquet, GeoJSON escapes and chunks)."""
+    for c in frame.columns:
+        s = frame[c]
+        bad = "\x00" in str(c)
+        if not bad and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            try:
+                bad = bool(s.str.contains("\x00", regex=False).fillna(False).astype(bool).any())
+            except AttributeError:  # an object column without text
+                bad = False
+        if bad:
+            raise InputError(path, f"holds a NUL character in column {str(c)!r}: binary data")
 
 
 def _read_csv(p: Path, suffix: str) -> pd.DataFrame:

@@ -107,6 +107,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
                 ddf = gddf.map_partitions(_points_partition)
             else:
                 ddf = dd.read_parquet(p, split_row_groups="adaptive")
+            ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         elif suffix in (".csv", ".tsv"):
             import warnings
 
@@ -140,12 +141,12 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
 
 
 def _text_partition(part: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """A CSV partition as read, refused (as the other engines refuse the file) when a cell
-    holds a NUL byte."""
-    from .stream import _refuse_nul
+    """A partition as read, refused (as the other engines refuse the file) when a cell
+    holds a NUL character."""
+    from .claims import refuse_nul
 
     try:
-        _refuse_nul(path, part)
+        refuse_nul(path, part)
     except GeostrikeError as exc:
         raise _WorkerError(str(exc)) from None
     return part

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ._io import CSV_LINE_END, atomic_output, neutralise_formulas, require_file
+from .claims import refuse_nul
 from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -98,15 +99,31 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
     else:
         import pyogrio
 
+        if suffix in (".geojson", ".json"):
+            _refuse_json_nul(p)
         try:
             total = int(pyogrio.read_info(p)["features"])
             for start in range(0, max(total, 1), chunk_rows):
                 gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
-                yield _points_to_columns(gdf, p)
+                chunk = _points_to_columns(gdf, p)
+                refuse_nul(p, chunk)  # as the in-memory reader refuses it
+                yield chunk
         except InputError:
             raise
         except Exception as exc:  # GDAL errors
             raise InputError(p, f"cannot be read as {suffix or 'a vector file'} ({exc})") from None
+
+
+def _refuse_json_nul(p: Path) -> None:
+    """InputError for a JSON file holding a NUL, raw or escaped (GDAL would cut the text
+    there), read in blocks: the in-memory reader's rule, in constant memory."""
+    tail = b""
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 20):
+            data = tail + block
+            if b"\x00" in data or b"\\u0000" in data:
+                raise InputError(p, "holds a NUL character (raw or \\u0000): binary data")
+            tail = data[-6:]
 
 
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
@@ -140,7 +157,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
             if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                 _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
                 checked = True
-            _refuse_nul(p, chunk)
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
             seen = True
             yield chunk
         if not seen:
@@ -151,16 +168,6 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
         raise InputError(p, "file is empty") from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({str(exc).splitlines()[0]})") from None
-
-
-def _refuse_nul(p: Path, chunk: pd.DataFrame) -> None:
-    """InputError when a cell of a text file's chunk holds a NUL byte (binary data): the
-    in-memory reader refuses such files too, wherever the byte is."""
-    for c in chunk.columns:
-        s = chunk[c]
-        text = s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
-        if text and s.str.contains("\x00", regex=False).fillna(False).astype(bool).any():
-            raise InputError(p, "holds a NUL byte in a cell: binary data, not text")
 
 
 def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -182,9 +189,11 @@ def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             if geo:
                 from geopandas.io.arrow import _arrow_to_geopandas
 
-                yield _points_to_columns(_arrow_to_geopandas(table), p)
+                chunk = _points_to_columns(_arrow_to_geopandas(table), p)
             else:
-                yield table.to_pandas()
+                chunk = table.to_pandas()
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
+            yield chunk
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises many types for non-Parquet input

@@ -352,3 +352,35 @@ def test_out_of_range_dates_among_many_are_each_invalid():
     assert pc.status[3000:].tolist() == ["invalid"] * 3 + ["ok", "ok"]
     assert all("outside the dates geostrike can check" in p for p in pc.problem[3000:3003])
     assert pc.date.iloc[2999] == pd.Timestamp(days[-1])
+
+
+@pytest.mark.parametrize("ext", [".geojson", ".parquet"])
+def test_nul_characters_in_cells_are_refused_in_every_format(tmp_path, ext):
+    # issue 12.16: NULs must not pass into outputs, whatever carried them in
+    from geostrike.stream import check_stream
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "date": ["2023-05-01", "2023-05-02"],
+            "claimed_target": ["Hamas", "Hamas"],
+            "notes": ["fine", "cut\x00here"],
+        },
+        geometry=[shapely.Point(34.45, 31.5), shapely.Point(34.3, 31.3)],
+        crs="EPSG:4326",
+    )
+    p = tmp_path / f"claims{ext}"
+    if ext == ".parquet":
+        gdf.to_parquet(p)
+    else:  # GDAL would cut the text at the NUL: the escape is written by hand
+        gdf.to_file(p, driver="GeoJSON")
+        p.write_text(p.read_text(encoding="utf-8").replace('"cut"', '"cut\\u0000here"'))
+    with pytest.raises(InputError, match=r"NUL character"):
+        read_claims(p)
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Hamas"], "valid_from": [""], "valid_to": [""], "source": ["t"]},
+        geometry=[shapely.box(34.2, 31.2, 34.6, 31.6)],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(InputError, match="NUL character"):
+        check_stream(p, zones, tmp_path / "o.csv", chunk_rows=1, progress=False)
+    assert not (tmp_path / "o.csv").exists()

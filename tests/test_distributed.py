@@ -252,5 +252,5 @@ def test_dask_refuses_a_large_csv_with_a_nul_byte(client, zones_path, tmp_path) 
     text = _claims(25_000, seed=3).to_csv(index=False)  # over 1 MB: read by the workers
     assert len(text) > 1 << 20
     path.write_text(text[:-30] + "\x00" + text[-30:], encoding="utf-8")
-    with pytest.raises(GeostrikeError, match="NUL byte"):
+    with pytest.raises(GeostrikeError, match="NUL"):
         check_dask(path, zones_path, None, scheduler=client, npartitions=2)

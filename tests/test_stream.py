@@ -261,7 +261,7 @@ def test_stream_refuses_nul_bytes_and_long_rows_anywhere(zones, tmp_path: Path) 
     src = tmp_path / "nul.csv"
     text = _claims(3000).to_csv(index=False)
     src.write_text(text[:-40] + "\x00" + text[-40:], encoding="utf-8")
-    with pytest.raises(InputError, match="NUL byte"):
+    with pytest.raises(InputError, match="NUL"):
         check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
     src.write_text(text + "2015-09-30,IS,35.0,39.0,late,extra\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"nul\.csv: .*line 3002.*\b6\b"):
