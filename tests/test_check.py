@@ -914,7 +914,7 @@ def _csv_text(header, rows) -> str:
     return buf.getvalue()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_claims_tables())
 def test_fuzz_claims_check_and_csv_output(table) -> None:
     # hostile rows in, every row out with a status, every column kept, no traceback

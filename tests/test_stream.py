@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from geostrike.check import check, prepare_zones, summary
+from geostrike.check import check, prepare_zones, summary, write_result
 from geostrike.errors import InputError, OutputError
 from geostrike.stream import ChunkWriter, check_stream, count_rows, iter_chunks
 
@@ -298,3 +300,62 @@ def test_streamed_geojson_is_named_after_its_target(zones, tmp_path: Path) -> No
     check_stream(src, zones, out, chunk_rows=10, progress=False)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["name"] == "verdicts-2015" and len(doc["features"]) == 30
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", "=1+1", "-3", "@x", "claim-1", "claim-3", "s1", "nan", "1e308", "<b>"]),
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.tuples(
+            _CELLS,
+            st.sampled_from(["2015-09-30", "2515-10-01", "1677-09-21", "", "bad", "30/09/2015"]),
+            st.sampled_from(["IS", "rebels", "", "regime"]),
+            st.sampled_from(["35.5", "95", "", "inf", "nan", "-1e308", "36,1"]),
+            st.sampled_from(["39.0", "36.5", "", "-inf", "east"]),
+            _CELLS,
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 7),
+)
+def test_fuzz_stream_matches_the_whole_check(zones, rows, chunk_rows) -> None:
+    # hostile rows, chunked: the same rows, ids and columns as the in-memory engine, or
+    # the same one-line error
+    import csv
+    import tempfile
+    import warnings
+
+    from geostrike.errors import GeostrikeError
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        src = Path(tmp) / "claims.csv"
+        with open(src, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(
+                [("id", "date", "claimed_target", "latitude", "longitude", "target"), *rows]
+            )
+        try:
+            whole = check(src, zones)
+        except GeostrikeError as exc:
+            with pytest.raises(GeostrikeError) as streamed:
+                check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows)
+            assert str(streamed.value) == str(exc)
+            return
+        check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows, progress=False)
+        write_result(whole, Path(tmp) / "w.csv")
+        got, expected = (
+            pd.read_csv(Path(tmp) / name, dtype=str, keep_default_na=False)
+            for name in ("o.csv", "w.csv")
+        )
+        assert len(got) == len(rows) and "input_target" in got.columns
+        assert_frame_equal(got.drop(columns="duplicate_id"), expected.drop(columns="duplicate_id"))
+        # a repeat is marked in the stream unless its first row was in an earlier chunk
+        marked, every = got["duplicate_id"] == "True", expected["duplicate_id"] == "True"
+        assert not (marked & ~every).any()
+        assert (marked | ~every | ~got["id"].duplicated(keep="first")).all()
