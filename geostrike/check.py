@@ -72,6 +72,8 @@ __all__ = [
     "PreparedZones",
     "check",
     "check_frame",
+    "check_km",
+    "input_names",
     "km_mi",
     "prepare_zones",
     "summary",
@@ -318,7 +320,16 @@ def check(
     -------
     GeoDataFrame
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
-        columns; point geometries in EPSG:4326 (empty when the claim could not be located).
+        columns (one named like a result column is kept as ``input_<name>``, with a
+        warning: :func:`input_names`); point geometries in EPSG:4326 (empty when the
+        claim could not be located).
+
+    Raises
+    ------
+    InputError
+        ``tolerance_km`` outside 0 … :data:`MAX_TOLERANCE_KM` or ``coarse_km`` outside
+        0 … :data:`geostrike.claims.MAX_PRECISION_KM` (NaN and infinities included), and
+        every bad-file error of :func:`geostrike.claims.read_claims`.
     """
     tolerance_km = check_km(tolerance_km)
     coarse_km = check_km(coarse_km, "coarse_km", most=MAX_PRECISION_KM)
