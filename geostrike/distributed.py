@@ -22,9 +22,11 @@ entry point with ``if __name__ == "__main__":``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,18 @@ import pandas as pd
 from .errors import GeostrikeError, InputError, OutputError
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+
+
+#: attrs key of a partition's result: the texts of the UserWarnings its check raised.
+_WARNINGS = "geostrike_warnings"
+
+
+def _rewarn(seen: set[str], messages: list[str] | None) -> None:
+    """Raise on the client, once each, the warnings a worker caught."""
+    for text in messages or ():
+        if text not in seen:
+            seen.add(text)
+            warnings.warn(text, UserWarning, stacklevel=4)
 
 
 class _WorkerError(Exception):
@@ -70,7 +84,9 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
         return
     workers = max(1, min(os.cpu_count() or 1, 8))
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        LocalCluster(  # a failed task is reported once, as geostrike's one-line error
+            n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL
+        ) as cluster,
         Client(cluster) as client,
     ):
         yield client
@@ -185,19 +201,24 @@ def _check_partition(
         if len(part) == 0:
             return _empty_like(prepared, part, table, tolerance_km)
         part = part.copy(deep=True)  # partitions may arrive as read-only buffers
-        result = check_frame(
-            part,
-            prepared,
-            tolerance_km=tolerance_km,
-            actors=table,
-            path=path,
-            id_start=start + 1,
-            warn_duplicates=False,  # the client warns once for the whole run
-            reserved_ids=reserved,
-        )
+        with warnings.catch_warnings(record=True) as caught:  # sent to the client, not
+            warnings.simplefilter("always")  # printed on the worker's stderr
+            result = check_frame(
+                part,
+                prepared,
+                tolerance_km=tolerance_km,
+                actors=table,
+                path=path,
+                id_start=start + 1,
+                warn_duplicates=False,  # the client warns once for the whole run
+                reserved_ids=reserved,
+            )
     except GeostrikeError as exc:  # its own class may not survive pickling: send the text
         raise _WorkerError(str(exc)) from None
     result.index = pd.RangeIndex(start, start + len(result))
+    result.attrs[_WARNINGS] = [
+        str(w.message) for w in caught if issubclass(w.category, UserWarning)
+    ]
     return result
 
 
@@ -394,8 +415,13 @@ def _run(
             align_dataframes=False,
         )
         ids = IdLedger()
+        seen: set[str] = set()
         if out is None:
-            gathered = gpd.GeoDataFrame(result.compute(), crs="EPSG:4326")
+            parts = client.gather(client.compute(result.to_delayed()))
+            for part in parts:
+                _rewarn(seen, part.attrs.get(_WARNINGS))
+            gathered = gpd.GeoDataFrame(pd.concat(parts), crs="EPSG:4326")
+            gathered.attrs = {}
             from .check import _warn_duplicates
             from .claims import duplicate_ids
 
@@ -413,6 +439,7 @@ def _run(
                     ]
                 )
                 for counts in client.gather(futures):
+                    _rewarn(seen, counts["warnings"])
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
@@ -428,6 +455,7 @@ def _run(
             futures = client.compute(result.to_delayed())
             for fut in futures:  # in partition order; workers keep computing meanwhile
                 part = fut.result()
+                _rewarn(seen, part.attrs.get(_WARNINGS))
                 ids.add(part)
                 writer.write(part)
                 tally.add(part)
@@ -462,6 +490,7 @@ def _write_part(part: Any, path: Path) -> dict:
         "status": part["status"].value_counts().to_dict(),
         "verdict": part["verdict"].value_counts().to_dict(),
         "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
+        "warnings": part.attrs.get(_WARNINGS),
     }
 
 

@@ -254,3 +254,38 @@ def test_dask_refuses_a_large_csv_with_a_nul_byte(client, zones_path, tmp_path) 
     path.write_text(text[:-30] + "\x00" + text[-30:], encoding="utf-8")
     with pytest.raises(GeostrikeError, match="NUL"):
         check_dask(path, zones_path, None, scheduler=client, npartitions=2)
+
+
+def test_worker_warnings_reach_the_client_once(client, zones_path, tmp_path) -> None:
+    # issue 12.10: a worker's warning was printed raw on its stderr (or lost)
+    import warnings
+
+    df = _claims(80, seed=4)
+    df["date"] = "01/02/2015"  # ambiguous day and month: read day-first, with a warning
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_dask(path, zones_path, tmp_path / "o.csv", scheduler=client, npartitions=4)
+    texts = [str(w.message) for w in caught if "ambiguous" in str(w.message)]
+    assert len(texts) == 1 and "'01/02/2015'" in texts[0]
+
+
+def test_cli_dask_error_is_one_line(zones_path, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    df = _claims(20)
+    df.loc[5, "claimed_target"] = "Martians"
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    run = subprocess.run(
+        [sys.executable, "-c", "from geostrike.cli import main; main()", "check", str(path),
+         "--zones", str(zones_path), "--engine", "dask", "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "Martians" in run.stderr
