@@ -76,19 +76,66 @@ def read_text(path: str | Path) -> str:
     """Read a UTF-8 text file (BOM tolerated); InputError if it is not UTF-8 text."""
     p = require_file(path)
     data = p.read_bytes()
-    if b"\x00" in data[:8192]:
+    nul = data.find(b"\x00")
+    if 0 <= nul < 8192:
         raise InputError(p, "is a binary file, not text")
+    if nul >= 0:  # anywhere in the file: never carried into an output
+        raise InputError(p, f"holds a NUL byte at offset {nul}: binary data, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(p, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str | None = None) -> Path:
+#: Line end of CSV outputs: RFC 4180's CRLF, with which pandas also quotes a cell holding a
+#: lone carriage return (with "\n" it would not, and the row would split when read back).
+CSV_LINE_END = "\r\n"
+
+#: Starts of a CSV text cell that a spreadsheet would run as a formula (OWASP's list:
+#: equals, plus, minus, at, tab, carriage return).
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def neutralise_formulas(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    OWASP's rule for CSV injection: a text cell starting with ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return gets a single quote in front (``'=HYPERLINK(…)``), which
+    spreadsheets show as text. Numbers stay numbers: numeric columns are untouched, and so
+    are text cells that are plain numbers (``-44.2``). Returns ``frame`` itself when no
+    cell needs it.
+    """
+    import pandas as pd
+
+    changed: dict[Any, Any] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        text = s.where(s.map(lambda v: isinstance(v, str))) if s.dtype == object else s
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+        if risky.any():
+            risky &= ~text.str.match(_PLAIN_NUMBER).fillna(False).astype(bool)
+        if risky.any():
+            changed[c] = s.astype(object).mask(risky, "'" + text.astype(object))
+    if not changed:
+        return frame
+    out = pd.DataFrame(frame).copy(deep=False)
+    for c, v in changed.items():
+        out[c] = v
+    return out
+
+
+def write_frame(
+    frame: Any, path: str | Path, fmt: str, *, layer: str | None = None, csv_safe: bool = True
+) -> Path:
     """Write a (Geo)DataFrame atomically in ``fmt``: "CSV", "Parquet" or a GDAL driver name.
 
-    CSV drops the geometry column; GDAL drivers get ``layer`` where they take one (GPKG).
-    Raises OutputError, naming the file, when the write fails.
+    CSV (lines ending in CRLF) drops the geometry column and, with ``csv_safe`` (the default), neutralises text
+    cells a spreadsheet would run as formulas (:func:`neutralise_formulas`); GDAL drivers get
+    ``layer`` where they take one (GPKG). Raises OutputError, naming the file, when the
+    write fails.
     """
     import pandas as pd
 
@@ -97,12 +144,16 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str | None = N
         try:
             if fmt == "CSV":
                 geom = getattr(frame, "_geometry_column_name", None)
-                plain = frame.drop(columns=geom) if geom in frame.columns else frame
-                pd.DataFrame(plain).to_csv(tmp, index=False)
+                plain = pd.DataFrame(frame.drop(columns=geom) if geom in frame.columns else frame)
+                (neutralise_formulas(plain) if csv_safe else plain).to_csv(
+                    tmp, index=False, lineterminator=CSV_LINE_END
+                )
             elif fmt == "Parquet":
                 frame.to_parquet(tmp)
             else:
                 extra = {"layer": layer} if layer and fmt == "GPKG" else {}
+                if fmt == "GeoJSON":  # its "name" member: the target's, not the temp file's
+                    extra = {"layer": path.stem}
                 frame.to_file(tmp, driver=fmt, **extra)
         except OSError as exc:
             raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None

@@ -54,7 +54,15 @@ from ._heap import heap_kept
 from ._jit import compiled
 from ._nearest import nearest_index
 from .actors import ActorTable, load_actors
-from .claims import claims_from_object, factorize_text, normalise_claims, parse_claims
+from .claims import (
+    MAX_PRECISION_KM,
+    PRIVATE_COLUMNS,
+    claims_from_object,
+    duplicate_ids,
+    factorize_text,
+    normalise_claims,
+    parse_claims,
+)
 from .errors import InputError
 from .geodesy import format_km, geodesic_km, km_mi
 from .zones import read_zones, snapshot_horizon, unmapped_note
@@ -64,6 +72,8 @@ __all__ = [
     "PreparedZones",
     "check",
     "check_frame",
+    "check_km",
+    "input_names",
     "km_mi",
     "prepare_zones",
     "summary",
@@ -88,11 +98,39 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "distance_to_stated_place_km",
     "stated_place_latitude",
     "stated_place_longitude",
+    "duplicate_id",
 )
+
+#: Prefix of an input column kept under a new name because a result column (or a name a
+#: GeoPackage reserves) has its name: a claims file's own ``target`` becomes ``input_target``.
+INPUT_PREFIX = "input_"
+#: Input columns the check reads and writes back as result columns of the same name.
+_READ_BACK = ("id", "latitude", "longitude")
+#: Names a GeoPackage layer reserves (compared case-insensitively, as SQLite does).
+_RESERVED = ("geometry", "geom", "fid")
 
 #: Precision radius (km) above which a location is a region, too coarse to call a near miss.
 COARSE_PRECISION_KM = 25.0
 DEFAULT_TOLERANCE_KM = 5.0
+#: Largest tolerance accepted (km): beyond it "near the target" means nothing.
+MAX_TOLERANCE_KM = 1000.0
+
+
+def check_km(value: Any, name: str = "tolerance_km", *, most: float = MAX_TOLERANCE_KM) -> float:
+    """``value`` as a finite number of km in ``[0, most]``; else a one-line InputError.
+
+    Used for ``tolerance_km`` (0 to :data:`MAX_TOLERANCE_KM`) and ``coarse_km`` (0 to
+    :data:`geostrike.claims.MAX_PRECISION_KM`): NaN, infinities and absurd sizes would
+    give verdicts and sentences with no meaning.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(None, f"{name} must be a number of km, not {value!r}") from None
+    if not 0.0 <= v <= most:  # also false for NaN
+        raise InputError(None, f"{name} must be a number of km from 0 to {most:,g}, not {value!r}")
+    return v
+
 
 _OPEN_START = np.iinfo(np.int64).min
 _OPEN_END = np.iinfo(np.int64).max
@@ -297,10 +335,21 @@ def check(
     -------
     GeoDataFrame
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
-        columns; point geometries in EPSG:4326 (empty when the claim could not be located).
+        columns (one named like a result column is kept as ``input_<name>``, with a
+        warning: :func:`input_names`); point geometries in EPSG:4326 (empty when the
+        claim could not be located).
+
+    Raises
+    ------
+    InputError
+        ``tolerance_km`` outside 0 … :data:`MAX_TOLERANCE_KM` or ``coarse_km`` outside
+        0 … :data:`geostrike.claims.MAX_PRECISION_KM` (NaN and infinities included), and
+        every bad-file error of :func:`geostrike.claims.read_claims`.
     """
     from .claims import date_order as _date_order
 
+    tolerance_km = check_km(tolerance_km)
+    coarse_km = check_km(coarse_km, "coarse_km", most=MAX_PRECISION_KM)
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     with heap_kept(), _gc_paused(), _date_order(date_order):
         df, path = claims_from_object(claims, actors=table)
@@ -319,13 +368,21 @@ def check_frame(
     coarse_km: float = COARSE_PRECISION_KM,
     path: str | Path | None = None,
     id_start: int = 1,
+    warn_duplicates: bool = True,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
     ``claims`` is a claims table (normalised by :func:`geostrike.claims.normalise_claims`
     or raw: it is normalised here, idempotently; ``id_start`` numbers generated ids so that
-    partitions get ``claim-N`` ids matching their global row numbers).
+    partitions get ``claim-N`` ids matching their global row numbers, and ``reserved_ids``
+    holds the other partitions' given ids of that form, which a generated id must not
+    take: :func:`geostrike.claims.generated_like_ids`). Ids used by more
+    than one row are marked in ``duplicate_id`` and, unless ``warn_duplicates`` is False
+    (the streaming engines warn once for the whole file), named in one warning.
     """
+    tolerance_km = check_km(tolerance_km)
+    coarse_km = check_km(coarse_km, "coarse_km", most=MAX_PRECISION_KM)
     with heap_kept(), _gc_paused():
         return _check_frame(
             claims,
@@ -335,6 +392,8 @@ def check_frame(
             coarse_km=coarse_km,
             path=path,
             id_start=id_start,
+            warn_duplicates=warn_duplicates,
+            reserved_ids=reserved_ids,
         )
 
 
@@ -444,11 +503,15 @@ def _check_frame(
     coarse_km: float,
     path: str | Path | None,
     id_start: int,
+    warn_duplicates: bool = True,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> Any:
     import geopandas as gpd
 
     table = actors or load_actors()
-    df = normalise_claims(claims, path=path, actors=table, id_start=id_start)
+    df = normalise_claims(
+        claims, path=path, actors=table, id_start=id_start, reserved_ids=reserved_ids
+    )
     pc = parse_claims(df, actors=table, path=path)
     n = len(df)
     ok = pc.status == "ok"
@@ -618,18 +681,71 @@ def _check_frame(
         "distance_to_stated_place_km": np.round(stated, 3, out=stated),
         "stated_place_latitude": pc.stated_latitude,
         "stated_place_longitude": pc.stated_longitude,
+        "duplicate_id": duplicate_ids(df["id"]),
     }
+    if warn_duplicates:
+        _warn_duplicates(df["id"], out["duplicate_id"])
     # object columns stay object (no conversion of a million strings to Arrow)
     columns = {k: pd.Series(v, index=df.index, dtype=v.dtype, copy=False) for k, v in out.items()}
-    for c in df.columns:  # the input's own columns (text columns inferred as strings)
-        if c not in OUTPUT_COLUMNS and not str(c).startswith("_"):
-            v = df[c].to_numpy(copy=False) if df[c].dtype == object else df[c].values
-            columns[c] = pd.Series(v, index=df.index, copy=False)
+    kept = input_names(df.columns)
+    for c, name in kept.items():  # the input's own columns (text columns inferred as strings)
+        v = df[c].to_numpy(copy=False) if df[c].dtype == object else df[c].values
+        columns[name] = pd.Series(v, index=df.index, copy=False)
+    renamed = {c: n for c, n in kept.items() if n != c}
+    if renamed:
+        import warnings
+
+        warnings.warn(
+            f"the claims' own column(s) {', '.join(repr(str(c)) for c in renamed)} are kept "
+            f"as {', '.join(repr(n) for n in renamed.values())} (the result uses those names)",
+            stacklevel=3,
+        )
     columns["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
     # copy=False: the columns are not consolidated into 2-D blocks (a copy of every array)
     result = gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry", copy=False)
     result.attrs = {}
     return result
+
+
+def input_names(columns: Any) -> dict[Any, str]:
+    """The input columns a result carries, each with its name in the result.
+
+    Every column is kept (none is lost or overwritten): one whose name a result column
+    or a GeoPackage already uses (compared case-insensitively, as SQLite compares
+    them) is renamed ``input_<name>`` (``input_<name>_2`` … if that is taken too). The
+    columns the check reads back (``id``, ``latitude``, ``longitude``) and its private
+    ``_`` columns are not carried.
+    """
+    taken = {c.casefold() for c in (*OUTPUT_COLUMNS, *_RESERVED)}
+    out: dict[Any, str] = {}
+    for c in columns:
+        if c in _READ_BACK or c in PRIVATE_COLUMNS:
+            continue
+        name = str(c)
+        if name.casefold() in taken:
+            base = f"{INPUT_PREFIX}{name}"
+            name, k = base, 1
+            while name.casefold() in taken or name in map(str, columns):
+                k += 1
+                name = f"{base}_{k}"
+        taken.add(name.casefold())
+        out[c] = name
+    return out
+
+
+def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
+    """One warning line naming (the first few) ids used by more than one row."""
+    if not dup.any():
+        return
+    import warnings
+
+    names = pd.unique(pd.Series(ids).astype(str).to_numpy()[dup])
+    shown = ", ".join(repr(v) for v in names[:5]) + (" …" if len(names) > 5 else "")
+    warnings.warn(
+        f"{len(names)} id(s) are used by more than one row ({shown}); "
+        "those rows are marked in the duplicate_id column",
+        stacklevel=3,
+    )
 
 
 def _groups(window: np.ndarray, mask: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -992,9 +1108,14 @@ def write_result(
     *,
     zones: Any = None,
     actors: ActorTable | str | Path | None = None,
+    csv_safe: bool = True,
 ) -> Path:
     """Write a check result; the extension of ``path`` picks CSV, GeoJSON, GeoPackage or
     Parquet. Written to a temporary file and renamed (never half a file).
+
+    In CSV, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR) get a leading ``'`` unless ``csv_safe`` is False
+    (:func:`geostrike._io.neutralise_formulas`).
 
     A ``.gpkg`` is written by :func:`geostrike.qgis.export_gpkg` (styled layers, with the
     zones) when that module is available and ``zones`` are given; else one plain layer.
@@ -1014,7 +1135,7 @@ def write_result(
         if export_gpkg is not None:
             gdf = zones.zones if isinstance(zones, PreparedZones) else zones
             return export_gpkg(result, gdf, path, actors=actors)
-    return write_frame(result, path, fmt, layer="claims")
+    return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
 
 
 def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:

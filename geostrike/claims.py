@@ -5,7 +5,9 @@ or a DataFrame/GeoDataFrame already in memory. Columns (names are matched
 case-insensitively; common variants such as ``lat``/``lon``, ``event_date`` and ACLED's
 ``geo_precision`` are accepted and renamed):
 
-``id`` (generated as ``claim-1`` … ``claim-N`` by row when absent or blank), ``date`` (ISO
+``id`` (generated as ``claim-1`` … ``claim-N`` by row when absent or blank, never repeating
+a given id: ``claim-2-2`` where ``claim-2`` is taken; :func:`duplicate_ids` finds repeats),
+``date`` (ISO
 ``YYYY-MM-DD``; "30 September 2015", "Sep 30, 2015" and day-first "30/09/2015" are also
 read), ``attacker``, ``claimant``, ``claimed_target`` (an actor, alias or actor set from the
 actor table), ``target_place`` (the place the claimant said it hit), ``place`` and/or
@@ -18,13 +20,15 @@ uncertainty as follows (the lower end of ACLED's own description of each level):
 * ``2`` (near a town, or a part of a region): 15 km, or the gazetteer's radius if larger;
 * ``3`` (only a larger region is known): 50 km, or the gazetteer's radius if larger.
 
-Any other number is a radius in km; units ``km``, ``m`` and ``mi`` are read ("15km",
-"500 m", "10 mi"). Without a precision, a geocoded place gets the gazetteer's radius and
+Any other number is a radius in km, up to :data:`MAX_PRECISION_KM`; units ``km``, ``m``
+and ``mi`` are read ("15km", "500 m", "10 mi"). Without a precision, a geocoded place gets the gazetteer's radius and
 given coordinates are taken as exact (0 km; the tolerance still applies).
 
 A bad file (missing column, empty, not what its extension says, not UTF-8, an unknown
-claimed target) is an :class:`~geostrike.errors.InputError`; a bad row (unparseable date,
-coordinates out of range, a bad precision) is kept and marked by :func:`parse_claims`.
+claimed target, a NUL byte, a value past the last CSV column) is an
+:class:`~geostrike.errors.InputError`; a bad row (unparseable date or one outside
+1677-09-22 … 2262-04-11, coordinates out of range or infinite, a bad precision) is kept
+and marked by :func:`parse_claims`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import contextlib
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +54,10 @@ from .errors import GeostrikeError, InputError
 
 #: Radius in km for ACLED geo_precision codes (see the module docstring).
 ACLED_PRECISION_KM: dict[int, float] = {1: 2.0, 2: 15.0, 3: 50.0}
+
+#: Largest precision radius accepted (km): about half the Earth's circumference, beyond
+#: which a radius says nothing about where a strike was.
+MAX_PRECISION_KM = 20_000.0
 
 #: Column names accepted for each canonical claim column (lower-cased, stripped).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -78,6 +87,9 @@ KNOWN_COLUMNS: tuple[str, ...] = (
     "country",
 )
 
+#: Private columns the readers add (never carried into a result).
+PRIVATE_COLUMNS: frozenset[str] = frozenset({"_geometry_problem"})
+
 _NORMALISED = "geostrike_claims_actors"  # attrs key: id of the actor table a frame was checked with
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".geojson", ".json", ".kml", ".gml"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
@@ -105,13 +117,33 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         df = _points_to_columns(_published.read_published_points(p), p)
     else:
         if suffix in _TEXT_SUFFIXES:
-            read_text(p)  # UTF-8 check with a clear message
+            text = read_text(p)  # UTF-8 check with a clear message
+            if suffix in (".geojson", ".json") and "\\u0000" in text:  # GDAL would cut there
+                raise InputError(p, "holds an escaped NUL character (\\u0000): binary data")
         df = _read_vector(p)
     if len(df.columns) == 0:
         raise InputError(p, f"has no columns: not a {what} table")
     if len(df) == 0:
         raise InputError(p, f"has no rows: no {what} to read")
+    if suffix not in (".csv", ".tsv", ".txt"):  # text files: their bytes were checked
+        refuse_nul(p, df)
     return df
+
+
+def refuse_nul(path: str | Path | None, frame: pd.DataFrame) -> None:
+    """InputError when a column name or text cell holds a NUL character: binary data
+    that outputs would carry or cut short (text files with a NUL byte anywhere are refused
+    on reading; this covers the cells of Parquet, GeoJSON escapes and chunks)."""
+    for c in frame.columns:
+        s = frame[c]
+        bad = "\x00" in str(c)
+        if not bad and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            try:
+                bad = bool(s.str.contains("\x00", regex=False).fillna(False).astype(bool).any())
+            except AttributeError:  # an object column without text
+                bad = False
+        if bad:
+            raise InputError(path, f"holds a NUL character in column {str(c)!r}: binary data")
 
 
 def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
@@ -146,11 +178,45 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     except Exception:  # noqa: BLE001 - fall back to pandas' more forgiving parser
         pass
     try:
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a separator at the end of data rows must not turn the first
+            # column into the index (shifting every value one column to the left)
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=sep,
+                skipinitialspace=True,
+                index_col=False,
+            )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _check_extra_fields(p, text, sep, len(df.columns))
+    return df
+
+
+def _check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> None:
+    """Rows longer than the header (``source``: the text, or the file to read): fine when
+    the extra fields are empty (a separator at the end of each row); else an InputError
+    naming the first such line."""
+    import csv
+
+    with (
+        open(source, encoding="utf-8-sig", newline="")
+        if isinstance(source, Path)
+        else io.StringIO(source)
+    ) as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        for row in reader:
+            if len(row) > width and any(v.strip() for v in row[width:]):
+                raise InputError(
+                    p,
+                    f"line {reader.line_num} has {len(row)} fields but the header names "
+                    f"{width} columns (a value after the last column, or an unquoted {sep!r} "
+                    "inside a value)",
+                )
 
 
 def _csv_module_reader(line: str, sep: str) -> Any:
@@ -258,11 +324,13 @@ def normalise_claims(
     path: str | Path | None = None,
     actors: ActorTable | None = None,
     id_start: int = 1,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Check and normalise a claims table (idempotent).
 
     Renames known column variants, generates ``id`` where absent or blank
-    (``claim-{id_start + row}``), writes parseable dates as ISO ``YYYY-MM-DD`` (others are
+    (``claim-{id_start + row}``, never one of the table's own ids nor of ``reserved_ids``:
+    the given ids of other chunks of the same file), writes parseable dates as ISO ``YYYY-MM-DD`` (others are
     left as written, and :func:`parse_claims` marks those rows invalid) and checks every
     ``claimed_target`` against the actor table.
 
@@ -302,7 +370,7 @@ def normalise_claims(
         if blank.any():
             rows = np.flatnonzero(blank)
             out = ids.to_numpy(dtype=object, na_value="")
-            out[rows] = [f"claim-{id_start + i}" for i in rows]
+            out[rows] = _generated_ids(rows + id_start, out[~blank], reserved_ids)
             df["id"] = out
         elif converted:  # text columns are kept as they are (no copy of a million strings)
             df["id"] = ids.to_numpy(dtype=object)
@@ -312,7 +380,7 @@ def normalise_claims(
         )
     # date, as ISO text where readable (each distinct value parsed once)
     codes, uniq, tidy = _factorize_text(df["date"])
-    parsed = parse_dates(pd.Series(uniq, dtype=object), path=path)
+    parsed = _parse_dates_safely(pd.Series(uniq, dtype=object), path=path)
     iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     fixed = np.where(parsed.notna().to_numpy(), iso, uniq)
     if not (tidy and np.array_equal(fixed, uniq)):  # else kept as read (not copied)
@@ -325,6 +393,48 @@ def normalise_claims(
             resolve_actors(table, value, path=path, column="claimed_target")
     df.attrs[_NORMALISED] = id(table)
     return df
+
+
+_GENERATED_LIKE = r"^\s*claim-\d"
+
+
+def _generated_ids(
+    numbers: np.ndarray, given: np.ndarray, reserved: frozenset[str] = frozenset()
+) -> list[str]:
+    """``claim-N`` for each row number N; one that a given id already uses gets a suffix
+    (``claim-N-2``, ``claim-N-3`` …) so that a generated id never repeats a given one."""
+    taken = {str(v).strip() for v in given if str(v).strip().startswith("claim-")} | reserved
+    out = []
+    for n in numbers.tolist():
+        cand, k = f"claim-{n}", 1
+        while cand in taken:
+            k += 1
+            cand = f"claim-{n}-{k}"
+        out.append(cand)
+    return out
+
+
+def generated_like_ids(ids: Any) -> frozenset[str]:
+    """The given ids of the form a generated id takes (``claim-N…``), stripped: what the
+    chunks of one file must all know to never generate one of them."""
+    s = pd.Series(ids, copy=False).astype(object)
+    s = s[s.notna()].astype(str)
+    return frozenset(s[s.str.match(_GENERATED_LIKE)].str.strip())
+
+
+def id_column(columns: Any) -> Any:
+    """The raw column that :func:`normalise_claims` reads as ``id`` (None when absent)."""
+    renamed = _rename_columns(pd.DataFrame(columns=list(columns)))
+    for raw, new in zip(columns, renamed.columns, strict=True):
+        if new == "id":
+            return raw
+    return None
+
+
+def duplicate_ids(ids: Any) -> np.ndarray:
+    """Rows whose id (as written) is used by more than one row (one hash pass)."""
+    codes, _ = pd.factorize(pd.Series(ids, copy=False), use_na_sentinel=False)
+    return np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
 
 
 def factorize_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -414,6 +524,56 @@ _DATE_ORDER: list[str | None] = [None]
 # the nanosecond range pandas can hold (pd.Timestamp.min/max), as day numbers
 _MIN_NS_DAY = np.datetime64("1677-09-22", "D")
 _MAX_NS_DAY = np.datetime64("2262-04-11", "D")
+
+#: The dates a check can handle: pandas' nanosecond timestamps (1677-09-22 to 2262-04-11).
+_FIRST_DATE, _LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _parse_dates_safely(values: pd.Series, path: str | Path | None = None) -> pd.Series:
+    """:func:`parse_dates` as ``datetime64[ns]``, with NaT (never an exception) for a
+    value it cannot hold, such as a date outside 1677-09-22 … 2262-04-11. On an error the
+    values are split in halves until the values at fault stand alone (a few bad values
+    among many distinct dates cost a few extra calls, not one per value)."""
+    try:
+        out = parse_dates(values, path=path)
+        return out.astype("datetime64[ns]") if out.dtype != "datetime64[ns]" else out
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
+        if len(values) <= 1:
+            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    half = len(values) // 2
+    return pd.concat(
+        [
+            _parse_dates_safely(values.iloc[:half], path),
+            _parse_dates_safely(values.iloc[half:], path),
+        ]
+    )
+
+
+_YEAR_FIRST = re.compile(r"^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})")
+
+
+def _date_problem(text: str) -> str:
+    """Why a date cell could not be used (out of the supported range, or unreadable)."""
+    m = _YEAR_FIRST.match(str(text))
+    ymd: tuple[int, int, int] | None = None
+    if m:
+        ymd = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    else:
+        from dateutil import parser as dparser
+
+        try:
+            d = dparser.parse(str(text), fuzzy=False)
+            ymd = (d.year, d.month, d.day)
+        except (ValueError, OverflowError, TypeError):
+            ymd = None
+    first = (_FIRST_DATE.year, _FIRST_DATE.month, _FIRST_DATE.day)
+    last = (_LAST_DATE.year, _LAST_DATE.month, _LAST_DATE.day)
+    if ymd is not None and 1 <= ymd[1] <= 12 and 1 <= ymd[2] <= 31 and not first <= ymd <= last:
+        return (
+            f"the date {text!r} is outside the dates geostrike can check "
+            f"({_FIRST_DATE:%Y-%m-%d} to {_LAST_DATE:%Y-%m-%d})"
+        )
+    return f"the date {text!r} could not be read"
 
 
 def _check_date_order(order: str | None) -> str | None:
@@ -624,6 +784,8 @@ def _parse_one_precision(v: str) -> tuple[float, int, bool]:
         num /= 1000.0
     elif unit in ("mi", "miles"):
         num *= 1.609344
+    if not num <= MAX_PRECISION_KM:  # a radius wider than the Earth's half-circumference
+        return np.nan, 0, True
     return num, 0, False
 
 
@@ -655,7 +817,7 @@ def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = df[col]
         if pd.api.types.is_numeric_dtype(s.dtype):  # a copy: located rows are written later
             num = np.array(s.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-            return num, np.zeros(len(s), dtype=bool)
+            return num, np.isinf(num)  # infinite: not a coordinate (NaN: not given)
         # a fresh writable array: to_numpy can return a read-only view (Arrow-backed data,
         # frames from Dask workers), and the retry below writes into it
         num = _arrow_floats(s)
@@ -793,16 +955,17 @@ def parse_claims(
 
     # date
     dcodes, du = _text(df, "date")
-    parsed_u = parse_dates(pd.Series(du, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    parsed_u = _parse_dates_safely(pd.Series(du, dtype=object), path).to_numpy(
+        dtype="datetime64[ns]"
+    )
     date = pd.Series(parsed_u[dcodes], index=df.index)
     no_date = (du == "")[dcodes]
     bad_date = np.isnat(parsed_u)[dcodes] & ~no_date
     _flag(no_date, "invalid", "no date is given")
-    _flag(
-        bad_date,
-        "invalid",
-        lambda rows: [f"the date {du[dcodes[i]]!r} could not be read" for i in rows],
-    )
+    if bad_date.any():  # each distinct bad date explained once
+        bad_u = np.isnat(parsed_u) & (du != "")
+        why_u = np.array([_date_problem(v) if b else None for v, b in zip(du, bad_u, strict=True)])
+        _flag(bad_date, "invalid", lambda rows: why_u[dcodes[rows]])
 
     # coordinates
     lat, lon, coord_problem = _coordinates(df)
@@ -816,7 +979,8 @@ def parse_claims(
         prec_bad,
         "invalid",
         lambda rows: [
-            f"the precision {pu[pcodes[i]]!r} is neither an ACLED code (1-3) nor a radius in km"
+            f"the precision {pu[pcodes[i]]!r} is neither an ACLED code (1-3) nor a radius "
+            f"from 0 to {MAX_PRECISION_KM:,.0f} km"
             for i in rows
         ],
     )

@@ -41,13 +41,60 @@ _actors_opt = click.option(
     default=None,
     help="CSV actor table extending the built-in one (id,label,members,color,aliases).",
 )
+
+
+def _km(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A finite tolerance from 0 to geostrike.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
+    from .check import check_km
+    from .errors import InputError
+
+    try:
+        return check_km(value)
+    except InputError as exc:
+        raise click.BadParameter(exc.problem.replace("tolerance_km ", "")) from None
+
+
 _tolerance_opt = click.option(
     "--tolerance-km",
-    type=click.FloatRange(min=0),
+    type=float,
+    callback=_km,
     default=5.0,
     show_default=True,
-    help="Distance within which a strike still counts as on the target's territory.",
+    help="Distance within which a strike still counts as on the target's territory (0 to 1000 km).",
 )
+_force_opt = click.option(
+    "--force",
+    is_flag=True,
+    help="Write the output even where it is one of the input files (replaced once read).",
+)
+
+
+def _refuse_overwriting_inputs(output: str | None, force: bool, **inputs: str | None) -> None:
+    """OutputError when ``output`` is one of the input files, unless ``force``."""
+    import os
+
+    from .errors import OutputError
+
+    if output is None or force or not os.path.exists(output):
+        return
+    for what, path in inputs.items():
+        if path and os.path.exists(path) and os.path.samefile(output, path):
+            raise OutputError(
+                output, f"is the {what} file of this run; give another output, or --force"
+            )
+
+
+def _echo_warnings(caught: list) -> None:
+    """Each distinct UserWarning once, one line each (library noise such as numeric
+    RuntimeWarnings is dropped: the rows it concerns carry their own status)."""
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if issubclass(w.category, UserWarning) and text not in seen:
+            seen.add(text)
+            click.echo(f"geostrike: warning: {text}", err=True)
+
+
 _zones_opt = click.option(
     "--zones",
     "zones_path",
@@ -122,9 +169,7 @@ class _Warnings:
     def __exit__(self, *exc: object) -> None:
         self._order.__exit__(*exc)
         self._catch.__exit__(*exc)
-        for w in self._caught:
-            if issubclass(w.category, UserWarning):
-                click.echo(f"geostrike: warning: {w.message}", err=True)
+        _echo_warnings(self._caught)
 
 
 # --------------------------------------------------------------------------- geocode
@@ -224,6 +269,13 @@ def gazetteer_info() -> None:
 )
 @_date_order_opt
 @_zone_read_opts
+@click.option(
+    "--csv-safe/--no-csv-safe",
+    default=True,
+    show_default=True,
+    help="In a CSV output, put ' before text cells starting with = + - @ (spreadsheet formulas).",
+)
+@_force_opt
 def check(
     claims_path: str,
     zones_path: str,
@@ -234,6 +286,8 @@ def check(
     scheduler: str | None,
     chunk_size: int | None,
     date_order: str | None,
+    csv_safe: bool,
+    force: bool,
     **zone_opts: object,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
@@ -242,6 +296,7 @@ def check(
     from .zones import read_zones
 
     zone_kw = _zone_read_kwargs(zone_opts)
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     with _Warnings(date_order):
         from .stream import should_stream  # large files stream without --chunk-size
 
@@ -262,13 +317,16 @@ def check(
                 scheduler=scheduler,
                 chunk_size=chunk_size,
                 engine=engine,
+                csv_safe=csv_safe,
             )
         else:
             result = engine_mod.check(
                 claims_path, prepared, tolerance_km=tolerance_km, actors=table
             )
             if output:
-                engine_mod.write_result(result, output, zones=prepared, actors=table)
+                engine_mod.write_result(
+                    result, output, zones=prepared, actors=table, csv_safe=csv_safe
+                )
     if result is not None:
         if not output:
             click.echo(engine_mod.format_table(result))
@@ -538,6 +596,7 @@ def zones_diff(
 @_actors_opt
 @_date_order_opt
 @_zone_read_opts
+@_force_opt
 def map_(
     claims_path: str,
     zones_path: str,
@@ -547,6 +606,7 @@ def map_(
     tolerance_km: float,
     actors: str | None,
     date_order: str | None,
+    force: bool,
     **zone_opts: object,
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
@@ -564,14 +624,15 @@ def map_(
     from .maps import save_map
     from .zones import read_zones
 
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
     with _Warnings(date_order):
         zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
         results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
-    opts = {"title": title, "actors": table}
-    if ext in (".html", ".htm"):
-        opts["offline"] = offline
-    save_map(results, output, zones, **opts)
+        opts = {"title": title, "actors": table}
+        if ext in (".html", ".htm"):
+            opts["offline"] = offline
+        save_map(results, output, zones, **opts)
     located = int(results["latitude"].notna().sum())
     click.echo(f"wrote {output}: {located} of {len(results)} claim(s) on the map", err=True)
 
@@ -585,6 +646,7 @@ def map_(
 @_actors_opt
 @_date_order_opt
 @_zone_read_opts
+@_force_opt
 def export(
     claims_path: str,
     zones_path: str,
@@ -592,6 +654,7 @@ def export(
     tolerance_km: float,
     actors: str | None,
     date_order: str | None,
+    force: bool,
     **zone_opts: object,
 ) -> None:
     """Check claims and write a styled GeoPackage for QGIS.
@@ -599,6 +662,7 @@ def export(
     OUTPUT ending in .gpkg gives one GeoPackage whose layers open styled in QGIS;
     .geojson or .shp gives one file per layer (OUTPUT_<layer>.ext) with a .qml style beside it.
     """
+
     from .actors import load_actors
     from .check import check as run_check
     from .claims import read_claims
@@ -606,12 +670,13 @@ def export(
     from .zones import read_zones
 
     check_output(output)  # fail before the work, not after it
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
     with _Warnings(date_order):
         claims = read_claims(claims_path, actors=table)
         zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
         result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
-    written = export_gpkg(result, zone_table, output, actors=table)
+        written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)
 

@@ -22,9 +22,11 @@ entry point with ``if __name__ == "__main__":``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,18 @@ import pandas as pd
 from .errors import GeostrikeError, InputError, OutputError
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+
+
+#: attrs key of a partition's result: the texts of the UserWarnings its check raised.
+_WARNINGS = "geostrike_warnings"
+
+
+def _rewarn(seen: set[str], messages: list[str] | None) -> None:
+    """Raise on the client, once each, the warnings a worker caught."""
+    for text in messages or ():
+        if text not in seen:
+            seen.add(text)
+            warnings.warn(text, UserWarning, stacklevel=4)
 
 
 class _WorkerError(Exception):
@@ -70,7 +84,9 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
         return
     workers = max(1, min(os.cpu_count() or 1, 8))
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        LocalCluster(  # a failed task is reported once, as geostrike's one-line error
+            n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL
+        ) as cluster,
         Client(cluster) as client,
     ):
         yield client
@@ -107,18 +123,30 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
                 ddf = gddf.map_partitions(_points_partition)
             else:
                 ddf = dd.read_parquet(p, split_row_groups="adaptive")
+            ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         elif suffix in (".csv", ".tsv"):
+            import warnings
+
+            from .claims import _check_extra_fields
+
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
-            ddf = dd.read_csv(
-                p,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                sep="\t" if suffix == ".tsv" else ",",
-                blocksize="64MB",
-                encoding="utf-8-sig",
-            )
+            sep = "\t" if suffix == ".tsv" else ","
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                ddf = dd.read_csv(
+                    p,
+                    dtype=str,
+                    keep_default_na=False,
+                    skipinitialspace=True,
+                    sep=sep,
+                    blocksize="64MB",
+                    encoding="utf-8-sig",
+                    index_col=False,  # a separator ending each row must not shift columns
+                )
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                _check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
+            ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         else:  # GeoJSON, GeoPackage, ...: read once, then split
             df = read_table(p)
             parts = npartitions or max(workers * 2, 1)
@@ -126,6 +154,18 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
     if npartitions and ddf.npartitions != npartitions:
         ddf = ddf.repartition(npartitions=npartitions)
     return ddf, str(p)
+
+
+def _text_partition(part: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A partition as read, refused (as the other engines refuse the file) when a cell
+    holds a NUL character."""
+    from .claims import refuse_nul
+
+    try:
+        refuse_nul(path, part)
+    except GeostrikeError as exc:
+        raise _WorkerError(str(exc)) from None
+    return part
 
 
 def _points_partition(gdf: Any) -> pd.DataFrame:
@@ -145,6 +185,7 @@ def _check_partition(
     tolerance_km: float,
     actors: Any,
     path: str | None,
+    reserved: frozenset = frozenset(),
     partition_info: dict | None = None,
 ) -> Any:
     """Run the in-memory engine on one partition, numbered by its global row offset."""
@@ -160,12 +201,24 @@ def _check_partition(
         if len(part) == 0:
             return _empty_like(prepared, part, table, tolerance_km)
         part = part.copy(deep=True)  # partitions may arrive as read-only buffers
-        result = check_frame(
-            part, prepared, tolerance_km=tolerance_km, actors=table, path=path, id_start=start + 1
-        )
+        with warnings.catch_warnings(record=True) as caught:  # sent to the client, not
+            warnings.simplefilter("always")  # printed on the worker's stderr
+            result = check_frame(
+                part,
+                prepared,
+                tolerance_km=tolerance_km,
+                actors=table,
+                path=path,
+                id_start=start + 1,
+                warn_duplicates=False,  # the client warns once for the whole run
+                reserved_ids=reserved,
+            )
     except GeostrikeError as exc:  # its own class may not survive pickling: send the text
         raise _WorkerError(str(exc)) from None
     result.index = pd.RangeIndex(start, start + len(result))
+    result.attrs[_WARNINGS] = [
+        str(w.message) for w in caught if issubclass(w.category, UserWarning)
+    ]
     return result
 
 
@@ -217,6 +270,7 @@ def check_dask(
     npartitions: int | None = None,
     chunk_size: int | None = None,
     engine: str = "dask",
+    csv_safe: bool = True,
 ) -> Any:
     """Check claims on a Dask cluster.
 
@@ -245,6 +299,13 @@ def check_dask(
         ``"dask"`` (default), or ``"memory"`` to stream the file on this machine in chunks of
         ``chunk_size`` rows with :func:`geostrike.stream.check_stream` (the CLI's
         ``--chunk-size`` without ``--engine dask``; needs ``output``).
+    csv_safe
+        In a CSV output, neutralise text cells a spreadsheet would run as formulas.
+
+    Ids used by more than one row are marked in ``duplicate_id`` and named in one
+    warning: across the whole result when it is returned or written to one file (rows
+    after the first); within each part for a folder of parts, where a repeat across parts
+    is only counted in the warning.
 
     Returns
     -------
@@ -252,6 +313,9 @@ def check_dask(
         The whole result (row for row what :func:`geostrike.check.check` returns) when
         ``output`` is None; else the counts (``.summary()``) and ``.path`` of the output.
     """
+    from .check import check_km
+
+    tolerance_km = check_km(tolerance_km)
     if engine == "memory":
         from .stream import DEFAULT_CHUNK_ROWS, check_stream
 
@@ -266,6 +330,7 @@ def check_dask(
             chunk_rows=chunk_size or DEFAULT_CHUNK_ROWS,
             tolerance_km=tolerance_km,
             actors=actors,
+            csv_safe=csv_safe,
         )
     _require_dask()
 
@@ -298,6 +363,7 @@ def check_dask(
             chunk_size=chunk_size,
             out=out,
             folder=folder,
+            csv_safe=csv_safe,
         )
     except _WorkerError as exc:
         raise GeostrikeError(str(exc)) from None
@@ -316,11 +382,12 @@ def _run(
     chunk_size: int | None,
     out: Path | None,
     folder: bool,
+    csv_safe: bool = True,
 ) -> Any:
     import dask
     import geopandas as gpd
 
-    from .stream import ChunkWriter, Tally
+    from .stream import ChunkWriter, IdLedger, Tally
 
     with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
@@ -332,6 +399,7 @@ def _run(
         offsets = [0]
         for n in lengths:
             offsets.append(offsets[-1] + int(n))
+        reserved = _generated_like_ids(ddf)
         zones_future = client.scatter(prepared, broadcast=True, hash=False)
         # the result's schema: the engine on an empty frame with the claims' columns
         meta = _empty_like(prepared, ddf._meta, table, tolerance_km)
@@ -342,12 +410,24 @@ def _run(
             tolerance_km,
             table,
             path,
+            reserved,
             meta=meta,
             align_dataframes=False,
         )
+        ids = IdLedger()
+        seen: set[str] = set()
         if out is None:
-            gathered = result.compute()
-            return gpd.GeoDataFrame(gathered, crs="EPSG:4326")
+            parts = client.gather(client.compute(result.to_delayed()))
+            for part in parts:
+                _rewarn(seen, part.attrs.get(_WARNINGS))
+            gathered = gpd.GeoDataFrame(pd.concat(parts), crs="EPSG:4326")
+            gathered.attrs = {}
+            from .check import _warn_duplicates
+            from .claims import duplicate_ids
+
+            gathered["duplicate_id"] = duplicate_ids(gathered["id"])
+            _warn_duplicates(gathered["id"], gathered["duplicate_id"].to_numpy())
+            return gathered
         tally = Tally()
         if folder:
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent or "."))
@@ -359,19 +439,24 @@ def _run(
                     ]
                 )
                 for counts in client.gather(futures):
+                    _rewarn(seen, counts["warnings"])
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
+                    ids.add(counts["ids"])  # counted, not marked: the parts are written
                 _move_folder(tmp, out)
+                ids.warn()
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             tally.path = out
             return tally
-        writer = ChunkWriter(out)
+        writer = ChunkWriter(out, csv_safe=csv_safe)
         try:
             futures = client.compute(result.to_delayed())
             for fut in futures:  # in partition order; workers keep computing meanwhile
                 part = fut.result()
+                _rewarn(seen, part.attrs.get(_WARNINGS))
+                ids.add(part)
                 writer.write(part)
                 tally.add(part)
                 fut.release()
@@ -379,7 +464,22 @@ def _run(
             writer.abort()
             raise
         tally.path = writer.close()
+        ids.warn()
         return tally
+
+
+def _generated_like_ids(ddf: Any) -> frozenset:
+    """Every given id of the ``claim-N…`` form in any partition (one pass over the id
+    column), so that no partition generates an id another one was given."""
+    import dask
+
+    from .claims import generated_like_ids, id_column
+
+    col = id_column(ddf.columns)
+    if col is None:
+        return frozenset()
+    found = dask.compute(*[dask.delayed(generated_like_ids)(p) for p in ddf[col].to_delayed()])
+    return frozenset().union(*found)
 
 
 def _write_part(part: Any, path: Path) -> dict:
@@ -389,6 +489,8 @@ def _write_part(part: Any, path: Path) -> dict:
         "rows": len(part),
         "status": part["status"].value_counts().to_dict(),
         "verdict": part["verdict"].value_counts().to_dict(),
+        "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
+        "warnings": part.attrs.get(_WARNINGS),
     }
 
 

@@ -12,6 +12,7 @@ QGIS fills in the rest when it reads the style.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal
@@ -223,7 +224,7 @@ def _finish(
             ET.SubElement(al, "alias", field=field, index=str(i), name=alias)
     ET.SubElement(root, "layerGeometryType").text = _GEOMETRY_CODE[kind]
     ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
+    body = ET.tostring(_xml_clean(root), encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
 
 
@@ -448,7 +449,27 @@ def _sld_document(
         _se(rule, "Name", "labels")
         _sld_text(rule, kind, labels)
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    body = ET.tostring(_xml_clean(root), encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+#: Characters XML 1.0 does not allow, even escaped (C0 controls but tab, LF, CR; lone
+#: surrogates; U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_clean(root: ET.Element) -> ET.Element:
+    """Drop the characters XML cannot hold from every text and attribute (an actor label
+    or a value from user data with a control character would make the style unreadable)."""
+    for el in root.iter():
+        if el.text and _NOT_XML.search(el.text):
+            el.text = _NOT_XML.sub("", el.text)
+        if el.tail and _NOT_XML.search(el.tail):
+            el.tail = _NOT_XML.sub("", el.tail)
+        for k, v in el.attrib.items():
+            if _NOT_XML.search(v):
+                el.attrib[k] = _NOT_XML.sub("", v)
+    return root
 
 
 def categorized_sld(

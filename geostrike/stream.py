@@ -23,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_output, require_file
+from ._io import CSV_LINE_END, atomic_output, neutralise_formulas, require_file
+from .claims import refuse_nul
 from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -98,15 +99,31 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
     else:
         import pyogrio
 
+        if suffix in (".geojson", ".json"):
+            _refuse_json_nul(p)
         try:
             total = int(pyogrio.read_info(p)["features"])
             for start in range(0, max(total, 1), chunk_rows):
                 gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
-                yield _points_to_columns(gdf, p)
+                chunk = _points_to_columns(gdf, p)
+                refuse_nul(p, chunk)  # as the in-memory reader refuses it
+                yield chunk
         except InputError:
             raise
         except Exception as exc:  # GDAL errors
             raise InputError(p, f"cannot be read as {suffix or 'a vector file'} ({exc})") from None
+
+
+def _refuse_json_nul(p: Path) -> None:
+    """InputError for a JSON file holding a NUL, raw or escaped (GDAL would cut the text
+    there), read in blocks: the in-memory reader's rule, in constant memory."""
+    tail = b""
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 20):
+            data = tail + block
+            if b"\x00" in data or b"\\u0000" in data:
+                raise InputError(p, "holds a NUL character (raw or \\u0000): binary data")
+            tail = data[-6:]
 
 
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
@@ -114,6 +131,10 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
         head = fh.read(8192)
     if b"\x00" in head:
         raise InputError(p, "is a binary file, not text")
+    import warnings
+
+    from .claims import _check_extra_fields
+
     try:
         reader = pd.read_csv(
             p,
@@ -123,9 +144,20 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
             skipinitialspace=True,
             chunksize=chunk_rows,
             encoding="utf-8-sig",
+            index_col=False,  # a separator ending each row must not shift the columns
         )
         seen = False
-        for chunk in reader:
+        checked = False
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                chunk = next(reader, None)
+            if chunk is None:
+                break
+            if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
+                checked = True
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
             seen = True
             yield chunk
         if not seen:
@@ -157,9 +189,11 @@ def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             if geo:
                 from geopandas.io.arrow import _arrow_to_geopandas
 
-                yield _points_to_columns(_arrow_to_geopandas(table), p)
+                chunk = _points_to_columns(_arrow_to_geopandas(table), p)
             else:
-                yield table.to_pandas()
+                chunk = table.to_pandas()
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
+            yield chunk
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises many types for non-Parquet input
@@ -180,13 +214,15 @@ def _table_of(batch: Any, schema: Any) -> Any:
 class ChunkWriter:
     """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
 
-    CSV (header once, geometry dropped as in :func:`geostrike.check.write_result`),
+    CSV (header once, geometry dropped and formula cells neutralised as in
+    :func:`geostrike.check.write_result` unless ``csv_safe`` is False),
     GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
     GeoJSON (buffered: written at the end).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, csv_safe: bool = True) -> None:
         self.path = Path(path)
+        self.csv_safe = csv_safe
         self.suffix = self.path.suffix.lower()
         if self.suffix not in _WRITABLE:
             raise OutputError(
@@ -205,7 +241,15 @@ class ChunkWriter:
         try:
             if self.suffix == ".csv":
                 frame = pd.DataFrame(result.drop(columns=result.geometry.name))
-                frame.to_csv(self.tmp, index=False, mode="a", header=self.rows == 0)
+                if self.csv_safe:
+                    frame = neutralise_formulas(frame)
+                frame.to_csv(
+                    self.tmp,
+                    index=False,
+                    mode="a",
+                    header=self.rows == 0,
+                    lineterminator=CSV_LINE_END,
+                )
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
             elif self.suffix == ".gpkg":
@@ -256,7 +300,7 @@ class ChunkWriter:
             import geopandas as gpd
 
             whole = gpd.GeoDataFrame(pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326")
-            whole.to_file(self.tmp, driver="GeoJSON")
+            whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
         if self.rows == 0 and not self.tmp.exists():
             self.tmp.touch()
         self._done = True
@@ -328,7 +372,8 @@ def check_stream(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     tolerance_km: float = 5.0,
     actors: Any = None,
-    progress: bool = True,
+    progress: bool | None = None,
+    csv_safe: bool = True,
 ) -> Tally:
     """Check a claims file chunk by chunk and write the results to ``output``.
 
@@ -345,7 +390,15 @@ def check_stream(
     tolerance_km, actors
         As for :func:`geostrike.check.check`.
     progress
-        Show a tqdm progress bar on stderr.
+        Show a tqdm progress bar on stderr (default: when stderr is a terminal, where the
+        bar is erased when done, so that an error stays the one line on stderr).
+    csv_safe
+        In a CSV output, neutralise text cells a spreadsheet would run as formulas
+        (:func:`geostrike._io.neutralise_formulas`).
+
+    An id used by more than one row is marked in ``duplicate_id`` (within a chunk: every
+    such row; across chunks: the rows after the first, which is already written) and one
+    warning names the first few such ids.
 
     Returns
     -------
@@ -353,15 +406,21 @@ def check_stream(
         Row, status and verdict counts (``.summary()`` gives the usual one-line summary)
         and the output path.
     """
+    import sys
+
     from tqdm import tqdm
 
     from .actors import ActorTable, load_actors
-    from .check import PreparedZones, check_frame, prepare_zones
+    from .check import PreparedZones, check_frame, check_km, prepare_zones
 
+    tolerance_km = check_km(tolerance_km)
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    writer = ChunkWriter(output)
+    writer = ChunkWriter(output, csv_safe=csv_safe)
     tally = Tally()
+    ids = IdLedger()
     bar = tqdm(
         total=count_rows(claims_path) if progress else None,
         unit=" claims",
@@ -370,8 +429,11 @@ def check_stream(
         desc="checking",
         leave=False,
     )
+    reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     try:
         for chunk in iter_chunks(claims_path, chunk_rows):
+            if reserved is None and _has_blank_ids(chunk):  # ids will be generated
+                reserved = generated_like_ids_of(claims_path, chunk_rows)
             result = check_frame(
                 chunk,
                 prepared,
@@ -379,8 +441,11 @@ def check_stream(
                 actors=table,
                 path=str(claims_path),
                 id_start=tally.rows + 1,
+                warn_duplicates=False,
+                reserved_ids=reserved or frozenset(),
             )
             result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+            ids.add(result)
             writer.write(result)
             tally.add(result)
             bar.update(len(result))
@@ -390,7 +455,106 @@ def check_stream(
     finally:
         bar.close()
     tally.path = writer.close()
+    ids.warn()
     return tally
+
+
+def _has_blank_ids(chunk: pd.DataFrame) -> bool:
+    """Whether a raw chunk has an id column with a blank cell (an id will be generated
+    there; without an id column every id is generated and none is given)."""
+    from .claims import id_column
+
+    col = id_column(chunk.columns)
+    if col is None:
+        return False
+    ids = chunk[col]
+    return bool(ids.isna().any() or (ids.astype(str).str.strip() == "").any())
+
+
+def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> frozenset:
+    """Every given id of the form ``claim-N…`` in a claims file, read from its id column
+    alone (one extra pass, run only when some id is blank), so that an id generated in one
+    chunk never repeats one given in another."""
+    from .claims import generated_like_ids, id_column
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    found: set[str] = set()
+    try:
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            dataset = ds.dataset(p, format="parquet")
+            col = id_column(dataset.schema.names)
+            if col is not None:
+                for batch in dataset.to_batches(columns=[col], batch_size=chunk_rows):
+                    found |= generated_like_ids(batch.column(0).to_pandas())
+        elif suffix in (".csv", ".tsv", ".txt"):
+            opts = {
+                "sep": "\t" if suffix == ".tsv" else ",",
+                "dtype": str,
+                "keep_default_na": False,
+                "skipinitialspace": True,
+                "encoding": "utf-8-sig",
+                "index_col": False,
+            }
+            col = id_column(pd.read_csv(p, nrows=0, **opts).columns)
+            if col is not None:
+                for part in pd.read_csv(p, usecols=[col], chunksize=chunk_rows, **opts):
+                    found |= generated_like_ids(part[col])
+        else:
+            import pyogrio
+
+            col = id_column(pyogrio.read_info(p)["fields"])
+            if col is not None:
+                df = pyogrio.read_dataframe(p, columns=[col], read_geometry=False)
+                found |= generated_like_ids(df[col])
+    except Exception:  # noqa: BLE001 - the chunks' own reading reports a bad file
+        pass
+    return frozenset(found)
+
+
+class IdLedger:
+    """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
+    mark and report ids used by more than one row when no chunk sees the whole file."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._seen = np.zeros(0, dtype=np.uint64)
+        self.names: list[str] = []  # the first few repeated ids, for the warning
+        self.count = 0  # distinct repeated ids found (may count one id in two chunks)
+
+    def add(self, result: Any) -> None:
+        """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+        import numpy as np
+
+        text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
+        h = pd.util.hash_array(text)
+        earlier = np.isin(h, self._seen)
+        if earlier.any():  # a written frame (the dask engine's parts) is only counted
+            result.loc[earlier, "duplicate_id"] = True
+        dup = result["duplicate_id"].to_numpy(dtype=bool)
+        if dup.any():
+            names = pd.unique(text[dup])
+            self.count += len(names)
+            self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
+        new = np.unique(h)
+        new = new[~np.isin(new, self._seen)]
+        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+
+    def warn(self) -> None:
+        """One warning naming the first few repeated ids (nothing when there are none)."""
+        if not self.count:
+            return
+        import warnings
+
+        shown = ", ".join(repr(v) for v in self.names[:5]) + (" …" if self.count > 5 else "")
+        warnings.warn(
+            f"ids are used by more than one row ({shown}); "
+            "those rows are marked in the duplicate_id column",
+            stacklevel=3,
+        )
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 
 import geopandas as gpd
@@ -502,29 +503,48 @@ def test_threads_give_the_same_rows_as_one_thread(monkeypatch):
 
 
 def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
-    import threading
-
+    # what matters is how the zones are dealt out to the pool's tasks: two tasks may run
+    # at once, so a geometry in two of them could be queried by two threads together.
+    # The tasks are recorded (run one after another by a stand-in pool), so the test does
+    # not depend on how the machine's scheduler happens to run real threads (issue 12.17)
     import geostrike._nearest as nearest
     import geostrike.check as check_module
 
-    calls: list[dict[int, set[int]]] = []  # per containment call: geometry -> threads
+    calls: list[dict[int, set[int]]] = []  # per containment call: geometry -> tasks
+    task = {"now": -1}
     real_test, real_controllers = shapely.intersects_xy, check_module._controllers
 
+    class Pool:
+        def __init__(self, workers):
+            self.workers = workers
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, fn, items):
+            out = []
+            for item in items:
+                task["now"] += 1
+                out.append(fn(item))
+            return iter(out)
+
     def spy(geom, x, y):
-        calls[-1].setdefault(id(geom), set()).add(threading.get_ident())
+        calls[-1].setdefault(id(geom), set()).add(task["now"])
         return real_test(geom, x, y)
 
     def controllers(*args, **kwargs):
         calls.append({})
         return real_controllers(*args, **kwargs)
 
-    monkeypatch.setattr(nearest, "_threads", lambda n: 2)
+    monkeypatch.setattr(nearest, "_threads", lambda n: 2)  # explicit: not the load average
+    monkeypatch.setattr(check_module, "ThreadPoolExecutor", Pool)
     monkeypatch.setattr(check_module.shapely, "intersects_xy", spy)
     monkeypatch.setattr(check_module, "_controllers", controllers)
     check(_many_claims(), _zones_sharing_a_geometry())
-    # within one call the pool's threads live side by side: a geometry seen by two of them
-    # could be queried by both at once
-    assert any(len({t for ts in c.values() for t in ts}) == 2 for c in calls)  # threads ran
+    assert any(len({t for ts in c.values() for t in ts}) == 2 for c in calls)  # two tasks
     assert all(len(ts) == 1 for c in calls for ts in c.values())
 
 
@@ -612,3 +632,374 @@ def test_check_date_order_keyword() -> None:
         check(claims, zones)
     assert check(claims, zones, date_order="mdy")["verdict"].tolist() == ["consistent"]
     assert check(claims, zones, date_order="dmy")["verdict"].tolist() == ["indeterminate"]
+
+
+# ---------------------------------------------------------------- hardening (issue 12)
+# A case from another war: Yemen, Houthi-held north and government-held south (boxes).
+YEMEN_NORTH = shapely.box(42.0, 15.0, 46.0, 18.0)
+YEMEN_SOUTH = shapely.box(42.0, 12.0, 46.0, 15.0)
+
+
+def _yemen_zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["Houthis", "Yemeni government"],
+            "valid_from": ["2020-01-01", "2020-01-01"],
+            "valid_to": ["2022-12-31", "2022-12-31"],
+            "source": "test",
+        },
+        geometry=[YEMEN_NORTH, YEMEN_SOUTH],
+        crs="EPSG:4326",
+    )
+
+
+def _yemen_claims() -> pd.DataFrame:
+    """Claims with columns of their own named like result columns."""
+    return pd.DataFrame(
+        {
+            "id": ["y1", "y2", "y3"],
+            "date": ["2021-03-01", "2021-03-01", "2021-03-02"],
+            "claimed_target": ["Ansar Allah", "Houthis", "Houthis"],
+            "latitude": ["15.35", "13.0", "16.9"],
+            "longitude": ["44.2", "44.0", "43.6"],
+            "target": ["ammunition depot", "radar site", ""],
+            "controller": ["Ansar Allah (local sources)", "", "Houthis (per SOHR)"],
+            "status": ["reported", "disputed", ""],
+            "Verdict": ["mine", "", ""],
+            "geometry": ["POINT (44.2 15.35)", "", ""],
+            "_my_flag": ["a", "b", "c"],
+        }
+    )
+
+
+KEPT = {
+    "target": "input_target",
+    "controller": "input_controller",
+    "status": "input_status",
+    "Verdict": "input_Verdict",
+    "geometry": "input_geometry",
+    "_my_flag": "_my_flag",
+}
+
+
+def _assert_kept(result: pd.DataFrame, claims: pd.DataFrame) -> None:
+    for old, new in KEPT.items():
+        got = result[new].fillna("").astype(str).tolist()
+        assert got == claims[old].tolist(), (old, new)
+    assert result["target"].tolist() == ["houthis"] * 3  # the check's own columns
+    assert result["controller"].tolist() == ["houthis", "yemen_government", "houthis"]
+
+
+def test_input_columns_named_like_result_columns_are_kept_renamed() -> None:
+    claims = _yemen_claims()
+    with pytest.warns(UserWarning, match="kept as 'input_target'") as caught:
+        result = check(claims, _yemen_zones())
+    assert sum("kept as" in str(w.message) for w in caught) == 1  # said once
+    _assert_kept(result, claims)
+    assert list(result.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".gpkg", ".geojson"])
+def test_input_columns_survive_every_output_format(tmp_path, ext) -> None:
+    import pyogrio
+
+    claims = _yemen_claims()
+    src, zpath = tmp_path / "claims.csv", tmp_path / "zones.gpkg"
+    claims.to_csv(src, index=False)
+    _yemen_zones().to_file(zpath, driver="GPKG")
+    out = tmp_path / f"out{ext}"
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    if ext == ".csv":
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    elif ext == ".parquet":
+        back = pd.read_parquet(out)
+    else:
+        layer = {"layer": "strikes"} if ext == ".gpkg" else {}
+        back = pyogrio.read_dataframe(out, **layer)
+    _assert_kept(back, claims)
+
+
+def test_a_name_taken_twice_gets_a_number() -> None:
+    from geostrike.check import input_names
+
+    names = input_names(["id", "target", "input_target", "STATUS", "fid", "Geom", "notes"])
+    assert names == {
+        "target": "input_target_2",
+        "input_target": "input_target",
+        "STATUS": "input_STATUS",
+        "fid": "input_fid",
+        "Geom": "input_Geom",
+        "notes": "notes",
+    }
+    assert len({n.casefold() for n in names.values()}) == len(names)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 1e308, 1001.0, "x"])
+def test_absurd_tolerances_are_refused(bad) -> None:
+    from geostrike.errors import InputError
+
+    with pytest.raises(InputError, match="tolerance_km must be a number of km"):
+        check(_yemen_claims(), _yemen_zones(), tolerance_km=bad)
+    with pytest.raises(InputError, match="coarse_km"):
+        check(_yemen_claims(), _yemen_zones(), coarse_km=float("nan"))
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "1e308", "1001"])
+def test_cli_refuses_absurd_tolerances_in_one_line(tmp_path, bad) -> None:
+    res = CliRunner().invoke(cli, ["check", "c.csv", "--zones", "z.gpkg", f"--tolerance-km={bad}"])
+    assert res.exit_code == 2
+    assert "--tolerance-km" in res.output and "Traceback" not in res.output
+
+
+def test_absurd_precisions_and_infinite_coordinates_are_invalid_rows() -> None:
+    claims = pd.DataFrame(
+        {
+            "id": ["p1", "p2", "p3", "p4", "ok"],
+            "date": "2021-03-01",
+            "claimed_target": "Houthis",
+            "latitude": [15.3, 15.3, np.inf, 15.3, 15.3],
+            "longitude": [44.2, 44.2, 44.2, -np.inf, 44.2],
+            "place": ["", "", "Sanaa", "Sanaa", ""],
+            "precision": ["1000000000000000000000", "20001 km", "", "", "20000 km"],
+        }
+    )
+    result = check(claims, _yemen_zones())
+    assert result["status"].tolist() == ["invalid"] * 4 + ["ok"]
+    assert "is neither an ACLED code" in result["reason"].iloc[0]
+    assert "latitude" in result["reason"].iloc[2] and "longitude" in result["reason"].iloc[3]
+    assert result["verdict"].iloc[:4].eq("indeterminate").all()
+    assert not result["reason"].str.contains("?", regex=False).any()
+
+
+def test_generated_ids_never_repeat_given_ones_and_repeats_are_marked() -> None:
+    claims = _yemen_claims()[["id", "date", "claimed_target", "latitude", "longitude"]]
+    claims = pd.concat([claims, claims.iloc[[0]]], ignore_index=True)
+    claims["id"] = ["claim-2", "", "y3", "y3"]  # row 2's generated id would be claim-2
+    with pytest.warns(UserWarning, match=r"1 id\(s\) are used by more than one row \('y3'\)"):
+        result = check(claims, _yemen_zones())
+    assert result["id"].tolist() == ["claim-2", "claim-2-2", "y3", "y3"]
+    assert result["duplicate_id"].tolist() == [False, False, True, True]
+
+
+def test_dates_out_of_pandas_range_are_invalid_rows() -> None:
+    claims = _yemen_claims()[["id", "date", "claimed_target", "latitude", "longitude"]]
+    claims["date"] = ["2515-10-01", "9999-12-31", "1677-09-21"]
+    claims.loc[3] = ["fine", "2021-03-01", "Houthis", "15.3", "44.2"]
+    result = check(claims, _yemen_zones())
+    assert result["status"].tolist() == ["invalid"] * 3 + ["ok"]
+    assert result["reason"].iloc[:3].str.contains("outside the dates geostrike can check").all()
+
+
+@pytest.mark.parametrize("command", ["check", "check-stream", "map", "export"])
+def test_out_of_range_dates_through_the_cli(tmp_path, command) -> None:
+    import subprocess
+    import sys
+
+    claims = pd.DataFrame(
+        {
+            "id": ["far", "late", "early", "fine"],
+            "date": ["2515-10-01", "9999-12-31", "1677-09-21", "2021-03-01"],
+            "claimed_target": "Houthis",
+            "latitude": "15.3",
+            "longitude": "44.2",
+        }
+    )
+    src, zpath = tmp_path / "claims.csv", tmp_path / "zones.gpkg"
+    claims.to_csv(src, index=False)
+    _yemen_zones().to_file(zpath, driver="GPKG")
+    ext = {"map": ".html", "export": ".gpkg"}.get(command, ".csv")
+    out = tmp_path / f"out{ext}"
+    args = [command.split("-")[0], str(src), "--zones", str(zpath), "-o", str(out)]
+    if command == "check-stream":
+        args += ["--chunk-size", "2"]
+    run = subprocess.run(
+        [sys.executable, "-c", "from geostrike.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    if ext == ".csv":
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert back["status"].tolist() == ["invalid"] * 3 + ["ok"]
+        assert back["reason"].iloc[0].startswith("The date '2515-10-01' is outside")
+    elif ext == ".gpkg":
+        import pyogrio
+
+        back = pyogrio.read_dataframe(out, layer="strikes")
+        assert sorted(back["status"]) == ["invalid"] * 3 + ["ok"]
+    else:
+        assert "outside the dates geostrike can check" in out.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- fuzz (issue 12)
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FUZZ_ZONES = None
+
+
+def _fuzz_zones():
+    global _FUZZ_ZONES
+    if _FUZZ_ZONES is None:
+        _FUZZ_ZONES = prepare_zones(_yemen_zones())
+    return _FUZZ_ZONES
+
+
+_HOSTILE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "=1+1",
+            "+SUM(A1)",
+            "-2",
+            "@cmd",
+            "\tx",
+            "\rx",
+            "<script>alert(1)</script>",
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-1e400",
+            "NaN",
+            "None",
+            "null",
+            "0x10",
+            "1,5",
+            "Ansar Allah",
+            "Houthis",
+            "Yemeni government",
+            "Sanaa",
+            "Aden",
+            "claim-1",
+            "claim-2",
+            "\u202eevil",
+            "a\nb",
+            '"quoted"',
+            "'",
+            "\\",
+            "ﷺ",
+            "🙂",
+        ]
+    ),
+    st.text(max_size=12),
+)
+_NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=11.0, max_value=19.0).map(lambda v: f"{v:.4f}"),
+    st.sampled_from(["", "91", "-181", "1e300", "15,3", " 44.2 ", "abc"]),
+)
+_DATES = st.one_of(
+    st.sampled_from(
+        ["2021-03-01", "2021-03-02", "2515-10-01", "9999-12-31", "1677-09-21", "1677-09-22",
+         "2262-04-12", "31/31/2021", "2021-02-30", "", "yesterday", "1 March 2021",
+         "2021-03-01T23:30-11:00", "2021-03-01 25:61", "0000-00-00"]
+    ),
+    st.text(max_size=10),
+)  # fmt: skip
+_TARGETS = st.sampled_from(["Houthis", "Ansar Allah", "Yemeni government", "", "Houthis;AQAP"])
+_EXTRA_NAMES = st.sampled_from(
+    ["target", "controller", "status", "verdict", "reason", "geometry", "location_name",
+     "Status", "FID", "geom", "input_target", "notes", "=x", "_private", " lead", "ünï"]
+)  # fmt: skip
+
+
+@st.composite
+def _claims_tables(draw):
+    n = draw(st.integers(1, 12))
+    extras = draw(st.lists(_EXTRA_NAMES, max_size=4, unique_by=str.casefold))
+    header = ["id", "date", "claimed_target", "latitude", "longitude", "precision", *extras]
+    rows = []
+    for _ in range(n):
+        rows.append(
+            [
+                draw(st.one_of(st.just(""), _HOSTILE_TEXT)),
+                draw(_DATES),
+                draw(_TARGETS),
+                draw(_NUMBERS),
+                draw(_NUMBERS),
+                draw(st.one_of(st.sampled_from(["", "1", "2", "3", "10 km", "500 m"]), _NUMBERS)),
+                *[draw(_HOSTILE_TEXT) for _ in extras],
+            ]
+        )
+    return header, rows
+
+
+def _csv_text(header, rows) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([header, *rows])  # CRLF: a CR inside a cell is quoted
+    return buf.getvalue()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_claims_tables())
+def test_fuzz_claims_check_and_csv_output(table) -> None:
+    # hostile rows in, every row out with a status, every column kept, no traceback
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.check import write_result
+    from geostrike.errors import GeostrikeError
+
+    header, rows = table
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "claims.csv"
+        src.write_text(_csv_text(header, rows), encoding="utf-8")
+        try:
+            with warnings_kept():
+                result = check(src, _fuzz_zones())
+        except GeostrikeError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert len(result) == len(rows)
+        assert set(result["status"]) <= {"ok", "invalid", "unresolved"}
+        assert result["reason"].map(lambda r: isinstance(r, str) and r != "").all()
+        cols = [str(c) for c in result.columns]
+        for name in header[5:]:  # every input column, under its name or input_<name>
+            name = name.strip()  # CSV readers trim spaces around header names
+            assert name in cols or any(c.startswith(f"input_{name}") for c in cols), name
+        bad = result["status"] != "ok"
+        assert result.loc[bad, "verdict"].eq("indeterminate").all()
+        out = Path(tmp) / "out.csv"
+        write_result(result, out)
+        back = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert len(back) == len(rows) and list(back.columns) == [
+            c for c in result.columns if c != "geometry"
+        ]
+
+
+@contextlib.contextmanager
+def warnings_kept():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_fuzz_claims_reader_gives_a_table_or_one_line(data) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.claims import read_claims
+    from geostrike.errors import GeostrikeError
+
+    head = b"id,date,claimed_target,latitude,longitude\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "claims.csv"
+        src.write_bytes(head + data)
+        try:
+            with warnings_kept():
+                df = read_claims(src)
+        except GeostrikeError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert {"id", "date", "claimed_target"} <= set(df.columns)

@@ -391,3 +391,89 @@ def test_numeric_date_columns_are_read_right_or_refused(days, order) -> None:
         assert not settled and "--date-order dmy|mdy" in str(exc)
     else:
         assert got.tolist() == truth
+
+
+def test_a_separator_ending_each_row_does_not_shift_the_columns(tmp_path):
+    # issue 12.7: pandas took the first column as the index and blamed an "unknown actor"
+    p = tmp_path / "trailing.csv"
+    p.write_text(
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1,\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,\n",
+        encoding="utf-8",
+    )
+    df = read_claims(p)
+    assert df["id"].tolist() == ["ly1", "ly2"]
+    assert df["claimed_target"].tolist() == ["LNA", "GNA"]
+    assert df["longitude"].tolist() == ["13.1", "13.2"]
+
+
+def test_a_value_after_the_last_column_is_named(tmp_path):
+    p = tmp_path / "extra.csv"
+    p.write_text(
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,Tripoli\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"extra\.csv: .*line 3.*\b6\b"):
+        read_claims(p)
+    p.write_text(  # every row one value longer than the header
+        "id,date,claimed_target,latitude,longitude\n"
+        "ly1,2019-04-10,LNA,32.8,13.1,Tripoli\n"
+        "ly2,2019-04-11,GNA,32.9,13.2,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"extra\.csv: line 2 has 6 fields but the header names 5"):
+        read_claims(p)
+
+
+def test_out_of_range_dates_among_many_are_each_invalid():
+    # issue 12.4: one date outside pandas' range must not stop the others being read
+    from geostrike.claims import normalise_claims, parse_claims
+
+    days = [str(d.date()) for d in pd.date_range("2014-01-01", periods=3000)]
+    dates = [*days, "2515-10-01", "9999-12-31", "1677-09-21", "1677-09-22", "2262-04-11"]
+    df = normalise_claims(
+        pd.DataFrame(
+            {"date": dates, "claimed_target": "LNA", "latitude": "32.8", "longitude": "13.1"}
+        ),
+        actors=load_actors(),
+    )
+    pc = parse_claims(df, actors=load_actors(), geocode=False)
+    assert (pc.status[:3000] == "ok").all()
+    assert pc.status[3000:].tolist() == ["invalid"] * 3 + ["ok", "ok"]
+    assert all("outside the dates geostrike can check" in p for p in pc.problem[3000:3003])
+    assert pc.date.iloc[2999] == pd.Timestamp(days[-1])
+
+
+@pytest.mark.parametrize("ext", [".geojson", ".parquet"])
+def test_nul_characters_in_cells_are_refused_in_every_format(tmp_path, ext):
+    # issue 12.16: NULs must not pass into outputs, whatever carried them in
+    from geostrike.stream import check_stream
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "date": ["2023-05-01", "2023-05-02"],
+            "claimed_target": ["Hamas", "Hamas"],
+            "notes": ["fine", "cut\x00here"],
+        },
+        geometry=[shapely.Point(34.45, 31.5), shapely.Point(34.3, 31.3)],
+        crs="EPSG:4326",
+    )
+    p = tmp_path / f"claims{ext}"
+    if ext == ".parquet":
+        gdf.to_parquet(p)
+    else:  # GDAL would cut the text at the NUL: the escape is written by hand
+        gdf.to_file(p, driver="GeoJSON")
+        p.write_text(p.read_text(encoding="utf-8").replace('"cut"', '"cut\\u0000here"'))
+    with pytest.raises(InputError, match=r"NUL character"):
+        read_claims(p)
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Hamas"], "valid_from": [""], "valid_to": [""], "source": ["t"]},
+        geometry=[shapely.box(34.2, 31.2, 34.6, 31.6)],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(InputError, match="NUL character"):
+        check_stream(p, zones, tmp_path / "o.csv", chunk_rows=1, progress=False)
+    assert not (tmp_path / "o.csv").exists()

@@ -133,3 +133,90 @@ def test_zones_from_points_reports_reach_and_areas(tmp_path) -> None:
     line = next(ln for ln in out.stdout.splitlines() if ln.strip().startswith("2015-08-01:"))
     houthi = float(line.split("houthis ")[1].split(" km²")[0].replace(",", ""))
     assert 0 < houthi <= 2 * 3.1416 * 25**2
+
+
+def _sudan_files(tmp_path, rows: str = "") -> tuple[str, str]:
+    """A small case from Sudan: RSF-held west of 31°E, the army east of it (boxes)."""
+    import geopandas as gpd
+    import shapely
+
+    actors = tmp_path / "actors.csv"
+    actors.write_text(
+        "id,label,members,color,aliases\n"
+        "rsf,Rapid Support Forces,,#795548,RSF\n"
+        "saf,Sudanese Armed Forces,,#1b5e20,SAF\n",
+        encoding="utf-8",
+    )
+    zones = tmp_path / "zones.gpkg"
+    gpd.GeoDataFrame(
+        {"controller": ["RSF", "SAF"], "valid_from": "2023-04-15", "valid_to": "", "source": "t"},
+        geometry=[shapely.box(22.0, 8.0, 31.0, 20.0), shapely.box(31.0, 8.0, 38.0, 20.0)],
+        crs="EPSG:4326",
+    ).to_file(zones, driver="GPKG")
+    claims = tmp_path / "claims.csv"
+    claims.write_text(
+        "id,date,claimed_target,latitude,longitude,source\n"
+        '1,2023-06-01,RSF,13.6,25.3,"=HYPERLINK(""http://x"")"\n'
+        "2,2023-06-01,RSF,15.6,32.5,-3\n" + rows,
+        encoding="utf-8",
+    )
+    return str(claims), str(zones), str(actors)
+
+
+def test_an_output_over_an_input_needs_force(tmp_path) -> None:
+    claims, zones, actors = _sudan_files(tmp_path)
+    before = {p: open(p, "rb").read() for p in (claims, zones)}
+    for cmd, target, what, extra in (
+        ("check", claims, "claims", []),
+        ("check", claims, "claims", ["--chunk-size", "1"]),
+        ("check", zones, "zones", []),
+        ("export", zones, "zones", []),
+    ):
+        out = _run(cmd, claims, "--zones", zones, "--actors", actors, "-o", target, *extra)
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.strip().splitlines() == [
+            f"geostrike: error: {target}: is the {what} file of this run; give another "
+            "output, or --force"
+        ]
+        assert {p: open(p, "rb").read() for p in (claims, zones)} == before  # untouched
+    out = _run("check", claims, "--zones", zones, "--actors", actors, "-o", claims, "--force")
+    assert out.returncode == 0, out.stderr
+    assert open(claims, encoding="utf-8").read().startswith("id,status,verdict")
+
+
+def test_csv_safe_is_on_by_default_and_can_be_turned_off(tmp_path) -> None:
+    import pandas as pd
+
+    claims, zones, actors = _sudan_files(tmp_path)
+    for flag, first in (([], "'=HYPERLINK"), (["--no-csv-safe"], "=HYPERLINK")):
+        out_path = tmp_path / "out.csv"
+        out = _run(
+            "check", claims, "--zones", zones, "--actors", actors, "-o", str(out_path), *flag
+        )
+        assert out.returncode == 0, out.stderr
+        back = pd.read_csv(out_path, dtype=str, keep_default_na=False)
+        assert back["source"].iloc[0].startswith(first)
+        assert back["source"].iloc[1] == "-3"  # a number stays a number
+        assert back["verdict"].tolist() == ["consistent", "inconsistent"]
+
+
+def test_a_streamed_error_is_one_line_on_stderr(tmp_path) -> None:
+    claims, zones, actors = _sudan_files(tmp_path, "3,2023-06-01,Martians,13.0,25.0,x\n")
+    out = _run(
+        "check", claims, "--zones", zones, "--actors", actors, "-o", str(tmp_path / "o.csv"),
+        "--chunk-size", "1",
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "Martians" in out.stderr and not (tmp_path / "o.csv").exists()
+
+
+def test_huge_coordinates_give_no_extra_stderr_lines(tmp_path) -> None:
+    rows = "3,2023-06-01,RSF,1e300,1e308,x\n4,2023-06-01,RSF,-1e308,inf,y\n"
+    claims, zones, actors = _sudan_files(tmp_path, rows)
+    for cmd, ext in (("check", ".csv"), ("map", ".html"), ("export", ".gpkg")):
+        target = str(tmp_path / f"o{ext}")
+        out = _run(cmd, claims, "--zones", zones, "--actors", actors, "-o", target)
+        assert out.returncode == 0, out.stderr
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(("wrote", "geostrike: wrote")), lines

@@ -200,3 +200,92 @@ def test_cli_engine_dask_with_scheduler(client, zones_path, tmp_path) -> None:
     expected = check(path, zones_path)
     assert got["id"].tolist() == expected["id"].tolist()
     assert got["reason"].tolist() == expected["reason"].tolist()
+
+
+def _hostile(n: int = 60) -> pd.DataFrame:
+    """Claims with columns named like result columns, repeated ids, out-of-range dates."""
+    df = _claims(n, seed=21)
+    df.insert(0, "id", [f"d{i}" for i in range(n)])
+    df["target"] = "weapons store"
+    df["controller"] = "per local sources"
+    df["source"] = "@SUM(1+1)"
+    df.loc[3, "date"] = "2515-10-01"
+    df.loc[4, "date"] = "1677-09-21"
+    df.loc[50, "id"] = "d0"  # a repeat in another partition
+    df.loc[2, "id"] = ""  # its generated id, claim-3, is given in another partition
+    df.loc[55, "id"] = "claim-3"
+    return df
+
+
+@pytest.mark.parametrize("kind", ["returned", "csv", "folder"])
+def test_dask_keeps_input_columns_and_reports_repeats(client, zones_path, tmp_path, kind) -> None:
+    path = tmp_path / "claims.csv"
+    _hostile().to_csv(path, index=False)
+    out = {"returned": None, "csv": tmp_path / "out.csv", "folder": tmp_path / "out"}[kind]
+    with pytest.warns(UserWarning, match=r"more than one row \('d0'\)"):
+        res = check_dask(path, zones_path, out, scheduler=client, npartitions=3)
+    if kind == "returned":
+        got = res
+    elif kind == "csv":
+        got = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert got["source"].eq("'@SUM(1+1)").all()
+    else:
+        parts = sorted(out.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
+        got = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    assert len(got) == 60
+    assert got["input_target"].eq("weapons store").all()
+    assert got["input_controller"].eq("per local sources").all()
+    assert got.loc[[3, 4], "status"].eq("invalid").all()
+    assert got.loc[3, "reason"].startswith("The date '2515-10-01' is outside")
+    assert got.loc[2, "id"] == "claim-3-2" and got.loc[55, "id"] == "claim-3"
+    dup = got["duplicate_id"].astype(str) == "True"
+    if kind == "returned":
+        assert dup[[0, 50]].all() and dup.sum() == 2
+    elif kind == "csv":
+        assert dup[50] and dup.sum() == 1  # the first was written before the repeat was seen
+
+
+def test_dask_refuses_a_large_csv_with_a_nul_byte(client, zones_path, tmp_path) -> None:
+    from geostrike.errors import GeostrikeError
+
+    path = tmp_path / "claims.csv"
+    text = _claims(25_000, seed=3).to_csv(index=False)  # over 1 MB: read by the workers
+    assert len(text) > 1 << 20
+    path.write_text(text[:-30] + "\x00" + text[-30:], encoding="utf-8")
+    with pytest.raises(GeostrikeError, match="NUL"):
+        check_dask(path, zones_path, None, scheduler=client, npartitions=2)
+
+
+def test_worker_warnings_reach_the_client_once(client, zones_path, tmp_path) -> None:
+    # issue 12.10: a worker's warning was printed raw on its stderr (or lost)
+    import warnings
+
+    df = _claims(80, seed=4)
+    df["date"] = "01/02/2015"  # ambiguous day and month: read day-first, with a warning
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_dask(path, zones_path, tmp_path / "o.csv", scheduler=client, npartitions=4)
+    texts = [str(w.message) for w in caught if "ambiguous" in str(w.message)]
+    assert len(texts) == 1 and "'01/02/2015'" in texts[0]
+
+
+def test_cli_dask_error_is_one_line(zones_path, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    df = _claims(20)
+    df.loc[5, "claimed_target"] = "Martians"
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    run = subprocess.run(
+        [sys.executable, "-c", "from geostrike.cli import main; main()", "check", str(path),
+         "--zones", str(zones_path), "--engine", "dask", "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "Martians" in run.stderr

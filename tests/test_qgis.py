@@ -8,6 +8,7 @@ when QGIS is missing, and fails instead under ``GEOSTRIKE_REQUIRE_CLIENTS=1``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -54,7 +55,9 @@ def make_results() -> gpd.GeoDataFrame:
         ("c5", "invalid", "indeterminate", "date is not a date", nan, nan, None, None, nan, None,
          None, nan, nan, nan, nan, nan, nan),
     ]  # fmt: skip
-    df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    df = pd.DataFrame(rows, columns=CHECK_COLUMNS[: len(rows[0])])
+    for extra in CHECK_COLUMNS[len(rows[0]) :]:  # later columns (duplicate_id): their default
+        df[extra] = False
     df["date"] = ["2015-09-30", "2015-09-30", "2015-10-07", "2015-10-07", None]
     df["attacker"] = "russia"
     df["claimant"] = "Russian Ministry of Defence"
@@ -777,3 +780,24 @@ def test_strike_dates_are_a_date_type_and_bad_dates_keep_their_text(tmp_path: Pa
     assert got["date"].tolist()[4] == "the day after"
     qml = qgis.layer_style("strikes", qgis.build_layers(res, make_zones())["strikes"])[0]
     assert 'startField="event_date"' in qml and 'mode="1"' in qml
+
+
+def test_control_characters_in_labels_leave_the_styles_valid_xml(tmp_path: Path) -> None:
+    # issue 12.16: an actor label with control characters made the stored styles invalid XML
+    table = tmp_path / "actors.csv"
+    table.write_text(
+        'id,label,members,color,aliases\nweird,"Ansar\x01 Allah\x0b\x1f (local)",,#123456,Weird\n',
+        encoding="utf-8",
+    )
+    zones = make_zones()
+    zones.loc[0, "controller"] = "weird"
+    out = qgis.export_gpkg(make_results(), zones, tmp_path / "w.gpkg", actors=table)
+    with contextlib.closing(sqlite3.connect(out)) as con:
+        styles = con.execute("SELECT styleQML, styleSLD FROM layer_styles").fetchall()
+    assert len(styles) == len(qgis.LAYERS)
+    for qml, sld in styles:
+        for doc in (qml, sld):
+            ET.fromstring(doc.split("\n", 1)[1] if doc.startswith("<!DOCTYPE") else doc.encode())
+    assert any("Ansar Allah (local)" in qml for qml, _ in styles)
+    for sidecar in qgis.export_layers(make_results(), zones, tmp_path / "w.geojson", actors=table):
+        ET.parse(sidecar.with_suffix(".qml"))

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from geostrike.check import check, prepare_zones, summary
+from geostrike.check import check, prepare_zones, summary, write_result
 from geostrike.errors import InputError, OutputError
 from geostrike.stream import ChunkWriter, check_stream, count_rows, iter_chunks
 
@@ -199,9 +201,161 @@ def test_cli_streams_large_files_without_chunk_size(zones, tmp_path: Path, monke
     zpath = tmp_path / "zones.gpkg"
     zones.to_file(zpath, driver="GPKG")
     monkeypatch.setenv("GEOSTRIKE_STREAM_BYTES", "1000")  # this file counts as large
+    import geostrike.stream as stream_module
+
+    streamed = []
+    real = stream_module.check_stream
+    monkeypatch.setattr(
+        stream_module, "check_stream", lambda *a, **k: streamed.append(1) or real(*a, **k)
+    )
     out = tmp_path / "out.csv"
     res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "checking" in res.output + (res.stderr or "")  # the streaming progress bar
+    assert streamed  # the streaming engine ran
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert_frame_equal(got, _as_csv_text(check(src, zpath)))
+
+
+# ---------------------------------------------------------------- hardening (issue 12)
+def _hostile(n: int = 40) -> pd.DataFrame:
+    df = _claims(n)
+    df.insert(0, "id", [f"s{i}" for i in range(n)])
+    df["target"] = "ammunition depot"  # the user's own column, named like a result column
+    df["Status"] = "reported"
+    df["source"] = "=cmd|' /C calc'!A0"
+    df.loc[5, "date"] = "2515-10-01"  # outside pandas' nanosecond range
+    df.loc[6, "date"] = "9999-12-31"
+    df.loc[7, "id"] = ""  # its generated id is claim-8
+    df.loc[12, "id"] = "s1"  # a repeat of a given id in another chunk
+    df.loc[13, "id"] = "s13"
+    df.loc[14, "id"] = "s13"  # a repeat within one chunk
+    df.loc[25, "id"] = "claim-8"  # given, in a later chunk than row 8's generated id
+    return df
+
+
+def test_stream_keeps_input_columns_and_marks_repeated_ids(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _hostile().to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    with pytest.warns(UserWarning) as caught:
+        check_stream(src, zones, out, chunk_rows=10, progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(got) == 40 and got["input_target"].eq("ammunition depot").all()
+    assert got["input_Status"].eq("reported").all()
+    assert got["source"].eq("'=cmd|' /C calc'!A0").all()  # neutralised
+    assert got.loc[[5, 6], "status"].eq("invalid").all()
+    assert got.loc[5, "reason"].startswith("The date '2515-10-01' is outside")
+    assert got.loc[7, "id"] == "claim-8-2"  # claim-8 is given in a later chunk
+    assert got.loc[25, "id"] == "claim-8"
+    dup = got["duplicate_id"] == "True"
+    assert dup[[12, 13, 14]].all() and dup.sum() == 3  # s1's first row was already written
+    messages = [str(w.message) for w in caught]
+    assert sum("more than one row" in m for m in messages) == 1
+    assert any("'s1'" in m and "'s13'" in m for m in messages)
+    # the same rows as the in-memory engine, but for the repeat it cannot see across chunks
+    whole = _as_csv_text(check(src, zones))
+    whole["source"] = "'" + whole["source"]
+    whole.loc[1, "duplicate_id"] = "True"
+    assert_frame_equal(got.drop(columns="duplicate_id"), whole.drop(columns="duplicate_id"))
+
+
+def test_stream_refuses_nul_bytes_and_long_rows_anywhere(zones, tmp_path: Path) -> None:
+    src = tmp_path / "nul.csv"
+    text = _claims(3000).to_csv(index=False)
+    src.write_text(text[:-40] + "\x00" + text[-40:], encoding="utf-8")
+    with pytest.raises(InputError, match="NUL"):
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    src.write_text(text + "2015-09-30,IS,35.0,39.0,late,extra\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nul\.csv: .*line 3002.*\b6\b"):
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    assert not (tmp_path / "o.csv").exists()
+    trailing = "\n".join(line + "," if i else line for i, line in enumerate(text.splitlines()))
+    src.write_text(trailing + "\n", encoding="utf-8")  # a separator ending every data row
+    check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    got = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert got["source"].eq("unit test").all() and len(got) == 3000
+
+
+def test_stream_refuses_absurd_tolerances(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(5).to_csv(src, index=False)
+    with pytest.raises(InputError, match="tolerance_km"):
+        check_stream(src, zones, tmp_path / "o.csv", tolerance_km=float("nan"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_no_progress_bar_unless_stderr_is_a_terminal(zones, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(50).to_csv(src, index=False)
+    check_stream(src, zones, tmp_path / "out.csv", chunk_rows=10)
+    assert capsys.readouterr().err == ""
+
+
+def test_streamed_geojson_is_named_after_its_target(zones, tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "claims.csv"
+    _claims(30).to_csv(src, index=False)
+    out = tmp_path / "verdicts-2015.geojson"
+    check_stream(src, zones, out, chunk_rows=10, progress=False)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["name"] == "verdicts-2015" and len(doc["features"]) == 30
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", "=1+1", "-3", "@x", "claim-1", "claim-3", "s1", "nan", "1e308", "<b>"]),
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.tuples(
+            _CELLS,
+            st.sampled_from(["2015-09-30", "2515-10-01", "1677-09-21", "", "bad", "30/09/2015"]),
+            st.sampled_from(["IS", "rebels", "", "regime"]),
+            st.sampled_from(["35.5", "95", "", "inf", "nan", "-1e308", "36,1"]),
+            st.sampled_from(["39.0", "36.5", "", "-inf", "east"]),
+            _CELLS,
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 7),
+)
+def test_fuzz_stream_matches_the_whole_check(zones, rows, chunk_rows) -> None:
+    # hostile rows, chunked: the same rows, ids and columns as the in-memory engine, or
+    # the same one-line error
+    import csv
+    import tempfile
+    import warnings
+
+    from geostrike.errors import GeostrikeError
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        src = Path(tmp) / "claims.csv"
+        with open(src, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(
+                [("id", "date", "claimed_target", "latitude", "longitude", "target"), *rows]
+            )
+        try:
+            whole = check(src, zones)
+        except GeostrikeError as exc:
+            with pytest.raises(GeostrikeError) as streamed:
+                check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows)
+            assert str(streamed.value) == str(exc)
+            return
+        check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows, progress=False)
+        write_result(whole, Path(tmp) / "w.csv")
+        got, expected = (
+            pd.read_csv(Path(tmp) / name, dtype=str, keep_default_na=False)
+            for name in ("o.csv", "w.csv")
+        )
+        assert len(got) == len(rows) and "input_target" in got.columns
+        assert_frame_equal(got.drop(columns="duplicate_id"), expected.drop(columns="duplicate_id"))
+        # a repeat is marked in the stream unless its first row was in an earlier chunk
+        marked, every = got["duplicate_id"] == "True", expected["duplicate_id"] == "True"
+        assert not (marked & ~every).any()
+        assert (marked | ~every | ~got["id"].duplicated(keep="first")).all()
