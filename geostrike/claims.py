@@ -29,7 +29,6 @@ coordinates out of range, a bad precision) is kept and marked by :func:`parse_cl
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._io import read_text, require_file
+from ._io import check_text, require_file
 from .actors import ActorTable, load_actors
 from .errors import GeostrikeError, InputError
 
@@ -100,7 +99,7 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         df = _read_csv(p, suffix)
     else:
         if suffix in _TEXT_SUFFIXES:
-            read_text(p)  # UTF-8 check with a clear message
+            check_text(p)  # UTF-8 check with a clear message, streamed
         df = _read_vector(p)
     if len(df.columns) == 0:
         raise InputError(p, f"has no columns: not a {what} table")
@@ -111,10 +110,11 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
 
 def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     """Every cell as text (never NaN): pyarrow's reader, pandas' on anything it refuses."""
-    text = read_text(p)  # UTF-8 check with a clear message
-    if not text.strip():
+    # UTF-8 and NUL check streamed over the whole file; the separator from the head only.
+    checked = check_text(p)
+    if checked.blank:
         raise InputError(p, "file is empty")
-    header = text.split("\n", 1)[0]
+    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace")
     sep = (
         "\t"
         if suffix == ".tsv" or header.count("\t") > header.count(",")
@@ -129,7 +129,7 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
         names = next(iter(_csv_module_reader(header, sep)), [])
         if len(set(names)) == len(names) and all(n.strip() == n and n for n in names):
             table = pacsv.read_csv(
-                io.BytesIO(text.encode("utf-8")),
+                p,  # read from the file: never a second copy of it in memory
                 parse_options=pacsv.ParseOptions(delimiter=sep),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
@@ -142,7 +142,12 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
         pass
     try:
         return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True
+            p,
+            dtype=str,
+            keep_default_na=False,
+            sep=sep,
+            skipinitialspace=True,
+            encoding="utf-8-sig",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
