@@ -852,20 +852,23 @@ def _rg_admin1(rg_csv: Path) -> dict[tuple[str, float, float], str]:
 
 def _json_members(path: Path, block: int = 1 << 20) -> Iterator[tuple[str, Any]]:
     """The (key, value) members of a file holding one JSON object, decoded one at a time
-    from 1 MiB reads: the 80 MB cities500.json is never parsed whole into memory."""
+    from 1 MiB reads: the 80 MB cities500.json is never parsed whole into memory.
+
+    A member is taken only when the ``,`` or ``}`` after it is in the buffer, so a value
+    cut by the end of a read (a number, say) is never taken short.
+    """
     decode = json.JSONDecoder().raw_decode
     space = re.compile(r"[ \t\n\r]*")
     with open(path, encoding="utf-8") as fh:
-        buf, i, eof = fh.read(block), 0, False
-        i = space.match(buf, i).end()
-        if buf[i : i + 1] != "{":
-            raise GazetteerError(f"{path}: not a JSON object")
-        i += 1
+        buf, i, eof, opened = "", 0, False, False
         while True:
             try:
                 j = space.match(buf, i).end()
-                if buf[j : j + 1] == ",":
-                    j = space.match(buf, j + 1).end()
+                if not opened:
+                    if buf[j : j + 1] != "{":
+                        raise ValueError("'{' expected")
+                    opened, i = True, j + 1
+                    continue
                 if buf[j : j + 1] == "}":
                     return
                 key, j = decode(buf, j)
@@ -873,17 +876,19 @@ def _json_members(path: Path, block: int = 1 << 20) -> Iterator[tuple[str, Any]]
                 if buf[j : j + 1] != ":":
                     raise ValueError("':' expected")
                 value, j = decode(buf, space.match(buf, j + 1).end())
-                if j >= len(buf) and not eof:
-                    raise ValueError("member may go on in the next block")
+                j = space.match(buf, j).end()
+                if buf[j : j + 1] not in (",", "}"):
+                    raise ValueError("',' or '}' expected")
             except ValueError:  # JSONDecodeError included: a member cut by the block end
                 if eof:
-                    raise GazetteerError(f"{path}: broken JSON near character {i}") from None
+                    what = "broken JSON" if opened else "not a JSON object"
+                    raise GazetteerError(f"{path}: {what} near character {i}") from None
                 more = fh.read(block)
                 eof = not more
                 buf, i = buf[i:] + more, 0
                 continue
             yield key, value
-            i = j
+            i = j + 1 if buf[j] == "," else j
 
 
 _ADMIN_WORDS = re.compile(

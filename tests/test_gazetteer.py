@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geostrike.cli import cli
 from geostrike.errors import InputError
@@ -362,3 +364,55 @@ def test_content_key_follows_bytes_not_times_and_is_remembered(tmp_path, monkeyp
     # new bytes with a new time: a new key
     two.write_text('{"415189": "Aden"}', encoding="utf-8")
     assert G._content_key([two]) != key
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    members=st.dictionaries(st.text(max_size=8), _JSON, max_size=6),
+    indent=st.sampled_from([None, 0, 2]),
+    block=st.integers(1, 64),
+)
+def test_json_members_streams_what_json_loads_reads(tmp_path, members, indent, block) -> None:
+    from geostrike.gazetteer import _json_members
+
+    p = tmp_path / "cities.json"
+    p.write_text(json.dumps(members, indent=indent, ensure_ascii=False), encoding="utf-8")
+    assert list(_json_members(p, block=block)) == list(json.loads(p.read_text("utf-8")).items())
+
+
+def test_json_members_names_a_broken_file(tmp_path) -> None:
+    from geostrike.errors import GazetteerError
+    from geostrike.gazetteer import _json_members
+
+    p = tmp_path / "cities.json"
+    p.write_text('{"71137": {"name": "Sanaa"}, "415189": {"name": "Ad', encoding="utf-8")
+    with pytest.raises(GazetteerError, match="broken JSON"):
+        list(_json_members(p, block=8))
+    p.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(GazetteerError, match="not a JSON object"):
+        list(_json_members(p))
+
+
+def test_blob_lines_are_the_lines_of_strings(tmp_path) -> None:
+    from geostrike.gazetteer import _Blob, _Lines
+
+    values = ["sanaa", "ʿadan", "", "al hudaydah", "تعز", "marib"]
+    blob = _Blob()
+    for v in values:
+        blob.append(v)
+    order = np.array([4, 2, 0, 5, 1, 3])
+    blob.save_lines(order, tmp_path, "b")
+    _Lines.save([values[i] for i in order], tmp_path, "s")
+    assert (tmp_path / "b.lines").read_bytes() == (tmp_path / "s.lines").read_bytes()
+    assert np.array_equal(np.load(tmp_path / "b.starts.npy"), np.load(tmp_path / "s.starts.npy"))
+    assert _Lines.load(tmp_path, "b").slice(0, 6) == [values[i] for i in order]
+    assert [b.decode() for b in blob.take(np.array([1, 4]))] == ["ʿadan", "تعز"]
