@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_output, require_file
+from ._io import atomic_output, check_text, require_file
 from .errors import InputError, OutputError
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -110,10 +110,7 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
 
 
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
-    with open(p, "rb") as fh:
-        head = fh.read(8192)
-    if b"\x00" in head:
-        raise InputError(p, "is a binary file, not text")
+    check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     try:
         reader = pd.read_csv(
             p,

@@ -205,3 +205,13 @@ def test_cli_streams_large_files_without_chunk_size(zones, tmp_path: Path, monke
     assert "checking" in res.output + (res.stderr or "")  # the streaming progress bar
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert_frame_equal(got, _as_csv_text(check(src, zpath)))
+
+
+def test_a_nul_far_into_a_streamed_csv_is_one_error_before_any_output(tmp_path) -> None:
+    p = tmp_path / "ye.csv"
+    rows = "".join(f"y{i},2015-05-10,Houthis,Sanaa\n" for i in range(5000))
+    p.write_bytes(
+        b"id,date,claimed_target,place\n" + rows.encode() + b"y-x,2015-05-10,Hou\x00this,Aden\n"
+    )
+    with pytest.raises(InputError, match="NUL byte at line 5002"):
+        next(iter_chunks(p, chunk_rows=100))
