@@ -1246,8 +1246,11 @@ def _english_table() -> dict[str, float]:
                 table[k] = max(z, table.get(k, 0.0))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+            fd, tmp = tempfile.mkstemp(
+                prefix=_temp_prefix(path.stem), suffix=".tmp", dir=path.parent
+            )
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
         except OSError:
             pass
@@ -1473,7 +1476,14 @@ def load_gazetteer(*, builtin: bool = True, refresh: bool = False) -> Gazetteer:
             folders.append(sup)
     parts_dir = data_dir() / "parts"
     if parts_dir.is_dir():
-        folders.extend(sorted(p for p in parts_dir.iterdir() if (p / "meta.json").exists()))
+        folders.extend(
+            sorted(
+                p
+                for p in parts_dir.iterdir()
+                # ".name…tmp" folders are imports being written or replaced, never parts
+                if not p.name.startswith(".") and (p / "meta.json").exists()
+            )
+        )
     if builtin:
         folders.append(_ensure_builtin())  # the curated supplement is merged into it
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -416,3 +418,26 @@ def test_blob_lines_are_the_lines_of_strings(tmp_path) -> None:
     assert np.array_equal(np.load(tmp_path / "b.starts.npy"), np.load(tmp_path / "s.starts.npy"))
     assert _Lines.load(tmp_path, "b").slice(0, 6) == [values[i] for i in order]
     assert [b.decode() for b in blob.take(np.array([1, 4]))] == ["ʿadan", "تعز"]
+
+
+def test_an_import_killed_mid_write_is_not_loaded_and_is_cleaned(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from geostrike._io import _host_tag
+
+    monkeypatch.setenv("GEOSTRIKE_DATA_DIR", str(tmp_path / "data"))
+    dump, _ = _fixture_dump(tmp_path)
+    meta = import_geonames(dump, progress=False)
+    # what a kill -9 between writing meta.json and the rename leaves (a dead pid's temp)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    half = Path(meta["path"]).with_name(f".XX.gs{dead.pid}-{_host_tag()}-k1ll3d_x.tmp")
+    shutil.copytree(meta["path"], half)
+    try:
+        sources = [p["path"] for p in load_gazetteer(refresh=True).info()]
+        assert meta["path"] in sources and str(half) not in sources
+        import_geonames(dump, progress=False)  # the next import cleans it
+        assert not half.exists()
+    finally:
+        remove_import("XX")
+        load_gazetteer(refresh=True)
