@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import glob
 import hashlib
 import json
@@ -44,8 +45,15 @@ _MANIFEST_FORMAT = "geostrike-output-set/1"
 _TEMP_RE = re.compile(r"^\..*\.gs(\d+)-([0-9a-f]{4})-[a-z0-9_]+\.tmp")
 
 
+@functools.cache
 def _host_tag() -> str:
-    return hashlib.blake2b(socket.gethostname().encode(), digest_size=2).hexdigest()
+    """Four hex digits naming where a process id means something: the host name and, on
+    Linux, the pid namespace (two containers sharing a folder never judge each other's
+    processes gone)."""
+    where = socket.gethostname()
+    with contextlib.suppress(OSError):
+        where += os.readlink("/proc/self/ns/pid")
+    return hashlib.blake2b(where.encode(), digest_size=2).hexdigest()
 
 
 def _temp_prefix(name: str) -> str:
