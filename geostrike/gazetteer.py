@@ -823,6 +823,7 @@ def _content_key(paths: Iterable[Path]) -> str:
     for p in paths:
         h.update(f"\x1f{p.name}\x1f{_file_digest(p, memo)}".encode())
     if memo.pop("_changed", False):
+        memo = {k: v for k, v in memo.items() if os.path.exists(k)}  # installs since removed
         with contextlib.suppress(OSError):
             memo_path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(

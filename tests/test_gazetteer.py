@@ -366,6 +366,12 @@ def test_content_key_follows_bytes_not_times_and_is_remembered(tmp_path, monkeyp
     # new bytes with a new time: a new key
     two.write_text('{"415189": "Aden"}', encoding="utf-8")
     assert G._content_key([two]) != key
+    # the memory forgets files that are gone
+    one.unlink()
+    two.write_text('{"70225": "Taiz"}', encoding="utf-8")
+    G._content_key([two])
+    memo = json.loads((tmp_path / "cache" / "digests.json").read_text("utf-8"))
+    assert list(memo) == [str(two.resolve())]
 
 
 _JSON = st.recursive(
