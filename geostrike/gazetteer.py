@@ -515,7 +515,10 @@ class _Part:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        with open(folder / "meta.json", encoding="utf-8") as fh:
+            st = os.fstat(fh.fileno())
+            self._identity = (st.st_dev, st.st_ino)  # see _check
+            self.meta = json.loads(fh.read())
         ld = lambda name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))  # noqa: E731
         self.lat, self.lon, self.pop, self.prec = ld("lat"), ld("lon"), ld("pop"), ld("prec")
         self.cc, self.fcode, self.frank = ld("cc"), ld("fcode"), ld("frank")
@@ -530,21 +533,42 @@ class _Part:
     def n(self) -> int:
         return int(self.meta["n"])
 
+    def _check(self) -> None:
+        """Before a file is loaded lazily: the folder must still be the part this object
+        was opened on. An import replaced meanwhile (``gazetteer import`` in another
+        process) would otherwise give names of other rows: a loud error instead."""
+        try:
+            st = os.stat(self.folder / "meta.json")
+        except OSError:
+            st = None
+        if st is None or (st.st_dev, st.st_ino) != self._identity:
+            raise GazetteerError(
+                f"{self.folder}: the gazetteer was replaced or removed while this process "
+                "used it; run again"
+            )
+
     def strings(self, name: str) -> _Strings:
         s = self._strings.get(name)
         if s is None:
-            s = self._strings[name] = _Strings.load(self.folder, name)
+            self._check()
+            s = _Strings.load(self.folder, name)
+            self._check()  # not replaced while it was being read either
+            self._strings[name] = s
         return s
 
     def lines(self, name: str) -> _Lines:
         s = self._lines.get(name)
         if s is None:
-            s = self._lines[name] = _Lines.load(self.folder, name)
+            self._check()
+            s = _Lines.load(self.folder, name)
+            self._check()
+            self._lines[name] = s
         return s
 
     def fuzzy_pool(self) -> dict[str, list[str]]:
         if self._fuzzy is None:
             pool: dict[str, list[str]] = {}
+            self._check()
             text = (self.folder / "fuzzy.txt").read_text("utf-8")
             for line in text.split("\n"):
                 if line:
@@ -705,6 +729,7 @@ class Gazetteer:
         """Iterate every normalised Latin-script name key (unique per part)."""
         seen: set[str] = set()
         for p in self.parts:
+            p._check()
             for k in (p.folder / "keys.txt").read_text("utf-8").split("\n"):
                 if k and k not in seen:
                     seen.add(k)

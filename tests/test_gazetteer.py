@@ -447,3 +447,27 @@ def test_an_import_killed_mid_write_is_not_loaded_and_is_cleaned(tmp_path, monke
     finally:
         remove_import("XX")
         load_gazetteer(refresh=True)
+
+
+def test_a_part_replaced_under_a_running_process_is_an_error_not_other_names(
+    tmp_path, monkeypatch
+) -> None:
+    from geostrike.errors import GazetteerError
+
+    monkeypatch.setenv("GEOSTRIKE_DATA_DIR", str(tmp_path / "data"))
+    dump, _ = _fixture_dump(tmp_path)
+    import_geonames(dump, progress=False)
+    try:
+        gaz = load_gazetteer()
+        row = int(gaz.candidates(normalise("Zzyzxiyah"))[0])
+        # another process imports a new XX.txt meanwhile: other places under the same rows
+        text = dump.read_text("utf-8").replace("Zzyzxiyah", "Zqqqqiyah")
+        (tmp_path / "new").mkdir()
+        (tmp_path / "new" / "XX.txt").write_text(text, encoding="utf-8")
+        import_geonames(tmp_path / "new" / "XX.txt", progress=False)
+        with pytest.raises(GazetteerError, match="replaced or removed while this process"):
+            gaz.name(row)
+        assert load_gazetteer().name(row) == "Zqqqqiyah"  # a new load sees the new part
+    finally:
+        remove_import("XX")
+        load_gazetteer(refresh=True)
