@@ -205,6 +205,7 @@ def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
     names = {
         f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg": True,  # owner gone
         f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg-journal": True,
+        f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg.tmp_rtree_strikes.db": True,  # GDAL's
         f".out.gs{live.pid}-{host}-zz99yy00.tmp.gpkg": False,  # a run still going
         f".out.gs{os.getpid()}-{host}-qq11ww22.tmp.csv": False,  # this process's own
         f".out.gs{dead}-{other}-mm33nn44.tmp.csv": False,  # another host's, recent
