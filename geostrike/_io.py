@@ -297,7 +297,7 @@ def check_text(path: str | Path) -> TextCheck:
     is found too, and named by its line and offset. Raises InputError naming the file.
     """
     p = require_file(path)
-    head = sniff_head(p)
+    head = sniff_head(p, size=SNIFF_BYTES)
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     offset = line = 0
     blank = True

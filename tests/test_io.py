@@ -164,24 +164,40 @@ def test_read_text_finds_a_nul_after_the_first_kilobytes(tmp_path) -> None:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.binary(max_size=64) | st.text(max_size=40).map(lambda t: t.encode("utf-8")))
-def test_check_text_agrees_with_a_whole_decode(tmp_path, data) -> None:
+@given(
+    data=st.binary(max_size=64)
+    | st.text(max_size=40).map(lambda t: t.encode("utf-8"))
+    | st.tuples(
+        st.sampled_from([b"", b"\xef\xbb\xbf"]), st.text(max_size=30), st.binary(max_size=3)
+    ).map(lambda t: t[0] + t[1].encode("utf-8") + t[2]),
+    chunk=st.integers(1, 9),
+)
+def test_check_text_agrees_with_a_whole_decode(tmp_path, monkeypatch, data, chunk) -> None:
+    from geostrike import _io
     from geostrike._io import check_text
 
+    monkeypatch.setattr(_io, "_CHUNK", chunk)  # blocks cut characters anywhere
+    monkeypatch.setattr(_io, "SNIFF_BYTES", chunk // 3)  # the streamed pass finds most
     p = tmp_path / "x.txt"
     p.write_bytes(data)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        expected = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        expected = None
+        expected, bad = data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        expected, bad = None, exc
     if not data:
         with pytest.raises(InputError, match="empty"):
             check_text(p)
-    elif expected is None or "\x00" in expected:
-        with pytest.raises(InputError):
+    elif b"\x00" in data:
+        with pytest.raises(InputError, match="binary|NUL|not UTF-8"):  # whichever first
             check_text(p)
+    elif bad is not None:
+        with pytest.raises(InputError, match="not UTF-8") as info:
+            check_text(p)
+        if bad.reason != "unexpected end of data":
+            assert f"offset {bom + bad.start})" in str(info.value)
     else:
         assert check_text(p).blank == (not expected.strip())
 
