@@ -298,10 +298,12 @@ def check_text(path: str | Path) -> TextCheck:
     """
     p = require_file(path)
     head = sniff_head(p, size=SNIFF_BYTES)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    offset = line = 0
+    decoder = codecs.getincrementaldecoder("utf-8")()  # the BOM is skipped here, not by it
+    line = 0
     blank = True
     with open(p, "rb") as fh:
+        offset = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+        fh.seek(offset)
         for block in iter(lambda: fh.read(_CHUNK), b""):
             nul = block.find(b"\x00")
             if nul >= 0:
@@ -309,21 +311,24 @@ def check_text(path: str | Path) -> TextCheck:
                 raise InputError(
                     p, f"has a NUL byte at line {at} (offset {offset + nul}): not a text file"
                 )
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the last read
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as exc:
-                bad = offset + exc.start - len(decoder.getstate()[0])
-                if offset == 0 and block.startswith(codecs.BOM_UTF8):
-                    bad += len(codecs.BOM_UTF8)
+                bad = offset - pending + exc.start
                 raise InputError(p, f"is not UTF-8 text (bad byte at offset {bad})") from None
             if blank and text.strip():
                 blank = False
             offset += len(block)
             line += block.count(b"\n")
+        pending = len(decoder.getstate()[0])
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(p, "is not UTF-8 text (cut in the middle of a character)") from None
+        except UnicodeDecodeError as exc:
+            bad = offset - pending + exc.start
+            raise InputError(
+                p, f"is not UTF-8 text (bad byte at offset {bad}: a character cut at the end)"
+            ) from None
     return TextCheck(head=head, size=offset, blank=blank)
 
 
