@@ -35,8 +35,8 @@ from typing import Any
 
 from .errors import InputError, OutputError
 
-#: A temp of ours whose owner is unknown (another host) or may be a reused pid is left
-#: alone until it is this old (seconds); one of this host whose process is gone goes at once.
+#: A temp of ours whose writer cannot be seen (another host) is left alone until it is this
+#: old (seconds); one of this host whose writer is gone goes at once.
 STALE_AFTER_S = 24 * 3600
 #: Bytes read to sniff a file (binary or text, encoding, header line).
 SNIFF_BYTES = 64 * 1024
@@ -74,17 +74,49 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _pid_started(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), from Linux's /proc; None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        btime = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return btime + int(stat[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def _owner(pid: int, host: str, mtime: float) -> str:
+    """ "gone", "alive" or "unknown": the state of the process that wrote a temp of ours.
+
+    A process of that id started after the temp was last written is not its writer (the id
+    was reused): gone. Another host's processes cannot be seen: unknown.
+    """
+    if host != _host_tag():
+        return "unknown"
+    if pid == os.getpid() or pid <= 0:
+        return "alive"
+    if not _pid_alive(pid):
+        return "gone"
+    started = _pid_started(pid)
+    if started is None:
+        return "unknown"
+    return "gone" if started > mtime + 2 else "alive"
+
+
 def clean_stale_temps(folder: str | Path, *, now: float | None = None) -> list[Path]:
     """Remove the temporary files and folders geostrike left in ``folder`` when killed.
 
     Only names of our own pattern are touched, and only when their owner is gone: a temp
-    of this host whose process no longer exists, or any temp of ours not modified for
-    :data:`STALE_AFTER_S` (another host's, or a pid since reused). Temps of a run still
-    going are kept. Returns the removed paths; never raises.
+    of this host whose process no longer exists (or whose process id now belongs to a
+    process started after the temp was written), or, where the owner cannot be seen
+    (another host, no /proc), a temp not modified for :data:`STALE_AFTER_S`. Temps of a
+    run still going are kept, however old. Returns the removed paths; never raises.
     """
     folder = Path(folder) if str(folder) else Path(".")
     now = time.time() if now is None else now
-    here, me = _host_tag(), os.getpid()
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -94,13 +126,12 @@ def clean_stale_temps(folder: str | Path, *, now: float | None = None) -> list[P
         m = _TEMP_RE.match(entry.name)
         if not m:
             continue
-        pid, host = int(m[1]), m[2]
         try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
+            mtime = entry.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
-        gone = host == here and pid != me and not _pid_alive(pid)
-        if not (gone or age > STALE_AFTER_S):
+        owner = _owner(int(m[1]), m[2], mtime)
+        if owner == "alive" or (owner == "unknown" and now - mtime <= STALE_AFTER_S):
             continue
         path = Path(entry.path)
         try:

@@ -224,6 +224,7 @@ def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
         f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg-journal": True,
         f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg.tmp_rtree_strikes.db": True,  # GDAL's
         f".out.gs{live.pid}-{host}-zz99yy00.tmp.gpkg": False,  # a run still going
+        f".was.gs{live.pid}-{host}-re05ed00.tmp.csv": True,  # its pid, reused since
         f".out.gs{os.getpid()}-{host}-qq11ww22.tmp.csv": False,  # this process's own
         f".out.gs{dead}-{other}-mm33nn44.tmp.csv": False,  # another host's, recent
         f".old.gs{dead}-{other}-oo55pp66.tmp.csv": True,  # another host's, days old
@@ -235,6 +236,8 @@ def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
         (tmp_path / name).write_text("x", encoding="utf-8")
     days_ago = time.time() - 3 * 86400
     os.utime(tmp_path / f".old.gs{dead}-{other}-oo55pp66.tmp.csv", (days_ago, days_ago))
+    hour_ago = time.time() - 3600  # written before the process now holding that pid began
+    os.utime(tmp_path / f".was.gs{live.pid}-{host}-re05ed00.tmp.csv", (hour_ago, hour_ago))
     staged = tmp_path / f".set.gs{dead}-{host}-rr77ss88.tmpset"  # a set's folder
     staged.mkdir()
     (staged / "set_strikes.geojson").write_text("{}", encoding="utf-8")
