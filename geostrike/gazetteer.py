@@ -813,14 +813,15 @@ def _builtin_inputs() -> list[Path]:
 
 
 def _file_digest(path: Path, memo: dict[str, Any]) -> str:
-    """SHA-256 of a file's bytes, remembered in ``memo`` by (path, size, mtime): a source
-    file is hashed once, not on every start-up."""
+    """SHA-256 of a file's bytes, remembered in ``memo`` by (path, inode, size, mtime,
+    ctime): a source file is hashed once, not on every start-up. The change time cannot be
+    set back (``os.utime`` sets only the others), so rewritten bytes are always seen."""
     st = path.stat()
-    mark = [st.st_size, st.st_mtime_ns]
+    mark = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     key = str(path.resolve())
     hit = memo.get(key)
-    if isinstance(hit, list) and len(hit) == 3 and hit[:2] == mark:
-        return str(hit[2])
+    if isinstance(hit, list) and len(hit) == len(mark) + 1 and hit[:-1] == mark:
+        return str(hit[-1])
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -357,12 +357,20 @@ def test_content_key_follows_bytes_not_times_and_is_remembered(tmp_path, monkeyp
     assert key == G._content_key([two])  # same bytes, other folder and time: same key
     memo = json.loads((tmp_path / "cache" / "digests.json").read_text("utf-8"))
     assert str(one.resolve()) in memo and str(two.resolve()) in memo
-    # remembered by (path, size, mtime): while those hold, the file is not hashed again
+    # remembered: while the file's stat holds, it is not read again
+    reads = []
+    real_open = open
+    monkeypatch.setattr(
+        G, "open", lambda f, *a, **k: reads.append(f) or real_open(f, *a, **k), raising=False
+    )
+    assert G._content_key([two]) == key and reads == []
+    # same size and mtime set back, other bytes: seen all the same (the change time moved)
     st = two.stat()
     two.write_text('{"71137": "Sanax"}', encoding="utf-8")
-    assert two.stat().st_size == st.st_size
     os.utime(two, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert G._content_key([two]) == key
+    assert two.stat().st_size == st.st_size
+    assert G._content_key([two]) != key and reads == [two]
+    monkeypatch.delattr(G, "open")
     # new bytes with a new time: a new key
     two.write_text('{"415189": "Aden"}', encoding="utf-8")
     assert G._content_key([two]) != key
