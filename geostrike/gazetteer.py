@@ -1395,9 +1395,12 @@ def _ensure_cached(folder: Path, rows: Any, meta: dict[str, Any]) -> Path:
 #: Name of the lock file in a compiled cache folder: every process using the folder holds
 #: it shared for as long as it runs; clean-up removes a folder only under an exclusive lock.
 _USE_LOCK = "use.lock"
-#: Cached parts kept besides the one in use, by last use, and how long an unused one stays.
+#: Cached parts kept besides the one in use, by last use, and how long an unused one stays
+#: (the locks protect running processes; a folder of the older layout, without a lock
+#: file, whose users cannot be seen, stays a day).
 KEEP_CACHES = 2
-CACHE_GRACE_S = 24 * 3600
+CACHE_GRACE_S = 600
+_UNLOCKED_GRACE_S = 24 * 3600
 _HELD: dict[Path, int] = {}  # folder -> fd of its use.lock, held shared until exit
 
 
@@ -1459,7 +1462,9 @@ def _clean_caches(
         try:
             fd = os.open(d / _USE_LOCK, os.O_RDONLY)
         except OSError:
-            fd = -1  # a folder of an older layout, unused for the grace period
+            fd = -1  # a folder of an older layout: its users hold no lock
+            if now - _last_use(d) < _UNLOCKED_GRACE_S:
+                continue
         try:
             if fd >= 0:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
