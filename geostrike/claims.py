@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import snapshots as _published  # KML/KMZ and Esri JSON readers (issue 15)
-from ._io import read_text, require_file
+from ._io import check_text, read_text, require_file
 from .actors import ActorTable, load_actors
 from .errors import GeostrikeError, InputError
 
@@ -117,8 +117,9 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
         df = _points_to_columns(_published.read_published_points(p), p)
     else:
         if suffix in _TEXT_SUFFIXES:
-            text = read_text(p)  # UTF-8 check with a clear message
-            if suffix in (".geojson", ".json") and "\\u0000" in text:  # GDAL would cut there
+            check_text(p)  # UTF-8 check with a clear message, streamed
+            # GDAL would cut a text cell at an escaped NUL: refused (GDAL reads it whole anyway)
+            if suffix in (".geojson", ".json") and "\\u0000" in read_text(p):
                 raise InputError(p, "holds an escaped NUL character (\\u0000): binary data")
         df = _read_vector(p)
     if len(df.columns) == 0:
@@ -148,10 +149,11 @@ def refuse_nul(path: str | Path | None, frame: pd.DataFrame) -> None:
 
 def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     """Every cell as text (never NaN): pyarrow's reader, pandas' on anything it refuses."""
-    text = read_text(p)  # UTF-8 check with a clear message
-    if not text.strip():
+    # UTF-8 and NUL check streamed over the whole file; the separator from the head only.
+    checked = check_text(p)
+    if checked.blank:
         raise InputError(p, "file is empty")
-    header = text.split("\n", 1)[0]
+    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace")
     sep = (
         "\t"
         if suffix == ".tsv" or header.count("\t") > header.count(",")
@@ -166,7 +168,7 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
         names = next(iter(_csv_module_reader(header, sep)), [])
         if len(set(names)) == len(names) and all(n.strip() == n and n for n in names):
             table = pacsv.read_csv(
-                io.BytesIO(text.encode("utf-8")),
+                p,  # read from the file: never a second copy of it in memory
                 parse_options=pacsv.ParseOptions(delimiter=sep),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
@@ -181,19 +183,21 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             # index_col=False: a separator at the end of data rows must not turn the first
-            # column into the index (shifting every value one column to the left)
+            # column into the index (shifting every value one column to the left); read
+            # from the file: never a second copy of it in memory
             df = pd.read_csv(
-                io.StringIO(text),
+                p,
                 dtype=str,
                 keep_default_na=False,
                 sep=sep,
                 skipinitialspace=True,
                 index_col=False,
+                encoding="utf-8-sig",
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        _check_extra_fields(p, text, sep, len(df.columns))
+        _check_extra_fields(p, p, sep, len(df.columns))
     return df
 
 

@@ -723,6 +723,9 @@ def extract(
         name = source
     if b"\x00" in data[:65536]:
         raise InputError(name, "is a binary file, not text")
+    if (nul := data.find(b"\x00")) >= 0:  # far into the text: named, not passed on
+        at = data.count(b"\n", 0, nul) + 1
+        raise InputError(name, f"has a NUL byte at line {at} (offset {nul}): not a text file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -430,7 +430,12 @@ def _run(
             return gathered
         tally = Tally()
         if folder:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent or "."))
+            from ._io import _temp_prefix, clean_stale_temps
+
+            clean_stale_temps(out.parent)  # folders left by killed runs (ours only)
+            tmp = Path(
+                tempfile.mkdtemp(prefix=_temp_prefix(out.name), suffix=".tmp", dir=out.parent)
+            )
             try:
                 futures = client.compute(
                     [

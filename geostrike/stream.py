@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import CSV_LINE_END, atomic_output, neutralise_formulas, require_file
+from ._io import CSV_LINE_END, atomic_output, check_text, neutralise_formulas, require_file
 from .claims import refuse_nul
 from .errors import InputError, OutputError
 
@@ -127,14 +127,11 @@ def _refuse_json_nul(p: Path) -> None:
 
 
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
-    with open(p, "rb") as fh:
-        head = fh.read(8192)
-    if b"\x00" in head:
-        raise InputError(p, "is a binary file, not text")
     import warnings
 
     from .claims import _check_extra_fields
 
+    check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     try:
         reader = pd.read_csv(
             p,

@@ -220,3 +220,14 @@ def test_huge_coordinates_give_no_extra_stderr_lines(tmp_path) -> None:
         assert out.returncode == 0, out.stderr
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(("wrote", "geostrike: wrote")), lines
+
+
+def test_extract_names_a_nul_byte_far_into_a_report(tmp_path) -> None:
+    report = tmp_path / "aden.txt"
+    text = b"Coalition aircraft struck Houthi positions in Aden on Sunday.\n" * 2000
+    report.write_bytes(text + b"Strikes hit Ta\x00izz.\n")
+    out = _run("extract", str(report), "--date", "2015-05-10")
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
+    assert f"aden.txt: has a NUL byte at line 2001 (offset {len(text) + 14})" in lines[0]

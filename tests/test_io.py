@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from geostrike._io import atomic_output, read_text
 from geostrike.errors import InputError, OutputError
@@ -114,3 +123,258 @@ def test_geojson_name_is_the_targets(tmp_path) -> None:
     write_frame(gdf, tmp_path / "strikes-yemen.geojson", "GeoJSON")
     doc = json.loads((tmp_path / "strikes-yemen.geojson").read_text(encoding="utf-8"))
     assert doc["name"] == "strikes-yemen"
+
+
+# --------------------------------------------------------------------------- sniffing
+def _counting_open(monkeypatch) -> list[int]:
+    """Patch the ``open`` of geostrike._io to count the bytes read through it."""
+    import builtins
+
+    from geostrike import _io
+
+    counts: list[int] = []
+
+    class _Counted:
+        def __init__(self, fh) -> None:  # type: ignore[no-untyped-def]
+            self._fh = fh
+
+        def read(self, n: int = -1) -> bytes:
+            data = self._fh.read(n)
+            counts.append(len(data))
+            return data
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._fh.close()
+
+    monkeypatch.setattr(
+        _io, "open", lambda *a, **k: _Counted(builtins.open(*a, **k)), raising=False
+    )
+    return counts
+
+
+@pytest.mark.parametrize("ext", [".csv", ".geojson"])
+def test_a_huge_file_is_sniffed_not_read(tmp_path, monkeypatch, ext) -> None:
+    from geostrike._io import SNIFF_BYTES
+    from geostrike.claims import read_table
+
+    big = tmp_path / f"huge{ext}"
+    with open(big, "wb") as fh:
+        fh.write(b"id,date,place\n")
+    os.truncate(big, 3 * 2**30)  # 3 GB, sparse: a hole of NUL bytes after the header
+    counts = _counting_open(monkeypatch)
+    with pytest.raises(InputError, match="binary"):
+        read_table(big)
+    assert 0 < sum(counts) <= SNIFF_BYTES
+
+
+def test_a_nul_or_bad_byte_far_into_a_file_is_found(tmp_path) -> None:
+    from geostrike._io import check_text
+    from geostrike.claims import read_table
+
+    body = "".join(f"c{i},2015-10-0{i % 9 + 1},Aden\n" for i in range(20000)).encode()
+    assert len(body) > 300_000
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"id,date,place\n" + body + b"c-x,2015-10-01,Ad\x00en\n")
+    with pytest.raises(InputError, match=r"NUL byte at line 20002 \(offset \d+\)"):
+        read_table(nul)
+    bad = tmp_path / "bad.csv"
+    head = b"\xef\xbb\xbfid,date,place\n" + body
+    bad.write_bytes(head + b"c-y,2015-10-01,Ta\xe9izz\n")
+    with pytest.raises(InputError, match=f"offset {len(head) + 17}"):  # in the file's bytes
+        check_text(bad)
+    with pytest.raises(InputError, match=f"offset {len(head) + 17}"):
+        read_text(bad)
+    early = tmp_path / "early.csv"
+    early.write_bytes(b"\xef\xbb\xbfid\xe9\n")
+    for check in (check_text, read_text):
+        with pytest.raises(InputError, match="offset 5"):
+            check(early)
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(b"id\n" + "Ṣanʿāʾ".encode()[:-1])
+    with pytest.raises(InputError, match="not UTF-8"):
+        check_text(cut)
+    good = tmp_path / "good.csv"
+    good.write_bytes(b"\xef\xbb\xbfid,date,place\n" + body)
+    checked = check_text(good)
+    assert checked.size == len(body) + 17 and not checked.blank
+    assert checked.head.startswith(b"id,date")
+    assert len(read_table(good)) == 20000
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(b" \n\t\n" * 1000)
+    with pytest.raises(InputError, match="empty"):
+        read_table(blank)
+
+
+def test_read_text_finds_a_nul_after_the_first_kilobytes(tmp_path) -> None:
+    p = tmp_path / "report.txt"
+    p.write_bytes(b"Strikes on Aden.\n" * 5000 + b"\x00")
+    with pytest.raises(InputError, match="NUL byte at line 5001"):
+        read_text(p)
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=64)
+    | st.text(max_size=40).map(lambda t: t.encode("utf-8"))
+    | st.tuples(
+        st.sampled_from([b"", b"\xef\xbb\xbf"]), st.text(max_size=30), st.binary(max_size=3)
+    ).map(lambda t: t[0] + t[1].encode("utf-8") + t[2]),
+    chunk=st.integers(1, 9),
+)
+@example(data=b"\xef", chunk=1)  # a BOM's first byte alone: once taken for a BOM to come
+@example(data=b"\xef\xbb\xbfok\xe2\x82", chunk=4)  # a character cut at the very end
+def test_check_text_agrees_with_a_whole_decode(tmp_path, monkeypatch, data, chunk) -> None:
+    from geostrike import _io
+    from geostrike._io import check_text
+
+    monkeypatch.setattr(_io, "_CHUNK", chunk)  # blocks cut characters anywhere
+    monkeypatch.setattr(_io, "SNIFF_BYTES", chunk // 3)  # the streamed pass finds most
+    p = tmp_path / "x.txt"
+    p.write_bytes(data)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        expected, bad = data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        expected, bad = None, exc
+    if not data:
+        with pytest.raises(InputError, match="empty"):
+            check_text(p)
+    elif b"\x00" in data:
+        with pytest.raises(InputError, match="binary|NUL|not UTF-8"):  # whichever first
+            check_text(p)
+    elif bad is not None:
+        with pytest.raises(InputError, match="not UTF-8") as info:
+            check_text(p)
+        assert f"offset {bom + bad.start}" in str(info.value)
+    else:
+        assert check_text(p).blank == (not expected.strip())
+
+
+# --------------------------------------------------------------------------- leftovers
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
+    from geostrike._io import _host_tag, clean_stale_temps
+
+    host = _host_tag()
+    other = "0000" if host != "0000" else "ffff"
+    dead = _dead_pid()
+    live = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    names = {
+        f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg": True,  # owner gone
+        f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg-journal": True,
+        f".out.gs{dead}-{host}-ab12cd_x.tmp.gpkg.tmp_rtree_strikes.db": True,  # GDAL's
+        f".out.gs{live.pid}-{host}-zz99yy00.tmp.gpkg": False,  # a run still going
+        f".was.gs{live.pid}-{host}-re05ed00.tmp.csv": True,  # its pid, reused since
+        f".out.gs{os.getpid()}-{host}-qq11ww22.tmp.csv": False,  # this process's own
+        f".out.gs{dead}-{other}-mm33nn44.tmp.csv": False,  # another host's, recent
+        f".old.gs{dead}-{other}-oo55pp66.tmp.csv": True,  # another host's, days old
+        ".out.csv.swp": False,  # not ours
+        "out.tmp.csv": False,
+        ".out.abc123.tmp.csv": False,  # an older naming: not recognisably ours
+    }
+    for name in names:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    days_ago = time.time() - 3 * 86400
+    os.utime(tmp_path / f".old.gs{dead}-{other}-oo55pp66.tmp.csv", (days_ago, days_ago))
+    hour_ago = time.time() - 3600  # written before the process now holding that pid began
+    os.utime(tmp_path / f".was.gs{live.pid}-{host}-re05ed00.tmp.csv", (hour_ago, hour_ago))
+    staged = tmp_path / f".set.gs{dead}-{host}-rr77ss88.tmpset"  # a set's folder
+    staged.mkdir()
+    (staged / "set_strikes.geojson").write_text("{}", encoding="utf-8")
+    try:
+        removed = {p.name for p in clean_stale_temps(tmp_path)}
+    finally:
+        live.communicate(b"")
+    assert removed == {n for n, gone in names.items() if gone} | {staged.name}
+    assert {p.name for p in tmp_path.iterdir()} == {n for n, gone in names.items() if not gone}
+
+
+_KILLED_WRITER = """
+import sqlite3, sys, time
+from geostrike._io import atomic_output
+with atomic_output(sys.argv[1]) as tmp:
+    con = sqlite3.connect(tmp)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.execute("BEGIN")
+    con.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 5000)
+    print("writing", flush=True)
+    sys.stdin.read()  # killed here, mid-transaction: the temp and its -journal stay
+"""
+
+
+def test_a_killed_write_is_cleaned_by_the_next_run(tmp_path) -> None:
+    target = tmp_path / "out.gpkg"
+    target.write_bytes(b"the previous output")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(target)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout.readline() == b"writing\n"
+    while not any(p.name.endswith("-journal") for p in tmp_path.iterdir()):
+        assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "out.gpkg")
+    assert len(left) == 2 and left[1] == left[0] + "-journal", left
+    assert target.read_bytes() == b"the previous output"
+    with atomic_output(tmp_path / "other.csv") as tmp:  # the next run, any output there
+        tmp.write_text("a\n", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.csv", "out.gpkg"]
+
+
+def test_a_set_is_written_whole_with_a_manifest(tmp_path, monkeypatch) -> None:
+    from geostrike import __version__
+    from geostrike._io import atomic_set, check_set, manifest_path
+
+    def write(texts: dict[str, str]) -> None:
+        with atomic_set(tmp_path, "run") as staging:
+            for name, text in texts.items():
+                (staging / name).write_text(text, encoding="utf-8")
+
+    write({"run_a.geojson": "A1", "run_a.qml": "<qgis/>", "run_b.geojson": "B1"})
+    manifest = manifest_path(tmp_path, "run")
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    assert record["generator"] == f"geostrike {__version__}" and record["written"]
+    assert [m["name"] for m in record["members"]] == ["run_a.geojson", "run_a.qml", "run_b.geojson"]
+    assert check_set(manifest) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "run.manifest.json", "run_a.geojson", "run_a.qml", "run_b.geojson",
+    ]  # fmt: skip
+    # a failure while writing moves nothing: the previous set stays whole
+    with pytest.raises(RuntimeError), atomic_set(tmp_path, "run") as staging:
+        (staging / "run_a.geojson").write_text("A2", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert check_set(manifest) == [] and (tmp_path / "run_a.geojson").read_text() == "A1"
+    # stopped half-way through the renames: no manifest says the set is whole
+    real, moved = os.replace, []
+
+    def stop_after_one(src, dst):  # type: ignore[no-untyped-def]
+        if moved:
+            raise KeyboardInterrupt
+        moved.append(dst)
+        real(src, dst)
+
+    monkeypatch.setattr("geostrike._io.os.replace", stop_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        write({"run_a.geojson": "A3", "run_a.qml": "<qgis/>", "run_b.geojson": "B3"})
+    monkeypatch.undo()
+    assert not manifest.exists()
+    assert (tmp_path / "run_a.geojson").read_text() == "A3"  # a mixed set, and no manifest
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    # a member changed after the set was written is named
+    write({"run_a.geojson": "A4", "run_b.geojson": "B4"})
+    (tmp_path / "run_b.geojson").write_text("B5", encoding="utf-8")
+    assert check_set(manifest) == ["run_b.geojson: not the file this set was written with"]

@@ -801,3 +801,56 @@ def test_control_characters_in_labels_leave_the_styles_valid_xml(tmp_path: Path)
     assert any("Ansar Allah (local)" in qml for qml, _ in styles)
     for sidecar in qgis.export_layers(make_results(), zones, tmp_path / "w.geojson", actors=table):
         ET.parse(sidecar.with_suffix(".qml"))
+
+
+_KILLED_EXPORT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from _map_fixtures import make_results, make_zones
+from geostrike import qgis
+real, done = qgis._write_layer, []
+def pausing(gdf, path, layer, driver):
+    real(gdf, path, layer, driver)
+    done.append(layer)
+    if len(done) == 2:
+        print("half", flush=True)
+        sys.stdin.read()  # killed here, two layers of five written
+qgis._write_layer = pausing
+qgis.export_gpkg(make_results().iloc[:2], make_zones(), sys.argv[2])
+"""
+
+
+def test_layer_files_are_one_set_with_a_manifest_and_survive_a_kill(tmp_path: Path) -> None:
+    import signal
+    import sys
+
+    from geostrike._io import check_set, manifest_path
+
+    target = tmp_path / "ye.geojson"
+    qgis.export_gpkg(make_results(), make_zones(), target)
+    manifest = manifest_path(tmp_path, "ye")
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    members = {m["name"] for m in record["members"]}
+    assert members == {f"ye_{n}{ext}" for n in qgis.LAYERS for ext in (".geojson", ".qml")}
+    assert check_set(manifest) == []
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    # a second export killed (kill -9) half-way leaves the first set whole
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_EXPORT, str(Path(__file__).parent), str(target)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout.readline() == b"half\n"
+    staged: list[Path] = []
+    while not staged:
+        staged = [p for p in tmp_path.iterdir() if p.name.endswith(".tmpset")]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p not in staged} == before
+    assert check_set(manifest) == []
+    # the next export cleans the killed run's folder and writes a new whole set
+    qgis.export_gpkg(make_results().iloc[:3], make_zones(), target)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert (
+        check_set(manifest) == []
+        and len(gpd.read_file(target.with_name("ye_strikes.geojson"))) == 3
+    )

@@ -359,3 +359,13 @@ def test_fuzz_stream_matches_the_whole_check(zones, rows, chunk_rows) -> None:
         marked, every = got["duplicate_id"] == "True", expected["duplicate_id"] == "True"
         assert not (marked & ~every).any()
         assert (marked | ~every | ~got["id"].duplicated(keep="first")).all()
+
+
+def test_a_nul_far_into_a_streamed_csv_is_one_error_before_any_output(tmp_path) -> None:
+    p = tmp_path / "ye.csv"
+    rows = "".join(f"y{i},2015-05-10,Houthis,Sanaa\n" for i in range(5000))
+    p.write_bytes(
+        b"id,date,claimed_target,place\n" + rows.encode() + b"y-x,2015-05-10,Hou\x00this,Aden\n"
+    )
+    with pytest.raises(InputError, match="NUL byte at line 5002"):
+        next(iter_chunks(p, chunk_rows=100))
