@@ -48,6 +48,27 @@ _tolerance_opt = click.option(
     show_default=True,
     help="Distance within which a strike still counts as on the target's territory.",
 )
+_context_opt = click.option(
+    "--country",
+    "context",
+    multiple=True,
+    metavar="CC",
+    help="Look place names up in this country (ISO 3166-1 alpha-2; repeat or comma-separate"
+    " for several). Default: the countries the zones cover. A 'country' column wins.",
+)
+
+
+def _context_codes(context: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The --country codes, checked; None when not given."""
+    codes = [c.strip().upper() for item in context for c in item.split(",") if c.strip()]
+    for c in codes:
+        if not (len(c) == 2 and c.isalpha()):
+            raise click.BadParameter(
+                f"{c!r} is not an ISO 3166-1 alpha-2 code", param_hint="--country"
+            )
+    return tuple(dict.fromkeys(codes)) or None
+
+
 _zones_opt = click.option(
     "--zones",
     "zones_path",
@@ -79,11 +100,15 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
     from .geocoder import geocode_many
 
     keys = ("name", "latitude", "longitude", "country_code", "admin1", "feature_code",
-            "population", "gazetteer_id", "precision", "score")  # fmt: skip
+            "population", "gazetteer_id", "precision", "precision_km", "score",
+            "candidates", "ambiguity")  # fmt: skip
     for q, m in zip(items, geocode_many(items, country=country), strict=True):
         if as_json:
+            from .geocoder import alternatives
+
             rec = {"query": q, "found": m is not None}
             rec.update({k: (getattr(m, k) if m is not None else None) for k in keys})
+            rec["alternatives"] = alternatives(m) if m is not None else None
             click.echo(json.dumps(rec, ensure_ascii=False))
         elif m is None:
             click.echo(f"{q}\tnot found")
@@ -92,6 +117,7 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
             click.echo(
                 f"{q}\t{m.latitude:.5f}\t{m.longitude:.5f}\t{where}\t{m.feature_code}"
                 f"\t{m.precision} ±{m.precision_km:g} km\tscore {m.score:g}"
+                + (f"\tAMBIGUOUS: {m.ambiguity}" if m.ambiguity else "")
             )
 
 
@@ -144,6 +170,7 @@ def gazetteer_info() -> None:
 @click.option("-o", "--output", type=click.Path(), default=None)
 @_tolerance_opt
 @_actors_opt
+@_context_opt
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory")
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler.")
 @click.option(
@@ -158,11 +185,13 @@ def check(
     output: str | None,
     tolerance_km: float,
     actors: str | None,
+    context: tuple[str, ...],
     engine: str,
     scheduler: str | None,
     chunk_size: int | None,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
+    country = _context_codes(context)
     import warnings
 
     from . import check as engine_mod
@@ -172,7 +201,13 @@ def check(
         warnings.simplefilter("always")
         from .stream import should_stream  # large files stream without --chunk-size
 
-        if engine == "dask" or chunk_size is not None or should_stream(claims_path, output):
+        streamed = engine == "dask" or chunk_size is not None or should_stream(claims_path, output)
+        if country and streamed:
+            raise click.UsageError(
+                "--country works with the in-memory engine only; for streamed or Dask runs"
+                " put the code in a 'country' column (default: the zones' countries)"
+            )
+        if streamed:
             # distributed / streaming engines: issue 8 (geostrike.distributed)
             from .distributed import check_dask
 
@@ -190,7 +225,7 @@ def check(
             table = load_actors(actors)
             prepared = engine_mod.prepare_zones(zones_path, actors=table)
             result = engine_mod.check(
-                claims_path, prepared, tolerance_km=tolerance_km, actors=table
+                claims_path, prepared, tolerance_km=tolerance_km, actors=table, country=country
             )
             if output:
                 engine_mod.write_result(result, output, zones=prepared, actors=table)
@@ -247,6 +282,7 @@ def zones_from_points(points: str, output: str, boundary: str | None, actors: st
 @click.option("--title", default=None)
 @_tolerance_opt
 @_actors_opt
+@_context_opt
 def map_(
     claims_path: str,
     zones_path: str,
@@ -255,8 +291,10 @@ def map_(
     title: str | None,
     tolerance_km: float,
     actors: str | None,
+    context: tuple[str, ...],
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
+    country = _context_codes(context)
     from pathlib import Path
 
     from .errors import OutputError
@@ -273,7 +311,9 @@ def map_(
 
     table = load_actors(actors)
     zones = read_zones(zones_path, actors=table)
-    results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
+    results = run_check(
+        claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
+    )
     opts = {"title": title, "actors": table}
     if ext in (".html", ".htm"):
         opts["offline"] = offline
@@ -289,8 +329,14 @@ def map_(
 @click.option("-o", "--output", required=True, type=click.Path())
 @_tolerance_opt
 @_actors_opt
+@_context_opt
 def export(
-    claims_path: str, zones_path: str, output: str, tolerance_km: float, actors: str | None
+    claims_path: str,
+    zones_path: str,
+    output: str,
+    tolerance_km: float,
+    actors: str | None,
+    context: tuple[str, ...],
 ) -> None:
     """Check claims and write a styled GeoPackage for QGIS.
 
@@ -303,11 +349,12 @@ def export(
     from .qgis import check_output, export_gpkg
     from .zones import read_zones
 
+    country = _context_codes(context)
     check_output(output)  # fail before the work, not after it
     table = load_actors(actors)
     claims = read_claims(claims_path, actors=table)
     zone_table = read_zones(zones_path, actors=table)
-    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
+    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country)
     written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)

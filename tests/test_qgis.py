@@ -54,7 +54,8 @@ def make_results() -> gpd.GeoDataFrame:
         ("c5", "invalid", "indeterminate", "date is not a date", nan, nan, None, None, nan, None,
          None, nan, nan, nan, nan, nan, nan),
     ]  # fmt: skip
-    df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    df = pd.DataFrame(rows, columns=[c for c in CHECK_COLUMNS if c != "candidates"])
+    df.insert(CHECK_COLUMNS.index("candidates"), "candidates", [1, 1, 1, 0, 0])
     df["date"] = ["2015-09-30", "2015-09-30", "2015-10-07", "2015-10-07", None]
     df["attacker"] = "russia"
     df["claimant"] = "Russian Ministry of Defence"
