@@ -128,6 +128,9 @@ AMBIGUITY_KM = 25.0
 #: ... "much more prominent": its ranking base score (log10 population + feature bonus,
 #: :func:`_row_base_scores`) higher by at least this (1.0: ten times the population).
 AMBIGUITY_MARGIN = 1.0
+#: ... and a runner-up counts only when its own name is the query's, up to this similarity
+#: (rapidfuzz ratio of the normalised names, articles aside).
+NAMESAKE_MIN_SIMILARITY = 85.0
 #: "A, B" / "A (B)": B names a division or a place; A must lie in B's first-level division
 #: or within this distance (km) of B.
 QUALIFIER_KM = 50.0
@@ -408,6 +411,7 @@ class _Hit:
     level: str
     matched: str
     ranked: np.ndarray
+    key: str = ""  # the query's normalised key (for the namesake test of _ambiguity)
 
 
 def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
@@ -636,7 +640,7 @@ def _match_in(
         # "Anbar" is the province rather than a Turkish hamlet, "Idlib" stays the city
         weak_rows = frozenset(rows[kinds == KIND_WEAK].tolist()) if not admin else frozenset()
         ranked = _rank(gaz, rows, literal=lit, weak=weak_rows, **opts)
-        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
     if exact_only or acronym:
         return None
 
@@ -676,11 +680,11 @@ def _match_in(
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
-        return _Hit(int(ranked[0]), 95.0, "fold", f, ranked)
+        return _Hit(int(ranked[0]), 95.0, "fold", f, ranked, key)
     if weak is not None:
         rows, kinds = weak
         ranked = _rank(gaz, rows, **opts)
-        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
     if len(sk) >= 3 and len(f) >= _MIN_FOLD_LEN:
         rows, folds, looses = _only(gaz, only, *gaz.by_skeleton(sk))
         if len(rows):
@@ -700,7 +704,9 @@ def _match_in(
                 ranked = _rank(gaz, rows_k, **opts)
                 best = int(ranked[0])
                 i = int(np.flatnonzero(keep & (rows == best))[0])
-                return _Hit(best, round(0.95 * float(sims[i]), 1), "skeleton", folds[i], ranked)
+                return _Hit(
+                    best, round(0.95 * float(sims[i]), 1), "skeleton", folds[i], ranked, key
+                )
     # 4. fuzzy fallback among names sharing the first two skeleton letters
     if len(f) >= _MIN_FUZZY_LEN and len(sk) >= 2:
         from rapidfuzz import fuzz, process
@@ -730,7 +736,7 @@ def _match_in(
                 ranked = _rank(gaz, rows2, **opts)
                 best = int(ranked[0])
                 i = int(np.flatnonzero(rows == best)[0])
-                return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked)
+                return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked, key)
     return None
 
 
@@ -798,7 +804,13 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         precision = "offset"
         prec_km = prec_km + max(1.0, 0.2 * dist)
         raw.update(details)
-    amb, texts = _ambiguity(gaz, hit.ranked, np.zeros(1, np.int64), np.array([len(hit.ranked)]))
+    amb, texts = _ambiguity(
+        gaz,
+        hit.ranked,
+        np.zeros(1, np.int64),
+        np.array([len(hit.ranked)]),
+        [hit.key or hit.matched],
+    )
     return Match(
         query=query,
         name=name,
@@ -822,14 +834,17 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
 
 
 def _ambiguity(
-    gaz: Gazetteer, rows: np.ndarray, first: np.ndarray, count: np.ndarray
+    gaz: Gazetteer, rows: np.ndarray, first: np.ndarray, count: np.ndarray, keys: Sequence[str]
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Which answers are ambiguous, and why, for ranked candidate lists laid end to end.
 
     Answer ``j``'s candidates are ``rows[first[j]:first[j] + count[j]]``, best first. A
     runner-up is a rival of a best-ranked *place* when it lies more than
     :data:`AMBIGUITY_KM` away and the best is not much more prominent
-    (:data:`AMBIGUITY_MARGIN`); a first-level division is a rival only when the place is
+    (:data:`AMBIGUITY_MARGIN`) and the runner-up's own name is the query's (similarity
+    :data:`NAMESAKE_MIN_SIMILARITY`, articles aside: Novofedorovka for Novofedorivka, not
+    Nikopol, whose GeoNames alternate names include Sloviansk, nor As Saddah found by the
+    romanisation fold of Saadah); a first-level division is a rival only when the place is
     not in it (Homs the city is in Homs governorate; Jawf al Maqbabah, Abyan, is not in Al
     Jawf governorate); a country never. Vectorised over all candidates; the sentence is
     built for the ambiguous answers only.
@@ -855,6 +870,18 @@ def _ambiguity(
     rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > _ambiguity_km())
     rival &= fr_c > FEATURE_RANK["country"]
     rival &= (base[best] - base[cand]) < AMBIGUITY_MARGIN
+    maybe = np.flatnonzero(rival)
+    if len(maybe):  # namesakes only: the runner-up's primary name is the query's
+        from rapidfuzz.fuzz import ratio
+
+        owner = np.repeat(np.arange(len(mj)), cnt)[maybe]
+        qk = [strip_articles(keys[int(mj[o])]) for o in owner.tolist()]
+        names = gaz.strings_at("name", cand[maybe])
+        same = [
+            ratio(q, strip_articles(normalise(nm))) >= NAMESAKE_MIN_SIMILARITY
+            for q, nm in zip(qk, names, strict=True)
+        ]
+        rival[maybe[~np.array(same, dtype=bool)]] = False
     div = np.flatnonzero(rival & (fr_c == FEATURE_RANK["admin1"]))
     if len(div):  # a division holding the place is no rival
         same = (gaz.cc[best[div]] == gaz.cc[cand[div]]) & (
@@ -1020,7 +1047,7 @@ def _constrain(gaz: Gazetteer, hit: _Hit | None, within: Any) -> _Hit | None:
         return None
     if len(rows) == len(hit.ranked):
         return hit
-    return _Hit(int(rows[0]), hit.score, hit.level, hit.matched, rows)
+    return _Hit(int(rows[0]), hit.score, hit.level, hit.matched, rows, hit.key)
 
 
 def _constrain_rows(gaz: Gazetteer, rows: np.ndarray, within: Any) -> np.ndarray:
@@ -1372,7 +1399,10 @@ class _ExactBatch:
         """Per answer, :func:`_ambiguity`'s sentence or None (object array)."""
         out = np.full(len(self.best), None, dtype=object)
         if len(self.best):
-            _, texts = _ambiguity(gaz, self.rows, self.first, self.count)
+            keys = np.empty(len(self.best), dtype=object)
+            answered = self.slot >= 0
+            keys[self.slot[answered]] = np.array(self.ukeys, dtype=object)[answered]
+            _, texts = _ambiguity(gaz, self.rows, self.first, self.count, keys.tolist())
             for j, text in texts.items():
                 out[j] = text
         return out

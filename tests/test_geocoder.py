@@ -686,3 +686,11 @@ def test_zone_countries_is_the_context_of_the_zones() -> None:
     assert zone_countries([]) == ()
     # Donbas and Kharkiv: Ukraine only
     assert zone_countries([shapely.box(36.5, 47.5, 39.0, 49.5)])[0] == "UA"
+
+
+def test_only_namesakes_are_rivals() -> None:
+    # GeoNames alternate names and romanisation folds bring in places of other names:
+    # Nikopol (an alternate name "Sloviansk"), As Saddah (the fold of Saadah)
+    assert geocode("Sloviansk", country="UA").ambiguity is None
+    assert geocode("Saadah", country="YE").ambiguity is None
+    assert geocode("Hajin").ambiguity is None
