@@ -876,52 +876,105 @@ def _ambiguity(
 
         owner = np.repeat(np.arange(len(mj)), cnt)[maybe]
         qk = [strip_articles(keys[int(mj[o])]) for o in owner.tolist()]
-        names = gaz.strings_at("name", cand[maybe])
-        same = [
-            ratio(q, strip_articles(normalise(nm))) >= NAMESAKE_MIN_SIMILARITY
-            for q, nm in zip(qk, names, strict=True)
-        ]
-        rival[maybe[~np.array(same, dtype=bool)]] = False
+        names = _name_cores(gaz, cand[maybe])
+        same = np.fromiter(
+            (100.0 if q == nm else ratio(q, nm) for q, nm in zip(qk, names, strict=True)),
+            dtype=np.float64,
+            count=len(maybe),
+        )
+        rival[maybe[same < NAMESAKE_MIN_SIMILARITY]] = False
     div = np.flatnonzero(rival & (fr_c == FEATURE_RANK["admin1"]))
     if len(div):  # a division holding the place is no rival
-        same = (gaz.cc[best[div]] == gaz.cc[cand[div]]) & (
+        same_div = (gaz.cc[best[div]] == gaz.cc[cand[div]]) & (
             np.array(gaz.strings_at("admin1_code", best[div]), dtype=object)
             == np.array(gaz.strings_at("admin1_code", cand[div]), dtype=object)
         )
-        rival[div[same]] = False
+        rival[div[same_div]] = False
     group_start = np.cumsum(cnt) - cnt
     amb[mj] = np.logical_or.reduceat(rival, group_start)
-    texts: dict[int, str] = {}
-    for k in np.flatnonzero(amb[mj]).tolist():
-        from .geodesy import geodesic_km
+    if not amb.any():
+        return amb, {}
+    return amb, _ambiguity_texts(gaz, mj, cnt, group_start, best, cand, rival)
 
-        sl = slice(int(group_start[k]), int(group_start[k] + cnt[k]))
-        listed = [int(best[sl][0])] + cand[sl][rival[sl]].tolist()[:4]
-        riv = cand[sl][rival[sl]]
-        b = np.full(len(riv), listed[0])
-        far = geodesic_km(gaz.lat[b], gaz.lon[b], gaz.lat[riv], gaz.lon[riv])
-        n_riv = int(rival[sl].sum())
-        parts = [_describe(gaz, listed[0])] + [
-            f"{_describe(gaz, r)}, {km:,.0f} km away"
-            for r, km in zip(listed[1:], far.tolist(), strict=False)
+
+#: Runner-ups named in an ambiguity sentence (the rest are counted).
+_AMBIGUITY_LISTED = 4
+
+
+def _ambiguity_texts(
+    gaz: Gazetteer,
+    mj: np.ndarray,
+    cnt: np.ndarray,
+    group_start: np.ndarray,
+    best: np.ndarray,
+    cand: np.ndarray,
+    rival: np.ndarray,
+) -> dict[int, str]:
+    """The sentences of :func:`_ambiguity` (distances geodesic, in one call; names and
+    divisions read once per distinct row)."""
+    from .geodesy import geodesic_km
+
+    ri = np.flatnonzero(rival)  # rival entries, group by group
+    group = np.repeat(np.arange(len(mj)), cnt)[ri]
+    km = geodesic_km(gaz.lat[best[ri]], gaz.lon[best[ri]], gaz.lat[cand[ri]], gaz.lon[cand[ri]])
+    gfirst = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(len(ri)) - np.repeat(gfirst, np.diff(np.r_[gfirst, len(ri)]))
+    shown = rank < _AMBIGUITY_LISTED
+    groups = group[gfirst]
+    need = np.unique(np.r_[best[group_start[groups]], cand[ri[shown]]])
+    desc = dict(zip(need.tolist(), _describe_rows(gaz, need), strict=True))
+    n_riv = np.diff(np.r_[gfirst, len(ri)])
+    far = np.maximum.reduceat(km, gfirst)
+    texts: dict[int, str] = {}
+    riv_rows, riv_km = cand[ri].tolist(), km.tolist()
+    for g, lo, nr, top in zip(groups.tolist(), gfirst.tolist(), n_riv.tolist(), far.tolist(), strict=True):  # fmt: skip
+        head = desc[int(best[group_start[g]])]
+        listed = [
+            f"{desc[riv_rows[i]]}, {riv_km[i]:,.0f} km away"
+            for i in range(lo, lo + min(nr, _AMBIGUITY_LISTED))
         ]
-        more = f" and {n_riv + 1 - len(listed)} more" if n_riv + 1 > len(listed) else ""
-        texts[int(mj[k])] = (
-            f"{n_riv + 1} places of that name lie up to {float(far.max()):,.0f} km apart: "
-            + "; ".join(parts)
+        more = f" and {nr - _AMBIGUITY_LISTED} more" if nr > _AMBIGUITY_LISTED else ""
+        texts[int(mj[g])] = (
+            f"{nr + 1} places of that name lie up to {top:,.0f} km apart: "
+            + "; ".join([head, *listed])
             + more
         )
-    return amb, texts
+    return texts
 
 
-def _describe(gaz: Gazetteer, row: int) -> str:
-    """ "Name (division, CC)" of a gazetteer row."""
-    name, a1_name, a1_code = gaz.strings_of(row, ("name", "admin1", "admin1_code"))
-    cc = str(gaz.cc[row])
-    if int(gaz.frank[row]) == FEATURE_RANK["admin1"]:
-        return f"{name} ({cc} first-level division)"
-    a1 = _admin1_name(gaz, row, a1_name, a1_code)
-    return f"{name} ({a1}, {cc})" if a1 else f"{name} ({cc})"
+def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
+    """Normalised primary names of rows without articles (remembered per gazetteer)."""
+    memo: dict[int, str] | None = getattr(gaz, "_name_cores", None)
+    if memo is None:
+        memo = gaz._name_cores = {}  # type: ignore[attr-defined]
+    rl = rows.tolist()
+    new = sorted({r for r in rl if r not in memo})
+    if new:
+        keys = normalise_many(gaz.strings_at("name", np.array(new, dtype=np.int64)))
+        memo.update(zip(new, map(strip_articles, keys), strict=True))
+    return [memo[r] for r in rl]
+
+
+def _describe_rows(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
+    """Name (division, CC) of gazetteer rows (remembered per gazetteer)."""
+    memo: dict[int, str] | None = getattr(gaz, "_descriptions", None)
+    if memo is None:
+        memo = gaz._descriptions = {}  # type: ignore[attr-defined]
+    rl = rows.tolist()
+    new = np.array(sorted({r for r in rl if r not in memo}), dtype=np.int64)
+    if len(new):
+        names = gaz.strings_at("name", new)
+        a1n = gaz.strings_at("admin1", new)
+        a1c = gaz.strings_at("admin1_code", new)
+        ccs = gaz.cc[new].tolist()
+        franks = gaz.frank[new].tolist()
+        for r, name, an, ac, cc, fr in zip(new.tolist(), names, a1n, a1c, ccs, franks, strict=True):  # fmt: skip
+            if fr == FEATURE_RANK["admin1"]:
+                memo[r] = f"{name} ({cc} first-level division)"
+                continue
+            a1 = _admin1_name(gaz, r, an, ac)
+            memo[r] = f"{name} ({a1}, {cc})" if a1 else f"{name} ({cc})"
+    return [memo[r] for r in rl]
 
 
 def _haversine_pairs(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
