@@ -932,10 +932,12 @@ def _geocode_rows(
         for i in np.flatnonzero(is_amb).tolist():
             why[sel[i]] = f"the place {queries[i]!r} is ambiguous: {ambiguity[i]}"
         missing = np.flatnonzero(~ok)
+        for i in missing.tolist():  # "A, B" / "A (B)": say where A is, if not in B
+            why[sel[i]] = _outside_qualifier(queries[i], scope)
         if scope and len(missing):  # found elsewhere? say where, and do not use it
             abroad = geocode_frame([queries[i] for i in missing])
             for j, i in enumerate(missing.tolist()):
-                if abroad["found"].iat[j]:
+                if abroad["found"].iat[j] and why[sel[i]] is None:
                     where = ", ".join(
                         str(x)
                         for x in (
@@ -959,6 +961,28 @@ def _geocode_rows(
     out.ambiguous[rows] = amb[kcodes]
     out.candidates[rows] = cand[kcodes]
     return out
+
+
+_QUALIFIED = re.compile(r"^\s*(.+?)\s*(?:,\s*(.+?)|[(\[]\s*([^()\[\]]+?)\s*[)\]])\s*$")
+
+
+def _outside_qualifier(query: str, scope: tuple[str, ...]) -> str | None:
+    """For "A, B" or "A (B)" not found: where A alone is, when it is somewhere else."""
+    m = _QUALIFIED.match(query)
+    if not m:
+        return None
+    from .geocoder import geocode
+
+    head, qual = m.group(1), m.group(2) or m.group(3)
+    places = [geocode(head, country=c) for c in scope] if scope else [geocode(head)]
+    found = [p for p in places if p is not None]
+    if not found:
+        return None
+    where = "; ".join(f"{p.name} ({p.admin1}, {p.country_code})" for p in found)
+    return (
+        f"the place {query!r} was not found: no {head!r} in or within 50 km of {qual!r} "
+        f"in the gazetteer, which has {head!r} only at {where}"
+    )
 
 
 def _in_scope(queries: list[str], scope: tuple[str, ...]) -> pd.DataFrame:

@@ -720,3 +720,19 @@ def test_check_cli_country_option(tmp_path) -> None:
         cli, ["check", str(claims), "--zones", str(zones), "--country", "Syria"]
     )
     assert bad.exit_code == 2 and "ISO 3166-1" in bad.output
+
+
+def test_yemeni_places_of_the_issue_are_located_or_flagged() -> None:
+    r = check(
+        _yemen_claims(["Al Jawf", "Sahar, Saada", "Sanaban (Dhamar)", "Say'un"]), _yemen_zones()
+    )
+    # Al Jawf: the governorate or a town in Abyan, never Libya's Al Jawf
+    assert r["status"].tolist() == ["ambiguous", "unresolved", "unresolved", "ok"]
+    assert "Jawf al Maqbābah (Abyan, YE)" in r["reason"].iloc[0]
+    assert "LY" not in r["reason"].iloc[0]
+    only_ye = check(_yemen_claims(["Al Jawf"]), _yemen_zones(), country="YE")
+    assert "Al Jawf (YE first-level division)" in only_ye["reason"].iloc[0]
+    # the qualifier is kept: the gazetteer's only Sahar is in Sanaa, and the reason says so
+    assert "no 'Sahar' in or within 50 km of 'Saada'" in r["reason"].iloc[1]
+    assert "Saḩar (Sanaa, YE)" in r["reason"].iloc[1]
+    assert "'Sanaban (Dhamar)' was not found in the gazetteer" in r["reason"].iloc[2]
