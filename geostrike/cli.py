@@ -294,10 +294,12 @@ def map_(
     context: tuple[str, ...],
 ) -> None:
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
-    country = _context_codes(context)
+    import warnings
     from pathlib import Path
 
     from .errors import OutputError
+
+    country = _context_codes(context)
 
     ext = Path(output).suffix.lower()
     if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
@@ -311,9 +313,14 @@ def map_(
 
     table = load_actors(actors)
     zones = read_zones(zones_path, actors=table)
-    results = run_check(
-        claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
-    )
+    with warnings.catch_warnings(record=True) as caught:  # one line each, as check prints
+        warnings.simplefilter("always")
+        results = run_check(
+            claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
+        )
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
     opts = {"title": title, "actors": table}
     if ext in (".html", ".htm"):
         opts["offline"] = offline
@@ -343,6 +350,8 @@ def export(
     OUTPUT ending in .gpkg gives one GeoPackage whose layers open styled in QGIS;
     .geojson or .shp gives one file per layer (OUTPUT_<layer>.ext) with a .qml style beside it.
     """
+    import warnings
+
     from .actors import load_actors
     from .check import check as run_check
     from .claims import read_claims
@@ -354,7 +363,14 @@ def export(
     table = load_actors(actors)
     claims = read_claims(claims_path, actors=table)
     zone_table = read_zones(zones_path, actors=table)
-    result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country)
+    with warnings.catch_warnings(record=True) as caught:  # one line each, as check prints
+        warnings.simplefilter("always")
+        result = run_check(
+            claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country
+        )
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"geostrike: warning: {w.message}", err=True)
     written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)

@@ -736,3 +736,27 @@ def test_yemeni_places_of_the_issue_are_located_or_flagged() -> None:
     assert "no 'Sahar' in or within 50 km of 'Saada'" in r["reason"].iloc[1]
     assert "Saḩar (Sanaa, YE)" in r["reason"].iloc[1]
     assert "'Sanaban (Dhamar)' was not found in the gazetteer" in r["reason"].iloc[2]
+
+
+def test_map_and_export_take_country_and_warn_in_one_line(tmp_path) -> None:
+    zones = tmp_path / "zones.geojson"
+    _yemen_zones().to_file(zones, driver="GeoJSON")
+    claims = tmp_path / "claims.csv"
+    pd.DataFrame(
+        {
+            "date": ["2015-10-01", "2015-10-01"],
+            "claimed_target": ["Houthis", "Houthis"],
+            "place": ["Homs", ""],
+            "latitude": ["", "44.2"],
+            "longitude": ["", "15.35"],
+        }
+    ).to_csv(claims, index=False)
+    for cmd, out in (("map", "m.html"), ("export", "e.gpkg")):
+        args = [cmd, str(claims), "--zones", str(zones), "-o", str(tmp_path / out)]
+        r = CliRunner().invoke(cli, [*args, "--country", "YE,SY"])
+        assert r.exit_code == 0, r.output
+        lines = [ln for ln in r.output.splitlines() if "swapped" in ln]
+        assert lines == [
+            "geostrike: warning: lat/lon may be swapped in 1 claim(s) (rows 2): outside every"
+            " zone as given, inside one with latitude and longitude swapped; not corrected"
+        ], r.output
