@@ -804,13 +804,7 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         precision = "offset"
         prec_km = prec_km + max(1.0, 0.2 * dist)
         raw.update(details)
-    amb, texts = _ambiguity(
-        gaz,
-        hit.ranked,
-        np.zeros(1, np.int64),
-        np.array([len(hit.ranked)]),
-        [hit.key or hit.matched],
-    )
+    ambiguity = _ambiguity_one(gaz, hit.ranked, hit.key or hit.matched)
     return Match(
         query=query,
         name=name,
@@ -829,7 +823,7 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         matched_name=hit.matched,
         raw=raw,
         candidates=len(hit.ranked),
-        ambiguity=texts.get(0),
+        ambiguity=ambiguity,
     )
 
 
@@ -894,7 +888,48 @@ def _ambiguity(
     amb[mj] = np.logical_or.reduceat(rival, group_start)
     if not amb.any():
         return amb, {}
+    if len(mj) == 1:  # one answer (the one-by-one path): plain Python is quicker
+        return amb, {int(mj[0]): _ambiguity_text(gaz, int(best[0]), cand[rival].tolist())}
     return amb, _ambiguity_texts(gaz, mj, cnt, group_start, best, cand, rival)
+
+
+def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
+    """:func:`_ambiguity` for one short candidate list, in plain Python (numpy's per-call
+    cost dominates on a handful of rows): the sentence, or None."""
+    if len(ranked) < 2:
+        return None
+    rl = ranked.tolist()
+    b = rl[0]
+    if int(gaz.frank[b]) <= FEATURE_RANK["admin1"]:
+        return None
+    base = _row_base_scores(gaz)
+    top = float(base[b]) - AMBIGUITY_MARGIN
+    la1, lo1 = math.radians(float(gaz.lat[b])), math.radians(float(gaz.lon[b]))
+    km = _ambiguity_km()
+    q = strip_articles(key)
+    rivals = []
+    for r in rl[1:]:
+        fr = int(gaz.frank[r])
+        if fr <= FEATURE_RANK["country"] or not float(base[r]) > top:
+            continue
+        la2, lo2 = math.radians(float(gaz.lat[r])), math.radians(float(gaz.lon[r]))
+        h = (
+            math.sin((la2 - la1) / 2) ** 2
+            + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        )
+        if not 2 * 6371.0088 * math.asin(math.sqrt(min(max(h, 0.0), 1.0))) > km:
+            continue
+        core = _name_cores(gaz, np.array([r], dtype=np.int64))[0]
+        if q != core:
+            from rapidfuzz.fuzz import ratio
+
+            if ratio(q, core) < NAMESAKE_MIN_SIMILARITY:
+                continue
+        if fr == FEATURE_RANK["admin1"] and str(gaz.cc[r]) == str(gaz.cc[b]):
+            if gaz.string("admin1_code", r) == gaz.string("admin1_code", b):
+                continue  # the division holding the place
+        rivals.append(r)
+    return _ambiguity_text(gaz, b, rivals) if rivals else None
 
 
 #: Runner-ups named in an ambiguity sentence (the rest are counted).
@@ -940,6 +975,23 @@ def _ambiguity_texts(
             + more
         )
     return texts
+
+
+def _ambiguity_text(gaz: Gazetteer, best: int, rivals: list[int]) -> str:
+    """:func:`_ambiguity_texts` for one answer."""
+    from .geodesy import GEOD
+
+    lat, lon = float(gaz.lat[best]), float(gaz.lon[best])
+    km = [GEOD.inv(lon, lat, float(gaz.lon[r]), float(gaz.lat[r]))[2] / 1000.0 for r in rivals]
+    shown = rivals[:_AMBIGUITY_LISTED]
+    desc = _describe_rows(gaz, np.array([best, *shown], dtype=np.int64))
+    listed = [f"{d}, {k:,.0f} km away" for d, k in zip(desc[1:], km, strict=False)]
+    more = f" and {len(rivals) - len(shown)} more" if len(rivals) > len(shown) else ""
+    return (
+        f"{len(rivals) + 1} places of that name lie up to {max(km):,.0f} km apart: "
+        + "; ".join([desc[0], *listed])
+        + more
+    )
 
 
 def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
