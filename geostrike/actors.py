@@ -8,7 +8,19 @@ as a controller it means joint control (``army_of_conquest``). A user table with
 columns, passed with ``--actors``, extends or overrides the default.
 
 Aliases are matched case-, punctuation- and article-insensitively: "the so-called Islamic
-State", "Da'esh" and "DAESH" all resolve to ``islamic_state``.
+State", "Da'esh" and "DAESH" all resolve to ``islamic_state``. Names in other scripts
+(Arabic, Cyrillic, Burmese, Ge'ez) are matched through their ASCII transliteration.
+
+An optional ``under`` column names the actor whose command a force is under
+(``russia_occupied`` under ``russia``): as a *claimed target*, an actor also stands for
+the forces under it, so a claim against Russian forces is consistent at a place held by
+DPR/LPR forces. As a controller an actor is only itself.
+
+Some words mean different parties in different wars ("coalition", "government forces",
+"SNA"): ``geostrike/data/actor_ambiguous.csv`` lists them with the specific names to use
+instead. In a claims or zones table they are refused with that suggestion, unless a user
+table (``--actors``) defines them; the default aliases still carry them for text
+extraction, which reads them in the context of the report.
 """
 
 from __future__ import annotations
@@ -22,14 +34,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from anyascii import anyascii
 
 from ._io import read_text
-from .errors import InputError, UnknownActorError
+from .errors import InputError, UnknownActorError, UnknownActorsError
 
 _DEFAULT = "actors.csv"
-_COLUMNS = ("id", "label", "members", "color", "aliases")
+_AMBIGUOUS = "actor_ambiguous.csv"
+_COLUMNS = ("id", "label", "members", "color", "aliases", "under")
+#: The claims column in which an actor also stands for the forces under its command.
+TARGET_COLUMN = "claimed_target"
+#: Rows listed per unknown value, and nearest known names suggested (rapidfuzz WRatio).
+_ROWS_SHOWN = 5
+_SUGGESTIONS = 3
+_SUGGEST_MIN_SCORE = 80.0
 _ARTICLES = {"the", "al", "el", "so", "called", "socalled"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Arabic article, assimilated or not, written joined to its noun: an-Nusra, ash-Sham, ad-Dawla
@@ -105,6 +125,7 @@ class Actor:
     color: str | None = None
     members: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    under: str | None = None
 
     @property
     def is_set(self) -> bool:
@@ -118,19 +139,34 @@ class ActorTable:
 
     actors: dict[str, Actor] = field(default_factory=dict)
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    #: normalised ambiguous word -> the specific names to suggest instead
+    _refused: dict[str, str] = field(default_factory=dict, repr=False)
+    #: normalised key -> the name as first written (for suggestions)
+    _written: dict[str, str] = field(default_factory=dict, repr=False)
 
     # -- building -----------------------------------------------------------------
     def add(self, actor: Actor) -> None:
-        """Add or replace an actor and index its id, label and aliases."""
+        """Add or replace an actor and index its id, label and aliases (a name the table
+        refuses as ambiguous is accepted once an actor claims it)."""
         self.actors[actor.id] = actor
         for name in (actor.id, actor.id.replace("_", " "), actor.label, *actor.aliases):
             key = normalise_actor(name)
             if key:
                 self._index[key] = actor.id
+                self._written.setdefault(key, name)
+                self._refused.pop(key, None)
+
+    def refuse(self, name: str, suggestion: str) -> None:
+        """Make ``name`` an ambiguous word: refused, with ``suggestion`` in the error."""
+        key = normalise_actor(name)
+        if key:
+            self._refused[key] = suggestion
 
     def extended(self, path: str | Path) -> ActorTable:
         """Return a copy of this table extended by the CSV file at ``path``."""
-        table = ActorTable(dict(self.actors), dict(self._index))
+        table = ActorTable(
+            dict(self.actors), dict(self._index), dict(self._refused), dict(self._written)
+        )
         for actor in _parse(read_text(path), path):
             table.add(actor)
         table._check_members(path)
@@ -141,6 +177,8 @@ class ActorTable:
             for m in actor.members:
                 if m not in self.actors or self.actors[m].is_set:
                     raise InputError(path, f"actor set {actor.id!r} names unknown member {m!r}")
+            if actor.under is not None and actor.under not in self.actors:
+                raise InputError(path, f"actor {actor.id!r} is under unknown actor {actor.under!r}")
 
     # -- lookups ------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
@@ -148,6 +186,8 @@ class ActorTable:
         if name is None:
             return None
         for variant in _variants(str(name)):
+            if variant in self._refused:  # "government forces" is not "government"
+                return None
             aid = self._index.get(variant)
             if aid is not None:
                 return aid
@@ -165,9 +205,84 @@ class ActorTable:
         """
         aid = self.lookup(name)
         if aid is None:
-            raise UnknownActorError(str(name), path, column)
+            raise UnknownActorsError([str(name)], [self.problem(str(name))], path, column)
         actor = self.actors[aid]
-        return frozenset(actor.members) if actor.is_set else frozenset([aid])
+        ids = frozenset(actor.members) if actor.is_set else frozenset([aid])
+        return self.commanded(ids) if column == TARGET_COLUMN else ids
+
+    def commanded(self, ids: Iterable[str]) -> frozenset[str]:
+        """The ids with every actor under their command, directly or not."""
+        out = set(ids)
+        grew = True
+        while grew:
+            add = {a.id for a in self.actors.values() if a.under in out and a.id not in out}
+            out |= add
+            grew = bool(add)
+        return frozenset(out)
+
+    def refused_because(self, name: str) -> str | None:
+        """The suggestion for an ambiguous word ("coalition"), else None."""
+        for variant in _variants(str(name)):
+            if variant in self._refused:
+                return self._refused[variant]
+        return None
+
+    def suggestions(self, name: str, limit: int = _SUGGESTIONS) -> list[str]:
+        """The known names nearest to ``name`` (rapidfuzz WRatio on normalised keys)."""
+        from rapidfuzz import fuzz, process
+
+        key = normalise_actor(name)
+        if not key:
+            return []
+        found = process.extract(
+            key, list(self._index), scorer=fuzz.WRatio, limit=limit * 3,
+            score_cutoff=_SUGGEST_MIN_SCORE,
+        )  # fmt: skip
+        out: dict[str, str] = {}  # one name per actor, best first
+        for k, _score, _ in found:
+            out.setdefault(self._index[k], f"{self._written.get(k, k)!r} ({self._index[k]})")
+        return list(out.values())[:limit]
+
+    def problem(self, name: str, rows: Any = None) -> str:
+        """What to say about an unknown name: its rows (a sequence of row numbers), why,
+        what to write instead."""
+        text = repr(str(name))
+        if rows is not None and len(rows):
+            shown = ", ".join(str(int(r)) for r in rows[:_ROWS_SHOWN])
+            more = f" and {len(rows) - _ROWS_SHOWN} more" if len(rows) > _ROWS_SHOWN else ""
+            text += f" (row{'s' if len(rows) > 1 else ''} {shown}{more})"
+        why = self.refused_because(name)
+        if why:
+            return f"{text} is ambiguous across conflicts, write {why}"
+        near = self.suggestions(name)
+        return text + (f", nearest known: {', '.join(near)}" if near else "")
+
+    def check_all(
+        self,
+        values: Iterable[str],
+        *,
+        path: str | Path | None = None,
+        column: str | None = None,
+        rows_of: Any = None,
+        resolve: Any = None,
+    ) -> None:
+        """Raise one error naming every value that does not resolve.
+
+        ``rows_of(i)`` gives the (1-based data) row numbers of the ``i``-th value, asked
+        for the unknown values only; ``resolve`` (value -> ids, raising
+        UnknownActorError) defaults to :meth:`resolve_list`.
+        """
+        resolve = resolve or (lambda v: self.resolve_list(v, path=path, column=column))
+        bad_values: list[str] = []
+        problems: list[str] = []
+        for i, value in enumerate(values):
+            try:
+                resolve(value)
+            except UnknownActorError:
+                bad_values.append(str(value))
+                problems.append(self.problem(str(value), rows_of(i) if rows_of else None))
+        if bad_values:
+            raise UnknownActorsError(bad_values, problems, path, column)
 
     def resolve_list(
         self, value: str, *, path: str | Path | None = None, column: str | None = None
@@ -233,6 +348,7 @@ def _parse(text: str, path: str | Path | None) -> list[Actor]:
                 aliases=tuple(
                     a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()
                 ),
+                under=(row.get("under") or "").strip() or None,
             )
         )
     return out
@@ -246,6 +362,9 @@ def default_table() -> ActorTable:
     for actor in _parse(text, _DEFAULT):
         table.add(actor)
     table._check_members(_DEFAULT)
+    words = resources.files("geostrike.data").joinpath(_AMBIGUOUS).read_text("utf-8")
+    for row in csv.DictReader(io.StringIO(words)):
+        table.refuse(row["name"], row["write_instead"])
     return table
 
 

@@ -38,7 +38,8 @@ import gc
 import math
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "longitude",
     "location_source",
     "location_name",
+    "candidates",
     "precision_km",
     "controller",
     "target",
@@ -309,6 +311,7 @@ def check(
     actors: ActorTable | str | Path | None = None,
     coarse_km: float = COARSE_PRECISION_KM,
     date_order: str | None = None,
+    country: str | Sequence[str] | None = None,
 ) -> Any:
     """Check claims against dated control zones.
 
@@ -330,6 +333,9 @@ def check(
         ``"dmy"`` or ``"mdy"``: how to read numeric dates such as ``05/06/2016`` in the
         claims (and in zones read here); default: inferred per column, refused when no
         row settles it (:func:`geostrike.claims.parse_dates`).
+    country
+        ISO code(s) of the countries place names are looked up in (rows with a
+        ``country`` cell use it instead); by default the countries the zones cover.
 
     Returns
     -------
@@ -355,8 +361,9 @@ def check(
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
         return check_frame(
-            df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km, path=path
-        )
+            df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km,
+            path=path, country=country,
+        )  # fmt: skip
 
 
 def check_frame(
@@ -370,6 +377,7 @@ def check_frame(
     id_start: int = 1,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
+    country: str | Sequence[str] | None = None,
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
@@ -394,7 +402,21 @@ def check_frame(
             id_start=id_start,
             warn_duplicates=warn_duplicates,
             reserved_ids=reserved_ids,
+            country=country,
         )
+
+
+def geocoding_context(prepared: PreparedZones, country: Any = None) -> tuple[str, ...] | Any:
+    """``country`` when given, else the countries the zones cover (computed once)."""
+    if country:
+        return country
+    ctx = getattr(prepared, "_countries", None)
+    if ctx is None:
+        from .geocoder import zone_countries
+
+        ctx = zone_countries(prepared.geoms)
+        object.__setattr__(prepared, "_countries", ctx)
+    return ctx
 
 
 @contextlib.contextmanager
@@ -505,6 +527,7 @@ def _check_frame(
     id_start: int,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
+    country: str | Sequence[str] | None = None,
 ) -> Any:
     import geopandas as gpd
 
@@ -512,7 +535,9 @@ def _check_frame(
     df = normalise_claims(
         claims, path=path, actors=table, id_start=id_start, reserved_ids=reserved_ids
     )
-    pc = parse_claims(df, actors=table, path=path)
+    pc = parse_claims(
+        df, actors=table, path=path, country=lambda: geocoding_context(prepared, country)
+    )
     n = len(df)
     ok = pc.status == "ok"
     lat, lon = pc.latitude, pc.longitude
@@ -657,6 +682,10 @@ def _check_frame(
         unmapped=prepared.unmapped,
     )
 
+    # -- sanity: given coordinates outside every zone that fall in one once swapped ------
+    given = outside_all & (pc.location_source == "given")
+    reason = _flag_swapped(prepared, window, lat, lon, given, reason, table=table)
+
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
     geometry = geometry.result()
@@ -672,6 +701,7 @@ def _check_frame(
         "longitude": lon,
         "location_source": pc.location_source,
         "location_name": pc.location_name,
+        "candidates": (pc.candidates if pc.candidates is not None else np.zeros(n, dtype=np.int64)),
         "precision_km": np.where(located, pc.precision_km, np.nan),
         "controller": ctrl_u[np.where(ok & has_data, ctrl_codes, len(ctrl_names))],
         "target": tgt_u[np.where(has_target, tinv, len(tcodes))],
@@ -746,6 +776,50 @@ def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
         "those rows are marked in the duplicate_id column",
         stacklevel=3,
     )
+
+
+def _flag_swapped(
+    prepared: PreparedZones,
+    window: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    rows: np.ndarray,
+    reason: np.ndarray,
+    *,
+    table: ActorTable,
+) -> np.ndarray:
+    """Flag given coordinates outside every zone whose swap (latitude <-> longitude) falls
+    inside one: "lat/lon may be swapped" is added to the reason and warned about once. The
+    point is not moved: the verdict stays indeterminate (outside every mapped zone)."""
+    cand = np.flatnonzero(rows & (np.abs(lon) <= 90.0))
+    if not len(cand):
+        return reason
+    bits = np.zeros(len(cand), dtype=np.uint64)
+    for w in np.unique(window[cand]).tolist():
+        sel = np.flatnonzero(window[cand] == w)
+        act = prepared.active(int(w))
+        if len(act):  # x = the given latitude, y = the given longitude
+            bits[sel] = _controllers(prepared, act, lat[cand[sel]], lon[cand[sel]], 1)
+    hit = bits != 0
+    if not hit.any():
+        return reason
+    reason = reason.copy()
+    for i, b in zip(cand[hit].tolist(), bits[hit].tolist(), strict=True):
+        held = table.labels(prepared.ids_of(int(b)).split(";"))
+        reason[i] = (
+            f"{reason[i]} The latitude and longitude may be swapped: the point at latitude "
+            f"{lon[i]:.5f}, longitude {lat[i]:.5f} lies in ground held by {held}. Check the "
+            "source before using this row."
+        )
+    rows_txt = ", ".join(str(i + 1) for i in cand[hit][:5].tolist())
+    warnings.warn(
+        f"lat/lon may be swapped in {int(hit.sum())} claim(s) (rows {rows_txt}"
+        f"{', ...' if hit.sum() > 5 else ''}): outside every zone as given, inside one "
+        "with latitude and longitude swapped; not corrected",
+        UserWarning,
+        stacklevel=3,
+    )
+    return reason
 
 
 def _groups(window: np.ndarray, mask: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -1084,6 +1158,8 @@ def summary(result: Any) -> str:
     st = result["status"].value_counts()
     vd = result["verdict"].value_counts()
     st_txt = ", ".join(f"{k} {int(st.get(k, 0))}" for k in ("ok", "unresolved", "invalid"))
+    if st.get("ambiguous", 0):
+        st_txt += f", ambiguous {int(st.get('ambiguous', 0))}"
     vd_txt = ", ".join(
         f"{k} {int(vd.get(k, 0))}" for k in ("consistent", "inconsistent", "indeterminate")
     )

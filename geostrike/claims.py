@@ -38,7 +38,7 @@ import datetime as dt
 import io
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -391,10 +391,15 @@ def normalise_claims(
         df["date"] = pd.Series(fixed[codes], index=df.index, dtype=object)
     # claimed target: every distinct value must be a known actor
     table = actors or load_actors()
-    _, targets = factorize_text(df["claimed_target"])
-    for value in targets:
-        if value:
-            resolve_actors(table, value, path=path, column="claimed_target")
+    tcodes, targets = factorize_text(df["claimed_target"])
+    given = [i for i, v in enumerate(targets) if v]
+    table.check_all(  # every unknown value in one error, with its rows
+        [targets[i] for i in given],
+        path=path,
+        column="claimed_target",
+        rows_of=lambda k: np.flatnonzero(tcodes == given[k]) + 1,
+        resolve=lambda v: resolve_actors(table, v, path=path, column="claimed_target"),
+    )
     df.attrs[_NORMALISED] = id(table)
     return df
 
@@ -894,10 +899,12 @@ class ParsedClaims:
     #: (``target == target_values[target_codes]``)
     target_codes: np.ndarray | None = None
     target_values: np.ndarray | None = None
+    #: per row, how many gazetteer places matched ``place`` (0: given coordinates or none)
+    candidates: np.ndarray | None = None
 
 
 #: Row statuses, by their code in :func:`parse_claims`.
-_STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved")
+_STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved", "ambiguous")
 
 
 def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -921,6 +928,7 @@ def parse_claims(
     actors: ActorTable,
     path: str | Path | None = None,
     geocode: bool = True,
+    country: str | Sequence[str] | Callable[[], Sequence[str]] | None = None,
 ) -> ParsedClaims:
     """Validate every row of a normalised claims table and locate it.
 
@@ -930,8 +938,18 @@ def parse_claims(
     get status ``invalid`` (bad date, coordinates or precision; nothing to locate) or
     ``unresolved`` (a place the gazetteer does not know) and a problem text. Text columns
     are worked on through their distinct values, so the cost grows with the number of
-    distinct dates, places and targets, not of rows.
+    distinct dates, places and targets, not of rows. ``country`` (ISO codes: the
+    countries the zones cover, or the user's ``--country``) is the geocoding context of
+    rows without a ``country`` cell (a function giving them is called only when some
+    place is to be geocoded); a name matching places far apart is ``ambiguous``.
     """
+    got: list[tuple[str, ...]] = []
+
+    def context() -> tuple[str, ...]:
+        if not got:
+            got.append(_context_codes(country() if callable(country) else country))
+        return got[0]
+
     n = len(df)
     status_code = np.zeros(n, dtype=np.int8)  # index into _STATUSES
     fine = np.ones(n, dtype=bool)  # status == "ok", kept as booleans
@@ -1013,8 +1031,10 @@ def parse_claims(
     _flag(~given & ~has_place, "invalid", "no place or coordinates are given")
     need = ~given & has_place & fine
     ccodes, cu = _text(df, "country")
+    candidates = np.zeros(n, dtype=np.int64)
     if need.any():
-        m = _geocode_rows(plcodes, plu, ccodes, cu, need, enabled=geocode)
+        m = _geocode_rows(plcodes, plu, ccodes, cu, need, enabled=geocode, context=context())
+        candidates = m.candidates
         found = need & m.found
         idx = np.flatnonzero(found)
         if len(idx):
@@ -1030,11 +1050,13 @@ def parse_claims(
                 gkm,
                 np.where(np.isfinite(own), np.where(code > 0, np.maximum(own, gkm), own), gkm),
             )
+        _flag(need & m.ambiguous, "ambiguous", m.problem)
         _flag(
             need & ~found,
             "unresolved",
             lambda rows: [
-                f"the place {plu[plcodes[i]]!r} was not found in the gazetteer" for i in rows
+                m.problem[i] or f"the place {plu[plcodes[i]]!r} was not found in the gazetteer"
+                for i in rows
             ],
         )
 
@@ -1046,7 +1068,7 @@ def parse_claims(
     s_name = _spread(np.append(su, None), np.where(has_stated, scodes, len(su)))
     want = has_stated & fine
     if want.any():
-        m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode)
+        m = _geocode_rows(scodes, su, ccodes, cu, want, enabled=geocode, context=context())
         got = want & m.found
         s_lat[got] = m.latitude[got]
         s_lon[got] = m.longitude[got]
@@ -1070,6 +1092,7 @@ def parse_claims(
         date_values=du,
         target_codes=tcodes,
         target_values=target_u,
+        candidates=candidates,
     )
 
 
@@ -1080,6 +1103,20 @@ class _Located:
     longitude: np.ndarray
     precision_km: np.ndarray
     name: np.ndarray
+    #: per row: why a place is not used (None when found or plainly not in the gazetteer)
+    problem: np.ndarray | None = None
+    #: per row: the name matches several places far apart (``problem`` says which)
+    ambiguous: np.ndarray | None = None
+    #: per row: how many gazetteer places matched the name (0 when not found)
+    candidates: np.ndarray | None = None
+
+
+def _context_codes(country: str | Sequence[str] | None) -> tuple[str, ...]:
+    """ISO alpha-2 codes of a context given as "YE", "YE,SA", ["UA"] or country names."""
+    if country is None:
+        return ()
+    items = country.replace(";", ",").split(",") if isinstance(country, str) else country
+    return tuple(dict.fromkeys(c for c in (_country_code(str(i)) for i in items) if c))
 
 
 def _country_code(value: str) -> str:
@@ -1111,11 +1148,17 @@ def _geocode_rows(
     mask: np.ndarray,
     *,
     enabled: bool = True,
+    context: tuple[str, ...] = (),
 ) -> _Located:
     """Geocode each distinct (name, country hint) among the rows in ``mask`` once.
 
-    The ``country`` column is used as hint when it holds ISO alpha-2 codes. Returns per-row
-    arrays (found is False outside ``mask`` and where the gazetteer has no match).
+    The ``country`` column (ISO alpha-2 codes or country names) is the hint of its row;
+    rows without one are looked up in the ``context`` countries (those the zones cover,
+    or ``--country``), and a name found only elsewhere is not used: its problem says
+    where it was found. A name matching several places far apart (in one country, or in
+    two context countries) is ``ambiguous``, with the candidates in its problem. Returns
+    per-row arrays (found is False outside ``mask``, where the gazetteer has no match,
+    and where the match is ambiguous or outside the context).
     """
     n = len(name_codes)
     out = _Located(
@@ -1124,6 +1167,9 @@ def _geocode_rows(
         np.full(n, np.nan),
         np.full(n, np.nan),
         np.full(n, None, dtype=object),
+        np.full(n, None, dtype=object),
+        np.zeros(n, dtype=bool),
+        np.zeros(n, dtype=np.int64),
     )
     if not enabled or not mask.any():
         return out
@@ -1142,20 +1188,119 @@ def _geocode_rows(
     lon = np.full(nu, np.nan)
     km = np.full(nu, np.nan)
     nm = np.full(nu, None, dtype=object)
+    why = np.full(nu, None, dtype=object)
+    amb = np.zeros(nu, dtype=bool)
+    cand = np.zeros(nu, dtype=np.int64)
     for hint in pd.unique(u_hint):  # one batch per country hint
         sel = np.flatnonzero(u_hint == hint)
-        fr = geocode_frame([str(v) for v in u_name[sel]], country=hint or None)
-        ok = fr["found"].to_numpy()  # distinct names only, as columns
-        found[sel] = ok
-        lat[sel] = fr["latitude"].to_numpy()
-        lon[sel] = fr["longitude"].to_numpy()
-        km[sel] = np.where(ok, fr["precision_km"].fillna(0.0).to_numpy(), np.nan)
-        nm[sel] = np.where(ok, fr["name"].to_numpy(dtype=object), None)
+        queries = [str(v) for v in u_name[sel]]
+        scope = (hint,) if hint else tuple(context)
+        fr = _in_scope(queries, scope)
+        ok = fr["found"].to_numpy(dtype=bool)
+        ambiguity = fr["ambiguity"].to_numpy(dtype=object)
+        is_amb = ok & pd.notna(ambiguity)
+        use = ok & ~is_amb
+        found[sel] = use
+        amb[sel] = is_amb
+        lat[sel] = np.where(use, fr["latitude"].to_numpy(dtype=float), np.nan)
+        lon[sel] = np.where(use, fr["longitude"].to_numpy(dtype=float), np.nan)
+        km[sel] = np.where(use, fr["precision_km"].fillna(0.0).to_numpy(), np.nan)
+        nm[sel] = np.where(use, fr["name"].to_numpy(dtype=object), None)
+        cand[sel] = fr["candidates"].fillna(0).to_numpy(dtype=np.int64)
+        for i in np.flatnonzero(is_amb).tolist():
+            why[sel[i]] = f"the place {queries[i]!r} is ambiguous: {ambiguity[i]}"
+        missing = np.flatnonzero(~ok)
+        for i in missing.tolist():  # "A, B" / "A (B)": say where A is, if not in B
+            why[sel[i]] = _outside_qualifier(queries[i], scope)
+        if scope and len(missing):  # found elsewhere? say where, and do not use it
+            abroad = geocode_frame([queries[i] for i in missing])
+            for j, i in enumerate(missing.tolist()):
+                if abroad["found"].iat[j] and why[sel[i]] is None:
+                    where = ", ".join(
+                        str(x)
+                        for x in (
+                            abroad["name"].iat[j],
+                            abroad["admin1"].iat[j],
+                            abroad["country_code"].iat[j],
+                        )  # fmt: skip
+                        if x is not None and x == x
+                    )
+                    why[sel[i]] = (
+                        f"the place {queries[i]!r} was found only outside the context "
+                        f"({', '.join(scope)}): {where}; give its country in a 'country' "
+                        "column or --country to use it"
+                    )
     out.found[rows] = found[kcodes]
     out.latitude[rows] = lat[kcodes]
     out.longitude[rows] = lon[kcodes]
     out.precision_km[rows] = km[kcodes]
     out.name[rows] = nm[kcodes]
+    out.problem[rows] = why[kcodes]
+    out.ambiguous[rows] = amb[kcodes]
+    out.candidates[rows] = cand[kcodes]
+    return out
+
+
+_QUALIFIED = re.compile(r"^\s*(.+?)\s*(?:,\s*(.+?)|[(\[]\s*([^()\[\]]+?)\s*[)\]])\s*$")
+
+
+def _outside_qualifier(query: str, scope: tuple[str, ...]) -> str | None:
+    """For "A, B" or "A (B)" not found: where A alone is, when it is somewhere else."""
+    m = _QUALIFIED.match(query)
+    if not m:
+        return None
+    from .geocoder import geocode
+
+    head, qual = m.group(1), m.group(2) or m.group(3)
+    places = [geocode(head, country=c) for c in scope] if scope else [geocode(head)]
+    found = [p for p in places if p is not None]
+    if not found:
+        return None
+    where = "; ".join(f"{p.name} ({p.admin1}, {p.country_code})" for p in found)
+    return (
+        f"the place {query!r} was not found: no {head!r} in or within 50 km of {qual!r} "
+        f"in the gazetteer, which has {head!r} only at {where}"
+    )
+
+
+def _in_scope(queries: list[str], scope: tuple[str, ...]) -> pd.DataFrame:
+    """Answers within the scope countries (no scope: anywhere). With several countries,
+    each is searched; a name found in one is that answer; found in several, the answers
+    are ambiguous when farther apart than the geocoder's ambiguity distance, else the
+    first country's (the one the zones cover most)."""
+    from .geocoder import _ambiguity_km, geocode_frame
+    from .geodesy import geodesic_km
+
+    if len(scope) <= 1:
+        return geocode_frame(queries, country=scope[0] if scope else None)
+
+    frames = [geocode_frame(queries, country=c) for c in scope]
+    hits = np.array([f["found"].to_numpy(dtype=bool) for f in frames])
+    first = np.where(hits.any(axis=0), hits.argmax(axis=0), 0)
+    out = pd.DataFrame({c: frames[0][c].astype(object) for c in frames[0].columns})
+    for k in range(1, len(frames)):
+        take = first == k
+        if take.any():
+            for c in out.columns:
+                col = out[c].to_numpy(dtype=object).copy()
+                col[take] = frames[k][c].astype(object).to_numpy()[take]
+                out[c] = col
+    for i in np.flatnonzero(hits.sum(axis=0) > 1).tolist():
+        ks = np.flatnonzero(hits[:, i]).tolist()
+        la = np.array([frames[k]["latitude"].iat[i] for k in ks])
+        lo = np.array([frames[k]["longitude"].iat[i] for k in ks])
+        far = geodesic_km(np.full(len(ks), la[0]), np.full(len(ks), lo[0]), la, lo)
+        if far.max() > _ambiguity_km():
+            listed = "; ".join(
+                f"{frames[k]['name'].iat[i]} ({frames[k]['admin1'].iat[i]}, "
+                f"{frames[k]['country_code'].iat[i]})"
+                for k in ks
+            )
+            out.loc[i, "ambiguity"] = (
+                f"places of that name in {len(ks)} countries lie up to "
+                f"{float(far.max()):,.0f} km apart: {listed}"
+            )
+            out.loc[i, "candidates"] = sum(int(frames[k]["candidates"].iat[i]) for k in ks)
     return out
 
 

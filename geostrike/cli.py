@@ -95,6 +95,27 @@ def _echo_warnings(caught: list) -> None:
             click.echo(f"geostrike: warning: {text}", err=True)
 
 
+_context_opt = click.option(
+    "--country",
+    "context",
+    multiple=True,
+    metavar="CC",
+    help="Look place names up in this country (ISO 3166-1 alpha-2; repeat or comma-separate"
+    " for several). Default: the countries the zones cover. A 'country' column wins.",
+)
+
+
+def _context_codes(context: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The --country codes, checked; None when not given."""
+    codes = [c.strip().upper() for item in context for c in item.split(",") if c.strip()]
+    for c in codes:
+        if not (len(c) == 2 and c.isalpha()):
+            raise click.BadParameter(
+                f"{c!r} is not an ISO 3166-1 alpha-2 code", param_hint="--country"
+            )
+    return tuple(dict.fromkeys(codes)) or None
+
+
 _zones_opt = click.option(
     "--zones",
     "zones_path",
@@ -194,11 +215,15 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
     from .geocoder import geocode_many
 
     keys = ("name", "latitude", "longitude", "country_code", "admin1", "feature_code",
-            "population", "gazetteer_id", "precision", "score")  # fmt: skip
+            "population", "gazetteer_id", "precision", "precision_km", "score",
+            "candidates", "ambiguity")  # fmt: skip
     for q, m in zip(items, geocode_many(items, country=country), strict=True):
         if as_json:
+            from .geocoder import alternatives
+
             rec = {"query": q, "found": m is not None}
             rec.update({k: (getattr(m, k) if m is not None else None) for k in keys})
+            rec["alternatives"] = alternatives(m) if m is not None else None
             click.echo(json.dumps(rec, ensure_ascii=False))
         elif m is None:
             click.echo(f"{q}\tnot found")
@@ -207,6 +232,7 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
             click.echo(
                 f"{q}\t{m.latitude:.5f}\t{m.longitude:.5f}\t{where}\t{m.feature_code}"
                 f"\t{m.precision} ±{m.precision_km:g} km\tscore {m.score:g}"
+                + (f"\tAMBIGUOUS: {m.ambiguity}" if m.ambiguity else "")
             )
 
 
@@ -259,6 +285,7 @@ def gazetteer_info() -> None:
 @click.option("-o", "--output", type=click.Path(), default=None)
 @_tolerance_opt
 @_actors_opt
+@_context_opt
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory")
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler.")
 @click.option(
@@ -282,6 +309,7 @@ def check(
     output: str | None,
     tolerance_km: float,
     actors: str | None,
+    context: tuple[str, ...],
     engine: str,
     scheduler: str | None,
     chunk_size: int | None,
@@ -291,6 +319,7 @@ def check(
     **zone_opts: object,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
+    country = _context_codes(context)
     from . import check as engine_mod
     from .actors import load_actors
     from .zones import read_zones
@@ -304,7 +333,13 @@ def check(
         prepared = engine_mod.prepare_zones(
             read_zones(zones_path, actors=table, **zone_kw), actors=table
         )
-        if engine == "dask" or chunk_size is not None or should_stream(claims_path, output):
+        streamed = engine == "dask" or chunk_size is not None or should_stream(claims_path, output)
+        if country and streamed:
+            raise click.UsageError(
+                "--country works with the in-memory engine only; for streamed or Dask runs"
+                " put the code in a 'country' column (default: the zones' countries)"
+            )
+        if streamed:
             # distributed / streaming engines: issue 8 (geostrike.distributed)
             from .distributed import check_dask
 
@@ -321,7 +356,7 @@ def check(
             )
         else:
             result = engine_mod.check(
-                claims_path, prepared, tolerance_km=tolerance_km, actors=table
+                claims_path, prepared, tolerance_km=tolerance_km, actors=table, country=country
             )
             if output:
                 engine_mod.write_result(
@@ -597,6 +632,7 @@ def zones_diff(
 @_date_order_opt
 @_zone_read_opts
 @_force_opt
+@_context_opt
 def map_(
     claims_path: str,
     zones_path: str,
@@ -605,6 +641,7 @@ def map_(
     title: str | None,
     tolerance_km: float,
     actors: str | None,
+    context: tuple[str, ...],
     date_order: str | None,
     force: bool,
     **zone_opts: object,
@@ -613,6 +650,8 @@ def map_(
     from pathlib import Path
 
     from .errors import OutputError
+
+    country = _context_codes(context)
 
     ext = Path(output).suffix.lower()
     if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
@@ -628,7 +667,9 @@ def map_(
     table = load_actors(actors)
     with _Warnings(date_order):
         zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        results = run_check(claims_path, zones, tolerance_km=tolerance_km, actors=table)
+        results = run_check(
+            claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
+        )
         opts = {"title": title, "actors": table}
         if ext in (".html", ".htm"):
             opts["offline"] = offline
@@ -647,12 +688,14 @@ def map_(
 @_date_order_opt
 @_zone_read_opts
 @_force_opt
+@_context_opt
 def export(
     claims_path: str,
     zones_path: str,
     output: str,
     tolerance_km: float,
     actors: str | None,
+    context: tuple[str, ...],
     date_order: str | None,
     force: bool,
     **zone_opts: object,
@@ -669,13 +712,16 @@ def export(
     from .qgis import check_output, export_gpkg
     from .zones import read_zones
 
+    country = _context_codes(context)
     check_output(output)  # fail before the work, not after it
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
     with _Warnings(date_order):
         claims = read_claims(claims_path, actors=table)
         zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        result = run_check(claims, zone_table, tolerance_km=tolerance_km, actors=table)
+        result = run_check(
+            claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country
+        )
         written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)

@@ -43,6 +43,29 @@ class UnknownActorError(InputError):
         )
 
 
+class UnknownActorsError(UnknownActorError):
+    """Several unknown (or ambiguous) actor values of one column, reported at once.
+
+    ``problems`` are the texts for each value (its rows, nearest known names ...);
+    ``value`` is the first value, as for :class:`UnknownActorError`.
+    """
+
+    def __init__(
+        self, values: list[str], problems: list[str], path: str | Path | None, column: str | None
+    ) -> None:
+        super().__init__(values[0], path, column)
+        self.values = list(values)
+        where = f" in column '{column}'" if column else ""
+        noun = "unknown actor" if len(values) == 1 else f"{len(values)} unknown actors"
+        InputError.__init__(
+            self,
+            path,
+            f"{noun}{where}: "
+            + "; ".join(problems)
+            + "; add them to an actor table passed with --actors",
+        )
+
+
 class OutputError(GeostrikeError):
     """An output cannot be written where asked (missing folder, wrong kind of file)."""
 

@@ -75,6 +75,8 @@ __all__ = [
     "geocode_many",
     "geocode_frame",
     "reverse",
+    "alternatives",
+    "zone_countries",
     "LocalGeocoder",  # noqa: F822 - module __getattr__
     "MAX_QUERY_CHARS",
 ]
@@ -119,6 +121,29 @@ FOLD_FOREIGN_MIN_SIMILARITY = 75.0
 # in romanisation: Efrin/Afrin, Omran/Amran; q/k: Qamishli/Kamishli).
 _FIRST_LETTER_CLASS = str.maketrans({"e": "a", "i": "a", "o": "a", "u": "a", "q": "k"})
 FOCUS_WEIGHT = 1.0
+#: Two places matching a query that lie farther apart than this (km) make the answer
+#: ambiguous, unless the first is much more prominent (AMBIGUITY_MARGIN). The environment
+#: variable ``GEOSTRIKE_AMBIGUITY_KM`` overrides it.
+AMBIGUITY_KM = 25.0
+#: ... "much more prominent": its ranking base score (log10 population + feature bonus,
+#: :func:`_row_base_scores`) higher by at least this (1.0: ten times the population).
+AMBIGUITY_MARGIN = 1.0
+#: ... and a runner-up counts only when its own name is the query's, up to this similarity
+#: (rapidfuzz ratio of the normalised names, articles aside).
+NAMESAKE_MIN_SIMILARITY = 85.0
+#: "A, B" / "A (B)": B names a division or a place; A must lie in B's first-level division
+#: or within this distance (km) of B.
+QUALIFIER_KM = 50.0
+#: "Hodeidah port", "Sanaa airport": the town's point, its radius widened by this (km).
+FACILITY_KM = 10.0
+
+
+def _ambiguity_km() -> float:
+    env = os.environ.get("GEOSTRIKE_AMBIGUITY_KM")
+    try:
+        return float(env) if env else AMBIGUITY_KM
+    except ValueError:
+        return AMBIGUITY_KM
 
 
 def _focus() -> tuple[str, ...]:
@@ -160,6 +185,13 @@ class Match:
         The gazetteer name (normalised key) the query matched.
     raw
         Everything else: match level, source, base place of an offset, ...
+    candidates
+        How many gazetteer places matched the name at the level it was matched (1: no
+        other place of that name in the search area).
+    ambiguity
+        When two or more of them are plausible and lie far apart (:data:`AMBIGUITY_KM`):
+        a sentence naming them, their divisions and their distances; else None. The
+        answer is then only the best ranked of several, and should not be relied on.
     """
 
     query: str
@@ -176,6 +208,8 @@ class Match:
     score: float
     matched_name: str
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    candidates: int = 1
+    ambiguity: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as a plain, JSON-serialisable dict."""
@@ -248,6 +282,14 @@ _PLACE_HEAD = _lazy_re(
     r"neighbourhood|neighborhood|suburb|area|region) of |the )(.+)$"
 )
 _PLACE_TAIL = _lazy_re(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
+_FACILITY_TAIL = _lazy_re(
+    r"^(?:the )?(.+?) (?:sea ?port|port|harbour|harbor|docks|international airport|airport|"
+    r"airfield|air ?base|air ?field|military airport|naval base|military base)$"
+)
+_FACILITY_HEAD = _lazy_re(
+    r"^(?:the )?(?:sea ?port|port|harbour|harbor|airport|air ?base|airfield) of (.+)$"
+)
+_BRACKETED = re.compile(r"^(.+?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")
 
 
 def _light(text: str) -> str:
@@ -277,6 +319,9 @@ def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
     m = _REGION_TAIL.match(s)
     if m:
         return m.group(1), "region", {}
+    m = _FACILITY_HEAD.match(s) or _FACILITY_TAIL.match(s)
+    if m:
+        return m.group(1), "facility", {}
     m = _PLACE_HEAD.match(s) or _PLACE_TAIL.match(s)
     if m:
         return m.group(1), "plain", {}
@@ -366,6 +411,7 @@ class _Hit:
     level: str
     matched: str
     ranked: np.ndarray
+    key: str = ""  # the query's normalised key (for the namesake test of _ambiguity)
 
 
 def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
@@ -464,10 +510,14 @@ def _refused_aliases(gaz: Gazetteer) -> frozenset[str]:
     a country or capital: "Hamas", "SAA", "Hezbollah" never resolve; Russia, Moscow, Kyiv do."""
     got = getattr(gaz, "_refused_aliases", None)
     if got is None:
-        from .actors import default_table
+        from .actors import default_table, normalise_actor
 
         out = set()
-        for alias in default_table().aliases():
+        table = default_table()
+        names = [n for a in table.actors.values() for n in (a.id, a.label, *a.aliases)]
+        # names written in another script are not refused: transliterated without vowels
+        # they meet place names (حماس Hamas and حمص Homs both give "hms")
+        for alias in {normalise_actor(n) for n in names if script(n) == "latin"}:
             key = normalise(alias)
             if not key:
                 continue
@@ -590,7 +640,7 @@ def _match_in(
         # "Anbar" is the province rather than a Turkish hamlet, "Idlib" stays the city
         weak_rows = frozenset(rows[kinds == KIND_WEAK].tolist()) if not admin else frozenset()
         ranked = _rank(gaz, rows, literal=lit, weak=weak_rows, **opts)
-        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
     if exact_only or acronym:
         return None
 
@@ -630,11 +680,11 @@ def _match_in(
     if len(rows):
         r = _admin_filter(gaz, rows, admin)
         ranked = _rank(gaz, r, **opts)
-        return _Hit(int(ranked[0]), 95.0, "fold", f, ranked)
+        return _Hit(int(ranked[0]), 95.0, "fold", f, ranked, key)
     if weak is not None:
         rows, kinds = weak
         ranked = _rank(gaz, rows, **opts)
-        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked)
+        return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
     if len(sk) >= 3 and len(f) >= _MIN_FOLD_LEN:
         rows, folds, looses = _only(gaz, only, *gaz.by_skeleton(sk))
         if len(rows):
@@ -654,7 +704,9 @@ def _match_in(
                 ranked = _rank(gaz, rows_k, **opts)
                 best = int(ranked[0])
                 i = int(np.flatnonzero(keep & (rows == best))[0])
-                return _Hit(best, round(0.95 * float(sims[i]), 1), "skeleton", folds[i], ranked)
+                return _Hit(
+                    best, round(0.95 * float(sims[i]), 1), "skeleton", folds[i], ranked, key
+                )
     # 4. fuzzy fallback among names sharing the first two skeleton letters
     if len(f) >= _MIN_FUZZY_LEN and len(sk) >= 2:
         from rapidfuzz import fuzz, process
@@ -684,7 +736,7 @@ def _match_in(
                 ranked = _rank(gaz, rows2, **opts)
                 best = int(ranked[0])
                 i = int(np.flatnonzero(rows == best)[0])
-                return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked)
+                return _Hit(best, round(0.9 * float(sims[i]), 1), "fuzzy", folds_l[i], ranked, key)
     return None
 
 
@@ -741,6 +793,8 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
     }
     if mode == "region" and precision not in ("country", "admin1"):
         precision, prec_km = "region", max(prec_km, REGION_MIN_KM)
+    elif mode == "facility" and precision not in ("country", "admin1"):
+        prec_km += FACILITY_KM  # a port or airport of the town, located as the town
     elif mode == "offset":
         from pyproj import Geod
 
@@ -750,6 +804,7 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         precision = "offset"
         prec_km = prec_km + max(1.0, 0.2 * dist)
         raw.update(details)
+    ambiguity = _ambiguity_one(gaz, hit.ranked, hit.key or hit.matched)
     return Match(
         query=query,
         name=name,
@@ -767,7 +822,219 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         score=float(hit.score),
         matched_name=hit.matched,
         raw=raw,
+        candidates=len(hit.ranked),
+        ambiguity=ambiguity,
     )
+
+
+def _ambiguity(
+    gaz: Gazetteer, rows: np.ndarray, first: np.ndarray, count: np.ndarray, keys: Sequence[str]
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Which answers are ambiguous, and why, for ranked candidate lists laid end to end.
+
+    Answer ``j``'s candidates are ``rows[first[j]:first[j] + count[j]]``, best first. A
+    runner-up is a rival of a best-ranked *place* when it lies more than
+    :data:`AMBIGUITY_KM` away and the best is not much more prominent
+    (:data:`AMBIGUITY_MARGIN`) and the runner-up's own name is the query's (similarity
+    :data:`NAMESAKE_MIN_SIMILARITY`, articles aside: Novofedorovka for Novofedorivka, not
+    Nikopol, whose GeoNames alternate names include Sloviansk, nor As Saddah found by the
+    romanisation fold of Saadah); a first-level division is a rival only when the place is
+    not in it (Homs the city is in Homs governorate; Jawf al Maqbabah, Abyan, is not in Al
+    Jawf governorate); a country never. Vectorised over all candidates; the sentence is
+    built for the ambiguous answers only.
+
+    Returns
+    -------
+    (ambiguous per answer, {answer index: sentence})
+    """
+    n = len(first)
+    amb = np.zeros(n, dtype=bool)
+    multi = count > 1
+    if not multi.any():
+        return amb, {}
+    mj = np.flatnonzero(multi)
+    cnt = count[mj]
+    starts = np.repeat(first[mj], cnt)
+    idx = starts + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    cand = rows[idx]
+    best = rows[starts]
+    d = _haversine_pairs(gaz.lat[best], gaz.lon[best], gaz.lat[cand], gaz.lon[cand])
+    fr_b, fr_c = gaz.frank[best], gaz.frank[cand]
+    base = _row_base_scores(gaz)
+    rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > _ambiguity_km())
+    rival &= fr_c > FEATURE_RANK["country"]
+    rival &= (base[best] - base[cand]) < AMBIGUITY_MARGIN
+    maybe = np.flatnonzero(rival)
+    if len(maybe):  # namesakes only: the runner-up's primary name is the query's
+        from rapidfuzz.fuzz import ratio
+
+        owner = np.repeat(np.arange(len(mj)), cnt)[maybe]
+        qk = [strip_articles(keys[int(mj[o])]) for o in owner.tolist()]
+        names = _name_cores(gaz, cand[maybe])
+        same = np.fromiter(
+            (100.0 if q == nm else ratio(q, nm) for q, nm in zip(qk, names, strict=True)),
+            dtype=np.float64,
+            count=len(maybe),
+        )
+        rival[maybe[same < NAMESAKE_MIN_SIMILARITY]] = False
+    div = np.flatnonzero(rival & (fr_c == FEATURE_RANK["admin1"]))
+    if len(div):  # a division holding the place is no rival
+        same_div = (gaz.cc[best[div]] == gaz.cc[cand[div]]) & (
+            np.array(gaz.strings_at("admin1_code", best[div]), dtype=object)
+            == np.array(gaz.strings_at("admin1_code", cand[div]), dtype=object)
+        )
+        rival[div[same_div]] = False
+    group_start = np.cumsum(cnt) - cnt
+    amb[mj] = np.logical_or.reduceat(rival, group_start)
+    if not amb.any():
+        return amb, {}
+    if len(mj) == 1:  # one answer (the one-by-one path): plain Python is quicker
+        return amb, {int(mj[0]): _ambiguity_text(gaz, int(best[0]), cand[rival].tolist())}
+    return amb, _ambiguity_texts(gaz, mj, cnt, group_start, best, cand, rival)
+
+
+def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
+    """:func:`_ambiguity` for one short candidate list, in plain Python (numpy's per-call
+    cost dominates on a handful of rows): the sentence, or None."""
+    if len(ranked) < 2:
+        return None
+    rl = ranked.tolist()
+    b = rl[0]
+    if int(gaz.frank[b]) <= FEATURE_RANK["admin1"]:
+        return None
+    base = _row_base_scores(gaz)
+    top = float(base[b]) - AMBIGUITY_MARGIN
+    la1, lo1 = math.radians(float(gaz.lat[b])), math.radians(float(gaz.lon[b]))
+    km = _ambiguity_km()
+    q = strip_articles(key)
+    rivals = []
+    for r in rl[1:]:
+        fr = int(gaz.frank[r])
+        if fr <= FEATURE_RANK["country"] or not float(base[r]) > top:
+            continue
+        la2, lo2 = math.radians(float(gaz.lat[r])), math.radians(float(gaz.lon[r]))
+        h = (
+            math.sin((la2 - la1) / 2) ** 2
+            + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        )
+        if not 2 * 6371.0088 * math.asin(math.sqrt(min(max(h, 0.0), 1.0))) > km:
+            continue
+        core = _name_cores(gaz, np.array([r], dtype=np.int64))[0]
+        if q != core:
+            from rapidfuzz.fuzz import ratio
+
+            if ratio(q, core) < NAMESAKE_MIN_SIMILARITY:
+                continue
+        if fr == FEATURE_RANK["admin1"] and str(gaz.cc[r]) == str(gaz.cc[b]):
+            if gaz.string("admin1_code", r) == gaz.string("admin1_code", b):
+                continue  # the division holding the place
+        rivals.append(r)
+    return _ambiguity_text(gaz, b, rivals) if rivals else None
+
+
+#: Runner-ups named in an ambiguity sentence (the rest are counted).
+_AMBIGUITY_LISTED = 4
+
+
+def _ambiguity_texts(
+    gaz: Gazetteer,
+    mj: np.ndarray,
+    cnt: np.ndarray,
+    group_start: np.ndarray,
+    best: np.ndarray,
+    cand: np.ndarray,
+    rival: np.ndarray,
+) -> dict[int, str]:
+    """The sentences of :func:`_ambiguity` (distances geodesic, in one call; names and
+    divisions read once per distinct row)."""
+    from .geodesy import geodesic_km
+
+    ri = np.flatnonzero(rival)  # rival entries, group by group
+    group = np.repeat(np.arange(len(mj)), cnt)[ri]
+    km = geodesic_km(gaz.lat[best[ri]], gaz.lon[best[ri]], gaz.lat[cand[ri]], gaz.lon[cand[ri]])
+    gfirst = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(len(ri)) - np.repeat(gfirst, np.diff(np.r_[gfirst, len(ri)]))
+    shown = rank < _AMBIGUITY_LISTED
+    groups = group[gfirst]
+    need = np.unique(np.r_[best[group_start[groups]], cand[ri[shown]]])
+    desc = dict(zip(need.tolist(), _describe_rows(gaz, need), strict=True))
+    n_riv = np.diff(np.r_[gfirst, len(ri)])
+    far = np.maximum.reduceat(km, gfirst)
+    texts: dict[int, str] = {}
+    riv_rows, riv_km = cand[ri].tolist(), km.tolist()
+    for g, lo, nr, top in zip(groups.tolist(), gfirst.tolist(), n_riv.tolist(), far.tolist(), strict=True):  # fmt: skip
+        head = desc[int(best[group_start[g]])]
+        listed = [
+            f"{desc[riv_rows[i]]}, {riv_km[i]:,.0f} km away"
+            for i in range(lo, lo + min(nr, _AMBIGUITY_LISTED))
+        ]
+        more = f" and {nr - _AMBIGUITY_LISTED} more" if nr > _AMBIGUITY_LISTED else ""
+        texts[int(mj[g])] = (
+            f"{nr + 1} places of that name lie up to {top:,.0f} km apart: "
+            + "; ".join([head, *listed])
+            + more
+        )
+    return texts
+
+
+def _ambiguity_text(gaz: Gazetteer, best: int, rivals: list[int]) -> str:
+    """:func:`_ambiguity_texts` for one answer."""
+    from .geodesy import GEOD
+
+    lat, lon = float(gaz.lat[best]), float(gaz.lon[best])
+    km = [GEOD.inv(lon, lat, float(gaz.lon[r]), float(gaz.lat[r]))[2] / 1000.0 for r in rivals]
+    shown = rivals[:_AMBIGUITY_LISTED]
+    desc = _describe_rows(gaz, np.array([best, *shown], dtype=np.int64))
+    listed = [f"{d}, {k:,.0f} km away" for d, k in zip(desc[1:], km, strict=False)]
+    more = f" and {len(rivals) - len(shown)} more" if len(rivals) > len(shown) else ""
+    return (
+        f"{len(rivals) + 1} places of that name lie up to {max(km):,.0f} km apart: "
+        + "; ".join([desc[0], *listed])
+        + more
+    )
+
+
+def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
+    """Normalised primary names of rows without articles (remembered per gazetteer)."""
+    memo: dict[int, str] | None = getattr(gaz, "_name_cores", None)
+    if memo is None:
+        memo = gaz._name_cores = {}  # type: ignore[attr-defined]
+    rl = rows.tolist()
+    new = sorted({r for r in rl if r not in memo})
+    if new:
+        keys = normalise_many(gaz.strings_at("name", np.array(new, dtype=np.int64)))
+        memo.update(zip(new, map(strip_articles, keys), strict=True))
+    return [memo[r] for r in rl]
+
+
+def _describe_rows(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
+    """Name (division, CC) of gazetteer rows (remembered per gazetteer)."""
+    memo: dict[int, str] | None = getattr(gaz, "_descriptions", None)
+    if memo is None:
+        memo = gaz._descriptions = {}  # type: ignore[attr-defined]
+    rl = rows.tolist()
+    new = np.array(sorted({r for r in rl if r not in memo}), dtype=np.int64)
+    if len(new):
+        names = gaz.strings_at("name", new)
+        a1n = gaz.strings_at("admin1", new)
+        a1c = gaz.strings_at("admin1_code", new)
+        ccs = gaz.cc[new].tolist()
+        franks = gaz.frank[new].tolist()
+        for r, name, an, ac, cc, fr in zip(new.tolist(), names, a1n, a1c, ccs, franks, strict=True):  # fmt: skip
+            if fr == FEATURE_RANK["admin1"]:
+                memo[r] = f"{name} ({cc} first-level division)"
+                continue
+            a1 = _admin1_name(gaz, r, an, ac)
+            memo[r] = f"{name} ({a1}, {cc})" if a1 else f"{name} ({cc})"
+    return [memo[r] for r in rl]
+
+
+def _haversine_pairs(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle km between paired points (a ranking measure, not a reported one)."""
+    la1, lo1 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lon1, float))
+    la2, lo2 = np.radians(np.asarray(lat2, float)), np.radians(np.asarray(lon2, float))
+    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _within_hint(country_code: Any, precision: Any, country: str | None) -> bool:
@@ -795,43 +1062,77 @@ def _geocode(
     _depth: int = 0,
     *,
     whole: bool = True,
+    within: tuple[str, str, float, float] | None = None,
 ) -> Match | None:
     """``whole=False`` skips matching the whole query (steps a and d): for a query known
-    to give nothing there (a common English word without an exact answer)."""
+    to give nothing there (a common English word without an exact answer). ``within``
+    (country, admin1 code, latitude, longitude) of a qualifier keeps only the candidates
+    in that division or within :data:`QUALIFIER_KM` of that point."""
     if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS * 2:
         return None
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())
     if not text:
         return None
+
+    def build(hit: _Hit | None, mode: str, details: dict[str, Any]) -> Match | None:
+        hit = _constrain(gaz, hit, within)
+        return None if hit is None else _build(gaz, query, hit, mode, details)
+
     # a. the whole query by exact name ("Mexico City", "West Bank", "Homs province")
     if whole:
-        hit = _match(gaz, text, country=country, near=near, exact_only=True)
-        if hit is not None:
-            return _build(gaz, query, hit, "plain", {})
+        m = build(_match(gaz, text, country=country, near=near, exact_only=True), "plain", {})
+        if m is not None:
+            return m
     if _depth < 2:
-        # b. "A, B": B (a country, division or town) qualifies A
-        head, sep, tail = text.rpartition(",")
+        # b. "A, B" or "A (B)": B (a country, division or town) qualifies A
+        bracket = _BRACKETED.match(text)
+        if bracket:
+            head, sep, tail = bracket.group(1), "(", bracket.group(2)
+        else:
+            head, sep, tail = text.rpartition(",")
         if not sep:
             head, sep, tail = _country_suffix(gaz, text)
         if sep and head.strip() and tail.strip():
             qual = _match(gaz, tail, country=country, near=near)
             if qual is not None and qual.score >= 95:
-                q_cc = str(gaz.cc[qual.row])
-                q_near = near
-                if q_near is None and int(gaz.frank[qual.row]) != FEATURE_RANK["country"]:
-                    q_near = (float(gaz.lat[qual.row]), float(gaz.lon[qual.row]))
-                m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1)
+                is_country = int(gaz.frank[qual.row]) == FEATURE_RANK["country"]
+                # every place or division the qualifier may name ("Al Jawf": Libya's town,
+                # Yemen's governorate ...): the head must lie in one of them
+                quals = [int(qual.row)] if is_country else [
+                    int(r) for r in qual.ranked.tolist()
+                    if int(gaz.frank[r]) != FEATURE_RANK["country"]
+                ]  # fmt: skip
+                q_ccs = {str(gaz.cc[r]) for r in quals}
+                q_cc = q_ccs.pop() if len(q_ccs) == 1 else None
+                q_near, q_within = near, within
+                if not is_country:
+                    if len(quals) == 1:
+                        q_near = q_near or (float(gaz.lat[quals[0]]), float(gaz.lon[quals[0]]))
+                    q_within = tuple(
+                        (str(gaz.cc[r]), gaz.string("admin1_code", r),
+                         float(gaz.lat[r]), float(gaz.lon[r]))
+                        for r in quals
+                    )  # fmt: skip
+                    if within is not None:  # nested qualifiers: both apply
+                        cols = [np.array(c, dtype=object) for c in zip(*q_within, strict=True)]
+                        keep = _allowed(*cols, within=within).tolist()
+                        q_within = tuple(w for w, k in zip(q_within, keep, strict=True) if k)
+                m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1, within=q_within)
                 if m is not None:
                     return Match(**{**m.__dict__, "query": query})
-    # c. region phrases, offsets, "the", "town of" ...
+                if not is_country:
+                    return None  # the qualifier is understood: nothing of that name in it
+    # c. region phrases, offsets, "the", "town of", "X port" ...
     place, mode, details = _parse(text)
     if mode == "region" and _COUNTRYSIDE.search(_light(text)):
         # "X countryside", "rural X": the governorate named "Rif X" when there is one
         hit = _match(gaz, f"rif {place}", country=country, near=near, admin=True, exact_only=True)
         if hit is not None and int(gaz.frank[hit.row]) == FEATURE_RANK["admin1"]:
-            return _build(gaz, query, hit, "admin", details)
+            m = build(hit, "admin", details)
+            if m is not None:
+                return m
     if place != text or mode != "plain":
-        hit = _match(gaz, place, country=country, near=near, admin=(mode == "admin"))
+        hit = _constrain(gaz, _match(gaz, place, country=country, near=near, admin=(mode == "admin")), within)  # fmt: skip
         if hit is not None:
             if mode == "admin" and int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]:
                 mode = "region"  # "X province" where X names no division: X, widened
@@ -839,10 +1140,36 @@ def _geocode(
     # d. the whole query by fold, skeleton and fuzzy match
     if not whole:
         return None
-    hit = _match(gaz, text, country=country, near=near)
-    if hit is None:
+    return build(_match(gaz, text, country=country, near=near), "plain", {})
+
+
+def _constrain(gaz: Gazetteer, hit: _Hit | None, within: Any) -> _Hit | None:
+    """The hit with only the candidates a qualifier allows (None when none is left)."""
+    if hit is None or within is None:
+        return hit
+    rows = _constrain_rows(gaz, hit.ranked, within)
+    if not len(rows):
         return None
-    return _build(gaz, query, hit, "plain", {})
+    if len(rows) == len(hit.ranked):
+        return hit
+    return _Hit(int(rows[0]), hit.score, hit.level, hit.matched, rows, hit.key)
+
+
+def _constrain_rows(gaz: Gazetteer, rows: np.ndarray, within: Any) -> np.ndarray:
+    """The rows :func:`_allowed` by a qualifier."""
+    codes = np.array(gaz.strings_at("admin1_code", rows), dtype=object)
+    return rows[_allowed(gaz.cc[rows], codes, gaz.lat[rows], gaz.lon[rows], within=within)]
+
+
+def _allowed(cc: Any, a1: Any, lat: Any, lon: Any, *, within: Any) -> np.ndarray:
+    """Mask of points in the first-level division of, or within :data:`QUALIFIER_KM` of,
+    any qualifier place of ``within`` ((country, admin1 code, latitude, longitude))."""
+    cc, a1 = np.asarray(cc, dtype=object), np.asarray(a1, dtype=object)
+    ok = np.zeros(len(cc), dtype=bool)
+    for w_cc, w_a1, w_lat, w_lon in within:
+        near = _haversine_pairs(w_lat, w_lon, lat, lon) <= QUALIFIER_KM
+        ok |= (cc == w_cc) & (near | ((a1 == w_a1) if w_a1 else False))
+    return ok
 
 
 def _country_words(gaz: Gazetteer) -> frozenset[str]:
@@ -962,6 +1289,8 @@ def geocode_many(
         state = batch.state(len(todo))
         cols = {k: v.tolist() for k, v in batch.answer_columns(gaz).items()}
         alts = batch.alternatives(gaz)
+        cols["candidates"] = batch.count.tolist()
+        cols["ambiguity"] = batch.ambiguity_texts(gaz).tolist()
         for t, (q, s) in enumerate(zip(todo, state.tolist(), strict=True)):
             if s >= 0:
                 m = _exact_match(q, cols, alts, s, batch.ukeys[batch.unit_of[t]])
@@ -996,6 +1325,8 @@ FRAME_COLUMNS = (
     "precision_km",
     "score",
     "matched_name",
+    "candidates",
+    "ambiguity",
 )
 _FRAME_FIELDS = FRAME_COLUMNS[2:]
 
@@ -1051,6 +1382,8 @@ def geocode_frame(queries: Iterable[Any], *, country: str | None = None):  # -> 
     answered = batch.slot >= 0  # per unit; its key is the matched name of its answer
     cols["matched_name"] = np.empty(n_ex, dtype=object)
     cols["matched_name"][batch.slot[answered]] = np.array(batch.ukeys, dtype=object)[answered]
+    cols["candidates"] = batch.count.astype(np.int64)
+    cols["ambiguity"] = batch.ambiguity_texts(gaz)
     if found_slow:
         for f in _FRAME_FIELDS:
             extra = np.empty(len(found_slow), dtype=cols[f].dtype)
@@ -1167,6 +1500,18 @@ class _ExactBatch:
             out["admin1_code"] = a1c
         return out
 
+    def ambiguity_texts(self, gaz: Gazetteer) -> np.ndarray:
+        """Per answer, :func:`_ambiguity`'s sentence or None (object array)."""
+        out = np.full(len(self.best), None, dtype=object)
+        if len(self.best):
+            keys = np.empty(len(self.best), dtype=object)
+            answered = self.slot >= 0
+            keys[self.slot[answered]] = np.array(self.ukeys, dtype=object)[answered]
+            _, texts = _ambiguity(gaz, self.rows, self.first, self.count, keys.tolist())
+            for j, text in texts.items():
+                out[j] = text
+        return out
+
     def alternatives(self, gaz: Gazetteer) -> list[list[str]]:
         """Per answer, the gazetteer ids of up to three runner-up candidates."""
         rows = self.rows
@@ -1202,6 +1547,8 @@ def _exact_match(
             "precision_km": cols["precision_km"][j],
             "score": 100.0,
             "matched_name": key,
+            "candidates": cols["candidates"][j],
+            "ambiguity": cols["ambiguity"][j],
             "raw": {
                 "level": "exact",
                 "mode": "plain",
@@ -1484,6 +1831,76 @@ def _bulk_exact_keys(
     kg = grp[first]
     slot[kg] = np.arange(len(kg))
     return _ExactBatch(pos, qk, ukeys, ucommon, slot, rows[first], rows, first, cnt[kg])
+
+
+def alternatives(match: Match) -> list[dict[str, Any]]:
+    """The runner-up candidates of a match (``raw['alternatives']``), described: name,
+    admin1, country_code, latitude, longitude, feature_code, gazetteer_id and distance_km
+    from the answer (geodesic)."""
+    gaz = load_gazetteer()
+    ids = (match.raw or {}).get("alternatives") or []
+    rows = [r for r in (gaz.row_by_id(g) for g in ids) if r is not None]
+    if not rows:
+        return []
+    from .geodesy import geodesic_km
+
+    ra = np.array(rows, dtype=np.int64)
+    km = geodesic_km(
+        np.full(len(ra), match.latitude), np.full(len(ra), match.longitude),
+        gaz.lat[ra], gaz.lon[ra],
+    )  # fmt: skip
+    out = []
+    for r, d in zip(rows, km.tolist(), strict=True):
+        name, gid, a1_name, a1_code = gaz.strings_of(r, ("name", "gazetteer_id", "admin1", "admin1_code"))  # fmt: skip
+        out.append(
+            {
+                "name": name,
+                "admin1": _admin1_name(gaz, r, a1_name, a1_code),
+                "country_code": str(gaz.cc[r]),
+                "latitude": float(gaz.lat[r]),
+                "longitude": float(gaz.lon[r]),
+                "feature_code": str(gaz.fcode[r]),
+                "gazetteer_id": gid,
+                "distance_km": round(float(d), 1),
+            }
+        )
+    return out
+
+
+#: A country is part of the zones' context when it holds at least this share of their area.
+CONTEXT_MIN_SHARE = 0.01
+
+
+def zone_countries(geoms: Any, *, min_share: float = CONTEXT_MIN_SHARE) -> tuple[str, ...]:
+    """ISO alpha-2 codes of the countries control zones cover, most covered first.
+
+    The default geocoding context of ``check``, ``map`` and ``export``: the countries
+    whose Natural Earth 1:50m outline (:mod:`geostrike.outlines`) holds at least
+    ``min_share`` of the zones' area (a zone spilling a few km over a border does not
+    bring the neighbour in). Empty when the outlines are not installed or there are no
+    polygons.
+    """
+    import shapely
+
+    try:
+        from .outlines import countries
+
+        world = countries("50m")
+    except Exception:  # noqa: BLE001 - outlines not installed: no context
+        return ()
+    g = np.asarray(geoms, dtype=object)
+    g = g[~(shapely.is_empty(g) | shapely.is_missing(g))] if len(g) else g
+    if not len(g):
+        return ()
+    union = shapely.union_all(shapely.make_valid(g))
+    if union.is_empty or union.area == 0:
+        return ()
+    idx = world.sindex.query(union, predicate="intersects")
+    codes = world["iso_a2"].to_numpy(dtype=object)[idx]
+    share = shapely.area(shapely.intersection(world.geometry.to_numpy()[idx], union)) / union.area
+    order = np.argsort(-share, kind="stable")
+    keep = [str(codes[i]) for i in order.tolist() if share[i] >= min_share and codes[i]]
+    return tuple(dict.fromkeys(keep))
 
 
 def reverse(lat: float, lon: float) -> Match | None:

@@ -1003,3 +1003,178 @@ def test_fuzz_claims_reader_gives_a_table_or_one_line(data) -> None:
             assert "\n" not in str(exc)
             return
         assert {"id", "date", "claimed_target"} <= set(df.columns)
+
+
+# ------------------------------------------- issue 14: places in context, swaps, allies
+# Yemen 2015 (lon/lat boxes): Houthis in the north-west highlands and Hodeidah, the
+# government in the east; Ukraine 2022: DPR-held Donetsk pocket, Ukrainian-held Kramatorsk.
+YE_HOUTHI = shapely.box(42.6, 14.0, 45.0, 17.5)
+YE_GOV = shapely.box(45.0, 12.9, 49.5, 16.5)
+YE_LAHIJ = shapely.box(44.0, 12.9, 45.0, 14.0)
+
+
+def _ye_context_zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["Houthis", "Yemeni government", "Houthis"],
+            "valid_from": ["2015-03-01"] * 3,
+        },  # fmt: skip
+        geometry=[YE_HOUTHI, YE_GOV, YE_LAHIJ],
+        crs="EPSG:4326",
+    )
+
+
+def _ye_place_claims(places: list[str], target: str = "Houthi positions") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"y{i}" for i in range(len(places))],
+            "date": "2015-10-01",
+            "claimed_target": target,
+            "place": places,
+        }
+    )
+
+
+def test_places_are_looked_up_in_the_zones_countries() -> None:
+    r = check(
+        _ye_place_claims(["Al Houta", "Seiyun", "Hodeidah port", "Sanaa airport"]),
+        _ye_context_zones(),
+    )
+    assert r["status"].tolist() == ["ok"] * 4
+    assert r["verdict"].tolist() == ["consistent", "inconsistent", "consistent", "consistent"]
+    assert r["location_name"].iloc[0] == "Laḩij"  # Al Houta, Lahij: not Huta, Ukraine
+    assert (r["candidates"] >= 1).all()
+
+
+def test_a_place_found_only_outside_the_context_is_not_used() -> None:
+    r = check(_ye_place_claims(["Homs", "Huta"]), _ye_context_zones())
+    assert r["status"].tolist() == ["unresolved", "unresolved"]
+    assert r["verdict"].tolist() == ["indeterminate"] * 2
+    assert "found only outside the context (YE" in r["reason"].iloc[0]
+    assert "Homs, Homs, SY" in r["reason"].iloc[0]
+    # the user's --country (or a 'country' column) settles it
+    r2 = check(_ye_place_claims(["Homs"]), _ye_context_zones(), country="SY")
+    assert r2["status"].iloc[0] == "ok" and r2["location_name"].iloc[0] == "Homs"
+
+
+def test_namesakes_far_apart_make_the_claim_ambiguous() -> None:
+    r = check(
+        _ye_place_claims(["Al Hazm", "Al Hazm, Al Jawf", "Al Hazm (Al Jawf)"]), _ye_context_zones()
+    )
+    assert r["status"].tolist() == ["ambiguous", "ok", "ok"]
+    assert r["verdict"].iloc[0] == "indeterminate"
+    reason = r["reason"].iloc[0]
+    assert "ambiguous" in reason and "Al Jawf" in reason and "186 km" in reason
+    assert r["candidates"].tolist() == [2, 1, 1]
+    assert np.isnan(r["latitude"].iloc[0])  # not placed at one of them
+    assert "ambiguous 1" in summary(r)
+
+
+def test_ukrainian_namesakes_are_ambiguous_too() -> None:
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Russian forces", "Ukraine"], "valid_from": ["2022-03-01"] * 2},
+        geometry=[shapely.box(31.0, 45.0, 34.5, 46.8), shapely.box(30.0, 46.8, 34.5, 48.0)],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {"date": ["2022-09-01"], "claimed_target": ["ЗСУ"], "place": ["Novofedorivka"]}
+    )
+    r = check(claims, zones)
+    assert r["status"].iloc[0] == "ambiguous" and r["candidates"].iloc[0] == 3
+    assert "Mykolaiv" in r["reason"].iloc[0] and "Kherson" in r["reason"].iloc[0]
+
+
+def test_russian_forces_claim_is_consistent_where_dpr_forces_hold() -> None:
+    donetsk = shapely.box(37.6, 47.9, 38.1, 48.2)
+    kramatorsk = shapely.box(37.3, 48.6, 37.8, 48.9)
+    zones = gpd.GeoDataFrame(
+        {"controller": ["DPR", "Ukrainian forces"], "valid_from": ["2022-03-01"] * 2},
+        geometry=[donetsk, kramatorsk],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "date": ["2022-06-01"] * 2,
+            "claimed_target": ["Russian forces", "Russian occupiers"],
+            "latitude": [48.0, 48.75],
+            "longitude": [37.8, 37.55],
+        }
+    )
+    r = check(claims, zones)
+    assert r["verdict"].tolist() == ["consistent", "inconsistent"]
+    assert r["controller"].iloc[0] == "russia_occupied"
+
+
+def test_swapped_latitude_longitude_is_flagged_not_corrected() -> None:
+    claims = pd.DataFrame(
+        {
+            "id": ["swapped", "fine", "far"],
+            "date": "2015-10-01",
+            "claimed_target": "Houthis",
+            "latitude": [44.2, 15.35, 10.0],  # first: Sanaa with lat and lon swapped
+            "longitude": [15.35, 44.2, 10.0],
+        }
+    )
+    with pytest.warns(UserWarning, match=r"lat/lon may be swapped in 1 claim\(s\) \(rows 1\)"):
+        r = check(claims, _ye_context_zones())
+    assert r["latitude"].iloc[0] == 44.2  # not moved
+    assert r["verdict"].iloc[0] == "indeterminate"
+    assert "latitude and longitude may be swapped" in r["reason"].iloc[0]
+    assert "held by Houthis" in r["reason"].iloc[0]
+    assert "swapped" not in r["reason"].iloc[1] and "swapped" not in r["reason"].iloc[2]
+
+
+def test_check_cli_country_option(tmp_path) -> None:
+    zones = tmp_path / "zones.geojson"
+    _ye_context_zones().to_file(zones, driver="GeoJSON")
+    claims = tmp_path / "claims.csv"
+    _ye_place_claims(["Homs"], target="Houthis").to_csv(claims, index=False)
+    out = CliRunner().invoke(cli, ["check", str(claims), "--zones", str(zones)])
+    assert out.exit_code == 0 and "unresolved 1" in out.output
+    out = CliRunner().invoke(cli, ["check", str(claims), "--zones", str(zones), "--country", "SY"])
+    assert out.exit_code == 0 and "ok 1" in out.output
+    bad = CliRunner().invoke(
+        cli, ["check", str(claims), "--zones", str(zones), "--country", "Syria"]
+    )
+    assert bad.exit_code == 2 and "ISO 3166-1" in bad.output
+
+
+def test_yemeni_places_of_the_issue_are_located_or_flagged() -> None:
+    r = check(
+        _ye_place_claims(["Al Jawf", "Sahar, Saada", "Sanaban (Dhamar)", "Say'un"]),
+        _ye_context_zones(),
+    )
+    # Al Jawf: the governorate or a town in Abyan, never Libya's Al Jawf
+    assert r["status"].tolist() == ["ambiguous", "unresolved", "unresolved", "ok"]
+    assert "Jawf al Maqbābah (Abyan, YE)" in r["reason"].iloc[0]
+    assert "LY" not in r["reason"].iloc[0]
+    only_ye = check(_ye_place_claims(["Al Jawf"]), _ye_context_zones(), country="YE")
+    assert "Al Jawf (YE first-level division)" in only_ye["reason"].iloc[0]
+    # the qualifier is kept: the gazetteer's only Sahar is in Sanaa, and the reason says so
+    assert "no 'Sahar' in or within 50 km of 'Saada'" in r["reason"].iloc[1]
+    assert "Saḩar (Sanaa, YE)" in r["reason"].iloc[1]
+    assert "'Sanaban (Dhamar)' was not found in the gazetteer" in r["reason"].iloc[2]
+
+
+def test_map_and_export_take_country_and_warn_in_one_line(tmp_path) -> None:
+    zones = tmp_path / "zones.geojson"
+    _ye_context_zones().to_file(zones, driver="GeoJSON")
+    claims = tmp_path / "claims.csv"
+    pd.DataFrame(
+        {
+            "date": ["2015-10-01", "2015-10-01"],
+            "claimed_target": ["Houthis", "Houthis"],
+            "place": ["Homs", ""],
+            "latitude": ["", "44.2"],
+            "longitude": ["", "15.35"],
+        }
+    ).to_csv(claims, index=False)
+    for cmd, out in (("map", "m.html"), ("export", "e.gpkg")):
+        args = [cmd, str(claims), "--zones", str(zones), "-o", str(tmp_path / out)]
+        r = CliRunner().invoke(cli, [*args, "--country", "YE,SY"])
+        assert r.exit_code == 0, r.output
+        lines = [ln for ln in r.output.splitlines() if "swapped" in ln]
+        assert lines == [
+            "geostrike: warning: lat/lon may be swapped in 1 claim(s) (rows 2): outside every"
+            " zone as given, inside one with latitude and longitude swapped; not corrected"
+        ], r.output

@@ -477,3 +477,50 @@ def test_nul_characters_in_cells_are_refused_in_every_format(tmp_path, ext):
     with pytest.raises(InputError, match="NUL character"):
         check_stream(p, zones, tmp_path / "o.csv", chunk_rows=1, progress=False)
     assert not (tmp_path / "o.csv").exists()
+
+
+# ------------------------------------------------------- issue 14: geocoding in context
+def _located(places: list[str], context: tuple[str, ...], country: list[str] | None = None):
+    from geostrike.claims import _geocode_rows, factorize_text
+
+    codes, uniq = factorize_text(pd.Series(places, dtype=object))
+    ccodes, cu = factorize_text(pd.Series(country or [""] * len(places), dtype=object))
+    mask = np.ones(len(places), dtype=bool)
+    return _geocode_rows(codes, uniq, ccodes, cu, mask, context=context)
+
+
+def test_context_of_several_countries() -> None:
+    # Tripoli is in Lebanon and in Libya, 2,000 km apart: ambiguous in an LB+LY context
+    m = _located(["Tripoli", "Benghazi", "Sidon", "Aleppo"], ("LB", "LY"))
+    assert m.ambiguous.tolist() == [True, False, False, False]
+    assert "2 countries" in m.problem[0] and "LB" in m.problem[0] and "LY" in m.problem[0]
+    assert m.found.tolist() == [False, True, True, False]
+    assert "found only outside the context (LB, LY)" in m.problem[3]
+    # one context country settles it; a row's own country cell wins over the context
+    assert _located(["Tripoli"], ("LB",)).found.tolist() == [True]
+    own = _located(["Homs", "Homs"], ("LB",), country=["Syria", ""])
+    assert own.found.tolist() == [True, False]
+    assert own.candidates.tolist()[0] >= 1
+
+
+def test_no_context_keeps_the_old_lookup_but_flags_namesakes() -> None:
+    m = _located(["Homs", "Novofedorivka"], ())
+    assert m.found.tolist() == [True, False]
+    assert m.ambiguous.tolist() == [False, True] and "Kherson" in m.problem[1]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["ye", "UA", " sy", "Yemen", "Ukraine", "xx1", "", "Syria"]), max_size=6
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_context_codes_are_unique_upper_iso_codes(items: list[str]) -> None:
+    from geostrike.claims import _context_codes
+
+    got = _context_codes(items)
+    assert len(got) == len(set(got))
+    assert all(len(c) == 2 and c.isupper() and c.isalpha() for c in got)
+    assert _context_codes(",".join(items)) == got
+    expected = {"ye": "YE", "UA": "UA", " sy": "SY", "Yemen": "YE", "Ukraine": "UA", "Syria": "SY"}
+    assert set(got) == {expected[i] for i in items if i in expected}

@@ -318,8 +318,22 @@ def test_demo_towns_resolve_inside_syria(town: str) -> None:
 # --------------------------------------------------------------------------- CLI
 JSON_KEYS = [
     "query", "found", "name", "latitude", "longitude", "country_code", "admin1",
-    "feature_code", "population", "gazetteer_id", "precision", "score",
+    "feature_code", "population", "gazetteer_id", "precision", "precision_km", "score",
+    "candidates", "ambiguity", "alternatives",
 ]  # fmt: skip
+
+
+def test_cli_geocode_json_carries_candidates_and_alternatives() -> None:
+    r = CliRunner().invoke(cli, ["geocode", "--json", "Novofedorivka", "Al Houta"])
+    assert r.exit_code == 0, r.output
+    novo, houta = (json.loads(line) for line in r.output.splitlines())
+    assert novo["candidates"] == 3 and "155 km" in novo["ambiguity"]
+    assert novo["precision"] == "place" and novo["precision_km"] == 1.5
+    assert sorted(a["admin1"] for a in novo["alternatives"]) == ["Crimea", "Mykolaiv"]
+    assert houta["admin1"] == "Lahij" and houta["alternatives"] == []
+    assert houta["ambiguity"] is None
+    plain = CliRunner().invoke(cli, ["geocode", "Novofedorivka"])
+    assert "AMBIGUOUS: 3 places" in plain.output
 
 
 def test_cli_geocode_json() -> None:
@@ -587,3 +601,96 @@ def test_country_hint_is_a_filter() -> None:
     many = geocode_many(queries, country="SY", cache=False)
     frame = geocode_frame(queries, country="SY")
     assert [m is not None for m in many] == frame["found"].tolist() == [False, True, True, False]
+
+
+# --------------------------------------------------------------- issue 14: places in context
+def test_namesakes_far_apart_are_ambiguous_not_a_silent_pick() -> None:
+    from geostrike.geocoder import geocode_frame
+
+    m = geocode("Novofedorivka")  # Kherson, Mykolaiv and Crimea
+    assert m is not None and m.candidates == 3
+    assert m.ambiguity is not None and "3 places" in m.ambiguity
+    for region in ("Kherson", "Mykolaiv", "Crimea"):
+        assert region in m.ambiguity
+    # "Al Hazm": the Al Jawf governorate seat and a place in Al Bayda, 186 km apart
+    hazm = geocode("Al Hazm", country="YE")
+    assert hazm.ambiguity and "Al Jawf" in hazm.ambiguity and "Bayda" in hazm.ambiguity
+    # the bulk path says the same (candidates and ambiguity columns)
+    fr = geocode_frame(["Novofedorivka", "Al Hazm", "Homs", "Raqqa"])
+    assert fr["candidates"].tolist()[:2] == [3, 2]
+    assert fr["ambiguity"].notna().tolist() == [True, True, False, False]
+
+
+def test_a_city_and_its_governorate_or_a_tiny_namesake_are_not_ambiguous() -> None:
+    for q in ("Homs", "Idlib", "Aden", "Lahij", "Raqqa", "Kherson", "Tripoli"):
+        m = geocode(q)
+        assert m is not None and m.ambiguity is None, (q, m and m.ambiguity)
+
+
+def test_ambiguity_distance_is_a_setting(monkeypatch) -> None:
+    monkeypatch.setenv("GEOSTRIKE_AMBIGUITY_KM", "500")
+    assert geocode("Novofedorivka").ambiguity is None  # all within 155 km
+    monkeypatch.setenv("GEOSTRIKE_AMBIGUITY_KM", "25")
+    assert geocode("Novofedorivka").ambiguity is not None
+
+
+def test_qualifier_constrains_the_answer() -> None:
+    # without the qualifier ambiguous; with it, the Al Jawf governorate's Al Hazm
+    for q in ("Al Hazm, Al Jawf", "Al Hazm (Al Jawf)", "Al Hazm [Al Jawf], Yemen"):
+        m = geocode(q)
+        assert m is not None and m.admin1 == "Al Jawf" and m.ambiguity is None, q
+    # "Sahar, Saada": the gazetteer's only Sahar is in Sanaa governorate, so not found,
+    # rather than the Sanaa one with the qualifier ignored
+    assert geocode("Sahar") is not None and geocode("Sahar").admin1 == "Sanaa"
+    assert geocode("Sahar, Saada") is None
+    # "Sanaban (Dhamar)": no Sanaban in the gazetteer; the bracket is not part of a name
+    assert geocode("Sanaban (Dhamar)") is None
+    assert geocode("Talbiseh (Homs)").name == "Tallbīsah"
+
+
+def test_port_airport_city_suffixes() -> None:
+    port = geocode("Hodeidah port")
+    town = geocode("Hodeidah")
+    assert port is not None and port.name == town.name
+    assert port.precision_km == pytest.approx(town.precision_km + 10.0)
+    air = geocode("Sanaa airport")
+    assert air is not None and air.feature_code == "AIRP" and air.precision_km <= 1
+    assert geocode("Aden city").name == "Aden"
+    assert geocode("the port of Hodeidah").name == town.name
+
+
+def test_transliteration_variants_of_yemeni_towns() -> None:
+    names = {geocode(q, country="YE").gazetteer_id for q in ("Seiyun", "Say'un", "Sayun")}
+    assert len(names) == 1 and None not in names
+    # Al Houta is Lahij's seat (Al Hawtah), not Huta in Volyn, Ukraine
+    for q in ("Al Houta", "al-Houta", "Al Hawtah"):
+        m = geocode(q)
+        assert m is not None and m.country_code == "YE" and m.admin1 == "Lahij", q
+
+
+def test_alternatives_are_described() -> None:
+    from geostrike.geocoder import alternatives
+
+    alts = alternatives(geocode("Novofedorivka"))
+    assert {a["admin1"] for a in alts} == {"Mykolaiv", "Crimea"}
+    assert all(50 < a["distance_km"] < 200 and a["country_code"] == "UA" for a in alts)
+
+
+def test_zone_countries_is_the_context_of_the_zones() -> None:
+    import shapely
+
+    from geostrike.geocoder import zone_countries
+
+    yemen = shapely.box(43.5, 13.0, 47.0, 15.5)
+    assert zone_countries([yemen]) == ("YE",)
+    assert zone_countries([]) == ()
+    # Donbas and Kharkiv: Ukraine only
+    assert zone_countries([shapely.box(36.5, 47.5, 39.0, 49.5)])[0] == "UA"
+
+
+def test_only_namesakes_are_rivals() -> None:
+    # GeoNames alternate names and romanisation folds bring in places of other names:
+    # Nikopol (an alternate name "Sloviansk"), As Saddah (the fold of Saadah)
+    assert geocode("Sloviansk", country="UA").ambiguity is None
+    assert geocode("Saadah", country="YE").ambiguity is None
+    assert geocode("Hajin").ambiguity is None

@@ -55,9 +55,13 @@ def make_results() -> gpd.GeoDataFrame:
         ("c5", "invalid", "indeterminate", "date is not a date", nan, nan, None, None, nan, None,
          None, nan, nan, nan, nan, nan, nan),
     ]  # fmt: skip
-    df = pd.DataFrame(rows, columns=CHECK_COLUMNS[: len(rows[0])])
-    for extra in CHECK_COLUMNS[len(rows[0]) :]:  # later columns (duplicate_id): their default
-        df[extra] = False
+    later = [c for c in CHECK_COLUMNS if c not in ("candidates", "duplicate_id")]
+    df = pd.DataFrame(rows, columns=later[: len(rows[0])])
+    df.insert(CHECK_COLUMNS.index("candidates"), "candidates", [1, 1, 1, 0, 0])
+    for extra in CHECK_COLUMNS:  # later columns (duplicate_id): their default
+        if extra not in df.columns:
+            df[extra] = False
+    df = df[[*CHECK_COLUMNS]]
     df["date"] = ["2015-09-30", "2015-09-30", "2015-10-07", "2015-10-07", None]
     df["attacker"] = "russia"
     df["claimant"] = "Russian Ministry of Defence"
