@@ -85,7 +85,13 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
     workers = max(1, min(os.cpu_count() or 1, 8))
     with (
         LocalCluster(  # a failed task is reported once, as geostrike's one-line error
-            n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            silence_logs=logging.CRITICAL,
+            # no dashboard: nothing listens on a port, and a port taken by another cluster
+            # gives no warning line
+            dashboard_address=None,
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -223,9 +229,13 @@ def _check_partition(
 
 
 def _empty_like(prepared: Any, part: pd.DataFrame, table: Any, tolerance_km: float) -> Any:
+    """The result's empty frame (Dask's ``meta``): its warnings are the partitions' to give,
+    so none is raised here (the client would otherwise say each one twice)."""
     from .check import check_frame
 
-    return check_frame(part.head(0), prepared, tolerance_km=tolerance_km, actors=table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return check_frame(part.head(0), prepared, tolerance_km=tolerance_km, actors=table)
 
 
 # ----------------------------------------------------------------------------- output

@@ -129,16 +129,21 @@ def _refuse_json_nul(p: Path) -> None:
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
     import warnings
 
-    from .claims import _check_extra_fields
+    from .claims import _check_extra_fields, _csv_module_reader
 
-    check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
+    checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
+    # cells as the in-memory reader reads them: kept as written under a clean header (its
+    # Arrow path), spaces after a separator skipped otherwise (its pandas path)
+    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    names = next(iter(_csv_module_reader(header, sep)), [])
+    clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
     try:
         reader = pd.read_csv(
             p,
             dtype=str,
             keep_default_na=False,
             sep=sep,
-            skipinitialspace=True,
+            skipinitialspace=not clean,
             chunksize=chunk_rows,
             encoding="utf-8-sig",
             index_col=False,  # a separator ending each row must not shift the columns

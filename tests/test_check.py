@@ -1017,7 +1017,7 @@ def _ye_context_zones() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "controller": ["Houthis", "Yemeni government", "Houthis"],
-            "valid_from": ["2015-03-01"] * 3,
+            "valid_from": ["2015-09-01"] * 3,  # an open snapshot, one month before the claims
         },  # fmt: skip
         geometry=[YE_HOUTHI, YE_GOV, YE_LAHIJ],
         crs="EPSG:4326",
@@ -1088,7 +1088,7 @@ def test_russian_forces_claim_is_consistent_where_dpr_forces_hold() -> None:
     donetsk = shapely.box(37.6, 47.9, 38.1, 48.2)
     kramatorsk = shapely.box(37.3, 48.6, 37.8, 48.9)
     zones = gpd.GeoDataFrame(
-        {"controller": ["DPR", "Ukrainian forces"], "valid_from": ["2022-03-01"] * 2},
+        {"controller": ["DPR", "Ukrainian forces"], "valid_from": ["2022-05-01"] * 2},
         geometry=[donetsk, kramatorsk],
         crs="EPSG:4326",
     )
