@@ -89,9 +89,9 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             silence_logs=logging.CRITICAL,
-            # no dashboard: nothing listens on a port, and a port taken by another cluster
-            # gives no warning line
-            dashboard_address=None,
+            # the dashboard on a free loopback port: never another cluster's port (which
+            # gave a warning line), never reachable from outside this machine
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         Client(cluster) as client,
     ):
