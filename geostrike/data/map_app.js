@@ -116,13 +116,27 @@
     /* ---- base layer: tiles (online) or Natural Earth outlines (offline) ---- */
     var bases = {};
     if (D.outlines) {
-      map.getContainer().style.background = "#dfe9f2";
+      map.getContainer().style.background = D.waterColor;
       var outl = L.geoJSON(D.outlines, {
         renderer: baseCanvas, interactive: false, attribution: "Country outlines: Natural Earth",
         style: { color: "#8c8c8c", weight: 0.8, fillColor: D.landColor, fillOpacity: 1 }
       }).addTo(map);
       bases["Country outlines (Natural Earth)"] = outl;
       api.layers.outlines = outl;
+    }
+    /* rivers and lakes (Natural Earth) on the base canvas: under zones, strikes and labels */
+    if (D.outlines && D.water) {
+      map.getContainer().style.background = D.waterColor;
+      var lakes = L.geoJSON(D.water.lakes, {
+        renderer: baseCanvas, interactive: false,
+        style: { color: D.riverColor, weight: 0.8, fillColor: D.waterColor, fillOpacity: 1 }
+      }).addTo(map);
+      var rivers = L.geoJSON(D.water.rivers, {
+        renderer: baseCanvas, interactive: false,
+        style: { color: D.riverColor, weight: 1.3, opacity: 1, lineCap: "round", lineJoin: "round" }
+      }).addTo(map);
+      api.layers.lakes = lakes;
+      api.layers.rivers = rivers;
     }
     if (tiles) bases["OpenStreetMap"] = tiles;
 
