@@ -599,7 +599,9 @@ def _caption(p: _Payload, cluster: bool) -> str:
     if len(p.dates) > 1:
         parts.append(
             "The map opens on the first date with strikes and the zones valid on it; the "
-            "date slider steps through the dates and zone windows."
+            "date slider steps through the dates and zone windows. A date range draws the "
+            "zones of its last date; strikes of dates with other zones are drawn hollow "
+            "(each was checked against the zones of its own date)."
         )
     if p.places:
         parts.append("Town names: GeoNames.")
@@ -647,7 +649,14 @@ def _legend_html(p: _Payload) -> str:
         f'<li><span class="gs-line gs-dotted" style="border-top-color:'
         f'{safe_color(style.STATED_PLACE_LINK_COLOR)}"></span>from the stated place</li>'
         '<li><span class="gs-dot" style="background:transparent"></span>'
-        "faint circle: location precision</li></ul>"
+        "faint circle: location precision</li>"
+        + (
+            '<li><span class="gs-dot gs-hollow"></span>hollow (date range): dated when other '
+            "zones were valid than those drawn</li>"
+            if len(p.dates) > 1
+            else ""
+        )
+        + "</ul>"
     )
     base = []
     if p.places:
