@@ -128,7 +128,7 @@
     if (D.outlines && D.water) {
       map.getContainer().style.background = D.waterColor;
       var lakes = L.geoJSON(D.water.lakes, {
-        renderer: baseCanvas, interactive: false,
+        renderer: baseCanvas, interactive: false, attribution: "Rivers and lakes: Natural Earth",
         style: { color: D.riverColor, weight: 0.8, fillColor: D.waterColor, fillOpacity: 1 }
       }).addTo(map);
       var rivers = L.geoJSON(D.water.rivers, {
@@ -688,10 +688,11 @@
       var limit = corner && corner.children.length
         ? corner.getBoundingClientRect().top
         : map.getContainer().getBoundingClientRect().bottom;
-      var avail = limit - body.getBoundingClientRect().top - 14;
-      body.style.maxHeight = Math.max(60, Math.floor(avail)) + "px";
+      var avail = limit - body.getBoundingClientRect().top - 26; /* padding, border, a gap */
+      body.style.maxHeight = Math.max(0, Math.floor(avail)) + "px"; /* tiny windows: it scrolls in what is left */
     }
     map.on("resize", fitPanel);
+    onRefresh.push(fitPanel); /* the time control's label grows in range mode */
     api.fitPanel = fitPanel;
     api.panel = {
       open: function () { if (panel.body.style.display === "none") panel.toggle.click(); },
