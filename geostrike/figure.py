@@ -8,7 +8,9 @@ strikes coloured by verdict with their precision radius, dashed lines to the nea
 of the claimed target's territory and dotted lines from the stated place, each labelled in
 km and miles, a legend and a caption. Colours come only from :mod:`geostrike.style`.
 Claims on up to four dates get one panel per date (zones follow the date); more dates are
-drawn on one panel over the zones of the last date, as the caption says.
+drawn on one panel over the zones of the date with the most strikes, strikes of dates with
+other zones hollow, as the caption says (the map's date range does the same over the zones
+of its last date). Rivers and lakes: Natural Earth 1:50m (:func:`geostrike.outlines.water`).
 """
 
 from __future__ import annotations
