@@ -1,13 +1,16 @@
 """Static figure of checked claims (PNG, SVG or PDF) for print and social media.
 
 The same content as the HTML map (:mod:`geostrike.maps`) drawn with matplotlib, no tiles:
-Natural Earth country outlines (:mod:`geostrike.outlines`, public domain) as the base,
+Natural Earth country outlines, rivers and lakes (:mod:`geostrike.outlines`, public
+domain) as the base,
 control zones of the date shown filled by controller (joint control blended and hatched),
 strikes coloured by verdict with their precision radius, dashed lines to the nearest point
 of the claimed target's territory and dotted lines from the stated place, each labelled in
 km and miles, a legend and a caption. Colours come only from :mod:`geostrike.style`.
 Claims on up to four dates get one panel per date (zones follow the date); more dates are
-drawn on one panel over the zones of the last date, as the caption says.
+drawn on one panel over the zones of the date with the most strikes, strikes of dates with
+other zones hollow, as the caption says (the map's date range does the same over the zones
+of its last date). Rivers and lakes: Natural Earth 1:50m (:func:`geostrike.outlines.water`).
 """
 
 from __future__ import annotations
@@ -92,9 +95,39 @@ def _polys(geom: Any) -> list[np.ndarray]:
 def _zone_style(controller: str, colors: dict[str, str]) -> tuple[str, str | None, str]:
     """Fill, hatch and edge of a zone; ``colors`` from :func:`style.zone_colors`."""
     ids = style.controller_ids(controller)
-    fill = style.safe_hex(colors.get(controller, style.NO_CONTROLLER_COLOR))
+    fill = style.safe_hex(colors.get(style.palette_key(controller), style.NO_CONTROLLER_COLOR))
     hatch = "///" if len(ids) > 1 else None
     return fill, hatch, fill
+
+
+def _draw_water(ax: Any, extent: tuple[float, float, float, float]) -> None:
+    """Natural Earth rivers and lakes of the panel's extent, under zones and strikes."""
+    from .outlines import water_in
+
+    x0, x1, y0, y1 = extent
+    rivers, lakes = water_in((x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5), tolerance=0.005)
+    rings = [ring for g in lakes for ring in _polys(g)]
+    ax.add_collection(
+        PatchCollection(
+            [MplPolygon(r, closed=True) for r in rings],
+            facecolor=style.WATER_COLOR,
+            edgecolor=style.RIVER_COLOR,
+            linewidth=0.5,
+            zorder=1.2,
+            gid="geostrike-lakes",
+        )
+    )
+    parts = shapely.get_parts(rivers) if len(rivers) else []
+    ax.add_collection(
+        LineCollection(
+            [np.asarray(p.coords)[:, :2] for p in parts],
+            colors=style.RIVER_COLOR,
+            linewidths=0.9,
+            capstyle="round",
+            zorder=1.3,
+            gid="geostrike-rivers",
+        )
+    )
 
 
 def _draw_panel(
@@ -109,7 +142,7 @@ def _draw_panel(
     from .outlines import countries
 
     x0, x1, y0, y1 = extent
-    ax.set_facecolor("#dfe9f2")
+    ax.set_facecolor(style.WATER_COLOR)
     base = countries("50m")
     base = base[base.intersects(shapely.box(x0, y0, x1, y1))]
     patches = [MplPolygon(ring, closed=True) for g in base.geometry for ring in _polys(g)]
@@ -118,6 +151,7 @@ def _draw_panel(
             patches, facecolor=style.LAND_COLOR, edgecolor="#8c8c8c", linewidth=0.6, zorder=1
         )
     )
+    _draw_water(ax, extent)
     if zones is not None and len(zones):
         for ctrl, geom in zip(zones["controller"].astype(str), zones.geometry, strict=True):
             fill, hatch, edge = _zone_style(ctrl, colors)
@@ -399,13 +433,10 @@ def build_figure(
                 zones[col] = pd.NaT
         if "controller" not in zones:
             zones["controller"] = ""
+        zones["controller"] = zones["controller"].map(style.palette_key)  # missing: ""
     dates = sorted(d for d in df["_date"].unique() if d)
     extent = _extent(df, zones)
-    colors = (
-        style.zone_colors(zones["controller"].astype(str), table)
-        if zones is not None and len(zones)
-        else {}
-    )
+    colors = style.zone_palette(zones, table)  # the map's and QGIS's colours
     n_hollow = 0
     zones_day = None
     if 1 <= len(dates) <= MAX_PANELS:
@@ -527,7 +558,8 @@ def build_figure(
             if n_hollow
             else ""
         )
-        + ". Distances geodesic (WGS 84). Base: Natural Earth. Made with geostrike."
+        + ". Distances geodesic (WGS 84). Base, rivers and lakes: Natural Earth. Made with "
+        "geostrike."
     )
     fig.text(
         0.01,

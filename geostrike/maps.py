@@ -20,8 +20,9 @@ How it stays fast and safe:
 * folium's default CDN scripts (jQuery, Bootstrap, Font Awesome, Leaflet) are dropped;
   Leaflet, leaflet.markercluster and the map script are inlined from local copies taken
   from npm at install time (``scripts/fetch-assets`` → ``geostrike/data/vendor/``). With
-  ``offline=True`` the base layer is Natural Earth country outlines (vector, from
-  :mod:`geostrike.outlines`) and the file references nothing outside itself; otherwise
+  ``offline=True`` the base layer is Natural Earth country outlines, rivers and lakes
+  (vector, from :mod:`geostrike.outlines`) with GeoNames town names, and the file
+  references nothing outside itself; otherwise
   OpenStreetMap tiles are used, with attribution.
 """
 
@@ -253,6 +254,36 @@ def _outlines(bounds: tuple[float, float, float, float] | None) -> dict[str, Any
     return _features(geoms, [{} for _ in range(len(geoms))], 3)
 
 
+#: Rivers and lakes reach this many degrees beyond the data (the view opens on the data,
+#: padded; zoomed further out, the world's outlines remain without water).
+WATER_MARGIN = 4.0
+
+
+def _water(bounds: tuple[float, float, float, float] | None) -> dict[str, Any] | None:
+    """Natural Earth 1:50m rivers and lakes around the data, for the offline base.
+
+    Clipped to the data's box plus :data:`WATER_MARGIN` and simplified to about 1 km (the
+    source's own resolution is 2-4 km), so a country's rivers weigh a few tens of kB.
+    ``None`` when the data has no extent.
+    """
+    if bounds is None:
+        return None
+    from .outlines import water_in
+
+    minx, miny, maxx, maxy = bounds
+    box = (
+        max(minx - WATER_MARGIN, -180.0),
+        max(miny - WATER_MARGIN, -90.0),
+        min(maxx + WATER_MARGIN, 180.0),
+        min(maxy + WATER_MARGIN, 90.0),
+    )
+    rivers, lakes = water_in(box, tolerance=0.01)
+    return {
+        "rivers": _features(rivers, [{} for _ in range(len(rivers))], 3),
+        "lakes": _features(lakes, [{} for _ in range(len(lakes))], 3),
+    }
+
+
 def _places(bounds: tuple[float, float, float, float] | None) -> dict[str, Any] | None:
     """Town and city labels for the offline base, from the local gazetteer.
 
@@ -431,6 +462,7 @@ class _Payload:
             self.bounds = self.zone_bounds
         self.outlines = _outlines(self.bounds) if offline else None
         self.places = _places(self.bounds) if offline else None
+        self.water = _water(self.bounds) if offline else None
 
     def _zones(self, zones: gpd.GeoDataFrame | None, table: ActorTable) -> None:
         self.controllers: dict[str, tuple[str, str, bool]] = {}
@@ -465,11 +497,12 @@ class _Payload:
         self.zone_counts = [int(per_step[claim_step[d]]) for d in self.claim_dates]
         ctrl = _strings(_column(z, "controller"))
         labels = _label_map(ctrl, table, joint_word=True)
-        colors = style.zone_colors(pd.unique(ctrl), table)  # told apart from one another
+        # all zones' controllers, told apart from one another; figure and QGIS agree
+        colors = style.zone_palette(zones, table)
         for c in pd.unique(ctrl):
             self.controllers[c] = (
                 labels[ctrl == c].iloc[0] or "No control data",
-                safe_color(colors[c]),
+                safe_color(colors[style.palette_key(c)]),
                 len(style.controller_ids(c)) > 1,
             )
         src = _strings(_column(z, "source"))
@@ -513,6 +546,9 @@ class _Payload:
             "zones": self.zones,
             "outlines": self.outlines,
             "places": self.places,
+            "water": self.water,
+            "waterColor": safe_color(style.WATER_COLOR),
+            "riverColor": safe_color(style.RIVER_COLOR),
             "unplaced": self.unplaced,
             "verdicts": [
                 {
@@ -563,10 +599,14 @@ def _caption(p: _Payload, cluster: bool) -> str:
     if len(p.dates) > 1:
         parts.append(
             "The map opens on the first date with strikes and the zones valid on it; the "
-            "date slider steps through the dates and zone windows."
+            "date slider steps through the dates and zone windows. A date range draws the "
+            "zones of its last date; strikes of dates with other zones are drawn hollow "
+            "(each was checked against the zones of its own date)."
         )
     if p.places:
         parts.append("Town names: GeoNames.")
+    if p.water:
+        parts.append("Rivers and lakes: Natural Earth.")
     if cluster:
         parts.append("Strikes are clustered; distance lines can be switched on under Layers.")
     parts.append("Distances are geodesic (WGS 84). Made with geostrike.")
@@ -609,13 +649,25 @@ def _legend_html(p: _Payload) -> str:
         f'<li><span class="gs-line gs-dotted" style="border-top-color:'
         f'{safe_color(style.STATED_PLACE_LINK_COLOR)}"></span>from the stated place</li>'
         '<li><span class="gs-dot" style="background:transparent"></span>'
-        "faint circle: location precision</li></ul>"
-    )
-    if p.places:
-        out.append(
-            '<h2>Base</h2><ul><li><span class="gs-place-dot"></span>'
-            "town (GeoNames, by population)</li></ul>"
+        "faint circle: location precision</li>"
+        + (
+            '<li><span class="gs-dot gs-hollow"></span>hollow (date range): dated when other '
+            "zones were valid than those drawn</li>"
+            if len(p.dates) > 1
+            else ""
         )
+        + "</ul>"
+    )
+    base = []
+    if p.places:
+        base.append('<li><span class="gs-place-dot"></span>town (GeoNames, by population)</li>')
+    if p.water:
+        base.append(
+            f'<li><span class="gs-river" style="border-top-color:{safe_color(style.RIVER_COLOR)}">'
+            "</span>river, lake (Natural Earth)</li>"
+        )
+    if base:
+        out.append("<h2>Base</h2><ul>" + "".join(base) + "</ul>")
     out.append("</details>")
     return "".join(out)
 
@@ -758,6 +810,8 @@ def render_map(
         "steps": payload.dates,
         "zones_per_date": payload.zone_counts,
         "places": len(payload.places["name"]) if payload.places else 0,
+        "rivers": len(payload.water["rivers"]["features"]) if payload.water else 0,
+        "lakes": len(payload.water["lakes"]["features"]) if payload.water else 0,
         "target_lines": payload.n_target_lines,
         "stated_lines": payload.n_stated_lines,
         "precision_circles": payload.n_precision,

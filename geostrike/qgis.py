@@ -361,11 +361,12 @@ def _verdict_symbol(layer: str, verdict: str) -> Symbol:
 def _zone_categories(layer: gpd.GeoDataFrame, table: ActorTable) -> list[Category]:
     values = layer["controller"] if "controller" in layer else pd.Series([], dtype=object)
     present = sorted({str(v) for v in values.dropna() if str(v).strip()})
-    # the palette's colours, told apart from one another (style.zone_colors)
-    colors = style.zone_colors([*present, ""], table)
+    # the palette of all the zones given (kept by _zones_layer), as the map and the figure
+    # use it; a layer built elsewhere falls back to its own controllers
+    colors = layer.attrs.get("zone_palette") or style.zone_palette(layer, table)
     cats = []
     for v in present:
-        color = colors[v]
+        color = colors.get(style.palette_key(v), style.NO_CONTROLLER_COLOR)
         sym = Symbol(color=color, opacity=style.ZONE_FILL_OPACITY, stroke=color, stroke_width=0.4)
         cats.append(Category(v, style.controller_label(v, table), sym))
     blank = values.isna() | (values.astype(str).str.strip() == "")
@@ -583,7 +584,9 @@ def _zones_layer(zones: gpd.GeoDataFrame, res: pd.DataFrame, table: ActorTable) 
             "source": _text_col(z, "source").to_numpy(),
         }
     )
-    return gpd.GeoDataFrame(_sanitise(out), geometry=list(geom), crs=4326)
+    layer = gpd.GeoDataFrame(_sanitise(out), geometry=list(geom), crs=4326)
+    layer.attrs["zone_palette"] = style.zone_palette(zones, table)
+    return layer
 
 
 def _geodesic_lines(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 
 from .actors import ActorTable, default_table
 
@@ -120,6 +121,10 @@ def controller_label(controller: str | None, table: ActorTable | None = None) ->
 # --------------------------------------------------------------------------- distinct colours
 #: Land colour of the offline base (map and figure) under the semi-transparent zone fills.
 LAND_COLOR = "#f7f5f0"
+#: Sea and lakes of the offline base (map and figure).
+WATER_COLOR = "#dfe9f2"
+#: Rivers of the offline base: a muted blue, lighter than every zone edge and line.
+RIVER_COLOR = "#8fb3d3"
 
 #: Zone colours in use on one map must differ at least this much (CIEDE2000 ΔE) as drawn
 #: opaque (legend swatches, zone outlines) and as the semi-transparent fill seen over
@@ -334,3 +339,25 @@ def zone_colors(
         given[value] = best
         seen = np.concatenate([seen, best_lab], axis=1)
     return given
+
+
+def zone_palette(zones: pd.DataFrame | None, table: ActorTable | None = None) -> dict[str, str]:
+    """Zone colours of one output: :func:`zone_colors` over every controller of ``zones``.
+
+    The one entry point of the map, the figure and the QGIS export, called with the zones
+    the user gave (all of them, before any date filter), so a controller has the same
+    colour in every output of the same data. Missing and blank controllers are ``""``
+    (:data:`NO_CONTROLLER_COLOR`), which is always in the result.
+    """
+    values: list[str] = [""]
+    if zones is not None and "controller" in zones:
+        c = zones["controller"].astype(object)
+        values += [str(v).strip() for v in c[c.notna()].tolist()]
+    return zone_colors(values, table)
+
+
+def palette_key(value: object) -> str:
+    """The key of ``value`` in :func:`zone_palette` (``""`` for missing or blank)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return str(value).strip()

@@ -212,3 +212,37 @@ def expected_counts(
         ),
         "precision": int((r["precision_km"] > 0).sum()),
     }
+
+
+def make_ukraine() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """A Ukrainian case along the Dnipro, checked by geostrike: strikes at Kherson,
+    Nova Kakhovka, Nikopol and Dnipro on two dates, and two zone windows (illustrative
+    boxes, not a survey: the occupied south is smaller on the second date)."""
+    from geostrike.check import check
+
+    claims = pd.DataFrame(
+        {
+            "id": ["ua-kherson", "ua-kakhovka", "ua-nikopol", "ua-dnipro"],
+            "date": ["2022-12-01", "2022-12-01", "2023-01-15", "2023-01-15"],
+            "place": ["Kherson", "Nova Kakhovka", "Nikopol", "Dnipro"],
+            "latitude": [46.635, 46.755, 47.567, 48.464],
+            "longitude": [32.617, 33.373, 34.396, 35.046],
+            "attacker": ["russia"] * 4,
+            "claimant": ["Russian MoD"] * 4,
+            "claimed_target": ["ukraine"] * 4,
+        }
+    )
+    south, south_small = box(32.9, 46.0, 36.5, 47.4), box(33.2, 46.0, 36.5, 47.3)
+    north = box(31.5, 46.4, 36.5, 49.0)
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": ["occ-1", "ua-1", "occ-2", "ua-2"],
+            "controller": ["russia_occupied", "ukraine", "russia_occupied", "ukraine"],
+            "valid_from": pd.to_datetime(["2022-11-11", "2022-11-11", "2023-01-01", "2023-01-01"]),
+            "valid_to": pd.to_datetime(["2022-12-31", "2022-12-31", None, None]),
+            "source": ["illustrative"] * 4,
+        },
+        geometry=[south, north.difference(south), south_small, north.difference(south_small)],
+        crs=4326,
+    )
+    return check(claims, zones), zones

@@ -43,7 +43,11 @@ def test_one_panel_per_date_with_the_strikes_of_that_date():
         colours = _scatter_colors(ax)
         for v in style.VERDICTS:
             assert colours.count(style.VERDICT_COLORS[v]) == int((part["verdict"] == v).sum())
-        lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+        lines = [
+            c
+            for c in ax.collections
+            if isinstance(c, LineCollection) and c.get_gid() != "geostrike-rivers"
+        ]
         n_segments = sum(len(c.get_segments()) for c in lines)
         want = int((part["distance_to_target_km"] > 0).sum()) + int(
             (part["distance_to_stated_place_km"] > 0).sum()
@@ -165,3 +169,26 @@ def test_off_globe_positions_and_unknown_controllers_are_left_out():
     fig = build_figure(results, make_zones())
     drawn = sum(len(_scatter_colors(a)) for a in fig.axes if a.get_title())
     assert drawn == 3
+
+
+def test_figure_draws_rivers_and_lakes_under_zones_and_strikes():
+    """Ukraine: the Dnipro and a lake in the figure's base, below zones (zorder 2) and
+    strikes, inside the panel's extent; the caption credits Natural Earth."""
+    from _map_fixtures import make_ukraine
+
+    results, zones = make_ukraine()
+    fig = build_figure(results, zones)
+    for ax in fig.axes[:2]:
+        rivers = [c for c in ax.collections if c.get_gid() == "geostrike-rivers"]
+        lakes = [c for c in ax.collections if c.get_gid() == "geostrike-lakes"]
+        assert len(rivers) == 1 and len(lakes) == 1
+        segs = rivers[0].get_segments()
+        assert segs and len(lakes[0].get_paths()) >= 1
+        assert rivers[0].get_zorder() < 2 and lakes[0].get_zorder() < 2
+        pts = np.concatenate(segs)
+        on_dnipro = (
+            (pts[:, 0] > 34.9) & (pts[:, 0] < 35.3) & (pts[:, 1] > 47.8) & (pts[:, 1] < 48.5)
+        )
+        assert on_dnipro.any()
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "rivers and lakes: Natural Earth" in texts.replace("\n", " ")

@@ -331,3 +331,36 @@ def test_geopackage_of_a_long_archive_keeps_the_windows_in_use(tmp_path):
     got = gpd.read_file(out, layer="control_zones")
     assert len(got) == 3  # one geometry per window valid on a claim's date
     assert sorted(got["valid_from"].dt.strftime("%Y-%m-%d")) == sorted(results["date"])
+
+
+def test_offline_base_carries_rivers_and_lakes_around_the_data_only():
+    """Rivers and lakes travel in the page only offline, clipped to the data's box plus
+    WATER_MARGIN, so a country's water weighs little; credited in caption and legend."""
+    from _map_fixtures import make_ukraine
+
+    from geostrike.maps import WATER_MARGIN
+
+    results, zones = make_ukraine()
+    m = render_map(results, zones, offline=True)
+    html = map_html(m)
+    data = json.loads(
+        re.search(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S).group(1)
+    )
+    assert m.geostrike_summary["rivers"] >= 3 and m.geostrike_summary["lakes"] >= 1
+    water = data["water"]
+    coords = [
+        c
+        for f in water["rivers"]["features"] + water["lakes"]["features"]
+        for c in re.findall(r"-?\d+\.?\d*, ?-?\d+\.?\d*", json.dumps(f["geometry"]["coordinates"]))
+    ]
+    lons = [float(c.split(",")[0]) for c in coords]
+    lats = [float(c.split(",")[1]) for c in coords]
+    assert min(lons) >= results["longitude"].min() - WATER_MARGIN - 1e-6
+    assert max(lons) <= results["longitude"].max() + WATER_MARGIN + 1e-6
+    assert min(lats) >= results["latitude"].min() - WATER_MARGIN - 1e-6
+    assert max(lats) <= results["latitude"].max() + WATER_MARGIN + 1e-6
+    assert len(json.dumps(water)) < 60_000
+    assert "Rivers and lakes: Natural Earth" in html and "river, lake (Natural Earth)" in html
+    online = render_map(results, zones, offline=False)
+    assert online.geostrike_summary["rivers"] == 0
+    assert '"water":null' in map_html(online)

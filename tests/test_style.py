@@ -127,3 +127,24 @@ def test_zone_colors_are_hex_stable_and_cover_every_value(values: list[str]) -> 
     assert set(first) == {str(v) for v in values}
     assert all(style.safe_hex(c, "") == c for c in first.values())
     assert style.zone_colors(list(reversed(values))) == first  # order of input is irrelevant
+
+
+def test_zone_palette_is_one_call_over_all_zones() -> None:
+    """Missing and blank controllers are "", which is always there; the palette is
+    zone_colors over every controller given, whichever subset an output then draws."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    zones = gpd.GeoDataFrame(
+        {"controller": ["russia", " russia_occupied ", None, "", "ukraine"]},
+        geometry=[box(0, 0, 1, 1)] * 5,
+        crs=4326,
+    )
+    got = style.zone_palette(zones)
+    assert set(got) == {"russia", "russia_occupied", "ukraine", ""}
+    assert got == style.zone_colors(["russia", "russia_occupied", "ukraine", ""])
+    assert style.palette_key(None) == style.palette_key(float("nan")) == ""
+    assert style.palette_key(" ukraine ") == "ukraine"
+    # one date's zones alone would colour differently: hence one call over all of them
+    assert style.zone_palette(zones.iloc[[1, 4]])["russia_occupied"] != got["russia_occupied"]
+    assert style.zone_palette(None) == {"": style.NO_CONTROLLER_COLOR}

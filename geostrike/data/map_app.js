@@ -116,13 +116,27 @@
     /* ---- base layer: tiles (online) or Natural Earth outlines (offline) ---- */
     var bases = {};
     if (D.outlines) {
-      map.getContainer().style.background = "#dfe9f2";
+      map.getContainer().style.background = D.waterColor;
       var outl = L.geoJSON(D.outlines, {
         renderer: baseCanvas, interactive: false, attribution: "Country outlines: Natural Earth",
         style: { color: "#8c8c8c", weight: 0.8, fillColor: D.landColor, fillOpacity: 1 }
       }).addTo(map);
       bases["Country outlines (Natural Earth)"] = outl;
       api.layers.outlines = outl;
+    }
+    /* rivers and lakes (Natural Earth) on the base canvas: under zones, strikes and labels */
+    if (D.outlines && D.water) {
+      map.getContainer().style.background = D.waterColor;
+      var lakes = L.geoJSON(D.water.lakes, {
+        renderer: baseCanvas, interactive: false, attribution: "Rivers and lakes: Natural Earth",
+        style: { color: D.riverColor, weight: 0.8, fillColor: D.waterColor, fillOpacity: 1 }
+      }).addTo(map);
+      var rivers = L.geoJSON(D.water.rivers, {
+        renderer: baseCanvas, interactive: false,
+        style: { color: D.riverColor, weight: 1.3, opacity: 1, lineCap: "round", lineJoin: "round" }
+      }).addTo(map);
+      api.layers.lakes = lakes;
+      api.layers.rivers = rivers;
     }
     if (tiles) bases["OpenStreetMap"] = tiles;
 
@@ -281,8 +295,9 @@
     /* ---- what is drawn: the strikes of the selected dates that pass the filters ---- */
     /* D.dates are the slider's steps (claim dates and zone-window changes). The map opens
        on the first date that has strikes, with the zones valid on that date. In range mode
-       the strikes of every date in [lo, hi] are drawn over the zones of hi, and the label
-       says whether the zones changed within the range. */
+       the strikes of every date in [lo, hi] are drawn over the zones of hi, the label
+       says whether the zones changed within the range, and strikes of dates with other
+       zones are drawn hollow (see setHollow). */
     var nSteps = D.dates.length;
     var stepHas = D.dates.map(function () { return 0; });
     for (i = 0; i < n; i++) if (S.d[i] >= 0) stepHas[S.d[i]]++;
@@ -303,8 +318,24 @@
       }
       return false;
     }
+    /* In range mode the zones of the range's last date are drawn. A strike of a date on
+       which other zones were valid is drawn hollow (white fill, ring in its verdict's
+       colour): its verdict came from the zones of its own date, not from those shown. The
+       figure does the same. */
+    var hollow = new Uint8Array(n);
+    function sameZones(k, zi) {
+      for (var q = 0; q < zoneLayers.length; q++) if (zoneOn(zoneLayers[q], k) !== zoneOn(zoneLayers[q], zi)) return false;
+      return true;
+    }
+    function setHollow(k, h) {
+      if (hollow[k] === h) return;
+      hollow[k] = h;
+      var c = verdicts[S.v[k]].color;
+      markers[k].setStyle(h ? { color: c, weight: 3, fillColor: "#ffffff" } : { color: "#ffffff", weight: 1.5, fillColor: c });
+    }
     function refresh() {
       var zi = state.hi;
+      var same = {}, nHollow = 0;
       zones.clearLayers();
       zoneLayers.forEach(function (z) { if (zoneOn(z, zi)) zones.addLayer(z); });
       var per = verdicts.map(function () { return []; });
@@ -314,6 +345,13 @@
         if (nSteps && (S.d[k] < state.lo || S.d[k] > state.hi)) continue;
         if (!pass[k]) continue;
         drawn.push(k);
+        var h = 0;
+        if (state.range && S.d[k] >= 0 && S.d[k] !== zi) {
+          if (same[S.d[k]] === undefined) same[S.d[k]] = sameZones(S.d[k], zi);
+          h = same[S.d[k]] ? 0 : 1;
+        }
+        setHollow(k, h);
+        nHollow += h;
         per[S.v[k]].push(markers[k]);
         if (circles[k]) pc.push(circles[k]);
         if (tlines[k]) tl.push(tlines[k]);
@@ -344,6 +382,7 @@
         if (node) node.textContent = String(cnt[j]);
       });
       api.counts = cnt;
+      api.hollow = nHollow;
       if (dateLabel) {
         var t;
         if (!state.range) {
@@ -351,7 +390,8 @@
         } else {
           t = "Strikes of " + D.dates[state.lo] + " to " + D.dates[zi] + "; zones of " + D.dates[zi] +
             (zonesChangeWithin(state.lo, zi)
-              ? " (zones changed within this range: each verdict used the zones of its strike's own date)"
+              ? " (zones changed within this range: each verdict used the zones of its strike's own date" +
+                (nHollow ? "; " + nHollow + " strike(s) drawn hollow are of dates with other zones than those shown)" : ")")
               : " (zones unchanged over this range)");
         }
         dateLabel.textContent = t;
@@ -627,7 +667,7 @@
           var open = body.style.display === "none";
           body.style.display = open ? "" : "none";
           box.classList.toggle("gs-open", open);
-          if (open) renderTable();
+          if (open) { renderTable(); fitPanel(); }
           layoutLabels();
         });
         box.appendChild(toggle);
@@ -639,6 +679,21 @@
       }
     });
     var panelCtl = new Panel(); /* added below the map tools (see the measure tool) */
+    /* The open panel ends above the bottom-left controls (time slider, scale bar), so it
+       never covers them whatever the window's height (it scrolls instead). */
+    function fitPanel() {
+      var body = panel.body;
+      if (!body || body.style.display === "none") return;
+      var corner = map._controlCorners && map._controlCorners.bottomleft;
+      var limit = corner && corner.children.length
+        ? corner.getBoundingClientRect().top
+        : map.getContainer().getBoundingClientRect().bottom;
+      var avail = limit - body.getBoundingClientRect().top - 26; /* padding, border, a gap */
+      body.style.maxHeight = Math.max(0, Math.floor(avail)) + "px"; /* tiny windows: it scrolls in what is left */
+    }
+    map.on("resize", fitPanel);
+    onRefresh.push(fitPanel); /* the time control's label grows in range mode */
+    api.fitPanel = fitPanel;
     api.panel = {
       open: function () { if (panel.body.style.display === "none") panel.toggle.click(); },
       filter: function (key, text) {
