@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "geocode": "geostrike.geocoder",
-    "geocode_frame": "geostrike.geocoder",
-    "read_claims": "geostrike.claims",
-    "read_zones": "geostrike.zones",
-    "zones_from_points": "geostrike.zones",
-    "check": "geostrike.check",
-    "render_map": "geostrike.maps",
-    "export_gpkg": "geostrike.qgis",
-    "extract": "geostrike.extract",
-    "load_actors": "geostrike.actors",
-    "save_map": "geostrike.maps",
+    "geocode": "geostrike.places.geocoder",
+    "geocode_frame": "geostrike.places.geocoder",
+    "read_claims": "geostrike.inputs.claims",
+    "read_zones": "geostrike.inputs.zones",
+    "zones_from_points": "geostrike.inputs.zones",
+    "check": "geostrike.engine.check",
+    "render_map": "geostrike.render.maps",
+    "export_gpkg": "geostrike.render.qgis",
+    "extract": "geostrike.text.claims",
+    "load_actors": "geostrike.inputs.actors",
+    "save_map": "geostrike.render.maps",
 }
 
 __all__ = [
@@ -45,14 +45,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .actors import load_actors
-    from .check import check
-    from .claims import read_claims
-    from .extract import extract
-    from .geocoder import geocode, geocode_frame
-    from .maps import render_map, save_map
-    from .qgis import export_gpkg
-    from .zones import read_zones, zones_from_points
+    from geostrike.engine.check import check
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.claims import read_claims
+    from geostrike.inputs.zones import read_zones, zones_from_points
+    from geostrike.places.geocoder import geocode, geocode_frame
+    from geostrike.render.maps import render_map, save_map
+    from geostrike.render.qgis import export_gpkg
+    from geostrike.text.claims import extract
 
 
 def __getattr__(name: str) -> Any:

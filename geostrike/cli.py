@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import GeostrikeError
+from geostrike.errors import GeostrikeError
 
 
 class _Group(click.Group):
@@ -44,9 +44,9 @@ _actors_opt = click.option(
 
 
 def _km(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """A finite tolerance from 0 to geostrike.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
-    from .check import check_km
-    from .errors import InputError
+    """A finite tolerance from 0 to geostrike.engine.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
+    from geostrike.engine.check import check_km
+    from geostrike.errors import InputError
 
     try:
         return check_km(value)
@@ -73,7 +73,7 @@ def _refuse_overwriting_inputs(output: str | None, force: bool, **inputs: str | 
     """OutputError when ``output`` is one of the input files, unless ``force``."""
     import os
 
-    from .errors import OutputError
+    from geostrike.errors import OutputError
 
     if output is None or force or not os.path.exists(output):
         return
@@ -135,7 +135,7 @@ _date_order_opt = click.option(
 
 
 def _zone_read_opts(fn):  # type: ignore[no-untyped-def]
-    """Options naming how a zones file is read (geostrike.zones.read_zones)."""
+    """Options naming how a zones file is read (geostrike.inputs.zones.read_zones)."""
     opts = [
         click.option("--layer", default=None, help="Layer of a multi-layer zones file."),
         click.option("--from-column", default=None, help="Zones column: window start."),
@@ -175,7 +175,7 @@ class _Warnings:
     def __init__(self, date_order: str | None = None) -> None:
         import warnings
 
-        from .claims import date_order as order_ctx
+        from geostrike.inputs.claims import date_order as order_ctx
 
         self._catch = warnings.catch_warnings(record=True)
         self._order = order_ctx(date_order)
@@ -212,14 +212,14 @@ def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> Non
             items.extend(line.rstrip("\r\n") for line in sys.stdin)
         else:
             items.append(q)
-    from .geocoder import geocode_many
+    from geostrike.places.geocoder import geocode_many
 
     keys = ("name", "latitude", "longitude", "country_code", "admin1", "feature_code",
             "population", "gazetteer_id", "precision", "precision_km", "score",
             "candidates", "ambiguity")  # fmt: skip
     for q, m in zip(items, geocode_many(items, country=country), strict=True):
         if as_json:
-            from .geocoder import alternatives
+            from geostrike.places.geocoder import alternatives
 
             rec = {"query": q, "found": m is not None}
             rec.update({k: (getattr(m, k) if m is not None else None) for k in keys})
@@ -247,7 +247,7 @@ def gazetteer() -> None:
 @click.option("--alternate-names", type=click.Path(), default=None)
 def gazetteer_import(dump: str, alternate_names: str | None) -> None:
     """Import a GeoNames dump (country file or allCountries.txt)."""
-    from .gazetteer import import_geonames
+    from geostrike.places.gazetteer import import_geonames
 
     meta = import_geonames(dump, alternate_names=alternate_names, progress=True)
     click.echo(
@@ -259,7 +259,7 @@ def gazetteer_import(dump: str, alternate_names: str | None) -> None:
 @gazetteer.command("info")
 def gazetteer_info() -> None:
     """Say what gazetteer data is loaded, from where, how many places."""
-    from .gazetteer import cache_dir, data_dir, load_gazetteer, supplement_dir
+    from geostrike.places.gazetteer import cache_dir, data_dir, load_gazetteer, supplement_dir
 
     gaz = load_gazetteer()
     n_parts = len(gaz.parts)
@@ -320,14 +320,14 @@ def check(
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
     country = _context_codes(context)
-    from . import check as engine_mod
-    from .actors import load_actors
-    from .zones import read_zones
+    from geostrike.engine import check as engine_mod
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.zones import read_zones
 
     zone_kw = _zone_read_kwargs(zone_opts)
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     with _Warnings(date_order):
-        from .stream import should_stream  # large files stream without --chunk-size
+        from geostrike.engine.stream import should_stream  # large files stream without --chunk-size
 
         table = load_actors(actors)
         prepared = engine_mod.prepare_zones(
@@ -340,8 +340,8 @@ def check(
                 " put the code in a 'country' column (default: the zones' countries)"
             )
         if streamed:
-            # distributed / streaming engines: issue 8 (geostrike.distributed)
-            from .distributed import check_dask
+            # distributed / streaming engines: issue 8 (geostrike.engine.distributed)
+            from geostrike.engine.distributed import check_dask
 
             result = check_dask(
                 claims_path,
@@ -402,9 +402,9 @@ def zones_from_points(
 ) -> None:
     """Build zones as Voronoi cells of town-level control points, each reaching at most
     --reach-km from its point."""
-    from .actors import load_actors
-    from .zones import write_zones, zone_areas_km2
-    from .zones import zones_from_points as build
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.zones import write_zones, zone_areas_km2
+    from geostrike.inputs.zones import zones_from_points as build
 
     with _Warnings(date_order):
         result = build(
@@ -439,9 +439,9 @@ def zones_info(
     """Controllers, snapshots and their windows, area per controller, gaps, overlaps, extent."""
     import json
 
-    from .actors import load_actors
-    from .zones import format_zones_info, read_zones
-    from .zones import zones_info as info_of
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.zones import format_zones_info, read_zones
+    from geostrike.inputs.zones import zones_info as info_of
 
     zone_kw = _zone_read_kwargs(zone_opts)
     zone_kw.pop("stale_after_days")
@@ -453,7 +453,7 @@ def zones_info(
         click.echo(format_zones_info(info))
 
 
-# zones from published archives (issue 15): geostrike/snapshots.py, kml.py, esri.py
+# zones from published archives (issue 15): geostrike/inputs/snapshots.py, kml.py, esri.py
 @zones.command("from-snapshots")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path())
@@ -516,10 +516,10 @@ def zones_from_snapshots(
     import warnings
     from pathlib import Path
 
-    from .actors import load_actors
-    from .errors import OutputError
-    from .snapshots import ArchiveReport, parse_mapping, zones_from_snapshots
-    from .zones import ZONE_FORMATS, write_zones
+    from geostrike.errors import OutputError
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.snapshots import ArchiveReport, parse_mapping, zones_from_snapshots
+    from geostrike.inputs.zones import ZONE_FORMATS, write_zones
 
     out_path = Path(output)  # fail before the work, not after it
     if out_path.suffix.lower() not in ZONE_FORMATS:
@@ -529,7 +529,7 @@ def zones_from_snapshots(
     if until is not None:
         import pandas as pd
 
-        from .claims import parse_dates
+        from geostrike.inputs.claims import parse_dates
 
         parsed = parse_dates(pd.Series([until])).iloc[0]
         if pd.isna(parsed):
@@ -587,11 +587,11 @@ def zones_diff(
 
     import pandas as pd
 
-    from .actors import load_actors
-    from .claims import parse_dates
-    from .zonediff import format_diff
-    from .zonediff import zones_diff as diff
-    from .zones import read_zones
+    from geostrike.engine.zonediff import format_diff
+    from geostrike.engine.zonediff import zones_diff as diff
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.claims import parse_dates
+    from geostrike.inputs.zones import read_zones
 
     days = parse_dates(pd.Series([date_from, date_to]))
     for value, opt, d in zip((date_from, date_to), ("--from", "--to"), days, strict=True):
@@ -608,8 +608,8 @@ def zones_diff(
     if output:
         from pathlib import Path
 
-        from ._io import write_frame
-        from .errors import OutputError
+        from geostrike.errors import OutputError
+        from geostrike.io import write_frame
 
         fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}.get(
             Path(output).suffix.lower()
@@ -649,7 +649,7 @@ def map_(
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
     from pathlib import Path
 
-    from .errors import OutputError
+    from geostrike.errors import OutputError
 
     country = _context_codes(context)
 
@@ -658,10 +658,10 @@ def map_(
         raise OutputError(output, "map output must end in .html, .png, .svg or .pdf")
     if not Path(output).parent.is_dir() and str(Path(output).parent):
         raise OutputError(output, f"folder {str(Path(output).parent)!r} does not exist")
-    from .actors import load_actors
-    from .check import check as run_check
-    from .maps import save_map
-    from .zones import read_zones
+    from geostrike.engine.check import check as run_check
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.zones import read_zones
+    from geostrike.render.maps import save_map
 
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
@@ -706,11 +706,11 @@ def export(
     .geojson or .shp gives one file per layer (OUTPUT_<layer>.ext) with a .qml style beside it.
     """
 
-    from .actors import load_actors
-    from .check import check as run_check
-    from .claims import read_claims
-    from .qgis import check_output, export_gpkg
-    from .zones import read_zones
+    from geostrike.engine.check import check as run_check
+    from geostrike.inputs.actors import load_actors
+    from geostrike.inputs.claims import read_claims
+    from geostrike.inputs.zones import read_zones
+    from geostrike.render.qgis import check_output, export_gpkg
 
     country = _context_codes(context)
     check_output(output)  # fail before the work, not after it
@@ -751,10 +751,10 @@ def extract(
     from collections import Counter
     from pathlib import Path
 
-    from ._io import atomic_output
-    from .errors import InputError
-    from .extract import CLAIM_COLUMNS
-    from .extract import extract as run_extract
+    from geostrike.errors import InputError
+    from geostrike.io import atomic_output
+    from geostrike.text.claims import CLAIM_COLUMNS
+    from geostrike.text.claims import extract as run_extract
 
     if source == "-":
         data = sys.stdin.buffer.read()
@@ -832,7 +832,7 @@ def extract(
 @click.option("--out-dir", type=click.Path(file_okay=False), default="maps")
 def demo(out_dir: str) -> None:
     """Run the flagship case (Russia's first strikes in Syria, 2015) end to end."""
-    from .demo import run_demo
+    from geostrike.demo import run_demo
 
     result = run_demo(out_dir)
     click.echo(result.report())

@@ -5,7 +5,7 @@
 
 1. control zones from town-level control points (two snapshots, 2015-09-30 and 2015-11-05)
    with :func:`geostrike.zones_from_points`, clipped to Syria's Natural Earth outline;
-2. the 13 strike claims checked against them with :func:`geostrike.check`;
+2. the 13 strike claims checked against them with :func:`geostrike.engine.check`;
 3. the verdict table as CSV, an offline Leaflet map (:func:`geostrike.render_map`) and a
    styled GeoPackage for QGIS (:func:`geostrike.export_gpkg`), all written atomically;
 4. claims extracted from the scenario's short report of the first days' strikes
@@ -27,8 +27,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_output
-from .errors import OutputError
+from geostrike.errors import OutputError
+from geostrike.io import atomic_output
 
 #: Stem of every output file.
 STEM = "syria-2015-09-30"
@@ -78,7 +78,7 @@ class DemoResult:
     csv, html, gpkg
         Paths of the verdict table, the map and the GeoPackage (None when not written).
     results
-        The check result (one row per claim, ``geostrike.check`` columns).
+        The check result (one row per claim, ``geostrike.engine.check`` columns).
     zones
         The control zones built from the points (both snapshots).
     points
@@ -88,7 +88,7 @@ class DemoResult:
     report_path
         The news report the extraction read, or None.
     extracted
-        What :func:`geostrike.extract` returned for the report, or None.
+        What :func:`geostrike.text.claims` returned for the report, or None.
     extracted_results
         The extracted candidate claims checked against the zones, or None.
     notes
@@ -142,8 +142,8 @@ class DemoResult:
 # --------------------------------------------------------------------------- pipeline
 def build_zones(points: pd.DataFrame | str | Path | None = None) -> gpd.GeoDataFrame:
     """Control zones of the scenario: Voronoi cells of the points clipped to Syria."""
-    from .outlines import country_outline
-    from .zones import zones_from_points
+    from geostrike.inputs.zones import zones_from_points
+    from geostrike.places.outlines import country_outline
 
     if points is None:
         points = scenario_dir() / "control_points.csv"
@@ -172,8 +172,8 @@ def run_demo(out_dir: str | Path = "maps", *, report: str | Path | None = None) 
     DemoResult
         Paths, the check result, the zones and the summary figures.
     """
-    from .check import check
-    from .claims import read_claims
+    from geostrike.engine.check import check
+    from geostrike.inputs.claims import read_claims
 
     out = Path(out_dir)
     try:
@@ -197,7 +197,7 @@ def run_demo(out_dir: str | Path = "maps", *, report: str | Path | None = None) 
 
     html_path: Path | None = out / f"{STEM}.html"
     try:
-        from .maps import render_map, save_map
+        from geostrike.render.maps import render_map, save_map
 
         m = render_map(results, zones, offline=True, title=TITLE)
         save_map(m, html_path)
@@ -236,7 +236,7 @@ def write_gpkg(results: pd.DataFrame, zones: gpd.GeoDataFrame, path: Path) -> Pa
     """
     import sqlite3
 
-    from .qgis import export_gpkg
+    from geostrike.render.qgis import export_gpkg
 
     with atomic_output(path) as tmp:
         export_gpkg(results, zones, tmp)
@@ -266,11 +266,11 @@ def _extract_report(result: DemoResult, zones: gpd.GeoDataFrame, report: str | P
         result.notes.append(f"report {path or REPORT_NAME} not found; extraction skipped")
         return
     try:
-        from .extract import extract
+        from geostrike.text.claims import extract
     except ImportError as exc:
         result.notes.append(f"extraction skipped: {exc}")
         return
-    from .check import check
+    from geostrike.engine.check import check
 
     result.report_path = path
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -411,7 +411,7 @@ def _cell(value: Any) -> str:
 
 # --------------------------------------------------------------------------- extraction
 def _candidate_frame(extracted: Any) -> pd.DataFrame | None:
-    """Candidate claims from what :func:`geostrike.extract` returned, as a claims frame."""
+    """Candidate claims from what :func:`geostrike.text.claims` returned, as a claims frame."""
     frame = getattr(extracted, "claims_frame", None)
     if callable(frame):
         return frame().reset_index(drop=True)

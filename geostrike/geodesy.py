@@ -29,8 +29,8 @@ How the distance from many points to many polygon edges is found without a loop 
    agrees with a dense geographiclib reference to well under 1 m (tests/test_geodesy.py).
 
 :class:`SegmentIndex` is the reference implementation: simple and exact, but its candidate
-sets grow for points far from the frame centre. :mod:`geostrike.check` uses the faster
-index of :mod:`geostrike._nearest` (issue 8) when present; both are tested against the same
+sets grow for points far from the frame centre. :mod:`geostrike.engine.check` uses the faster
+index of :mod:`geostrike.engine.measure` (issue 8) when present; both are tested against the same
 reference and against each other.
 """
 

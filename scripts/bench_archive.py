@@ -107,8 +107,8 @@ def child(method: str, work: Path) -> None:
     warnings.simplefilter("ignore")
     out: dict = {"method": method}
     if method == "convert":
-        from geostrike.snapshots import ArchiveReport, zones_from_snapshots
-        from geostrike.zones import write_zones
+        from geostrike.inputs.snapshots import ArchiveReport, zones_from_snapshots
+        from geostrike.inputs.zones import write_zones
 
         rep = ArchiveReport()
         t, c = time.perf_counter(), time.process_time()
@@ -121,7 +121,7 @@ def child(method: str, work: Path) -> None:
             work / "zones.gpkg").stat().st_size / 1e6)  # fmt: skip
     elif method == "check":
         import geostrike
-        from geostrike.zones import read_zones
+        from geostrike.inputs.zones import read_zones
 
         zones = read_zones(work / "zones.gpkg")
         claims = pd.read_parquet(work / "claims.parquet")
@@ -134,7 +134,7 @@ def child(method: str, work: Path) -> None:
         )
         out["verdicts"] = res["verdict"].value_counts().to_dict()
     else:  # baseline: per day, select the snapshot, then sjoin
-        from geostrike.zones import read_zones
+        from geostrike.inputs.zones import read_zones
 
         zones = read_zones(work / "zones.gpkg")
         claims = pd.read_parquet(work / "claims.parquet")

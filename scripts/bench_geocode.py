@@ -83,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     t = time.perf_counter()
-    from geostrike.gazetteer import load_gazetteer
-    from geostrike.geocoder import geocode_frame, geocode_many
-    from geostrike.names import normalise
+    from geostrike.places.gazetteer import load_gazetteer
+    from geostrike.places.geocoder import geocode_frame, geocode_many
+    from geostrike.places.names import normalise
 
     gaz = load_gazetteer()
     print(f"load gazetteer in process: {time.perf_counter() - t:.3f} s ({len(gaz):,} places)")
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Misspellings of places in the focus countries: elsewhere an inexact match is only
     # allowed to prominent places (see geocoder.INEXACT_FOREIGN_MIN_POP), by design.
-    from geostrike.geocoder import DEFAULT_FOCUS
+    from geostrike.places.geocoder import DEFAULT_FOCUS
 
     in_focus = places.country_code.isin(DEFAULT_FOCUS).to_numpy()
     focus_idx = [i for i, ok in enumerate(in_focus) if ok and normalise(pool_all[i])]

@@ -3,7 +3,7 @@
 
 Synthetic check results (random points over Syria, three verdicts, distance lines, stated
 places, long reason sentences, several dates) and a grid of dated control zones are drawn
-with ``geostrike.maps.render_map``; the page is opened in headless Chromium (Debian's
+with ``geostrike.render.maps.render_map``; the page is opened in headless Chromium (Debian's
 ``/usr/bin/chromium`` through Playwright, no network) and timed until Leaflet is ready and
 the markers are drawn (the map sets ``data-gs-ready`` two animation frames after adding
 them). For comparison the plain folium way — one ``CircleMarker`` with a popup per strike —
@@ -33,11 +33,11 @@ from shapely.geometry import box
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geostrike import style  # noqa: E402
-from geostrike._browser import CHROMIUM_ARGS  # noqa: E402
-from geostrike.maps import render_map, save_map  # noqa: E402
+from geostrike.render import style  # noqa: E402
+from geostrike.render._browser import CHROMIUM_ARGS  # noqa: E402
+from geostrike.render.maps import render_map, save_map  # noqa: E402
 
-ARGS = list(CHROMIUM_ARGS)  # one definition: geostrike._browser
+ARGS = list(CHROMIUM_ARGS)  # one definition: geostrike.render._browser
 
 #: The map's budget at 10,000 strikes (issue 16): build, single-file size, draw.
 BUDGET = {"build (s)": 2.0, "HTML size (MB)": 5.0, "Chromium draw (s)": 2.0}
@@ -111,7 +111,7 @@ def plain_folium(df: pd.DataFrame, path: Path) -> None:
     """
     import folium
 
-    from geostrike.maps import _assets, _Raw
+    from geostrike.render.maps import _assets, _Raw
 
     m = folium.Map(location=[34.8, 38.9], zoom_start=7, tiles=None)
     m.default_js = []

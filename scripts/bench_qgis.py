@@ -1,7 +1,7 @@
 """Time the QGIS export on synthetic results of a given size and print the figures.
 
 Usage: ``.venv/bin/python scripts/bench_qgis.py [N_CLAIMS] [N_ZONES]`` (defaults 10000, 500).
-Results and zones are random but shaped like ``geostrike.check``'s output and
+Results and zones are random but shaped like ``geostrike.engine.check``'s output and
 ``read_zones``' zones over Syria; no network, no gazetteer needed.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geostrike import qgis, style
+from geostrike.render import qgis, style
 
 
 def synthetic(n: int, n_zones: int, seed: int = 1) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

@@ -2,7 +2,7 @@
 """What a candidate claim's confidence means: the share of right candidates per confidence band.
 
 Reads the labelled strike reports in ``tests/data/extract/labelled_claims.json`` (written
-for geostrike's tests; see its ``_about``), runs :func:`geostrike.extract` on each with its
+for geostrike's tests; see its ``_about``), runs :func:`geostrike.text.claims` on each with its
 report date, and counts a candidate as right when its attacker, place and date match one
 labelled event of the report (and its claimed target too, when it states one). Prints,
 for candidates at confidence >= 0.8 and below, how many there are and what share is
@@ -24,7 +24,7 @@ DEFAULT = HERE.parent / "tests" / "data" / "extract" / "labelled_claims.json"
 
 def score(path: Path = DEFAULT) -> dict[str, float]:
     """Counts and shares over the labelled set (see the module docstring)."""
-    from geostrike.extract import extract
+    from geostrike.text.claims import extract
 
     data = json.loads(path.read_text("utf-8"))
     high = high_ok = low = low_ok = events = found = 0

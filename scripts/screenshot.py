@@ -23,10 +23,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from geostrike._browser import CHROMIUM
-from geostrike._browser import CHROMIUM_ARGS as _ARGS
+from geostrike.render._browser import CHROMIUM
+from geostrike.render._browser import CHROMIUM_ARGS as _ARGS
 
-CHROMIUM_ARGS = list(_ARGS)  # one definition: geostrike._browser
+CHROMIUM_ARGS = list(_ARGS)  # one definition: geostrike.render._browser
 
 
 def screenshot(

@@ -16,8 +16,8 @@ def test_public_names_resolve() -> None:
 def test_check_and_extract_stay_callable_after_submodule_import() -> None:
     code = (
         "import geostrike\n"
-        "from geostrike.check import OUTPUT_COLUMNS\n"
-        "import geostrike.extract\n"
+        "from geostrike.engine.check import OUTPUT_COLUMNS\n"
+        "import geostrike.text.claims\n"
         "import pandas as pd\n"
         "import geopandas as gpd, shapely\n"
         "zones = gpd.GeoDataFrame({'controller': ['ISIS']},"

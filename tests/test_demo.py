@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pyproj import Geod
 
 from geostrike.demo import STEM, ZONES_LABEL, run_demo, scenario_dir, summarise
-from geostrike.outlines import country_outline
+from geostrike.places.outlines import country_outline
 
 GEOD = Geod(ellps="WGS84")
 HOMS_HAMA = [
@@ -181,7 +181,7 @@ def test_morek_consistent_with_terrorist_groups_as_worded(by_id):
 
 def test_verdict_depends_on_the_claim_as_worded(demo):
     """The same Morek strike, claimed against Islamic State alone, is inconsistent."""
-    from geostrike.check import check
+    from geostrike.engine.check import check
 
     morek = demo.points[demo.points["place"] == "Mūrak"].iloc[0]
     claims = pd.DataFrame(
@@ -199,7 +199,7 @@ def test_verdict_depends_on_the_claim_as_worded(demo):
 
 def test_date_windows_pick_the_right_snapshot(demo):
     """Mahīn and Mūrak change hands between the 30 Sep and 5 Nov snapshots."""
-    from geostrike.check import check
+    from geostrike.engine.check import check
 
     pts = demo.points.set_index("place")
     rows = []
@@ -293,7 +293,7 @@ def test_every_control_point_lies_in_syria():
     # (Al Qunayţirah) on the Israeli side: allow ~10 km
     assert (inside | (shapely.distance(syria, geoms) < 0.1)).all()
     assert inside.mean() > 0.95
-    from geostrike.geocoder import reverse
+    from geostrike.places.geocoder import reverse
 
     towns = pts.drop_duplicates("place")
     for lat, lon in zip(towns["latitude"], towns["longitude"], strict=True):
@@ -303,8 +303,8 @@ def test_every_control_point_lies_in_syria():
 
 def test_control_points_agree_with_the_gazetteer():
     """GeoNames towns carry their gazetteer record's coordinates, and geocode back to them."""
-    from geostrike.gazetteer import load_gazetteer
-    from geostrike.geocoder import geocode
+    from geostrike.places.gazetteer import load_gazetteer
+    from geostrike.places.geocoder import geocode
 
     pts = pd.read_csv(scenario_dir() / "control_points.csv", dtype={"geonames_id": "string"})
     towns = pts[pts["geonames_id"].notna()].drop_duplicates("place")

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geostrike._io import atomic_output, read_text
 from geostrike.errors import InputError, OutputError
+from geostrike.io import atomic_output, read_text
 
 
 def test_atomic_output_replaces_only_on_success(tmp_path) -> None:
@@ -60,7 +60,7 @@ def test_write_frame_formats(tmp_path) -> None:
     import pandas as pd
     import shapely
 
-    from geostrike._io import write_frame
+    from geostrike.io import write_frame
 
     gdf = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.Point(0, 0), None], crs=4326)
     write_frame(gdf, tmp_path / "x.csv", "CSV")
@@ -87,7 +87,7 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path) -> None
     import pandas as pd
     import shapely
 
-    from geostrike._io import neutralise_formulas, write_frame
+    from geostrike.io import neutralise_formulas, write_frame
 
     cells = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "ok", None]
     gdf = gpd.GeoDataFrame(
@@ -118,7 +118,7 @@ def test_geojson_name_is_the_targets(tmp_path) -> None:
     import geopandas as gpd
     import shapely
 
-    from geostrike._io import write_frame
+    from geostrike.io import write_frame
 
     gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)], crs=4326)
     write_frame(gdf, tmp_path / "strikes-yemen.geojson", "GeoJSON")
@@ -128,10 +128,10 @@ def test_geojson_name_is_the_targets(tmp_path) -> None:
 
 # --------------------------------------------------------------------------- sniffing
 def _counting_open(monkeypatch) -> list[int]:
-    """Patch the ``open`` of geostrike._io to count the bytes read through it."""
+    """Patch the ``open`` of geostrike.io to count the bytes read through it."""
     import builtins
 
-    from geostrike import _io
+    from geostrike import io as _io
 
     counts: list[int] = []
 
@@ -158,8 +158,8 @@ def _counting_open(monkeypatch) -> list[int]:
 
 @pytest.mark.parametrize("ext", [".csv", ".geojson"])
 def test_a_huge_file_is_sniffed_not_read(tmp_path, monkeypatch, ext) -> None:
-    from geostrike._io import SNIFF_BYTES
-    from geostrike.claims import read_table
+    from geostrike.inputs.claims import read_table
+    from geostrike.io import SNIFF_BYTES
 
     big = tmp_path / f"huge{ext}"
     with open(big, "wb") as fh:
@@ -172,8 +172,8 @@ def test_a_huge_file_is_sniffed_not_read(tmp_path, monkeypatch, ext) -> None:
 
 
 def test_a_nul_or_bad_byte_far_into_a_file_is_found(tmp_path) -> None:
-    from geostrike._io import check_text
-    from geostrike.claims import read_table
+    from geostrike.inputs.claims import read_table
+    from geostrike.io import check_text
 
     body = "".join(f"c{i},2015-10-0{i % 9 + 1},Aden\n" for i in range(20000)).encode()
     assert len(body) > 300_000
@@ -230,8 +230,8 @@ def test_read_text_finds_a_nul_after_the_first_kilobytes(tmp_path) -> None:
 @example(data=b"\xef", chunk=1)  # a BOM's first byte alone: once taken for a BOM to come
 @example(data=b"\xef\xbb\xbfok\xe2\x82", chunk=4)  # a character cut at the very end
 def test_check_text_agrees_with_a_whole_decode(tmp_path, monkeypatch, data, chunk) -> None:
-    from geostrike import _io
-    from geostrike._io import check_text
+    from geostrike import io as _io
+    from geostrike.io import check_text
 
     monkeypatch.setattr(_io, "_CHUNK", chunk)  # blocks cut characters anywhere
     monkeypatch.setattr(_io, "SNIFF_BYTES", chunk // 3)  # the streamed pass finds most
@@ -264,7 +264,7 @@ def _dead_pid() -> int:
 
 
 def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
-    from geostrike._io import _host_tag, clean_stale_temps
+    from geostrike.io import _host_tag, clean_stale_temps
 
     host = _host_tag()
     other = "0000" if host != "0000" else "ffff"
@@ -304,7 +304,7 @@ def test_stale_temps_of_ours_go_live_and_foreign_ones_stay(tmp_path) -> None:
 
 _KILLED_WRITER = """
 import sqlite3, sys, time
-from geostrike._io import atomic_output
+from geostrike.io import atomic_output
 with atomic_output(sys.argv[1]) as tmp:
     con = sqlite3.connect(tmp)
     con.execute("CREATE TABLE t (x)")
@@ -338,7 +338,7 @@ def test_a_killed_write_is_cleaned_by_the_next_run(tmp_path) -> None:
 
 def test_a_set_is_written_whole_with_a_manifest(tmp_path, monkeypatch) -> None:
     from geostrike import __version__
-    from geostrike._io import atomic_set, check_set, manifest_path
+    from geostrike.io import atomic_set, check_set, manifest_path
 
     def write(texts: dict[str, str]) -> None:
         with atomic_set(tmp_path, "run") as staging:
@@ -368,7 +368,7 @@ def test_a_set_is_written_whole_with_a_manifest(tmp_path, monkeypatch) -> None:
         moved.append(dst)
         real(src, dst)
 
-    monkeypatch.setattr("geostrike._io.os.replace", stop_after_one)
+    monkeypatch.setattr("geostrike.io.os.replace", stop_after_one)
     with pytest.raises(KeyboardInterrupt):
         write({"run_a.geojson": "A3", "run_a.qml": "<qgis/>", "run_b.geojson": "B3"})
     monkeypatch.undo()

@@ -1,6 +1,6 @@
 /* geostrike map app: draws checked strike claims on a Leaflet map.
  *
- * Written for geostrike (geostrike/maps.py inlines this file into every map). The data
+ * Written for geostrike (geostrike/render/maps.py inlines this file into every map). The data
  * arrives as JSON in a script element of type application/json, parsed with JSON.parse.
  * Every value that came from user data is put into the page with textContent or as a DOM
  * attribute value, never through innerHTML, so hostile text shows as text. Links are made
@@ -926,7 +926,7 @@
     overlays["Distance to claimed target"] = target;
     overlays["Distance from stated place"] = stated;
     overlays["Location precision"] = precision;
-    /* Layer names are fixed strings from geostrike.style plus counts: no user data. */
+    /* Layer names are fixed strings from geostrike.render.style plus counts: no user data. */
     L.control.layers(bases, overlays, { collapsed: D.collapseLayers, position: "topright" }).addTo(map);
     L.control.scale({ metric: true, imperial: true }).addTo(map);
 

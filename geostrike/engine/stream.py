@@ -1,0 +1,569 @@
+"""Checking a claims file larger than memory, chunk by chunk, with a progress bar.
+
+The zones are prepared once (:func:`geostrike.engine.check.prepare_zones`); the claims file is read
+in chunks of ``chunk_rows`` rows (CSV through pandas' ``chunksize``, Parquet files and
+folders through pyarrow record batches, GeoPackage and other GDAL formats through pyogrio
+feature ranges); each chunk is checked by :func:`geostrike.engine.check.check_frame` and appended
+to a temporary output file, renamed over the target only when every chunk is written
+(:func:`geostrike.io.atomic_output`). Memory stays bounded by one chunk and its result,
+whatever the size of the file. Outputs: CSV, Parquet (GeoParquet) or GeoPackage (one plain
+``claims`` layer); GeoJSON results are buffered and written at the end.
+
+Results are the same rows, in the same order, with the same generated ids (``claim-N`` by
+global row number) as :func:`geostrike.engine.check.check` on the whole file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geostrike.errors import InputError, OutputError
+from geostrike.inputs.claims import refuse_nul
+from geostrike.io import CSV_LINE_END, atomic_output, check_text, neutralise_formulas, require_file
+
+#: Default number of claims per chunk (a few hundred MB of working memory at most).
+DEFAULT_CHUNK_ROWS = 200_000
+#: Claims files at least this large (bytes) are streamed by the CLI even without
+#: ``--chunk-size`` when an output file is given (``GEOSTRIKE_STREAM_BYTES`` overrides).
+STREAM_THRESHOLD_BYTES = 1 << 30
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+_WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
+
+
+# ----------------------------------------------------------------------------- reading
+def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
+    """Whether the CLI should stream this claims file (large, and a streamable output)."""
+    import os
+
+    if output is None or Path(output).suffix.lower() not in _WRITABLE - {".geojson", ".json"}:
+        return False
+    p = Path(claims_path)
+    try:
+        size = (
+            sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+            if p.is_dir()
+            else p.stat().st_size
+        )
+    except OSError:
+        return False
+    limit = int(os.environ.get("GEOSTRIKE_STREAM_BYTES", STREAM_THRESHOLD_BYTES))
+    return size >= limit
+
+
+def count_rows(path: str | Path) -> int | None:
+    """Number of rows of a claims file, cheaply (Parquet metadata, CSV line count)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            return int(ds.dataset(p, format="parquet").count_rows())
+        if suffix in (".csv", ".tsv", ".txt"):
+            lines, last = 0, b"\n"
+            with open(p, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    lines += block.count(b"\n")
+                    last = block[-1:]
+            return max(lines + (last != b"\n") - 1, 0)  # minus the header
+        import pyogrio
+
+        return int(pyogrio.read_info(p)["features"])
+    except Exception:  # a count is only for the progress bar
+        return None
+
+
+def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield the raw claims table of ``path`` in chunks of at most ``chunk_rows`` rows.
+
+    Each chunk is what :func:`geostrike.inputs.claims.read_table` gives for the whole file (CSV
+    cells as text, point geometries as latitude/longitude columns), restricted to its rows.
+    """
+    from geostrike.inputs.claims import _points_to_columns
+
+    p = require_file(path)
+    suffix = p.suffix.lower()
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        yield from _parquet_chunks(p, chunk_rows)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        yield from _csv_chunks(p, chunk_rows, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        import pyogrio
+
+        if suffix in (".geojson", ".json"):
+            _refuse_json_nul(p)
+        try:
+            total = int(pyogrio.read_info(p)["features"])
+            for start in range(0, max(total, 1), chunk_rows):
+                gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
+                chunk = _points_to_columns(gdf, p)
+                refuse_nul(p, chunk)  # as the in-memory reader refuses it
+                yield chunk
+        except InputError:
+            raise
+        except Exception as exc:  # GDAL errors
+            raise InputError(p, f"cannot be read as {suffix or 'a vector file'} ({exc})") from None
+
+
+def _refuse_json_nul(p: Path) -> None:
+    """InputError for a JSON file holding a NUL, raw or escaped (GDAL would cut the text
+    there), read in blocks: the in-memory reader's rule, in constant memory."""
+    tail = b""
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 20):
+            data = tail + block
+            if b"\x00" in data or b"\\u0000" in data:
+                raise InputError(p, "holds a NUL character (raw or \\u0000): binary data")
+            tail = data[-6:]
+
+
+def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
+    import warnings
+
+    from geostrike.inputs.claims import _check_extra_fields, _csv_module_reader
+
+    checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
+    # cells as the in-memory reader reads them: kept as written under a clean header (its
+    # Arrow path), spaces after a separator skipped otherwise (its pandas path)
+    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    names = next(iter(_csv_module_reader(header, sep)), [])
+    clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
+    try:
+        reader = pd.read_csv(
+            p,
+            dtype=str,
+            keep_default_na=False,
+            sep=sep,
+            skipinitialspace=not clean,
+            chunksize=chunk_rows,
+            encoding="utf-8-sig",
+            index_col=False,  # a separator ending each row must not shift the columns
+        )
+        seen = False
+        checked = False
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                chunk = next(reader, None)
+            if chunk is None:
+                break
+            if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
+                checked = True
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
+            seen = True
+            yield chunk
+        if not seen:
+            raise InputError(p, "has no rows: no claims to read")
+    except UnicodeDecodeError as exc:
+        raise InputError(p, f"is not UTF-8 text (bad byte: {exc.reason})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(p, "file is empty") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(p, f"is not a readable CSV file ({str(exc).splitlines()[0]})") from None
+
+
+def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.dataset as ds
+
+    from geostrike.inputs.claims import _points_to_columns
+
+    try:
+        dataset = ds.dataset(p, format="parquet")
+        meta = dataset.schema.metadata or {}
+        batches = dataset.to_batches(batch_size=chunk_rows)
+        geo = b"geo" in meta
+        seen = False
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            seen = True
+            table = _table_of(batch, dataset.schema)
+            if geo:
+                from geopandas.io.arrow import _arrow_to_geopandas
+
+                chunk = _points_to_columns(_arrow_to_geopandas(table), p)
+            else:
+                chunk = table.to_pandas()
+            refuse_nul(p, chunk)  # as the in-memory reader refuses it
+            yield chunk
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises many types for non-Parquet input
+        raise InputError(
+            p, f"is not a readable Parquet file or folder ({str(exc).splitlines()[0]})"
+        ) from None
+    if not seen:
+        raise InputError(p, "has no rows: no claims to read")
+
+
+def _table_of(batch: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
+
+
+# ----------------------------------------------------------------------------- writing
+class ChunkWriter:
+    """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
+
+    CSV (header once, geometry dropped and formula cells neutralised as in
+    :func:`geostrike.engine.check.write_result` unless ``csv_safe`` is False),
+    GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
+    GeoJSON (buffered: written at the end).
+    """
+
+    def __init__(self, path: str | Path, *, csv_safe: bool = True) -> None:
+        self.path = Path(path)
+        self.csv_safe = csv_safe
+        self.suffix = self.path.suffix.lower()
+        if self.suffix not in _WRITABLE:
+            raise OutputError(
+                self.path, "unknown output extension; use .csv, .parquet, .gpkg or .geojson"
+            )
+        self._ctx = atomic_output(self.path)
+        self.tmp = self._ctx.__enter__()
+        self._pq = None
+        self._schema = None
+        self._buffer: list[Any] = []
+        self._done = False
+        self.rows = 0
+
+    def write(self, result: Any) -> None:
+        """Append one chunk of results (a GeoDataFrame from ``check_frame``)."""
+        try:
+            if self.suffix == ".csv":
+                frame = pd.DataFrame(result.drop(columns=result.geometry.name))
+                if self.csv_safe:
+                    frame = neutralise_formulas(frame)
+                frame.to_csv(
+                    self.tmp,
+                    index=False,
+                    mode="a",
+                    header=self.rows == 0,
+                    lineterminator=CSV_LINE_END,
+                )
+            elif self.suffix in (".parquet", ".geoparquet"):
+                self._write_parquet(result)
+            elif self.suffix == ".gpkg":
+                import pyogrio
+
+                pyogrio.write_dataframe(
+                    result, self.tmp, layer="claims", driver="GPKG", append=self.rows > 0
+                )
+            else:
+                self._buffer.append(result)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
+        self.rows += len(result)
+
+    def _write_parquet(self, result: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _geopandas_to_arrow
+
+        table = _geopandas_to_arrow(result.reset_index(drop=True), index=False)
+        if self._pq is None:
+            fields = [
+                pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                for f in table.schema
+            ]
+            meta = dict(table.schema.metadata or {})
+            if b"geo" in meta:  # the first chunk's bbox would be wrong for the whole file
+                import json
+
+                geo = json.loads(meta[b"geo"])
+                for col in geo.get("columns", {}).values():
+                    col.pop("bbox", None)
+                meta[b"geo"] = json.dumps(geo).encode()
+            self._schema = pa.schema(fields, metadata=meta)
+            self._pq = pq.ParquetWriter(self.tmp, self._schema)
+        try:
+            table = table.cast(self._schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+            raise OutputError(self.path, f"a chunk's columns changed type ({exc})") from None
+        self._pq.write_table(table)
+
+    def close(self) -> Path:
+        """Finish the file and move it into place."""
+        if self._pq is not None:
+            self._pq.close()
+        if self._buffer:
+            import geopandas as gpd
+
+            whole = gpd.GeoDataFrame(pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326")
+            whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
+        if self.rows == 0 and not self.tmp.exists():
+            self.tmp.touch()
+        self._done = True
+        self._ctx.__exit__(None, None, None)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the temporary file (nothing is left behind); safe to call twice."""
+        if self._done:
+            return
+        self._done = True
+        if self._pq is not None:
+            try:
+                self._pq.close()
+            except Exception:  # pragma: no cover - already failing
+                pass
+            self._pq = None
+        exc = RuntimeError("aborted")
+        try:
+            self._ctx.__exit__(type(exc), exc, None)
+        except RuntimeError:
+            pass
+
+
+# ----------------------------------------------------------------------------- tally
+@dataclass
+class Tally:
+    """Counts of a check run, with the same ``summary`` line as the in-memory engine."""
+
+    rows: int = 0
+    status: Counter = field(default_factory=Counter)
+    verdict: Counter = field(default_factory=Counter)
+    path: Path | None = None
+
+    def add(self, result: Any) -> None:
+        self.rows += len(result)
+        self.status.update(result["status"].value_counts().to_dict())
+        self.verdict.update(result["verdict"].value_counts().to_dict())
+
+    # the interface check.summary() reads: len() and ["status"/"verdict"].value_counts()
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, column: str) -> Any:
+        counts = self.status if column == "status" else self.verdict
+        return _Counts(pd.Series(dict(counts), dtype="int64"))
+
+    def summary(self) -> str:
+        """One line: how many claims, counts per status and per verdict."""
+        from geostrike.engine.check import summary
+
+        return summary(self)
+
+
+@dataclass
+class _Counts:
+    series: pd.Series
+
+    def value_counts(self) -> pd.Series:
+        return self.series
+
+
+# ----------------------------------------------------------------------------- the run
+def check_stream(
+    claims_path: str | Path,
+    zones: Any,
+    output: str | Path,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    tolerance_km: float = 5.0,
+    actors: Any = None,
+    progress: bool | None = None,
+    csv_safe: bool = True,
+) -> Tally:
+    """Check a claims file chunk by chunk and write the results to ``output``.
+
+    Parameters
+    ----------
+    claims_path
+        CSV/TSV, Parquet file or folder (GeoParquet too), GeoPackage or any GDAL file.
+    zones
+        Zones path, GeoDataFrame or :class:`geostrike.engine.check.PreparedZones`.
+    output
+        ``.csv``, ``.parquet``, ``.gpkg`` (or ``.geojson``, buffered) file.
+    chunk_rows
+        Claims per chunk; memory is bounded by one chunk and its result.
+    tolerance_km, actors
+        As for :func:`geostrike.engine.check.check`.
+    progress
+        Show a tqdm progress bar on stderr (default: when stderr is a terminal, where the
+        bar is erased when done, so that an error stays the one line on stderr).
+    csv_safe
+        In a CSV output, neutralise text cells a spreadsheet would run as formulas
+        (:func:`geostrike.io.neutralise_formulas`).
+
+    An id used by more than one row is marked in ``duplicate_id`` (within a chunk: every
+    such row; across chunks: the rows after the first, which is already written) and one
+    warning names the first few such ids.
+
+    Returns
+    -------
+    Tally
+        Row, status and verdict counts (``.summary()`` gives the usual one-line summary)
+        and the output path.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    from geostrike.engine.check import PreparedZones, check_frame, check_km, prepare_zones
+    from geostrike.inputs.actors import ActorTable, load_actors
+
+    tolerance_km = check_km(tolerance_km)
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+    writer = ChunkWriter(output, csv_safe=csv_safe)
+    tally = Tally()
+    ids = IdLedger()
+    bar = tqdm(
+        total=count_rows(claims_path) if progress else None,
+        unit=" claims",
+        unit_scale=True,
+        disable=not progress,
+        desc="checking",
+        leave=False,
+    )
+    reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
+    try:
+        for chunk in iter_chunks(claims_path, chunk_rows):
+            if reserved is None and _has_blank_ids(chunk):  # ids will be generated
+                reserved = generated_like_ids_of(claims_path, chunk_rows)
+            result = check_frame(
+                chunk,
+                prepared,
+                tolerance_km=tolerance_km,
+                actors=table,
+                path=str(claims_path),
+                id_start=tally.rows + 1,
+                warn_duplicates=False,
+                reserved_ids=reserved or frozenset(),
+            )
+            result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+            ids.add(result)
+            writer.write(result)
+            tally.add(result)
+            bar.update(len(result))
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+    tally.path = writer.close()
+    ids.warn()
+    return tally
+
+
+def _has_blank_ids(chunk: pd.DataFrame) -> bool:
+    """Whether a raw chunk has an id column with a blank cell (an id will be generated
+    there; without an id column every id is generated and none is given)."""
+    from geostrike.inputs.claims import id_column
+
+    col = id_column(chunk.columns)
+    if col is None:
+        return False
+    ids = chunk[col]
+    return bool(ids.isna().any() or (ids.astype(str).str.strip() == "").any())
+
+
+def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> frozenset:
+    """Every given id of the form ``claim-N…`` in a claims file, read from its id column
+    alone (one extra pass, run only when some id is blank), so that an id generated in one
+    chunk never repeats one given in another."""
+    from geostrike.inputs.claims import generated_like_ids, id_column
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    found: set[str] = set()
+    try:
+        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+            import pyarrow.dataset as ds
+
+            dataset = ds.dataset(p, format="parquet")
+            col = id_column(dataset.schema.names)
+            if col is not None:
+                for batch in dataset.to_batches(columns=[col], batch_size=chunk_rows):
+                    found |= generated_like_ids(batch.column(0).to_pandas())
+        elif suffix in (".csv", ".tsv", ".txt"):
+            opts = {
+                "sep": "\t" if suffix == ".tsv" else ",",
+                "dtype": str,
+                "keep_default_na": False,
+                "skipinitialspace": True,
+                "encoding": "utf-8-sig",
+                "index_col": False,
+            }
+            col = id_column(pd.read_csv(p, nrows=0, **opts).columns)
+            if col is not None:
+                for part in pd.read_csv(p, usecols=[col], chunksize=chunk_rows, **opts):
+                    found |= generated_like_ids(part[col])
+        else:
+            import pyogrio
+
+            col = id_column(pyogrio.read_info(p)["fields"])
+            if col is not None:
+                df = pyogrio.read_dataframe(p, columns=[col], read_geometry=False)
+                found |= generated_like_ids(df[col])
+    except Exception:  # noqa: BLE001 - the chunks' own reading reports a bad file
+        pass
+    return frozenset(found)
+
+
+class IdLedger:
+    """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
+    mark and report ids used by more than one row when no chunk sees the whole file."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._seen = np.zeros(0, dtype=np.uint64)
+        self.names: list[str] = []  # the first few repeated ids, for the warning
+        self.count = 0  # distinct repeated ids found (may count one id in two chunks)
+
+    def add(self, result: Any) -> None:
+        """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+        import numpy as np
+
+        text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
+        h = pd.util.hash_array(text)
+        earlier = np.isin(h, self._seen)
+        if earlier.any():  # a written frame (the dask engine's parts) is only counted
+            result.loc[earlier, "duplicate_id"] = True
+        dup = result["duplicate_id"].to_numpy(dtype=bool)
+        if dup.any():
+            names = pd.unique(text[dup])
+            self.count += len(names)
+            self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
+        new = np.unique(h)
+        new = new[~np.isin(new, self._seen)]
+        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+
+    def warn(self) -> None:
+        """One warning naming the first few repeated ids (nothing when there are none)."""
+        if not self.count:
+            return
+        import warnings
+
+        shown = ", ".join(repr(v) for v in self.names[:5]) + (" …" if self.count > 5 else "")
+        warnings.warn(
+            f"ids are used by more than one row ({shown}); "
+            "those rows are marked in the duplicate_id column",
+            stacklevel=3,
+        )
+
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "ChunkWriter",
+    "Tally",
+    "check_stream",
+    "count_rows",
+    "iter_chunks",
+]

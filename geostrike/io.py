@@ -1,0 +1,453 @@
+"""Small file helpers shared by every writer and reader: atomic outputs and input sniffing.
+
+Outputs are written to a temporary file in the destination folder and renamed over the
+target only when complete, so an interrupted run never leaves half a file behind. The
+temporary names carry the writer's process id and a host tag
+(``.<stem>.gs<pid>-<host>-<random>.tmp<suffix>``), so a later run can tell a temp whose
+owner is gone (killed with ``kill -9``, power cut) and remove it, and never touches the
+temp of a run still going. Outputs made of several files (per-layer GeoJSON or Shapefile
+exports) are written as a set: into a temporary folder, then renamed into place one by
+one, then a manifest naming the members is renamed in last (:func:`atomic_set`).
+
+Inputs are sniffed from their first bytes only (:func:`sniff_head`) and checked as UTF-8
+text by a streaming pass with bounded memory (:func:`check_text`), never read whole just
+to be checked.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import functools
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geostrike.errors import InputError, OutputError
+
+#: A temp of ours whose writer cannot be seen (another host) is left alone until it is this
+#: old (seconds); one of this host whose writer is gone goes at once.
+STALE_AFTER_S = 24 * 3600
+#: Bytes read to sniff a file (binary or text, encoding, header line).
+SNIFF_BYTES = 64 * 1024
+_CHUNK = 1 << 20
+_MANIFEST_FORMAT = "geostrike-output-set/1"
+_TEMP_RE = re.compile(r"^\..*\.gs(\d+)-([0-9a-f]{4})-[a-z0-9_]+\.tmp")
+
+
+@functools.cache
+def _host_tag() -> str:
+    """Four hex digits naming where a process id means something: the host name and, on
+    Linux, the pid namespace (two containers sharing a folder never judge each other's
+    processes gone)."""
+    where = socket.gethostname()
+    with contextlib.suppress(OSError):
+        where += os.readlink("/proc/self/ns/pid")
+    return hashlib.blake2b(where.encode(), digest_size=2).hexdigest()
+
+
+def _temp_prefix(name: str) -> str:
+    """Prefix of our temporary names for an output called ``name`` (its stem)."""
+    return f".{name[:100]}.gs{os.getpid()}-{_host_tag()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    """True unless the process ``pid`` of this host is known to be gone."""
+    if pid <= 0 or os.name == "nt":  # os.kill(pid, 0) would terminate it on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
+def _pid_started(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), from Linux's /proc; None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        btime = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return btime + int(stat[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def _owner(pid: int, host: str, mtime: float) -> str:
+    """ "gone", "alive" or "unknown": the state of the process that wrote a temp of ours.
+
+    A process of that id started after the temp was last written is not its writer (the id
+    was reused): gone. Another host's processes cannot be seen: unknown.
+    """
+    if host != _host_tag():
+        return "unknown"
+    if pid == os.getpid() or pid <= 0:
+        return "alive"
+    if not _pid_alive(pid):
+        return "gone"
+    started = _pid_started(pid)
+    if started is None:
+        return "unknown"
+    return "gone" if started > mtime + 2 else "alive"
+
+
+def clean_stale_temps(folder: str | Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files and folders geostrike left in ``folder`` when killed.
+
+    Only names of our own pattern are touched, and only when their owner is gone: a temp
+    of this host whose process no longer exists (or whose process id now belongs to a
+    process started after the temp was written), or, where the owner cannot be seen
+    (another host, no /proc), a temp not modified for :data:`STALE_AFTER_S`. Temps of a
+    run still going are kept, however old. Returns the removed paths; never raises.
+    """
+    folder = Path(folder) if str(folder) else Path(".")
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if not m:
+            continue
+        try:
+            mtime = entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        owner = _owner(int(m[1]), m[2], mtime)
+        if owner == "alive" or (owner == "unknown" and now - mtime <= STALE_AFTER_S):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _output_folder(path: Path) -> Path:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(path, f"folder {str(parent)!r} does not exist")
+    return parent
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success.
+
+    Stale temps left in the folder by killed runs are removed first
+    (:func:`clean_stale_temps`).
+
+    Parameters
+    ----------
+    path
+        The final output path. Its folder must exist.
+    suffix
+        Suffix of the temporary file (defaults to that of ``path``, so drivers that pick a
+        format by extension still work).
+
+    Raises
+    ------
+    OutputError
+        When the folder does not exist or is not writable.
+    """
+    path = Path(path)
+    parent = _output_folder(path)
+    if path.is_dir():
+        raise OutputError(path, "is a folder, not a file")
+    clean_stale_temps(parent)
+    suffix = path.suffix if suffix is None else suffix
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=_temp_prefix(path.stem), suffix=f".tmp{suffix}", dir=parent
+        )
+    except OSError as exc:
+        raise OutputError(path, f"cannot write in {str(parent)!r}: {exc.strerror}") from None
+    os.close(fd)
+    os.unlink(tmp)  # writers such as GDAL want to create the file themselves
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        # the temp and whatever a driver made beside it (SQLite -journal, -wal ...)
+        for leftover in parent.glob(f"{glob.escape(tmp_path.name)}*"):
+            with contextlib.suppress(OSError):
+                if leftover.is_dir():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
+
+
+def manifest_path(folder: str | Path, stem: str) -> Path:
+    """Where :func:`atomic_set` puts the manifest of the set ``stem`` in ``folder``."""
+    return Path(folder) / f"{stem}.manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_set(folder: str | Path, stem: str) -> Iterator[Path]:
+    """Write several output files as one set: yield a temporary folder to write them in.
+
+    On success each file written there is renamed into ``folder`` and the manifest
+    ``<stem>.manifest.json`` (format, geostrike version, time written, each member's name,
+    size and SHA-256) is renamed in last. The previous manifest is removed before the first
+    member is replaced, so a set interrupted half-way has no manifest and a reader can tell
+    (:func:`check_set`). Nothing of the set is moved if the block raises.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` does not exist or is not writable.
+    """
+    folder = Path(folder) if str(folder) else Path(".")
+    manifest = manifest_path(folder, stem)
+    _output_folder(manifest)
+    clean_stale_temps(folder)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(stem), suffix=".tmpset", dir=folder))
+    except OSError as exc:
+        raise OutputError(manifest, f"cannot write in {str(folder)!r}: {exc.strerror}") from None
+    try:
+        yield tmp
+        from geostrike import __version__
+
+        members = sorted(p for p in tmp.iterdir() if p.is_file())
+        record = {
+            "format": _MANIFEST_FORMAT,
+            "generator": f"geostrike {__version__}",
+            "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "members": [
+                {"name": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in members
+            ],
+        }
+        staged = tmp / ".manifest"
+        staged.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        with contextlib.suppress(FileNotFoundError):
+            manifest.unlink()
+        for p in members:
+            os.replace(p, folder / p.name)
+        os.replace(staged, manifest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_set(manifest: str | Path) -> list[str]:
+    """Problems that make a set written by :func:`atomic_set` incomplete or mixed (a
+    member missing, or not the bytes the manifest names); an empty list for a sound set."""
+    manifest = Path(manifest)
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+        members = record["members"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{manifest.name}: unreadable manifest ({exc})"]
+    problems = []
+    for m in members:
+        p = manifest.parent / m["name"]
+        if not p.is_file():
+            problems.append(f"{m['name']}: missing")
+        elif p.stat().st_size != m["bytes"] or _sha256(p) != m["sha256"]:
+            problems.append(f"{m['name']}: not the file this set was written with")
+    return problems
+
+
+def require_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path if it is an existing, non-empty file; else InputError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if p.is_dir():
+        return p  # partitioned datasets (Parquet directories) are folders
+    if p.stat().st_size == 0:
+        raise InputError(p, "file is empty")
+    return p
+
+
+def sniff_head(path: str | Path, *, size: int = SNIFF_BYTES) -> bytes:
+    """The first ``size`` bytes of a text file (a UTF-8 BOM removed), read without reading
+    the rest; InputError if they show a binary file (a NUL byte) or bytes that are not UTF-8.
+
+    A multi-byte character cut by the end of the head is not an error.
+    """
+    p = require_file(path)
+    with open(p, "rb") as fh:
+        head = fh.read(size)
+    if b"\x00" in head:
+        raise InputError(p, "is a binary file, not text")
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    head = head[bom:]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise InputError(p, f"is not UTF-8 text (bad byte at offset {bom + exc.start})") from None
+    return head
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    """What :func:`check_text` learnt of a text file in its one streaming pass."""
+
+    head: bytes  #: the first :data:`SNIFF_BYTES` (BOM removed)
+    size: int  #: bytes in the file
+    blank: bool  #: nothing but white space
+
+
+def check_text(path: str | Path) -> TextCheck:
+    """Check that a whole file is UTF-8 text without a NUL byte, in bounded memory.
+
+    The head is sniffed first (:func:`sniff_head`: a binary file stops there); the rest is
+    streamed in 1 MiB blocks, so a NUL byte or a bad byte far beyond the first kilobytes
+    is found too, and named by its line and offset. Raises InputError naming the file.
+    """
+    p = require_file(path)
+    head = sniff_head(p, size=SNIFF_BYTES)
+    decoder = codecs.getincrementaldecoder("utf-8")()  # the BOM is skipped here, not by it
+    line = 0
+    blank = True
+    with open(p, "rb") as fh:
+        offset = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+        fh.seek(offset)
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                at = line + block.count(b"\n", 0, nul) + 1
+                raise InputError(
+                    p, f"has a NUL byte at line {at} (offset {offset + nul}): not a text file"
+                )
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the last read
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                bad = offset - pending + exc.start
+                raise InputError(p, f"is not UTF-8 text (bad byte at offset {bad})") from None
+            if blank and text.strip():
+                blank = False
+            offset += len(block)
+            line += block.count(b"\n")
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            bad = offset - pending + exc.start
+            raise InputError(
+                p, f"is not UTF-8 text (bad byte at offset {bad}: a character cut at the end)"
+            ) from None
+    return TextCheck(head=head, size=offset, blank=blank)
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file (BOM tolerated); InputError if it is not UTF-8 text or has a
+    NUL byte anywhere."""
+    p = require_file(path)
+    sniff_head(p)  # a binary file is refused before it is read whole
+    data = p.read_bytes()
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        at = data.count(b"\n", 0, nul) + 1
+        raise InputError(p, f"has a NUL byte at line {at} (offset {nul}): not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        raise InputError(p, f"is not UTF-8 text (bad byte at offset {bad})") from None
+
+
+#: Line end of CSV outputs: RFC 4180's CRLF, with which pandas also quotes a cell holding a
+#: lone carriage return (with "\n" it would not, and the row would split when read back).
+CSV_LINE_END = "\r\n"
+
+#: Starts of a CSV text cell that a spreadsheet would run as a formula (OWASP's list:
+#: equals, plus, minus, at, tab, carriage return).
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def neutralise_formulas(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    OWASP's rule for CSV injection: a text cell starting with ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return gets a single quote in front (``'=HYPERLINK(…)``), which
+    spreadsheets show as text. Numbers stay numbers: numeric columns are untouched, and so
+    are text cells that are plain numbers (``-44.2``). Returns ``frame`` itself when no
+    cell needs it.
+    """
+    import pandas as pd
+
+    changed: dict[Any, Any] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        text = s.where(s.map(lambda v: isinstance(v, str))) if s.dtype == object else s
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+        if risky.any():
+            risky &= ~text.str.match(_PLAIN_NUMBER).fillna(False).astype(bool)
+        if risky.any():
+            changed[c] = s.astype(object).mask(risky, "'" + text.astype(object))
+    if not changed:
+        return frame
+    out = pd.DataFrame(frame).copy(deep=False)
+    for c, v in changed.items():
+        out[c] = v
+    return out
+
+
+def write_frame(
+    frame: Any, path: str | Path, fmt: str, *, layer: str | None = None, csv_safe: bool = True
+) -> Path:
+    """Write a (Geo)DataFrame atomically in ``fmt``: "CSV", "Parquet" or a GDAL driver name.
+
+    CSV (lines ending in CRLF) drops the geometry column and, with ``csv_safe`` (the default), neutralises text
+    cells a spreadsheet would run as formulas (:func:`neutralise_formulas`); GDAL drivers get
+    ``layer`` where they take one (GPKG). Raises OutputError, naming the file, when the
+    write fails.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        try:
+            if fmt == "CSV":
+                geom = getattr(frame, "_geometry_column_name", None)
+                plain = pd.DataFrame(frame.drop(columns=geom) if geom in frame.columns else frame)
+                (neutralise_formulas(plain) if csv_safe else plain).to_csv(
+                    tmp, index=False, lineterminator=CSV_LINE_END
+                )
+            elif fmt == "Parquet":
+                frame.to_parquet(tmp)
+            else:
+                extra = {"layer": layer} if layer and fmt == "GPKG" else {}
+                if fmt == "GeoJSON":  # its "name" member: the target's, not the temp file's
+                    extra = {"layer": path.stem}
+                frame.to_file(tmp, driver=fmt, **extra)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
+    return path

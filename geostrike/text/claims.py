@@ -1,0 +1,1007 @@
+"""From a news report to checkable claims: place, actor and date mentions, candidate claims.
+
+``extract(text, date=..., country=...)`` reads a report (plain text, or HTML whose tags are
+stripped) and returns an :class:`Extraction` with
+
+* ``mentions``: every place, actor and date mention as a :class:`Mention`, with character
+  offsets into the (prepared) text. Places are resolved against the local gazetteer in the
+  context of the whole document (see :mod:`geostrike.text.mentions`); actors come from
+  the actor table (:mod:`geostrike.inputs.actors`, see :mod:`geostrike.text.actors`); dates are
+  absolute or relative to the report date (:mod:`geostrike.text.dates`).
+* ``claims``: candidate claims as :class:`CandidateClaim` rows — sentences that link a
+  striking actor and a strike verb ("struck", "air strikes", "bombed", "shelled", ...) to a
+  place and/or a claimed target — merged per attacker into strike events, each with the
+  sentence it came from and a confidence in [0, 1]. ``Extraction.claims_frame()`` gives
+  them as a DataFrame with the claims-file columns (:data:`CLAIM_COLUMNS`), which
+  ``geostrike check`` reads unchanged.
+
+No model is downloaded or needed: the finder is a gazetteer matcher with rules
+(capitalisation, context words, person cues, organisation spans, document focus). All the
+data comes from the package (actor table, demonyms) and the gazetteer (GeoNames).
+
+Example
+-------
+>>> from geostrike import extract
+>>> ex = extract("Russian jets struck northern Homs on Wednesday.", date="2015-10-01")
+>>> [(m.kind, m.text) for m in ex.mentions]  # doctest: +SKIP
+[('place', 'Russian'), ('actor', 'Russian jets'), ('place', 'Homs'), ('date', 'on Wednesday')]
+>>> ex.claims[0].attacker, ex.claims[0].place, ex.claims[0].date  # doctest: +SKIP
+('russia', 'northern Homs', '2015-09-30')
+>>> ex.claims_frame().columns.tolist() == CLAIM_COLUMNS  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from geostrike.errors import InputError
+from geostrike.inputs.actors import ActorTable, load_actors, normalise_actor
+from geostrike.inputs.claims import KNOWN_COLUMNS
+from geostrike.places.names import normalise
+from geostrike.text.actors import ActorMention, build_index, find_actors
+from geostrike.text.dates import DateMention, find_dates, parse_report_date
+from geostrike.text.mentions import (
+    ABBREVIATIONS,
+    FUNCTION_WORDS,
+    Context,
+    PlaceMention,
+    coordinates,
+    find_places,
+    place_index,
+    resolve,
+    strip_possessive,
+)
+from geostrike.text.tokens import prepare, sentences, tokenize
+
+__all__ = ["extract", "Extraction", "Mention", "CandidateClaim", "CLAIM_COLUMNS"]
+
+#: Columns of a claims file, in order (what ``-o CLAIMS.csv`` writes).
+CLAIM_COLUMNS = [c for c in KNOWN_COLUMNS if c != "country"]  # the claims file's columns
+
+#: Named organisations whose words are never places (besides the actor table's aliases).
+ORGANISATIONS = [
+    "Syrian Observatory for Human Rights", "Syrian Observatory", "National Coalition",
+    "Syrian National Coalition", "Syrian National Council", "White Helmets",
+    "Syrian Civil Defence", "Syrian Civil Defense", "Syrian Arab Red Crescent",
+    "Syrian American Medical Society", "Human Rights Watch", "Amnesty International",
+    "United Nations", "Security Council", "General Assembly", "European Union",
+    "Arab League", "African Union", "Red Cross", "Red Crescent", "Doctors Without Borders",
+    "Medecins Sans Frontieres", "Associated Press", "White House", "State Department",
+    "Foreign Office", "Foreign Ministry", "Defence Ministry", "Defense Ministry",
+    "Interior Ministry", "Supreme Court", "High Court", "Local Coordination Committees",
+    "Sham News Network", "Al Jazeera", "Al-Jazeera", "Al Arabiya", "Al-Arabiya",
+    "Sky News", "Fox News", "New York Times", "Washington Post", "Wall Street Journal",
+    "Financial Times", "Kyiv Independent", "Kyiv Post", "Moscow Times", "Hurriyet Daily News",
+    "Daily Sabah", "Anadolu Agency", "Anadolu", "Interfax", "Tass", "TASS", "RIA Novosti",
+    "Sputnik", "Xinhua", "Yonhap", "Reuters", "Agence France-Presse", "Institute for the Study of War",
+    "Hezbollah", "Hizbollah", "Hamas", "Taliban", "Boko Haram", "Al-Shabaab", "al-Shabab",
+    "Muslim Brotherhood", "Kurdistan Workers' Party", "Kurdistan Workers Party", "PKK",
+    "NATO", "OPCW", "UNHCR", "UNICEF", "OCHA", "WHO", "World Health Organization",
+    "World Food Programme", "Wagner Group", "Wagner",
+]  # fmt: skip
+_ORG_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
+)
+# The media word after a name ("Saba news agency"); the name before it is read by
+# _media_names over a bounded window, so the work stays linear in the text (a single
+# regex with the name's words in it backtracks quadratically over "Abc-Abc-Abc-...").
+_MEDIA_WORD = re.compile(
+    r"(?<!\s)\s+(?:news\s+agency|news\s+channel|TV|television|radio|newspaper|daily)\b"
+)
+_MEDIA_NAME_WORD = re.compile(r"[\w'’-]+")
+_MEDIA_WINDOW = 120  # characters before the media word searched for its name
+_STRIKE = re.compile(
+    r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
+    r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
+    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_TARGET_CUE = re.compile(
+    r"\b(?:target(?:ed|ing|s)?|against|hit(?:ting)?|struck|strikes? on|attacks? on|bomb(?:ed|ing)|"
+    r"shell(?:ed|ing)|raided|pounded|aimed at|directed at)\s+",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(
+    r"\b(?:where|which|who|whom|while|but|although|though|after|before|when)\b|[;:,”\"»…]"
+)
+_SPEECH = re.compile(r"\b(?:told|tells|added|noted|wrote|warned|accused)\b", re.IGNORECASE)
+_CLAIM_VERB = re.compile(
+    r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
+    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
+    re.IGNORECASE,
+)
+_MODAL = re.compile(
+    r"\b(?:must|should|would|could|might|may|will|if|any|(?:had|has|have)\s+to|warn(?:ed|s)?|urg(?:ed|es)|"
+    r"not object|would not|will not)\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
+_QUOTES = re.compile(r"[\"“”«»]")
+# "the strikes", "the first air strikes": the strikes of an attacker named before
+_ANAPHORIC = re.compile(
+    r"\b(?:the|these|those)\s+(?:(?:first|initial|latest|new|recent|same)\s+)?"
+    r"(?:air\s*)?$",
+    re.IGNORECASE,
+)
+# "the first targets", "its targets": "targets" as a noun is no target cue
+_NOUN_BEFORE = re.compile(
+    r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
+)
+_PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Mention:
+    """A place, actor or date mention.
+
+    ``text``/``start``/``end`` are the mention as written and its character offsets in the
+    prepared text. Places carry ``name`` (gazetteer name), ``latitude``, ``longitude``,
+    ``country_code``, ``precision`` (country | admin1 | place | region | offset), ``score``
+    (0–100) — all None when unresolved — plus ``phrase`` (with modifiers: "northern Homs"),
+    ``admin1``, ``feature_code``, ``gazetteer_id`` and ``precision_km``. Actors carry
+    ``actor`` (canonical id) and ``possessive``; dates carry ``date`` (ISO or None) and
+    ``relative``.
+    """
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    country_code: str | None = None
+    precision: str | None = None
+    score: float | None = None
+    phrase: str | None = None
+    admin1: str | None = None
+    feature_code: str | None = None
+    gazetteer_id: str | None = None
+    precision_km: float | None = None
+    actor: str | None = None
+    possessive: bool | None = None
+    date: str | None = None
+    relative: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The mention as a JSON-ready dict with the keys that belong to its kind."""
+        d = asdict(self)
+        base = {k: d[k] for k in ("kind", "text", "start", "end")}
+        if self.kind == "place":
+            keys = (
+                "name", "latitude", "longitude", "country_code", "precision", "score",
+                "phrase", "admin1", "feature_code", "gazetteer_id", "precision_km",
+            )  # fmt: skip
+        elif self.kind == "actor":
+            keys = ("actor", "possessive")
+        else:
+            keys = ("date", "relative")
+        base.update({k: d[k] for k in keys})
+        return base
+
+
+@dataclass
+class CandidateClaim:
+    """A candidate row of a claims file, with the sentence it came from and a confidence."""
+
+    id: str
+    date: str
+    attacker: str
+    claimant: str
+    claimed_target: str
+    target_place: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    precision: str
+    source: str
+    notes: str
+    sentence: str
+    confidence: float
+    start: int = 0
+    end: int = 0
+    _place_rank: int = field(default=0, repr=False)
+    _date_strength: int = field(default=0, repr=False)
+    _country: str = field(default="", repr=False)
+    _relative_date: bool = field(default=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claims-file columns plus ``sentence`` and ``confidence``."""
+        d = {c: getattr(self, c) for c in CLAIM_COLUMNS}
+        d["sentence"] = self.sentence
+        d["confidence"] = self.confidence
+        return d
+
+
+@dataclass
+class Extraction:
+    """What :func:`extract` found: ``mentions`` (text order) and candidate ``claims``.
+
+    ``text`` is the prepared text the offsets refer to (HTML stripped when the input was
+    HTML; ``notes`` then says so).
+    """
+
+    text: str
+    mentions: list[Mention]
+    claims: list[CandidateClaim]
+    notes: list[str]
+    date: dt.date | None = None
+    country: str | None = None
+
+    @property
+    def places(self) -> list[Mention]:
+        """Place mentions only."""
+        return [m for m in self.mentions if m.kind == "place"]
+
+    @property
+    def actors(self) -> list[Mention]:
+        """Actor mentions only."""
+        return [m for m in self.mentions if m.kind == "actor"]
+
+    @property
+    def dates(self) -> list[Mention]:
+        """Date mentions only."""
+        return [m for m in self.mentions if m.kind == "date"]
+
+    def claims_frame(self, *, extra: bool = False):
+        """Candidate claims as a pandas DataFrame with :data:`CLAIM_COLUMNS`.
+
+        With ``extra=True`` the ``sentence`` and ``confidence`` columns are appended.
+        """
+        import pandas as pd
+
+        cols = CLAIM_COLUMNS + (["sentence", "confidence"] if extra else [])
+        return pd.DataFrame([{c: r.to_dict()[c] for c in cols} for r in self.claims], columns=cols)
+
+
+# --------------------------------------------------------------------------- main
+def extract(
+    text: str,
+    *,
+    date: str | dt.date | None = None,
+    country: str | None = None,
+    actors: ActorTable | None = None,
+    source: str = "",
+    path: str | None = None,
+    min_confidence: float = 0.3,
+) -> Extraction:
+    """Find place, actor and date mentions in a report and propose candidate claims.
+
+    Parameters
+    ----------
+    text
+        The report: plain text, or HTML (tags are stripped; offsets then refer to the
+        stripped text, see ``Extraction.text``).
+    date
+        The report's date (``YYYY-MM-DD``); relative dates ("on Wednesday", "yesterday")
+        are resolved against it, and it is the fallback date of candidate claims.
+    country
+        ISO 3166-1 alpha-2 hint for the document's focus (e.g. ``"SY"``).
+    actors
+        Actor table (default: the built-in one).
+    source
+        Value of the ``source`` column of candidate claims (e.g. the file name).
+    path
+        File name used in error messages.
+    min_confidence
+        Candidate claims below this confidence (modal or negated sentences: "any air
+        strikes must target ...") are left out.
+
+    Returns
+    -------
+    Extraction
+        ``mentions`` (list of :class:`Mention`) and ``claims`` (list of
+        :class:`CandidateClaim`; ``claims_frame()`` for a DataFrame).
+
+    Raises
+    ------
+    InputError
+        Binary junk instead of text, a bad date or country code.
+    """
+    try:
+        ref = parse_report_date(date)
+    except ValueError:
+        raise InputError(path, f"date {date!r} is not YYYY-MM-DD") from None
+    if country is not None:
+        country = str(country).strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise InputError(path, f"country {country!r} is not an ISO alpha-2 code such as SY")
+    prepared, notes = prepare(text, path)
+    table = actors or load_actors()
+    if not prepared.strip():
+        return Extraction(prepared, [], [], notes + ["empty text"], ref, country)
+
+    tokens = tokenize(prepared)
+    letters = [c for c in prepared[:20000] if c.isalpha()]
+    all_caps = bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.85
+    sents = sentences(prepared)
+    sent_first: set[int] = set()
+    for s, _ in sents:
+        i = tokens.index_at(s)
+        if i < len(tokens):
+            sent_first.add(i)
+    # also after an opening quote
+    for i in range(1, len(tokens)):
+        gap = prepared[tokens.ends[i - 1] : tokens.starts[i]]
+        if any(q in gap for q in '"“‘«'):
+            sent_first.add(i)
+
+    actor_mentions = find_actors(prepared, tokens, _actor_index(table), all_caps=all_caps)
+    actor_mentions = _corefer_generic(actor_mentions, table)
+    orgs = [m.span() for m in _ORG_RE.finditer(prepared)]
+    if orgs:
+        # "National Coalition" is an organisation, not the US-led coalition
+        ostarts = [a for a, _ in orgs]
+        # ... but "the Russian Defence Ministry" holds an actor around the organisation word
+        actor_mentions = [a for a in actor_mentions if not _inside(a.start, a.end, orgs, ostarts)]
+    date_mentions = find_dates(prepared, ref)
+    idx = place_index()
+
+    blocked: list[tuple[int, int]] = []
+    actor_places: dict[tuple[int, int], str] = {}
+    for a in actor_mentions:
+        base, _ = strip_possessive(a.text)
+        key = normalise(base)
+        if base in ABBREVIATIONS or key in idx.demonyms or _is_place_key(key, idx):
+            actor_places[(a.start, a.end)] = a.actor_id
+            continue
+        first = tokens.index_at(a.start)
+        fw = strip_possessive(tokens.words[first])[0] if first < len(tokens) else ""
+        rest_lower = all(
+            not tokens.words[t][:1].isupper() for t in range(first + 1, tokens.index_at(a.end))
+        )
+        if (
+            fw in ABBREVIATIONS
+            or normalise(fw) in idx.demonyms
+            or _is_place_key(normalise(fw), idx)
+        ) and rest_lower:
+            if first + 1 < len(tokens) and tokens.starts[first + 1] < a.end:
+                blocked.append((tokens.starts[first + 1], a.end))
+            continue
+        blocked.append((a.start, a.end))
+    blocked.extend(orgs)
+    for _start, end, words in _media_names(prepared):
+        # "Saba news agency", "Al-Masirah TV": a media name, unless it is a demonym
+        while words and words[0].lower() in FUNCTION_WORDS:
+            words = words[1:]
+        name = " ".join(words)
+        if words and normalise(name) not in idx.demonyms and name not in ABBREVIATIONS:
+            blocked.append((end - len(name), end))
+    for d in date_mentions:
+        blocked.append((d.start, d.end))
+    blocked = _merge(blocked)
+    lower_words = (
+        Counter(w.lower() for w in tokens.words if w[:1].islower()) if not all_caps else Counter()
+    )
+
+    ctx = Context(prepared, tokens, all_caps, sent_first, blocked, actor_places, lower_words)
+    places = find_places(ctx, idx)
+    resolve(places, idx, country=country, text=prepared)
+    places = [p for p in places if p.row is not None or p.keep]
+    actor_mentions = _in_country_context(actor_mentions, places, idx, country, table)
+
+    mentions: list[Mention] = []
+    for p in places:
+        mentions.append(_place_mention(p, idx))
+    for a in actor_mentions:
+        mentions.append(
+            Mention("actor", a.text, a.start, a.end, actor=a.actor_id, possessive=a.possessive)
+        )
+    for d in date_mentions:
+        mentions.append(
+            Mention(
+                "date", d.text, d.start, d.end,
+                date=d.value.isoformat() if d.value else None, relative=d.relative,
+            )
+        )  # fmt: skip
+    order = {"place": 0, "actor": 1, "date": 2}
+    mentions.sort(key=lambda m: (m.start, order[m.kind]))
+    claims = _claims(prepared, sents, places, actor_mentions, date_mentions, ref, idx, source)
+    claims = [c for c in claims if c.confidence >= min_confidence]
+    for n, c in enumerate(claims, start=1):
+        c.id = f"extract-{n}"
+    return Extraction(prepared, mentions, claims, notes, ref, country)
+
+
+# --------------------------------------------------------------------------- helpers
+_ACTOR_INDEX: dict[int, Any] = {}
+
+
+def _actor_index(table: ActorTable):
+    key = id(table)
+    hit = _ACTOR_INDEX.get(key)
+    if hit is None or hit[0] is not table:
+        hit = (table, build_index(table))
+        _ACTOR_INDEX.clear()
+        _ACTOR_INDEX[key] = hit
+    return hit[1]
+
+
+_GENERIC_TAIL = {
+    "forces", "force", "troops", "jets", "warplanes", "aircraft", "planes", "militants",
+    "fighters", "army", "soldiers", "units", "loyalists", "militias", "militia", "side",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _context_table() -> dict[tuple[str, str], str]:
+    """(country, generic name) -> actor id, from geostrike/data/actor_context.csv."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath("actor_context.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {(r["country"], r["generic"]): r["actor"] for r in rows}
+
+
+def _generic_key(text: str) -> str:
+    words = normalise_actor(strip_possessive(text)[0]).split()
+    while len(words) > 1 and words[-1] in _GENERIC_TAIL:
+        words.pop()
+    return " ".join(words)
+
+
+def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
+    """The country the document is about: the hint, else the country of two fifths or
+    more of the resolved place mentions (at least two)."""
+    if hint:
+        return hint
+    counts = Counter(str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row])
+    if not counts:
+        return None
+    cc, n = counts.most_common(1)[0]
+    return cc if n >= 2 and n / sum(counts.values()) >= 0.4 else None
+
+
+def _in_country_context(
+    mentions: list[ActorMention], places: list[PlaceMention], idx, hint: str | None, table
+) -> list[ActorMention]:
+    """Generic names ("coalition", "government forces", "al-Qaeda") read in the context of
+    the document's country (:func:`_context_table`); explicit names are left alone."""
+    from dataclasses import replace
+
+    focus = _focus_country(places, idx, hint)
+    if focus is None:
+        return mentions
+    ctx = _context_table()
+    out = []
+    for a in mentions:
+        actor = ctx.get((focus, _generic_key(a.text)))
+        if actor and actor != a.actor_id and actor in table.actors:
+            a = replace(a, actor_id=actor)
+        out.append(a)
+    return out
+
+
+_GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
+
+
+def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[ActorMention]:
+    """A bare "coalition" after "the Saudi-led coalition" is that coalition, not the US-led one."""
+    from dataclasses import replace
+
+    out: list[ActorMention] = []
+    last: str | None = None
+    for a in mentions:
+        key = normalise_actor(a.text)
+        if key in _GENERIC_COALITION and last and last != a.actor_id:
+            a = replace(a, actor_id=last)
+        elif "coalition" in table.label(a.actor_id).lower() and key not in _GENERIC_COALITION:
+            last = a.actor_id
+        out.append(a)
+    return out
+
+
+def _media_names(text: str) -> list[tuple[int, int, list[str]]]:
+    """Names before a media word: (start, end, words) for "Saba news agency", "Al-Masirah TV".
+
+    Up to three capitalised words separated by whitespace, ending right before the media
+    word. Each media word looks back over at most :data:`_MEDIA_WINDOW` characters, so the
+    work is linear in the length of the text.
+    """
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _MEDIA_WORD.finditer(text):
+        end = m.start()
+        w0 = max(0, end - _MEDIA_WINDOW)
+        # the last three whitespace-separated pieces before the media word, right to left
+        pieces = text[w0:end].rsplit(None, 3)[-3:]
+        picked: list[tuple[int, str]] = []
+        pos = end
+        for piece in reversed(pieces):
+            start = pos - len(piece) if text.endswith(piece, 0, pos) else -1
+            if start < 0 or not _MEDIA_NAME_WORD.fullmatch(piece):
+                break
+            if not piece[0].isupper() or not piece[0].isascii():
+                break
+            if start == w0 and w0 > 0 and _MEDIA_NAME_WORD.match(text[w0 - 1]):
+                break  # cut by the window: a word longer than any name
+            picked.append((start, piece))
+            pos = start
+            while pos > w0 and text[pos - 1].isspace():
+                pos -= 1
+        if picked:
+            picked.reverse()
+            out.append((picked[0][0], end, [w for _, w in picked]))
+    return out
+
+
+_LIST_AND = re.compile(r"\s*(?:,\s*)?(?:and|or)\s+$|\s*,\s*$")
+
+
+def _listed(text: str, places: list[PlaceMention], n: int) -> bool:
+    """True when place ``n`` is an item of a list of places ("A, B and C"), not a qualifier."""
+    if n + 1 < len(places):
+        gap = text[places[n].phrase_end : places[n + 1].phrase_start]
+        if len(gap) < 8 and _LIST_AND.fullmatch(gap + " "):
+            return True
+    return False
+
+
+def _is_place_key(key: str, idx) -> bool:
+    """Country, division, continent or city of 100,000+ under this key."""
+    if not key:
+        return False
+    rows, _ = idx.lookup(key)
+    if not len(rows):
+        return False
+    return bool(
+        idx.is_country[rows].any() or idx.is_admin1[rows].any() or (idx.pop[rows] >= 100_000).any()
+    )
+
+
+def _overlaps(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    from bisect import bisect_right
+
+    i = bisect_right(starts, s) - 1
+    return any(0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] for j in (i, i + 1))
+
+
+def _clause_end(text: str, pos: int, end: int) -> int:
+    """Offset of the next comma, semicolon or full stop after ``pos`` (``end`` if none within 80)."""
+    m = re.compile(r"[,;.]").search(text, pos, min(end, pos + 80))
+    return m.start() if m else end
+
+
+def _inside(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [s, e) overlaps a span and does not reach beyond its start."""
+    from bisect import bisect_right
+
+    i = bisect_right(starts, s) - 1
+    return any(
+        0 <= j < len(spans) and s < spans[j][1] and e > spans[j][0] and s >= spans[j][0]
+        for j in (i, i + 1)
+    )
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = sorted(s for s in spans if s[1] > s[0])
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _place_mention(p: PlaceMention, idx) -> Mention:
+    if p.row is None:
+        return Mention("place", p.text, p.start, p.end, phrase=p.phrase)
+    lat, lon, prec = coordinates(p, idx)
+    r = p.row
+    return Mention(
+        "place", p.text, p.start, p.end,
+        name=idx.names[r], latitude=round(lat, 6), longitude=round(lon, 6),
+        country_code=str(idx.cc[r]) or None, precision=p.precision, score=p.score,
+        phrase=p.phrase, admin1=idx.admin1[r] or None, feature_code=str(idx.fcode[r]),
+        gazetteer_id=idx.gids[r], precision_km=round(prec, 1),
+    )  # fmt: skip
+
+
+_DATELINE_HEAD = re.compile(r"(?:^|\n)[A-Z][A-Za-z .'’-]{1,40},(?:\s*[A-Z][A-Za-z .]{1,20},)?\s*$")
+_DATELINE_TAIL = re.compile(r"\s*(?:\(\w[\w .]*\)\s*)?[-—–]")
+
+
+_WITNESS_BEFORE = re.compile(
+    r"\b(?:residents|witnesses|activists|officials|sources|people|medics|doctors|journalists)"
+    r"\s+(?:in|of|from)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SPEECH_AFTER = re.compile(r"\s*,?\s*(?:said|says|say|told|reported)\b")
+
+
+def _witness_place(text: str, p: PlaceMention) -> bool:
+    """True for the place of a source ("residents in Sanaa said"), not a struck place."""
+    before = text[max(0, p.phrase_start - 40) : p.phrase_start]
+    return bool(_WITNESS_BEFORE.search(before)) and bool(_SPEECH_AFTER.match(text, p.phrase_end))
+
+
+def _dateline_date(text: str, start: int, end: int) -> bool:
+    """True for the date of a dateline ("SANAA, March 6 (Reuters) -"): the filing date,
+    not the date of the events the story reports."""
+    head = text[max(0, start - 60) : start]
+    if not _DATELINE_HEAD.search(head if start - 60 > 0 else "\n" + head):
+        return False
+    return bool(_DATELINE_TAIL.match(text, end))
+
+
+def _in_quote(text: str, sent_start: int, pos: int) -> bool:
+    """True when ``pos`` lies inside quotation marks opened within its sentence."""
+    seg = text[sent_start:pos]
+    opens = seg.count("“") + seg.count("«")
+    closes = seg.count("”") + seg.count("»")
+    straight = seg.count('"')
+    return opens > closes or straight % 2 == 1
+
+
+def _claims(
+    text: str,
+    sents: list[tuple[int, int]],
+    places: list[PlaceMention],
+    actors: list[ActorMention],
+    dates: list[DateMention],
+    ref: dt.date | None,
+    idx,
+    source: str,
+) -> list[CandidateClaim]:
+    """Candidate claims per sentence, then merged per attacker into strike events.
+
+    In a sentence with a strike verb: the attacker is the nearest actor before the verb
+    that is not the subject of a speech verb ("Iraqi forces said the strikes hit ..."
+    makes Iraqi forces the claimant), or "by X" right after the verb, or — for "the
+    strikes", "the raids" — the attacker of the previous candidate. The claimant is the
+    actor that says or claims it; the claimed target an actor right after a target cue
+    ("targeting", "against", "hit") within the clause; the places those named in the
+    sentence (one candidate per town-level place after the verb).
+    """
+    from bisect import bisect_left, bisect_right
+
+    start_lists: dict[int, list[int]] = {}
+
+    def within(items, s, e):
+        starts = start_lists.get(id(items))
+        if starts is None:
+            starts = start_lists[id(items)] = [x.start for x in items]
+        i = bisect_left(starts, s)
+        out = []
+        while i < len(items) and items[i].start < e:
+            out.append(items[i])
+            i += 1
+        return out
+
+    cands: list[CandidateClaim] = []
+    last_attacker: str | None = None
+    for s, e in sents:
+        sent = text[s:e]
+        verbs = list(_STRIKE.finditer(sent))
+        if not verbs:
+            continue
+        acts = within(actors, s, e)
+        a_starts = [a.start for a in acts]
+        a_ends = [a.end for a in acts]  # actors never overlap: ends are sorted too
+        v = verbs[0]
+        vpos = s + v.start()
+        vend = s + v.end()
+        # speakers: actors that say or claim something in this sentence
+        speakers: list[ActorMention] = []
+        for cm in _CLAIM_VERB.finditer(sent):
+            cpos = s + cm.start()
+            # the actors just before and just after the verb, by binary search
+            i_prev = bisect_right(a_ends, cpos) - 1
+            prev = acts[i_prev] if i_prev >= 0 and cpos - acts[i_prev].end <= 40 else None
+            if prev is not None and not re.search(r"[.;,“”\"]", text[prev.end : cpos]):
+                speakers.append(prev)
+            elif re.search(r"\band\s+$", text[max(s, cpos - 6) : cpos]):
+                # "Russia launched air strikes ... and claimed": the clause's subject
+                if acts and acts[0].end <= cpos:
+                    speakers.append(acts[0])
+            cend = s + cm.end()
+            i_next = bisect_left(a_starts, cend)
+            nxt = acts[i_next : i_next + 1] if i_next < len(acts) else []
+            # "..., said the Russian ministry": a speaker; "said Russian jets struck": the
+            # subject of the reported clause, not its speaker
+            nxt = [
+                a
+                for a in nxt
+                if a.start - cend <= 25
+                and not _STRIKE.search(text, a.end, min(e, a.end + 40, _clause_end(text, a.end, e)))
+            ]
+            if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
+                speakers.append(nxt[0])
+        for a in acts:
+            if a.possessive and re.match(
+                r"\s*(?:assertion|claim|claims|statement|account)\b", text[a.end : a.end + 15]
+            ):
+                speakers.append(a)
+        speaker_ids = {id(a) for a in speakers}
+        # attacker
+        attacker_id: str | None = None
+        attacker_span = (vpos, vpos)
+        anaphoric = bool(last_attacker) and bool(_ANAPHORIC.search(text[max(s, vpos - 40) : vpos]))
+        if anaphoric:
+            # "the first strikes began": the attacker named before, not a bystander
+            attacker_id = last_attacker
+        for a in reversed(acts[: bisect_right(a_ends, vpos)]):
+            if anaphoric:
+                break
+            seg = text[a.end : vpos]
+            if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):
+                continue
+            if _CLAIM_VERB.search(seg) or _SPEECH.search(seg):
+                if id(a) in speaker_ids and re.search(
+                    r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE
+                ):
+                    attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
+                break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
+            attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+            break
+        if attacker_id is None:
+            i_by = bisect_left(a_starts, vend)
+            while i_by < len(acts) and acts[i_by].start - vend <= 12:
+                a = acts[i_by]
+                if _PASSIVE_BY.search(text[vend : a.start]):
+                    attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+                    break
+                i_by += 1
+        if (
+            attacker_id is None
+            and last_attacker
+            and re.search(
+                r"\b(?:the|these|those|its|their)\s+(?:air\s*)?(?:strikes|raids|attacks|bombings|jets|planes|warplanes|aircraft)\b",
+                sent,
+                re.IGNORECASE,
+            )
+        ):
+            attacker_id = last_attacker  # "the strikes" of the previous sentences
+            anaphoric = True
+        if attacker_id is None:
+            continue
+        # claimed target: an actor right after a target cue, within the clause
+        target = None
+        for tm in _TARGET_CUE.finditer(sent):
+            if tm.group().lower().startswith("targets") and _NOUN_BEFORE.search(
+                sent[max(0, tm.start() - 20) : tm.start()]
+            ):
+                continue  # "the first targets lie far from Islamic State ground"
+            ts = s + tm.end()
+            window_end = min(e, ts + 60)
+            ce = _CLAUSE_END.search(text, ts, window_end)
+            if ce:
+                window_end = ce.start()
+            i_t = bisect_left(a_starts, ts)
+            while i_t < len(acts) and acts[i_t].start < window_end:
+                if acts[i_t].actor_id != attacker_id:
+                    target = acts[i_t]
+                    break
+                i_t += 1
+            if target:
+                break
+        # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
+        ranked = []
+        for p in within(places, s, e):
+            if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
+                continue
+            r = p.row
+            pr = (
+                1
+                if idx.is_country[r]
+                else 2
+                if idx.is_admin1[r] and (not p.modifier or p.admin_word)
+                else 3
+            )
+            if p.demonym:
+                pr = 0
+            ranked.append((pr, p))
+        top = max((pr for pr, _ in ranked), default=0)
+        chosen = [p for pr, p in ranked if pr == top and pr > 0]
+        if top == 3:
+            after = [p for p in chosen if p.start >= vpos]
+            # "west of Mosul" locates another place; it is not struck itself
+            after = [
+                p
+                for p in after
+                if not re.search(
+                    r"\b(?:north|south|east|west)\w*\s+of\s+$",
+                    text[max(s, p.phrase_start - 20) : p.phrase_start],
+                )
+            ]
+            # an attacker named in an earlier sentence ("the strikes") strikes what follows
+            # the verb; places before it belong to another clause ("officials in Baghdad")
+            chosen = after or ([] if anaphoric else chosen[:1])
+            # "residents in Sanaa said": where the witnesses are, not what was struck
+            chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
+            # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
+            # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
+            chosen = [
+                p
+                for n, p in enumerate(chosen)
+                if not (
+                    n
+                    and re.fullmatch(
+                        r"\s*(?:,|in|near|outside|,\s*in)\s*(?:the\s+)?",
+                        text[chosen[n - 1].phrase_end : p.phrase_start],
+                    )
+                    and not _listed(text, chosen, n)
+                )
+            ]
+        else:
+            chosen = [p for p in chosen if p.start >= vpos] if anaphoric else chosen
+            chosen = chosen[:1]
+        if not chosen and target is None:
+            continue
+        # date: first date of the sentence, else the report date
+        date_val, strength, relative = "", 0, False
+        for d in within(dates, s, e):
+            if d.value is not None and not _dateline_date(text, d.start, d.end):
+                date_val = d.value.isoformat()
+                strength = 1 if _in_quote(text, s, d.start) else 2
+                relative = d.relative
+                break
+        if not date_val and ref is not None:
+            date_val, strength = ref.isoformat(), 0
+        claimant = ""
+        if speakers and not _in_quote(text, s, attacker_span[0]):
+            claimant = speakers[0].actor_id
+        conf = 0.5
+        if target is not None:
+            conf += 0.2
+        if top >= 2:
+            conf += 0.2
+        if _MODAL.search(sent[max(0, v.start() - 40) : v.end() + 20]):
+            conf -= 0.35
+        if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
+            conf -= 0.3
+        conf = round(max(0.05, min(1.0, conf)), 2)
+        if conf < 0.3:
+            continue  # "would not strike", "any air strikes must target": no claim
+        last_attacker = attacker_id
+        sentence = " ".join(sent.split())
+        for best_place in chosen or [None]:
+            lat = lon = None
+            precision = ""
+            place_text = ""
+            cc = ""
+            if best_place is not None:
+                place_text = best_place.phrase
+                if best_place.precision in ("place", "offset"):
+                    # town-level: the context-aware coordinates; wider phrases ("northern
+                    # Homs", "Idlib province") are left for the checker's geocoder to read
+                    la, lo, pk = coordinates(best_place, idx)
+                    lat, lon = round(la, 6), round(lo, 6)
+                    precision = f"{pk:.1f} km"
+                cc = str(idx.cc[best_place.row])
+            target_place = ""
+            if target is None and best_place is not None and claimant == attacker_id:
+                # "Russia said it struck Palmyra": the place the claimant said it hit
+                pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
+                if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
+                    target_place = best_place.phrase
+            cands.append(
+                CandidateClaim(
+                    id="", date=date_val, attacker=attacker_id, claimant=claimant,
+                    claimed_target=target.actor_id if target else "", target_place=target_place,
+                    place=place_text, latitude=lat, longitude=lon, precision=precision,
+                    source=source, notes="", sentence=sentence, confidence=conf,
+                    start=s, end=e, _place_rank=top if best_place is not None else 0,
+                    _date_strength=strength, _country=cc, _relative_date=relative,
+                )
+            )  # fmt: skip
+    return _merge_events(cands)
+
+
+def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
+    """Merge the candidates of one attacker into strike events.
+
+    A candidate with a specific place (a town or a region of a division) but no claimed
+    target takes the claimed target, claimant and date of the same attacker's candidates
+    that state them; candidates that add nothing specific (country-level place or none)
+    are folded into those events, with their sentences listed in ``notes``. Dates from
+    narrative text beat relative dates inside quotations.
+    """
+    by_attacker: dict[str, list[CandidateClaim]] = {}
+    for c in cands:
+        by_attacker.setdefault(c.attacker, []).append(c)
+    out: list[CandidateClaim] = []
+    for _attacker, group in by_attacker.items():
+        specific = [c for c in group if c._place_rank >= 2]
+        general = [c for c in group if c._place_rank < 2]
+        claimers = sorted(
+            (c for c in group if c.claimed_target),
+            key=lambda c: (-c.confidence, c.start),
+        )
+        best_date = max(group, key=lambda c: (c._date_strength, c.confidence, -c.start))
+        dated = _DatedIndex(group)
+        if not specific:
+            # one event per claimed target, else the most confident candidate
+            seen: set[str] = set()
+            for c in sorted(group, key=lambda c: (-c.confidence, c.start)):
+                if c.claimed_target in seen:
+                    continue
+                seen.add(c.claimed_target)
+                if c._date_strength < best_date._date_strength:
+                    c.date = best_date.date
+                others = [
+                    g for g in group if g is not c and g.claimed_target in ("", c.claimed_target)
+                ]
+                if others:
+                    c.notes = _notes(c.notes, others)
+                out.append(c)
+            continue
+        for c in specific:
+            if not c.claimed_target and claimers:
+                src = claimers[0]
+                if not c._country or not src._country or src._country == c._country:
+                    c.claimed_target = src.claimed_target
+                    # the claimant of a borrowed target is who stated that target
+                    c.claimant = src.claimant or c.claimant
+                    c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
+                    c.confidence = round(min(1.0, c.confidence + 0.1), 2)
+            src_date = dated.source(c, best_date)
+            if src_date is not None:
+                c.date = src_date.date
+                if src_date.sentence in c.notes:
+                    c.notes = c.notes.replace(
+                        "claimed target from:", "claimed target and date from:"
+                    )
+                else:
+                    c.notes = _join(c.notes, f"date from: {src_date.sentence}")
+            out.append(c)
+        if general:
+            out[-1].notes = _notes(out[-1].notes, general)
+    out.sort(key=lambda c: c.start)
+    for n, c in enumerate(out, start=1):
+        c.id = f"extract-{n}"
+    return out
+
+
+class _DatedIndex:
+    """The dated candidates of one attacker, by date strength, for nearest-earlier look-ups."""
+
+    def __init__(self, group: list[CandidateClaim]) -> None:
+        from bisect import bisect_left
+
+        self._bisect = bisect_left
+        self.by_strength: dict[int, tuple[list[int], list[CandidateClaim]]] = {}
+        for strength in (1, 2):
+            items = sorted(
+                (c for c in group if c._date_strength >= strength), key=lambda c: c.start
+            )
+            self.by_strength[strength] = ([c.start for c in items], items)
+
+    def source(self, c: CandidateClaim, best: CandidateClaim) -> CandidateClaim | None:
+        """The candidate whose date ``c`` takes, or None to keep its own.
+
+        The nearest earlier candidate of the same attacker with a stronger date (one in
+        its own sentence: "on Wednesday ... The jets hit Talbiseh", the narrative's
+        current day); failing that, the best-dated candidate when its date is absolute.
+        A relative word such as "yesterday" in a later sentence never dates an earlier
+        event. Dates in narrative text beat relative dates inside quotations.
+        """
+        if c._date_strength >= 2:
+            return None
+        starts, items = self.by_strength[c._date_strength + 1]
+        i = self._bisect(starts, c.start) - 1
+        if i >= 0:
+            return items[i]
+        if best._date_strength > c._date_strength and not best._relative_date:
+            return best
+        return None
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _notes(notes: str, others: list[CandidateClaim]) -> str:
+    seen = set(notes.split("; "))
+    extra = [o.sentence for o in others if not any(o.sentence in n for n in seen)]
+    if not extra:
+        return notes
+    return _join(notes, "also reported: " + " | ".join(extra[:3]))

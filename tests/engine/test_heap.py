@@ -1,0 +1,99 @@
+"""Tests of geostrike.engine._heap: freed memory kept for reuse while a check runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import geostrike.engine._heap as heap
+
+
+@pytest.fixture
+def libc_calls(monkeypatch) -> list[tuple]:
+    """Stand in for glibc; the calls made to it, in order."""
+    calls: list[tuple] = []
+
+    class FakeLibc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append(("mallopt", param, value))
+            return 1
+
+        def malloc_trim(self, pad: int) -> int:
+            calls.append(("trim", pad))
+            return 1
+
+    monkeypatch.setattr(heap, "_LIBC", FakeLibc())
+    monkeypatch.delenv("GEOSTRIKE_KEEP_HEAP", raising=False)
+    return calls
+
+
+def _trims(calls: list[tuple]) -> list[int]:
+    return [c[1] for c in calls if c[0] == "trim"]
+
+
+def test_settings_change_once_then_memory_is_trimmed(libc_calls) -> None:
+    with heap.heap_kept():
+        with heap.heap_kept():  # nested (check → check_frame): no second change
+            pass
+        assert libc_calls == [
+            ("mallopt", heap._M_MMAP_THRESHOLD, heap._MMAP_THRESHOLD),
+            ("mallopt", heap._M_TRIM_THRESHOLD, heap._TRIM_WHILE_RUNNING),
+        ]
+    assert libc_calls[2:] == [
+        ("mallopt", heap._M_TRIM_THRESHOLD, heap._TRIM_AFTER),
+        ("trim", 0),
+    ]
+    assert heap._depth == 0
+
+
+def test_threads_trim_only_when_the_last_leaves(libc_calls) -> None:
+    entered = threading.Barrier(3)
+    leave = threading.Event()
+
+    def run() -> None:
+        with heap.heap_kept():
+            entered.wait()
+            leave.wait()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    entered.wait()
+    assert heap._depth == 2 and _trims(libc_calls) == []
+    leave.set()
+    for t in threads:
+        t.join()
+    assert heap._depth == 0 and _trims(libc_calls) == [0]
+
+
+def test_switched_off_by_the_environment(monkeypatch) -> None:
+    class Boom:
+        def __getattr__(self, name: str):
+            raise AssertionError("libc must not be touched")
+
+    monkeypatch.setattr(heap, "_LIBC", Boom())
+    monkeypatch.setenv("GEOSTRIKE_KEEP_HEAP", "0")
+    with heap.heap_kept():
+        pass
+
+
+def test_body_errors_propagate_and_still_trim(libc_calls) -> None:
+    with pytest.raises(ValueError), heap.heap_kept():
+        raise ValueError("boom")
+    assert heap._depth == 0 and _trims(libc_calls) == [0]
+
+
+@pytest.mark.skipif(heap._LIBC is None, reason="not glibc (the tuning is a no-op there)")
+def test_glibc_accepts_the_settings() -> None:
+    # mallopt returns 1 on success, 0 when a value is out of range (e.g. an mmap threshold
+    # above glibc's maximum): run in a fresh process so nothing else has touched malloc
+    code = (
+        "import ctypes, geostrike.engine._heap as h; libc = ctypes.CDLL('libc.so.6');"
+        "print(libc.mallopt(h._M_MMAP_THRESHOLD, h._MMAP_THRESHOLD),"
+        " libc.mallopt(h._M_TRIM_THRESHOLD, h._TRIM_WHILE_RUNNING))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "1"]

@@ -1,0 +1,371 @@
+"""Streaming checks: chunk by chunk, the same rows as the in-memory engine, atomic outputs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from geostrike.engine.check import check, prepare_zones, summary, write_result
+from geostrike.engine.stream import ChunkWriter, check_stream, count_rows, iter_chunks
+from geostrike.errors import InputError, OutputError
+
+
+@pytest.fixture(scope="module")
+def zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "controller": ["ISIS", "Syrian government", "rebels;al-Nusra"],
+            "valid_from": ["2015-01-01", "2015-01-01", "2015-01-01"],
+            "valid_to": ["", "2015-08-31", ""],
+            "source": "test",
+        },
+        geometry=[
+            shapely.box(38.0, 35.0, 40.0, 36.5),
+            shapely.box(36.0, 33.0, 37.5, 35.5),
+            shapely.box(36.0, 35.5, 37.5, 36.5),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _claims(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "date": rng.choice(["2015-06-01", "2015-09-30", "bad date"], n),
+            "claimed_target": rng.choice(["IS", "terrorists", "FSA", "regime"], n),
+            "latitude": np.round(rng.uniform(33.0, 37.0, n), 4).astype(str),
+            "longitude": np.round(rng.uniform(35.5, 41.0, n), 4).astype(str),
+            "source": "unit test",
+        }
+    )
+    df.loc[3, "claimed_target"] = ""
+    return df
+
+
+def _as_csv_text(result: pd.DataFrame) -> pd.DataFrame:
+    text = pd.DataFrame(result.drop(columns=result.geometry.name)).to_csv(index=False)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def test_csv_stream_equals_whole_check(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(1_000).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    tally = check_stream(src, zones, out, chunk_rows=137, progress=False)
+    expected = check(src, zones)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    assert got["id"].iloc[-1] == "claim-1000"  # ids numbered across chunks
+    assert tally.rows == 1_000
+    assert tally.summary() == summary(expected)
+
+
+def test_parquet_input_and_output(zones, tmp_path: Path) -> None:
+    df = _claims(700, seed=3)
+    df["latitude"] = df["latitude"].astype(float)
+    df["longitude"] = df["longitude"].astype(float)
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src, row_group_size=100)
+    out = tmp_path / "out.parquet"
+    check_stream(src, prepare_zones(zones), out, chunk_rows=250, progress=False)
+    expected = check(src, zones)
+    got = gpd.read_parquet(out)
+    assert got.crs.equals("EPSG:4326")
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["verdict"].tolist() == expected["verdict"].tolist()
+    np.testing.assert_array_equal(
+        got["distance_to_target_km"].to_numpy(), expected["distance_to_target_km"].to_numpy()
+    )
+    assert got.geometry.equals(expected.geometry)
+
+
+def test_geoparquet_folder_to_geopackage(zones, tmp_path: Path) -> None:
+    df = _claims(300, seed=4)
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["latitude", "longitude"]),
+        geometry=gpd.points_from_xy(df["longitude"].astype(float), df["latitude"].astype(float)),
+        crs="EPSG:4326",
+    )
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    gdf.iloc[:120].to_parquet(folder / "a.parquet")
+    gdf.iloc[120:].to_parquet(folder / "b.parquet")
+    assert count_rows(folder) == 300
+    out = tmp_path / "out.gpkg"
+    check_stream(folder, zones, out, chunk_rows=64, progress=False)
+    got = gpd.read_file(out, layer="claims")
+    expected = check(folder, zones)
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["reason"].tolist() == expected["reason"].tolist()
+
+
+def test_chunks_are_bounded(tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(1_001).to_csv(src, index=False)
+    sizes = [len(c) for c in iter_chunks(src, 100)]
+    assert max(sizes) == 100 and sum(sizes) == 1_001 and len(sizes) == 11
+    assert count_rows(src) == 1_001
+
+
+def test_progress_bar_goes_to_stderr(zones, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(50).to_csv(src, index=False)
+    check_stream(src, zones, tmp_path / "out.csv", chunk_rows=10, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "claims" in captured.err
+
+
+def test_error_in_a_late_chunk_leaves_no_output(zones, tmp_path: Path) -> None:
+    df = _claims(500)
+    df.loc[480, "claimed_target"] = "Martians"
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    out.write_text("previous result\n")
+    with pytest.raises(InputError, match="Martians"):
+        check_stream(src, zones, out, chunk_rows=100, progress=False)
+    assert out.read_text() == "previous result\n"  # untouched
+    assert {p.name for p in tmp_path.iterdir()} == {"claims.csv", "out.csv"}  # no temp file
+
+
+def test_bad_inputs_are_one_line_errors(zones, tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(b"date,claimed_target,latitude,longitude\n2015-09-30,IS,35,38\n" + b"\xff\n")
+    with pytest.raises(InputError, match="UTF-8"):
+        check_stream(bad, zones, tmp_path / "o.csv", progress=False)
+    notpq = tmp_path / "x.parquet"
+    notpq.write_text("not parquet")
+    with pytest.raises(InputError, match="Parquet"):
+        check_stream(notpq, zones, tmp_path / "o.csv", progress=False)
+    with pytest.raises(OutputError):
+        ChunkWriter(tmp_path / "o.xlsx")
+    with pytest.raises(OutputError):
+        check_stream(bad, zones, tmp_path / "missing" / "o.csv", progress=False)
+
+
+def test_should_stream_large_files_only(tmp_path: Path, monkeypatch) -> None:
+    from geostrike.engine.stream import should_stream
+
+    src = tmp_path / "claims.csv"
+    _claims(100).to_csv(src, index=False)
+    assert not should_stream(src, tmp_path / "o.csv")  # small
+    monkeypatch.setenv("GEOSTRIKE_STREAM_BYTES", "100")
+    assert should_stream(src, tmp_path / "o.csv")
+    assert should_stream(src, tmp_path / "o.parquet")
+    assert not should_stream(src, None)  # a terminal table needs the whole result
+    assert not should_stream(src, tmp_path / "o.geojson")
+
+
+def test_cli_chunk_size_streams(zones, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    src = tmp_path / "claims.csv"
+    _claims(300).to_csv(src, index=False)
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(
+        cli, ["check", str(src), "--zones", str(zpath), "--chunk-size", "70", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "300 claims" in res.output
+    expected = check(src, zpath)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    # streaming needs an output file: a one-line error, exit 2
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "--chunk-size", "70"])
+    assert res.exit_code == 2
+    assert "needs an output file" in res.output
+
+
+def test_cli_streams_large_files_without_chunk_size(zones, tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    src = tmp_path / "claims.csv"
+    _claims(120).to_csv(src, index=False)
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    monkeypatch.setenv("GEOSTRIKE_STREAM_BYTES", "1000")  # this file counts as large
+    import geostrike.engine.stream as stream_module
+
+    streamed = []
+    real = stream_module.check_stream
+    monkeypatch.setattr(
+        stream_module, "check_stream", lambda *a, **k: streamed.append(1) or real(*a, **k)
+    )
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(zpath), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert streamed  # the streaming engine ran
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(check(src, zpath)))
+
+
+# ---------------------------------------------------------------- hardening (issue 12)
+def _hostile(n: int = 40) -> pd.DataFrame:
+    df = _claims(n)
+    df.insert(0, "id", [f"s{i}" for i in range(n)])
+    df["target"] = "ammunition depot"  # the user's own column, named like a result column
+    df["Status"] = "reported"
+    df["source"] = "=cmd|' /C calc'!A0"
+    df.loc[5, "date"] = "2515-10-01"  # outside pandas' nanosecond range
+    df.loc[6, "date"] = "9999-12-31"
+    df.loc[7, "id"] = ""  # its generated id is claim-8
+    df.loc[12, "id"] = "s1"  # a repeat of a given id in another chunk
+    df.loc[13, "id"] = "s13"
+    df.loc[14, "id"] = "s13"  # a repeat within one chunk
+    df.loc[25, "id"] = "claim-8"  # given, in a later chunk than row 8's generated id
+    return df
+
+
+def test_stream_keeps_input_columns_and_marks_repeated_ids(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _hostile().to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    with pytest.warns(UserWarning) as caught:
+        check_stream(src, zones, out, chunk_rows=10, progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(got) == 40 and got["input_target"].eq("ammunition depot").all()
+    assert got["input_Status"].eq("reported").all()
+    assert got["source"].eq("'=cmd|' /C calc'!A0").all()  # neutralised
+    assert got.loc[[5, 6], "status"].eq("invalid").all()
+    assert got.loc[5, "reason"].startswith("The date '2515-10-01' is outside")
+    assert got.loc[7, "id"] == "claim-8-2"  # claim-8 is given in a later chunk
+    assert got.loc[25, "id"] == "claim-8"
+    dup = got["duplicate_id"] == "True"
+    assert dup[[12, 13, 14]].all() and dup.sum() == 3  # s1's first row was already written
+    messages = [str(w.message) for w in caught]
+    assert sum("more than one row" in m for m in messages) == 1
+    assert any("'s1'" in m and "'s13'" in m for m in messages)
+    # the same rows as the in-memory engine, but for the repeat it cannot see across chunks
+    whole = _as_csv_text(check(src, zones))
+    whole["source"] = "'" + whole["source"]
+    whole.loc[1, "duplicate_id"] = "True"
+    assert_frame_equal(got.drop(columns="duplicate_id"), whole.drop(columns="duplicate_id"))
+
+
+def test_stream_refuses_nul_bytes_and_long_rows_anywhere(zones, tmp_path: Path) -> None:
+    src = tmp_path / "nul.csv"
+    text = _claims(3000).to_csv(index=False)
+    src.write_text(text[:-40] + "\x00" + text[-40:], encoding="utf-8")
+    with pytest.raises(InputError, match="NUL"):
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    src.write_text(text + "2015-09-30,IS,35.0,39.0,late,extra\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nul\.csv: .*line 3002.*\b6\b"):
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    assert not (tmp_path / "o.csv").exists()
+    trailing = "\n".join(line + "," if i else line for i, line in enumerate(text.splitlines()))
+    src.write_text(trailing + "\n", encoding="utf-8")  # a separator ending every data row
+    check_stream(src, zones, tmp_path / "o.csv", chunk_rows=500, progress=False)
+    got = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert got["source"].eq("unit test").all() and len(got) == 3000
+
+
+def test_stream_refuses_absurd_tolerances(zones, tmp_path: Path) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(5).to_csv(src, index=False)
+    with pytest.raises(InputError, match="tolerance_km"):
+        check_stream(src, zones, tmp_path / "o.csv", tolerance_km=float("nan"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_no_progress_bar_unless_stderr_is_a_terminal(zones, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "claims.csv"
+    _claims(50).to_csv(src, index=False)
+    check_stream(src, zones, tmp_path / "out.csv", chunk_rows=10)
+    assert capsys.readouterr().err == ""
+
+
+def test_streamed_geojson_is_named_after_its_target(zones, tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "claims.csv"
+    _claims(30).to_csv(src, index=False)
+    out = tmp_path / "verdicts-2015.geojson"
+    check_stream(src, zones, out, chunk_rows=10, progress=False)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["name"] == "verdicts-2015" and len(doc["features"]) == 30
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", "=1+1", "-3", "@x", "claim-1", "claim-3", "s1", "nan", "1e308", "<b>"]),
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.tuples(
+            _CELLS,
+            st.sampled_from(["2015-09-30", "2515-10-01", "1677-09-21", "", "bad", "30/09/2015"]),
+            st.sampled_from(["IS", "rebels", "", "regime"]),
+            st.sampled_from(["35.5", "95", "", "inf", "nan", "-1e308", "36,1"]),
+            st.sampled_from(["39.0", "36.5", "", "-inf", "east"]),
+            _CELLS,
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 7),
+)
+def test_fuzz_stream_matches_the_whole_check(zones, rows, chunk_rows) -> None:
+    # hostile rows, chunked: the same rows, ids and columns as the in-memory engine, or
+    # the same one-line error
+    import csv
+    import tempfile
+    import warnings
+
+    from geostrike.errors import GeostrikeError
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        src = Path(tmp) / "claims.csv"
+        with open(src, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(
+                [("id", "date", "claimed_target", "latitude", "longitude", "target"), *rows]
+            )
+        try:
+            whole = check(src, zones)
+        except GeostrikeError as exc:
+            with pytest.raises(GeostrikeError) as streamed:
+                check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows)
+            assert str(streamed.value) == str(exc)
+            return
+        check_stream(src, zones, Path(tmp) / "o.csv", chunk_rows=chunk_rows, progress=False)
+        write_result(whole, Path(tmp) / "w.csv")
+        got, expected = (
+            pd.read_csv(Path(tmp) / name, dtype=str, keep_default_na=False)
+            for name in ("o.csv", "w.csv")
+        )
+        assert len(got) == len(rows) and "input_target" in got.columns
+        assert_frame_equal(got.drop(columns="duplicate_id"), expected.drop(columns="duplicate_id"))
+        # a repeat is marked in the stream unless its first row was in an earlier chunk
+        marked, every = got["duplicate_id"] == "True", expected["duplicate_id"] == "True"
+        assert not (marked & ~every).any()
+        assert (marked | ~every | ~got["id"].duplicated(keep="first")).all()
+
+
+def test_a_nul_far_into_a_streamed_csv_is_one_error_before_any_output(tmp_path) -> None:
+    p = tmp_path / "ye.csv"
+    rows = "".join(f"y{i},2015-05-10,Houthis,Sanaa\n" for i in range(5000))
+    p.write_bytes(
+        b"id,date,claimed_target,place\n" + rows.encode() + b"y-x,2015-05-10,Hou\x00this,Aden\n"
+    )
+    with pytest.raises(InputError, match="NUL byte at line 5002"):
+        next(iter_chunks(p, chunk_rows=100))
