@@ -271,6 +271,33 @@ def parse_zone_dates(
     return out
 
 
+def _controller_ids(
+    table: ActorTable, raw: pd.Series, row_no: np.ndarray, path: str | Path | None
+) -> dict[str, str]:
+    """Each distinct controller text → its sorted canonical ids joined by ``;``.
+
+    Every value that resolves to no actor is named in one error, with its first rows and
+    the nearest known names (as for claims), instead of one value per run.
+    """
+    values = pd.unique(raw)
+    codes = pd.Categorical(raw, categories=values).codes
+
+    def rows_of(i: int) -> list[int]:
+        return [int(r) for r in row_no[codes == i][:5]]
+
+    table.check_all(
+        values,
+        path=path,
+        column="controller",
+        rows_of=rows_of,
+        resolve=lambda v: resolve_actors(table, v, path=path, column="controller"),
+    )
+    return {
+        v: ";".join(sorted(resolve_actors(table, v, path=path, column="controller")))
+        for v in values
+    }
+
+
 def read_zones(
     path_or_gdf: Any,
     *,
@@ -419,10 +446,7 @@ def read_zones(
     if empty.any():
         row = int(row_no[np.flatnonzero(empty.to_numpy())[0]])
         raise InputError(path, f"row {row}: empty controller")
-    cmap = {
-        v: ";".join(sorted(resolve_actors(table, v, path=path, column="controller")))
-        for v in pd.unique(raw)
-    }
+    cmap = _controller_ids(table, raw, np.asarray(row_no), path)
     controller = raw.map(cmap)
 
     # dates
@@ -936,10 +960,7 @@ def zones_from_points(
         raise InputError(
             path, f"row {int(np.flatnonzero((raw == '').to_numpy())[0]) + 1}: empty controller"
         )
-    cmap = {
-        v: ";".join(sorted(resolve_actors(table, v, path=path, column="controller")))
-        for v in pd.unique(raw)
-    }
+    cmap = _controller_ids(table, raw, np.arange(1, len(raw) + 1), path)
     controller = raw.map(cmap).to_numpy(dtype=object)
 
     _, _, d_col = _time_columns(

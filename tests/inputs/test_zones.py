@@ -823,3 +823,31 @@ def test_fuzz_zone_reader_errors_in_one_line_and_loses_no_row_silently(rows, for
     assert z.geometry.is_valid.all() and not z.geometry.is_empty.any()
     b = np.array([g.bounds for g in z.geometry])
     assert (np.abs(b[:, [0, 2]]) <= 180).all() and (np.abs(b[:, [1, 3]]) <= 90).all()
+
+
+def test_every_unknown_controller_is_named_in_one_error(tmp_path) -> None:
+    # issue 14.6: unknown actors stopped the run one value at a time (zones files too)
+    from geostrike.errors import UnknownActorError
+
+    p = tmp_path / "sudan.geojson"
+    gpd.GeoDataFrame(
+        {
+            "controller": ["RSF", "Janjaweed-ish militia", "SAF", "Martians", "Martians"],
+            "valid_from": ["2023-05-01"] * 5,
+        },
+        geometry=[shapely.box(30 + i, 12, 30.9 + i, 13) for i in range(5)],
+        crs="EPSG:4326",
+    ).to_file(p, driver="GeoJSON")
+    with pytest.raises(UnknownActorError) as err:
+        read_zones(p)
+    text = str(err.value)
+    assert "\n" not in text
+    assert "2 unknown actors" in text and "'Martians'" in text and "Janjaweed-ish" in text
+    assert "4, 5" in text  # the rows of each unknown value
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "place,latitude,longitude,controller\n"
+        "Khartoum,15.6,32.5,RSF\nEl Fasher,13.6,25.35,Martians\nPort Sudan,19.6,37.2,Venusians\n"
+    )
+    with pytest.raises(UnknownActorError, match=r"2 unknown actors.*Martians.*Venusians"):
+        zones_from_points(points)
