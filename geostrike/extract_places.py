@@ -365,6 +365,25 @@ def _country_points() -> dict[str, tuple[float, float]]:
     return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
 
 
+@lru_cache(maxsize=1)
+def _admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
+    """(ISO code, folded name) -> (lat, lon) from geostrike/data/admin1_points.csv.
+
+    Natural Earth's admin-1 layer (public domain): the centroid of a division's largest
+    polygon, for the large divisions whose built-in point (the place nearest the median of
+    their towns) can lie hundreds of kilometres from the middle of their territory.
+    """
+    text = resources.files("geostrike.data").joinpath("admin1_points.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for r in rows:
+        pt = (float(r["latitude"]), float(r["longitude"]))
+        for name in (r["name"], *r["aliases"].split("|")):
+            if name:
+                out.setdefault((r["code"], fold(normalise(name))), pt)
+    return out
+
+
 #: Feature codes of the rows of geostrike/data/regions.csv (straits, seas, peninsulas).
 REGION_FCODES = {"STRT", "SEA", "PEN", "OCN", "GULF", "RGN"}
 
@@ -472,6 +491,14 @@ class PlaceIndex:
         points = _country_points()
         for i in np.flatnonzero(self.is_country):
             pt = points.get(str(cc[i]))
+            if pt is not None:
+                lat[i], lon[i] = pt
+        # built-in divisions at the middle of their territory (a GeoNames dump imported by
+        # the user brings GeoNames' own points, which are kept)
+        a1_points = _admin1_points()
+        builtin_a1 = np.char.startswith(np.asarray(gids, dtype=str), "geostrike:admin1:")
+        for i in np.flatnonzero(self.is_admin1 & builtin_a1):
+            pt = a1_points.get((str(cc[i]), fold(normalise(names[i]))))
             if pt is not None:
                 lat[i], lon[i] = pt
         self.countries: dict[str, int] = {}

@@ -182,3 +182,28 @@ def test_straits_peninsulas_and_the_holy_see(text: str, name: str, precision: st
     assert found and found[0].precision == precision and found[0].latitude is not None
     # a region is never taken for a town-level location (and "Bab" is no Syrian village here)
     assert not [m for m in extract(text).places if m.name in ("Bāb", "Bab")]
+
+
+# --------------------------------------------------------------------------- representative points
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from geostrike.geodesy import GEOD
+
+    return GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "centre"),
+    [
+        # the built-in point of a large division was the town nearest the median of its
+        # towns: Brisbane's suburbs for Queensland, Perth for Western Australia
+        ("Floods hit Queensland on Monday.", "Queensland", (-22.57, 144.54)),
+        ("Fires spread in Western Australia.", "Western Australia", (-25.47, 122.18)),
+        ("Crews fought fires in Alberta.", "Alberta", (55.17, -114.51)),
+    ],
+)
+def test_large_divisions_sit_in_the_middle_of_their_territory(
+    text: str, name: str, centre: tuple[float, float]
+) -> None:
+    (m,) = [m for m in extract(text).places if m.name == name]
+    assert m.precision == "admin1"
+    assert _km(m.latitude, m.longitude, *centre) < 5
