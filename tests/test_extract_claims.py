@@ -207,3 +207,18 @@ def test_large_divisions_sit_in_the_middle_of_their_territory(
     (m,) = [m for m in extract(text).places if m.name == name]
     assert m.precision == "admin1"
     assert _km(m.latitude, m.longitude, *centre) < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "centre"),
+    [
+        # published geographic centres, not the Factbook's rounded points (38N 97W, 27S 133E)
+        ("Talks were held in the United States.", "United States", (39.833, -98.583)),
+        ("Talks were held in Australia.", "Australia", (-25.61, 134.355)),
+    ],
+)
+def test_countries_at_their_geographic_centre(
+    text: str, name: str, centre: tuple[float, float]
+) -> None:
+    (m,) = [m for m in extract(text).places if m.name == name]
+    assert _km(m.latitude, m.longitude, *centre) < 1
