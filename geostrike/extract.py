@@ -135,6 +135,8 @@ _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+# the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- results
@@ -341,7 +343,13 @@ def extract(
         # "National Coalition" is an organisation, not the US-led coalition
         ostarts = [a for a, _ in orgs]
         # ... but "the Russian Defence Ministry" holds an actor around the organisation word
-        actor_mentions = [a for a in actor_mentions if not _inside(a.start, a.end, orgs, ostarts)]
+        # an actor that covers a whole organisation name ("PKK", "Hezbollah fighters")
+        # stays an actor
+        actor_mentions = [
+            a
+            for a in actor_mentions
+            if _covers(a.start, a.end, orgs, ostarts) or not _inside(a.start, a.end, orgs, ostarts)
+        ]
     date_mentions = find_dates(prepared, ref)
     idx = place_index()
 
@@ -570,6 +578,14 @@ def _clause_end(text: str, pos: int, end: int) -> int:
     return m.start() if m else end
 
 
+def _covers(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [s, e) holds a whole span of ``spans`` (sorted by start)."""
+    from bisect import bisect_left
+
+    i = bisect_left(starts, s)
+    return i < len(spans) and spans[i][1] <= e
+
+
 def _inside(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     """True when [s, e) overlaps a span and does not reach beyond its start."""
     from bisect import bisect_right
@@ -743,6 +759,20 @@ def _claims(
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
             break
+        # "Russian and Syrian warplanes pounded": every actor of the coordination attacks
+        co_attackers: list[str] = []
+        if attacker_id is not None and not anaphoric:
+            j = bisect_left(a_starts, attacker_span[0])
+            while 0 < j < len(acts):
+                prev_a = acts[j - 1]
+                if id(prev_a) in speaker_ids or not _COORDINATION.fullmatch(
+                    text[prev_a.end : acts[j].start]
+                ):
+                    break
+                if prev_a.actor_id != attacker_id and prev_a.actor_id not in co_attackers:
+                    co_attackers.insert(0, prev_a.actor_id)
+                attacker_span = (prev_a.start, attacker_span[1])
+                j -= 1
         if attacker_id is None:
             i_by = bisect_left(a_starts, vend)
             while i_by < len(acts) and acts[i_by].start - vend <= 12:
@@ -778,7 +808,7 @@ def _claims(
                 window_end = ce.start()
             i_t = bisect_left(a_starts, ts)
             while i_t < len(acts) and acts[i_t].start < window_end:
-                if acts[i_t].actor_id != attacker_id:
+                if acts[i_t].actor_id != attacker_id and acts[i_t].actor_id not in co_attackers:
                     target = acts[i_t]
                     break
                 i_t += 1
@@ -864,7 +894,9 @@ def _claims(
             continue  # "would not strike", "any air strikes must target": no claim
         last_attacker = attacker_id
         sentence = " ".join(sent.split())
-        for best_place in chosen or [None]:
+        for att, best_place in [
+            (a, p) for a in (*co_attackers, attacker_id) for p in chosen or [None]
+        ]:
             lat = lon = None
             precision = ""
             place_text = ""
@@ -879,14 +911,14 @@ def _claims(
                     precision = f"{pk:.1f} km"
                 cc = str(idx.cc[best_place.row])
             target_place = ""
-            if target is None and best_place is not None and claimant == attacker_id:
+            if target is None and best_place is not None and claimant == att:
                 # "Russia said it struck Palmyra": the place the claimant said it hit
                 pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
                 if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
                     target_place = best_place.phrase
             cands.append(
                 CandidateClaim(
-                    id="", date=date_val, attacker=attacker_id, claimant=claimant,
+                    id="", date=date_val, attacker=att, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
                     source=source, notes="", sentence=sentence, confidence=conf,

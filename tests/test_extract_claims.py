@@ -222,3 +222,33 @@ def test_countries_at_their_geographic_centre(
 ) -> None:
     (m,) = [m for m in extract(text).places if m.name == name]
     assert _km(m.latitude, m.longitude, *centre) < 1
+
+
+# --------------------------------------------------------------------------- roles (2)
+def test_the_pkk_after_bombed_is_the_target() -> None:
+    # "PKK" is also an organisation name (never a place): it stays an actor
+    got = _claims("Turkish jets bombed PKK positions in northern Iraq on Sunday.", "2017-03-06")
+    assert got == [("turkey", "", "pkk", "northern Iraq", "2017-03-05")]
+
+
+def test_an_actor_holding_an_organisation_name_stays_an_actor() -> None:
+    got = _claims("Hezbollah fighters attacked the town of Qusayr on Friday.", "2013-05-20")
+    assert [g[0] for g in got] == ["hezbollah"]
+
+
+@pytest.mark.parametrize(
+    ("text", "attackers"),
+    [
+        (
+            "Russian and Syrian warplanes pounded rebel-held areas of Aleppo on Sunday.",
+            ["russia", "government"],
+        ),
+        ("The Syrian army and Hezbollah attacked Zabadani on Friday.", ["government", "hezbollah"]),
+    ],
+)
+def test_two_attackers_give_two_claims(text: str, attackers: list[str]) -> None:
+    got = _claims(text, "2016-10-03")
+    assert [g[0] for g in got] == attackers
+    assert len({g[3] for g in got}) == 1 and len({g[4] for g in got}) == 1
+    # neither attacker is taken for the other's target
+    assert all(g[2] not in attackers for g in got)
