@@ -71,7 +71,8 @@ ORGANISATIONS = [
     "Syrian National Coalition", "Syrian National Council", "White Helmets",
     "Syrian Civil Defence", "Syrian Civil Defense", "Syrian Arab Red Crescent",
     "Syrian American Medical Society", "Human Rights Watch", "Amnesty International",
-    "United Nations", "Security Council", "General Assembly", "European Union",
+    "United Nations", "Security Council", "General Assembly", "Atlantic Council",
+    "North Atlantic Treaty Organization", "Atlantic Fleet", "Virgin Atlantic",
     "Arab League", "African Union", "Red Cross", "Red Crescent", "Doctors Without Borders",
     "Medecins Sans Frontieres", "Associated Press", "White House", "State Department",
     "Foreign Office", "Foreign Ministry", "Defence Ministry", "Defense Ministry",
@@ -394,6 +395,7 @@ def extract(
     places = find_places(ctx, idx)
     resolve(places, idx, country=country, text=prepared)
     places = [p for p in places if p.row is not None or p.keep]
+    places = _drop_brand_namesakes(places, idx, country)
     actor_mentions = _in_country_context(actor_mentions, places, idx, country, table)
 
     mentions: list[Mention] = []
@@ -455,6 +457,33 @@ def _generic_key(text: str) -> str:
     while len(words) > 1 and words[-1] in _GENERIC_TAIL:
         words.pop()
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    """Normalised names of brands, clubs and universities (geostrike/data/not_places.csv)."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath("not_places.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return frozenset(normalise(r["name"]) for r in rows)
+
+
+def _drop_brand_namesakes(places: list[PlaceMention], idx, hint: str | None) -> list[PlaceMention]:
+    """Drop "Zara", "Notre Dame" and the like unless placed: right after a place cue and
+    in the country of the document's other places (or of the country hint)."""
+    names = _not_places()
+    if not any(p.key in names for p in places):
+        return places
+    counts = Counter(str(idx.cc[p.row]) for p in places if p.key not in names and p.row is not None)
+    focus = hint or (counts.most_common(1)[0][0] if counts else None)
+    return [
+        p
+        for p in places
+        if p.key not in names
+        or (p.own_cue and p.row is not None and focus and str(idx.cc[p.row]) == focus)
+    ]
 
 
 def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:

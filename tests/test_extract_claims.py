@@ -252,3 +252,92 @@ def test_two_attackers_give_two_claims(text: str, attackers: list[str]) -> None:
     assert len({g[3] for g in got}) == 1 and len({g[4] for g in got}) == 1
     # neither attacker is taken for the other's target
     assert all(g[2] not in attackers for g in got)
+
+
+# --------------------------------------------------------------------------- false places (2)
+def _places(text: str) -> list[tuple[str, str | None]]:
+    return [(m.text, m.name) for m in extract(text, date="2017-03-06").places]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a surname that also names a division (Nelson, New Zealand)
+        "Senator Bill Nelson criticised the strike. Nelson said the plan would fail.",
+        "Nelson said the plan would fail.",
+    ],
+)
+def test_nelson_the_person_is_no_place(text: str) -> None:
+    assert _places(text) == []
+
+
+def test_a_division_named_like_a_person_is_still_a_place_after_in() -> None:
+    assert _places("Senator Bill Nelson spoke at a rally in Nelson.") == [("Nelson", "Nelson")]
+    # "Marco Rubio of Florida": the name ends before "of"
+    got = _places("Sen. Marco Rubio of Florida spoke. Senator Bill Nelson said more.")
+    assert got == [("Florida", "Florida")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Notre Dame beat Stanford 28-17 on Saturday.", [("Stanford", "Stanford")]),
+        ("The Notre Dame coach praised the team.", []),
+        ("Shoppers queued outside Zara in Madrid.", [("Madrid", "Madrid")]),
+        ("Inditex, which owns Zara, reported higher sales.", []),
+        ("Chelsea beat Arsenal 2-0 in London.", [("London", "London")]),
+        # placed: after a place cue, in the country of the other places
+        (
+            "A flat in Chelsea, London, was searched.",
+            [("Chelsea", "Chelsea"), ("London", "London")],
+        ),
+    ],
+)
+def test_brands_clubs_and_teams_are_no_places(text: str, expected: list) -> None:
+    assert _places(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "name"),
+    [
+        ("EU leaders met in Brussels on Monday.", "EU", "European Union"),
+        ("Ukraine hopes to join the EU.", "EU", "European Union"),
+        ("The E.U. imposed sanctions.", "E.U.", "European Union"),
+        ("The European Union imposed sanctions.", "European Union", "European Union"),
+        ("The ship sank in the Atlantic.", "Atlantic", "Atlantic Ocean"),
+        ("Boats crossed the North Atlantic.", "Atlantic", "Atlantic Ocean"),
+    ],
+)
+def test_the_eu_and_the_atlantic_are_regions(text: str, found: str, name: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == found]
+    assert m.name == name and m.precision == "region" and m.latitude is not None
+    # a region's point stands for a wide area: never a town-level location
+    assert m.precision_km >= 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A video by The Atlantic showed it.", []),
+        ("Virgin Atlantic pilots voted to strike.", []),
+        ("They flew to Atlantic City.", [("Atlantic City", "Atlantic City")]),
+        ("He lives in Atlantic, Iowa.", [("Atlantic", "Atlantic"), ("Iowa", "Iowa")]),
+    ],
+)
+def test_the_atlantic_magazine_airline_and_towns(text: str, expected: list) -> None:
+    assert _places(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Tillerson, who met with Trump in New York Saturday, is a candidate.", "PPL"),
+        ("Police in New York arrested two men in Brooklyn.", "PPL"),
+        ("Former New York Gov. Mario Cuomo died.", "ADM1"),
+        ("Floods hit upstate New York.", "ADM1"),
+        ("He was treated in Bronx, New York.", "ADM1"),
+    ],
+)
+def test_new_york_city_or_state_by_context(text: str, code: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == "New York"]
+    assert m.feature_code == code
