@@ -669,6 +669,18 @@ def _witness_place(text: str, p: PlaceMention) -> bool:
     return bool(_WITNESS_BEFORE.search(before)) and bool(_SPEECH_AFTER.match(text, p.phrase_end))
 
 
+def _dateline_place(text: str, p: PlaceMention) -> bool:
+    """True for the place of a dateline ("SANAA, March 26 (Reuters) -"), in capitals at
+    the start of a line."""
+    name = text[p.start : p.end]
+    return (
+        (p.start == 0 or text[p.start - 1] == "\n")
+        and name.isupper()
+        and len(name) > 2
+        and text[p.end : p.end + 1] == ","
+    )
+
+
 def _dateline_date(text: str, start: int, end: int) -> bool:
     """True for the date of a dateline ("SANAA, March 6 (Reuters) -"): the filing date,
     not the date of the events the story reports."""
@@ -848,6 +860,8 @@ def _claims(
         for p in within(places, s, e):
             if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
                 continue
+            if _dateline_place(text, p):
+                continue  # "SANAA, March 26 -": where the story was filed
             r = p.row
             pr = (
                 1
@@ -874,6 +888,13 @@ def _claims(
             ]
             # an attacker named in an earlier sentence ("the strikes") strikes what follows
             # the verb; places before it belong to another clause ("officials in Baghdad")
+            if not after and not anaphoric:
+                # "Jets bombed positions in Saada province": a division after the verb
+                # rather than a town named before it
+                later = [(pr, p) for pr, p in ranked if pr > 0 and p.start >= vpos]
+                if later:
+                    best = max(pr for pr, _ in later)
+                    after = [p for pr, p in later if pr == best][:1]
             chosen = after or ([] if anaphoric else chosen[:1])
             # "residents in Sanaa said": where the witnesses are, not what was struck
             chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]

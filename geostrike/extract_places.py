@@ -1429,7 +1429,7 @@ def _common_words() -> frozenset[str]:
 _FC_BONUS = {
     "CONT": 3.0,
     "STRT": 3.0,
-    "SEA": 3.0,
+    "SEA": 8.0,  # "the Red Sea" is the sea, not Sudan's Red Sea state
     "PEN": 3.0,
     "OCN": 8.0,  # "the Atlantic" is the ocean, not Atlantic, Iowa (whatever the focus)
     "GULF": 3.0,

@@ -341,3 +341,27 @@ def test_the_atlantic_magazine_airline_and_towns(text: str, expected: list) -> N
 def test_new_york_city_or_state_by_context(text: str, code: str) -> None:
     (m,) = [m for m in extract(text).places if m.text == "New York"]
     assert m.feature_code == code
+
+
+def test_the_dateline_is_not_the_struck_place() -> None:
+    got = _claims(
+        "SANAA, March 26 - Saudi warplanes bombed Houthi positions in Saada province on "
+        "Thursday, residents said.",
+        "2015-03-26",
+    )
+    assert got == [("saudi_coalition", "", "houthis", "Saada province", "2015-03-26")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "name", "precision"),
+    [
+        ("Tankers in the Red Sea were diverted.", "Red Sea", "Red Sea", "region"),
+        ("Strikes hit Red Sea state on Monday.", "Red Sea", "Red Sea", "admin1"),
+        ("Warships in the Black Sea fired missiles at Odesa.", "Black Sea", "Black Sea", "region"),
+        ("Boats in the Sea of Azov fired too.", "Sea of Azov", "Sea of Azov", "region"),
+        ("Migrants crossed the Mediterranean.", "Mediterranean", "Mediterranean Sea", "region"),
+    ],
+)
+def test_seas_are_regions(text: str, found: str, name: str, precision: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == found]
+    assert (m.name, m.precision) == (name, precision)
