@@ -488,9 +488,14 @@ class PlaceIndex:
         self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
         self.is_country = np.char.startswith(fcode.astype(str), "PCL")
         self.is_admin1 = fcode == "ADM1"
-        # countries at their conventional centre points rather than at a city
+        # countries at their conventional centre points rather than at a city; a country
+        # imported from a GeoNames dump keeps GeoNames' own point
         points = _country_points()
-        for i in np.flatnonzero(self.is_country):
+        src = np.asarray(rec["source"].tolist() if "source" in rec else [], dtype=str)
+        imported = np.zeros(len(lat), dtype=bool)
+        if len(src):
+            imported[: len(src)] = np.char.startswith(src, "geonames-import:")
+        for i in np.flatnonzero(self.is_country & ~imported):
             pt = points.get(str(cc[i]))
             if pt is not None:
                 lat[i], lon[i] = pt
