@@ -802,6 +802,7 @@ def _claims(
             break
         # "Russian and Syrian warplanes pounded": every actor of the coordination attacks
         co_attackers: list[str] = []
+        by_first = False  # "bombed by Russian and Syrian jets": the first named leads
         if attacker_id is not None and not anaphoric:
             j = bisect_left(a_starts, attacker_span[0])
             while 0 < j < len(acts):
@@ -820,6 +821,16 @@ def _claims(
                 a = acts[i_by]
                 if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+                    # "bombed by Russian and Syrian jets": the coordinated actors too
+                    by_first = True
+                    n = i_by + 1
+                    while n < len(acts) and _COORDINATION.fullmatch(
+                        text[acts[n - 1].end : acts[n].start]
+                    ):
+                        if acts[n].actor_id != attacker_id and acts[n].actor_id not in co_attackers:
+                            co_attackers.append(acts[n].actor_id)
+                        attacker_span = (attacker_span[0], acts[n].end)
+                        n += 1
                     break
                 i_by += 1
         if (
@@ -945,7 +956,9 @@ def _claims(
         last_attacker = attacker_id
         sentence = " ".join(sent.split())
         for att, best_place in [
-            (a, p) for a in (*co_attackers, attacker_id) for p in chosen or [None]
+            (a, p)
+            for a in ((attacker_id, *co_attackers) if by_first else (*co_attackers, attacker_id))
+            for p in chosen or [None]
         ]:
             lat = lon = None
             precision = ""

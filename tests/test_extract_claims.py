@@ -402,3 +402,11 @@ def test_imported_geonames_points_are_kept() -> None:
     assert (idx.lat[1], idx.lon[1]) == (39.833, -98.583)
     # a built-in division moves to the middle of its territory
     assert (idx.lat[2], idx.lon[2]) == (-22.57, 144.54)
+
+
+def test_two_attackers_after_by() -> None:
+    got = _claims("Aleppo was bombed by Russian and Syrian warplanes on Sunday.", "2016-10-03")
+    assert got == [
+        ("russia", "", "", "Aleppo", "2016-10-02"),
+        ("government", "", "", "Aleppo", "2016-10-02"),
+    ]
