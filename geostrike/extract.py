@@ -136,6 +136,7 @@ _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+_PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", re.IGNORECASE)
 
@@ -786,8 +787,12 @@ def _claims(
         if anaphoric:
             # "the first strikes began": the attacker named before, not a bystander
             attacker_id = last_attacker
+        # "Aleppo was bombed by Russian jets": the subject is struck, the attacker follows
+        passive = bool(_PASSIVE_AUX.search(text, max(s, vpos - 30), vpos)) and bool(
+            re.match(r"\s+by\s", text[vend : vend + 5])
+        )
         for a in reversed(acts[: bisect_right(a_ends, vpos)]):
-            if anaphoric:
+            if anaphoric or passive:
                 break
             seg = text[a.end : vpos]
             if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):

@@ -410,3 +410,11 @@ def test_two_attackers_after_by() -> None:
         ("russia", "", "", "Aleppo", "2016-10-02"),
         ("government", "", "", "Aleppo", "2016-10-02"),
     ]
+
+
+def test_the_subject_of_a_passive_strike_is_no_attacker() -> None:
+    got = _claims(
+        "Rebel-held districts of Aleppo were bombed by Russian and Syrian warplanes on Sunday.",
+        "2016-10-03",
+    )
+    assert [g[0] for g in got] == ["russia", "government"]
