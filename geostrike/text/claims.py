@@ -70,7 +70,8 @@ ORGANISATIONS = [
     "Syrian National Coalition", "Syrian National Council", "White Helmets",
     "Syrian Civil Defence", "Syrian Civil Defense", "Syrian Arab Red Crescent",
     "Syrian American Medical Society", "Human Rights Watch", "Amnesty International",
-    "United Nations", "Security Council", "General Assembly", "European Union",
+    "United Nations", "Security Council", "General Assembly", "Atlantic Council",
+    "North Atlantic Treaty Organization", "Atlantic Fleet", "Virgin Atlantic",
     "Arab League", "African Union", "Red Cross", "Red Crescent", "Doctors Without Borders",
     "Medecins Sans Frontieres", "Associated Press", "White House", "State Department",
     "Foreign Office", "Foreign Ministry", "Defence Ministry", "Defense Ministry",
@@ -134,6 +135,9 @@ _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+_PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+# the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- results
@@ -340,7 +344,13 @@ def extract(
         # "National Coalition" is an organisation, not the US-led coalition
         ostarts = [a for a, _ in orgs]
         # ... but "the Russian Defence Ministry" holds an actor around the organisation word
-        actor_mentions = [a for a in actor_mentions if not _inside(a.start, a.end, orgs, ostarts)]
+        # an actor that covers a whole organisation name ("PKK", "Hezbollah fighters")
+        # stays an actor
+        actor_mentions = [
+            a
+            for a in actor_mentions
+            if _covers(a.start, a.end, orgs, ostarts) or not _inside(a.start, a.end, orgs, ostarts)
+        ]
     date_mentions = find_dates(prepared, ref)
     idx = place_index()
 
@@ -385,6 +395,7 @@ def extract(
     places = find_places(ctx, idx)
     resolve(places, idx, country=country, text=prepared)
     places = [p for p in places if p.row is not None or p.keep]
+    places = _drop_brand_namesakes(places, idx, country)
     actor_mentions = _in_country_context(actor_mentions, places, idx, country, table)
 
     mentions: list[Mention] = []
@@ -446,6 +457,33 @@ def _generic_key(text: str) -> str:
     while len(words) > 1 and words[-1] in _GENERIC_TAIL:
         words.pop()
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    """Normalised names of brands, clubs and universities (geostrike/data/not_places.csv)."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath("not_places.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return frozenset(normalise(r["name"]) for r in rows)
+
+
+def _drop_brand_namesakes(places: list[PlaceMention], idx, hint: str | None) -> list[PlaceMention]:
+    """Drop "Zara", "Notre Dame" and the like unless placed: right after a place cue and
+    in the country of the document's other places (or of the country hint)."""
+    names = _not_places()
+    if not any(p.key in names for p in places):
+        return places
+    counts = Counter(str(idx.cc[p.row]) for p in places if p.key not in names and p.row is not None)
+    focus = hint or (counts.most_common(1)[0][0] if counts else None)
+    return [
+        p
+        for p in places
+        if p.key not in names
+        or (p.own_cue and p.row is not None and focus and str(idx.cc[p.row]) == focus)
+    ]
 
 
 def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
@@ -569,6 +607,14 @@ def _clause_end(text: str, pos: int, end: int) -> int:
     return m.start() if m else end
 
 
+def _covers(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [s, e) holds a whole span of ``spans`` (sorted by start)."""
+    from bisect import bisect_left
+
+    i = bisect_left(starts, s)
+    return i < len(spans) and spans[i][1] <= e
+
+
 def _inside(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     """True when [s, e) overlaps a span and does not reach beyond its start."""
     from bisect import bisect_right
@@ -621,6 +667,18 @@ def _witness_place(text: str, p: PlaceMention) -> bool:
     """True for the place of a source ("residents in Sanaa said"), not a struck place."""
     before = text[max(0, p.phrase_start - 40) : p.phrase_start]
     return bool(_WITNESS_BEFORE.search(before)) and bool(_SPEECH_AFTER.match(text, p.phrase_end))
+
+
+def _dateline_place(text: str, p: PlaceMention) -> bool:
+    """True for the place of a dateline ("SANAA, March 26 (Reuters) -"), in capitals at
+    the start of a line."""
+    name = text[p.start : p.end]
+    return (
+        (p.start == 0 or text[p.start - 1] == "\n")
+        and name.isupper()
+        and len(name) > 2
+        and text[p.end : p.end + 1] == ","
+    )
 
 
 def _dateline_date(text: str, start: int, end: int) -> bool:
@@ -728,8 +786,12 @@ def _claims(
         if anaphoric:
             # "the first strikes began": the attacker named before, not a bystander
             attacker_id = last_attacker
+        # "Aleppo was bombed by Russian jets": the subject is struck, the attacker follows
+        passive = bool(_PASSIVE_AUX.search(text, max(s, vpos - 30), vpos)) and bool(
+            re.match(r"\s+by\s", text[vend : vend + 5])
+        )
         for a in reversed(acts[: bisect_right(a_ends, vpos)]):
-            if anaphoric:
+            if anaphoric or passive:
                 break
             seg = text[a.end : vpos]
             if len(seg) < 25 and re.search(r"\b(?:against|targeting|on|at)\b", seg, re.IGNORECASE):
@@ -742,12 +804,37 @@ def _claims(
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
             break
+        # "Russian and Syrian warplanes pounded": every actor of the coordination attacks
+        co_attackers: list[str] = []
+        by_first = False  # "bombed by Russian and Syrian jets": the first named leads
+        if attacker_id is not None and not anaphoric:
+            j = bisect_left(a_starts, attacker_span[0])
+            while 0 < j < len(acts):
+                prev_a = acts[j - 1]
+                if id(prev_a) in speaker_ids or not _COORDINATION.fullmatch(
+                    text[prev_a.end : acts[j].start]
+                ):
+                    break
+                if prev_a.actor_id != attacker_id and prev_a.actor_id not in co_attackers:
+                    co_attackers.insert(0, prev_a.actor_id)
+                attacker_span = (prev_a.start, attacker_span[1])
+                j -= 1
         if attacker_id is None:
             i_by = bisect_left(a_starts, vend)
             while i_by < len(acts) and acts[i_by].start - vend <= 12:
                 a = acts[i_by]
                 if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+                    # "bombed by Russian and Syrian jets": the coordinated actors too
+                    by_first = True
+                    n = i_by + 1
+                    while n < len(acts) and _COORDINATION.fullmatch(
+                        text[acts[n - 1].end : acts[n].start]
+                    ):
+                        if acts[n].actor_id != attacker_id and acts[n].actor_id not in co_attackers:
+                            co_attackers.append(acts[n].actor_id)
+                        attacker_span = (attacker_span[0], acts[n].end)
+                        n += 1
                     break
                 i_by += 1
         if (
@@ -777,7 +864,7 @@ def _claims(
                 window_end = ce.start()
             i_t = bisect_left(a_starts, ts)
             while i_t < len(acts) and acts[i_t].start < window_end:
-                if acts[i_t].actor_id != attacker_id:
+                if acts[i_t].actor_id != attacker_id and acts[i_t].actor_id not in co_attackers:
                     target = acts[i_t]
                     break
                 i_t += 1
@@ -788,6 +875,8 @@ def _claims(
         for p in within(places, s, e):
             if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
                 continue
+            if _dateline_place(text, p):
+                continue  # "SANAA, March 26 -": where the story was filed
             r = p.row
             pr = (
                 1
@@ -814,6 +903,13 @@ def _claims(
             ]
             # an attacker named in an earlier sentence ("the strikes") strikes what follows
             # the verb; places before it belong to another clause ("officials in Baghdad")
+            if not after and not anaphoric:
+                # "Jets bombed positions in Saada province": a division after the verb
+                # rather than a town named before it
+                later = [(pr, p) for pr, p in ranked if pr > 0 and p.start >= vpos]
+                if later:
+                    best = max(pr for pr, _ in later)
+                    after = [p for pr, p in later if pr == best][:1]
             chosen = after or ([] if anaphoric else chosen[:1])
             # "residents in Sanaa said": where the witnesses are, not what was struck
             chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
@@ -863,7 +959,11 @@ def _claims(
             continue  # "would not strike", "any air strikes must target": no claim
         last_attacker = attacker_id
         sentence = " ".join(sent.split())
-        for best_place in chosen or [None]:
+        for att, best_place in [
+            (a, p)
+            for a in ((attacker_id, *co_attackers) if by_first else (*co_attackers, attacker_id))
+            for p in chosen or [None]
+        ]:
             lat = lon = None
             precision = ""
             place_text = ""
@@ -878,14 +978,14 @@ def _claims(
                     precision = f"{pk:.1f} km"
                 cc = str(idx.cc[best_place.row])
             target_place = ""
-            if target is None and best_place is not None and claimant == attacker_id:
+            if target is None and best_place is not None and claimant == att:
                 # "Russia said it struck Palmyra": the place the claimant said it hit
                 pre = text[max(s, best_place.phrase_start - 25) : best_place.phrase_start]
                 if re.search(r"\b(?:targeting|targeted|struck|hit|bombed|shelled|raided)\s+$", pre):
                     target_place = best_place.phrase
             cands.append(
                 CandidateClaim(
-                    id="", date=date_val, attacker=attacker_id, claimant=claimant,
+                    id="", date=date_val, attacker=att, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
                     source=source, notes="", sentence=sentence, confidence=conf,

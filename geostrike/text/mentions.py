@@ -333,6 +333,7 @@ class PlaceMention:
     keep: bool = False  # report even when unresolved
     fragment: bool = False  # "al-Numan" cut from a capitalised name before it
     cue: bool = False  # a place cue word before it ("in", "near", "town of")
+    own_cue: bool = False  # the cue is right before it (not shared along a list)
     sentence_start: bool = False
     row: int | None = None
     score: float | None = None
@@ -363,6 +364,25 @@ def _country_points() -> dict[str, tuple[float, float]]:
     text = resources.files("geostrike.data").joinpath("country_points.csv").read_text("utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
+
+
+@lru_cache(maxsize=1)
+def _admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
+    """(ISO code, folded name) -> (lat, lon) from geostrike/data/admin1_points.csv.
+
+    Natural Earth's admin-1 layer (public domain): the centroid of a division's largest
+    polygon, for the large divisions whose built-in point (the place nearest the median of
+    their towns) can lie hundreds of kilometres from the middle of their territory.
+    """
+    text = resources.files("geostrike.data").joinpath("admin1_points.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for r in rows:
+        pt = (float(r["latitude"]), float(r["longitude"]))
+        for name in (r["name"], *r["aliases"].split("|")):
+            if name:
+                out.setdefault((r["code"], fold(normalise(name))), pt)
+    return out
 
 
 #: Feature codes of the rows of geostrike/data/regions.csv (straits, seas, peninsulas).
@@ -468,10 +488,23 @@ class PlaceIndex:
         self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
         self.is_country = np.char.startswith(fcode.astype(str), "PCL")
         self.is_admin1 = fcode == "ADM1"
-        # countries at their conventional centre points rather than at a city
+        # countries at their conventional centre points rather than at a city; a country
+        # imported from a GeoNames dump keeps GeoNames' own point
         points = _country_points()
-        for i in np.flatnonzero(self.is_country):
+        src = np.asarray(rec["source"].tolist() if "source" in rec else [], dtype=str)
+        imported = np.zeros(len(lat), dtype=bool)
+        if len(src):
+            imported[: len(src)] = np.char.startswith(src, "geonames-import:")
+        for i in np.flatnonzero(self.is_country & ~imported):
             pt = points.get(str(cc[i]))
+            if pt is not None:
+                lat[i], lon[i] = pt
+        # built-in divisions at the middle of their territory (a GeoNames dump imported by
+        # the user brings GeoNames' own points, which are kept)
+        a1_points = _admin1_points()
+        builtin_a1 = np.char.startswith(np.asarray(gids, dtype=str), "geostrike:admin1:")
+        for i in np.flatnonzero(self.is_admin1 & builtin_a1):
+            pt = a1_points.get((str(cc[i]), fold(normalise(names[i]))))
             if pt is not None:
                 lat[i], lon[i] = pt
         self.countries: dict[str, int] = {}
@@ -654,6 +687,11 @@ def find_persons(
 
     def add(tokens_: list[int]) -> None:
         toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
+        # "Marco Rubio of Florida": the name ends before "of"
+        for n, t in enumerate(tokens_):
+            if n and tk.words[t].lower() in ("of", "from"):
+                toks = [u for u in tokens_[:n] if _is_cap(tk.words[u], ctx.all_caps)]
+                break
         if not toks:
             return
         if len(toks) >= 2 and tk.words[toks[0]].lower() in GIVEN_NAMES:
@@ -663,7 +701,9 @@ def find_persons(
         full = _key_of(text[tk.starts[toks[0]] : tk.ends[toks[-1]]])[0]
         last = _key_of(tk.words[toks[-1]])[0]
         for k in (full, last):
-            if k and k not in idx.demonyms and not _country_key(k, idx):
+            # a surname that names a division stays a person here ("Bill Nelson": Nelson,
+            # New Zealand); "in Nelson" is still read as a place (see _accept)
+            if k and k not in idx.demonyms and not _nation_key(k, idx):
                 persons.add(k)
         # "Bashar al-Assad" -> also "assad"
         if "-" in tk.words[toks[-1]]:
@@ -764,9 +804,24 @@ def find_persons(
                 cue = False  # "said Fallujah and Ramadi in Anbar": places in a list
             if cue and article_led and _gazetteer_span(chunk, ctx, idx):
                 cue = False  # "said Al Bab was hit": an article-led name the gazetteer holds
-            if cue and not _placey(chunk, ctx, idx):
-                add(chunk)
+            if cue and (not _placey(chunk, ctx, idx) or _division_word(chunk, ctx, idx)):
+                add(chunk)  # "Nelson said": a person, though a division bears the name
     return persons, first_names
+
+
+def _division_word(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
+    """True for one word that is placey only as a first-level division's name ("Nelson")."""
+    if len(chunk) != 1:
+        return False
+    key = _key_of(ctx.tokens.words[chunk[0]])[0]
+    if key in idx.demonyms or key in ("us", "uk", "usa"):
+        return False
+    rows, _ = idx.lookup(key)
+    return bool(len(rows)) and not (
+        idx.is_country[rows].any()
+        or (idx.fcode[rows] == "CONT").any()
+        or (idx.pop[rows] >= 100_000).any()
+    )
 
 
 _LOCATIVE = ("in", "at", "near", "from", "outside", "inside")
@@ -828,6 +883,12 @@ def _country_key(key: str, idx: PlaceIndex) -> bool:
     )
 
 
+def _nation_key(key: str, idx: PlaceIndex) -> bool:
+    """True when a key names a country or a continent (not only a division)."""
+    rows, _ = idx.lookup(key)
+    return bool(len(rows)) and bool(idx.is_country[rows].any() or (idx.fcode[rows] == "CONT").any())
+
+
 def _placey(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
     """True when a chunk names a country, division, continent or a city over 100,000."""
     tk = ctx.tokens
@@ -859,7 +920,9 @@ def _big_multiword(key: str, idx: PlaceIndex) -> bool:
     if " " not in key:
         return False
     rows, kinds = idx.lookup(key)
-    return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= 100_000)).any())
+    # "Atlantic City": a town's own name ending in "city" needs less
+    least = 10_000 if key.endswith(" city") else 100_000
+    return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= least)).any())
 
 
 # Case endings of Ukrainian and Russian nouns, longest first, with what replaces them in the
@@ -990,7 +1053,9 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                     )
                 else:
                     key = normalise(base)
-                    if len(key) < 3 or _CONTRACTION.search(base):
+                    if _CONTRACTION.search(base) or (
+                        len(key) < 3 and not (base.isupper() and key in idx.continent_keys)
+                    ):
                         continue
                     if key in idx.demonyms:
                         row = idx.demonym_row(key)
@@ -998,9 +1063,10 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                             continue
                         rows, kinds, demonym = np.array([row]), np.array([0], np.int8), True
                     else:
-                        if key in STOPWORDS or key in NEWS_STOP:
+                        region = key in idx.continent_keys  # "Atlantic", "EU": data rows
+                        if not region and (key in STOPWORDS or key in NEWS_STOP):
                             continue
-                        if _all_stop(key) and not _big_multiword(key, idx):
+                        if not region and _all_stop(key) and not _big_multiword(key, idx):
                             continue
                         rows, kinds = idx.lookup(key)
                         if not len(rows) and k == j:
@@ -1021,6 +1087,7 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                                 | idx.is_admin1[rows]
                                 | (idx.pop[rows] >= 50_000)
                                 | line_start
+                                | np.isin(idx.fcode[rows], list(REGION_FCODES))  # "EU"
                             )
                             if not keep.any():
                                 continue
@@ -1186,9 +1253,20 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     # organisation and actor spans hold no place (except those that are places themselves)
     if ctx.blocked and _blocked(s, e, ctx.blocked, bstarts):
         return False
+    # "The Atlantic" within a sentence: the magazine, not the ocean
+    t_the = chunk[j] - 1
+    if (
+        t_the > 0
+        and tk.words[t_the] == "The"
+        and t_the not in ctx.sentence_start_tokens
+        and key in idx.continent_keys
+        and not countryish
+    ):
+        return False
     # persons, anywhere in the document
     if key in persons and not countryish:
-        return False
+        if not (idx.is_admin1[rows].any() and _after_locative(ctx, chunk[j])):
+            return False
     # a capital standing for its government: "Moscow's assertion", "Washington said"
     if (s, e) in ctx.actor_places and not countryish and not _after_locative(ctx, chunk[j]):
         t_next = chunk[k] + 1
@@ -1340,7 +1418,7 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
     tp = tk.index_at(m.phrase_start) - 1
     if tp >= 0:
         wp = tk.words[tp].lower()
-        m.cue = wp in PLACE_CUES
+        m.cue = m.own_cue = wp in PLACE_CUES
     m.sentence_start = t0 in ctx.sentence_start_tokens
     if len(kinds) and (kinds == 3).all():
         m.cue = True  # a romanisation variant was only looked up after a place cue
@@ -1356,10 +1434,11 @@ def _common_words() -> frozenset[str]:
 _FC_BONUS = {
     "CONT": 3.0,
     "STRT": 3.0,
-    "SEA": 3.0,
+    "SEA": 8.0,  # "the Red Sea" is the sea, not Sudan's Red Sea state
     "PEN": 3.0,
-    "OCN": 3.0,
+    "OCN": 8.0,  # "the Atlantic" is the ocean, not Atlantic, Iowa (whatever the focus)
     "GULF": 3.0,
+    "RGN": 8.0,  # "the EU" is the union, not the Eu in Normandy
     "ADM1": 1.0,
     "PPLC": 1.5,
     "PPLA": 1.0,
@@ -1406,6 +1485,16 @@ def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
             ]
         )
         base = base + np.where(seat, 1.0, 0.0)
+        if m.own_cue and not m.admin_word and not m.modifier:
+            # "met Trump in New York": right after a place cue, a division whose seat of the
+            # same name is a city of a million or more stands back for it ("New York Gov.",
+            # "upstate New York" keep the state); other countries' namesakes are untouched
+            big_seat = {str(c) for c in ccs[seat & (idx.pop[rows] >= 1_000_000)]}
+            if big_seat:
+                drop = np.array(
+                    [a and str(c) in big_seat for a, c in zip(is_adm, ccs, strict=True)]
+                )
+                base = base - np.where(drop, 3.0, 0.0)
     if m.demonym:
         base = base + 2.0
     if m.admin_word:
@@ -1618,7 +1707,7 @@ def _signature(m: PlaceMention) -> tuple:
     kinds = getattr(m, "kinds", None)
     return (
         m.key, m.candidates.tobytes(), None if kinds is None else kinds.tobytes(), m.demonym,
-        m.admin_word, m.modifier, m.offset_km is None, m.cue,
+        m.admin_word, m.modifier, m.offset_km is None, m.cue, m.own_cue,
     )  # fmt: skip
 
 

@@ -182,3 +182,239 @@ def test_straits_peninsulas_and_the_holy_see(text: str, name: str, precision: st
     assert found and found[0].precision == precision and found[0].latitude is not None
     # a region is never taken for a town-level location (and "Bab" is no Syrian village here)
     assert not [m for m in extract(text).places if m.name in ("Bāb", "Bab")]
+
+
+# --------------------------------------------------------------------------- representative points
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from geostrike.geodesy import GEOD
+
+    return GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "centre"),
+    [
+        # the built-in point of a large division was the town nearest the median of its
+        # towns: Brisbane's suburbs for Queensland, Perth for Western Australia
+        ("Floods hit Queensland on Monday.", "Queensland", (-22.57, 144.54)),
+        ("Fires spread in Western Australia.", "Western Australia", (-25.47, 122.18)),
+        ("Crews fought fires in Alberta.", "Alberta", (55.17, -114.51)),
+    ],
+)
+def test_large_divisions_sit_in_the_middle_of_their_territory(
+    text: str, name: str, centre: tuple[float, float]
+) -> None:
+    (m,) = [m for m in extract(text).places if m.name == name]
+    assert m.precision == "admin1"
+    assert _km(m.latitude, m.longitude, *centre) < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "centre"),
+    [
+        # published geographic centres, not the Factbook's rounded points (38N 97W, 27S 133E)
+        ("Talks were held in the United States.", "United States", (39.833, -98.583)),
+        ("Talks were held in Australia.", "Australia", (-25.61, 134.355)),
+    ],
+)
+def test_countries_at_their_geographic_centre(
+    text: str, name: str, centre: tuple[float, float]
+) -> None:
+    (m,) = [m for m in extract(text).places if m.name == name]
+    assert _km(m.latitude, m.longitude, *centre) < 1
+
+
+# --------------------------------------------------------------------------- roles (2)
+def test_the_pkk_after_bombed_is_the_target() -> None:
+    # "PKK" is also an organisation name (never a place): it stays an actor
+    got = _claims("Turkish jets bombed PKK positions in northern Iraq on Sunday.", "2017-03-06")
+    assert got == [("turkey", "", "pkk", "northern Iraq", "2017-03-05")]
+
+
+def test_an_actor_holding_an_organisation_name_stays_an_actor() -> None:
+    got = _claims("Hezbollah fighters attacked the town of Qusayr on Friday.", "2013-05-20")
+    assert [g[0] for g in got] == ["hezbollah"]
+
+
+@pytest.mark.parametrize(
+    ("text", "attackers"),
+    [
+        (
+            "Russian and Syrian warplanes pounded rebel-held areas of Aleppo on Sunday.",
+            ["russia", "government"],
+        ),
+        ("The Syrian army and Hezbollah attacked Zabadani on Friday.", ["government", "hezbollah"]),
+    ],
+)
+def test_two_attackers_give_two_claims(text: str, attackers: list[str]) -> None:
+    got = _claims(text, "2016-10-03")
+    assert [g[0] for g in got] == attackers
+    assert len({g[3] for g in got}) == 1 and len({g[4] for g in got}) == 1
+    # neither attacker is taken for the other's target
+    assert all(g[2] not in attackers for g in got)
+
+
+# --------------------------------------------------------------------------- false places (2)
+def _places(text: str) -> list[tuple[str, str | None]]:
+    return [(m.text, m.name) for m in extract(text, date="2017-03-06").places]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a surname that also names a division (Nelson, New Zealand)
+        "Senator Bill Nelson criticised the strike. Nelson said the plan would fail.",
+        "Nelson said the plan would fail.",
+    ],
+)
+def test_nelson_the_person_is_no_place(text: str) -> None:
+    assert _places(text) == []
+
+
+def test_a_division_named_like_a_person_is_still_a_place_after_in() -> None:
+    assert _places("Senator Bill Nelson spoke at a rally in Nelson.") == [("Nelson", "Nelson")]
+    # "Marco Rubio of Florida": the name ends before "of"
+    got = _places("Sen. Marco Rubio of Florida spoke. Senator Bill Nelson said more.")
+    assert got == [("Florida", "Florida")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Notre Dame beat Stanford 28-17 on Saturday.", [("Stanford", "Stanford")]),
+        ("The Notre Dame coach praised the team.", []),
+        ("Shoppers queued outside Zara in Madrid.", [("Madrid", "Madrid")]),
+        ("Inditex, which owns Zara, reported higher sales.", []),
+        ("Chelsea beat Arsenal 2-0 in London.", [("London", "London")]),
+        # placed: after a place cue, in the country of the other places
+        (
+            "A flat in Chelsea, London, was searched.",
+            [("Chelsea", "Chelsea"), ("London", "London")],
+        ),
+    ],
+)
+def test_brands_clubs_and_teams_are_no_places(text: str, expected: list) -> None:
+    assert _places(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "name"),
+    [
+        ("EU leaders met in Brussels on Monday.", "EU", "European Union"),
+        ("Ukraine hopes to join the EU.", "EU", "European Union"),
+        ("The E.U. imposed sanctions.", "E.U.", "European Union"),
+        ("The European Union imposed sanctions.", "European Union", "European Union"),
+        ("The ship sank in the Atlantic.", "Atlantic", "Atlantic Ocean"),
+        ("Boats crossed the North Atlantic.", "Atlantic", "Atlantic Ocean"),
+    ],
+)
+def test_the_eu_and_the_atlantic_are_regions(text: str, found: str, name: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == found]
+    assert m.name == name and m.precision == "region" and m.latitude is not None
+    # a region's point stands for a wide area: never a town-level location
+    assert m.precision_km >= 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A video by The Atlantic showed it.", []),
+        ("Virgin Atlantic pilots voted to strike.", []),
+        ("They flew to Atlantic City.", [("Atlantic City", "Atlantic City")]),
+        ("He lives in Atlantic, Iowa.", [("Atlantic", "Atlantic"), ("Iowa", "Iowa")]),
+    ],
+)
+def test_the_atlantic_magazine_airline_and_towns(text: str, expected: list) -> None:
+    assert _places(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Tillerson, who met with Trump in New York Saturday, is a candidate.", "PPL"),
+        ("Police in New York arrested two men in Brooklyn.", "PPL"),
+        ("Former New York Gov. Mario Cuomo died.", "ADM1"),
+        ("Floods hit upstate New York.", "ADM1"),
+        ("He was treated in Bronx, New York.", "ADM1"),
+    ],
+)
+def test_new_york_city_or_state_by_context(text: str, code: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == "New York"]
+    assert m.feature_code == code
+
+
+def test_the_dateline_is_not_the_struck_place() -> None:
+    got = _claims(
+        "SANAA, March 26 - Saudi warplanes bombed Houthi positions in Saada province on "
+        "Thursday, residents said.",
+        "2015-03-26",
+    )
+    assert got == [("saudi_coalition", "", "houthis", "Saada province", "2015-03-26")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "name", "precision"),
+    [
+        ("Tankers in the Red Sea were diverted.", "Red Sea", "Red Sea", "region"),
+        ("Strikes hit Red Sea state on Monday.", "Red Sea", "Red Sea", "admin1"),
+        ("Warships in the Black Sea fired missiles at Odesa.", "Black Sea", "Black Sea", "region"),
+        ("Boats in the Sea of Azov fired too.", "Sea of Azov", "Sea of Azov", "region"),
+        ("Migrants crossed the Mediterranean.", "Mediterranean", "Mediterranean Sea", "region"),
+    ],
+)
+def test_seas_are_regions(text: str, found: str, name: str, precision: str) -> None:
+    (m,) = [m for m in extract(text).places if m.text == found]
+    assert (m.name, m.precision) == (name, precision)
+
+
+def test_imported_geonames_points_are_kept() -> None:
+    import pandas as pd
+
+    from geostrike.text.mentions import PlaceIndex
+
+    class _Gaz:  # the two columns PlaceIndex reads besides the row table
+        records = pd.DataFrame(
+            {
+                "gazetteer_id": ["geonames:6252001", "geonames:6252002", "geostrike:admin1:AU.04"],
+                "name": ["United States", "United States", "Queensland"],
+                "latitude": [39.76, 41.0, -27.47],
+                "longitude": [-98.5, -80.0, 153.02],
+                "country_code": ["US", "US", "AU"],
+                "admin1_code": ["", "", "04"],
+                "admin1": ["", "", "Queensland"],
+                "feature_code": ["PCLI", "PCLI", "ADM1"],
+                "population": [327_000_000, 327_000_000, 5_000_000],
+                "precision_km": [1000.0, 1000.0, 500.0],
+                "source": [
+                    "geonames-import:US.txt",
+                    "geonames-countries",
+                    "geonames-cities500-admin1",
+                ],
+            }
+        )
+
+        def candidates(self, key: str) -> list[int]:
+            return []
+
+    idx = PlaceIndex(_Gaz())
+    # an imported GeoNames country keeps its point; the built-in one moves to the centre
+    assert (idx.lat[0], idx.lon[0]) == (39.76, -98.5)
+    assert (idx.lat[1], idx.lon[1]) == (39.833, -98.583)
+    # a built-in division moves to the middle of its territory
+    assert (idx.lat[2], idx.lon[2]) == (-22.57, 144.54)
+
+
+def test_two_attackers_after_by() -> None:
+    got = _claims("Aleppo was bombed by Russian and Syrian warplanes on Sunday.", "2016-10-03")
+    assert got == [
+        ("russia", "", "", "Aleppo", "2016-10-02"),
+        ("government", "", "", "Aleppo", "2016-10-02"),
+    ]
+
+
+def test_the_subject_of_a_passive_strike_is_no_attacker() -> None:
+    got = _claims(
+        "Rebel-held districts of Aleppo were bombed by Russian and Syrian warplanes on Sunday.",
+        "2016-10-03",
+    )
+    assert [g[0] for g in got] == ["russia", "government"]
