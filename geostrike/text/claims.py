@@ -54,6 +54,7 @@ from geostrike.text.mentions import (
     coordinates,
     find_places,
     place_index,
+    region_name_re,
     resolve,
     strip_possessive,
 )
@@ -350,6 +351,12 @@ def extract(
             a
             for a in actor_mentions
             if _covers(a.start, a.end, orgs, ostarts) or not _inside(a.start, a.end, orgs, ostarts)
+        ]
+    regions = [m.span() for m in region_name_re().finditer(prepared)]
+    if regions:  # "Sea of Azov" is a sea, not the Azov regiment
+        rstarts = [a for a, _ in regions]
+        actor_mentions = [
+            a for a in actor_mentions if not _inside(a.start, a.end, regions, rstarts)
         ]
     date_mentions = find_dates(prepared, ref)
     idx = place_index()

@@ -404,6 +404,15 @@ def _region_table() -> list[tuple[str, list[str], str, float, float, float]]:
 
 
 @lru_cache(maxsize=1)
+def region_name_re() -> re.Pattern[str]:
+    """The multi-word names (and aliases) of geostrike/data/regions.csv as one pattern, so
+    that a word inside one ("Azov" in "Sea of Azov") is read as part of the region."""
+    names = {n for name, aliases, *_ in _region_table() for n in (name, *aliases) if " " in n}
+    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alts})\b" if alts else r"(?!x)x")
+
+
+@lru_cache(maxsize=1)
 def _demonym_table() -> dict[str, tuple[str, str]]:
     text = resources.files("geostrike.data").joinpath("demonyms.csv").read_text("utf-8")
     out: dict[str, tuple[str, str]] = {}
