@@ -36,6 +36,7 @@ countries the points fall in) and dissolved per controller and snapshot date.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -159,17 +160,36 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
     "date", "as_of", "asof", "snapshot", "snapshot_date", "observed", "observed_on",
     "observation_date", "date_observed", "map_date", "when", "timestamp",
 )  # fmt: skip
-_DATE_WORDS = ("date", "time", "day")
+_DATE_WORDS = (
+    "date", "time", "day", "updated", "update", "modified", "created", "edited", "year",
+    "period", "effective", "valid", "observed", "reported",
+)  # fmt: skip
+#: A text value that reads as a date: ISO (2018-08-01, 2018/08/01, 20180801) or numeric
+#: day/month forms (01/08/2018, 1.8.2018).
+_DATE_VALUE = re.compile(
+    r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[T ]\d{1,2}:\d{2}.*)?\s*$"
+)
 
 
 def _date_like(column: Any, values: Any = None) -> bool:
-    """Whether a column looks like it holds dates (by name or type)."""
+    """Whether a column looks like it holds dates: by its name, its type, or its values
+    (most of its cells read as dates), whatever it is called."""
     k = _key(column)
     if k in START_COLUMNS or k in END_COLUMNS or k in SNAPSHOT_COLUMNS:
         return True
-    if any(w in k.split("_") for w in _DATE_WORDS) or k.endswith("date"):
+    words = k.split("_")
+    if any(w in words for w in _DATE_WORDS) or k.endswith(("date", "updated", "time")):
         return True
-    return values is not None and pd.api.types.is_datetime64_any_dtype(values)
+    if values is None:
+        return False
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return True
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return False
+    text = pd.Series(values).dropna().astype(str).str.strip()
+    text = text[text != ""].head(200)
+    return len(text) > 0 and text.str.match(_DATE_VALUE).mean() >= 0.8
 
 
 def _time_columns(
@@ -378,6 +398,13 @@ def read_zones(
         date_column=date_column,
         skip=(ctrl_col, id_col, src_col),
     )
+    if f_col is None and t_col is None and d_col is None and len(gdf):
+        warnings.warn(
+            f"zones: {Path(str(path)).name if path else 'the zones'} carry no dates; they are "
+            "taken as valid on every date (add valid_from/valid_to or a snapshot date)",
+            ZoneWarning,
+            stacklevel=2,
+        )
     row_no = np.arange(1, len(gdf) + 1)  # the file's feature numbers, named in errors
 
     # coordinates and CRS

@@ -851,3 +851,30 @@ def test_every_unknown_controller_is_named_in_one_error(tmp_path) -> None:
     )
     with pytest.raises(UnknownActorError, match=r"2 unknown actors.*Martians.*Venusians"):
         zones_from_points(points)
+
+
+@pytest.mark.parametrize("column", ["last_updated", "updated", "Stand"])
+def test_a_date_column_of_any_name_is_never_ignored(tmp_path, column) -> None:
+    # found by review: a Yemen file whose only date column was 'last_updated' was read as
+    # valid on every date; 'Stand' (German) holds dates under a name nothing recognises
+    p = tmp_path / "yemen.geojson"
+    gpd.GeoDataFrame(
+        {"controller": ["Houthis", "Yemeni government"], column: ["2018-08-01", "2018-08-01"]},
+        geometry=[shapely.box(43, 15, 45, 17), shapely.box(45, 14, 47, 16)],
+        crs="EPSG:4326",
+    ).to_file(p, driver="GeoJSON")
+    with pytest.raises(InputError, match=rf"'{column}' not used.*--date-column"):
+        read_zones(p)
+    got = read_zones(p, date_column=column)
+    assert got["valid_from"].dt.strftime("%Y-%m-%d").tolist() == ["2018-08-01"] * 2
+
+
+def test_undated_zones_are_said_to_hold_on_every_date(tmp_path) -> None:
+    p = tmp_path / "undated.geojson"
+    gpd.GeoDataFrame(
+        {"controller": ["RSF"], "note": ["from a 2023 map"]},
+        geometry=[shapely.box(25, 13, 26, 14)],
+        crs="EPSG:4326",
+    ).to_file(p, driver="GeoJSON")
+    with pytest.warns(UserWarning, match="carry no dates; they are taken as valid on every date"):
+        read_zones(p)
