@@ -196,16 +196,26 @@ class _Warnings:
 # --------------------------------------------------------------------------- geocode
 @cli.command()
 @click.argument("queries", nargs=-1, required=True)
-@click.option("--country", default=None, help="ISO 3166-1 alpha-2 hint, e.g. SY.")
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    metavar="CC",
+    help="ISO 3166-1 alpha-2 code of the country to look in, e.g. SY (one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
-def geocode(queries: tuple[str, ...], country: str | None, as_json: bool) -> None:
+def geocode(queries: tuple[str, ...], countries: tuple[str, ...], as_json: bool) -> None:
     """Geocode place names (QUERY of '-' reads one per line from stdin)."""
     import json
 
-    if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
+    codes = _context_codes(countries) or ()
+    if len(codes) > 1:  # never one of them silently: say what to do instead
         raise click.BadParameter(
-            f"{country!r} is not an ISO 3166-1 alpha-2 code", param_hint="--country"
+            f"geocode looks in one country; got {', '.join(codes)} (check, map and export "
+            "take several, and flag names found far apart in them as ambiguous)",
+            param_hint="--country",
         )
+    country = codes[0] if codes else None
     items: list[str] = []
     for q in queries:
         if q == "-":

@@ -231,3 +231,12 @@ def test_extract_names_a_nul_byte_far_into_a_report(tmp_path) -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
     assert f"aden.txt: has a NUL byte at line 2001 (offset {len(text) + 14})" in lines[0]
+
+
+def test_geocode_never_drops_a_country_silently() -> None:
+    # found by review: --country UA --country RU kept RU only (Donetsk, Rostov oblast)
+    out = _run("geocode", "Donetsk", "--country", "UA", "--country", "RU")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "one country; got UA, RU" in out.stderr
+    out = _run("geocode", "Donetsk", "--country", "ua")
+    assert out.returncode == 0 and "\tUA\t" in out.stdout.replace(", UA\t", "\tUA\t")
