@@ -52,6 +52,10 @@ from geostrike.inputs import snapshots as _published  # KML/KMZ and Esri JSON re
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.io import check_text, read_text, require_file
 
+#: A place named beside given coordinates that the gazetteer puts farther than this from
+#: them (or twice its own radius, if more) is said to disagree with them (km).
+PLACE_OFFSET_KM = 25.0
+
 #: Radius in km for ACLED geo_precision codes (see the module docstring).
 ACLED_PRECISION_KM: dict[int, float] = {1: 2.0, 2: 15.0, 3: 50.0}
 
@@ -901,6 +905,9 @@ class ParsedClaims:
     target_values: np.ndarray | None = None
     #: per row, how many gazetteer places matched ``place`` (0: given coordinates or none)
     candidates: np.ndarray | None = None
+    #: where a row gives both coordinates and a place the gazetteer finds (unambiguously)
+    #: far from them: the distance (km) between the two; NaN elsewhere
+    place_offset_km: np.ndarray | None = None
 
 
 #: Row statuses, by their code in :func:`parse_claims`.
@@ -1060,6 +1067,21 @@ def parse_claims(
             ],
         )
 
+    # a place given beside coordinates: the coordinates are used; a place the gazetteer
+    # puts far from them is measured, so the sentence never calls the point by that name
+    offset = np.full(n, np.nan)
+    both = given & has_place & fine
+    if both.any() and geocode:
+        from geostrike.geodesy import geodesic_km
+
+        m = _geocode_rows(plcodes, plu, ccodes, cu, both, enabled=True, context=context())
+        amb = m.ambiguous if m.ambiguous is not None else np.zeros(n, dtype=bool)
+        ok_m = both & m.found & ~amb
+        if ok_m.any():
+            d = geodesic_km(lat, lon, m.latitude, m.longitude)
+            far = ok_m & (d > np.maximum(PLACE_OFFSET_KM, 2.0 * m.precision_km))
+            offset[far] = d[far]
+
     # stated place (target_place): geocoded, never an error
     scodes, su = _text(df, "target_place")
     has_stated = (su != "")[scodes]
@@ -1093,6 +1115,7 @@ def parse_claims(
         target_codes=tcodes,
         target_values=target_u,
         candidates=candidates,
+        place_offset_km=offset,
     )
 
 
