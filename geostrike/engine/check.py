@@ -666,7 +666,7 @@ def _check_frame(
     ctrl_names, ctrl_codes = _ids_text(ctrl_bits, prepared)
     reason = _reasons(
         cases,
-        df=df,
+        df=_place_as_point(df, pc, lat, lon),
         pc=pc,
         table=table,
         ctrl_names=ctrl_names,
@@ -775,6 +775,32 @@ def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
         "those rows are marked in the duplicate_id column",
         stacklevel=3,
     )
+
+
+def _place_as_point(df: pd.DataFrame, pc: Any, lat: np.ndarray, lon: np.ndarray) -> pd.DataFrame:
+    """The claims as the reason sentences name them: a row whose given coordinates lie far
+    from the place it names (``pc.place_offset_km``) is called by its point, with that
+    distance, never by the place's name alone; one warning line counts such rows."""
+    off = getattr(pc, "place_offset_km", None)
+    if off is None or "place" not in df.columns or not np.isfinite(off).any():
+        return df
+    rows = np.flatnonzero(np.isfinite(off))
+    place = df["place"].to_numpy(dtype=object).copy()
+    for i in rows.tolist():
+        place[i] = (
+            f"The given point ({lat[i]:.4f}, {lon[i]:.4f}), {format_km(off[i])} from "
+            f"{place[i]} as the gazetteer places it (check which is right),"
+        )
+    shown = ", ".join(str(i + 1) for i in rows[:5].tolist()) + (", ..." if len(rows) > 5 else "")
+    warnings.warn(
+        f"the coordinates of {len(rows)} claim(s) (rows {shown}) lie far from the place they "
+        "name; the coordinates are used, and the reason says how far apart they are",
+        UserWarning,
+        stacklevel=4,
+    )
+    out = df.copy(deep=False)
+    out["place"] = place
+    return out
 
 
 def _flag_swapped(

@@ -1178,3 +1178,29 @@ def test_map_and_export_take_country_and_warn_in_one_line(tmp_path) -> None:
             "geostrike: warning: lat/lon may be swapped in 1 claim(s) (rows 2): outside every"
             " zone as given, inside one with latitude and longitude swapped; not corrected"
         ], r.output
+
+
+def test_a_place_far_from_its_given_coordinates_is_never_named_as_the_point() -> None:
+    # found by review (Yemen): 'Sanaa' with Marib's coordinates read "Sanaa was held by the
+    # Yemeni government", a false sentence; the point is used and named as a point
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Houthis", "Yemeni government"], "valid_from": ["2016-03-01"] * 2},
+        geometry=[shapely.box(43.0, 14.5, 45.0, 17.0), shapely.box(45.0, 14.5, 47.0, 17.0)],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "date": "2016-03-15",
+            "claimed_target": "Houthis",
+            "place": ["Sanaa", "Sanaa"],
+            "latitude": [15.46, 15.35],  # Marib's point; Sanaa's
+            "longitude": [45.32, 44.21],
+        }
+    )
+    with pytest.warns(UserWarning, match=r"coordinates of 1 claim\(s\) \(rows 1\) lie far"):
+        r = check(claims, zones)
+    assert r["verdict"].tolist() == ["inconsistent", "consistent"]  # the coordinates decide
+    assert r["reason"].iloc[0].startswith("The given point (15.4600, 45.3200), 1")
+    assert "from Sanaa as the gazetteer places it" in r["reason"].iloc[0]
+    assert not r["reason"].iloc[0].startswith("Sanaa was held")
+    assert r["reason"].iloc[1].startswith("Sanaa was held by Houthis")
