@@ -638,13 +638,18 @@ def _check_frame(
     outside_all = decidable & (ctrl_bits == 0)
     near = target_has & ~inside & (dist <= reach)
     far = target_has & ~inside & (dist > reach)
+    # a target that holds ground on no date of the map (nor forces under it): the map does
+    # not label it, so its absence there proves nothing
+    all_bits = np.bitwise_or.reduce(prepared.bits) if len(prepared.bits) else np.uint64(0)
+    ever = (tmask & all_bits) != 0
     cases = {
         "inside": decidable & inside & (~coarse | (edge >= precision - tolerance_km)),
         "inside_coarse": decidable & inside & coarse & ~(edge >= precision - tolerance_km),
         "near": decidable & near & ~coarse,
         "near_coarse": decidable & near & coarse,
         "far_held": held_other & far,
-        "none_held": held_other & ~target_has,
+        "none_held": held_other & ~target_has & ever,
+        "never_mapped": held_other & ~target_has & ~ever,
         "far_outside": outside_all & far,
         "none_outside": outside_all & ~target_has,
         "no_target": ok & has_data & ~has_target,
@@ -878,6 +883,7 @@ CASES: tuple[str, ...] = (
     "near_coarse",
     "far_held",
     "none_held",
+    "never_mapped",
     "far_outside",
     "none_outside",
     "no_target",
@@ -1160,6 +1166,11 @@ def _sentence(
         text = f"{where}; {away}"
     elif case == "none_held":
         text = f"{where}; {tgt} held no territory in the zone data that day"
+    elif case == "never_mapped":
+        text = (
+            f"{where}; these control maps show {tgt} holding ground on no date, so they "
+            "cannot tell whether the target was there"
+        )
     elif case == "none_outside":
         text = f"{where}, and {tgt} held no territory in the zone data that day"
     else:  # no_target

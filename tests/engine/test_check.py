@@ -1204,3 +1204,24 @@ def test_a_place_far_from_its_given_coordinates_is_never_named_as_the_point() ->
     assert "from Sanaa as the gazetteer places it" in r["reason"].iloc[0]
     assert not r["reason"].iloc[0].startswith("Sanaa was held")
     assert r["reason"].iloc[1].startswith("Sanaa was held by Houthis")
+
+
+def test_a_target_the_maps_never_label_is_indeterminate_not_inconsistent() -> None:
+    # found by review (Ukraine): zones built from an "occupied = russia" archive never name
+    # DPR forces or Wagner; a claim against them is not disproved by that map
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Russia", "Ukraine"], "valid_from": ["2022-11-01"] * 2},
+        geometry=[shapely.box(37.5, 47.5, 39.0, 48.5), shapely.box(36.0, 47.5, 37.5, 49.5)],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "date": "2022-11-15",
+            "claimed_target": ["Wagner", "Ukrainian forces", "Ukrainian forces"],
+            "latitude": [48.0, 48.0, 48.0],
+            "longitude": [38.0, 38.0, 37.0],
+        }
+    )
+    r = check(claims, zones)
+    assert r["verdict"].tolist() == ["indeterminate", "inconsistent", "consistent"]
+    assert "show Wagner Group holding ground on no date" in r["reason"].iloc[0]
