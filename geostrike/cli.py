@@ -45,7 +45,7 @@ _actors_opt = click.option(
 
 def _km(ctx: click.Context, param: click.Parameter, value: float) -> float:
     """A finite tolerance from 0 to geostrike.engine.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
-    from geostrike.engine.check import check_km
+    from geostrike.engine.options import check_km
     from geostrike.errors import InputError
 
     try:
@@ -319,11 +319,18 @@ def check(
     **zone_opts: object,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
-    country = _context_codes(context)
     from geostrike.engine import check as engine_mod
+    from geostrike.engine.options import CheckOptions
     from geostrike.inputs.actors import load_actors
     from geostrike.inputs.zones import read_zones
+    from geostrike.render.table import format_table, summary, write_result
 
+    options = CheckOptions(
+        tolerance_km=tolerance_km,
+        date_order=date_order,
+        country=_context_codes(context),
+        csv_safe=csv_safe,
+    )  # built once; every engine gets all of it
     zone_kw = _zone_read_kwargs(zone_opts)
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     with _Warnings(date_order):
@@ -334,11 +341,6 @@ def check(
             read_zones(zones_path, actors=table, **zone_kw), actors=table
         )
         streamed = engine == "dask" or chunk_size is not None or should_stream(claims_path, output)
-        if country and streamed:
-            raise click.UsageError(
-                "--country works with the in-memory engine only; for streamed or Dask runs"
-                " put the code in a 'country' column (default: the zones' countries)"
-            )
         if streamed:
             # distributed / streaming engines: issue 8 (geostrike.engine.distributed)
             from geostrike.engine.distributed import check_dask
@@ -347,25 +349,22 @@ def check(
                 claims_path,
                 prepared,
                 output=output,
-                tolerance_km=tolerance_km,
                 actors=actors,
                 scheduler=scheduler,
                 chunk_size=chunk_size,
                 engine=engine,
-                csv_safe=csv_safe,
+                options=options,
             )
         else:
-            result = engine_mod.check(
-                claims_path, prepared, tolerance_km=tolerance_km, actors=table, country=country
-            )
+            result = engine_mod.check(claims_path, prepared, actors=table, options=options)
             if output:
-                engine_mod.write_result(
-                    result, output, zones=prepared, actors=table, csv_safe=csv_safe
+                write_result(
+                    result, output, zones=prepared, actors=table, csv_safe=options.csv_safe
                 )
     if result is not None:
         if not output:
-            click.echo(engine_mod.format_table(result))
-        click.echo(engine_mod.summary(result))
+            click.echo(format_table(result))
+        click.echo(summary(result))
     if output:
         click.echo(f"wrote {output}", err=True)
 

@@ -53,11 +53,18 @@ from geostrike.engine import measure as _nearest
 from geostrike.engine._heap import heap_kept
 from geostrike.engine._jit import compiled
 from geostrike.engine.measure import nearest_index
+from geostrike.engine.options import (
+    COARSE_PRECISION_KM,
+    DEFAULT_TOLERANCE_KM,
+    MAX_TOLERANCE_KM,
+    CheckOptions,
+    check_km,
+    options_from,
+)
 from geostrike.errors import InputError
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import (
-    MAX_PRECISION_KM,
     PRIVATE_COLUMNS,
     claims_from_object,
     duplicate_ids,
@@ -68,7 +75,11 @@ from geostrike.inputs.claims import (
 from geostrike.inputs.zones import read_zones, snapshot_horizon, unmapped_note
 
 __all__ = [
+    "COARSE_PRECISION_KM",
+    "DEFAULT_TOLERANCE_KM",
+    "MAX_TOLERANCE_KM",
     "OUTPUT_COLUMNS",
+    "CheckOptions",
     "PreparedZones",
     "check",
     "check_frame",
@@ -76,7 +87,6 @@ __all__ = [
     "input_names",
     "km_mi",
     "prepare_zones",
-    "summary",
 ]
 
 #: The columns of every check result, in order; the input's own columns follow.
@@ -109,29 +119,6 @@ INPUT_PREFIX = "input_"
 _READ_BACK = ("id", "latitude", "longitude")
 #: Names a GeoPackage layer reserves (compared case-insensitively, as SQLite does).
 _RESERVED = ("geometry", "geom", "fid")
-
-#: Precision radius (km) above which a location is a region, too coarse to call a near miss.
-COARSE_PRECISION_KM = 25.0
-DEFAULT_TOLERANCE_KM = 5.0
-#: Largest tolerance accepted (km): beyond it "near the target" means nothing.
-MAX_TOLERANCE_KM = 1000.0
-
-
-def check_km(value: Any, name: str = "tolerance_km", *, most: float = MAX_TOLERANCE_KM) -> float:
-    """``value`` as a finite number of km in ``[0, most]``; else a one-line InputError.
-
-    Used for ``tolerance_km`` (0 to :data:`MAX_TOLERANCE_KM`) and ``coarse_km`` (0 to
-    :data:`geostrike.inputs.claims.MAX_PRECISION_KM`): NaN, infinities and absurd sizes would
-    give verdicts and sentences with no meaning.
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(None, f"{name} must be a number of km, not {value!r}") from None
-    if not 0.0 <= v <= most:  # also false for NaN
-        raise InputError(None, f"{name} must be a number of km from 0 to {most:,g}, not {value!r}")
-    return v
-
 
 _OPEN_START = np.iinfo(np.int64).min
 _OPEN_END = np.iinfo(np.int64).max
@@ -306,11 +293,12 @@ def check(
     claims: Any,
     zones: Any,
     *,
-    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    tolerance_km: float | None = None,
     actors: ActorTable | str | Path | None = None,
-    coarse_km: float = COARSE_PRECISION_KM,
+    coarse_km: float | None = None,
     date_order: str | None = None,
     country: str | Sequence[str] | None = None,
+    options: CheckOptions | None = None,
 ) -> Any:
     """Check claims against dated control zones.
 
@@ -323,11 +311,13 @@ def check(
     zones
         Path of a zones file, a GeoDataFrame, or :class:`PreparedZones`.
     tolerance_km
-        Distance within which a strike still counts as on the target's territory.
+        Distance within which a strike still counts as on the target's territory
+        (default :data:`DEFAULT_TOLERANCE_KM`).
     actors
         An :class:`ActorTable` or the path of a CSV extending the default one.
     coarse_km
-        Precision radius above which a location is too coarse to call a near miss.
+        Precision radius above which a location is too coarse to call a near miss
+        (default :data:`COARSE_PRECISION_KM`).
     date_order
         ``"dmy"`` or ``"mdy"``: how to read numeric dates such as ``05/06/2016`` in the
         claims (and in zones read here); default: inferred per column, refused when no
@@ -335,6 +325,8 @@ def check(
     country
         ISO code(s) of the countries place names are looked up in (rows with a
         ``country`` cell use it instead); by default the countries the zones cover.
+    options
+        A :class:`CheckOptions` holding all of the above; a keyword given as well wins.
 
     Returns
     -------
@@ -353,30 +345,30 @@ def check(
     """
     from geostrike.inputs.claims import date_order as _date_order
 
-    tolerance_km = check_km(tolerance_km)
-    coarse_km = check_km(coarse_km, "coarse_km", most=MAX_PRECISION_KM)
+    opts = options_from(
+        options, tolerance_km=tolerance_km, coarse_km=coarse_km, date_order=date_order,
+        country=country,
+    )  # fmt: skip
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
-    with heap_kept(), _gc_paused(), _date_order(date_order):
+    with heap_kept(), _gc_paused(), _date_order(opts.date_order):
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-        return check_frame(
-            df, prepared, tolerance_km=tolerance_km, actors=table, coarse_km=coarse_km,
-            path=path, country=country,
-        )  # fmt: skip
+        return check_frame(df, prepared, actors=table, path=path, options=opts)
 
 
 def check_frame(
     claims: pd.DataFrame,
     prepared: PreparedZones,
     *,
-    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    tolerance_km: float | None = None,
     actors: ActorTable | None = None,
-    coarse_km: float = COARSE_PRECISION_KM,
+    coarse_km: float | None = None,
     path: str | Path | None = None,
     id_start: int = 1,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
     country: str | Sequence[str] | None = None,
+    options: CheckOptions | None = None,
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
@@ -387,21 +379,22 @@ def check_frame(
     take: :func:`geostrike.inputs.claims.generated_like_ids`). Ids used by more
     than one row are marked in ``duplicate_id`` and, unless ``warn_duplicates`` is False
     (the streaming engines warn once for the whole file), named in one warning.
+    ``options`` (:class:`CheckOptions`) holds the check's options, ``date_order`` included;
+    ``tolerance_km``, ``coarse_km`` and ``country`` given here override its fields.
     """
-    tolerance_km = check_km(tolerance_km)
-    coarse_km = check_km(coarse_km, "coarse_km", most=MAX_PRECISION_KM)
-    with heap_kept(), _gc_paused():
+    from geostrike.inputs.claims import date_order as _date_order
+
+    opts = options_from(options, tolerance_km=tolerance_km, coarse_km=coarse_km, country=country)
+    with heap_kept(), _gc_paused(), _date_order(opts.date_order):
         return _check_frame(
             claims,
             prepared,
-            tolerance_km=tolerance_km,
+            options=opts,
             actors=actors,
-            coarse_km=coarse_km,
             path=path,
             id_start=id_start,
             warn_duplicates=warn_duplicates,
             reserved_ids=reserved_ids,
-            country=country,
         )
 
 
@@ -519,16 +512,16 @@ def _check_frame(
     claims: pd.DataFrame,
     prepared: PreparedZones,
     *,
-    tolerance_km: float,
+    options: CheckOptions,
     actors: ActorTable | None,
-    coarse_km: float,
     path: str | Path | None,
     id_start: int,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
-    country: str | Sequence[str] | None = None,
 ) -> Any:
     import geopandas as gpd
+
+    tolerance_km, coarse_km, country = options.tolerance_km, options.coarse_km, options.country
 
     table = actors or load_actors()
     df = normalise_claims(
@@ -541,6 +534,8 @@ def _check_frame(
     ok = pc.status == "ok"
     lat, lon = pc.latitude, pc.longitude
     parts = _nearest.threads_for(n)
+    if options.threads is not None:
+        parts = min(parts, options.threads)
     # the output's point geometries are made meanwhile, in a thread of their own
     geometry = _Meanwhile(_point_geometries, lat, lon, thread=parts > 1)
     days = _days(pc.date)
@@ -613,6 +608,9 @@ def _check_frame(
                 return
             if side_by_side and len(rows) <= half:
                 res = idx.nearest(lat[rows], lon[rows], threads=1)  # the groups are the threads
+            elif options.threads is not None:
+                cap = min(options.threads, _nearest.threads_for(len(rows)))
+                res = idx.nearest(lat[rows], lon[rows], threads=cap)
             else:
                 res = idx.nearest(lat[rows], lon[rows])
             out_r = ~inside[rows]
@@ -1148,93 +1146,3 @@ def _sentence(
 def _capital(text: Any) -> str:
     t = str(text or "the row could not be used")
     return t[:1].upper() + t[1:]
-
-
-# ---------------------------------------------------------------------------- reporting
-def summary(result: Any) -> str:
-    """One line: how many claims, counts per status and per verdict."""
-    n = len(result)
-    st = result["status"].value_counts()
-    vd = result["verdict"].value_counts()
-    st_txt = ", ".join(f"{k} {int(st.get(k, 0))}" for k in ("ok", "unresolved", "invalid"))
-    if st.get("ambiguous", 0):
-        st_txt += f", ambiguous {int(st.get('ambiguous', 0))}"
-    vd_txt = ", ".join(
-        f"{k} {int(vd.get(k, 0))}" for k in ("consistent", "inconsistent", "indeterminate")
-    )
-    return f"{n} claim{'s' if n != 1 else ''}: {st_txt}; {vd_txt}"
-
-
-# ---------------------------------------------------------------------------- writing
-#: Output formats by extension (the GeoPackage is styled by geostrike.render.qgis when present).
-OUTPUT_FORMATS: dict[str, str] = {
-    ".csv": "CSV",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".gpkg": "GPKG",
-    ".parquet": "Parquet",
-    ".geoparquet": "Parquet",
-}
-
-
-def write_result(
-    result: Any,
-    path: str | Path,
-    *,
-    zones: Any = None,
-    actors: ActorTable | str | Path | None = None,
-    csv_safe: bool = True,
-) -> Path:
-    """Write a check result; the extension of ``path`` picks CSV, GeoJSON, GeoPackage or
-    Parquet. Written to a temporary file and renamed (never half a file).
-
-    In CSV, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
-    ``@``, tab, CR) get a leading ``'`` unless ``csv_safe`` is False
-    (:func:`geostrike.io.neutralise_formulas`).
-
-    A ``.gpkg`` is written by :func:`geostrike.render.qgis.export_gpkg` (styled layers, with the
-    zones) when that module is available and ``zones`` are given; else one plain layer.
-    """
-    from geostrike.errors import OutputError
-    from geostrike.io import write_frame
-
-    path = Path(path)
-    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
-    if fmt == "GPKG" and zones is not None:
-        try:
-            from geostrike.render.qgis import export_gpkg
-        except ImportError:
-            export_gpkg = None
-        if export_gpkg is not None:
-            gdf = zones.zones if isinstance(zones, PreparedZones) else zones
-            return export_gpkg(result, gdf, path, actors=actors)
-    return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
-
-
-def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:
-    """A readable terminal table of a check result (long reasons and tables truncated)."""
-    cols = ["id", "status", "verdict", "controller", "target", "distance_to_target_km", "reason"]
-    view = pd.DataFrame(result[cols]).rename(columns={"distance_to_target_km": "km"})
-    view["km"] = [round_km_text(v) for v in view["km"]]
-    view["reason"] = [
-        r if len(str(r)) <= width else str(r)[: width - 1] + "…" for r in view["reason"]
-    ]
-    view = view.fillna("")
-    shown = view.head(max_rows)
-    text = shown.to_string(index=False, justify="left")
-    if len(view) > max_rows:
-        text += f"\n… {len(view) - max_rows} more rows (write them all with -o FILE.csv)"
-    return text
-
-
-def round_km_text(value: Any) -> str:
-    """A distance cell for the terminal: one decimal below 10 km, else whole km."""
-    from geostrike.geodesy import round_km
-
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return "" if not np.isfinite(v) else round_km(v)

@@ -217,7 +217,7 @@ class ChunkWriter:
     """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
 
     CSV (header once, geometry dropped and formula cells neutralised as in
-    :func:`geostrike.engine.check.write_result` unless ``csv_safe`` is False),
+    :func:`geostrike.render.table.write_result` unless ``csv_safe`` is False),
     GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
     GeoJSON (buffered: written at the end).
     """
@@ -342,7 +342,7 @@ class Tally:
         self.status.update(result["status"].value_counts().to_dict())
         self.verdict.update(result["verdict"].value_counts().to_dict())
 
-    # the interface check.summary() reads: len() and ["status"/"verdict"].value_counts()
+    # the interface render.table.summary() reads: len() and ["status"/"verdict"].value_counts()
     def __len__(self) -> int:
         return self.rows
 
@@ -352,7 +352,7 @@ class Tally:
 
     def summary(self) -> str:
         """One line: how many claims, counts per status and per verdict."""
-        from geostrike.engine.check import summary
+        from geostrike.render.table import summary
 
         return summary(self)
 
@@ -372,10 +372,11 @@ def check_stream(
     output: str | Path,
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    tolerance_km: float = 5.0,
+    tolerance_km: float | None = None,
     actors: Any = None,
     progress: bool | None = None,
-    csv_safe: bool = True,
+    csv_safe: bool | None = None,
+    options: Any = None,
 ) -> Tally:
     """Check a claims file chunk by chunk and write the results to ``output``.
 
@@ -397,6 +398,10 @@ def check_stream(
     csv_safe
         In a CSV output, neutralise text cells a spreadsheet would run as formulas
         (:func:`geostrike.io.neutralise_formulas`).
+    options
+        A :class:`geostrike.engine.options.CheckOptions` (tolerance, coarse limit, date
+        order, country, threads, CSV safety) passed to every chunk; ``tolerance_km`` and
+        ``csv_safe`` given as well win.
 
     An id used by more than one row is marked in ``duplicate_id`` (within a chunk: every
     such row; across chunks: the rows after the first, which is already written) and one
@@ -412,15 +417,16 @@ def check_stream(
 
     from tqdm import tqdm
 
-    from geostrike.engine.check import PreparedZones, check_frame, check_km, prepare_zones
+    from geostrike.engine.check import PreparedZones, check_frame, prepare_zones
+    from geostrike.engine.options import options_from
     from geostrike.inputs.actors import ActorTable, load_actors
 
-    tolerance_km = check_km(tolerance_km)
+    opts = options_from(options, tolerance_km=tolerance_km, csv_safe=csv_safe)
     if progress is None:
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    writer = ChunkWriter(output, csv_safe=csv_safe)
+    writer = ChunkWriter(output, csv_safe=opts.csv_safe)
     tally = Tally()
     ids = IdLedger()
     bar = tqdm(
@@ -439,7 +445,7 @@ def check_stream(
             result = check_frame(
                 chunk,
                 prepared,
-                tolerance_km=tolerance_km,
+                options=opts,
                 actors=table,
                 path=str(claims_path),
                 id_start=tally.rows + 1,

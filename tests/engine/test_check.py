@@ -18,9 +18,9 @@ from geostrike.engine.check import (
     check,
     check_frame,
     prepare_zones,
-    summary,
 )
 from geostrike.geodesy import GEOD, reference_distance_km
+from geostrike.render.table import summary
 
 # Syria-like test map (lon/lat boxes):
 #   IS east of 38.5°E; rebels + Nusra (Army of Conquest) in the north-west; rebels in
@@ -944,8 +944,8 @@ def test_fuzz_claims_check_and_csv_output(table) -> None:
     import tempfile
     from pathlib import Path
 
-    from geostrike.engine.check import write_result
     from geostrike.errors import GeostrikeError
+    from geostrike.render.table import write_result
 
     header, rows = table
     with tempfile.TemporaryDirectory() as tmp:
