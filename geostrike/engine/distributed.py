@@ -34,9 +34,7 @@ from typing import Any
 import pandas as pd
 
 from geostrike.errors import GeostrikeError, InputError, OutputError
-
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
-
+from geostrike.io import PARQUET_SUFFIXES
 
 #: attrs key of a partition's result: the texts of the UserWarnings its check raised.
 _WARNINGS = "geostrike_warnings"
@@ -105,17 +103,17 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
     import dask.dataframe as dd
     import geopandas as gpd
 
-    from geostrike.inputs.claims import _points_to_columns, read_table
+    from geostrike.inputs.claims import points_to_columns, read_table
     from geostrike.io import require_file
 
     if isinstance(claims, pd.DataFrame):
-        df = _points_to_columns(claims, None) if isinstance(claims, gpd.GeoDataFrame) else claims
+        df = points_to_columns(claims, None) if isinstance(claims, gpd.GeoDataFrame) else claims
         parts = npartitions or max(workers * 2, 1)
         return dd.from_pandas(pd.DataFrame(df).reset_index(drop=True), npartitions=parts), None
     p = require_file(claims)
     suffix = p.suffix.lower()
     with dask.config.set({"dataframe.convert-string": False}):
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             try:
@@ -133,7 +131,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
         elif suffix in (".csv", ".tsv"):
             import warnings
 
-            from geostrike.inputs.claims import _check_extra_fields
+            from geostrike.inputs.claims import check_extra_fields
 
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
@@ -151,7 +149,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
                     index_col=False,  # a separator ending each row must not shift columns
                 )
             if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-                _check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
+                check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
             ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         else:  # GeoJSON, GeoPackage, ...: read once, then split
             df = read_table(p)
@@ -176,9 +174,9 @@ def _text_partition(part: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _points_partition(gdf: Any) -> pd.DataFrame:
     """Point geometries to latitude/longitude columns, with the same columns in every part."""
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
-    df = _points_to_columns(gdf, None)
+    df = points_to_columns(gdf, None)
     if "_geometry_problem" not in df.columns:
         df["_geometry_problem"] = pd.Series([None] * len(df), index=df.index, dtype=object)
     return df
@@ -442,11 +440,11 @@ def _run(
             return gathered
         tally = Tally()
         if folder:
-            from geostrike.io import _temp_prefix, clean_stale_temps
+            from geostrike.io import clean_stale_temps, temp_prefix
 
             clean_stale_temps(out.parent)  # folders left by killed runs (ours only)
             tmp = Path(
-                tempfile.mkdtemp(prefix=_temp_prefix(out.name), suffix=".tmp", dir=out.parent)
+                tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent)
             )
             try:
                 futures = client.compute(

@@ -25,22 +25,23 @@ import pandas as pd
 
 from geostrike.errors import InputError, OutputError
 from geostrike.inputs.claims import refuse_nul
-from geostrike.io import CSV_LINE_END, atomic_output, check_text, neutralise_formulas, require_file
+from geostrike.io import (
+    CSV_LINE_END,
+    PARQUET_SUFFIXES,
+    atomic_output,
+    check_text,
+    neutralise_formulas,
+    require_file,
+)
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
 DEFAULT_CHUNK_ROWS = 200_000
-#: Claims files at least this large (bytes) are streamed by the CLI even without
-#: ``--chunk-size`` when an output file is given (``GEOSTRIKE_STREAM_BYTES`` overrides).
-STREAM_THRESHOLD_BYTES = 1 << 30
-
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
 
 
 # ----------------------------------------------------------------------------- reading
 def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
     """Whether the CLI should stream this claims file (large, and a streamable output)."""
-    import os
 
     if output is None or Path(output).suffix.lower() not in _WRITABLE - {".geojson", ".json"}:
         return False
@@ -53,8 +54,9 @@ def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
         )
     except OSError:
         return False
-    limit = int(os.environ.get("GEOSTRIKE_STREAM_BYTES", STREAM_THRESHOLD_BYTES))
-    return size >= limit
+    from geostrike import settings
+
+    return size >= settings.stream_bytes()
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -62,7 +64,7 @@ def count_rows(path: str | Path) -> int | None:
     p = Path(path)
     suffix = p.suffix.lower()
     try:
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             return int(ds.dataset(p, format="parquet").count_rows())
@@ -86,13 +88,13 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
     Each chunk is what :func:`geostrike.inputs.claims.read_table` gives for the whole file (CSV
     cells as text, point geometries as latitude/longitude columns), restricted to its rows.
     """
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
     p = require_file(path)
     suffix = p.suffix.lower()
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
-    if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+    if p.is_dir() or suffix in PARQUET_SUFFIXES:
         yield from _parquet_chunks(p, chunk_rows)
     elif suffix in (".csv", ".tsv", ".txt"):
         yield from _csv_chunks(p, chunk_rows, sep="\t" if suffix == ".tsv" else ",")
@@ -105,7 +107,7 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
             total = int(pyogrio.read_info(p)["features"])
             for start in range(0, max(total, 1), chunk_rows):
                 gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
-                chunk = _points_to_columns(gdf, p)
+                chunk = points_to_columns(gdf, p)
                 refuse_nul(p, chunk)  # as the in-memory reader refuses it
                 yield chunk
         except InputError:
@@ -129,13 +131,13 @@ def _refuse_json_nul(p: Path) -> None:
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
     import warnings
 
-    from geostrike.inputs.claims import _check_extra_fields, _csv_module_reader
+    from geostrike.inputs.claims import check_extra_fields, csv_module_reader
 
     checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     # cells as the in-memory reader reads them: kept as written under a clean header (its
     # Arrow path), spaces after a separator skipped otherwise (its pandas path)
     header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-    names = next(iter(_csv_module_reader(header, sep)), [])
+    names = next(iter(csv_module_reader(header, sep)), [])
     clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
     try:
         reader = pd.read_csv(
@@ -157,7 +159,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
             if chunk is None:
                 break
             if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-                _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
+                check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
                 checked = True
             refuse_nul(p, chunk)  # as the in-memory reader refuses it
             seen = True
@@ -175,7 +177,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
 def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow.dataset as ds
 
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
     try:
         dataset = ds.dataset(p, format="parquet")
@@ -191,7 +193,7 @@ def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             if geo:
                 from geopandas.io.arrow import _arrow_to_geopandas
 
-                chunk = _points_to_columns(_arrow_to_geopandas(table), p)
+                chunk = points_to_columns(_arrow_to_geopandas(table), p)
             else:
                 chunk = table.to_pandas()
             refuse_nul(p, chunk)  # as the in-memory reader refuses it
@@ -489,7 +491,7 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
     suffix = p.suffix.lower()
     found: set[str] = set()
     try:
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             dataset = ds.dataset(p, format="parquet")

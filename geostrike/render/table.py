@@ -16,7 +16,14 @@ import pandas as pd
 
 from geostrike.inputs.actors import ActorTable
 
-__all__ = ["OUTPUT_FORMATS", "format_table", "round_km_text", "summary", "write_result"]
+__all__ = [
+    "OUTPUT_FORMATS",
+    "format_km_text",
+    "format_table",
+    "round_km_text",
+    "summary",
+    "write_result",
+]
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -100,12 +107,26 @@ def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:
     return text
 
 
+def _finite_km(value: Any) -> float | None:
+    """A cell as a finite number of km, or None (blank, text, NaN, infinite)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
 def round_km_text(value: Any) -> str:
     """A distance cell for the terminal: one decimal below 10 km, else whole km."""
     from geostrike.geodesy import round_km
 
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return "" if not np.isfinite(v) else round_km(v)
+    v = _finite_km(value)
+    return "" if v is None else round_km(v)
+
+
+def format_km_text(value: Any) -> str:
+    """A distance cell in km and miles (:func:`geostrike.geodesy.format_km`), blank when none."""
+    from geostrike.geodesy import format_km
+
+    v = _finite_km(value)
+    return "" if v is None else format_km(v)

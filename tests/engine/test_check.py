@@ -431,7 +431,7 @@ def test_geostrike_check_stays_callable_after_importing_the_module():
 
 def _assert_codes_follow_print(km: list[float]) -> None:
     """Display codes of distances are equal exactly when they print the same text."""
-    from geostrike.engine.check import _display_codes
+    from geostrike.engine.reasons import _display_codes
     from geostrike.geodesy import format_km
 
     km = np.array(km, dtype=float)
