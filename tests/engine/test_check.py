@@ -508,6 +508,7 @@ def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
     # The tasks are recorded (run one after another by a stand-in pool), so the test does
     # not depend on how the machine's scheduler happens to run real threads (issue 12.17)
     import geostrike.engine.check as check_module
+    import geostrike.engine.join as join_module
     import geostrike.engine.measure as nearest
 
     calls: list[dict[int, set[int]]] = []  # per containment call: geometry -> tasks
@@ -541,6 +542,7 @@ def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
 
     monkeypatch.setattr(nearest, "_threads", lambda n: 2)  # explicit: not the load average
     monkeypatch.setattr(check_module, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(join_module, "ThreadPoolExecutor", Pool)  # where _controllers lives
     monkeypatch.setattr(check_module.shapely, "intersects_xy", spy)
     monkeypatch.setattr(check_module, "_controllers", controllers)
     check(_many_claims(), _zones_sharing_a_geometry())
