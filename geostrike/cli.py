@@ -648,10 +648,12 @@ def map_(
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
     from pathlib import Path
 
+    from geostrike.engine.options import CheckOptions
     from geostrike.errors import OutputError
 
-    country = _context_codes(context)
-
+    options = CheckOptions(
+        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
+    )
     ext = Path(output).suffix.lower()
     if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
         raise OutputError(output, "map output must end in .html, .png, .svg or .pdf")
@@ -666,9 +668,7 @@ def map_(
     table = load_actors(actors)
     with _Warnings(date_order):
         zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        results = run_check(
-            claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
-        )
+        results = run_check(claims_path, zones, actors=table, options=options)
         opts = {"title": title, "actors": table}
         if ext in (".html", ".htm"):
             opts["offline"] = offline
@@ -706,21 +706,22 @@ def export(
     """
 
     from geostrike.engine.check import check as run_check
+    from geostrike.engine.options import CheckOptions
     from geostrike.inputs.actors import load_actors
     from geostrike.inputs.claims import read_claims
     from geostrike.inputs.zones import read_zones
     from geostrike.render.qgis import check_output, export_gpkg
 
-    country = _context_codes(context)
+    options = CheckOptions(
+        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
+    )
     check_output(output)  # fail before the work, not after it
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
     with _Warnings(date_order):
         claims = read_claims(claims_path, actors=table)
         zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        result = run_check(
-            claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country
-        )
+        result = run_check(claims, zone_table, actors=table, options=options)
         written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)
