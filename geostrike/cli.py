@@ -45,7 +45,7 @@ _actors_opt = click.option(
 
 def _km(ctx: click.Context, param: click.Parameter, value: float) -> float:
     """A finite tolerance from 0 to geostrike.engine.check.MAX_TOLERANCE_KM (nan, inf: refused)."""
-    from geostrike.engine.check import check_km
+    from geostrike.engine.options import check_km
     from geostrike.errors import InputError
 
     try:
@@ -329,11 +329,18 @@ def check(
     **zone_opts: object,
 ) -> None:
     """Check claims against control zones and print or write verdicts."""
-    country = _context_codes(context)
     from geostrike.engine import check as engine_mod
+    from geostrike.engine.options import CheckOptions
     from geostrike.inputs.actors import load_actors
     from geostrike.inputs.zones import read_zones
+    from geostrike.render.table import format_table, summary, write_result
 
+    options = CheckOptions(
+        tolerance_km=tolerance_km,
+        date_order=date_order,
+        country=_context_codes(context),
+        csv_safe=csv_safe,
+    )  # built once; every engine gets all of it
     zone_kw = _zone_read_kwargs(zone_opts)
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     with _Warnings(date_order):
@@ -344,11 +351,6 @@ def check(
             read_zones(zones_path, actors=table, **zone_kw), actors=table
         )
         streamed = engine == "dask" or chunk_size is not None or should_stream(claims_path, output)
-        if country and streamed:
-            raise click.UsageError(
-                "--country works with the in-memory engine only; for streamed or Dask runs"
-                " put the code in a 'country' column (default: the zones' countries)"
-            )
         if streamed:
             # distributed / streaming engines: issue 8 (geostrike.engine.distributed)
             from geostrike.engine.distributed import check_dask
@@ -357,25 +359,22 @@ def check(
                 claims_path,
                 prepared,
                 output=output,
-                tolerance_km=tolerance_km,
                 actors=actors,
                 scheduler=scheduler,
                 chunk_size=chunk_size,
                 engine=engine,
-                csv_safe=csv_safe,
+                options=options,
             )
         else:
-            result = engine_mod.check(
-                claims_path, prepared, tolerance_km=tolerance_km, actors=table, country=country
-            )
+            result = engine_mod.check(claims_path, prepared, actors=table, options=options)
             if output:
-                engine_mod.write_result(
-                    result, output, zones=prepared, actors=table, csv_safe=csv_safe
+                write_result(
+                    result, output, zones=prepared, actors=table, csv_safe=options.csv_safe
                 )
     if result is not None:
         if not output:
-            click.echo(engine_mod.format_table(result))
-        click.echo(engine_mod.summary(result))
+            click.echo(format_table(result))
+        click.echo(summary(result))
     if output:
         click.echo(f"wrote {output}", err=True)
 
@@ -659,10 +658,12 @@ def map_(
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
     from pathlib import Path
 
+    from geostrike.engine.options import CheckOptions
     from geostrike.errors import OutputError
 
-    country = _context_codes(context)
-
+    options = CheckOptions(
+        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
+    )
     ext = Path(output).suffix.lower()
     if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
         raise OutputError(output, "map output must end in .html, .png, .svg or .pdf")
@@ -677,9 +678,7 @@ def map_(
     table = load_actors(actors)
     with _Warnings(date_order):
         zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        results = run_check(
-            claims_path, zones, tolerance_km=tolerance_km, actors=table, country=country
-        )
+        results = run_check(claims_path, zones, actors=table, options=options)
         opts = {"title": title, "actors": table}
         if ext in (".html", ".htm"):
             opts["offline"] = offline
@@ -717,21 +716,22 @@ def export(
     """
 
     from geostrike.engine.check import check as run_check
+    from geostrike.engine.options import CheckOptions
     from geostrike.inputs.actors import load_actors
     from geostrike.inputs.claims import read_claims
     from geostrike.inputs.zones import read_zones
     from geostrike.render.qgis import check_output, export_gpkg
 
-    country = _context_codes(context)
+    options = CheckOptions(
+        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
+    )
     check_output(output)  # fail before the work, not after it
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
     table = load_actors(actors)
     with _Warnings(date_order):
         claims = read_claims(claims_path, actors=table)
         zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
-        result = run_check(
-            claims, zone_table, tolerance_km=tolerance_km, actors=table, country=country
-        )
+        result = run_check(claims, zone_table, actors=table, options=options)
         written = export_gpkg(result, zone_table, output, actors=table)
     located = int((~(result.geometry.isna() | result.geometry.is_empty)).sum())
     click.echo(f"geostrike: wrote {written} ({len(result)} claims, {located} located)", err=True)

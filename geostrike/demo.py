@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from geostrike.errors import OutputError
+from geostrike.geodesy import format_km, km_mi, round_km
 from geostrike.io import atomic_output
+from geostrike.render.table import format_km_text
 
 #: Stem of every output file.
 STEM = "syria-2015-09-30"
@@ -50,7 +52,6 @@ TITLE = (
     "approximate control zones (reconstructed from town-level control points, "
     "not a front-line survey)"
 )
-_MILE_KM = 1.609344
 
 
 def scenario_dir() -> Path:
@@ -321,7 +322,7 @@ def summarise(results: pd.DataFrame) -> dict[str, Any]:
         "undecided_ids": results.loc[undecided, "id"].astype(str).tolist(),
         "elsewhere_ids": results.loc[elsewhere, "id"].astype(str).tolist(),
         "median_km": median_km,
-        "median_mi": median_km / _MILE_KM,
+        "median_mi": float(km_mi(median_km)),
         "min_km": float(dist.min()) if len(dist) else float("nan"),
         "max_km": float(dist.max()) if len(dist) else float("nan"),
         "verdicts": {str(k): int(v) for k, v in verdicts.items()},
@@ -341,8 +342,8 @@ def summary_paragraph(s: dict[str, Any]) -> str:
     if s["elsewhere"]:
         text += (
             f" The median distance from those {s['elsewhere']} strike locations to the nearest "
-            f"Islamic State territory was {s['median_km']:.0f} km ({s['median_mi']:.0f} mi), "
-            f"from {s['min_km']:.0f} to {s['max_km']:.0f} km."
+            f"Islamic State territory was {format_km(s['median_km'])}, "
+            f"from {round_km(s['min_km'])} to {round_km(s['max_km'])} km."
         )
     if s["undecided"]:
         n = s["undecided"]
@@ -359,20 +360,6 @@ def summary_paragraph(s: dict[str, Any]) -> str:
     return text
 
 
-def _fmt_km(value: Any) -> str:
-    try:
-        km = float(value)
-    except (TypeError, ValueError):
-        return ""
-    if not np.isfinite(km):
-        return ""
-    return (
-        f"{km:.0f} km ({km / _MILE_KM:.0f} mi)"
-        if km >= 10
-        else f"{km:.1f} km ({km / _MILE_KM:.1f} mi)"
-    )
-
-
 def verdict_table(results: pd.DataFrame) -> str:
     """A fixed-width table: claim, date, place, controller, target, verdict, distances."""
     cols = [
@@ -387,8 +374,8 @@ def verdict_table(results: pd.DataFrame) -> str:
     ]
     df = pd.DataFrame(results).copy()
     dist = pd.to_numeric(df["distance_to_target_km"], errors="coerce")
-    df["_dist"] = dist.map(_fmt_km).where(dist.ne(0), "0 (inside)")
-    df["_stated"] = df["distance_to_stated_place_km"].map(_fmt_km)
+    df["_dist"] = dist.map(format_km_text).where(dist.ne(0), "0 (inside)")
+    df["_stated"] = df["distance_to_stated_place_km"].map(format_km_text)
     rows = [[_cell(r.get(c)) for c, _ in cols] for r in df.to_dict("records")]
     head = [h for _, h in cols]
     widths = [

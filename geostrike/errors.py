@@ -10,6 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a library's error message, for a one-line error (at most 200
+    characters; pyogrio's "It might help..." advice cut off)."""
+    text = str(exc).strip().splitlines()
+    line = text[0].split("; It might help")[0].rstrip(". ") if text else type(exc).__name__
+    return line[:200]
+
+
 class GeostrikeError(Exception):
     """Base class of every error geostrike raises on purpose."""
 

@@ -112,8 +112,9 @@ def geodesic_circle(lat: float, lon: float, radius_km: float, n: int = 72) -> sh
     return shapely.Polygon(np.column_stack([lons, lats]))
 
 
-_A_KM = 6378.137
-_E2 = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
+#: WGS84 semi-major axis (km) and first eccentricity squared (for ECEF coordinates).
+WGS84_A_KM = 6378.137
+WGS84_E2 = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
 
 
 def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
@@ -121,8 +122,8 @@ def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     lo = np.radians(np.asarray(lon, dtype=float))
     la = np.radians(np.asarray(lat, dtype=float))
     s, c = np.sin(la), np.cos(la)
-    n = _A_KM / np.sqrt(1.0 - _E2 * s * s)
-    return np.stack([n * c * np.cos(lo), n * c * np.sin(lo), n * (1.0 - _E2) * s], axis=-1)
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * s * s)
+    return np.stack([n * c * np.cos(lo), n * c * np.sin(lo), n * (1.0 - WGS84_E2) * s], axis=-1)
 
 
 def _tangential_scale(rho_km: np.ndarray) -> np.ndarray:

@@ -40,6 +40,8 @@ from geostrike.errors import InputError, OutputError
 STALE_AFTER_S = 24 * 3600
 #: Bytes read to sniff a file (binary or text, encoding, header line).
 SNIFF_BYTES = 64 * 1024
+#: File extensions read as (Geo)Parquet (a folder is read as a Parquet dataset too).
+PARQUET_SUFFIXES = frozenset({".parquet", ".geoparquet", ".pq"})
 _CHUNK = 1 << 20
 _MANIFEST_FORMAT = "geostrike-output-set/1"
 _TEMP_RE = re.compile(r"^\..*\.gs(\d+)-([0-9a-f]{4})-[a-z0-9_]+\.tmp")
@@ -56,7 +58,7 @@ def _host_tag() -> str:
     return hashlib.blake2b(where.encode(), digest_size=2).hexdigest()
 
 
-def _temp_prefix(name: str) -> str:
+def temp_prefix(name: str) -> str:
     """Prefix of our temporary names for an output called ``name`` (its stem)."""
     return f".{name[:100]}.gs{os.getpid()}-{_host_tag()}-"
 
@@ -180,7 +182,7 @@ def atomic_output(path: str | Path, *, suffix: str | None = None) -> Iterator[Pa
     suffix = path.suffix if suffix is None else suffix
     try:
         fd, tmp = tempfile.mkstemp(
-            prefix=_temp_prefix(path.stem), suffix=f".tmp{suffix}", dir=parent
+            prefix=temp_prefix(path.stem), suffix=f".tmp{suffix}", dir=parent
         )
     except OSError as exc:
         raise OutputError(path, f"cannot write in {str(parent)!r}: {exc.strerror}") from None
@@ -233,7 +235,7 @@ def atomic_set(folder: str | Path, stem: str) -> Iterator[Path]:
     _output_folder(manifest)
     clean_stale_temps(folder)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(stem), suffix=".tmpset", dir=folder))
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(stem), suffix=".tmpset", dir=folder))
     except OSError as exc:
         raise OutputError(manifest, f"cannot write in {str(folder)!r}: {exc.strerror}") from None
     try:

@@ -9,6 +9,7 @@ process can change the environment and see the change. Modules ask this one; non
 | ``GEOSTRIKE_DATA_DIR`` | folder of imported gazetteer parts | the per-user data folder |
 | ``GEOSTRIKE_CACHE_DIR`` | folder of compiled gazetteer indexes and numba kernels | the per-user cache folder |
 | ``GEOSTRIKE_SUPPLEMENT`` | folder of curated gazetteer supplements | ``gazetteer/`` beside the package |
+| ``GEOSTRIKE_AMBIGUITY_KM`` | namesakes farther apart than this (km) make a place ambiguous | ``places.geocoder.AMBIGUITY_KM`` |
 | ``GEOSTRIKE_FOCUS`` | ISO countries whose places win ties (comma-separated; empty: none) | :data:`DEFAULT_FOCUS` |
 | ``GEOSTRIKE_THREADS`` | threads a check may use (a whole number ≥ 1) | the idle cores |
 | ``GEOSTRIKE_STREAM_BYTES`` | claims files this large or larger are streamed by the CLI | :data:`STREAM_THRESHOLD_BYTES` |
@@ -50,6 +51,15 @@ def supplement_dir() -> Path | None:
     """``GEOSTRIKE_SUPPLEMENT`` as a path, or None when unset."""
     value = _env("GEOSTRIKE_SUPPLEMENT")
     return Path(value) if value else None
+
+
+def ambiguity_km() -> float | None:
+    """``GEOSTRIKE_AMBIGUITY_KM`` as a number of km, or None when unset or not a number."""
+    value = _env("GEOSTRIKE_AMBIGUITY_KM")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def focus() -> tuple[str, ...]:

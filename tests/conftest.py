@@ -20,7 +20,9 @@ TRNEWS = SHARED / "benchmarks" / "tr-news.xml"
 
 def clients_required() -> bool:
     """True when real-client tests may not skip (CI)."""
-    return os.environ.get("GEOSTRIKE_REQUIRE_CLIENTS", "") == "1"
+    from geostrike import settings
+
+    return settings.require_clients()
 
 
 def need_client(available: bool, reason: str) -> None:

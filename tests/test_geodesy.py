@@ -152,3 +152,19 @@ def test_geodesic_circle_radius():
     _, _, d = GEOD.inv(np.full(len(xy), 38.0), np.full(len(xy), 35.0), xy[:, 0], xy[:, 1])
     assert np.allclose(d, 50_000.0, rtol=1e-9)
     assert KM_PER_MILE == 1.609344
+
+
+def test_one_km_format_everywhere() -> None:
+    """9.96 km prints the same in a reason, the terminal table and the demo's table."""
+    from geostrike import demo
+    from geostrike.geodesy import format_km
+    from geostrike.render.table import format_km_text as _fmt_km
+    from geostrike.render.table import round_km_text
+
+    assert demo.format_km_text is _fmt_km  # the demo's table uses the one formatter
+
+    for km in (0.04, 3.25, 9.94, 9.96, 12.5, 64.0):
+        assert _fmt_km(km) == format_km(km)
+        assert format_km(km).startswith(round_km_text(km) + " km")
+    assert format_km(9.96) == "10 km (6.2 mi)"
+    assert _fmt_km(float("nan")) == "" and _fmt_km(None) == ""

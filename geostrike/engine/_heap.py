@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
 import threading
 from collections.abc import Iterator
+
+from geostrike import settings
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -56,7 +57,7 @@ def heap_kept() -> Iterator[None]:
     the free memory is returned (the mmap threshold stays at 32 MiB).
     """
     global _depth
-    libc = _LIBC if os.environ.get("GEOSTRIKE_KEEP_HEAP", "1") != "0" else None
+    libc = _LIBC if settings.keep_heap() else None
     if libc is None:
         yield
         return

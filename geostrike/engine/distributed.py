@@ -34,9 +34,7 @@ from typing import Any
 import pandas as pd
 
 from geostrike.errors import GeostrikeError, InputError, OutputError
-
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
-
+from geostrike.io import PARQUET_SUFFIXES
 
 #: attrs key of a partition's result: the texts of the UserWarnings its check raised.
 _WARNINGS = "geostrike_warnings"
@@ -105,17 +103,17 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
     import dask.dataframe as dd
     import geopandas as gpd
 
-    from geostrike.inputs.claims import _points_to_columns, read_table
+    from geostrike.inputs.claims import points_to_columns, read_table
     from geostrike.io import require_file
 
     if isinstance(claims, pd.DataFrame):
-        df = _points_to_columns(claims, None) if isinstance(claims, gpd.GeoDataFrame) else claims
+        df = points_to_columns(claims, None) if isinstance(claims, gpd.GeoDataFrame) else claims
         parts = npartitions or max(workers * 2, 1)
         return dd.from_pandas(pd.DataFrame(df).reset_index(drop=True), npartitions=parts), None
     p = require_file(claims)
     suffix = p.suffix.lower()
     with dask.config.set({"dataframe.convert-string": False}):
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             try:
@@ -133,7 +131,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
         elif suffix in (".csv", ".tsv"):
             import warnings
 
-            from geostrike.inputs.claims import _check_extra_fields
+            from geostrike.inputs.claims import check_extra_fields
 
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
@@ -151,7 +149,7 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
                     index_col=False,  # a separator ending each row must not shift columns
                 )
             if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-                _check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
+                check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
             ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)
         else:  # GeoJSON, GeoPackage, ...: read once, then split
             df = read_table(p)
@@ -176,9 +174,9 @@ def _text_partition(part: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _points_partition(gdf: Any) -> pd.DataFrame:
     """Point geometries to latitude/longitude columns, with the same columns in every part."""
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
-    df = _points_to_columns(gdf, None)
+    df = points_to_columns(gdf, None)
     if "_geometry_problem" not in df.columns:
         df["_geometry_problem"] = pd.Series([None] * len(df), index=df.index, dtype=object)
     return df
@@ -188,7 +186,7 @@ def _check_partition(
     part: pd.DataFrame,
     prepared: Any,
     offsets: list[int],
-    tolerance_km: float,
+    options: Any,
     actors: Any,
     path: str | None,
     reserved: frozenset = frozenset(),
@@ -205,14 +203,14 @@ def _check_partition(
     try:
         table = actors if isinstance(actors, ActorTable) else load_actors(actors)
         if len(part) == 0:
-            return _empty_like(prepared, part, table, tolerance_km)
+            return _empty_like(prepared, part, table, options)
         part = part.copy(deep=True)  # partitions may arrive as read-only buffers
         with warnings.catch_warnings(record=True) as caught:  # sent to the client, not
             warnings.simplefilter("always")  # printed on the worker's stderr
             result = check_frame(
                 part,
                 prepared,
-                tolerance_km=tolerance_km,
+                options=options.but(threads=1),
                 actors=table,
                 path=path,
                 id_start=start + 1,
@@ -228,14 +226,14 @@ def _check_partition(
     return result
 
 
-def _empty_like(prepared: Any, part: pd.DataFrame, table: Any, tolerance_km: float) -> Any:
+def _empty_like(prepared: Any, part: pd.DataFrame, table: Any, options: Any) -> Any:
     """The result's empty frame (Dask's ``meta``): its warnings are the partitions' to give,
     so none is raised here (the client would otherwise say each one twice)."""
     from geostrike.engine.check import check_frame
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return check_frame(part.head(0), prepared, tolerance_km=tolerance_km, actors=table)
+        return check_frame(part.head(0), prepared, options=options, actors=table)
 
 
 # ----------------------------------------------------------------------------- output
@@ -275,12 +273,13 @@ def check_dask(
     output: str | Path | None,
     *,
     scheduler: Any = None,
-    tolerance_km: float = 5.0,
+    tolerance_km: float | None = None,
     actors: Any = None,
     npartitions: int | None = None,
     chunk_size: int | None = None,
     engine: str = "dask",
-    csv_safe: bool = True,
+    csv_safe: bool | None = None,
+    options: Any = None,
 ) -> Any:
     """Check claims on a Dask cluster.
 
@@ -311,6 +310,10 @@ def check_dask(
         ``--chunk-size`` without ``--engine dask``; needs ``output``).
     csv_safe
         In a CSV output, neutralise text cells a spreadsheet would run as formulas.
+    options
+        A :class:`geostrike.engine.options.CheckOptions` sent whole to every partition
+        (date order included: worker processes do not see this process's settings);
+        ``tolerance_km`` and ``csv_safe`` given as well win.
 
     Ids used by more than one row are marked in ``duplicate_id`` and named in one
     warning: across the whole result when it is returned or written to one file (rows
@@ -323,9 +326,9 @@ def check_dask(
         The whole result (row for row what :func:`geostrike.engine.check.check` returns) when
         ``output`` is None; else the counts (``.summary()``) and ``.path`` of the output.
     """
-    from geostrike.engine.check import check_km
+    from geostrike.engine.options import options_from
 
-    tolerance_km = check_km(tolerance_km)
+    opts = options_from(options, tolerance_km=tolerance_km, csv_safe=csv_safe)
     if engine == "memory":
         from geostrike.engine.stream import DEFAULT_CHUNK_ROWS, check_stream
 
@@ -338,9 +341,8 @@ def check_dask(
             zones,
             output,
             chunk_rows=chunk_size or DEFAULT_CHUNK_ROWS,
-            tolerance_km=tolerance_km,
             actors=actors,
-            csv_safe=csv_safe,
+            options=opts,
         )
     _require_dask()
 
@@ -368,12 +370,11 @@ def check_dask(
             claims=claims,
             prepared=prepared,
             table=table,
-            tolerance_km=tolerance_km,
+            options=opts,
             npartitions=npartitions,
             chunk_size=chunk_size,
             out=out,
             folder=folder,
-            csv_safe=csv_safe,
         )
     except _WorkerError as exc:
         raise GeostrikeError(str(exc)) from None
@@ -387,12 +388,11 @@ def _run(
     claims: Any,
     prepared: Any,
     table: Any,
-    tolerance_km: float,
+    options: Any,
     npartitions: int | None,
     chunk_size: int | None,
     out: Path | None,
     folder: bool,
-    csv_safe: bool = True,
 ) -> Any:
     import dask
     import geopandas as gpd
@@ -412,12 +412,12 @@ def _run(
         reserved = _generated_like_ids(ddf)
         zones_future = client.scatter(prepared, broadcast=True, hash=False)
         # the result's schema: the engine on an empty frame with the claims' columns
-        meta = _empty_like(prepared, ddf._meta, table, tolerance_km)
+        meta = _empty_like(prepared, ddf._meta, table, options)
         result = ddf.map_partitions(
             _check_partition,
             zones_future,
             offsets,
-            tolerance_km,
+            options,
             table,
             path,
             reserved,
@@ -440,11 +440,11 @@ def _run(
             return gathered
         tally = Tally()
         if folder:
-            from geostrike.io import _temp_prefix, clean_stale_temps
+            from geostrike.io import clean_stale_temps, temp_prefix
 
             clean_stale_temps(out.parent)  # folders left by killed runs (ours only)
             tmp = Path(
-                tempfile.mkdtemp(prefix=_temp_prefix(out.name), suffix=".tmp", dir=out.parent)
+                tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent)
             )
             try:
                 futures = client.compute(
@@ -465,7 +465,7 @@ def _run(
                 shutil.rmtree(tmp, ignore_errors=True)
             tally.path = out
             return tally
-        writer = ChunkWriter(out, csv_safe=csv_safe)
+        writer = ChunkWriter(out, csv_safe=options.csv_safe)
         try:
             futures = client.compute(result.to_delayed())
             for fut in futures:  # in partition order; workers keep computing meanwhile

@@ -52,26 +52,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from geostrike.engine._jit import compiled
-from geostrike.geodesy import GEOD, MAX_SEGMENT_DEG, NearestResult, boundary_segments
-
-_A_KM = 6378.137
-_F = 1.0 / 298.257223563
-_E2 = _F * (2.0 - _F)
+from geostrike.geodesy import (
+    GEOD,
+    MAX_SEGMENT_DEG,
+    WGS84_A_KM,
+    WGS84_E2,
+    NearestResult,
+    boundary_segments,
+    ecef_km,
+)
 
 PTS = 2
-
-
-def ecef_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
-    """Earth-centred coordinates (km) of points on the WGS84 ellipsoid, shape (n, 3)."""
-    lo = np.radians(np.asarray(lon, dtype=float))
-    la = np.radians(np.asarray(lat, dtype=float))
-    s, c = np.sin(la), np.cos(la)
-    n = _A_KM / np.sqrt(1.0 - _E2 * s * s)
-    out = np.empty(lo.shape + (3,))
-    out[..., 0] = n * c * np.cos(lo)
-    out[..., 1] = n * c * np.sin(lo)
-    out[..., 2] = n * (1.0 - _E2) * s
-    return out
 
 
 @compiled(
@@ -168,8 +159,8 @@ def _nearest_in_cells(
         # Earth-centred coordinates (km) of the point, as ecef_km
         lo, la = math.radians(lon[i]), math.radians(lat[i])
         sl, cl = math.sin(la), math.cos(la)
-        nu = _A_KM / math.sqrt(1.0 - _E2 * sl * sl)
-        px, py, pz = nu * cl * math.cos(lo), nu * cl * math.sin(lo), nu * (1.0 - _E2) * sl
+        nu = WGS84_A_KM / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+        px, py, pz = nu * cl * math.cos(lo), nu * cl * math.sin(lo), nu * (1.0 - WGS84_E2) * sl
         best = np.inf
         bs = -1
         bt = 0.0
@@ -203,9 +194,11 @@ def _threads(n: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
-    env = os.environ.get("GEOSTRIKE_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        cap = int(env)
+    from geostrike import settings
+
+    env = settings.threads()
+    if env is not None:
+        cap = env
     else:
         cap = MAX_THREADS or cpus
         try:  # threads help while other work leaves a core free; else they fight for the GIL

@@ -25,22 +25,23 @@ import pandas as pd
 
 from geostrike.errors import InputError, OutputError
 from geostrike.inputs.claims import refuse_nul
-from geostrike.io import CSV_LINE_END, atomic_output, check_text, neutralise_formulas, require_file
+from geostrike.io import (
+    CSV_LINE_END,
+    PARQUET_SUFFIXES,
+    atomic_output,
+    check_text,
+    neutralise_formulas,
+    require_file,
+)
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
 DEFAULT_CHUNK_ROWS = 200_000
-#: Claims files at least this large (bytes) are streamed by the CLI even without
-#: ``--chunk-size`` when an output file is given (``GEOSTRIKE_STREAM_BYTES`` overrides).
-STREAM_THRESHOLD_BYTES = 1 << 30
-
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
 
 
 # ----------------------------------------------------------------------------- reading
 def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
     """Whether the CLI should stream this claims file (large, and a streamable output)."""
-    import os
 
     if output is None or Path(output).suffix.lower() not in _WRITABLE - {".geojson", ".json"}:
         return False
@@ -53,8 +54,9 @@ def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
         )
     except OSError:
         return False
-    limit = int(os.environ.get("GEOSTRIKE_STREAM_BYTES", STREAM_THRESHOLD_BYTES))
-    return size >= limit
+    from geostrike import settings
+
+    return size >= settings.stream_bytes()
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -62,7 +64,7 @@ def count_rows(path: str | Path) -> int | None:
     p = Path(path)
     suffix = p.suffix.lower()
     try:
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             return int(ds.dataset(p, format="parquet").count_rows())
@@ -86,13 +88,13 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
     Each chunk is what :func:`geostrike.inputs.claims.read_table` gives for the whole file (CSV
     cells as text, point geometries as latitude/longitude columns), restricted to its rows.
     """
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
     p = require_file(path)
     suffix = p.suffix.lower()
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
-    if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+    if p.is_dir() or suffix in PARQUET_SUFFIXES:
         yield from _parquet_chunks(p, chunk_rows)
     elif suffix in (".csv", ".tsv", ".txt"):
         yield from _csv_chunks(p, chunk_rows, sep="\t" if suffix == ".tsv" else ",")
@@ -105,7 +107,7 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
             total = int(pyogrio.read_info(p)["features"])
             for start in range(0, max(total, 1), chunk_rows):
                 gdf = pyogrio.read_dataframe(p, skip_features=start, max_features=chunk_rows)
-                chunk = _points_to_columns(gdf, p)
+                chunk = points_to_columns(gdf, p)
                 refuse_nul(p, chunk)  # as the in-memory reader refuses it
                 yield chunk
         except InputError:
@@ -129,13 +131,13 @@ def _refuse_json_nul(p: Path) -> None:
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
     import warnings
 
-    from geostrike.inputs.claims import _check_extra_fields, _csv_module_reader
+    from geostrike.inputs.claims import check_extra_fields, csv_module_reader
 
     checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     # cells as the in-memory reader reads them: kept as written under a clean header (its
     # Arrow path), spaces after a separator skipped otherwise (its pandas path)
     header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-    names = next(iter(_csv_module_reader(header, sep)), [])
+    names = next(iter(csv_module_reader(header, sep)), [])
     clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
     try:
         reader = pd.read_csv(
@@ -157,7 +159,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
             if chunk is None:
                 break
             if not checked and any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-                _check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
+                check_extra_fields(p, p, sep, len(chunk.columns))  # rows longer than the header
                 checked = True
             refuse_nul(p, chunk)  # as the in-memory reader refuses it
             seen = True
@@ -175,7 +177,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
 def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow.dataset as ds
 
-    from geostrike.inputs.claims import _points_to_columns
+    from geostrike.inputs.claims import points_to_columns
 
     try:
         dataset = ds.dataset(p, format="parquet")
@@ -191,7 +193,7 @@ def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             if geo:
                 from geopandas.io.arrow import _arrow_to_geopandas
 
-                chunk = _points_to_columns(_arrow_to_geopandas(table), p)
+                chunk = points_to_columns(_arrow_to_geopandas(table), p)
             else:
                 chunk = table.to_pandas()
             refuse_nul(p, chunk)  # as the in-memory reader refuses it
@@ -217,7 +219,7 @@ class ChunkWriter:
     """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
 
     CSV (header once, geometry dropped and formula cells neutralised as in
-    :func:`geostrike.engine.check.write_result` unless ``csv_safe`` is False),
+    :func:`geostrike.render.table.write_result` unless ``csv_safe`` is False),
     GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
     GeoJSON (buffered: written at the end).
     """
@@ -342,7 +344,7 @@ class Tally:
         self.status.update(result["status"].value_counts().to_dict())
         self.verdict.update(result["verdict"].value_counts().to_dict())
 
-    # the interface check.summary() reads: len() and ["status"/"verdict"].value_counts()
+    # the interface render.table.summary() reads: len() and ["status"/"verdict"].value_counts()
     def __len__(self) -> int:
         return self.rows
 
@@ -352,7 +354,7 @@ class Tally:
 
     def summary(self) -> str:
         """One line: how many claims, counts per status and per verdict."""
-        from geostrike.engine.check import summary
+        from geostrike.render.table import summary
 
         return summary(self)
 
@@ -372,10 +374,11 @@ def check_stream(
     output: str | Path,
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    tolerance_km: float = 5.0,
+    tolerance_km: float | None = None,
     actors: Any = None,
     progress: bool | None = None,
-    csv_safe: bool = True,
+    csv_safe: bool | None = None,
+    options: Any = None,
 ) -> Tally:
     """Check a claims file chunk by chunk and write the results to ``output``.
 
@@ -397,6 +400,10 @@ def check_stream(
     csv_safe
         In a CSV output, neutralise text cells a spreadsheet would run as formulas
         (:func:`geostrike.io.neutralise_formulas`).
+    options
+        A :class:`geostrike.engine.options.CheckOptions` (tolerance, coarse limit, date
+        order, country, threads, CSV safety) passed to every chunk; ``tolerance_km`` and
+        ``csv_safe`` given as well win.
 
     An id used by more than one row is marked in ``duplicate_id`` (within a chunk: every
     such row; across chunks: the rows after the first, which is already written) and one
@@ -412,15 +419,16 @@ def check_stream(
 
     from tqdm import tqdm
 
-    from geostrike.engine.check import PreparedZones, check_frame, check_km, prepare_zones
+    from geostrike.engine.check import PreparedZones, check_frame, prepare_zones
+    from geostrike.engine.options import options_from
     from geostrike.inputs.actors import ActorTable, load_actors
 
-    tolerance_km = check_km(tolerance_km)
+    opts = options_from(options, tolerance_km=tolerance_km, csv_safe=csv_safe)
     if progress is None:
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    writer = ChunkWriter(output, csv_safe=csv_safe)
+    writer = ChunkWriter(output, csv_safe=opts.csv_safe)
     tally = Tally()
     ids = IdLedger()
     bar = tqdm(
@@ -439,7 +447,7 @@ def check_stream(
             result = check_frame(
                 chunk,
                 prepared,
-                tolerance_km=tolerance_km,
+                options=opts,
                 actors=table,
                 path=str(claims_path),
                 id_start=tally.rows + 1,
@@ -483,7 +491,7 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
     suffix = p.suffix.lower()
     found: set[str] = set()
     try:
-        if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
             import pyarrow.dataset as ds
 
             dataset = ds.dataset(p, format="parquet")

@@ -47,10 +47,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geostrike.errors import GeostrikeError, InputError
+from geostrike.errors import GeostrikeError, InputError, first_line
 from geostrike.inputs import snapshots as _published  # KML/KMZ and Esri JSON readers (issue 15)
 from geostrike.inputs.actors import ActorTable, load_actors
-from geostrike.io import check_text, read_text, require_file
+from geostrike.io import PARQUET_SUFFIXES, check_text, read_text, require_file
 
 #: A place named beside given coordinates that the gazetteer puts farther than this from
 #: them (or twice its own radius, if more) is said to disagree with them (km).
@@ -96,7 +96,6 @@ PRIVATE_COLUMNS: frozenset[str] = frozenset({"_geometry_problem"})
 
 _NORMALISED = "geostrike_claims_actors"  # attrs key: id of the actor table a frame was checked with
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".geojson", ".json", ".kml", ".gml"}
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 _PRECISION_RE = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|kms|kilometres|kilometers|m|metres|meters|mi|miles)?\s*$",
     re.IGNORECASE,
@@ -113,12 +112,12 @@ def read_table(path: str | Path, *, what: str = "claims") -> pd.DataFrame:
     """
     p = require_file(path)
     suffix = p.suffix.lower()
-    if p.is_dir() or suffix in _PARQUET_SUFFIXES:
+    if p.is_dir() or suffix in PARQUET_SUFFIXES:
         df = _read_parquet(p)
     elif suffix in (".csv", ".tsv", ".txt"):
         df = _read_csv(p, suffix)
     elif _published.is_published_layer(p):  # KML/KMZ, Esri JSON (issue 15)
-        df = _points_to_columns(_published.read_published_points(p), p)
+        df = points_to_columns(_published.read_published_points(p), p)
     else:
         if suffix in _TEXT_SUFFIXES:
             check_text(p)  # UTF-8 check with a clear message, streamed
@@ -169,7 +168,7 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        names = next(iter(_csv_module_reader(header, sep)), [])
+        names = next(iter(csv_module_reader(header, sep)), [])
         if len(set(names)) == len(names) and all(n.strip() == n and n for n in names):
             table = pacsv.read_csv(
                 p,  # read from the file: never a second copy of it in memory
@@ -199,13 +198,13 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
                 encoding="utf-8-sig",
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputError(p, f"is not a readable CSV file ({_first_line(exc)})") from None
+        raise InputError(p, f"is not a readable CSV file ({first_line(exc)})") from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        _check_extra_fields(p, p, sep, len(df.columns))
+        check_extra_fields(p, p, sep, len(df.columns))
     return df
 
 
-def _check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> None:
+def check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> None:
     """Rows longer than the header (``source``: the text, or the file to read): fine when
     the extra fields are empty (a separator at the end of each row); else an InputError
     naming the first such line."""
@@ -227,16 +226,10 @@ def _check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> No
                 )
 
 
-def _csv_module_reader(line: str, sep: str) -> Any:
+def csv_module_reader(line: str, sep: str) -> Any:
     import csv
 
     return csv.reader([line], delimiter=sep)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0].split("; It might help")[0].rstrip(". ") if text else type(exc).__name__
-    return line[:200]
 
 
 def _read_parquet(p: Path) -> pd.DataFrame:
@@ -246,7 +239,7 @@ def _read_parquet(p: Path) -> pd.DataFrame:
         table = pq.read_table(p)
     except Exception as exc:  # pyarrow raises many types for non-Parquet input
         raise InputError(
-            p, f"is not a readable Parquet file or folder ({_first_line(exc)})"
+            p, f"is not a readable Parquet file or folder ({first_line(exc)})"
         ) from None
     meta = table.schema.metadata or {}
     if b"geo" in meta:
@@ -255,10 +248,8 @@ def _read_parquet(p: Path) -> pd.DataFrame:
         try:
             gdf = gpd.read_parquet(p)
         except Exception as exc:
-            raise InputError(
-                p, f"has unreadable GeoParquet geometry ({_first_line(exc)})"
-            ) from None
-        return _points_to_columns(gdf, p)
+            raise InputError(p, f"has unreadable GeoParquet geometry ({first_line(exc)})") from None
+        return points_to_columns(gdf, p)
     return table.to_pandas()
 
 
@@ -269,12 +260,12 @@ def _read_vector(p: Path) -> pd.DataFrame:
         gdf = pyogrio.read_dataframe(p)
     except Exception as exc:  # pyogrio/GDAL errors: DataSourceError, DataLayerError, ...
         raise InputError(
-            p, f"cannot be read as {p.suffix or 'a vector file'} ({_first_line(exc)})"
+            p, f"cannot be read as {p.suffix or 'a vector file'} ({first_line(exc)})"
         ) from None
-    return _points_to_columns(gdf, p)
+    return points_to_columns(gdf, p)
 
 
-def _points_to_columns(gdf: Any, p: Path | None) -> pd.DataFrame:
+def points_to_columns(gdf: Any, p: Path | None) -> pd.DataFrame:
     """Turn a GeoDataFrame of points into a DataFrame with latitude/longitude columns."""
     import geopandas as gpd
     import shapely
@@ -355,7 +346,7 @@ def normalise_claims(
     if df.attrs.get(_NORMALISED) == id(actors or load_actors()):
         return df  # already checked against this actor table (e.g. by read_claims)
     if hasattr(df, "geometry") and "geometry" in getattr(df, "columns", ()):
-        df = _points_to_columns(df, None if path is None else Path(path))
+        df = points_to_columns(df, None if path is None else Path(path))
     df = _rename_columns(pd.DataFrame(df).reset_index(drop=True))
     if df.columns.duplicated().any():
         dup = df.columns[df.columns.duplicated()][0]
@@ -518,7 +509,7 @@ def claims_from_object(
     if isinstance(claims, str | Path):
         return read_claims(claims, actors=actors), str(claims)
     if isinstance(claims, gpd.GeoDataFrame):
-        df = _points_to_columns(claims, None)
+        df = points_to_columns(claims, None)
     elif isinstance(claims, pd.DataFrame):
         df = claims
     else:
@@ -796,7 +787,9 @@ def _parse_one_precision(v: str) -> tuple[float, int, bool]:
     if unit in ("m", "metres", "meters"):
         num /= 1000.0
     elif unit in ("mi", "miles"):
-        num *= 1.609344
+        from geostrike.geodesy import KM_PER_MILE
+
+        num *= KM_PER_MILE
     if not num <= MAX_PRECISION_KM:  # a radius wider than the Earth's half-circumference
         return np.nan, 0, True
     return num, 0, False
@@ -1292,7 +1285,7 @@ def _in_scope(queries: list[str], scope: tuple[str, ...]) -> pd.DataFrame:
     are ambiguous when farther apart than the geocoder's ambiguity distance, else the
     first country's (the one the zones cover most)."""
     from geostrike.geodesy import geodesic_km
-    from geostrike.places.geocoder import _ambiguity_km, geocode_frame
+    from geostrike.places.geocoder import ambiguity_km, geocode_frame
 
     if len(scope) <= 1:
         return geocode_frame(queries, country=scope[0] if scope else None)
@@ -1313,7 +1306,7 @@ def _in_scope(queries: list[str], scope: tuple[str, ...]) -> pd.DataFrame:
         la = np.array([frames[k]["latitude"].iat[i] for k in ks])
         lo = np.array([frames[k]["longitude"].iat[i] for k in ks])
         far = geodesic_km(np.full(len(ks), la[0]), np.full(len(ks), lo[0]), la, lo)
-        if far.max() > _ambiguity_km():
+        if far.max() > ambiguity_km():
             listed = "; ".join(
                 f"{frames[k]['name'].iat[i]} ({frames[k]['admin1'].iat[i]}, "
                 f"{frames[k]['country_code'].iat[i]})"

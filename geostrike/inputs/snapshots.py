@@ -42,17 +42,15 @@ import shapely
 from geostrike.errors import GeostrikeError, InputError
 from geostrike.inputs.actors import ActorTable, load_actors
 
-#: Columns of the zones table built here (read_zones keeps the extra ones).
-SNAPSHOT_COLUMNS: tuple[str, ...] = (
-    "zone_id",
-    "controller",
-    "valid_from",
-    "valid_to",
-    "source",
-    "snapshots",
-    "note",
-    "geometry",
-)
+
+def snapshot_columns() -> list[str]:
+    """Columns of the zones table built here: the zone columns
+    (:data:`geostrike.inputs.zones.ZONE_COLUMNS`) with ``snapshots`` and ``note`` before the
+    geometry (read_zones keeps the extra ones)."""
+    from geostrike.inputs.zones import ZONE_COLUMNS
+
+    return [*ZONE_COLUMNS[:-1], "snapshots", "note", "geometry"]
+
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".kmz", ".parquet")
 
@@ -554,7 +552,7 @@ def zones_from_snapshots(
     Returns
     -------
     GeoDataFrame
-        :data:`SNAPSHOT_COLUMNS`, EPSG:4326, one row per controller and window.
+        :func:`snapshot_columns`, EPSG:4326, one row per controller and window.
     """
     import geopandas as gpd
 
@@ -662,7 +660,7 @@ def zones_from_snapshots(
     out = (
         _chain(rows, snap_days, until_day, max_gap_days, rep)
         if len(snap_days)
-        else pd.DataFrame(columns=[c for c in SNAPSHOT_COLUMNS if c != "zone_id"])
+        else pd.DataFrame(columns=snapshot_columns()[1:])
     )
     if explicit.any():
         more = _explicit_windows(
@@ -679,7 +677,7 @@ def zones_from_snapshots(
     gdf.insert(0, "zone_id", [f"zone-{i + 1}" for i in range(len(gdf))])
     gdf["valid_from"] = pd.to_datetime(gdf["valid_from"])
     gdf["valid_to"] = pd.to_datetime(gdf["valid_to"])
-    return gdf[list(SNAPSHOT_COLUMNS)]
+    return gdf[snapshot_columns()]
 
 
 def _same_dates(files: list[Path], days: list[date | None]) -> list:
@@ -1056,7 +1054,7 @@ def _chain(
                     "geometry": g[a],
                 }
             )
-    return pd.DataFrame(out, columns=[c for c in SNAPSHOT_COLUMNS if c != "zone_id"])
+    return pd.DataFrame(out, columns=snapshot_columns()[1:])
 
 
 def _explicit_windows(
@@ -1080,4 +1078,4 @@ def _explicit_windows(
                 "geometry": g,
             }
         )
-    return pd.DataFrame(out, columns=[c for c in SNAPSHOT_COLUMNS if c != "zone_id"])
+    return pd.DataFrame(out, columns=snapshot_columns()[1:])

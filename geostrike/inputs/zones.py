@@ -45,11 +45,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geostrike.errors import GeostrikeError, InputError
+from geostrike.errors import GeostrikeError, InputError, first_line
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import resolve_actors
 from geostrike.io import read_text, require_file
 
+#: The columns of a normalised zones table, in order (the input's own columns follow).
 ZONE_COLUMNS: tuple[str, ...] = (
     "zone_id",
     "controller",
@@ -66,12 +67,6 @@ class ZoneWarning(UserWarning):
     """A zones file was usable but needed fixing (no CRS, invalid or dropped geometries)."""
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0].split("; It might help")[0].rstrip(". ") if text else type(exc).__name__
-    return line[:200]
-
-
 def _read_file(p: Path, layer: str | None = None) -> Any:
     import geopandas as gpd
     import pyogrio
@@ -81,7 +76,7 @@ def _read_file(p: Path, layer: str | None = None) -> Any:
         try:
             return gpd.read_parquet(p)
         except Exception as exc:
-            raise InputError(p, f"is not a readable GeoParquet file ({_first_line(exc)})") from None
+            raise InputError(p, f"is not a readable GeoParquet file ({first_line(exc)})") from None
     if suffix in _TEXT_SUFFIXES:
         text = read_text(p)
         if not text.strip():
@@ -94,7 +89,7 @@ def _read_file(p: Path, layer: str | None = None) -> Any:
         raise
     except Exception as exc:  # DataSourceError, DataLayerError, FieldError, ...
         what = p.suffix or "a vector file"
-        raise InputError(p, f"cannot be read as {what} ({_first_line(exc)})") from None
+        raise InputError(p, f"cannot be read as {what} ({first_line(exc)})") from None
 
 
 def _pick_layer(p: Path, layer: str | None) -> str | None:
@@ -426,7 +421,7 @@ def read_zones(
         try:
             gdf = gdf.to_crs("EPSG:4326")
         except Exception as exc:
-            raise InputError(path, f"cannot be reprojected to WGS84 ({_first_line(exc)})") from None
+            raise InputError(path, f"cannot be reprojected to WGS84 ({first_line(exc)})") from None
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         _check_finite(geoms, row_no, path)
     _check_lonlat(geoms, row_no, path, "")
@@ -935,7 +930,7 @@ def zones_from_points(
     import geopandas as gpd
 
     from geostrike.geodesy import local_frame
-    from geostrike.inputs.claims import _coordinates, _points_to_columns, read_table
+    from geostrike.inputs.claims import _coordinates, points_to_columns, read_table
 
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     if reach_km is not None and not (np.isfinite(reach_km) and 0 < reach_km <= 5000):
@@ -945,7 +940,7 @@ def zones_from_points(
         path = str(points)
         df = read_table(points, what="control points")
     elif isinstance(points, gpd.GeoDataFrame):
-        df = _points_to_columns(points, None)
+        df = points_to_columns(points, None)
     elif isinstance(points, pd.DataFrame):
         df = points.copy()
     else:

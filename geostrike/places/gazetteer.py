@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geostrike import settings
 from geostrike.errors import GazetteerError, InputError
-from geostrike.io import _temp_prefix, clean_stale_temps
+from geostrike.io import clean_stale_temps, temp_prefix
 from geostrike.places.names import fold, loose, normalise, script, skeleton
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,9 +102,9 @@ _BUILTIN_SOURCE = "geonames-cities500"
 # --------------------------------------------------------------------------- dirs
 def data_dir() -> Path:
     """Per-user data directory holding imported gazetteer parts (``GEOSTRIKE_DATA_DIR``)."""
-    env = os.environ.get("GEOSTRIKE_DATA_DIR")
+    env = settings.data_dir()
     if env:
-        return Path(env)
+        return env
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("geostrike", appauthor=False))
@@ -111,9 +112,9 @@ def data_dir() -> Path:
 
 def cache_dir() -> Path:
     """Per-user cache directory holding compiled built-in parts (``GEOSTRIKE_CACHE_DIR``)."""
-    env = os.environ.get("GEOSTRIKE_CACHE_DIR")
+    env = settings.cache_dir()
     if env:
-        return Path(env)
+        return env
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("geostrike", appauthor=False))
@@ -121,9 +122,9 @@ def cache_dir() -> Path:
 
 def supplement_dir() -> Path:
     """The curated supplement folder (``gazetteer/`` beside the package, or ``GEOSTRIKE_SUPPLEMENT``)."""
-    env = os.environ.get("GEOSTRIKE_SUPPLEMENT")
+    env = settings.supplement_dir()
     if env:
-        return Path(env)
+        return env
     here = Path(__file__).resolve().parents[1]  # the geostrike package folder
     for cand in (here.parent / "gazetteer", here / "data" / "gazetteer"):
         if cand.is_dir():
@@ -376,7 +377,7 @@ def _compile(
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(folder.parent)  # builds killed half-way (up to ~100 MB each)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder.name), suffix=".tmp", dir=folder.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name), suffix=".tmp", dir=folder.parent))
     try:
         (tmp / _USE_LOCK).touch()  # readers hold it shared (see _use)
         n = len(rows)
@@ -499,7 +500,7 @@ def _compile(
         if folder.exists():
             if not replace:
                 return  # built meanwhile by another process from the same sources
-            old = folder.with_name(f"{_temp_prefix(folder.name)}{os.urandom(4).hex()}.tmpold")
+            old = folder.with_name(f"{temp_prefix(folder.name)}{os.urandom(4).hex()}.tmpold")
             os.replace(folder, old)
             os.replace(tmp, folder)
             shutil.rmtree(old, ignore_errors=True)
@@ -853,7 +854,7 @@ def _content_key(paths: Iterable[Path]) -> str:
         with contextlib.suppress(OSError):
             memo_path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(
-                prefix=_temp_prefix(memo_path.stem), suffix=".tmp", dir=memo_path.parent
+                prefix=temp_prefix(memo_path.stem), suffix=".tmp", dir=memo_path.parent
             )
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(memo, fh)
@@ -1274,7 +1275,7 @@ def _english_table() -> dict[str, float]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(
-                prefix=_temp_prefix(path.stem), suffix=".tmp", dir=path.parent
+                prefix=temp_prefix(path.stem), suffix=".tmp", dir=path.parent
             )
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
@@ -1458,7 +1459,7 @@ def _clean_caches(
     for d in others[keep_others:]:
         if now - _last_use(d) < grace_s:
             continue
-        trash = d.with_name(f"{_temp_prefix(d.name)}{os.urandom(4).hex()}.tmpold")
+        trash = d.with_name(f"{temp_prefix(d.name)}{os.urandom(4).hex()}.tmpold")
         try:
             fd = os.open(d / _USE_LOCK, os.O_RDONLY)
         except OSError:

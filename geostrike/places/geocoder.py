@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import gc
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -49,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from geostrike import settings
 from geostrike.places.gazetteer import (
     FEATURE_RANK,
     KIND_ALTERNATE,
@@ -106,7 +106,7 @@ INEXACT_FOREIGN_MIN_POP = 100_000
 #: Countries the toolkit's reports usually concern; without a country hint, places there
 #: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
 #: (comma-separated ISO codes; empty to switch the prior off).
-DEFAULT_FOCUS = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
+DEFAULT_FOCUS = settings.DEFAULT_FOCUS
 # An exact match through an alternate name only, of a place outside the hinted or focus
 # countries, must be at least this populous (or a country, division or capital): GeoNames
 # alternate names of small foreign places ("Nineveh" for Perry, New York) are false friends.
@@ -138,19 +138,15 @@ QUALIFIER_KM = 50.0
 FACILITY_KM = 10.0
 
 
-def _ambiguity_km() -> float:
-    env = os.environ.get("GEOSTRIKE_AMBIGUITY_KM")
-    try:
-        return float(env) if env else AMBIGUITY_KM
-    except ValueError:
-        return AMBIGUITY_KM
+def ambiguity_km() -> float:
+    """Distance (km) between namesakes that makes a name ambiguous (``GEOSTRIKE_AMBIGUITY_KM``,
+    else :data:`AMBIGUITY_KM`)."""
+    env = settings.ambiguity_km()
+    return AMBIGUITY_KM if env is None else env
 
 
 def _focus() -> tuple[str, ...]:
-    env = os.environ.get("GEOSTRIKE_FOCUS")
-    if env is None:
-        return DEFAULT_FOCUS
-    return tuple(c.strip().upper() for c in env.split(",") if c.strip())
+    return settings.focus()
 
 
 @dataclass(frozen=True)
@@ -231,11 +227,24 @@ class _lazy_re:  # noqa: N801 - behaves like a compiled pattern
 
 
 _NUM = r"(\d+(?:[.,]\d+)?)"
+#: Kilometres per distance unit (None: miles, geodesy.KM_PER_MILE, looked up when used).
 _UNITS = {
     "km": 1.0, "kms": 1.0, "kilometre": 1.0, "kilometres": 1.0, "kilometer": 1.0,
-    "kilometers": 1.0, "k": 1.0, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344,
+    "kilometers": 1.0, "k": 1.0, "mi": None, "mile": None, "miles": None,
     "m": 0.001, "metres": 0.001, "meters": 0.001, "metre": 0.001, "meter": 0.001,
 }  # fmt: skip
+
+
+def _unit_km(unit: str) -> float:
+    """Kilometres in one ``unit`` of :data:`_UNITS` (geodesy is imported only when needed)."""
+    km = _UNITS[unit]
+    if km is None:
+        from geostrike.geodesy import KM_PER_MILE
+
+        return KM_PER_MILE
+    return km
+
+
 _BEARINGS = {
     "north": 0, "n": 0, "northeast": 45, "north east": 45, "ne": 45, "east": 90, "e": 90,
     "southeast": 135, "south east": 135, "se": 135, "south": 180, "s": 180,
@@ -305,7 +314,7 @@ def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
     s = _light(text)
     m = _OFFSET.match(s)
     if m:
-        dist = float(m.group(1).replace(",", ".")) * _UNITS[m.group(2)]
+        dist = float(m.group(1).replace(",", ".")) * _unit_km(m.group(2))
         bearing = _BEARINGS[m.group(3)]
         return m.group(4), "offset", {"distance_km": dist, "bearing": float(bearing)}
     m = _ADMIN_HEAD.match(s) or _ADMIN_TAIL.match(s)
@@ -861,7 +870,7 @@ def _ambiguity(
     d = _haversine_pairs(gaz.lat[best], gaz.lon[best], gaz.lat[cand], gaz.lon[cand])
     fr_b, fr_c = gaz.frank[best], gaz.frank[cand]
     base = _row_base_scores(gaz)
-    rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > _ambiguity_km())
+    rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > ambiguity_km())
     rival &= fr_c > FEATURE_RANK["country"]
     rival &= (base[best] - base[cand]) < AMBIGUITY_MARGIN
     maybe = np.flatnonzero(rival)
@@ -905,7 +914,7 @@ def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
     base = _row_base_scores(gaz)
     top = float(base[b]) - AMBIGUITY_MARGIN
     la1, lo1 = math.radians(float(gaz.lat[b])), math.radians(float(gaz.lon[b]))
-    km = _ambiguity_km()
+    km = ambiguity_km()
     q = strip_articles(key)
     rivals = []
     for r in rl[1:]:

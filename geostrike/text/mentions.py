@@ -1418,7 +1418,9 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
     if om:
         dist = float(om.group(1))
         if om.group(2).lower().startswith("mi"):
-            dist *= 1.609344
+            from geostrike.geodesy import KM_PER_MILE
+
+            dist *= KM_PER_MILE
         m.offset_km = dist
         m.modifier = om.group(3).lower().replace("-", "")
         m.phrase_start = m.phrase_start - (len(before) - om.start())

@@ -18,9 +18,9 @@ from geostrike.engine.check import (
     check,
     check_frame,
     prepare_zones,
-    summary,
 )
 from geostrike.geodesy import GEOD, reference_distance_km
+from geostrike.render.table import summary
 
 # Syria-like test map (lon/lat boxes):
 #   IS east of 38.5°E; rebels + Nusra (Army of Conquest) in the north-west; rebels in
@@ -101,7 +101,8 @@ def test_each_verdict(result):
     assert verdicts["inside-is"] == "consistent"
     assert verdicts["near-is"] == "consistent"  # 4.6 km from IS ground, tolerance 5 km
     assert verdicts["pocket-sep"] == "inconsistent"
-    assert verdicts["nothing-held"] == "inconsistent"
+    # the map never shows Kurdish forces holding ground: it cannot disprove the claim
+    assert verdicts["nothing-held"] == "indeterminate"
     assert verdicts["outside"] == "indeterminate"
     assert verdicts["coarse"] == "indeterminate"
     assert verdicts["too-early"] == "indeterminate"
@@ -118,7 +119,7 @@ def test_reasons_are_quotable_sentences(result):
         f"Talbiseh-ish was held by Syrian opposition on 2015-09-30; the nearest Islamic State "
         f"territory was {d:.0f} km ({d / 1.609344:.0f} mi) away."
     )
-    assert "Kurdish forces held no territory" in _row(result, "nothing-held")["reason"]
+    assert "show Kurdish forces holding ground on no date" in _row(result, "nothing-held")["reason"]
     assert "No control-zone data covers 2015-08-01" in _row(result, "too-early")["reason"]
     assert "too coarse" in _row(result, "coarse")["reason"]
     assert "31/31/2015" in _row(result, "bad-date")["reason"]
@@ -224,7 +225,7 @@ def test_check_frame_over_chunks_matches_whole(result):
 def test_summary_line(result):
     line = summary(result)
     assert line.startswith("13 claims: ok 11, unresolved 0, invalid 2;")
-    assert "consistent 4" in line and "inconsistent 3" in line and "indeterminate 6" in line
+    assert "consistent 4" in line and "inconsistent 2" in line and "indeterminate 7" in line
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -431,7 +432,7 @@ def test_geostrike_check_stays_callable_after_importing_the_module():
 
 def _assert_codes_follow_print(km: list[float]) -> None:
     """Display codes of distances are equal exactly when they print the same text."""
-    from geostrike.engine.check import _display_codes
+    from geostrike.engine.reasons import _display_codes
     from geostrike.geodesy import format_km
 
     km = np.array(km, dtype=float)
@@ -508,6 +509,7 @@ def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
     # The tasks are recorded (run one after another by a stand-in pool), so the test does
     # not depend on how the machine's scheduler happens to run real threads (issue 12.17)
     import geostrike.engine.check as check_module
+    import geostrike.engine.join as join_module
     import geostrike.engine.measure as nearest
 
     calls: list[dict[int, set[int]]] = []  # per containment call: geometry -> tasks
@@ -541,6 +543,7 @@ def test_a_shared_geometry_stays_on_one_thread(monkeypatch):
 
     monkeypatch.setattr(nearest, "_threads", lambda n: 2)  # explicit: not the load average
     monkeypatch.setattr(check_module, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(join_module, "ThreadPoolExecutor", Pool)  # where _controllers lives
     monkeypatch.setattr(check_module.shapely, "intersects_xy", spy)
     monkeypatch.setattr(check_module, "_controllers", controllers)
     check(_many_claims(), _zones_sharing_a_geometry())
@@ -944,8 +947,8 @@ def test_fuzz_claims_check_and_csv_output(table) -> None:
     import tempfile
     from pathlib import Path
 
-    from geostrike.engine.check import write_result
     from geostrike.errors import GeostrikeError
+    from geostrike.render.table import write_result
 
     header, rows = table
     with tempfile.TemporaryDirectory() as tmp:
@@ -1225,3 +1228,28 @@ def test_a_target_the_maps_never_label_is_indeterminate_not_inconsistent() -> No
     r = check(claims, zones)
     assert r["verdict"].tolist() == ["indeterminate", "inconsistent", "consistent"]
     assert "show Wagner Group holding ground on no date" in r["reason"].iloc[0]
+
+
+def test_a_target_holding_nothing_that_day_but_mapped_on_others_is_inconsistent() -> None:
+    # the rule the never-mapped case narrows: the map labels the target, which held no
+    # ground on the claim's date, while another actor held the place
+    zones = gpd.GeoDataFrame(
+        {
+            "controller": ["Houthis", "Yemeni government", "Houthis"],
+            "valid_from": ["2016-01-01", "2016-01-01", "2015-01-01"],
+            "valid_to": ["", "", "2015-12-31"],
+        },
+        geometry=[
+            shapely.box(43, 15, 44, 16),
+            shapely.box(45, 14, 47, 16),
+            shapely.box(45, 14, 47, 16),
+        ],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {"date": "2016-02-01", "claimed_target": ["AQAP", "Houthis"], "latitude": 15.0,
+         "longitude": 46.0}
+    )  # fmt: skip
+    r = check(claims, zones)
+    assert r["verdict"].tolist() == ["indeterminate", "inconsistent"]
+    assert "holding ground on no date" in r["reason"].iloc[0]

@@ -31,11 +31,11 @@ def test_compiled_falls_back_to_an_uncached_compile() -> None:
 
 
 def test_kernels_are_compiled_at_import_and_release_the_gil() -> None:
-    from geostrike.engine import check
     from geostrike.engine import measure as _nearest
+    from geostrike.engine import reasons
 
-    for kernel in (_nearest._prune_level, _nearest._nearest_in_cells, check._display_keys):
+    for kernel in (_nearest._prune_level, _nearest._nearest_in_cells, reasons._display_keys):
         assert kernel.targetoptions.get("nogil") is True
         assert len(kernel.signatures) == 1
-    keys, exact = check._display_keys(np.array([1.26, 40.0]), 1.609344)
+    keys, exact = reasons._display_keys(np.array([1.26, 40.0]), 1.609344)
     assert keys.dtype == np.int64 and not exact.any()

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from geostrike.engine.check import check, prepare_zones, summary, write_result
+from geostrike.engine.check import check, prepare_zones
 from geostrike.engine.stream import ChunkWriter, check_stream, count_rows, iter_chunks
 from geostrike.errors import InputError, OutputError
+from geostrike.render.table import summary, write_result
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,319 @@
+"""The reason sentence of every checked claim, written once per distinct shape.
+
+A shape is (case, controller, target, the distances as printed): rows alike in all of them
+share one template, filled in with each row's own place and date. Distances print in km and
+miles through :func:`geostrike.geodesy.format_km`; :func:`_display_keys` (compiled) keys
+each distance by its printed text without formatting a million strings. The cases come from
+:mod:`geostrike.engine.judge`; the sentences are quoted as evidence, so each says what was
+measured, against which ground, on which date, and why a case could not be decided.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geostrike.engine._jit import compiled
+from geostrike.engine.judge import CASES
+from geostrike.geodesy import format_km
+from geostrike.inputs.actors import ActorTable
+from geostrike.inputs.claims import factorize_text
+
+
+@compiled("Tuple((i8[::1], b1[::1]))(f8[::1], f8)")
+def _display_keys(
+    km: np.ndarray, km_per_mile: float
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled (tested via _display_codes)
+    """Per distance, one integer for how it prints in km and in miles (:func:`format_km`:
+    tenths below 9.95, whole units above), and a flag for the rows to key from their
+    printed text instead (within 10⁻⁶ of a rounding tie, 2²⁸ km or more, or negative)."""
+    keys = np.empty(len(km), np.int64)
+    exact = np.zeros(len(km), np.bool_)
+    for i in range(len(km)):
+        v = km[i]
+        if not math.isfinite(v):
+            keys[i] = -1
+            continue
+        if v >= 2.0**28 or math.copysign(1.0, v) < 0.0:  # absurd, or negative ("-0.0")
+            exact[i] = True
+            keys[i] = 0
+            continue
+        key = 0
+        for x in (v, v / km_per_mile):
+            whole = x >= 9.95
+            y = x if whole else x * 10.0
+            if abs(y - math.floor(y) - 0.5) < 1e-6:  # a rounding tie, give or take an ulp
+                exact[i] = True
+                break
+            key = key * 2**31 + 2 * round(y) + whole
+        keys[i] = key
+    return keys, exact
+
+
+def _printed_key(km: float) -> int:
+    """:func:`_display_keys`'s integer, from the printed texts themselves."""
+    from geostrike.geodesy import KM_PER_MILE, round_km
+
+    key = 0
+    for x in (km, km / KM_PER_MILE):
+        text = round_km(x)
+        key = key * 2**31 + (2 * int(text) + 1 if abs(x) >= 9.95 else 2 * round(float(text) * 10))
+    return key
+
+
+def _display_codes(km: np.ndarray) -> np.ndarray:
+    """Codes equal exactly when two distances print the same in km and in miles."""
+    from geostrike.geodesy import KM_PER_MILE
+
+    km = np.ascontiguousarray(km, dtype=float)
+    keys, exact = _display_keys(km, KM_PER_MILE)
+    rows = np.flatnonzero(exact)
+    if len(rows):
+        flagged = km[rows]
+        if np.signbit(flagged).any() or (flagged >= 2.0**29).any():
+            # negative or absurd (never a distance): every row by its printed text
+            return pd.factorize(np.array([format_km(v) for v in km], dtype=object))[0]
+        # rounding ties and large values: the same integers, from the printed text itself
+        keys[rows] = [_printed_key(float(v)) for v in flagged]
+    return pd.factorize(keys)[0]
+
+
+def _reasons(
+    cases: dict[str, np.ndarray],
+    *,
+    df: pd.DataFrame,
+    pc: Any,
+    table: ActorTable,
+    ctrl_names: np.ndarray,
+    ctrl_codes: np.ndarray,
+    target_codes: np.ndarray,
+    dist: np.ndarray,
+    edge: np.ndarray,
+    precision: np.ndarray,
+    reach: np.ndarray,
+    stated: np.ndarray,
+    coverage: str = "",
+    unmapped: str = "",
+) -> np.ndarray:
+    """One plain sentence per claim.
+
+    Sentences are written in two steps, so that a million claims cost a few thousand string
+    formats whatever their places and dates. (1) Rows of the same *shape* (case,
+    controller, target, distances as printed, stated place, problem) share one template,
+    written once by :func:`_sentence` with markers where the place and the date go. (2)
+    Each distinct combination of template, place as written and date is filled in by plain
+    concatenation and spread back to its rows.
+    """
+    n = len(df)
+    case = np.zeros(n, dtype=np.int64)
+    for k, name in enumerate(CASES):
+        case[cases[name]] = k
+    # the place as the claim wrote it ("northern Homs", not the gazetteer's "Homs")
+    pcodes, pu = (
+        factorize_text(df["place"]) if "place" in df.columns else (np.zeros(n, int), np.array([""]))
+    )
+    written = (pu != "")[pcodes]
+    subjects = np.append(pu, ["The reported location", ""])
+    subject = np.where(written, pcodes, len(pu))
+    if pc.date_codes is not None and pc.date_values is not None:
+        dcodes, dates = pc.date_codes, pc.date_values
+    else:
+        dcodes, dates = factorize_text(df["date"])
+    dates = np.append(dates, "")
+    bad = cases["bad"]
+    with_stated = np.isfinite(stated) & (stated > reach) & ~bad
+    stated_flag = with_stated.astype(np.int64)  # 1: distance given; 2: the place not found
+    if "target_place" in df.columns:
+        lost = ~pd.isna(pc.stated_name) & ~np.isfinite(stated) & ~bad
+        stated_flag[lost & ~with_stated] = 2
+
+    def sparse_codes(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Codes of ``values`` on the rows in ``mask`` (0 elsewhere)."""
+        out = np.zeros(n, dtype=np.int64)
+        if mask.any():
+            out[mask] = pd.factorize(values[mask])[0] + 1
+        return out
+
+    def sparse_display(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=np.int64)
+        if mask.any():
+            out[mask] = _display_codes(values[mask]) + 1
+        return out
+
+    coarse_rows = cases["inside_coarse"] | cases["near_coarse"]
+    shape = _combined_codes(
+        [
+            case,
+            ctrl_codes,
+            target_codes,
+            sparse_display(~bad, dist),
+            sparse_display(cases["inside_coarse"], edge),
+            sparse_display(coarse_rows, precision),
+            sparse_display(cases["near"], reach),
+            stated_flag,
+            sparse_codes(stated_flag > 0, pc.stated_name),
+            sparse_display(with_stated, stated),
+            sparse_codes(bad, pc.problem),
+        ]
+    )
+    # (1) one template per shape: markers no claim text can contain
+    mark = uuid.uuid4().hex
+    s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
+    first = _first_rows(shape)
+    ctrl_labels: dict[str, str] = {}
+    tgt_labels: dict[str, str] = {}
+    heads, middles, tails = [], [], []
+    has_subject = np.zeros(len(first), dtype=bool)
+    has_date = np.zeros(len(first), dtype=bool)
+    for j, i in enumerate(first):
+        c = str(ctrl_names[ctrl_codes[i]])
+        t = str(pc.target[i])
+        if c not in ctrl_labels:
+            ctrl_labels[c] = table.labels(filter(None, c.split(";")))
+        if t not in tgt_labels:
+            tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
+        text = _sentence(
+            CASES[case[i]],
+            subject=s_mark,
+            date=d_mark,
+            ctrl=ctrl_labels[c],
+            held=c != "",
+            tgt=tgt_labels[t],
+            dist=dist[i],
+            edge=edge[i],
+            precision=precision[i],
+            reach=reach[i],
+            stated_flag=int(stated_flag[i]),
+            stated_name=pc.stated_name[i],
+            stated=stated[i],
+            problem=pc.problem[i],
+            coverage=coverage,
+            unmapped=unmapped,
+        )
+        head, found_s, rest = text.partition(s_mark)
+        if not found_s:
+            head, rest = "", text
+        middle, found_d, tail = rest.partition(d_mark)
+        changed = mark in (head + middle + tail).lower()  # a marker altered by the template
+        if s_mark in tail or d_mark in head + tail or changed:  # pragma: no cover - _sentence bug
+            raise AssertionError(f"the place and the date must each appear once, in order: {text}")
+        heads.append(head)
+        middles.append(middle)
+        tails.append(tail)
+        has_subject[j], has_date[j] = bool(found_s), bool(found_d)
+    # (2) each distinct (template, place, date) filled in once
+    subject = np.where(has_subject[shape], subject, len(subjects) - 1)
+    when = np.where(has_date[shape], dcodes, len(dates) - 1)
+    full = _combined_codes([shape, subject, when])
+    first = _first_rows(full)
+    places, days = subjects.tolist(), dates.tolist()
+    sentences = np.array(
+        [
+            f"{heads[a]}{places[b]}{middles[a]}{days[c]}{tails[a]}"
+            for a, b, c in zip(
+                shape[first].tolist(), subject[first].tolist(), when[first].tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+    return sentences[full]
+
+
+def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """Codes (0, 1, 2, … in order of first appearance) of the rows' combinations of values
+    of integer ``columns`` (each >= -1)."""
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for col in columns:
+        size = int(col.max()) + 2 if n else 1
+        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
+            return pd.MultiIndex.from_arrays(columns).factorize()[0]
+        key = key * size + (col + 1)
+        span *= size
+    return pd.factorize(key)[0]
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code of :func:`_combined_codes`."""
+    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return first
+
+
+def _sentence(
+    case: str,
+    *,
+    subject: str,
+    date: str,
+    ctrl: str,
+    held: bool,
+    tgt: str,
+    dist: float,
+    edge: float,
+    precision: float,
+    reach: float,
+    stated_flag: int,
+    stated_name: Any,
+    stated: float,
+    problem: Any,
+    coverage: str = "",
+    unmapped: str = "",
+) -> str:
+    """The reason for one judged case, as one plain sentence.
+
+    ``subject`` and ``date`` are placed as given (never changed: :func:`_reasons` passes
+    markers and fills them in afterwards), each at most once, the subject first.
+    """
+    if case == "bad":
+        return _capital(problem) + "."
+    if case == "no_data":
+        return f"No control-zone data covers {date}{coverage}."
+    where = (
+        f"{subject} was held by {ctrl} on {date}"
+        if held
+        else f"{subject} lay outside every mapped zone on {date}{unmapped}"
+    )
+    away = f"the nearest {tgt} territory was {format_km(dist)} away"
+    if case == "inside":
+        text = f"{where}, inside {tgt} territory"
+    elif case == "inside_coarse":
+        text = (
+            f"{subject} is only located to within {format_km(precision)}, too coarse to "
+            f"decide: it was held by {ctrl} on {date}, but other ground lies "
+            f"{format_km(edge)} away"
+        )
+    elif case == "near":
+        text = f"{where}; {away}, within the precision and tolerance of {format_km(reach)}"
+    elif case == "near_coarse":
+        text = (
+            f"{subject} is only located to within {format_km(precision)}, too coarse to "
+            f"decide: on {date} {away}"
+        )
+    elif case in ("far_held", "far_outside"):
+        text = f"{where}; {away}"
+    elif case == "none_held":
+        text = f"{where}; {tgt} held no territory in the zone data that day"
+    elif case == "never_mapped":
+        text = (
+            f"{where}; these control maps show {tgt} holding ground on no date, so they "
+            "cannot tell whether the target was there"
+        )
+    elif case == "none_outside":
+        text = f"{where}, and {tgt} held no territory in the zone data that day"
+    else:  # no_target
+        text = f"{where}; no claimed target is given"
+    if stated_flag == 1:
+        text += f"; the stated target place, {stated_name}, is {format_km(stated)} from there"
+    elif stated_flag == 2:
+        text += f"; the stated target place {stated_name!r} was not found in the gazetteer"
+    return text + "."
+
+
+def _capital(text: Any) -> str:
+    t = str(text or "the row could not be used")
+    return t[:1].upper() + t[1:]

@@ -1,0 +1,132 @@
+"""What a check result looks like to a person: the terminal table, the summary line, and the
+writers that put a result in a file (CSV, GeoJSON, Parquet, a styled GeoPackage).
+
+The engine (:mod:`geostrike.engine.check`) returns a GeoDataFrame and writes nothing; the
+CLI, the demo and scripts hand it to this module. Files are written through
+:func:`geostrike.io.write_frame` (atomic) or :func:`geostrike.render.qgis.export_gpkg`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geostrike.inputs.actors import ActorTable
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "format_km_text",
+    "format_table",
+    "round_km_text",
+    "summary",
+    "write_result",
+]
+
+
+# ---------------------------------------------------------------------------- reporting
+def summary(result: Any) -> str:
+    """One line: how many claims, counts per status and per verdict."""
+    n = len(result)
+    st = result["status"].value_counts()
+    vd = result["verdict"].value_counts()
+    st_txt = ", ".join(f"{k} {int(st.get(k, 0))}" for k in ("ok", "unresolved", "invalid"))
+    if st.get("ambiguous", 0):
+        st_txt += f", ambiguous {int(st.get('ambiguous', 0))}"
+    vd_txt = ", ".join(
+        f"{k} {int(vd.get(k, 0))}" for k in ("consistent", "inconsistent", "indeterminate")
+    )
+    return f"{n} claim{'s' if n != 1 else ''}: {st_txt}; {vd_txt}"
+
+
+# ---------------------------------------------------------------------------- writing
+#: Output formats by extension (the GeoPackage is styled by geostrike.render.qgis when present).
+OUTPUT_FORMATS: dict[str, str] = {
+    ".csv": "CSV",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
+}
+
+
+def write_result(
+    result: Any,
+    path: str | Path,
+    *,
+    zones: Any = None,
+    actors: ActorTable | str | Path | None = None,
+    csv_safe: bool = True,
+) -> Path:
+    """Write a check result; the extension of ``path`` picks CSV, GeoJSON, GeoPackage or
+    Parquet. Written to a temporary file and renamed (never half a file).
+
+    In CSV, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR) get a leading ``'`` unless ``csv_safe`` is False
+    (:func:`geostrike.io.neutralise_formulas`).
+
+    A ``.gpkg`` is written by :func:`geostrike.render.qgis.export_gpkg` (styled layers, with the
+    zones) when that module is available and ``zones`` are given; else one plain layer.
+    """
+    from geostrike.errors import OutputError
+    from geostrike.io import write_frame
+
+    path = Path(path)
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
+    if fmt == "GPKG" and zones is not None:
+        try:
+            from geostrike.render.qgis import export_gpkg
+        except ImportError:
+            export_gpkg = None
+        if export_gpkg is not None:
+            from geostrike.engine.check import PreparedZones
+
+            gdf = zones.zones if isinstance(zones, PreparedZones) else zones
+            return export_gpkg(result, gdf, path, actors=actors)
+    return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
+
+
+def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:
+    """A readable terminal table of a check result (long reasons and tables truncated)."""
+    cols = ["id", "status", "verdict", "controller", "target", "distance_to_target_km", "reason"]
+    view = pd.DataFrame(result[cols]).rename(columns={"distance_to_target_km": "km"})
+    view["km"] = [round_km_text(v) for v in view["km"]]
+    view["reason"] = [
+        r if len(str(r)) <= width else str(r)[: width - 1] + "…" for r in view["reason"]
+    ]
+    view = view.fillna("")
+    shown = view.head(max_rows)
+    text = shown.to_string(index=False, justify="left")
+    if len(view) > max_rows:
+        text += f"\n… {len(view) - max_rows} more rows (write them all with -o FILE.csv)"
+    return text
+
+
+def _finite_km(value: Any) -> float | None:
+    """A cell as a finite number of km, or None (blank, text, NaN, infinite)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def round_km_text(value: Any) -> str:
+    """A distance cell for the terminal: one decimal below 10 km, else whole km."""
+    from geostrike.geodesy import round_km
+
+    v = _finite_km(value)
+    return "" if v is None else round_km(v)
+
+
+def format_km_text(value: Any) -> str:
+    """A distance cell in km and miles (:func:`geostrike.geodesy.format_km`), blank when none."""
+    from geostrike.geodesy import format_km
+
+    v = _finite_km(value)
+    return "" if v is None else format_km(v)

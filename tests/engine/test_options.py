@@ -1,0 +1,42 @@
+"""CheckOptions: validated once, the same limits as check_km, keyword overrides."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geostrike.engine.options import CheckOptions, options_from
+from geostrike.errors import InputError
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"tolerance_km": math.nan},
+        {"tolerance_km": -1},
+        {"tolerance_km": 1e9},
+        {"coarse_km": math.inf},
+        {"coarse_km": "wide"},
+        {"date_order": "ymd"},
+        {"threads": 0},
+        {"threads": 1.5},
+    ],
+)
+def test_bad_options_are_one_line_errors(kw) -> None:
+    with pytest.raises(InputError) as err:
+        CheckOptions(**kw)
+    assert "\n" not in str(err.value)
+
+
+def test_defaults_overrides_and_normalised_fields(monkeypatch) -> None:
+    monkeypatch.setenv("GEOSTRIKE_THREADS", "3")
+    o = CheckOptions(tolerance_km="7.5", date_order=" DMY ", country=["UA", "RU"])
+    assert (o.tolerance_km, o.coarse_km, o.date_order) == (7.5, 25.0, "dmy")
+    assert o.country == ("UA", "RU") and o.threads == 3 and o.csv_safe is True
+    assert options_from(o, tolerance_km=None) is o  # nothing given: the same options
+    assert options_from(o, coarse_km=3).coarse_km == 3.0
+    assert o.but(threads=1).threads == 1
+    with pytest.raises(TypeError):
+        options_from(o, tolerence_km=4)  # a misspelt option is not silently ignored
+    hash(o)  # frozen: usable as a key, safe to send to workers
