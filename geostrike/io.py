@@ -532,6 +532,7 @@ def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = Tr
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     geom = getattr(frame, "_geometry_column_name", None)
@@ -566,6 +567,8 @@ def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = Tr
                 *part, _text(","), null_handling="replace", null_replacement=""
             )
             rows = pc.binary_join_element_wise(rows, _text(CSV_LINE_END), _text(""))
+            if isinstance(rows, pa.ChunkedArray):  # Arrow-backed pandas columns are chunked
+                rows = rows.combine_chunks()
             offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
             first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
             fh.write(memoryview(rows.buffers()[2])[first:last])

@@ -416,6 +416,7 @@ def test_arrow_csv_writer_writes_the_bytes_pandas_writes(text, floats, csv_safe)
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from geostrike.io import write_csv
 
@@ -432,6 +433,15 @@ def test_arrow_csv_writer_writes_the_bytes_pandas_writes(text, floats, csv_safe)
     out = io.BytesIO()
     write_csv(frame, out, csv_safe=csv_safe)
     assert out.getvalue() == _pandas_csv(frame, csv_safe)
+    whole = pa.array(frame["s"], type=pa.large_string(), from_pandas=True)
+    chunked = frame.assign(  # a column backed by a chunked Arrow array (read by Arrow)
+        s=pd.Series(
+            pd.arrays.ArrowStringArray(pa.chunked_array([whole.slice(0, 1), whole.slice(1)]))
+        )
+    )
+    out = io.BytesIO()
+    write_csv(chunked, out, csv_safe=csv_safe)
+    assert out.getvalue() == _pandas_csv(chunked, csv_safe)
     alone = io.BytesIO()  # one column: empty cells quoted, no row reads as a blank line
     write_csv(frame[["name, quoted"]], alone, csv_safe=csv_safe)
     assert alone.getvalue() == _pandas_csv(frame[["name, quoted"]], csv_safe)
