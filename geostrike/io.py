@@ -503,16 +503,15 @@ def _csv_cells(s: Any, csv_safe: bool, alone: bool) -> Any:
         arr = neutralise_array(arr)
     if alone:
         arr = pc.fill_null(arr, _text(""))
-    need = pc.match_substring(arr, '"')
-    for special in (",", "\r", "\n"):  # literal searches: faster than a regex class
-        need = pc.or_kleene(need, pc.match_substring(arr, special))
+    has_quote = pc.match_substring(arr, '"')
+    need = pc.match_substring_regex(arr, '[",\r\n]')
     if alone:
         need = pc.or_kleene(need, pc.equal(arr, _text("")))
     if not pc.any(need).as_py():
         return arr
-    quoted = pc.binary_join_element_wise(
-        _text('"'), pc.replace_substring(arr, '"', '""'), _text('"'), _text("")
-    )
+    # doubling quotes copies every string: only when some cell holds one
+    body = pc.replace_substring(arr, '"', '""') if pc.any(has_quote).as_py() else arr
+    quoted = pc.binary_join_element_wise(_text('"'), body, _text('"'), _text(""))
     return pc.if_else(pc.fill_null(need, False), quoted, arr)
 
 
