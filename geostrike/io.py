@@ -409,7 +409,10 @@ def neutralise_formulas(frame: Any) -> Any:
         text = s.where(s.map(lambda v: isinstance(v, str))) if s.dtype == object else s
         risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
         if risky.any():
-            risky &= ~text.str.match(_PLAIN_NUMBER).fillna(False).astype(bool)
+            # fullmatch, ASCII digits: the same test as RE2's in neutralise_array ("-5\n"
+            # and "-٣" are not plain numbers)
+            plain = text.str.fullmatch(_PLAIN_NUMBER, flags=re.ASCII)
+            risky &= ~plain.fillna(False).astype(bool)
         if risky.any():
             changed[c] = s.astype(object).mask(risky, "'" + text.astype(object))
     if not changed:

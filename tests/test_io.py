@@ -409,6 +409,7 @@ _cell_text = st.one_of(
     csv_safe=st.booleans(),
 )
 @example(text=["=1+1", "-44.2", "a\rb", 'q"x', "", None], floats=[0.0] * 12, csv_safe=True)
+@example(text=["-5\n", "-\u0663", "+1e5", "-.5"], floats=[1.0] * 12, csv_safe=True)
 def test_arrow_csv_writer_writes_the_bytes_pandas_writes(text, floats, csv_safe) -> None:
     """The vectorised writer (issue 18) gives the exact bytes of pandas' to_csv: quoting,
     formula neutralisation, floats as repr (34.0, 1e-05, -0.0, inf), NaN empty, CRLF."""
