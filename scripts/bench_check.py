@@ -405,14 +405,22 @@ def cli_duckdb(claims_path: str, zones_path: str, out_path: str) -> None:
     )
 
 
+#: CPU seconds (user + system) of the last process :func:`_timed` ran: on a machine loaded
+#: by other work the wall-clock time says little, the CPU time still compares.
+_LAST_CPU = [float("nan")]
+
+
 def _timed(cmd: list[str], folder: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak MB of one process."""
+    """Wall seconds and peak MB of one process (its CPU seconds in ``_LAST_CPU``)."""
     peak = folder / "peak.txt"
     peak.unlink(missing_ok=True)
     cmd = [peak.as_posix() if part == "{peak}" else part for part in cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"bench_check: {' '.join(cmd[-6:])} failed:\n{proc.stderr[-2000:]}")
     mb = int(peak.read_text()) / 1024.0 if peak.exists() else float("nan")
@@ -470,29 +478,39 @@ def cli_main(args) -> int:
             }
             if have_duckdb:
                 runs["duckdb"] = _cli_script("duckdb", [src, z, str(folder / f"duckdb.{fmt}")])
-            figs = {name: _timed(cmd, folder, env) for name, cmd in runs.items()}
+            figs, cpu = {}, {}
+            for name, cmd in runs.items():
+                figs[name] = _timed(cmd, folder, env)
+                cpu[name] = _LAST_CPU[0]
             gs = _read_claims_file(str(folder / f"geostrike.{fmt}"))
             for name, (sec, mb) in figs.items():
                 ratio = (
                     ""
                     if name == "geostrike"
-                    else f"  geostrike {sec / figs['geostrike'][0]:.1f}× as fast"
+                    else f"  geostrike {sec / figs['geostrike'][0]:.1f}× as fast "
+                    f"({cpu[name] / cpu['geostrike']:.1f}× in CPU time)"
                 )
                 agree = ""
                 if name != "geostrike":
                     other = _read_claims_file(str(folder / f"{name}.{fmt}"))
                     agree = "; " + _agreement(gs, other)
                 rows.append(
-                    f"{fmt:>7}→{fmt:<7} {name:>9}: {sec:7.2f} s  peak {mb:6,.0f} MB{ratio}{agree}"
+                    f"{fmt:>7}→{fmt:<7} {name:>9}: {sec:7.2f} s (CPU {cpu[name]:6.2f} s)  "
+                    f"peak {mb:6,.0f} MB{ratio}{agree}"
                 )
         ten = _cli_geostrike([str(folder / "ten.csv"), "--zones", z, "-o", str(folder / "t.csv")])
         _timed(ten, folder, env)  # warm the caches
-        starts = sorted(_timed(ten, folder, env)[0] for _ in range(5))
+        starts, start_cpu = [], []
+        for _ in range(5):
+            starts.append(_timed(ten, folder, env)[0])
+            start_cpu.append(_LAST_CPU[0])
+        starts.sort()
         for line in rows:
             print(line)
         print(
             f"10 claims, whole process, warm: median {np.median(starts):.2f} s "
-            f"(runs {', '.join(f'{s:.2f}' for s in starts)})"
+            f"(runs {', '.join(f'{s:.2f}' for s in starts)}; CPU median "
+            f"{np.median(start_cpu):.2f} s)"
         )
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     del pd

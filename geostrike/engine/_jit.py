@@ -1,31 +1,69 @@
-"""Compiled inner loops (numba), cached on disk when a cache folder is writable.
+"""Compiled inner loops (numba), loaded on first use and cached on disk when a cache folder
+is writable.
 
 The few loops that numpy cannot express without a temporary array per operation (the
 nearest-boundary search of :mod:`geostrike.engine.measure`, the distance display keys of
-:mod:`geostrike.engine.check`) are compiled when their module is imported, for the one signature
-they are called with. numba caches the machine code beside the module, or in its per-user
-cache when the package folder is read-only (``NUMBA_CACHE_DIR`` chooses another folder);
-when no folder is writable at all (a read-only image without a home directory) they are
-compiled in memory at every start instead of failing. No data.
+:mod:`geostrike.engine.check`) are compiled for the one signature they are called with, on
+their first call: importing numba and loading the machine code costs most of a second, which
+a ten-claim job should not pay (issue 18). A kernel may name a size below which its plain
+Python body runs instead (``python_below``: the length of its first argument), so that small
+jobs never load numba at all. numba caches the machine code beside the module, or in its
+per-user cache when the package folder is read-only (``NUMBA_CACHE_DIR`` chooses another
+folder); when no folder is writable at all (a read-only image without a home directory) they
+are compiled in memory instead of failing. No data.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from numba import njit
+
+class Kernel:
+    """A function compiled by numba on first call (GIL released while it runs).
+
+    ``py`` is the plain Python function (same answers, slower); :meth:`jit` the compiled
+    dispatcher, built once (thread-safe).
+    """
+
+    def __init__(self, fn: Callable[..., Any], signature: str, python_below: int | None) -> None:
+        functools.update_wrapper(self, fn)
+        self.py = fn
+        self.signature = signature
+        self.python_below = python_below
+        self._jit: Any = None
+        self._lock = threading.Lock()
+
+    def jit(self) -> Any:
+        """The compiled function (numba imported and the code compiled or loaded now)."""
+        if self._jit is None:
+            with self._lock:
+                if self._jit is None:
+                    from numba import njit
+
+                    try:
+                        self._jit = njit(self.signature, cache=True, nogil=True)(self.py)
+                    except RuntimeError as exc:  # "cannot cache function ...: no locator"
+                        if "cache" not in str(exc):
+                            raise
+                        self._jit = njit(self.signature, nogil=True)(self.py)
+        return self._jit
+
+    def __call__(self, *args: Any) -> Any:
+        if self.python_below is not None and len(args[0]) < self.python_below:
+            return self.py(*args)
+        return self.jit()(*args)
 
 
-def compiled(signature: str) -> Callable[[Callable[..., Any]], Any]:
-    """Decorator: compile ``fn`` now for ``signature`` (GIL released while it runs)."""
+def compiled(
+    signature: str, *, python_below: int | None = None
+) -> Callable[[Callable[..., Any]], Kernel]:
+    """Decorator: ``fn`` compiled for ``signature`` on its first call (see :class:`Kernel`);
+    with ``python_below``, calls whose first argument is shorter run ``fn`` as Python."""
 
-    def wrap(fn: Callable[..., Any]) -> Any:
-        try:
-            return njit(signature, cache=True, nogil=True)(fn)
-        except RuntimeError as exc:  # "cannot cache function ...: no locator available"
-            if "cache" not in str(exc):
-                raise
-            return njit(signature, nogil=True)(fn)
+    def wrap(fn: Callable[..., Any]) -> Kernel:
+        return Kernel(fn, signature, python_below)
 
     return wrap

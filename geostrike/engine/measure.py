@@ -179,6 +179,11 @@ def _nearest_in_cells(
     return best_seg, best_t
 
 
+#: Queries of at most this many points, against at most :data:`_NUMPY_PAIRS` point-segment
+#: pairs, are answered in numpy (:meth:`FastSegmentIndex._nearest_numpy`): below that,
+#: loading the compiled kernels costs more than they save (issue 18).
+_NUMPY_POINTS = 256
+_NUMPY_PAIRS = 4_000_000
 #: Fewest points per thread worth a thread of its own.
 _MIN_POINTS_PER_THREAD = 10_000
 #: Most threads one query may use (None: one per CPU; ``GEOSTRIKE_THREADS`` overrides;
@@ -289,6 +294,8 @@ class FastSegmentIndex:
         """Index of the chord-nearest segment of each point and the parameter on it (the
         points measured in ``parts`` threads)."""
         n, m = len(lon), len(self.a)
+        if n <= _NUMPY_POINTS and n * m <= _NUMPY_PAIRS:
+            return self._nearest_numpy(lon, lat)
         x0, x1 = float(lon.min()), float(lon.max())
         y0, y1 = float(lat.min()), float(lat.max())
         pad_x = max((x1 - x0) * 1e-9, 1e-9)
@@ -355,6 +362,30 @@ class FastSegmentIndex:
             )
 
         _in_parts(measure, n, parts)
+        return best_seg, best_t
+
+    def _nearest_numpy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_nearest_segments` for a few points, in numpy: each point against every
+        segment, with the compiled loop's arithmetic in the same order (the points'
+        Earth-centred coordinates by :mod:`math`, as the loop computes them), ties to the
+        lowest segment number; so the answers are the compiled ones, without loading numba."""
+        start, direction, inv = self.table
+        n = len(lon)
+        best_seg = np.empty(n, dtype=np.int64)
+        best_t = np.empty(n)
+        for i in range(n):  # a few points only (_NUMPY_POINTS)
+            lo, la = math.radians(float(lon[i])), math.radians(float(lat[i]))
+            sl, cl = math.sin(la), math.cos(la)
+            nu = WGS84_A_KM / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+            px, py, pz = nu * cl * math.cos(lo), nu * cl * math.sin(lo), nu * (1.0 - WGS84_E2) * sl
+            vx, vy, vz = px - start[:, 0], py - start[:, 1], pz - start[:, 2]
+            t = (vx * direction[:, 0] + vy * direction[:, 1] + vz * direction[:, 2]) * inv
+            t = np.minimum(np.maximum(t, 0.0), 1.0)
+            wx = vx - t * direction[:, 0]
+            wy = vy - t * direction[:, 1]
+            wz = vz - t * direction[:, 2]
+            j = int(np.argmin(wx * wx + wy * wy + wz * wz))  # first of equal minima
+            best_seg[i], best_t[i] = j, t[j]
         return best_seg, best_t
 
 

@@ -24,7 +24,7 @@ from geostrike.inputs.actors import ActorTable
 from geostrike.inputs.claims import factorize_text
 
 
-@compiled("Tuple((i8[::1], b1[::1]))(f8[::1], f8)")
+@compiled("Tuple((i8[::1], b1[::1]))(f8[::1], f8)", python_below=10_000)  # issue 18
 def _display_keys(
     km: np.ndarray, km_per_mile: float
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled (tested via _display_codes)

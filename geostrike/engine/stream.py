@@ -26,12 +26,11 @@ import pandas as pd
 from geostrike.errors import InputError, OutputError
 from geostrike.inputs.claims import refuse_nul
 from geostrike.io import (
-    CSV_LINE_END,
     PARQUET_SUFFIXES,
     atomic_output,
     check_text,
-    neutralise_formulas,
     require_file,
+    write_csv,
 )
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
@@ -244,16 +243,8 @@ class ChunkWriter:
         """Append one chunk of results (a GeoDataFrame from ``check_frame``)."""
         try:
             if self.suffix == ".csv":
-                frame = pd.DataFrame(result.drop(columns=result.geometry.name))
-                if self.csv_safe:
-                    frame = neutralise_formulas(frame)
-                frame.to_csv(
-                    self.tmp,
-                    index=False,
-                    mode="a",
-                    header=self.rows == 0,
-                    lineterminator=CSV_LINE_END,
-                )
+                with open(self.tmp, "ab") as fh:  # the same Arrow writer as in memory
+                    write_csv(result, fh, csv_safe=self.csv_safe, header=self.rows == 0)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
             elif self.suffix == ".gpkg":

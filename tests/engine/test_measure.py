@@ -144,3 +144,38 @@ def test_points_all_over_the_globe() -> None:
     assert rel[b.distance_km < 10_000].max() < 1e-6
     assert rel[b.distance_km < 18_000].max() < 1e-5
     assert rel.max() < 1e-3  # near-antipodal points: the chord metric ranks poorly there
+
+
+@pytest.mark.parametrize(("lon0", "lat0"), [(44.2, 15.4), (31.0, 48.5), (-60.0, -30.0)])
+def test_small_queries_in_numpy_give_the_compiled_answers(monkeypatch, lon0, lat0) -> None:
+    """Issue 18: a few points are measured in numpy (no numba loaded); the answers are the
+    compiled kernel's, bit for bit (Yemen, Ukraine and a southern-hemisphere case)."""
+    import geostrike.engine.measure as nearest
+
+    rng = np.random.default_rng(int(abs(lon0 * 10)))
+    polys = [shapely.segmentize(_star(rng, lon0 + k, lat0, 0.6, 30), 0.01) for k in (-1, 1)]
+    idx = FastSegmentIndex.from_polygons(polys)
+    lon, lat = _points_around(rng, lon0, lat0, 3.0, 200)
+    lon[:3], lat[:3] = lon[3], lat[3]  # duplicates
+    assert len(lon) <= nearest._NUMPY_POINTS and len(lon) * len(idx) <= nearest._NUMPY_PAIRS
+    small = idx._nearest_segments(lon, lat)
+    small_result = idx.nearest(lat, lon)
+    monkeypatch.setattr(nearest, "_NUMPY_POINTS", 0)  # the compiled path, forced
+    compiled = idx._nearest_segments(lon, lat)
+    np.testing.assert_array_equal(small[0], compiled[0])
+    np.testing.assert_array_equal(small[1], compiled[1])
+    np.testing.assert_array_equal(small_result.distance_km, idx.nearest(lat, lon).distance_km)
+
+
+def test_display_keys_in_python_equal_the_compiled_ones() -> None:
+    from geostrike.engine import check
+
+    rng = np.random.default_rng(5)
+    km = np.concatenate(
+        [rng.uniform(0, 400, 3000), np.round(rng.uniform(0, 40, 500), 2), [9.95, 0.05, 0.0, -0.0]]
+    )
+    km[7] = np.nan
+    py = check._display_keys.py(km, 1.609344)
+    jit = check._display_keys.jit()(km, 1.609344)
+    np.testing.assert_array_equal(py[0], jit[0])
+    np.testing.assert_array_equal(py[1], jit[1])
