@@ -168,14 +168,14 @@ def test_small_queries_in_numpy_give_the_compiled_answers(monkeypatch, lon0, lat
 
 
 def test_display_keys_in_python_equal_the_compiled_ones() -> None:
-    from geostrike.engine import check
+    from geostrike.engine import reasons
 
     rng = np.random.default_rng(5)
     km = np.concatenate(
         [rng.uniform(0, 400, 3000), np.round(rng.uniform(0, 40, 500), 2), [9.95, 0.05, 0.0, -0.0]]
     )
     km[7] = np.nan
-    py = check._display_keys.py(km, 1.609344)
-    jit = check._display_keys.jit()(km, 1.609344)
+    py = reasons._display_keys.py(km, 1.609344)
+    jit = reasons._display_keys.jit()(km, 1.609344)
     np.testing.assert_array_equal(py[0], jit[0])
     np.testing.assert_array_equal(py[1], jit[1])
