@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml scripts/fetch-assets
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/python scripts/fetch-assets
-	$(BIN)/python -c "import geostrike.engine.check"  # compiles and caches the numba kernels once
+	$(BIN)/python -c "import geostrike.engine as e; e.warm_kernels()"  # compiles and caches the numba kernels once
 	touch $(STAMP)
 
 demo: install

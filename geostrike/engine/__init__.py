@@ -1,1 +1,11 @@
-"""geostrike.engine."""
+"""geostrike.engine: the check (join, measure, judge, reasons), streamed and on Dask."""
+
+
+def warm_kernels() -> int:
+    """Compile (or load from numba's cache) every compiled inner loop of the engine now.
+
+    Returns the number of kernels. ``make install`` calls it once.
+    """
+    from geostrike.engine import _jit, measure, reasons  # noqa: F401 (they register kernels)
+
+    return _jit.warm()

@@ -3,7 +3,7 @@ is writable.
 
 The few loops that numpy cannot express without a temporary array per operation (the
 nearest-boundary search of :mod:`geostrike.engine.measure`, the distance display keys of
-:mod:`geostrike.engine.check`) are compiled for the one signature they are called with, on
+:mod:`geostrike.engine.reasons`) are compiled for the one signature they are called with, on
 their first call: importing numba and loading the machine code costs most of a second, which
 a ten-claim job should not pay (issue 18). A kernel may name a size below which its plain
 Python body runs instead (``python_below``: the length of its first argument), so that small
@@ -19,6 +19,17 @@ import functools
 import threading
 from collections.abc import Callable
 from typing import Any
+
+#: Every kernel made by :func:`compiled`, for :func:`warm`.
+KERNELS: list[Kernel] = []
+
+
+def warm() -> int:
+    """Compile (or load from the cache) every kernel now; the number of kernels. ``make
+    install`` runs it once, so the first large check does not pay the compilation."""
+    for kernel in KERNELS:
+        kernel.jit()
+    return len(KERNELS)
 
 
 class Kernel:
@@ -64,6 +75,8 @@ def compiled(
     with ``python_below``, calls whose first argument is shorter run ``fn`` as Python."""
 
     def wrap(fn: Callable[..., Any]) -> Kernel:
-        return Kernel(fn, signature, python_below)
+        kernel = Kernel(fn, signature, python_below)
+        KERNELS.append(kernel)
+        return kernel
 
     return wrap

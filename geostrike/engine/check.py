@@ -587,8 +587,11 @@ def _flag_swapped(
     if not hit.any():
         return reason
     reason = reason.copy()
-    for i, b in zip(cand[hit].tolist(), bits[hit].tolist(), strict=True):
-        held = table.labels(prepared.ids_of(int(b)).split(";"))
+    # the holders' labels once per distinct set of controllers, not once per row
+    ub, inv = np.unique(bits[hit], return_inverse=True)
+    held_u = [table.labels(prepared.ids_of(int(b)).split(";")) for b in ub.tolist()]
+    for i, k in zip(cand[hit].tolist(), inv.ravel().tolist(), strict=True):
+        held = held_u[k]
         reason[i] = (
             f"{reason[i]} The latitude and longitude may be swapped: the point at latitude "
             f"{lon[i]:.5f}, longitude {lat[i]:.5f} lies in ground held by {held}. Check the "

@@ -107,3 +107,12 @@ def test_a_ten_claim_check_loads_no_compiled_kernel(tmp_path) -> None:
     np.testing.assert_array_equal(
         small["distance_to_target_km"].to_numpy(), compiled["distance_to_target_km"].to_numpy()
     )
+
+
+def test_warm_kernels_compiles_every_kernel_once() -> None:
+    """`make install` warms the kernels so the first large check does not compile them."""
+    import geostrike.engine as engine
+    from geostrike.engine import _jit
+
+    assert engine.warm_kernels() == len(_jit.KERNELS) >= 3
+    assert all(k._jit is not None for k in _jit.KERNELS)
