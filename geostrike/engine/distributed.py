@@ -131,23 +131,14 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
         elif suffix in (".csv", ".tsv"):
             import warnings
 
-            from geostrike.inputs.claims import check_extra_fields
+            from geostrike.inputs.claims import CSV_READ_OPTIONS, check_extra_fields
 
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
             sep = "\t" if suffix == ".tsv" else ","
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
-                ddf = dd.read_csv(
-                    p,
-                    dtype=str,
-                    keep_default_na=False,
-                    skipinitialspace=True,
-                    sep=sep,
-                    blocksize="64MB",
-                    encoding="utf-8-sig",
-                    index_col=False,  # a separator ending each row must not shift columns
-                )
+                ddf = dd.read_csv(p, sep=sep, blocksize="64MB", **CSV_READ_OPTIONS)
             if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                 check_extra_fields(p, p, sep, len(ddf.columns))  # rows longer than the header
             ddf = ddf.map_partitions(_text_partition, p, meta=ddf._meta)

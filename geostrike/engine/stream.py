@@ -130,7 +130,7 @@ def _refuse_json_nul(p: Path) -> None:
 def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
     import warnings
 
-    from geostrike.inputs.claims import check_extra_fields, csv_module_reader
+    from geostrike.inputs.claims import CSV_READ_OPTIONS, check_extra_fields, csv_module_reader
 
     checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     # cells as the in-memory reader reads them: kept as written under a clean header (its
@@ -140,14 +140,7 @@ def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
     clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
     try:
         reader = pd.read_csv(
-            p,
-            dtype=str,
-            keep_default_na=False,
-            sep=sep,
-            skipinitialspace=not clean,
-            chunksize=chunk_rows,
-            encoding="utf-8-sig",
-            index_col=False,  # a separator ending each row must not shift the columns
+            p, sep=sep, chunksize=chunk_rows, **{**CSV_READ_OPTIONS, "skipinitialspace": not clean}
         )
         seen = False
         checked = False

@@ -74,6 +74,17 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "claimed_target": ("claimed_target", "claimed target"),
 }
 
+#: How every CSV reader of claims (in memory, streamed, on Dask) reads a file: every cell
+#: as text, never NaN; spaces after a separator skipped; a separator ending each row never
+#: taken for an index column (which shifted every value); a UTF-8 BOM tolerated.
+CSV_READ_OPTIONS: dict[str, Any] = {
+    "dtype": str,
+    "keep_default_na": False,
+    "skipinitialspace": True,
+    "index_col": False,
+    "encoding": "utf-8-sig",
+}
+
 #: The claim columns geostrike reads (others are carried through untouched).
 KNOWN_COLUMNS: tuple[str, ...] = (
     "id",
@@ -188,15 +199,7 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
             # index_col=False: a separator at the end of data rows must not turn the first
             # column into the index (shifting every value one column to the left); read
             # from the file: never a second copy of it in memory
-            df = pd.read_csv(
-                p,
-                dtype=str,
-                keep_default_na=False,
-                sep=sep,
-                skipinitialspace=True,
-                index_col=False,
-                encoding="utf-8-sig",
-            )
+            df = pd.read_csv(p, sep=sep, **CSV_READ_OPTIONS)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InputError(p, f"is not a readable CSV file ({first_line(exc)})") from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
