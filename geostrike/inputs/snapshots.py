@@ -23,6 +23,12 @@ one zones table that :func:`geostrike.inputs.zones.read_zones` reads:
   layer's controller and reported with its geodesic area, never given to anyone else.
 
 The data are the user's files; nothing here is specific to one war.
+
+Why one module of ~1,100 lines: the steps above share one intermediate form (per-snapshot
+dissolved geometries keyed by date and controller) and one report (:class:`ArchiveReport`);
+the file-format readers that do not need them already live apart (``kml``, ``esri``).
+Splitting dating, chaining and "the rest" would pass that form back and forth between
+modules without making any step readable on its own.
 """
 
 from __future__ import annotations
@@ -436,6 +442,12 @@ def _controllers(
 
 
 # ----------------------------------------------------------------------- the archive
+def _largest(km2_by_date: dict) -> str:
+    """'largest N km² on DATE' for a {date: area} map."""
+    d = max(km2_by_date, key=km2_by_date.get)
+    return f"largest {km2_by_date[d]:,.1f} km² on {d}"
+
+
 @dataclass
 class ArchiveReport:
     """What a conversion found: counts, gaps, repairs and slivers (also on stderr)."""
@@ -466,11 +478,9 @@ class ArchiveReport:
         if len(self.same_date) > 3:
             out.append(f"... and {len(self.same_date) - 3} more dates with several files")
         if self.overlaps_km2:
-            big = max(self.overlaps_km2.values())
-            d = max(self.overlaps_km2, key=self.overlaps_km2.get)
             out.append(
-                f"controllers overlap in {len(self.overlaps_km2)} snapshot(s) (largest"
-                f" {big:,.1f} km² on {d}); ground in two zones counts as joint control"
+                f"controllers overlap in {len(self.overlaps_km2)} snapshot(s)"
+                f" ({_largest(self.overlaps_km2)}); ground in two zones counts as joint control"
             )
         for a, b in self.gaps:
             n = (b - a).days + 1
@@ -479,11 +489,9 @@ class ArchiveReport:
                 " the snapshot before it holds through the gap"
             )
         if self.slivers_km2:
-            big = max(self.slivers_km2.values())
-            d = max(self.slivers_km2, key=self.slivers_km2.get)
             out.append(
                 f"the layer extends beyond the outline in {len(self.slivers_km2)} snapshot(s)"
-                f" (largest {big:,.1f} km² on {d}); kept for the layer's controller,"
+                f" ({_largest(self.slivers_km2)}); kept for the layer's controller,"
                 " not for the rest"
             )
         if self.rest_slivers:

@@ -32,6 +32,12 @@ distorted by longitude/latitude), each cut to a geodesic circle of ``reach_km`` 
 point (default 40 km), clipped to a boundary (by default the Natural Earth outlines of the
 countries the points fall in) and dissolved per controller and snapshot date.
 :func:`zones_info` summarises a zones table (windows, areas, gaps, overlaps, extent).
+
+Why one module of ~1,300 lines: the three entry points share the normalisation rules
+(controller ids, the one date parser, the time-column names, geometry repair and the
+antimeridian split). Keeping them together keeps one definition of each rule; readers for
+published archives that only call :func:`read_zones` live in ``snapshots``, ``kml`` and
+``esri``.
 """
 
 from __future__ import annotations

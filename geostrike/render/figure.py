@@ -202,62 +202,55 @@ def _draw_panel(
                         zorder=3,
                     )
                 )
-    labels = []
-    tlat, tlon, tkm = (
-        _num(df, c)
-        for c in ("nearest_target_latitude", "nearest_target_longitude", "distance_to_target_km")
-    )
-    has_t = np.isfinite(tlat) & np.isfinite(tlon) & np.isfinite(tkm) & (tkm > 0)
-    segs = [
-        [(a, b), (c, d)]
-        for a, b, c, d in zip(lon[has_t], lat[has_t], tlon[has_t], tlat[has_t], strict=True)
-    ]
-    ax.add_collection(
-        LineCollection(
-            segs, colors=style.TARGET_LINK_COLOR, linestyles=(0, (5, 3)), linewidths=1.2, zorder=4
+    labels: list = []
+    all_segs: list = []
+    for src, dst, km_col, color, dashes, width, suffix in (
+        (
+            ("longitude", "latitude"),
+            ("nearest_target_longitude", "nearest_target_latitude"),
+            "distance_to_target_km",
+            style.TARGET_LINK_COLOR,
+            (5, 3),
+            1.2,
+            "",
+        ),
+        (
+            ("stated_place_longitude", "stated_place_latitude"),
+            ("longitude", "latitude"),
+            "distance_to_stated_place_km",
+            style.STATED_PLACE_LINK_COLOR,
+            (1.5, 2.5),
+            1.4,
+            " from stated place",
+        ),
+    ):
+        # a dashed line from the claim to the nearest target ground, and a dotted one from
+        # the stated place to the claim, each labelled with its distance
+        ax0, ay0, bx, by, km = (_num(df, c) for c in (*src, *dst, km_col))
+        has = np.isfinite(ax0) & np.isfinite(ay0) & np.isfinite(bx) & np.isfinite(by)
+        has &= np.isfinite(km) & (km > 0)
+        segs = [
+            [(a, b), (c, d)]
+            for a, b, c, d in zip(ax0[has], ay0[has], bx[has], by[has], strict=True)
+        ]
+        ax.add_collection(
+            LineCollection(segs, colors=color, linestyles=(0, dashes), linewidths=width, zorder=4)
         )
-    )
-    all_segs = list(segs)
-    labels += [
-        (a, b, c, d, format_km(k), f"{round_km(k)} km")
-        for (a, b), (c, d), k in zip(
-            [s[0] for s in segs], [s[1] for s in segs], tkm[has_t], strict=True
-        )
-    ]
-    plat, plon, pkm = (
-        _num(df, c)
-        for c in ("stated_place_latitude", "stated_place_longitude", "distance_to_stated_place_km")
-    )
-    has_p = np.isfinite(plat) & np.isfinite(plon) & np.isfinite(pkm) & (pkm > 0)
-    segs = [
-        [(a, b), (c, d)]
-        for a, b, c, d in zip(plon[has_p], plat[has_p], lon[has_p], lat[has_p], strict=True)
-    ]
-    ax.add_collection(
-        LineCollection(
-            segs,
-            colors=style.STATED_PLACE_LINK_COLOR,
-            linestyles=(0, (1.5, 2.5)),
-            linewidths=1.4,
-            zorder=4,
-        )
-    )
-    ax.scatter(
-        plon[has_p],
-        plat[has_p],
-        s=22,
-        facecolors="none",
-        edgecolors=style.STATED_PLACE_LINK_COLOR,
-        linewidths=1.2,
-        zorder=4.5,
-    )
-    all_segs += segs
-    labels += [
-        (a, b, c, d, format_km(k) + " from stated place", f"{round_km(k)} km")
-        for (a, b), (c, d), k in zip(
-            [s[0] for s in segs], [s[1] for s in segs], pkm[has_p], strict=True
-        )
-    ]
+        if suffix:  # the stated place itself, as a hollow ring
+            ax.scatter(
+                ax0[has],
+                ay0[has],
+                s=22,
+                facecolors="none",
+                edgecolors=color,
+                linewidths=1.2,
+                zorder=4.5,
+            )
+        all_segs += segs
+        labels += [
+            (a, b, c, d, format_km(k) + suffix, f"{round_km(k)} km")
+            for ((a, b), (c, d)), k in zip(segs, km[has], strict=True)
+        ]
     hollow = (
         df["_hollow"].to_numpy(dtype=bool) if "_hollow" in df else np.zeros(len(df), dtype=bool)
     )

@@ -24,6 +24,11 @@ How it stays fast and safe:
   (vector, from :mod:`geostrike.places.outlines`) with GeoNames town names, and the file
   references nothing outside itself; otherwise
   OpenStreetMap tiles are used, with attribution.
+
+Why one module of ~860 lines: everything here builds one HTML document (the JSON payload,
+the escaped HTML around it, the inlined assets and the offline base layer) and every piece
+obeys the same escaping rules above; split apart, those rules would have to be re-checked
+at each boundary. The drawing code itself is JavaScript in ``data/map_app.js``.
 """
 
 from __future__ import annotations

@@ -253,6 +253,23 @@ def _temporal(root: ET.Element, start: str | None, end: str | None) -> None:
 
 
 # --------------------------------------------------------------------------- QML
+def _renderer(root: ET.Element, renderer: str, **attrs: str) -> ET.Element:
+    """The ``renderer-v2`` element of a style, with QGIS's defaults."""
+    r = ET.SubElement(
+        root,
+        "renderer-v2",
+        type=renderer,
+        **attrs,
+        symbollevels="0",
+        enableorderby="0",
+        forceraster="0",
+        referencescale="-1",
+    )
+    ET.SubElement(r, "rotation")
+    ET.SubElement(r, "sizescale")
+    return r
+
+
 def categorized_qml(
     kind: Geometry,
     attribute: str,
@@ -283,16 +300,7 @@ def categorized_qml(
     root = _root(kind, labels)
     if temporal:
         _temporal(root, *temporal)
-    r = ET.SubElement(
-        root,
-        "renderer-v2",
-        type="categorizedSymbol",
-        attr=attribute,
-        symbollevels="0",
-        enableorderby="0",
-        forceraster="0",
-        referencescale="-1",
-    )
+    r = _renderer(root, "categorizedSymbol", attr=attribute)
     cats = ET.SubElement(r, "categories")
     syms = ET.SubElement(r, "symbols")
     for i, c in enumerate(categories):
@@ -301,8 +309,6 @@ def categorized_qml(
     if categories:
         src = ET.SubElement(r, "source-symbol")
         _symbol_element(src, "0", kind, categories[0].symbol)
-    ET.SubElement(r, "rotation")
-    ET.SubElement(r, "sizescale")
     return _finish(root, kind, labels, aliases or {})
 
 
@@ -315,19 +321,9 @@ def single_symbol_qml(
 ) -> str:
     """QML of a single-symbol renderer (every feature drawn alike)."""
     root = _root(kind, labels)
-    r = ET.SubElement(
-        root,
-        "renderer-v2",
-        type="singleSymbol",
-        symbollevels="0",
-        enableorderby="0",
-        forceraster="0",
-        referencescale="-1",
-    )
+    r = _renderer(root, "singleSymbol")
     syms = ET.SubElement(r, "symbols")
     _symbol_element(syms, "0", kind, symbol)
-    ET.SubElement(r, "rotation")
-    ET.SubElement(r, "sizescale")
     return _finish(root, kind, labels, aliases or {})
 
 
