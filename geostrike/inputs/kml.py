@@ -8,8 +8,8 @@ refused, a KMZ member larger than :data:`MAX_KML_BYTES` is refused, and nothing 
 
 :func:`read_kml` returns one row per placemark: ``name``, ``folder`` (the enclosing folder
 names joined by ``/``), ``style`` (the style id after resolving a ``StyleMap`` to its normal
-style), ``color`` (the polygon, else line, else icon colour as ``#rrggbb``), ``begin``,
-``end``, ``when``, ``description``, every ``ExtendedData`` field as a column, and the
+style), ``style_url`` (the placemark's own ``styleUrl`` id, before that), ``color`` (the
+polygon, else line, else icon colour as ``#rrggbb``), ``begin``, ``end``, ``when``, ``description``, every ``ExtendedData`` field as a column, and the
 geometry (Point, LineString, Polygon with holes, MultiGeometry) in WGS84, as KML always is.
 """
 
@@ -152,7 +152,18 @@ def _geometry(el: ET.Element) -> Any:
     return None
 
 
-_RESERVED = {"name", "folder", "style", "color", "begin", "end", "when", "description", "geometry"}
+_RESERVED = {
+    "name",
+    "folder",
+    "style",
+    "style_url",
+    "color",
+    "begin",
+    "end",
+    "when",
+    "description",
+    "geometry",
+}
 _GEOM_TAGS = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry"}
 
 
@@ -162,7 +173,7 @@ def read_kml(path: str | Path) -> Any:
     Returns
     -------
     GeoDataFrame
-        EPSG:4326; columns ``name, folder, style, color, begin, end, when, description``,
+        EPSG:4326; columns ``name, folder, style, style_url, color, begin, end, when, description``,
         the ExtendedData fields, ``geometry`` (None for a placemark without one).
 
     Raises
@@ -189,13 +200,13 @@ def read_kml(path: str | Path) -> Any:
                 if _text(pair, "key") == "normal" and _text(pair, "styleUrl"):
                     maps[sid] = _text(pair, "styleUrl").split("#")[-1]
 
-    def style_of(pm: ET.Element) -> tuple[str | None, str | None]:
+    def style_of(pm: ET.Element) -> tuple[str | None, str | None, str | None]:
         url = _text(pm, "styleUrl")
-        sid = url.split("#")[-1] if url else None
-        sid = maps.get(sid, sid) if sid else None
+        own = url.split("#")[-1] if url else None
+        sid = maps.get(own, own) if own else None
         inline = _child(pm, "Style")
         colour = _color(inline) or _color(styles.get(sid) if sid else None)
-        return sid, colour
+        return sid, colour, own
 
     rows: list[dict[str, Any]] = []
     extra: list[str] = []
@@ -220,7 +231,7 @@ def read_kml(path: str | Path) -> Any:
             UserWarning,
             stacklevel=2,
         )
-    cols = ["name", "folder", "style", "color", "begin", "end", "when", "description"]
+    cols = ["name", "folder", "style", "style_url", "color", "begin", "end", "when", "description"]
     data = {k: [r.get(k) for r in rows] for k in cols + extra}
     geoms = [r.get("geometry") for r in rows]
     out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
@@ -229,11 +240,12 @@ def read_kml(path: str | Path) -> Any:
 
 
 def _placemark(pm: ET.Element, folders: list[str], style_of: Any, extra: list[str]) -> dict:
-    sid, colour = style_of(pm)
+    sid, colour, own = style_of(pm)
     row: dict[str, Any] = {
         "name": _text(pm, "name"),
         "folder": "/".join(folders) or None,
         "style": sid,
+        "style_url": own,
         "color": colour,
         "description": _text(pm, "description"),
     }

@@ -336,7 +336,8 @@ def parse_mapping(items: list[str] | tuple[str, ...] = (), file: str | Path | No
     """A value→actor mapping from ``VALUE=ACTOR`` items and/or a two-column CSV file.
 
     Keys are matched case-insensitively; an actor of ``-`` means "not a zone, skip it"
-    (the skipped features are counted on stderr).
+    (the skipped features are counted on stderr). A key written as a KML style URL
+    (``#style-id``, as it appears in ``<styleUrl>``) also matches the bare style id.
     """
     out: dict[str, str] = {}
     for item in items:
@@ -355,6 +356,8 @@ def parse_mapping(items: list[str] | tuple[str, ...] = (), file: str | Path | No
         for k, v in zip(df.iloc[:, 0].astype(str), df.iloc[:, 1].astype(str), strict=True):
             if k.strip() and v.strip():
                 out[k.strip().casefold()] = v.strip()
+    for k in [k for k in out if k.startswith("#") and len(k) > 1]:
+        out.setdefault(k[1:], out[k])
     return out
 
 
@@ -366,7 +369,7 @@ def _match_keys(gdf: Any, prop: str | None) -> list[pd.Series]:
         if col is None:
             return []
         return [gdf[col]]
-    keys = [c for c in ("name", "folder", "style", "color") if c in gdf.columns]
+    keys = [c for c in ("name", "folder", "style", "style_url", "color") if c in gdf.columns]
     return [gdf[c] for c in keys]
 
 

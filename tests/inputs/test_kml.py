@@ -233,3 +233,15 @@ def test_controller_field_wins_over_names(tmp_path: Path) -> None:
     z = zones_from_snapshots(p)
     assert list(z["controller"]) == ["houthis"]
     assert str(z["valid_from"].iloc[0].date()) == "2016-01-01"  # undated KML: the file's date
+
+
+def test_mapping_by_style_url_as_written_in_the_kml(kmz: Path, actors: Path) -> None:
+    # a user copies the style as the placemark names it (`<styleUrl>#red</styleUrl>`, a
+    # StyleMap) or as the style it resolves to (`#red-n`), with or without the '#'; the
+    # February placemark has only an inline style, so it is mapped by its colour
+    for red in ("#red", "red", "#red-n", "red-n"):
+        m = parse_mapping([f"{red}=rsf", "#blue=saf", "#ff0000=rsf", "Strikes=-"])
+        z = zones_from_snapshots(kmz, mapping=m, actors=actors)
+        assert sorted(z["controller"]) == ["rsf", "rsf", "saf"], red
+    with pytest.raises(InputError, match="'Khartoum North' is neither in the mapping"):
+        zones_from_snapshots(kmz, mapping=parse_mapping(["#blue=saf", "Strikes=-"]), actors=actors)
