@@ -1321,18 +1321,3 @@ def _in_scope(queries: list[str], scope: tuple[str, ...]) -> pd.DataFrame:
             )
             out.loc[i, "candidates"] = sum(int(frames[k]["candidates"].iat[i]) for k in ks)
     return out
-
-
-def _geocode_column(names: np.ndarray, mask: np.ndarray, country: np.ndarray | None) -> np.ndarray:
-    """Geocode ``names[mask]`` (distinct values once); per row a (lat, lon) tuple or None."""
-    codes, uniq = factorize_text(pd.Series(names, dtype=object))
-    ccodes, cu = (
-        factorize_text(pd.Series(country, dtype=object))
-        if country is not None
-        else (np.zeros(len(names), dtype=np.int64), np.array([""], dtype=object))
-    )
-    m = _geocode_rows(codes, uniq, ccodes, cu, mask)
-    out = np.full(len(names), None, dtype=object)
-    for i in np.flatnonzero(m.found):
-        out[i] = (m.latitude[i], m.longitude[i])
-    return out

@@ -889,6 +889,42 @@ DEFAULT_REACH_KM = 40.0
 IMPLAUSIBLE_AREA_KM2 = 2_000_000.0
 
 
+def _locate_points(
+    df: pd.DataFrame, need: np.ndarray, lat: np.ndarray, lon: np.ndarray, path: Path | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Geocode the ``place`` of the control points without coordinates (``need``).
+
+    A ``country`` column is each row's hint. A place that is not found, or that is
+    ambiguous (namesakes far apart), is an error naming up to three such rows and why:
+    a control point is never put at a guessed namesake.
+    """
+    from geostrike.inputs.claims import _geocode_rows, factorize_text
+
+    places = df["place"].astype(object).where(df["place"].notna(), "").astype(str).str.strip()
+    codes, names = factorize_text(places)
+    if "country" in df.columns:
+        ccodes, countries = factorize_text(df["country"])
+    else:
+        ccodes, countries = np.zeros(len(df), dtype=np.int64), np.array([""], dtype=object)
+    got = _geocode_rows(codes, names, ccodes, countries, need)
+    bad = np.flatnonzero(need & ~got.found)
+    if len(bad):
+        why = [
+            f"row {i + 1}: "
+            + (got.problem[i] or f"place {places.iloc[i]!r} not found in the gazetteer")
+            for i in bad[:3]
+        ]
+        more = f" (and {len(bad) - 3} more rows)" if len(bad) > 3 else ""
+        hint = ""
+        if got.ambiguous[bad].any():
+            hint = "; give latitude/longitude, or the region as in 'Place, Region'"
+            hint += "" if "country" in df.columns else ", or a 'country' column"
+        raise InputError(path, "; ".join(why) + more + hint)
+    lat = np.where(need, got.latitude, lat)
+    lon = np.where(need, got.longitude, lon)
+    return lat, lon
+
+
 def zones_from_points(
     points: Any,
     *,
@@ -969,17 +1005,7 @@ def zones_from_points(
     if need.any():
         if "place" not in df.columns:
             raise InputError(path, f"row {int(np.flatnonzero(need)[0]) + 1}: no coordinates")
-        places = df["place"].astype(object).where(df["place"].notna(), "").astype(str).str.strip()
-        from geostrike.inputs.claims import _geocode_column
-
-        matches = _geocode_column(places.to_numpy(dtype=object), need, None)
-        for i in np.flatnonzero(need):
-            m = matches[i]
-            if m is None:
-                raise InputError(
-                    path, f"row {i + 1}: place {places.iloc[i]!r} not found in the gazetteer"
-                )
-            lat[i], lon[i] = m
+        lat, lon = _locate_points(df, need, lat, lon, path)
 
     raw = (
         df["controller"].astype(object).where(df["controller"].notna(), "").astype(str).str.strip()

@@ -315,6 +315,27 @@ def test_zones_from_points_geocodes_places():
         zones_from_points(pd.DataFrame({"place": ["Qwxzzy Vvvtt"], "controller": ["IS"]}))
 
 
+def test_zones_from_points_names_ambiguous_places_and_every_bad_row():
+    # Yemen has two towns called Al Hazm 186 km apart: a control point is never put at a
+    # guessed namesake, and the error says why for each bad row, not only the first
+    pts = pd.DataFrame(
+        {
+            "place": ["Marib", "Al Hazm", "Qwxzzy Vvvtt", "Zzqxv Wwq", "Xxqz Yyv", "Qqxz Vvw"],
+            "controller": ["Houthis"] * 6,
+            "country": ["YE"] * 6,
+        }
+    )
+    with pytest.raises(InputError) as e:
+        zones_from_points(pts)
+    msg = str(e.value)
+    assert "row 2: the place 'Al Hazm' is ambiguous" in msg and "Al Jawf" in msg
+    assert "row 3: place 'Qwxzzy Vvvtt' not found" in msg and "row 4:" in msg
+    assert "(and 2 more rows)" in msg and "'Place, Region'" in msg and "\n" not in msg
+    pts = pts.iloc[:2].assign(place=["Marib", "Al Hazm, Al Jawf"])
+    z = zones_from_points(pts)
+    assert z.geometry.iloc[0].contains(shapely.Point(44.777, 16.164))
+
+
 def test_zones_from_points_leave_no_sliver_holes() -> None:
     """Dissolved Voronoi cells share their edges exactly: no hair-thin holes between them."""
     rng = np.random.default_rng(7)
