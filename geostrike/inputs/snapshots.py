@@ -464,6 +464,9 @@ class ArchiveReport:
     slivers_km2: dict[date, float] = field(default_factory=dict)
     overlaps_km2: dict[date, float] = field(default_factory=dict)
     rest_slivers: dict[date, tuple[int, float]] = field(default_factory=dict)
+    #: per snapshot: pieces of the rest far from the layer (count, largest km², nearest km)
+    far_rest: dict[date, tuple[int, float, float]] = field(default_factory=dict)
+    rest_of: str = ""
     same_date: list[tuple[date, list[str]]] = field(default_factory=list)
     cadence_days: int = 1
 
@@ -504,6 +507,16 @@ class ArchiveReport:
                 f"thin pieces of the rest (up to {n} a snapshot, up to {big:,.1f} km²) lie where"
                 f" the layer and the outline draw a border apart, in {len(self.rest_slivers)}"
                 " snapshot(s); left without zones (claims there are indeterminate)"
+            )
+        if self.far_rest:
+            first = min(self.far_rest)
+            n, big, km = self.far_rest[first]
+            out.append(
+                f"the rest of {self.rest_of} includes {n} piece(s) of ground at least"
+                f" {FAR_REST_KM:g} km from any part of the layer (the largest {big:,.0f} km²,"
+                f" {km:,.0f} km away, from {first}, in {len(self.far_rest)} snapshot(s)):"
+                " they are given to the rest's actor too; if the layer maps only part of the"
+                " country, give --within a boundary file of that part"
             )
         return out
 
@@ -909,6 +922,8 @@ def _add_rest(
     shapely.prepare(boundary)
     add = []
     cache: dict[bytes, tuple[Any, float, float, int]] = {}
+    cache_far: dict[bytes, tuple[int, float, float] | None] = {}
+    rep.rest_of = source.removeprefix("rest of ")
     by_day = {d: grp for d, grp in rows.groupby("day")}
     empty = shapely.Polygon()
     touches = False
@@ -928,8 +943,12 @@ def _add_rest(
             restg = _polygonal_one(shapely.difference(boundary, layer))
             outside = shapely.difference(layer, boundary)
             restg, thin_km2, thin_n = _drop_slivers(restg, sliver_km)
+            far = _far_pieces(restg, layer)
             cache[key] = (restg, float(_area_km2(np.array([outside]))[0]), thin_km2, thin_n)
+            cache_far[key] = far
         restg, sliver, thin_km2, thin_n = cache[key]
+        if cache_far[key] is not None:
+            rep.far_rest[pd.Timestamp(d).date()] = cache_far[key]
         touches |= not shapely.is_empty(layer) and shapely.intersects(boundary, layer)
         day = pd.Timestamp(d).date()
         if sliver > 0.01:
@@ -967,6 +986,45 @@ def _add_rest(
         for (d, c), grp in both[dup].groupby(["day", "controller"], sort=False)
     ]
     return pd.concat([both[~dup], pd.DataFrame(merged)], ignore_index=True)
+
+
+#: a piece of "the rest" this far from every part of the layer is reported: the outline
+#: reaches ground the layer's map never looked at (the West Bank in the rest of a Gaza map)
+FAR_REST_KM = 25.0
+#: ... when such pieces are at least this share of the rest's area (islands and spits
+#: of the outline far from a front line are not worth a line; the West Bank is 95%)
+FAR_REST_SHARE = 0.1
+
+
+def _far_pieces(restg: Any, layer: Any) -> tuple[int, float, float] | None:
+    """(count, largest km², nearest km) of the rest's pieces far from the layer, or None.
+
+    Distances are measured in an azimuthal equidistant frame centred on the layer
+    (:func:`geostrike.geodesy.local_frame`): exact from the centre, within a fraction of
+    a percent over a country, which is all a warning threshold needs.
+    """
+    if shapely.is_empty(layer) or shapely.is_empty(restg):
+        return None
+    parts = np.asarray(shapely.get_parts(restg), dtype=object)
+    area = _area_km2(parts)
+    big = area >= FAR_REST_SHARE * area.sum()
+    if not big.any():
+        return None
+    from geostrike.geodesy import local_frame
+
+    c = shapely.centroid(layer)
+    fwd, _ = local_frame(float(shapely.get_x(c)), float(shapely.get_y(c)))
+
+    def to_frame(xy: np.ndarray) -> np.ndarray:
+        x, y = fwd.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    layer_m = shapely.transform(layer, to_frame)
+    dist_km = shapely.distance(shapely.transform(parts[big], to_frame), layer_m) / 1000.0
+    far = dist_km >= FAR_REST_KM
+    if not far.any() or area[big][far].sum() < FAR_REST_SHARE * area.sum():
+        return None
+    return int(far.sum()), float(area[big][far].max()), float(dist_km[far].min())
 
 
 def _drop_slivers(g: Any, width_km: float) -> tuple[Any, float, int]:

@@ -4,6 +4,7 @@ the rest of the country, controller mappings."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -192,6 +193,31 @@ def test_empty_snapshot_is_a_day_without_ground(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------- rest of the country
+def test_rest_far_from_the_layer_is_reported(tmp_path: Path) -> None:
+    """A Gaza-only layer with --within PS: the rest includes the West Bank, and says so."""
+    _write(tmp_path, "gaza_20240101.geojson", [box(34.30, 31.30, 34.40, 31.40)])
+    z, warns = _build(tmp_path, controller="israel", rest="hamas", within="PS")
+    far = [w for w in warns if "at least 25 km from any part of the layer" in w]
+    assert len(far) == 1 and "the rest of PS includes 1 piece(s)" in far[0], warns
+    # the West Bank (about 5,600-6,000 km² in Natural Earth, 40-50 km from Gaza's edge)
+    got = re.search(r"the largest ([\d,]+) km², ([\d,]+) km away", far[0])
+    km2, km = (float(x.replace(",", "")) for x in got.groups())
+    assert 5000 < km2 < 7000 and 30 < km < 60
+    assert "hamas" in set(z["controller"])  # still built: a warning, not a refusal
+    # the whole of Gaza as the layer: the rest is one piece, all of it far away
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    _write(whole, "gaza_20240101.geojson", [box(34.2, 31.2, 34.6, 31.6)])
+    _, warns = _build(whole, controller="israel", rest="hamas", within="PS")
+    assert any("from any part of the layer" in w for w in warns), warns
+    # a layer whose rest is one piece next to it gives no such line
+    other = tmp_path / "ua"
+    other.mkdir()
+    _write(other, "occupied_20220601.geojson", [box(37.5, 47.0, 40.3, 49.5)])
+    _, warns = _build(other, controller="russia", rest="ukraine", within="UA")
+    assert not any("from any part of the layer" in w for w in warns), warns
+
+
 def test_rest_of_ukraine_with_crimea(tmp_path: Path) -> None:
     """An occupied-territory archive becomes a two-sided map; Crimea stays occupied."""
     crimea = box(32.4, 44.3, 36.7, 46.2)  # drawn with Russia by Natural Earth
