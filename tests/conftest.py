@@ -9,13 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REPORT = SHARED / "reports" / "syria-strikes-2015.txt"
-TRNEWS = SHARED / "benchmarks" / "tr-news.xml"
+# No test may depend on machine load (CI shares 2 cores): property tests have no deadline
+# and are not refused as "too slow"; each test's own @settings still sets its examples.
+hypothesis_settings.register_profile(
+    "geostrike", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("geostrike")
 
 
 def clients_required() -> bool:
