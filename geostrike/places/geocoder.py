@@ -68,6 +68,8 @@ from geostrike.places.names import (
     skeleton,
     strip_articles,
 )
+from geostrike.places.phrases import BRACKETED, COUNTRYSIDE, light, parse
+from geostrike.places.phrases import apply as apply_phrase
 
 __all__ = [
     "Match",
@@ -94,7 +96,6 @@ _MIN_FUZZY_LEN = 6
 COMMON_WORD_ZIPF = 3.5
 COMMON_WORD_ZIPF_FUZZY = 3.5
 
-REGION_MIN_KM = 25.0
 # Extra handicap of a first-level division matched by its bare name ("Anbar"), on top of
 # the division's -1 when the query has no division word.
 WEAK_NAME_PENALTY = 0.5
@@ -134,8 +135,6 @@ NAMESAKE_MIN_SIMILARITY = 85.0
 #: "A, B" / "A (B)": B names a division or a place; A must lie in B's first-level division
 #: or within this distance (km) of B.
 QUALIFIER_KM = 50.0
-#: "Hodeidah port", "Sanaa airport": the town's point, its radius widened by this (km).
-FACILITY_KM = 10.0
 
 
 def ambiguity_km() -> float:
@@ -213,130 +212,6 @@ class Match:
 
 
 # --------------------------------------------------------------------------- phrases
-class _lazy_re:  # noqa: N801 - behaves like a compiled pattern
-    """A regular expression compiled on first use (keeps ``geostrike geocode`` start fast)."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        self._re: re.Pattern[str] | None = None
-
-    def match(self, s: str) -> re.Match[str] | None:
-        if self._re is None:
-            self._re = re.compile(self.pattern)
-        return self._re.match(s)
-
-
-_NUM = r"(\d+(?:[.,]\d+)?)"
-#: Kilometres per distance unit (None: miles, geodesy.KM_PER_MILE, looked up when used).
-_UNITS = {
-    "km": 1.0, "kms": 1.0, "kilometre": 1.0, "kilometres": 1.0, "kilometer": 1.0,
-    "kilometers": 1.0, "k": 1.0, "mi": None, "mile": None, "miles": None,
-    "m": 0.001, "metres": 0.001, "meters": 0.001, "metre": 0.001, "meter": 0.001,
-}  # fmt: skip
-
-
-def _unit_km(unit: str) -> float:
-    """Kilometres in one ``unit`` of :data:`_UNITS` (geodesy is imported only when needed)."""
-    km = _UNITS[unit]
-    if km is None:
-        from geostrike.geodesy import KM_PER_MILE
-
-        return KM_PER_MILE
-    return km
-
-
-_BEARINGS = {
-    "north": 0, "n": 0, "northeast": 45, "north east": 45, "ne": 45, "east": 90, "e": 90,
-    "southeast": 135, "south east": 135, "se": 135, "south": 180, "s": 180,
-    "southwest": 225, "south west": 225, "sw": 225, "west": 270, "w": 270,
-    "northwest": 315, "north west": 315, "nw": 315,
-    "north northeast": 22.5, "nne": 22.5, "east northeast": 67.5, "ene": 67.5,
-    "east southeast": 112.5, "ese": 112.5, "south southeast": 157.5, "sse": 157.5,
-    "south southwest": 202.5, "ssw": 202.5, "west southwest": 247.5, "wsw": 247.5,
-    "west northwest": 292.5, "wnw": 292.5, "north northwest": 337.5, "nnw": 337.5,
-}  # fmt: skip
-_BEARING_RE = "|".join(sorted((re.escape(b) for b in _BEARINGS), key=len, reverse=True))
-_OFFSET = _lazy_re(
-    rf"^(?:about |around |some |approximately |approx |roughly |nearly |almost |over |"
-    rf"under |less than |more than |up to )?{_NUM}\s*(?:-\s*)?({'|'.join(_UNITS)})\.?\s+"
-    rf"(?:to the |to )?({_BEARING_RE})(?:ern)?\s+(?:of |from )?(.+)$"
-)
-_ADMIN_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:province|provinces|governorate|governorates|governate|gov|"
-    r"muhafazat|muhafazah|mohafazat|oblast|wilayah|vilayet|state)$"
-)
-_ADMIN_HEAD = _lazy_re(
-    r"^(?:the )?(?:province|governorate|governate|muhafazat|mohafazat|oblast|wilayah) of (.+)$"
-)
-_REGION_HEAD = _lazy_re(
-    r"^(?:the )?(?:(?:northern|southern|eastern|western|central|north|south|east|west|"
-    r"north eastern|north western|south eastern|south western|northeastern|northwestern|"
-    r"southeastern|southwestern|northeast|northwest|southeast|southwest|rural|greater|outer|"
-    r"inner|upper|lower|countryside of|outskirts of|suburbs of|vicinity of|environs of|"
-    r"area of|region of|district of|rural areas of|areas around|area around|outside of|"
-    r"near|nearby|around|outside|close to|next to|on the outskirts of|in the vicinity of|"
-    r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of) )+(.+)$"
-)
-_REGION_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:countryside|outskirts|suburbs|vicinity|environs|area|areas|region|"
-    r"district|plain|plains|desert|countryside area|rural area|rural areas|rif)$"
-)
-
-
-_COUNTRYSIDE = re.compile(r"\b(?:countryside|rural|rif|reef)\b")
-
-
-_PLACE_HEAD = _lazy_re(
-    r"^(?:the )?(?:(?:city|town|village|hamlet|municipality|settlement|port|district|"
-    r"neighbourhood|neighborhood|suburb|area|region) of |the )(.+)$"
-)
-_PLACE_TAIL = _lazy_re(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
-_FACILITY_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:sea ?port|port|harbour|harbor|docks|international airport|airport|"
-    r"airfield|air ?base|air ?field|military airport|naval base|military base)$"
-)
-_FACILITY_HEAD = _lazy_re(
-    r"^(?:the )?(?:sea ?port|port|harbour|harbor|airport|air ?base|airfield) of (.+)$"
-)
-_BRACKETED = re.compile(r"^(.+?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")
-
-
-def _light(text: str) -> str:
-    """Casefold, hyphens and punctuation (not decimal points) to spaces, collapsed."""
-    s = text.casefold()
-    s = re.sub(r"(?<=\d)[.,](?=\d)", "\x00", s)
-    s = re.sub(r"[\s\-‐‑‒–—_/,;:!?()\[\]{}\"«»“”]+", " ", s).replace(".", " ")
-    return " ".join(s.replace("\x00", ".").split())
-
-
-def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
-    """Split a query into (place text, mode, details); mode plain|admin|region|offset."""
-    s = _light(text)
-    m = _OFFSET.match(s)
-    if m:
-        dist = float(m.group(1).replace(",", ".")) * _unit_km(m.group(2))
-        bearing = _BEARINGS[m.group(3)]
-        return m.group(4), "offset", {"distance_km": dist, "bearing": float(bearing)}
-    m = _ADMIN_HEAD.match(s) or _ADMIN_TAIL.match(s)
-    if m:
-        return m.group(1), "admin", {}
-    m = _REGION_HEAD.match(s)
-    if m:
-        inner = m.group(1)
-        m2 = _REGION_TAIL.match(inner)
-        return (m2.group(1) if m2 else inner), "region", {}
-    m = _REGION_TAIL.match(s)
-    if m:
-        return m.group(1), "region", {}
-    m = _FACILITY_HEAD.match(s) or _FACILITY_TAIL.match(s)
-    if m:
-        return m.group(1), "facility", {}
-    m = _PLACE_HEAD.match(s) or _PLACE_TAIL.match(s)
-    if m:
-        return m.group(1), "plain", {}
-    return text, "plain", {}
-
-
 # --------------------------------------------------------------------------- ranking
 def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     la1, lo1, la2, lo2 = np.radians(lat1), np.radians(lon1), np.radians(lat2), np.radians(lon2)
@@ -800,18 +675,9 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         "base_precision_km": prec_km,
         "alternatives": alternatives,
     }
-    if mode == "region" and precision not in ("country", "admin1"):
-        precision, prec_km = "region", max(prec_km, REGION_MIN_KM)
-    elif mode == "facility" and precision not in ("country", "admin1"):
-        prec_km += FACILITY_KM  # a port or airport of the town, located as the town
-    elif mode == "offset":
-        from pyproj import Geod
-
-        dist = details["distance_km"]
-        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, details["bearing"], dist * 1000.0)
-        lat, lon = float(lat2), float(lon2)
-        precision = "offset"
-        prec_km = prec_km + max(1.0, 0.2 * dist)
+    # region, facility and offset phrases: the rules of places.phrases
+    lat, lon, precision, prec_km = apply_phrase(lat, lon, precision, prec_km, mode, details)
+    if mode == "offset":
         raw.update(details)
     ambiguity = _ambiguity_one(gaz, hit.ranked, hit.key or hit.matched)
     return Match(
@@ -1094,7 +960,7 @@ def _geocode(
             return m
     if _depth < 2:
         # b. "A, B" or "A (B)": B (a country, division or town) qualifies A
-        bracket = _BRACKETED.match(text)
+        bracket = BRACKETED.match(text)
         if bracket:
             head, sep, tail = bracket.group(1), "(", bracket.group(2)
         else:
@@ -1132,8 +998,8 @@ def _geocode(
                 if not is_country:
                     return None  # the qualifier is understood: nothing of that name in it
     # c. region phrases, offsets, "the", "town of", "X port" ...
-    place, mode, details = _parse(text)
-    if mode == "region" and _COUNTRYSIDE.search(_light(text)):
+    place, mode, details = parse(text)
+    if mode == "region" and COUNTRYSIDE.search(light(text)):
         # "X countryside", "rural X": the governorate named "Rif X" when there is one
         hit = _match(gaz, f"rif {place}", country=country, near=near, admin=True, exact_only=True)
         if hit is not None and int(gaz.frank[hit.row]) == FEATURE_RANK["admin1"]:

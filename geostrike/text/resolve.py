@@ -1,0 +1,356 @@
+"""Place mentions resolved to gazetteer rows in the context of their document.
+
+Data: the gazetteer (:mod:`geostrike.places.gazetteer`, through the mentions' view of it,
+:class:`geostrike.text.mentions.PlaceIndex`). Phrases ("northern Homs", "20 km east of
+Homs", "Homs province") are read by the geocoder's parser, :mod:`geostrike.places.phrases`,
+and their precision follows its rules (:func:`geostrike.places.phrases.apply`), so a phrase
+means the same by ``geocode()`` and by ``extract()``.
+
+Each mention's candidates are scored by a prior (feature class: country, first-level
+division, capital; population; primary name rather than an alternate name; the phrase's
+mode), then by the document: the focus countries (shares of the countries named by the
+*other* mentions, weighted by how sure each is), an explicit ``country`` hint, linking
+phrases ("X, Syria", "X in Aleppo") and the first-level divisions of the other mentions.
+A population gap of two orders of magnitude outweighs the focus, so "Baghdad" in a report
+about Syria stays Iraq's capital.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from geostrike.places.names import fold, normalise
+from geostrike.places.phrases import apply as apply_phrase
+from geostrike.places.phrases import parse
+from geostrike.text.mentions import REGION_FCODES, REGION_NAMES, PlaceIndex, PlaceMention, _strong
+
+__all__ = ["resolve", "coordinates", "phrase_mode"]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(phrase: str) -> tuple[str, dict[str, Any]]:
+    _place, mode, details = parse(phrase)
+    return mode, details
+
+
+def phrase_mode(m: PlaceMention, idx: PlaceIndex | None = None) -> tuple[str, dict[str, Any]]:
+    """The mention's phrase as the geocoder reads it: (mode, details).
+
+    As in :func:`geostrike.places.geocoder.geocode`, a whole phrase that is a division's
+    name ("Luhansk region", "Homs province") is that division (``admin``); else
+    :func:`geostrike.places.phrases.parse` reads it. "Province of X" (an admin word the
+    phrase leaves out) is ``admin`` too.
+    """
+    mode, details = _parsed(m.phrase)
+    if mode in ("region", "admin") and idx is not None and m.phrase != m.text:
+        rows, _kinds = idx.lookup(normalise(m.phrase))
+        if len(rows) and idx.is_admin1[rows].any():
+            return "admin", details
+    if mode == "plain" and m.admin_word:
+        mode = "admin"
+    return mode, details
+
+
+_FC_BONUS = {
+    "CONT": 3.0,
+    "STRT": 3.0,
+    "SEA": 8.0,  # "the Red Sea" is the sea, not Sudan's Red Sea state
+    "PEN": 3.0,
+    "OCN": 8.0,  # "the Atlantic" is the ocean, not Atlantic, Iowa (whatever the focus)
+    "GULF": 3.0,
+    "RGN": 8.0,  # "the EU" is the union, not the Eu in Normandy
+    "ADM1": 1.0,
+    "PPLC": 1.5,
+    "PPLA": 1.0,
+    "PPLA2": 0.5,
+    "PPLA3": 0.2,
+}
+FOCUS_WEIGHT = 4.0
+HINT_WEIGHT = 4.0
+DOMINANT = 1.0
+MIN_SCORE = 4.3
+
+
+def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
+    """Context-free score of each candidate: population, feature class, name kind, phrase."""
+    rows = m.candidates
+    kinds = getattr(m, "kinds", np.zeros(len(rows), np.int8))
+    fc = idx.fcode[rows]
+    ccs = idx.cc[rows]
+    base = np.log10(idx.pop[rows] + 10.0)
+    bonus = np.array([_FC_BONUS.get(f, 0.0) for f in fc])
+    bonus[idx.is_country[rows]] = 3.0
+    # primary names, bare division names and spelling variants of the primary name
+    key_fold = fold(m.key)
+    primary = np.array(
+        [
+            k in (0, 2) or fold(normalise(idx.names[r])) == key_fold
+            for r, k in zip(rows, kinds, strict=True)
+        ]
+    )
+    base = base + bonus + np.where(primary, 1.0, 0.0)
+    is_adm = idx.is_admin1[rows]
+    if is_adm.any():
+        # the seat of a same-named division: "Homs" is the city unless the division is
+        # more than ten times larger ("Quebec")
+        adm_cc = set(ccs[is_adm].tolist())
+        seat = np.array(
+            [
+                (not a) and str(c) in adm_cc and f.startswith("PPL")
+                for a, c, f in zip(is_adm, ccs, fc, strict=True)
+            ]
+        )
+        base = base + np.where(seat, 1.0, 0.0)
+        if m.own_cue and phrase_mode(m, idx)[0] == "plain":
+            # "met Trump in New York": right after a place cue, a division whose seat of the
+            # same name is a city of a million or more stands back for it ("New York Gov.",
+            # "upstate New York" keep the state); other countries' namesakes are untouched
+            big_seat = {str(c) for c in ccs[seat & (idx.pop[rows] >= 1_000_000)]}
+            if big_seat:
+                drop = np.array(
+                    [a and str(c) in big_seat for a, c in zip(is_adm, ccs, strict=True)]
+                )
+                base = base - np.where(drop, 3.0, 0.0)
+    if m.demonym:
+        base = base + 2.0
+    if phrase_mode(m, idx)[0] == "admin":
+        base = base + np.where(is_adm, 4.0, 0.0)
+    if m.cue:
+        base = base + 0.7
+    return base
+
+
+def _unambiguous(m: PlaceMention, idx: PlaceIndex) -> str | None:
+    """The country of a mention whose sizeable candidates all lie in one country."""
+    rows = m.candidates
+    if m.demonym and len(rows):
+        return str(idx.cc[rows[0]]) or None
+    big = rows[(idx.pop[rows] >= 1000) | idx.is_country[rows] | idx.is_admin1[rows]]
+    if not len(big):
+        return None
+    ccs = set(idx.cc[big].tolist())
+    return str(next(iter(ccs))) if len(ccs) == 1 and "" not in ccs else None
+
+
+def resolve(
+    mentions: list[PlaceMention], idx: PlaceIndex, *, country: str | None = None, text: str = ""
+) -> None:
+    """Choose each mention's gazetteer row in the context of the document (in place).
+
+    Two rounds: the focus countries are first taken from the mentions that are
+    unambiguous (countries, demonyms, names found in one country only), then from every
+    confidently resolved mention; divisions named in the text ("Ontario", "Ky.") and
+    linking phrases ("X, Syria", "X in Idlib") pull candidates inside them.
+    """
+    if not mentions:
+        return
+    hint = country.upper() if country else None
+    # mentions that look alike (same name, candidates and phrase features) score alike:
+    # each score is computed once per signature (and link), so a document that repeats
+    # a name thousands of times costs little more than one that names it once
+    sigs = [_signature(m) for m in mentions]
+    prior_of: dict[tuple, np.ndarray] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in prior_of:
+            prior_of[sg] = _prior(m, idx)
+    priors = [prior_of[sg] for sg in sigs]
+    weights: dict[str, float] = defaultdict(float)
+    unamb: dict[tuple, str | None] = {}
+    for m, sg in zip(mentions, sigs, strict=True):
+        if sg not in unamb:
+            unamb[sg] = _unambiguous(m, idx)
+        cc = unamb[sg]
+        if cc:
+            weights[cc] += 1.0
+    links: dict[int, int] = {}
+    focus: dict[str, float] = {}
+    admins: set[tuple[str, str]] = set()
+    admin_w: dict[tuple[str, str], float] = defaultdict(float)
+    scores: list[np.ndarray] = []
+    for _round in range(2):
+        total = sum(weights.values()) or 1.0
+        focus = {cc: w / total for cc, w in weights.items()}
+        admin_total = sum(admin_w.values()) or 1.0
+        scores = []
+        done: dict[tuple, tuple[np.ndarray, int]] = {}
+        for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
+            gk = (sigs[n], links.get(n))
+            hit = done.get(gk)
+            if hit is not None:
+                scores.append(hit[0])
+                m.row = hit[1]
+                continue
+            rows = m.candidates
+            ccs = idx.cc[rows]
+            share = np.array([focus.get(str(c), 0.0) for c in ccs])
+            # the document's main country (three fifths of the weight or more) counts again: a
+            # regional town there beats a same-named capital abroad ("Tripoli" in a story
+            # about Baalbek), not a city a hundred times larger ("Baghdad" in a Syria report)
+            popl = np.log10(idx.pop[rows] + 10.0)
+            dominant = (share >= 0.6) & (popl >= popl.max() - 2.0)
+            s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(dominant, DOMINANT, 0.0)
+            if hint:
+                s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
+            if admins or admin_w:
+                a1 = [idx.admin1[r] for r in rows]
+                s = s + np.array(
+                    [
+                        (2.0 if (str(c), a) in admins else 0.0)
+                        + 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
+                        for c, a in zip(ccs, a1, strict=True)
+                    ]
+                )
+            y = links.get(n)
+            if y is not None:
+                inside = ccs == idx.cc[y]
+                if idx.is_admin1[y]:
+                    inside = inside & np.array([idx.admin1[r] == idx.admin1[y] for r in rows])
+                s = s + np.where(inside, 4.0, -2.0)
+            scores.append(s)
+            m.row = int(rows[int(np.argmax(s))])
+            done[gk] = (s, m.row)
+        # what the first round teaches the second
+        weights = defaultdict(float)
+        admin_w = defaultdict(float)
+        admins = set()
+        margins: dict[int, float] = {}
+        for m, s in zip(mentions, scores, strict=True):
+            r = m.row
+            margin = margins.get(id(s))
+            if margin is None:
+                order = np.argsort(-s)
+                margin = margins[id(s)] = (
+                    float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
+                )
+            conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
+            c = str(idx.cc[r])
+            if c:
+                weights[c] += conf
+            if idx.is_admin1[r]:
+                admins.add((c, idx.admin1[r]))
+            elif not idx.is_country[r] and idx.fcode[r] != "CONT" and conf >= 0.5:
+                admin_w[(c, idx.admin1[r])] += 1.0
+        links = {}
+        for n in range(len(mentions) - 1):
+            x, y = mentions[n], mentions[n + 1]
+            if not _LINK.match(text[x.phrase_end : y.phrase_start]):
+                continue
+            if (idx.is_country[y.row] or idx.is_admin1[y.row]) and not (
+                idx.is_country[x.row] or idx.is_admin1[x.row]
+            ):
+                links[n] = y.row
+    tops: dict[int, tuple[int, float, float]] = {}
+    for m, s in zip(mentions, scores, strict=True):
+        top2 = tops.get(id(s))
+        if top2 is None:
+            order = np.argsort(-s)
+            best = int(order[0])
+            b = float(s[best])
+            top2 = tops[id(s)] = (best, b, float(s[order[1]]) if len(order) > 1 else b - 4.0)
+        best, b, second = top2
+        m.row = int(m.candidates[best])
+        if phrase_mode(m, idx)[0] == "admin" and not idx.is_admin1[m.row]:
+            # "Odesa region" when the division is indexed as "Odessa": the city's division
+            adm = idx.admin1_row(str(idx.cc[m.row]), idx.admin1[m.row] or "")
+            if adm is not None and fold(normalise(idx.admin1[m.row])) == fold(m.key):
+                m.row = adm
+        conf = 1.0 / (1.0 + math.exp(-(b - second)))
+        m.confident = conf
+        m.score = round(100.0 * conf * min(1.0, b / 8.0), 1)
+        r = m.row
+        m.precision = _precision(m, idx, r)
+        c = str(idx.cc[r])
+        in_focus = focus.get(c, 0.0) >= 0.2 or hint == c
+        if m.adm2_word and not idx.is_admin1[r] and not (in_focus and (c, idx.admin1[r]) in admins):
+            # "Metcalfe County": a second-level division the gazetteer lacks; a same-named
+            # town elsewhere would be wrong
+            m.row = None
+            m.score = None
+            m.keep = True
+            continue
+        top = max(focus, key=focus.__getitem__) if focus else None
+        if m.fragment and c not in (top, hint) and not _strong(np.array([r]), idx):
+            m.row = None  # a name's tail resolving abroad ("Maarat al-Numan" → Numan, Nigeria)
+            m.score = None
+            continue
+        if m.key in REGION_NAMES and not (idx.is_country[r] or idx.is_admin1[r]):
+            # "Middle East", "Far North": a region the gazetteer lacks; its namesake
+            # village would be a confident wrong point, so the mention stays unresolved
+            m.row = None
+            m.score = None
+            m.keep = True
+            continue
+        if b < MIN_SCORE and not m.demonym:
+            m.row = None
+            m.score = None
+            continue
+        # an alternate name of a small place abroad is more likely a word or a person
+        kinds = getattr(m, "kinds", None)
+        if kinds is not None and kinds[best] == 3 and not (in_focus and (m.cue or m.admin_word)):
+            m.row = None  # a romanisation variant needs the document's country and a cue
+            m.score = None
+            continue
+        if kinds is not None and not m.demonym and kinds[best] == 1:
+            strong_r = bool(
+                idx.is_country[r] or idx.is_admin1[r] or idx.fcode[r] == "CONT" or idx.pop[r] >= 1e6
+            )
+            p = float(idx.pop[r])
+            if not (
+                strong_r
+                or p >= 100_000
+                or (in_focus and p >= 5000)
+                or (m.cue and in_focus and (p >= 1000 or p == 0))
+            ):
+                m.row = None
+                m.score = None
+
+
+def _signature(m: PlaceMention) -> tuple:
+    """What :func:`_prior` and the scores of :func:`resolve` depend on, besides links."""
+    kinds = getattr(m, "kinds", None)
+    return (
+        m.key, m.candidates.tobytes(), None if kinds is None else kinds.tobytes(), m.demonym,
+        m.admin_word, m.modifier, m.offset_km is None, m.cue, m.own_cue,
+    )  # fmt: skip
+
+
+# "X, Y", "X in Y", "X, in Y", "X near the Y" (the direction of "in northern Y" is in Y's phrase)
+_LINK = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:in|near|outside)\s+(?:the\s+)?)$")
+
+
+def _precision(m: PlaceMention, idx: PlaceIndex, r: int) -> str:
+    """The precision of mention ``m`` resolved to row ``r``: the row's own (country,
+    first-level division, region for continents and seas, else place) as the phrase
+    changes it (:func:`geostrike.places.phrases.apply`; "X province" where X is no
+    division: X, widened, as the geocoder does)."""
+    if idx.is_country[r]:
+        base = "country"
+    elif idx.fcode[r] == "CONT" or idx.fcode[r] in REGION_FCODES:
+        base = "region"
+    elif idx.is_admin1[r]:
+        base = "admin1"
+    else:
+        base = "place"
+    mode, details = phrase_mode(m, idx)
+    if mode == "admin":
+        mode = "region"
+    return apply_phrase(0.0, 0.0, base, 0.0, mode, details)[2] if mode != "offset" else "offset"
+
+
+def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
+    """(lat, lon, precision_km) of a resolved mention: the row's point and radius as the
+    phrase changes them (:func:`geostrike.places.phrases.apply`: region, facility, offset)."""
+    r = m.row
+    lat, lon, prec = float(idx.lat[r]), float(idx.lon[r]), float(idx.prec[r])
+    mode, details = phrase_mode(m, idx)
+    if mode == "admin":
+        mode = "region"
+    base = "admin1" if idx.is_admin1[r] else "country" if idx.is_country[r] else "place"
+    lat, lon, _precision_, prec = apply_phrase(lat, lon, base, prec, mode, details)
+    return lat, lon, prec
