@@ -37,7 +37,7 @@ import time
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -618,9 +618,20 @@ class Gazetteer:
         self._records: pd.DataFrame | None = None
         self._gid_index: dict[str, int] | None = None
         self._tree: Any = None
+        self._memo: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
+
+    def cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this gazetteer (a score array, a lookup table, a memo
+        dict), built once on first use and kept for the gazetteer's lifetime: derived
+        data lives with the data it comes from, so another gazetteer (an import, another
+        data folder) never sees it."""
+        got = self._memo.get(name)
+        if got is None:
+            got = self._memo[name] = build()
+        return got
 
     # -- strings
     def _col(self, name: str) -> _Strings:

@@ -49,9 +49,9 @@ from typing import Any
 import numpy as np
 
 from geostrike import settings
+from geostrike.places import rank as _ranking
 from geostrike.places.gazetteer import (
     FEATURE_RANK,
-    KIND_ALTERNATE,
     KIND_PRIMARY,
     KIND_WEAK,
     Gazetteer,
@@ -96,24 +96,11 @@ _MIN_FUZZY_LEN = 6
 COMMON_WORD_ZIPF = 3.5
 COMMON_WORD_ZIPF_FUZZY = 3.5
 
-# Extra handicap of a first-level division matched by its bare name ("Anbar"), on top of
-# the division's -1 when the query has no division word.
-WEAK_NAME_PENALTY = 0.5
-# Inexact matches (fold, skeleton, fuzzy) outside the hinted or focus countries must be
-# at least this populous (or a country or division): a misspelt village name is far more
-# often a different village than a faraway namesake.
-INEXACT_FOREIGN_MIN_POP = 100_000
 
 #: Countries the toolkit's reports usually concern; without a country hint, places there
 #: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
 #: (comma-separated ISO codes; empty to switch the prior off).
 DEFAULT_FOCUS = settings.DEFAULT_FOCUS
-# An exact match through an alternate name only, of a place outside the hinted or focus
-# countries, must be at least this populous (or a country, division or capital): GeoNames
-# alternate names of small foreign places ("Nineveh" for Perry, New York) are false friends.
-ALT_FOREIGN_MIN_POP = 100_000
-# ... and, when the name is also one of a place in those countries, this populous.
-ALT_HOME_BEATS_MAX_POP = 1_000_000
 # An inexact match outside the hinted or focus countries needs this similarity as well.
 INEXACT_FOREIGN_MIN_SIMILARITY = 95.0
 # A fold match abroad: similarity of the query to the place's primary name.
@@ -121,7 +108,6 @@ FOLD_FOREIGN_MIN_SIMILARITY = 75.0
 # Letters that may differ at the start of a name matched inexactly (initial vowels vary
 # in romanisation: Efrin/Afrin, Omran/Amran; q/k: Qamishli/Kamishli).
 _FIRST_LETTER_CLASS = str.maketrans({"e": "a", "i": "a", "o": "a", "u": "a", "q": "k"})
-FOCUS_WEIGHT = 1.0
 #: Two places matching a query that lie farther apart than this (km) make the answer
 #: ambiguous, unless the first is much more prominent (AMBIGUITY_MARGIN). The environment
 #: variable ``GEOSTRIKE_AMBIGUITY_KM`` overrides it.
@@ -213,12 +199,6 @@ class Match:
 
 # --------------------------------------------------------------------------- phrases
 # --------------------------------------------------------------------------- ranking
-def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    la1, lo1, la2, lo2 = np.radians(lat1), np.radians(lon1), np.radians(lat2), np.radians(lon2)
-    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _rank(
     gaz: Gazetteer,
     rows: np.ndarray,
@@ -230,61 +210,32 @@ def _rank(
     query_key: str | None = None,
     weak: frozenset[int] = frozenset(),
 ) -> np.ndarray:
-    """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first).
-
-    Score: log10 population (unknown: 10,000 for a division seat, else 500) + feature bonus
-    + up to 0.4 for similarity of the query to the candidate's primary name + 1.5 for a
-    literal (diacritics and all) match of a non-ASCII query + country hint (20) or focus
-    prior + nearness to ``near`` (-1 per 100 km).
-    """
+    """One query's candidate rows, best first: :func:`geostrike.places.rank.rank` (a batch
+    of one) with the query's similarity to each primary name and its literal match."""
     rows = np.unique(rows)
-    if len(rows) == 1:
+    if len(rows) < 2:
         return rows
-    # Plain Python: candidate lists are short, and numpy's per-call cost dominates there.
-    rl = rows.tolist()
-    franks = gaz.frank[rows].tolist()
-    pops = gaz.pop[rows].tolist()
-    ccs = gaz.cc[rows].tolist()
-    parts = gaz.part_of_row[rows].tolist()
-    bonus = {
-        FEATURE_RANK["country"]: 6.0,
-        FEATURE_RANK["admin1"]: 6.0 if admin else -1.0,
-        FEATURE_RANK["PPLC"]: 1.0,
-        FEATURE_RANK["PPLA"]: 0.5,
-        FEATURE_RANK["other"]: -1.0,
-    }
-    focus = () if country else _focus()
-    cu = country.upper() if country else None
-    names: list[str] = []
+    sims = lit = None
     if query_key or literal:
-        from rapidfuzz.fuzz import ratio
+        names = gaz.strings_at("name", rows)
+        if query_key:
+            from rapidfuzz.fuzz import ratio
 
-        names = [gaz.name(r) for r in rl]
-        q_lit = unicodedata.normalize("NFC", literal).casefold() if literal else None
-    if near is not None:
-        dists = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows]).tolist()
-    keyed = []
-    for i, r in enumerate(rl):
-        fr, pop = franks[i], pops[i]
-        if pop == 0 and fr <= FEATURE_RANK["PPLA"]:
-            pop = 10_000
-        sc = math.log10(max(pop, 500)) + bonus.get(fr, 0.0)
-        if names:
-            if query_key:
-                sc += 0.4 * ratio(query_key, normalise(names[i])) / 100.0
-            if q_lit is not None and unicodedata.normalize("NFC", names[i]).casefold() == q_lit:
-                sc += 1.5
-        if cu is not None:
-            sc += 20.0 if ccs[i] == cu else 0.0
-        elif ccs[i] in focus:
-            sc += FOCUS_WEIGHT
-        if near is not None:
-            sc -= min(dists[i], 3000.0) / 100.0
-        if r in weak:
-            sc -= WEAK_NAME_PENALTY
-        keyed.append((-sc, parts[i], r))
-    keyed.sort()
-    return np.array([k[2] for k in keyed], dtype=np.int64)
+            sims = np.fromiter(
+                (ratio(query_key, normalise(nm)) for nm in names), np.float64, len(rows)
+            )
+        if literal:
+            q_lit = unicodedata.normalize("NFC", literal).casefold()
+            lit = np.fromiter(
+                (unicodedata.normalize("NFC", nm).casefold() == q_lit for nm in names),
+                bool,
+                len(rows),
+            )
+    return _ranking.rank(
+        gaz, rows, admin=admin, similarity=sims, literal=lit,
+        country=country.upper() if country else None, focus=() if country else _focus(),
+        near=near, weak=np.isin(rows, list(weak)) if weak else None,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- matching
@@ -298,63 +249,14 @@ class _Hit:
     key: str = ""  # the query's normalised key (for the namesake test of _ambiguity)
 
 
-def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """For a query that is a common English word, the candidates prominent enough that
-    the word most likely means them (countries, divisions, capitals, big places)."""
-    pop = gaz.pop[rows]
-    ok = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
-    ok |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
-    return ok
-
-
 def _plausible(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarray:
-    """Mask of candidates an inexact match may give: in the hinted (else focus) countries,
-    or prominent (big place, division, country)."""
-    focus = (country,) if country else _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    prominent = getattr(gaz, "_prominent", None)
-    if prominent is None:
-        prominent = (gaz.pop >= INEXACT_FOREIGN_MIN_POP) | (gaz.frank <= FEATURE_RANK["admin1"])
-        gaz._prominent = prominent  # type: ignore[attr-defined]
-    return _focus_mask(gaz, focus)[rows] | prominent[rows]
+    """:func:`geostrike.places.rank.plausible` in the hinted (else focus) countries."""
+    return _ranking.plausible(gaz, rows, (country,) if country else _focus())
 
 
 def _alt_ok(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray, country: str | None):
-    """Mask of exact-name entries to keep: an alternate name of a small place outside
-    the hinted (else focus) countries is dropped (see ALT_FOREIGN_MIN_POP)."""
-    focus = (country,) if country else _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    home = _focus_mask(gaz, focus)[rows]
-    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
-    big = gaz.pop[rows] >= ALT_FOREIGN_MIN_POP
-    ok = ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
-    if home.any():
-        # a name of a place at home: a foreign place that merely has it as an alternate
-        # name must be a country, a division or a city of a million ("Mare'" is the
-        # Syrian town, not Malé)
-        ok &= ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["admin1"])
-        ok |= alt_abroad & (gaz.pop[rows] >= ALT_HOME_BEATS_MAX_POP)
-    return ok
-
-
-def _alt_ok_grouped(
-    gaz: Gazetteer, grp: np.ndarray, rows: np.ndarray, kinds: np.ndarray, nk: int
-) -> np.ndarray:
-    """:func:`_alt_ok` (no country hint) for the entries of many keys at once."""
-    focus = _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    home = _focus_mask(gaz, focus)[rows]
-    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
-    frank, pop = gaz.frank[rows], gaz.pop[rows]
-    ok = ~alt_abroad | (frank <= FEATURE_RANK["PPLC"]) | (pop >= ALT_FOREIGN_MIN_POP)
-    has_home = np.zeros(nk, dtype=bool)
-    has_home[grp[home]] = True
-    hh = has_home[grp]
-    ok &= ~hh | ~alt_abroad | (frank <= FEATURE_RANK["admin1"]) | (pop >= ALT_HOME_BEATS_MAX_POP)
-    return ok
+    """:func:`geostrike.places.rank.alt_ok` in the hinted (else focus) countries."""
+    return _ranking.alt_ok(gaz, rows, kinds, (country,) if country else _focus())
 
 
 @lru_cache(maxsize=1 << 17)  # gazetteer names recur as candidates of many queries
@@ -386,33 +288,33 @@ def _foreign(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarra
     focus = (country,) if country else _focus()
     if not focus:
         return np.zeros(len(rows), dtype=bool)
-    return ~_focus_mask(gaz, focus)[rows]
+    return ~_ranking.focus_mask(gaz, focus)[rows]
 
 
 def _refused_aliases(gaz: Gazetteer) -> frozenset[str]:
     """Normalised actor aliases (geostrike.inputs.actors) that are not themselves the exact name of
     a country or capital: "Hamas", "SAA", "Hezbollah" never resolve; Russia, Moscow, Kyiv do."""
-    got = getattr(gaz, "_refused_aliases", None)
-    if got is None:
-        from geostrike.inputs.actors import default_table, normalise_actor
+    return gaz.cached("geocoder.refused_aliases", lambda: _build_refused_aliases(gaz))
 
-        out = set()
-        table = default_table()
-        names = [n for a in table.actors.values() for n in (a.id, a.label, *a.aliases)]
-        # names written in another script are not refused: transliterated without vowels
-        # they meet place names (حماس Hamas and حمص Homs both give "hms")
-        for alias in {normalise_actor(n) for n in names if script(n) == "latin"}:
-            key = normalise(alias)
-            if not key:
-                continue
-            rows, kinds = gaz.exact(key)
-            strong = rows[kinds != KIND_WEAK]
-            if len(strong) and (gaz.frank[strong] <= FEATURE_RANK["PPLC"]).any():
-                continue
-            out.add(key)
-        got = frozenset(out)
-        gaz._refused_aliases = got  # type: ignore[attr-defined]
-    return got
+
+def _build_refused_aliases(gaz: Gazetteer) -> frozenset[str]:
+    from geostrike.inputs.actors import default_table, normalise_actor
+
+    out = set()
+    table = default_table()
+    names = [n for a in table.actors.values() for n in (a.id, a.label, *a.aliases)]
+    # names written in another script are not refused: transliterated without vowels
+    # they meet place names (حماس Hamas and حمص Homs both give "hms")
+    for alias in {normalise_actor(n) for n in names if script(n) == "latin"}:
+        key = normalise(alias)
+        if not key:
+            continue
+        rows, kinds = gaz.exact(key)
+        strong = rows[kinds != KIND_WEAK]
+        if len(strong) and (gaz.frank[strong] <= FEATURE_RANK["PPLC"]).any():
+            continue
+        out.add(key)
+    return frozenset(out)
 
 
 def _is_acronym(text: str) -> bool:
@@ -500,7 +402,7 @@ def _match_in(
             if acronym:
                 # "SAA", "BEN": an acronym is only a country, division or capital, or a
                 # big place whose primary name it is
-                big = (kinds == KIND_PRIMARY) & (gaz.pop[rows] >= ALT_FOREIGN_MIN_POP)
+                big = (kinds == KIND_PRIMARY) & (gaz.pop[rows] >= _ranking.ALT_FOREIGN_MIN_POP)
                 ok &= (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
             rows, kinds = rows[ok], kinds[ok]
         if len(rows) == 0:
@@ -515,7 +417,7 @@ def _match_in(
                 weak = weak or (rows, kinds)
                 continue
         if common >= COMMON_WORD_ZIPF:
-            ok = _accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
+            ok = _ranking.accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
             if not ok.any():
                 return None
             rows, kinds = rows[ok], kinds[ok]
@@ -641,13 +543,14 @@ def _admin1_name(gaz: Gazetteer, row: int, name: str, code: str) -> str | None:
         return name
     if not code:
         return None
-    table = getattr(gaz, "_admin1_table", None)
-    if table is None:
-        table = {}
+
+    def build() -> dict[tuple[str, str], str]:
+        table: dict[tuple[str, str], str] = {}
         for r in np.flatnonzero(gaz.frank == FEATURE_RANK["admin1"]).tolist():
             table.setdefault((str(gaz.cc[r]), gaz.string("admin1_code", r)), gaz.name(r))
-        gaz._admin1_table = table  # type: ignore[attr-defined]
-    return table.get((str(gaz.cc[row]), code))
+        return table
+
+    return gaz.cached("geocoder.admin1_names", build).get((str(gaz.cc[row]), code))
 
 
 _BUILD_COLUMNS = ("name", "gazetteer_id", "source", "admin1_code", "admin1")
@@ -680,25 +583,29 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
     if mode == "offset":
         raw.update(details)
     ambiguity = _ambiguity_one(gaz, hit.ranked, hit.key or hit.matched)
-    return Match(
-        query=query,
-        name=name,
-        latitude=lat,
-        longitude=lon,
-        country_code=str(gaz.cc[row]),
-        admin1=(
-            _admin1_name(gaz, row, a1_name, a1_code) if frank != FEATURE_RANK["country"] else None
-        ),
-        feature_code=str(gaz.fcode[row]),
-        population=int(gaz.pop[row]),
-        gazetteer_id=gid,
-        precision=precision,
-        precision_km=round(prec_km, 3),
-        score=float(hit.score),
-        matched_name=hit.matched,
-        raw=raw,
-        candidates=len(hit.ranked),
-        ambiguity=ambiguity,
+    return _new_match(
+        {
+            "query": query,
+            "name": name,
+            "latitude": lat,
+            "longitude": lon,
+            "country_code": str(gaz.cc[row]),
+            "admin1": (
+                _admin1_name(gaz, row, a1_name, a1_code)
+                if frank != FEATURE_RANK["country"]
+                else None
+            ),
+            "feature_code": str(gaz.fcode[row]),
+            "population": int(gaz.pop[row]),
+            "gazetteer_id": gid,
+            "precision": precision,
+            "precision_km": round(prec_km, 3),
+            "score": float(hit.score),
+            "matched_name": hit.matched,
+            "raw": raw,
+            "candidates": len(hit.ranked),
+            "ambiguity": ambiguity,
+        }
     )
 
 
@@ -735,7 +642,7 @@ def _ambiguity(
     best = rows[starts]
     d = _haversine_pairs(gaz.lat[best], gaz.lon[best], gaz.lat[cand], gaz.lon[cand])
     fr_b, fr_c = gaz.frank[best], gaz.frank[cand]
-    base = _row_base_scores(gaz)
+    base = _ranking.base_scores(gaz)
     rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > ambiguity_km())
     rival &= fr_c > FEATURE_RANK["country"]
     rival &= (base[best] - base[cand]) < AMBIGUITY_MARGIN
@@ -777,7 +684,7 @@ def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
     b = rl[0]
     if int(gaz.frank[b]) <= FEATURE_RANK["admin1"]:
         return None
-    base = _row_base_scores(gaz)
+    base = _ranking.base_scores(gaz)
     top = float(base[b]) - AMBIGUITY_MARGIN
     la1, lo1 = math.radians(float(gaz.lat[b])), math.radians(float(gaz.lon[b]))
     km = ambiguity_km()
@@ -871,9 +778,7 @@ def _ambiguity_text(gaz: Gazetteer, best: int, rivals: list[int]) -> str:
 
 def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
     """Normalised primary names of rows without articles (remembered per gazetteer)."""
-    memo: dict[int, str] | None = getattr(gaz, "_name_cores", None)
-    if memo is None:
-        memo = gaz._name_cores = {}  # type: ignore[attr-defined]
+    memo: dict[int, str] = gaz.cached("geocoder.name_cores", dict)
     rl = rows.tolist()
     new = sorted({r for r in rl if r not in memo})
     if new:
@@ -884,9 +789,7 @@ def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
 
 def _describe_rows(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
     """Name (division, CC) of gazetteer rows (remembered per gazetteer)."""
-    memo: dict[int, str] | None = getattr(gaz, "_descriptions", None)
-    if memo is None:
-        memo = gaz._descriptions = {}  # type: ignore[attr-defined]
+    memo: dict[int, str] = gaz.cached("geocoder.descriptions", dict)
     rl = rows.tolist()
     new = np.array(sorted({r for r in rl if r not in memo}), dtype=np.int64)
     if len(new):
@@ -994,7 +897,7 @@ def _geocode(
                         q_within = tuple(w for w, k in zip(q_within, keep, strict=True) if k)
                 m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1, within=q_within)
                 if m is not None:
-                    return Match(**{**m.__dict__, "query": query})
+                    return _new_match({**m.__dict__, "query": query})
                 if not is_country:
                     return None  # the qualifier is understood: nothing of that name in it
     # c. region phrases, offsets, "the", "town of", "X port" ...
@@ -1049,12 +952,12 @@ def _allowed(cc: Any, a1: Any, lat: Any, lon: Any, *, within: Any) -> np.ndarray
 
 def _country_words(gaz: Gazetteer) -> frozenset[str]:
     """Last words of country names (primary names of country rows)."""
-    words = getattr(gaz, "_country_words", None)
-    if words is None:
+
+    def build() -> frozenset[str]:
         rows = np.flatnonzero(gaz.frank == FEATURE_RANK["country"]).tolist()
-        words = frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
-        gaz._country_words = words  # type: ignore[attr-defined]
-    return words
+        return frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
+
+    return gaz.cached("geocoder.country_words", build)
 
 
 def _country_suffix(gaz: Gazetteer, text: str) -> tuple[str, str, str]:
@@ -1469,44 +1372,11 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> _Exa
 _HAS_ALPHA = re.compile(r"[a-z]")
 
 
-def _row_base_scores(gaz: Gazetteer) -> np.ndarray:
-    """Per row, the query-independent part of :func:`_rank`'s score without a division
-    word (log10 population + feature bonus), computed with the same float operations."""
-    base = getattr(gaz, "_base_scores", None)
-    if base is None:
-        bonus = {
-            FEATURE_RANK["country"]: 6.0,
-            FEATURE_RANK["admin1"]: -1.0,
-            FEATURE_RANK["PPLC"]: 1.0,
-            FEATURE_RANK["PPLA"]: 0.5,
-            FEATURE_RANK["other"]: -1.0,
-        }
-        pop = gaz.pop.astype(np.int64)
-        seat = (pop == 0) & (gaz.frank <= FEATURE_RANK["PPLA"])
-        pop = np.where(seat, 10_000, np.maximum(pop, 500))
-        upop, inv = np.unique(pop, return_inverse=True)
-        logs = np.array([math.log10(p) for p in upop.tolist()], dtype=np.float64)
-        ufr, finv = np.unique(gaz.frank, return_inverse=True)
-        bon = np.array([bonus.get(f, 0.0) for f in ufr.tolist()], dtype=np.float64)
-        base = logs[inv.ravel()] + bon[finv.ravel()]
-        gaz._base_scores = base  # type: ignore[attr-defined]
-    return base
-
-
-def _focus_mask(gaz: Gazetteer, focus: tuple[str, ...]) -> np.ndarray:
-    """Per row: is the country among ``focus``."""
-    cache = getattr(gaz, "_focus_masks", None)
-    if cache is None:
-        cache = gaz._focus_masks = {}  # type: ignore[attr-defined]
-    m = cache.get(focus)
-    if m is None:
-        m = cache[focus] = np.isin(gaz.cc, list(focus)) if focus else np.zeros(len(gaz), bool)
-    return m
-
-
 def _new_match(fields: dict[str, Any]) -> Match:
-    """A Match from a complete field dict, without the frozen dataclass's per-field
-    ``__init__`` cost (same object as ``Match(**fields)``)."""
+    """The one constructor of the geocoder's Matches (one place :func:`_build`, a bulk
+    exact answer :func:`_exact_match`, a qualified answer): from a complete field dict,
+    without the frozen dataclass's per-field ``__init__`` cost (the same object as
+    ``Match(**fields)``)."""
     m = object.__new__(Match)
     object.__setattr__(m, "__dict__", fields)
     return m
@@ -1624,7 +1494,7 @@ def _bulk_exact_keys(
     grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
     if not country:
         # alternate names of small foreign places are dropped (:func:`_alt_ok`, per key)
-        ok = _alt_ok_grouped(gaz, grp, rows, kinds, nk)
+        ok = _ranking.alt_ok(gaz, rows, kinds, _focus(), grp, nk)
         grp, rows, kinds = grp[ok], rows[ok], kinds[ok]
         if not len(grp):
             return nothing
@@ -1642,9 +1512,7 @@ def _bulk_exact_keys(
         sel = has_strong[grp]
         com = ucommon[grp]
         if com.any():
-            pop = gaz.pop[rows]
-            acc = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
-            acc |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
+            acc = _ranking.accept_common(gaz, rows, kinds)
             sel &= ~com | (acc & ~weak_e)
     grp, rows, weak_e = grp[sel], rows[sel], weak_e[sel]
     if not len(grp):
@@ -1661,7 +1529,6 @@ def _bulk_exact_keys(
     if multi.any():
         # keys with one candidate take it as it is; the others are ranked
         mg, mr = grp[multi], rows[multi]
-        sc = _row_base_scores(gaz)[mr]
         from rapidfuzz.fuzz import ratio
 
         ur, rinv = np.unique(mr, return_inverse=True)
@@ -1676,7 +1543,6 @@ def _bulk_exact_keys(
         sims = np.fromiter(
             map(ratio, [ukeys[g] for g in mg.tolist()], mnames), dtype=np.float64, count=len(mg)
         )
-        sc = sc + 0.4 * sims / 100.0
         # the literal bonus: only pairs of a non-ASCII query (a unit with a literal)
         is_lit = np.fromiter((lit is not None for lit in ulits), dtype=bool, count=nk)
         lp = np.flatnonzero(is_lit[mg])
@@ -1687,15 +1553,14 @@ def _bulk_exact_keys(
                 nfc("NFC", raw_names[ri]).casefold() == nfc("NFC", ulits[g]).casefold()
                 for g, ri in zip(mg[lp].tolist(), rinv.ravel()[lp].tolist(), strict=True)
             ]
-            sc = np.where(hit_lit, sc + 1.5, sc)
-        if country:
-            sc = sc + 20.0
         else:
-            focus = _focus()
-            if focus:
-                sc = np.where(_focus_mask(gaz, focus)[mr], sc + FOCUS_WEIGHT, sc)
-            sc = np.where(weak_r[multi], sc - WEAK_NAME_PENALTY, sc)
-        order = np.lexsort((mr, gaz.part_of_row[mr], -sc, mg))
+            hit_lit = None
+        # with a hint every candidate is in the hinted country (filtered above)
+        sc = _ranking.scores(
+            gaz, mr, similarity=sims, literal=hit_lit, country=country,
+            focus=() if country else _focus(), weak=None if country else weak_r[multi],
+        )  # fmt: skip
+        order = _ranking.ranked_groups(gaz, mg, mr, sc)
         mg, mr = mg[order], mr[order]
         grp = np.concatenate([grp[~multi], mg])
         rows = np.concatenate([rows[~multi], mr])
@@ -1787,7 +1652,7 @@ def reverse(lat: float, lon: float) -> Match | None:
     row = gaz.nearest(near[0], near[1])
     if row is None:
         return None
-    d = float(_haversine_km(near[0], near[1], gaz.lat[[row]], gaz.lon[[row]])[0])
+    d = float(_haversine_pairs(near[0], near[1], gaz.lat[[row]], gaz.lon[[row]])[0])
     hit = _Hit(row, 100.0, "reverse", normalise(gaz.name(row)), np.array([row]))
     m = _build(gaz, f"{near[0]}, {near[1]}", hit, "plain", {})
     m.raw["distance_km"] = round(d, 3)

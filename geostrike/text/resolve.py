@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from geostrike.places import rank as _rank
+from geostrike.places.gazetteer import KIND_WEAK
 from geostrike.places.names import fold, normalise
 from geostrike.places.phrases import apply as apply_phrase
 from geostrike.places.phrases import parse
@@ -47,8 +49,10 @@ def phrase_mode(m: PlaceMention, idx: PlaceIndex | None = None) -> tuple[str, di
     :func:`geostrike.places.phrases.parse` reads it. "Province of X" (an admin word the
     phrase leaves out) is ``admin`` too.
     """
+    if m.phrase == m.text:  # the name alone ("East Jerusalem" is a name, not a region)
+        return ("admin" if m.admin_word else "plain"), {}
     mode, details = _parsed(m.phrase)
-    if mode in ("region", "admin") and idx is not None and m.phrase != m.text:
+    if mode in ("region", "admin") and idx is not None:
         rows, _kinds = idx.lookup(normalise(m.phrase))
         if len(rows) and idx.is_admin1[rows].any():
             return "admin", details
@@ -74,27 +78,54 @@ _FC_BONUS = {
 FOCUS_WEIGHT = 4.0
 HINT_WEIGHT = 4.0
 DOMINANT = 1.0
+DIVISION_FOCUS = 2.5
 MIN_SCORE = 4.3
 
 
-def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
-    """Context-free score of each candidate: population, feature class, name kind, phrase."""
+# Words around a name that make it a first-level division, as a division word does:
+# "New York Gov. Cuomo", "upstate New York".
+_DIVISION_AFTER = re.compile(
+    r"^\s+(?:Gov\b\.?|Governor\b|Lt\.? Gov|Legislature\b|Attorney General\b|state\b)"
+)
+_DIVISION_BEFORE = re.compile(r"\b(?:upstate|downstate)\s+$", re.IGNORECASE)
+
+
+def _division_cue(m: PlaceMention, text: str) -> bool:
+    """Whether the words around the mention name a division ("upstate X", "X Gov.")."""
+    return bool(
+        _DIVISION_AFTER.match(text[m.phrase_end : m.phrase_end + 40])
+        or _DIVISION_BEFORE.search(text[max(0, m.phrase_start - 20) : m.phrase_start])
+    )
+
+
+def _prior(m: PlaceMention, idx: PlaceIndex, division: bool = False) -> np.ndarray:
+    """Score of each candidate without the document: the geocoder's (places.rank), the
+    phrase's mode, name kind, demonym and cue; ``division``: the words around name a
+    first-level division (:func:`_division_cue`)."""
     rows = m.candidates
     kinds = getattr(m, "kinds", np.zeros(len(rows), np.int8))
     fc = idx.fcode[rows]
     ccs = idx.cc[rows]
-    base = np.log10(idx.pop[rows] + 10.0)
-    bonus = np.array([_FC_BONUS.get(f, 0.0) for f in fc])
-    bonus[idx.is_country[rows]] = 3.0
+    mode = phrase_mode(m, idx)[0]
+    # gazetteer rows: the geocoder's scorer (places.rank); the continents and regions the
+    # mentions' view adds (rows from idx.n on): their own feature bonus
+    base = np.log10(idx.pop[rows] + 10.0) + np.array([_FC_BONUS.get(f, 0.0) for f in fc])
+    in_gaz = rows < idx.n
+    names = [normalise(idx.names[r]) for r in rows.tolist()]
+    if in_gaz.any():
+        from rapidfuzz.fuzz import ratio
+
+        sims = np.array([ratio(m.key, nm) for nm, g in zip(names, in_gaz, strict=True) if g])
+        base[in_gaz] = _rank.scores(
+            idx.gaz, rows[in_gaz], admin=mode == "admin" or division, similarity=sims,
+            weak=kinds[in_gaz] == KIND_WEAK,
+        )  # fmt: skip
     # primary names, bare division names and spelling variants of the primary name
     key_fold = fold(m.key)
     primary = np.array(
-        [
-            k in (0, 2) or fold(normalise(idx.names[r])) == key_fold
-            for r, k in zip(rows, kinds, strict=True)
-        ]
+        [k in (0, 2) or fold(nm) == key_fold for nm, k in zip(names, kinds, strict=True)]
     )
-    base = base + bonus + np.where(primary, 1.0, 0.0)
+    base = base + np.where(primary, 1.0, 0.0)
     is_adm = idx.is_admin1[rows]
     if is_adm.any():
         # the seat of a same-named division: "Homs" is the city unless the division is
@@ -119,8 +150,6 @@ def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
                 base = base - np.where(drop, 3.0, 0.0)
     if m.demonym:
         base = base + 2.0
-    if phrase_mode(m, idx)[0] == "admin":
-        base = base + np.where(is_adm, 4.0, 0.0)
     if m.cue:
         base = base + 0.7
     return base
@@ -154,21 +183,30 @@ def resolve(
     # mentions that look alike (same name, candidates and phrase features) score alike:
     # each score is computed once per signature (and link), so a document that repeats
     # a name thousands of times costs little more than one that names it once
-    sigs = [_signature(m) for m in mentions]
+    division = [_division_cue(m, text) for m in mentions]
+    sigs = [(*_signature(m), d) for m, d in zip(mentions, division, strict=True)]
     prior_of: dict[tuple, np.ndarray] = {}
-    for m, sg in zip(mentions, sigs, strict=True):
+    for m, sg, d in zip(mentions, sigs, division, strict=True):
         if sg not in prior_of:
-            prior_of[sg] = _prior(m, idx)
+            prior_of[sg] = _prior(m, idx, d)
     priors = [prior_of[sg] for sg in sigs]
     weights: dict[str, float] = defaultdict(float)
+    own: list[tuple[str, float]] = []  # each mention's own vote for the focus
     unamb: dict[tuple, str | None] = {}
     for m, sg in zip(mentions, sigs, strict=True):
         if sg not in unamb:
             unamb[sg] = _unambiguous(m, idx)
         cc = unamb[sg]
+        own.append((cc or "", 1.0 if cc else 0.0))
         if cc:
             weights[cc] += 1.0
     links: dict[int, int] = {}
+    # "X, Y" / "X in Y": the mention has a qualifier (whatever Y resolves to)
+    linked = [
+        n + 1 < len(mentions)
+        and bool(_LINK.match(text[m.phrase_end : mentions[n + 1].phrase_start]))
+        for n, m in enumerate(mentions)
+    ]
     focus: dict[str, float] = {}
     admins: set[tuple[str, str]] = set()
     admin_w: dict[tuple[str, str], float] = defaultdict(float)
@@ -195,6 +233,19 @@ def resolve(
             popl = np.log10(idx.pop[rows] + 10.0)
             dominant = (share >= 0.6) & (popl >= popl.max() - 2.0)
             s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(dominant, DOMINANT, 0.0)
+            # a division named bare in a document about its country (by the *other*
+            # mentions) is the division ("Quebec" in a Canadian story), not a namesake
+            # elsewhere ("Gaza" alone stays the Palestinian city, not Mozambique's province);
+            # a name with a qualifier ("Donetsk, Ukraine") is an address, not a division
+            is_adm = idx.is_admin1[rows]
+            if is_adm.any() and not linked[n]:
+                oc, ow = own[n]
+                rest = sum(weights.values()) - ow
+                if rest > 0:
+                    other = np.array(
+                        [(weights.get(str(c), 0.0) - (ow if c == oc else 0.0)) / rest for c in ccs]
+                    )
+                    s = s + np.where(is_adm, DIVISION_FOCUS * other, 0.0)
             if hint:
                 s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
             if admins or admin_w:
@@ -219,6 +270,7 @@ def resolve(
         weights = defaultdict(float)
         admin_w = defaultdict(float)
         admins = set()
+        own = []
         margins: dict[int, float] = {}
         for m, s in zip(mentions, scores, strict=True):
             r = m.row
@@ -230,6 +282,7 @@ def resolve(
                 )
             conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
             c = str(idx.cc[r])
+            own.append((c, conf if c else 0.0))
             if c:
                 weights[c] += conf
             if idx.is_admin1[r]:
