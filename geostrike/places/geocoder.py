@@ -12,9 +12,11 @@ A query is matched in four steps, stopping at the first that finds anything:
 4. a rapidfuzz fallback over names sharing the first skeleton letters, with a strict
    threshold. Below it the answer is "not found": a wrong place is worse than none.
 
-Candidates are ranked by country hint, distance to a ``near`` point, feature rank
-(country > first-level division > capital > division seat > place), population and
-whether the primary name matched. Words that are not places (:data:`names.STOPWORDS`),
+Candidates are ranked by :mod:`geostrike.places.rank` (the one scorer, shared with text
+resolution: country hint, distance to a ``near`` point, feature rank (country > first-level
+division > capital > division seat > place), population and whether the primary name
+matched); one query and a batch (:func:`geocode_many`, :func:`geocode_frame`) go through
+the same scorer and acceptance rules. Words that are not places (:data:`names.STOPWORDS`),
 actor aliases (:mod:`geostrike.inputs.actors`, unless a country or capital) and airport codes
 never resolve.
 
@@ -26,10 +28,10 @@ and, abroad, needs a big place and (skeleton, fuzzy) 95 similarity; an all-caps 
 2-3 letters is only a country, division, capital or a big place of that primary name; an
 Arabic-script query prefers the places whose own Arabic name it is.
 
-Region phrases widen or move the answer: "Homs province" → the first-level division;
-"northern Homs", "the Hama countryside", "near Palmyra" → the place with precision
-"region"; "20 km east of Homs" → the geodesic offset point (pyproj ``Geod``), precision
-"offset".
+Region phrases widen or move the answer (:mod:`geostrike.places.phrases`, the one parser,
+shared with text resolution): "Homs province" → the first-level division; "northern Homs",
+"the Hama countryside", "near Palmyra" → the place with precision "region"; "20 km east of
+Homs" → the geodesic offset point (:data:`geostrike.geodesy.GEOD`), precision "offset".
 
 ``LocalGeocoder`` adapts all this to geopy's ``Geocoder`` interface (created on first
 access, so importing this module stays cheap).

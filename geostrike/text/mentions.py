@@ -1,4 +1,4 @@
-"""Place mentions in text, found with the gazetteer and resolved in the context of the document.
+"""Place mentions in text, found with the gazetteer (resolving them: :mod:`geostrike.text.resolve`).
 
 Finding. Capitalised word runs ("chunks") are looked up in the gazetteer
 (:func:`geostrike.places.gazetteer.load_gazetteer`, keys made by :func:`geostrike.places.names.normalise`),
@@ -12,13 +12,12 @@ followed by a surname; and any later use of a name first seen as a person), week
 months, and capital cities used for their government ("Moscow's assertion", "Washington
 said").
 
-Resolving. Each mention's candidates are scored by a prior (feature class: country,
-first-level division, capital; population; primary name rather than an alternate name),
-then by context: the document's focus countries (shares of the countries named, weighted by
-how sure each mention is), an explicit ``--country`` hint, the local phrase ("X, Syria",
-"X in Aleppo", "X province", "town of X") and the first-level divisions of the other
-mentions. A population gap of two orders of magnitude outweighs the focus, so "Baghdad" in
-a report about Syria stays Iraq's capital.
+Each mention keeps its phrase with its modifiers ("northern Homs", "20 km east of Homs",
+"Homs province"; offsets found by :data:`geostrike.places.phrases.OFFSET_BEFORE`) and its
+candidate rows; :mod:`geostrike.text.resolve` chooses among them with the geocoder's scorer
+and phrase rules (:mod:`geostrike.places.rank`, :mod:`geostrike.places.phrases`) plus the
+document's context. :class:`PlaceIndex` is the mentions' view of the gazetteer (its rows
+plus continents and the seas and regions of ``geostrike/data/regions.csv``).
 """
 
 from __future__ import annotations
