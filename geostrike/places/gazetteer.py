@@ -21,6 +21,14 @@ blobs with offsets) and sorted 64-bit hashes of three name keys (see
 ``skeleton``). Parts are memory-mapped, so a cold lookup costs milliseconds. Compiled
 built-in parts live in the per-user cache directory (``GEOSTRIKE_CACHE_DIR`` overrides it)
 and are rebuilt when their sources change.
+
+Why one module (about 1,600 lines): compiling the sources into parts and reading the
+parts share one on-disk layout (``INDEX_VERSION``, the key hashes, the string blobs), and
+the cache key hashes this file, so the writer and the reader cannot drift apart.
+Countries and first-level divisions are placed at the representative points of
+``geostrike/data/country_points.csv`` and ``admin1_points.csv`` when the built-in part is
+compiled (:func:`country_points`, :func:`admin1_points`), so every route uses the same
+point.
 """
 
 from __future__ import annotations

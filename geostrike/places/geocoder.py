@@ -35,6 +35,13 @@ Homs" → the geodesic offset point (:data:`geostrike.geodesy.GEOD`), precision 
 
 ``LocalGeocoder`` adapts all this to geopy's ``Geocoder`` interface (created on first
 access, so importing this module stays cheap).
+
+Why one module (about 1,700 lines): the one-by-one path (:func:`_geocode`) and the bulk
+exact path (:func:`_bulk_exact`, ``_ExactBatch``) must give identical answers, and they
+share the matching levels, the ambiguity test and the one ``Match`` constructor; split,
+one algorithm would be spread over modules that must always change together. What text
+resolution shares with it lives apart: scoring in :mod:`geostrike.places.rank`, phrases
+in :mod:`geostrike.places.phrases`.
 """
 
 from __future__ import annotations
