@@ -226,7 +226,7 @@ def _rank(
         return rows
     sims = lit = None
     if query_key or literal:
-        names = gaz.strings_at("name", rows)
+        names = [gaz.name(r) for r in rows.tolist()]  # a handful: no bulk gather
         if query_key:
             from rapidfuzz.fuzz import ratio
 
