@@ -87,6 +87,7 @@ __all__ = [
     "geocode_frame",
     "reverse",
     "alternatives",
+    "ambiguity",
     "zone_countries",
     "LocalGeocoder",  # noqa: F822 - module __getattr__
     "MAX_QUERY_CHARS",
@@ -682,6 +683,14 @@ def _ambiguity(
     if len(mj) == 1:  # one answer (the one-by-one path): plain Python is quicker
         return amb, {int(mj[0]): _ambiguity_text(gaz, int(best[0]), cand[rival].tolist())}
     return amb, _ambiguity_texts(gaz, mj, cnt, group_start, best, cand, rival)
+
+
+def ambiguity(ranked: np.ndarray, key: str) -> str | None:
+    """Whether a name's candidates, best first (gazetteer rows), make it ambiguous: the
+    sentence naming the far-apart namesakes (the test of :attr:`Match.ambiguity`), or None.
+    ``key`` is the name's normalised key. Text resolution asks it of a mention's candidates
+    in the order the document's context gave them."""
+    return _ambiguity_one(load_gazetteer(), np.asarray(ranked, dtype=np.int64), key)
 
 
 def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:

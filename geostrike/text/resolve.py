@@ -87,6 +87,8 @@ HINT_WEIGHT = 4.0
 DOMINANT = 1.0
 DIVISION_FOCUS = 2.5
 MIN_SCORE = 4.3
+#: A mention of far-apart namesakes that the document does not settle scores at most this.
+AMBIGUOUS_MAX_SCORE = 50.0
 
 
 # Words around a name that make it a first-level division, as a division word does:
@@ -313,6 +315,12 @@ def resolve(
             ):
                 links[n] = y.row
     tops: dict[int, tuple[int, float, float]] = {}
+    unsettled: dict[int, bool] = {}
+    # the countries each name was resolved in (other names settle a namesake there)
+    doc_ccs: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.row is not None:
+            doc_ccs[m.key].add(str(idx.cc[m.row]))
     for m, s in zip(mentions, scores, strict=True):
         top2 = tops.get(id(s))
         if top2 is None:
@@ -330,6 +338,13 @@ def resolve(
         conf = 1.0 / (1.0 + math.exp(-(b - second)))
         m.confident = conf
         m.score = round(100.0 * conf * min(1.0, b / 8.0), 1)
+        settled_in = {c for k, cs in doc_ccs.items() if k != m.key for c in cs} | {hint}
+        if id(s) not in unsettled:
+            unsettled[id(s)] = _unsettled(m, s, idx, best, settled_in)
+        if unsettled[id(s)]:
+            # far-apart namesakes the geocoder calls ambiguous, and nothing in the document
+            # prefers this one: the answer is only the likelier (its score says so)
+            m.score = min(m.score, AMBIGUOUS_MAX_SCORE)
         r = m.row
         m.precision = _precision(m, idx, r)
         c = str(idx.cc[r])
@@ -376,6 +391,22 @@ def resolve(
             ):
                 m.row = None
                 m.score = None
+
+
+def _unsettled(
+    m: PlaceMention, s: np.ndarray, idx: PlaceIndex, best: int, settled_in: set[str]
+) -> bool:
+    """Whether mention ``m`` (scores ``s``, best candidate ``best``) names far-apart
+    namesakes (:func:`geostrike.places.geocoder.ambiguity`, on the candidates in the order
+    of ``s``) and nothing else in the document settles it: no other place named in the
+    best candidate's country (``settled_in``: those countries, and the hint)."""
+    rows = m.candidates
+    if len(rows) < 2 or rows[best] >= idx.n or str(idx.cc[rows[best]]) in settled_in:
+        return False
+    from geostrike.places.geocoder import ambiguity
+
+    order = np.argsort(-s, kind="stable")
+    return ambiguity(rows[order[rows[order] < idx.n]], m.key) is not None
 
 
 def _signature(m: PlaceMention) -> tuple:

@@ -9,7 +9,9 @@ variants and names shared by far-apart places. Each runs through ``geocode(phras
 through ``extract(f"Airstrikes hit {phrase} on Monday.")``; where extraction recognises
 the name (recognition is not resolution: a name it does not find is skipped, and at least
 300 phrases must be compared), both give the same gazetteer record, precision, radius
-(rounded as printed) and point (within 1 m), or both give nothing.
+(rounded as printed) and point (within 1 m), or both give nothing; and a name the geocoder
+calls ambiguous (far-apart namesakes) is the one extraction scores at most
+``AMBIGUOUS_MAX_SCORE`` (a one-place sentence does not settle it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from geostrike.geodesy import GEOD
 from geostrike.places.gazetteer import FEATURE_RANK, load_gazetteer
 from geostrike.places.geocoder import geocode
 from geostrike.text.claims import extract
+from geostrike.text.resolve import AMBIGUOUS_MAX_SCORE
 
 CONFLICTS = ("SY", "IQ", "YE", "UA", "LY", "SD", "PS", "LB", "AF", "SO", "ML", "MM", "ET", "CD")
 _DIRECTION_WORDS = {"north", "south", "east", "west", "upper", "lower", "central", "new"}
@@ -106,6 +109,8 @@ def test_same_place_precision_and_point_by_both_routes(compared) -> None:
             or g.precision != e.precision
             or round(g.precision_km, 1) != e.precision_km
             or km > 0.001
+            # ambiguity: far-apart namesakes the sentence does not settle score at most 50
+            or (g.ambiguity is not None) != (e.score <= AMBIGUOUS_MAX_SCORE)
         ):
             differ.append(
                 (
@@ -131,6 +136,15 @@ def test_issue_13_rows() -> None:
         if km is not None:
             assert g.precision_km == e.precision_km == km
     assert (geocode("Syria").latitude, geocode("Syria").longitude) == (35.0, 38.0)
+
+
+def test_other_places_settle_a_namesake() -> None:
+    """Hebron alone may be the English village; beside Bethlehem it is the West Bank's."""
+    (alone,) = extract("Airstrikes hit Hebron on Monday.").places
+    assert alone.country_code == "PS" and alone.score <= AMBIGUOUS_MAX_SCORE
+    both = extract("Airstrikes hit Hebron and Bethlehem on Monday.").places
+    assert [(m.text, m.country_code) for m in both] == [("Hebron", "PS"), ("Bethlehem", "PS")]
+    assert both[0].score > AMBIGUOUS_MAX_SCORE
 
 
 @pytest.mark.parametrize("word", ["Hamas", "Hezbollah", "Liberty", "Monday", "Reuters"])
