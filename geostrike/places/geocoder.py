@@ -12,9 +12,11 @@ A query is matched in four steps, stopping at the first that finds anything:
 4. a rapidfuzz fallback over names sharing the first skeleton letters, with a strict
    threshold. Below it the answer is "not found": a wrong place is worse than none.
 
-Candidates are ranked by country hint, distance to a ``near`` point, feature rank
-(country > first-level division > capital > division seat > place), population and
-whether the primary name matched. Words that are not places (:data:`names.STOPWORDS`),
+Candidates are ranked by :mod:`geostrike.places.rank` (the one scorer, shared with text
+resolution: country hint, distance to a ``near`` point, feature rank (country > first-level
+division > capital > division seat > place), population and whether the primary name
+matched); one query and a batch (:func:`geocode_many`, :func:`geocode_frame`) go through
+the same scorer and acceptance rules. Words that are not places (:data:`names.STOPWORDS`),
 actor aliases (:mod:`geostrike.inputs.actors`, unless a country or capital) and airport codes
 never resolve.
 
@@ -26,13 +28,20 @@ and, abroad, needs a big place and (skeleton, fuzzy) 95 similarity; an all-caps 
 2-3 letters is only a country, division, capital or a big place of that primary name; an
 Arabic-script query prefers the places whose own Arabic name it is.
 
-Region phrases widen or move the answer: "Homs province" → the first-level division;
-"northern Homs", "the Hama countryside", "near Palmyra" → the place with precision
-"region"; "20 km east of Homs" → the geodesic offset point (pyproj ``Geod``), precision
-"offset".
+Region phrases widen or move the answer (:mod:`geostrike.places.phrases`, the one parser,
+shared with text resolution): "Homs province" → the first-level division; "northern Homs",
+"the Hama countryside", "near Palmyra" → the place with precision "region"; "20 km east of
+Homs" → the geodesic offset point (:data:`geostrike.geodesy.GEOD`), precision "offset".
 
 ``LocalGeocoder`` adapts all this to geopy's ``Geocoder`` interface (created on first
 access, so importing this module stays cheap).
+
+Why one module (about 1,700 lines): the one-by-one path (:func:`_geocode`) and the bulk
+exact path (:func:`_bulk_exact`, ``_ExactBatch``) must give identical answers, and they
+share the matching levels, the ambiguity test and the one ``Match`` constructor; split,
+one algorithm would be spread over modules that must always change together. What text
+resolution shares with it lives apart: scoring in :mod:`geostrike.places.rank`, phrases
+in :mod:`geostrike.places.phrases`.
 """
 
 from __future__ import annotations
@@ -49,9 +58,9 @@ from typing import Any
 import numpy as np
 
 from geostrike import settings
+from geostrike.places import rank as _ranking
 from geostrike.places.gazetteer import (
     FEATURE_RANK,
-    KIND_ALTERNATE,
     KIND_PRIMARY,
     KIND_WEAK,
     Gazetteer,
@@ -68,6 +77,8 @@ from geostrike.places.names import (
     skeleton,
     strip_articles,
 )
+from geostrike.places.phrases import BRACKETED, COUNTRYSIDE, light, parse
+from geostrike.places.phrases import apply as apply_phrase
 
 __all__ = [
     "Match",
@@ -76,6 +87,7 @@ __all__ = [
     "geocode_frame",
     "reverse",
     "alternatives",
+    "ambiguity",
     "zone_countries",
     "LocalGeocoder",  # noqa: F822 - module __getattr__
     "MAX_QUERY_CHARS",
@@ -94,25 +106,11 @@ _MIN_FUZZY_LEN = 6
 COMMON_WORD_ZIPF = 3.5
 COMMON_WORD_ZIPF_FUZZY = 3.5
 
-REGION_MIN_KM = 25.0
-# Extra handicap of a first-level division matched by its bare name ("Anbar"), on top of
-# the division's -1 when the query has no division word.
-WEAK_NAME_PENALTY = 0.5
-# Inexact matches (fold, skeleton, fuzzy) outside the hinted or focus countries must be
-# at least this populous (or a country or division): a misspelt village name is far more
-# often a different village than a faraway namesake.
-INEXACT_FOREIGN_MIN_POP = 100_000
 
 #: Countries the toolkit's reports usually concern; without a country hint, places there
 #: win close ties (a factor 10 in population). ``GEOSTRIKE_FOCUS`` overrides the list
 #: (comma-separated ISO codes; empty to switch the prior off).
 DEFAULT_FOCUS = settings.DEFAULT_FOCUS
-# An exact match through an alternate name only, of a place outside the hinted or focus
-# countries, must be at least this populous (or a country, division or capital): GeoNames
-# alternate names of small foreign places ("Nineveh" for Perry, New York) are false friends.
-ALT_FOREIGN_MIN_POP = 100_000
-# ... and, when the name is also one of a place in those countries, this populous.
-ALT_HOME_BEATS_MAX_POP = 1_000_000
 # An inexact match outside the hinted or focus countries needs this similarity as well.
 INEXACT_FOREIGN_MIN_SIMILARITY = 95.0
 # A fold match abroad: similarity of the query to the place's primary name.
@@ -120,7 +118,6 @@ FOLD_FOREIGN_MIN_SIMILARITY = 75.0
 # Letters that may differ at the start of a name matched inexactly (initial vowels vary
 # in romanisation: Efrin/Afrin, Omran/Amran; q/k: Qamishli/Kamishli).
 _FIRST_LETTER_CLASS = str.maketrans({"e": "a", "i": "a", "o": "a", "u": "a", "q": "k"})
-FOCUS_WEIGHT = 1.0
 #: Two places matching a query that lie farther apart than this (km) make the answer
 #: ambiguous, unless the first is much more prominent (AMBIGUITY_MARGIN). The environment
 #: variable ``GEOSTRIKE_AMBIGUITY_KM`` overrides it.
@@ -134,8 +131,6 @@ NAMESAKE_MIN_SIMILARITY = 85.0
 #: "A, B" / "A (B)": B names a division or a place; A must lie in B's first-level division
 #: or within this distance (km) of B.
 QUALIFIER_KM = 50.0
-#: "Hodeidah port", "Sanaa airport": the town's point, its radius widened by this (km).
-FACILITY_KM = 10.0
 
 
 def ambiguity_km() -> float:
@@ -213,137 +208,7 @@ class Match:
 
 
 # --------------------------------------------------------------------------- phrases
-class _lazy_re:  # noqa: N801 - behaves like a compiled pattern
-    """A regular expression compiled on first use (keeps ``geostrike geocode`` start fast)."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        self._re: re.Pattern[str] | None = None
-
-    def match(self, s: str) -> re.Match[str] | None:
-        if self._re is None:
-            self._re = re.compile(self.pattern)
-        return self._re.match(s)
-
-
-_NUM = r"(\d+(?:[.,]\d+)?)"
-#: Kilometres per distance unit (None: miles, geodesy.KM_PER_MILE, looked up when used).
-_UNITS = {
-    "km": 1.0, "kms": 1.0, "kilometre": 1.0, "kilometres": 1.0, "kilometer": 1.0,
-    "kilometers": 1.0, "k": 1.0, "mi": None, "mile": None, "miles": None,
-    "m": 0.001, "metres": 0.001, "meters": 0.001, "metre": 0.001, "meter": 0.001,
-}  # fmt: skip
-
-
-def _unit_km(unit: str) -> float:
-    """Kilometres in one ``unit`` of :data:`_UNITS` (geodesy is imported only when needed)."""
-    km = _UNITS[unit]
-    if km is None:
-        from geostrike.geodesy import KM_PER_MILE
-
-        return KM_PER_MILE
-    return km
-
-
-_BEARINGS = {
-    "north": 0, "n": 0, "northeast": 45, "north east": 45, "ne": 45, "east": 90, "e": 90,
-    "southeast": 135, "south east": 135, "se": 135, "south": 180, "s": 180,
-    "southwest": 225, "south west": 225, "sw": 225, "west": 270, "w": 270,
-    "northwest": 315, "north west": 315, "nw": 315,
-    "north northeast": 22.5, "nne": 22.5, "east northeast": 67.5, "ene": 67.5,
-    "east southeast": 112.5, "ese": 112.5, "south southeast": 157.5, "sse": 157.5,
-    "south southwest": 202.5, "ssw": 202.5, "west southwest": 247.5, "wsw": 247.5,
-    "west northwest": 292.5, "wnw": 292.5, "north northwest": 337.5, "nnw": 337.5,
-}  # fmt: skip
-_BEARING_RE = "|".join(sorted((re.escape(b) for b in _BEARINGS), key=len, reverse=True))
-_OFFSET = _lazy_re(
-    rf"^(?:about |around |some |approximately |approx |roughly |nearly |almost |over |"
-    rf"under |less than |more than |up to )?{_NUM}\s*(?:-\s*)?({'|'.join(_UNITS)})\.?\s+"
-    rf"(?:to the |to )?({_BEARING_RE})(?:ern)?\s+(?:of |from )?(.+)$"
-)
-_ADMIN_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:province|provinces|governorate|governorates|governate|gov|"
-    r"muhafazat|muhafazah|mohafazat|oblast|wilayah|vilayet|state)$"
-)
-_ADMIN_HEAD = _lazy_re(
-    r"^(?:the )?(?:province|governorate|governate|muhafazat|mohafazat|oblast|wilayah) of (.+)$"
-)
-_REGION_HEAD = _lazy_re(
-    r"^(?:the )?(?:(?:northern|southern|eastern|western|central|north|south|east|west|"
-    r"north eastern|north western|south eastern|south western|northeastern|northwestern|"
-    r"southeastern|southwestern|northeast|northwest|southeast|southwest|rural|greater|outer|"
-    r"inner|upper|lower|countryside of|outskirts of|suburbs of|vicinity of|environs of|"
-    r"area of|region of|district of|rural areas of|areas around|area around|outside of|"
-    r"near|nearby|around|outside|close to|next to|on the outskirts of|in the vicinity of|"
-    r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of) )+(.+)$"
-)
-_REGION_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:countryside|outskirts|suburbs|vicinity|environs|area|areas|region|"
-    r"district|plain|plains|desert|countryside area|rural area|rural areas|rif)$"
-)
-
-
-_COUNTRYSIDE = re.compile(r"\b(?:countryside|rural|rif|reef)\b")
-
-
-_PLACE_HEAD = _lazy_re(
-    r"^(?:the )?(?:(?:city|town|village|hamlet|municipality|settlement|port|district|"
-    r"neighbourhood|neighborhood|suburb|area|region) of |the )(.+)$"
-)
-_PLACE_TAIL = _lazy_re(r"^(?:the )?(.+?) (?:city|town|village|hamlet|municipality|camp)$")
-_FACILITY_TAIL = _lazy_re(
-    r"^(?:the )?(.+?) (?:sea ?port|port|harbour|harbor|docks|international airport|airport|"
-    r"airfield|air ?base|air ?field|military airport|naval base|military base)$"
-)
-_FACILITY_HEAD = _lazy_re(
-    r"^(?:the )?(?:sea ?port|port|harbour|harbor|airport|air ?base|airfield) of (.+)$"
-)
-_BRACKETED = re.compile(r"^(.+?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")
-
-
-def _light(text: str) -> str:
-    """Casefold, hyphens and punctuation (not decimal points) to spaces, collapsed."""
-    s = text.casefold()
-    s = re.sub(r"(?<=\d)[.,](?=\d)", "\x00", s)
-    s = re.sub(r"[\s\-‐‑‒–—_/,;:!?()\[\]{}\"«»“”]+", " ", s).replace(".", " ")
-    return " ".join(s.replace("\x00", ".").split())
-
-
-def _parse(text: str) -> tuple[str, str, dict[str, Any]]:
-    """Split a query into (place text, mode, details); mode plain|admin|region|offset."""
-    s = _light(text)
-    m = _OFFSET.match(s)
-    if m:
-        dist = float(m.group(1).replace(",", ".")) * _unit_km(m.group(2))
-        bearing = _BEARINGS[m.group(3)]
-        return m.group(4), "offset", {"distance_km": dist, "bearing": float(bearing)}
-    m = _ADMIN_HEAD.match(s) or _ADMIN_TAIL.match(s)
-    if m:
-        return m.group(1), "admin", {}
-    m = _REGION_HEAD.match(s)
-    if m:
-        inner = m.group(1)
-        m2 = _REGION_TAIL.match(inner)
-        return (m2.group(1) if m2 else inner), "region", {}
-    m = _REGION_TAIL.match(s)
-    if m:
-        return m.group(1), "region", {}
-    m = _FACILITY_HEAD.match(s) or _FACILITY_TAIL.match(s)
-    if m:
-        return m.group(1), "facility", {}
-    m = _PLACE_HEAD.match(s) or _PLACE_TAIL.match(s)
-    if m:
-        return m.group(1), "plain", {}
-    return text, "plain", {}
-
-
 # --------------------------------------------------------------------------- ranking
-def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    la1, lo1, la2, lo2 = np.radians(lat1), np.radians(lon1), np.radians(lat2), np.radians(lon2)
-    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _rank(
     gaz: Gazetteer,
     rows: np.ndarray,
@@ -355,61 +220,32 @@ def _rank(
     query_key: str | None = None,
     weak: frozenset[int] = frozenset(),
 ) -> np.ndarray:
-    """Candidate rows ordered best first (ties: earlier part, i.e. supplement, first).
-
-    Score: log10 population (unknown: 10,000 for a division seat, else 500) + feature bonus
-    + up to 0.4 for similarity of the query to the candidate's primary name + 1.5 for a
-    literal (diacritics and all) match of a non-ASCII query + country hint (20) or focus
-    prior + nearness to ``near`` (-1 per 100 km).
-    """
+    """One query's candidate rows, best first: :func:`geostrike.places.rank.rank` (a batch
+    of one) with the query's similarity to each primary name and its literal match."""
     rows = np.unique(rows)
-    if len(rows) == 1:
+    if len(rows) < 2:
         return rows
-    # Plain Python: candidate lists are short, and numpy's per-call cost dominates there.
-    rl = rows.tolist()
-    franks = gaz.frank[rows].tolist()
-    pops = gaz.pop[rows].tolist()
-    ccs = gaz.cc[rows].tolist()
-    parts = gaz.part_of_row[rows].tolist()
-    bonus = {
-        FEATURE_RANK["country"]: 6.0,
-        FEATURE_RANK["admin1"]: 6.0 if admin else -1.0,
-        FEATURE_RANK["PPLC"]: 1.0,
-        FEATURE_RANK["PPLA"]: 0.5,
-        FEATURE_RANK["other"]: -1.0,
-    }
-    focus = () if country else _focus()
-    cu = country.upper() if country else None
-    names: list[str] = []
+    sims = lit = None
     if query_key or literal:
-        from rapidfuzz.fuzz import ratio
+        names = [gaz.name(r) for r in rows.tolist()]  # a handful: no bulk gather
+        if query_key:
+            from rapidfuzz.fuzz import ratio
 
-        names = [gaz.name(r) for r in rl]
-        q_lit = unicodedata.normalize("NFC", literal).casefold() if literal else None
-    if near is not None:
-        dists = _haversine_km(near[0], near[1], gaz.lat[rows], gaz.lon[rows]).tolist()
-    keyed = []
-    for i, r in enumerate(rl):
-        fr, pop = franks[i], pops[i]
-        if pop == 0 and fr <= FEATURE_RANK["PPLA"]:
-            pop = 10_000
-        sc = math.log10(max(pop, 500)) + bonus.get(fr, 0.0)
-        if names:
-            if query_key:
-                sc += 0.4 * ratio(query_key, normalise(names[i])) / 100.0
-            if q_lit is not None and unicodedata.normalize("NFC", names[i]).casefold() == q_lit:
-                sc += 1.5
-        if cu is not None:
-            sc += 20.0 if ccs[i] == cu else 0.0
-        elif ccs[i] in focus:
-            sc += FOCUS_WEIGHT
-        if near is not None:
-            sc -= min(dists[i], 3000.0) / 100.0
-        if r in weak:
-            sc -= WEAK_NAME_PENALTY
-        keyed.append((-sc, parts[i], r))
-    keyed.sort()
-    return np.array([k[2] for k in keyed], dtype=np.int64)
+            sims = np.fromiter(
+                (ratio(query_key, normalise(nm)) for nm in names), np.float64, len(rows)
+            )
+        if literal:
+            q_lit = unicodedata.normalize("NFC", literal).casefold()
+            lit = np.fromiter(
+                (unicodedata.normalize("NFC", nm).casefold() == q_lit for nm in names),
+                bool,
+                len(rows),
+            )
+    return _ranking.rank(
+        gaz, rows, admin=admin, similarity=sims, literal=lit,
+        country=country.upper() if country else None, focus=() if country else _focus(),
+        near=near, weak=np.isin(rows, list(weak)) if weak else None,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- matching
@@ -423,63 +259,14 @@ class _Hit:
     key: str = ""  # the query's normalised key (for the namesake test of _ambiguity)
 
 
-def _accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """For a query that is a common English word, the candidates prominent enough that
-    the word most likely means them (countries, divisions, capitals, big places)."""
-    pop = gaz.pop[rows]
-    ok = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
-    ok |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
-    return ok
-
-
 def _plausible(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarray:
-    """Mask of candidates an inexact match may give: in the hinted (else focus) countries,
-    or prominent (big place, division, country)."""
-    focus = (country,) if country else _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    prominent = getattr(gaz, "_prominent", None)
-    if prominent is None:
-        prominent = (gaz.pop >= INEXACT_FOREIGN_MIN_POP) | (gaz.frank <= FEATURE_RANK["admin1"])
-        gaz._prominent = prominent  # type: ignore[attr-defined]
-    return _focus_mask(gaz, focus)[rows] | prominent[rows]
+    """:func:`geostrike.places.rank.plausible` in the hinted (else focus) countries."""
+    return _ranking.plausible(gaz, rows, (country,) if country else _focus())
 
 
 def _alt_ok(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray, country: str | None):
-    """Mask of exact-name entries to keep: an alternate name of a small place outside
-    the hinted (else focus) countries is dropped (see ALT_FOREIGN_MIN_POP)."""
-    focus = (country,) if country else _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    home = _focus_mask(gaz, focus)[rows]
-    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
-    big = gaz.pop[rows] >= ALT_FOREIGN_MIN_POP
-    ok = ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
-    if home.any():
-        # a name of a place at home: a foreign place that merely has it as an alternate
-        # name must be a country, a division or a city of a million ("Mare'" is the
-        # Syrian town, not Malé)
-        ok &= ~alt_abroad | (gaz.frank[rows] <= FEATURE_RANK["admin1"])
-        ok |= alt_abroad & (gaz.pop[rows] >= ALT_HOME_BEATS_MAX_POP)
-    return ok
-
-
-def _alt_ok_grouped(
-    gaz: Gazetteer, grp: np.ndarray, rows: np.ndarray, kinds: np.ndarray, nk: int
-) -> np.ndarray:
-    """:func:`_alt_ok` (no country hint) for the entries of many keys at once."""
-    focus = _focus()
-    if not focus or not len(rows):
-        return np.ones(len(rows), dtype=bool)
-    home = _focus_mask(gaz, focus)[rows]
-    alt_abroad = (kinds == KIND_ALTERNATE) & ~home
-    frank, pop = gaz.frank[rows], gaz.pop[rows]
-    ok = ~alt_abroad | (frank <= FEATURE_RANK["PPLC"]) | (pop >= ALT_FOREIGN_MIN_POP)
-    has_home = np.zeros(nk, dtype=bool)
-    has_home[grp[home]] = True
-    hh = has_home[grp]
-    ok &= ~hh | ~alt_abroad | (frank <= FEATURE_RANK["admin1"]) | (pop >= ALT_HOME_BEATS_MAX_POP)
-    return ok
+    """:func:`geostrike.places.rank.alt_ok` in the hinted (else focus) countries."""
+    return _ranking.alt_ok(gaz, rows, kinds, (country,) if country else _focus())
 
 
 @lru_cache(maxsize=1 << 17)  # gazetteer names recur as candidates of many queries
@@ -511,33 +298,33 @@ def _foreign(gaz: Gazetteer, rows: np.ndarray, country: str | None) -> np.ndarra
     focus = (country,) if country else _focus()
     if not focus:
         return np.zeros(len(rows), dtype=bool)
-    return ~_focus_mask(gaz, focus)[rows]
+    return ~_ranking.focus_mask(gaz, focus)[rows]
 
 
 def _refused_aliases(gaz: Gazetteer) -> frozenset[str]:
     """Normalised actor aliases (geostrike.inputs.actors) that are not themselves the exact name of
     a country or capital: "Hamas", "SAA", "Hezbollah" never resolve; Russia, Moscow, Kyiv do."""
-    got = getattr(gaz, "_refused_aliases", None)
-    if got is None:
-        from geostrike.inputs.actors import default_table, normalise_actor
+    return gaz.cached("geocoder.refused_aliases", lambda: _build_refused_aliases(gaz))
 
-        out = set()
-        table = default_table()
-        names = [n for a in table.actors.values() for n in (a.id, a.label, *a.aliases)]
-        # names written in another script are not refused: transliterated without vowels
-        # they meet place names (حماس Hamas and حمص Homs both give "hms")
-        for alias in {normalise_actor(n) for n in names if script(n) == "latin"}:
-            key = normalise(alias)
-            if not key:
-                continue
-            rows, kinds = gaz.exact(key)
-            strong = rows[kinds != KIND_WEAK]
-            if len(strong) and (gaz.frank[strong] <= FEATURE_RANK["PPLC"]).any():
-                continue
-            out.add(key)
-        got = frozenset(out)
-        gaz._refused_aliases = got  # type: ignore[attr-defined]
-    return got
+
+def _build_refused_aliases(gaz: Gazetteer) -> frozenset[str]:
+    from geostrike.inputs.actors import default_table, normalise_actor
+
+    out = set()
+    table = default_table()
+    names = [n for a in table.actors.values() for n in (a.id, a.label, *a.aliases)]
+    # names written in another script are not refused: transliterated without vowels
+    # they meet place names (حماس Hamas and حمص Homs both give "hms")
+    for alias in {normalise_actor(n) for n in names if script(n) == "latin"}:
+        key = normalise(alias)
+        if not key:
+            continue
+        rows, kinds = gaz.exact(key)
+        strong = rows[kinds != KIND_WEAK]
+        if len(strong) and (gaz.frank[strong] <= FEATURE_RANK["PPLC"]).any():
+            continue
+        out.add(key)
+    return frozenset(out)
 
 
 def _is_acronym(text: str) -> bool:
@@ -625,7 +412,7 @@ def _match_in(
             if acronym:
                 # "SAA", "BEN": an acronym is only a country, division or capital, or a
                 # big place whose primary name it is
-                big = (kinds == KIND_PRIMARY) & (gaz.pop[rows] >= ALT_FOREIGN_MIN_POP)
+                big = (kinds == KIND_PRIMARY) & (gaz.pop[rows] >= _ranking.ALT_FOREIGN_MIN_POP)
                 ok &= (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | big
             rows, kinds = rows[ok], kinds[ok]
         if len(rows) == 0:
@@ -640,7 +427,7 @@ def _match_in(
                 weak = weak or (rows, kinds)
                 continue
         if common >= COMMON_WORD_ZIPF:
-            ok = _accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
+            ok = _ranking.accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
             if not ok.any():
                 return None
             rows, kinds = rows[ok], kinds[ok]
@@ -766,13 +553,14 @@ def _admin1_name(gaz: Gazetteer, row: int, name: str, code: str) -> str | None:
         return name
     if not code:
         return None
-    table = getattr(gaz, "_admin1_table", None)
-    if table is None:
-        table = {}
+
+    def build() -> dict[tuple[str, str], str]:
+        table: dict[tuple[str, str], str] = {}
         for r in np.flatnonzero(gaz.frank == FEATURE_RANK["admin1"]).tolist():
             table.setdefault((str(gaz.cc[r]), gaz.string("admin1_code", r)), gaz.name(r))
-        gaz._admin1_table = table  # type: ignore[attr-defined]
-    return table.get((str(gaz.cc[row]), code))
+        return table
+
+    return gaz.cached("geocoder.admin1_names", build).get((str(gaz.cc[row]), code))
 
 
 _BUILD_COLUMNS = ("name", "gazetteer_id", "source", "admin1_code", "admin1")
@@ -800,39 +588,34 @@ def _build(gaz: Gazetteer, query: str, hit: _Hit, mode: str, details: dict[str, 
         "base_precision_km": prec_km,
         "alternatives": alternatives,
     }
-    if mode == "region" and precision not in ("country", "admin1"):
-        precision, prec_km = "region", max(prec_km, REGION_MIN_KM)
-    elif mode == "facility" and precision not in ("country", "admin1"):
-        prec_km += FACILITY_KM  # a port or airport of the town, located as the town
-    elif mode == "offset":
-        from pyproj import Geod
-
-        dist = details["distance_km"]
-        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, details["bearing"], dist * 1000.0)
-        lat, lon = float(lat2), float(lon2)
-        precision = "offset"
-        prec_km = prec_km + max(1.0, 0.2 * dist)
+    # region, facility and offset phrases: the rules of places.phrases
+    lat, lon, precision, prec_km = apply_phrase(lat, lon, precision, prec_km, mode, details)
+    if mode == "offset":
         raw.update(details)
     ambiguity = _ambiguity_one(gaz, hit.ranked, hit.key or hit.matched)
-    return Match(
-        query=query,
-        name=name,
-        latitude=lat,
-        longitude=lon,
-        country_code=str(gaz.cc[row]),
-        admin1=(
-            _admin1_name(gaz, row, a1_name, a1_code) if frank != FEATURE_RANK["country"] else None
-        ),
-        feature_code=str(gaz.fcode[row]),
-        population=int(gaz.pop[row]),
-        gazetteer_id=gid,
-        precision=precision,
-        precision_km=round(prec_km, 3),
-        score=float(hit.score),
-        matched_name=hit.matched,
-        raw=raw,
-        candidates=len(hit.ranked),
-        ambiguity=ambiguity,
+    return _new_match(
+        {
+            "query": query,
+            "name": name,
+            "latitude": lat,
+            "longitude": lon,
+            "country_code": str(gaz.cc[row]),
+            "admin1": (
+                _admin1_name(gaz, row, a1_name, a1_code)
+                if frank != FEATURE_RANK["country"]
+                else None
+            ),
+            "feature_code": str(gaz.fcode[row]),
+            "population": int(gaz.pop[row]),
+            "gazetteer_id": gid,
+            "precision": precision,
+            "precision_km": round(prec_km, 3),
+            "score": float(hit.score),
+            "matched_name": hit.matched,
+            "raw": raw,
+            "candidates": len(hit.ranked),
+            "ambiguity": ambiguity,
+        }
     )
 
 
@@ -869,7 +652,7 @@ def _ambiguity(
     best = rows[starts]
     d = _haversine_pairs(gaz.lat[best], gaz.lon[best], gaz.lat[cand], gaz.lon[cand])
     fr_b, fr_c = gaz.frank[best], gaz.frank[cand]
-    base = _row_base_scores(gaz)
+    base = _ranking.base_scores(gaz)
     rival = (idx != starts) & (fr_b > FEATURE_RANK["admin1"]) & (d > ambiguity_km())
     rival &= fr_c > FEATURE_RANK["country"]
     rival &= (base[best] - base[cand]) < AMBIGUITY_MARGIN
@@ -902,6 +685,14 @@ def _ambiguity(
     return amb, _ambiguity_texts(gaz, mj, cnt, group_start, best, cand, rival)
 
 
+def ambiguity(ranked: np.ndarray, key: str) -> str | None:
+    """Whether a name's candidates, best first (gazetteer rows), make it ambiguous: the
+    sentence naming the far-apart namesakes (the test of :attr:`Match.ambiguity`), or None.
+    ``key`` is the name's normalised key. Text resolution asks it of a mention's candidates
+    in the order the document's context gave them."""
+    return _ambiguity_one(load_gazetteer(), np.asarray(ranked, dtype=np.int64), key)
+
+
 def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
     """:func:`_ambiguity` for one short candidate list, in plain Python (numpy's per-call
     cost dominates on a handful of rows): the sentence, or None."""
@@ -911,7 +702,7 @@ def _ambiguity_one(gaz: Gazetteer, ranked: np.ndarray, key: str) -> str | None:
     b = rl[0]
     if int(gaz.frank[b]) <= FEATURE_RANK["admin1"]:
         return None
-    base = _row_base_scores(gaz)
+    base = _ranking.base_scores(gaz)
     top = float(base[b]) - AMBIGUITY_MARGIN
     la1, lo1 = math.radians(float(gaz.lat[b])), math.radians(float(gaz.lon[b]))
     km = ambiguity_km()
@@ -1005,9 +796,7 @@ def _ambiguity_text(gaz: Gazetteer, best: int, rivals: list[int]) -> str:
 
 def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
     """Normalised primary names of rows without articles (remembered per gazetteer)."""
-    memo: dict[int, str] | None = getattr(gaz, "_name_cores", None)
-    if memo is None:
-        memo = gaz._name_cores = {}  # type: ignore[attr-defined]
+    memo: dict[int, str] = gaz.cached("geocoder.name_cores", dict)
     rl = rows.tolist()
     new = sorted({r for r in rl if r not in memo})
     if new:
@@ -1018,9 +807,7 @@ def _name_cores(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
 
 def _describe_rows(gaz: Gazetteer, rows: np.ndarray) -> list[str]:
     """Name (division, CC) of gazetteer rows (remembered per gazetteer)."""
-    memo: dict[int, str] | None = getattr(gaz, "_descriptions", None)
-    if memo is None:
-        memo = gaz._descriptions = {}  # type: ignore[attr-defined]
+    memo: dict[int, str] = gaz.cached("geocoder.descriptions", dict)
     rl = rows.tolist()
     new = np.array(sorted({r for r in rl if r not in memo}), dtype=np.int64)
     if len(new):
@@ -1094,7 +881,7 @@ def _geocode(
             return m
     if _depth < 2:
         # b. "A, B" or "A (B)": B (a country, division or town) qualifies A
-        bracket = _BRACKETED.match(text)
+        bracket = BRACKETED.match(text)
         if bracket:
             head, sep, tail = bracket.group(1), "(", bracket.group(2)
         else:
@@ -1128,12 +915,12 @@ def _geocode(
                         q_within = tuple(w for w, k in zip(q_within, keep, strict=True) if k)
                 m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1, within=q_within)
                 if m is not None:
-                    return Match(**{**m.__dict__, "query": query})
+                    return _new_match({**m.__dict__, "query": query})
                 if not is_country:
                     return None  # the qualifier is understood: nothing of that name in it
     # c. region phrases, offsets, "the", "town of", "X port" ...
-    place, mode, details = _parse(text)
-    if mode == "region" and _COUNTRYSIDE.search(_light(text)):
+    place, mode, details = parse(text)
+    if mode == "region" and COUNTRYSIDE.search(light(text)):
         # "X countryside", "rural X": the governorate named "Rif X" when there is one
         hit = _match(gaz, f"rif {place}", country=country, near=near, admin=True, exact_only=True)
         if hit is not None and int(gaz.frank[hit.row]) == FEATURE_RANK["admin1"]:
@@ -1183,12 +970,12 @@ def _allowed(cc: Any, a1: Any, lat: Any, lon: Any, *, within: Any) -> np.ndarray
 
 def _country_words(gaz: Gazetteer) -> frozenset[str]:
     """Last words of country names (primary names of country rows)."""
-    words = getattr(gaz, "_country_words", None)
-    if words is None:
+
+    def build() -> frozenset[str]:
         rows = np.flatnonzero(gaz.frank == FEATURE_RANK["country"]).tolist()
-        words = frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
-        gaz._country_words = words  # type: ignore[attr-defined]
-    return words
+        return frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
+
+    return gaz.cached("geocoder.country_words", build)
 
 
 def _country_suffix(gaz: Gazetteer, text: str) -> tuple[str, str, str]:
@@ -1603,44 +1390,11 @@ def _bulk_exact(gaz: Gazetteer, queries: list[str], country: str | None) -> _Exa
 _HAS_ALPHA = re.compile(r"[a-z]")
 
 
-def _row_base_scores(gaz: Gazetteer) -> np.ndarray:
-    """Per row, the query-independent part of :func:`_rank`'s score without a division
-    word (log10 population + feature bonus), computed with the same float operations."""
-    base = getattr(gaz, "_base_scores", None)
-    if base is None:
-        bonus = {
-            FEATURE_RANK["country"]: 6.0,
-            FEATURE_RANK["admin1"]: -1.0,
-            FEATURE_RANK["PPLC"]: 1.0,
-            FEATURE_RANK["PPLA"]: 0.5,
-            FEATURE_RANK["other"]: -1.0,
-        }
-        pop = gaz.pop.astype(np.int64)
-        seat = (pop == 0) & (gaz.frank <= FEATURE_RANK["PPLA"])
-        pop = np.where(seat, 10_000, np.maximum(pop, 500))
-        upop, inv = np.unique(pop, return_inverse=True)
-        logs = np.array([math.log10(p) for p in upop.tolist()], dtype=np.float64)
-        ufr, finv = np.unique(gaz.frank, return_inverse=True)
-        bon = np.array([bonus.get(f, 0.0) for f in ufr.tolist()], dtype=np.float64)
-        base = logs[inv.ravel()] + bon[finv.ravel()]
-        gaz._base_scores = base  # type: ignore[attr-defined]
-    return base
-
-
-def _focus_mask(gaz: Gazetteer, focus: tuple[str, ...]) -> np.ndarray:
-    """Per row: is the country among ``focus``."""
-    cache = getattr(gaz, "_focus_masks", None)
-    if cache is None:
-        cache = gaz._focus_masks = {}  # type: ignore[attr-defined]
-    m = cache.get(focus)
-    if m is None:
-        m = cache[focus] = np.isin(gaz.cc, list(focus)) if focus else np.zeros(len(gaz), bool)
-    return m
-
-
 def _new_match(fields: dict[str, Any]) -> Match:
-    """A Match from a complete field dict, without the frozen dataclass's per-field
-    ``__init__`` cost (same object as ``Match(**fields)``)."""
+    """The one constructor of the geocoder's Matches (one place :func:`_build`, a bulk
+    exact answer :func:`_exact_match`, a qualified answer): from a complete field dict,
+    without the frozen dataclass's per-field ``__init__`` cost (the same object as
+    ``Match(**fields)``)."""
     m = object.__new__(Match)
     object.__setattr__(m, "__dict__", fields)
     return m
@@ -1758,7 +1512,7 @@ def _bulk_exact_keys(
     grp, rows, kinds = np.concatenate(g_l), np.concatenate(r_l), np.concatenate(k_l)
     if not country:
         # alternate names of small foreign places are dropped (:func:`_alt_ok`, per key)
-        ok = _alt_ok_grouped(gaz, grp, rows, kinds, nk)
+        ok = _ranking.alt_ok(gaz, rows, kinds, _focus(), grp, nk)
         grp, rows, kinds = grp[ok], rows[ok], kinds[ok]
         if not len(grp):
             return nothing
@@ -1776,9 +1530,7 @@ def _bulk_exact_keys(
         sel = has_strong[grp]
         com = ucommon[grp]
         if com.any():
-            pop = gaz.pop[rows]
-            acc = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= 100_000)
-            acc |= (kinds == KIND_PRIMARY) & (pop >= 20_000)
+            acc = _ranking.accept_common(gaz, rows, kinds)
             sel &= ~com | (acc & ~weak_e)
     grp, rows, weak_e = grp[sel], rows[sel], weak_e[sel]
     if not len(grp):
@@ -1795,7 +1547,6 @@ def _bulk_exact_keys(
     if multi.any():
         # keys with one candidate take it as it is; the others are ranked
         mg, mr = grp[multi], rows[multi]
-        sc = _row_base_scores(gaz)[mr]
         from rapidfuzz.fuzz import ratio
 
         ur, rinv = np.unique(mr, return_inverse=True)
@@ -1810,7 +1561,6 @@ def _bulk_exact_keys(
         sims = np.fromiter(
             map(ratio, [ukeys[g] for g in mg.tolist()], mnames), dtype=np.float64, count=len(mg)
         )
-        sc = sc + 0.4 * sims / 100.0
         # the literal bonus: only pairs of a non-ASCII query (a unit with a literal)
         is_lit = np.fromiter((lit is not None for lit in ulits), dtype=bool, count=nk)
         lp = np.flatnonzero(is_lit[mg])
@@ -1821,15 +1571,14 @@ def _bulk_exact_keys(
                 nfc("NFC", raw_names[ri]).casefold() == nfc("NFC", ulits[g]).casefold()
                 for g, ri in zip(mg[lp].tolist(), rinv.ravel()[lp].tolist(), strict=True)
             ]
-            sc = np.where(hit_lit, sc + 1.5, sc)
-        if country:
-            sc = sc + 20.0
         else:
-            focus = _focus()
-            if focus:
-                sc = np.where(_focus_mask(gaz, focus)[mr], sc + FOCUS_WEIGHT, sc)
-            sc = np.where(weak_r[multi], sc - WEAK_NAME_PENALTY, sc)
-        order = np.lexsort((mr, gaz.part_of_row[mr], -sc, mg))
+            hit_lit = None
+        # with a hint every candidate is in the hinted country (filtered above)
+        sc = _ranking.scores(
+            gaz, mr, similarity=sims, literal=hit_lit, country=country,
+            focus=() if country else _focus(), weak=None if country else weak_r[multi],
+        )  # fmt: skip
+        order = _ranking.ranked_groups(gaz, mg, mr, sc)
         mg, mr = mg[order], mr[order]
         grp = np.concatenate([grp[~multi], mg])
         rows = np.concatenate([rows[~multi], mr])
@@ -1921,7 +1670,7 @@ def reverse(lat: float, lon: float) -> Match | None:
     row = gaz.nearest(near[0], near[1])
     if row is None:
         return None
-    d = float(_haversine_km(near[0], near[1], gaz.lat[[row]], gaz.lon[[row]])[0])
+    d = float(_haversine_pairs(near[0], near[1], gaz.lat[[row]], gaz.lon[[row]])[0])
     hit = _Hit(row, 100.0, "reverse", normalise(gaz.name(row)), np.array([row]))
     m = _build(gaz, f"{near[0]}, {near[1]}", hit, "plain", {})
     m.raw["distance_km"] = round(d, 3)

@@ -51,13 +51,12 @@ from geostrike.text.mentions import (
     FUNCTION_WORDS,
     Context,
     PlaceMention,
-    coordinates,
     find_places,
     place_index,
     region_name_re,
-    resolve,
     strip_possessive,
 )
+from geostrike.text.resolve import coordinates, resolve
 from geostrike.text.tokens import prepare, sentences, tokenize
 
 __all__ = ["extract", "Extraction", "Mention", "CandidateClaim", "CLAIM_COLUMNS"]

