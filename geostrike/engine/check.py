@@ -56,11 +56,12 @@ from geostrike.engine.options import (
     check_km,
     options_from,
 )
-from geostrike.engine.reasons import _reasons
+from geostrike.engine.reasons import _categorical, _reasons
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import (
     PRIVATE_COLUMNS,
+    STATUSES,
     claims_from_object,
     duplicate_ids,
     normalise_claims,
@@ -449,14 +450,21 @@ def _check_frame(
     # texts by one take on their distinct values (None appended for the blank rows)
     ctrl_u = np.append(ctrl_names, None)
     tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
+    # status, verdict and location source as categoricals of their fixed values (a byte a
+    # row, and chunks of one file concatenate as one categorical; issue 18)
+    status = _categorical(pc.status_codes, STATUSES)
+    src = pc.location_source
+    source = _categorical(
+        np.where(src == "given", 0, np.where(src == "gazetteer", 1, -1)), ("given", "gazetteer")
+    )
     out = {
         "id": df["id"],  # as read (object or string dtype), not copied
-        "status": pc.status,
+        "status": status,
         "verdict": verdict,
         "reason": reason,
         "latitude": lat,
         "longitude": lon,
-        "location_source": pc.location_source,
+        "location_source": source,
         "location_name": pc.location_name,
         "candidates": (pc.candidates if pc.candidates is not None else np.zeros(n, dtype=np.int64)),
         "precision_km": np.where(located, pc.precision_km, np.nan),

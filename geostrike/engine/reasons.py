@@ -220,7 +220,27 @@ def _reasons(
         ],
         dtype=object,
     )
-    return sentences[full]
+    return sentences[full]  # each distinct sentence one string object, shared by its rows
+
+
+def _categorical(codes: np.ndarray, labels: Any) -> pd.Categorical:
+    """The column ``labels[codes]`` as a pandas categorical (issue 18: a byte a row instead
+    of a pointer to a Python string, and the writers turn each category into a cell once).
+    ``labels`` may repeat and hold None (missing, as does a code of -1); the categories
+    are all the distinct labels, used or not, sorted as ``astype("category")`` sorts them:
+    give every possible value (all statuses) and the chunks of a file concatenate as one
+    categorical."""
+    lcodes, distinct = pd.factorize(np.asarray(labels, dtype=object))  # None: -1
+    names = np.asarray(distinct, dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    remap = np.append(np.where(lcodes >= 0, rank[np.maximum(lcodes, 0)], -1), -1)
+    small = np.int8 if len(names) < 2**7 else np.int16 if len(names) < 2**15 else np.int32
+    codes = np.where(codes < 0, len(lcodes), codes)  # -1: the missing label appended above
+    return pd.Categorical.from_codes(
+        remap.astype(small)[codes], categories=pd.Index(names[order], dtype="str"), validate=False
+    )
 
 
 def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:

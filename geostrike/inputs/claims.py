@@ -937,10 +937,13 @@ class ParsedClaims:
     #: where a row gives both coordinates and a place the gazetteer finds (unambiguously)
     #: far from them: the distance (km) between the two; NaN elsewhere
     place_offset_km: np.ndarray | None = None
+    #: per row, the index of its status in :data:`STATUSES` (int8; ``status`` spelled out)
+    status_codes: np.ndarray | None = None
 
 
-#: Row statuses, by their code in :func:`parse_claims`.
-_STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved", "ambiguous")
+#: Row statuses, by their code in :func:`parse_claims` (``ParsedClaims.status_codes``).
+STATUSES: tuple[str, ...] = ("ok", "invalid", "unresolved", "ambiguous")
+_STATUSES = STATUSES
 
 
 def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -1145,6 +1148,7 @@ def parse_claims(
         target_values=target_u,
         candidates=candidates,
         place_offset_km=offset,
+        status_codes=status_code,
     )
 
 

@@ -222,6 +222,29 @@ def test_check_frame_over_chunks_matches_whole(result):
     )
 
 
+def test_few_valued_columns_are_categoricals_of_every_value(result):
+    """Issue 18: status, verdict and location source are one byte a row (categoricals),
+    each with all its possible values as categories, so that the results of a file's
+    chunks concatenate as one categorical (test above) and writers format each value once."""
+    from geostrike.engine.judge import VERDICTS
+    from geostrike.inputs.claims import STATUSES
+
+    expected = {
+        "status": sorted(STATUSES),
+        "verdict": sorted(VERDICTS),
+        "location_source": ["gazetteer", "given"],
+    }
+    for column, values in expected.items():
+        dtype = result[column].dtype
+        assert isinstance(dtype, pd.CategoricalDtype), column
+        assert list(dtype.categories) == values, column
+        assert result[column].cat.codes.dtype == np.int8
+    assert result["status"].eq("ok").sum() == 11
+    # no source where no location (missing, as before: None then, NaN in a categorical)
+    assert result["location_source"].isna().eq(result["latitude"].isna()).all()
+    assert result["verdict"].astype(object).isin(VERDICTS).all()
+
+
 def test_summary_line(result):
     line = summary(result)
     assert line.startswith("13 claims: ok 11, unresolved 0, invalid 2;")
