@@ -88,7 +88,28 @@ def write_result(
 
             gdf = zones.zones if isinstance(zones, PreparedZones) else zones
             return export_gpkg(result, gdf, path, actors=actors)
+    if fmt == "Parquet":
+        result = _as_dictionaries(result)
     return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
+
+
+#: Result columns of a few texts repeated over many rows (each reason sentence is shared
+#: by all the rows of its shape), written to Parquet as dictionaries (issue 18).
+_DICTIONARY_COLUMNS = ("reason", "controller", "target", "location_name")
+
+
+def _as_dictionaries(result: Any) -> Any:
+    """A shallow copy of ``result`` whose :data:`_DICTIONARY_COLUMNS` are categoricals, so
+    that Arrow and Parquet take each distinct text once (Parquet dictionary pages; read
+    back, those columns are categoricals, as status and verdict already are)."""
+    columns = [c for c in _DICTIONARY_COLUMNS if c in result.columns and result[c].dtype == object]
+    if not columns:
+        return result
+    out = result.copy(deep=False)
+    for c in columns:
+        codes, distinct = pd.factorize(out[c])  # missing values: -1
+        out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(distinct), validate=False)
+    return out
 
 
 def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:
