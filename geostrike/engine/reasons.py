@@ -208,7 +208,10 @@ def _reasons(
     # (2) each distinct (template, place, date) filled in once
     subject = np.where(has_subject[shape], subject, len(subjects) - 1)
     when = np.where(has_date[shape], dcodes, len(dates) - 1)
-    full = _combined_codes([shape, subject, when])
+    if subject.min() == subject.max() and when.min() == when.max():
+        full = shape  # one place and one date (or none written): the templates are the texts
+    else:
+        full = _combined_codes([shape, subject, when])
     first = _first_rows(full)
     places, days = subjects.tolist(), dates.tolist()
     sentences = np.array(
@@ -247,6 +250,10 @@ def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
     """Codes (0, 1, 2, … in order of first appearance) of the rows' combinations of values
     of integer ``columns`` (each >= -1)."""
     n = len(columns[0])
+    # a column holding one value everywhere splits no combination: left out
+    columns = [col for col in columns if n and col.min() != col.max()]
+    if not columns:
+        return np.zeros(n, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     span = 1
     for col in columns:

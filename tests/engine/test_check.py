@@ -1276,3 +1276,23 @@ def test_a_target_holding_nothing_that_day_but_mapped_on_others_is_inconsistent(
     r = check(claims, zones)
     assert r["verdict"].tolist() == ["indeterminate", "inconsistent"]
     assert "holding ground on no date" in r["reason"].iloc[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 3), st.integers(-1, 0), st.integers(0, 40), st.just(2)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_combined_codes_group_rows_as_their_tuples(rows):
+    """The reason shapes (issue 13): rows get the same code exactly when all their columns
+    agree, numbered in order of first appearance (columns holding one value are skipped)."""
+    from geostrike.engine.reasons import _combined_codes, _first_rows
+
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
+    codes = _combined_codes(columns)
+    expected = pd.factorize(pd.Series([tuple(r) for r in rows]))[0]
+    np.testing.assert_array_equal(codes, expected)
+    np.testing.assert_array_equal(_first_rows(codes), np.unique(expected, return_index=True)[1])
