@@ -161,7 +161,8 @@ def check(
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
         columns (one named like a result column is kept as ``input_<name>``, with a
         warning: :func:`input_names`); point geometries in EPSG:4326 (empty when the
-        claim could not be located).
+        claim could not be located), or a plain DataFrame without them when
+        ``options.points`` is False.
 
     Raises
     ------
@@ -279,7 +280,7 @@ class _Meanwhile:
         return self._out["value"]
 
 
-def _point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Point geometries (EPSG:4326 axis order lon, lat); empty points where not located."""
     located = np.isfinite(lat) & np.isfinite(lon)
     if located.all():
@@ -319,7 +320,7 @@ def _check_frame(
     if options.threads is not None:
         parts = min(parts, options.threads)
     # the output's point geometries are made meanwhile, in a thread of their own
-    geometry = _Meanwhile(_point_geometries, lat, lon, thread=parts > 1)
+    geometry = _Meanwhile(point_geometries, lat, lon, thread=parts > 1) if options.points else None
     days = _days(pc.date)
     window = prepared.window_of(days)
 
@@ -446,7 +447,6 @@ def _check_frame(
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
-    geometry = geometry.result()
     # texts by one take on their distinct values (None appended for the blank rows)
     ctrl_u = np.append(ctrl_names, None)
     tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
@@ -495,7 +495,11 @@ def _check_frame(
             f"as {', '.join(repr(n) for n in renamed.values())} (the result uses those names)",
             stacklevel=3,
         )
-    columns["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
+    if geometry is None:  # options.points False: latitude and longitude only
+        result = pd.DataFrame(columns, copy=False)
+        result.attrs = {}
+        return result
+    columns["geometry"] = gpd.GeoSeries(geometry.result(), index=df.index, crs="EPSG:4326")
     # copy=False: the columns are not consolidated into 2-D blocks (a copy of every array)
     result = gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry", copy=False)
     result.attrs = {}

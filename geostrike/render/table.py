@@ -70,7 +70,11 @@ def write_result(
 
     A ``.gpkg`` is written by :func:`geostrike.render.qgis.export_gpkg` (styled layers, with the
     zones) when that module is available and ``zones`` are given; else one plain layer.
+    A result without point geometries (``CheckOptions(points=False)``) gets them here for
+    every format but CSV.
     """
+    import geopandas as gpd
+
     from geostrike.errors import OutputError
     from geostrike.io import write_frame
 
@@ -78,6 +82,16 @@ def write_result(
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
+    if fmt != "CSV" and not isinstance(result, gpd.GeoDataFrame):
+        # a result checked without points (CheckOptions(points=False)): made here, once
+        # the engine's own arrays are freed
+        from geostrike.engine.check import point_geometries
+
+        lat = result["latitude"].to_numpy(dtype=float)
+        lon = result["longitude"].to_numpy(dtype=float)
+        result = gpd.GeoDataFrame(
+            result, geometry=point_geometries(lat, lon), crs="EPSG:4326", copy=False
+        )
     if fmt == "GPKG" and zones is not None:
         try:
             from geostrike.render.qgis import export_gpkg

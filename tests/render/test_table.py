@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,3 +57,30 @@ def test_parquet_result_keeps_repeated_texts_as_dictionaries(tmp_path) -> None:
     # the point in the Gulf of Aden: outside every zone, 465 km from Houthi ground
     assert back.loc[3, "controller"] == "" and back.loc[3, "verdict"] == "indeterminate"
     assert back.loc[3, "distance_to_target_km"] > 400
+
+
+def test_result_without_points_is_written_with_them(tmp_path) -> None:
+    """Issue 18: the CLI checks without Shapely points (CheckOptions(points=False): a
+    million points are about 200 MB); the writers that need geometries make the same
+    points from latitude and longitude, CSV needs none."""
+    from geostrike.engine.options import CheckOptions
+
+    claims, zones = _yemen_case()
+    claims.loc[5, ["latitude", "longitude"]] = np.nan  # one row not located: an empty point
+    full = check(claims, zones)
+    bare = check(claims, zones, options=CheckOptions(points=False))
+    assert not isinstance(bare, gpd.GeoDataFrame) and "geometry" not in bare.columns
+    pd.testing.assert_frame_equal(bare, pd.DataFrame(full.drop(columns="geometry")))
+    for ext in ("parquet", "geojson", "gpkg"):
+        got, want = (
+            gpd.read_parquet(path) if ext == "parquet" else gpd.read_file(path)
+            for path in (
+                write_result(bare, tmp_path / f"bare.{ext}"),
+                write_result(full, tmp_path / f"full.{ext}"),
+            )
+        )
+        pd.testing.assert_frame_equal(got, want, check_like=False)
+        assert got.geometry.is_empty.sum() + got.geometry.isna().sum() == 1, ext
+    write_result(bare, tmp_path / "bare.csv")
+    write_result(full, tmp_path / "full.csv")
+    assert (tmp_path / "bare.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
