@@ -181,7 +181,7 @@ def check(
     with heap_kept(), _gc_paused(), _date_order(opts.date_order):
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-        return check_frame(df, prepared, actors=table, path=path, options=opts)
+        return check_frame(df, prepared, actors=table, path=path, options=opts, points=opts.points)
 
 
 def check_frame(
@@ -197,6 +197,7 @@ def check_frame(
     reserved_ids: frozenset[str] = frozenset(),
     country: str | Sequence[str] | None = None,
     options: CheckOptions | None = None,
+    points: bool = True,
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
@@ -209,6 +210,8 @@ def check_frame(
     (the streaming engines warn once for the whole file), named in one warning.
     ``options`` (:class:`CheckOptions`) holds the check's options, ``date_order`` included;
     ``tolerance_km``, ``coarse_km`` and ``country`` given here override its fields.
+    ``points`` False: a plain DataFrame without point geometries (:func:`check` passes
+    ``options.points``; the chunk writers of the other engines need the points).
     """
     from geostrike.inputs.claims import date_order as _date_order
 
@@ -223,6 +226,7 @@ def check_frame(
             id_start=id_start,
             warn_duplicates=warn_duplicates,
             reserved_ids=reserved_ids,
+            points=points,
         )
 
 
@@ -301,6 +305,7 @@ def _check_frame(
     id_start: int,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
+    points: bool = True,
 ) -> Any:
     import geopandas as gpd
 
@@ -320,7 +325,7 @@ def _check_frame(
     if options.threads is not None:
         parts = min(parts, options.threads)
     # the output's point geometries are made meanwhile, in a thread of their own
-    geometry = _Meanwhile(point_geometries, lat, lon, thread=parts > 1) if options.points else None
+    geometry = _Meanwhile(point_geometries, lat, lon, thread=parts > 1) if points else None
     days = _days(pc.date)
     window = prepared.window_of(days)
 
@@ -495,7 +500,7 @@ def _check_frame(
             f"as {', '.join(repr(n) for n in renamed.values())} (the result uses those names)",
             stacklevel=3,
         )
-    if geometry is None:  # options.points False: latitude and longitude only
+    if geometry is None:  # points=False: latitude and longitude only
         result = pd.DataFrame(columns, copy=False)
         result.attrs = {}
         return result

@@ -63,7 +63,9 @@ class CheckOptions:
         Give the in-memory result its point geometries (a GeoDataFrame). False: a plain
         DataFrame with ``latitude``/``longitude`` only, for a caller that writes CSV or
         Parquet (:func:`geostrike.render.table.write_result` makes the points it needs):
-        a million Shapely points are about 200 MB and 0.3-0.6 s (issue 18).
+        a million Shapely points are about 200 MB and 0.3-0.6 s (issue 18). Honoured by
+        :func:`geostrike.engine.check.check`; the streaming and Dask engines, whose chunk
+        writers need the points, always make them.
     """
 
     tolerance_km: float = DEFAULT_TOLERANCE_KM
