@@ -208,7 +208,7 @@ def _reasons(
     # (2) each distinct (template, place, date) filled in once
     subject = np.where(has_subject[shape], subject, len(subjects) - 1)
     when = np.where(has_date[shape], dcodes, len(dates) - 1)
-    if subject.min() == subject.max() and when.min() == when.max():
+    if not n or (subject.min() == subject.max() and when.min() == when.max()):
         full = shape  # one place and one date (or none written): the templates are the texts
     else:
         full = _combined_codes([shape, subject, when])

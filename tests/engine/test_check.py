@@ -1296,3 +1296,11 @@ def test_combined_codes_group_rows_as_their_tuples(rows):
     expected = pd.factorize(pd.Series([tuple(r) for r in rows]))[0]
     np.testing.assert_array_equal(codes, expected)
     np.testing.assert_array_equal(_first_rows(codes), np.unique(expected, return_index=True)[1])
+
+
+def test_check_of_no_claims_gives_an_empty_result_with_every_column():
+    """The Dask engine's schema is the check of an empty frame (issue 13: the reasons'
+    one-place, one-date shortcut must hold for no rows at all)."""
+    empty = check_frame(_claims().head(0), prepare_zones(_zones()))
+    assert len(empty) == 0
+    assert list(empty.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
