@@ -555,10 +555,16 @@ def _csv_cells(s: Any, csv_safe: bool, alone: bool) -> Any:
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return None
     try:
-        arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+        # Arrow-backed text as it is (no copy), else converted once; cast to the writer's
+        # large_string one batch at a time
+        arr = pa.array(s, from_pandas=True) if pd.api.types.is_string_dtype(dtype) else None
+        if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = pa.array(s, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None  # not all text: pandas formats it
-    return lambda a, b: _quoted_text(arr.slice(a, b - a), csv_safe, alone)
+    return lambda a, b: _quoted_text(
+        pc.cast(arr.slice(a, b - a), pa.large_string()), csv_safe, alone
+    )
 
 
 def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = True) -> None:
