@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -145,21 +146,23 @@ def _reasons(
         return out
 
     coarse_rows = cases["inside_coarse"] | cases["near_coarse"]
-    shape = _combined_codes(
-        [
-            case,
-            ctrl_codes,
-            target_codes,
-            sparse_display(~bad, dist),
-            sparse_display(cases["inside_coarse"], edge),
-            sparse_display(coarse_rows, precision),
-            sparse_display(cases["near"], reach),
-            stated_flag,
-            sparse_codes(stated_flag > 0, pc.stated_name),
-            sparse_display(with_stated, stated),
-            sparse_codes(bad, pc.problem),
-        ]
-    )
+
+    def shape_columns() -> Iterator[np.ndarray]:
+        """The columns of a shape, made one at a time (each folded into the key and
+        dropped before the next: not eleven arrays of a million codes at once)."""
+        yield case
+        yield ctrl_codes
+        yield target_codes
+        yield sparse_display(~bad, dist)
+        yield sparse_display(cases["inside_coarse"], edge)
+        yield sparse_display(coarse_rows, precision)
+        yield sparse_display(cases["near"], reach)
+        yield stated_flag
+        yield sparse_codes(stated_flag > 0, pc.stated_name)
+        yield sparse_display(with_stated, stated)
+        yield sparse_codes(bad, pc.problem)
+
+    shape = _combined_codes(shape_columns())
     # (1) one template per shape: markers no claim text can contain
     mark = uuid.uuid4().hex
     s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
@@ -246,22 +249,27 @@ def _categorical(codes: np.ndarray, labels: Any) -> pd.Categorical:
     )
 
 
-def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
+def _combined_codes(columns: Iterable[np.ndarray]) -> np.ndarray:
     """Codes (0, 1, 2, … in order of first appearance) of the rows' combinations of values
-    of integer ``columns`` (each >= -1)."""
-    n = len(columns[0])
-    # a column holding one value everywhere splits no combination: left out
-    columns = [col for col in columns if n and col.min() != col.max()]
-    if not columns:
-        return np.zeros(n, dtype=np.int64)
-    key = np.zeros(n, dtype=np.int64)
+    of integer ``columns`` (each >= -1; at least one column), folded into one integer key
+    a column at a time (a column may be made only when it is asked for)."""
+    key: np.ndarray | None = None
     span = 1
     for col in columns:
-        size = int(col.max()) + 2 if n else 1
-        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
-            return pd.MultiIndex.from_arrays(columns).factorize()[0]
+        if key is None:
+            key = np.zeros(len(col), dtype=np.int64)
+        if not len(col) or col.min() == col.max():
+            continue  # one value everywhere: splits no combination
+        size = int(col.max()) + 2
+        if span * size >= 2**62:  # the key would overflow: renumber it (same groups) first
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1
         key = key * size + (col + 1)
         span *= size
+    if key is None:
+        raise ValueError("no columns to combine")
+    if span == 1:
+        return np.zeros(len(key), dtype=np.int64)
     return pd.factorize(key)[0]
 
 

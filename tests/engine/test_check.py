@@ -1304,3 +1304,23 @@ def test_check_of_no_claims_gives_an_empty_result_with_every_column():
     empty = check_frame(_claims().head(0), prepare_zones(_zones()))
     assert len(empty) == 0
     assert list(empty.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.integers(-1, 2**21) for _ in range(4)]),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_combined_codes_of_wide_columns_renumber_without_merging(rows):
+    """Columns whose combined range overflows one integer (2**88 here): the key is
+    renumbered on the way, and rows still share a code exactly when all columns agree."""
+    from geostrike.engine.reasons import _combined_codes
+
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
+    columns[0][0] = 2**21  # every column spans ~2**21 values: the key must be renumbered
+    rows = [tuple(int(c[i]) for c in columns) for i in range(len(rows))]
+    codes = _combined_codes(iter(columns))
+    np.testing.assert_array_equal(codes, pd.factorize(pd.Series(rows))[0])
