@@ -128,6 +128,7 @@ def test_bad_claim_files(tmp_path):
     assert str(unknown) in str(exc.value) and "claimed_target" in str(exc.value)
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
 def test_parse_dates_reads_common_forms(day):
     forms = [
@@ -143,6 +144,7 @@ def test_parse_dates_reads_common_forms(day):
     assert (us == pd.Timestamp(day)).all()
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(st.text(max_size=12))
 def test_parse_dates_never_raises(text):
     out = parse_dates(pd.Series([text]), order="dmy")
@@ -230,6 +232,7 @@ def test_semicolon_csv_and_datetime_columns(tmp_path):
     assert list(normalise_claims(aware, actors=table)["date"]) == ["2015-09-30"]
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(
     st.floats(min_value=0.001, max_value=5000, allow_nan=False).filter(lambda x: x not in (1, 2, 3))
 )
@@ -320,6 +323,7 @@ def test_out_of_range_and_bad_time_dates_are_nat_not_errors() -> None:
     assert parse_dates(tz).dt.strftime("%Y-%m-%d").tolist() == ["2015-09-30"]
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(
     st.lists(
         st.one_of(
@@ -370,6 +374,7 @@ def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
     assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(
     st.lists(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), min_size=1),
     st.sampled_from(["dmy", "mdy"]),
