@@ -323,7 +323,6 @@ def test_out_of_range_and_bad_time_dates_are_nat_not_errors() -> None:
     assert parse_dates(tz).dt.strftime("%Y-%m-%d").tolist() == ["2015-09-30"]
 
 
-@settings(deadline=None)  # no dependence on machine load
 @given(
     st.lists(
         st.one_of(
