@@ -70,7 +70,7 @@ def judge(
     precision: np.ndarray,
     tolerance_km: float,
     ever: np.ndarray | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], pd.Categorical, np.ndarray]:
     """Each row's case (one mask per name of :data:`CASES`, exactly one true per row), its
     verdict (a categorical of :data:`VERDICTS`: one byte a row), and its reach ``p + t`` (km).
 
