@@ -366,7 +366,10 @@ def check(
                 options=options,
             )
         else:
-            result = engine_mod.check(claims_path, prepared, actors=table, options=options)
+            # no Shapely points in the engine: write_result makes them for formats that need them
+            result = engine_mod.check(
+                claims_path, prepared, actors=table, options=options.but(points=False)
+            )
             if output:
                 write_result(
                     result, output, zones=prepared, actors=table, csv_safe=options.csv_safe

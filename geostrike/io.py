@@ -406,6 +406,8 @@ def neutralise_formulas(frame: Any) -> Any:
     changed: dict[Any, Any] = {}
     for c in frame.columns:
         s = frame[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # its texts (reasons name places)
+            s = s.astype(object)
         if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             continue
         text = s.where(s.map(lambda v: isinstance(v, str))) if s.dtype == object else s
@@ -463,14 +465,17 @@ def _float_text(v: Any) -> Any:
 
     v = np.asarray(v, dtype=float)
     nan = np.isnan(v)
+    if nan.all():
+        return pa.nulls(len(v), pa.large_string())
     text = pc.cast(pa.array(v, mask=nan), pa.large_string())
-    text = pc.if_else(
-        pc.match_substring_regex(text, "[.e]"),
-        text,
-        pc.binary_join_element_wise(text, _text(".0"), _text("")),
-    )
     big = np.abs(v)
     rare = ~nan & ((big < 1e-4) & (v != 0) | (big >= 1e9))
+    # whole numbers in Arrow's plain range print without a point ("5", "-0"): add ".0"
+    whole = ~nan & ~rare & (v == np.trunc(v))
+    if whole.any():
+        text = pc.if_else(
+            pa.array(whole), pc.binary_join_element_wise(text, _text(".0"), _text("")), text
+        )
     if rare.any():
         text = pc.replace_with_mask(
             text, pa.array(rare), pa.array([repr(float(x)) for x in v[rare]], pa.large_string())
@@ -478,46 +483,88 @@ def _float_text(v: Any) -> Any:
     return text
 
 
-def _csv_cells(s: Any, csv_safe: bool, alone: bool) -> Any:
-    """One pandas column as an Arrow array of CSV cells, exactly as pandas writes them
-    (quoted where they hold a comma, quote or line end; NaN empty; ``True``/``False``), or
-    None for a dtype left to pandas (dates, mixed objects...). ``alone``: the only column,
-    whose empty cells are quoted so that a row never reads as a blank line."""
-    import pandas as pd
-    import pyarrow as pa
+def _quoted_text(arr: Any, csv_safe: bool, alone: bool) -> Any:
+    """Arrow text cells as pandas writes them: neutralised (``csv_safe``), quoted where they
+    hold a comma, quote or line end (``alone``: empty cells too), quotes doubled."""
     import pyarrow.compute as pc
 
-    dtype = s.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        s = s.astype(object)
-        dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        arr = pa.array(s, type=pa.bool_(), from_pandas=True)
-        return pc.if_else(arr, _text("True"), _text("False"))
-    if pd.api.types.is_integer_dtype(dtype):
-        return pc.cast(pa.array(s, from_pandas=True), pa.large_string())
-    if pd.api.types.is_float_dtype(dtype):
-        return _float_text(s.to_numpy(dtype=float, na_value=float("nan")))
-    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
-        return None
-    try:
-        arr = pa.array(s, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # not all text: pandas formats it
     if csv_safe:
         arr = neutralise_array(arr)
     if alone:
         arr = pc.fill_null(arr, _text(""))
-    has_quote = pc.match_substring(arr, '"')
     need = pc.match_substring_regex(arr, '[",\r\n]')
     if alone:
         need = pc.or_kleene(need, pc.equal(arr, _text("")))
     if not pc.any(need).as_py():
         return arr
     # doubling quotes copies every string: only when some cell holds one
+    has_quote = pc.match_substring(arr, '"')
     body = pc.replace_substring(arr, '"', '""') if pc.any(has_quote).as_py() else arr
     quoted = pc.binary_join_element_wise(_text('"'), body, _text('"'), _text(""))
     return pc.if_else(pc.fill_null(need, False), quoted, arr)
+
+
+def _csv_cells(s: Any, csv_safe: bool, alone: bool) -> Any:
+    """One pandas column as a function of a row range (start, stop) giving that range's
+    CSV cells as an Arrow array, exactly as pandas writes them (quoted where they hold a
+    comma, quote or line end; NaN empty; ``True``/``False``), or None for a dtype left to
+    pandas (dates, mixed objects...). ``alone``: the only column, whose empty cells are
+    quoted so that a row never reads as a blank line.
+
+    Cells are made one batch of rows at a time (the writer's memory stays bounded), and a
+    categorical column's cells once per category, then taken by its codes (issue 18: the
+    reason sentences are a few thousand distinct texts, not a million)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def coded(codes: np.ndarray, values: Any) -> Any:
+        """Cells of ``values`` made once, taken by ``codes`` (-1: empty)."""
+        made = _csv_cells(pd.Series(values, dtype=object), csv_safe, alone=False)
+        if made is None:
+            return None
+        cells = made(0, len(values))
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        return lambda a, b: cells.take(pa.array(codes[a:b], mask=codes[a:b] < 0))
+
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        made = None if alone else coded(np.asarray(s.cat.codes), dtype.categories)
+        # the only column, or categories pandas formats: as plain values
+        return made or _csv_cells(s.astype(object), csv_safe, alone)
+    if pd.api.types.is_object_dtype(dtype) and not alone and len(s) > _CSV_BATCH:
+        # a column of a few texts repeated (reasons, controllers: each distinct text one
+        # shared string, whose hash Python keeps): its cells made once per text
+        head = s.iloc[:_CSV_BATCH]
+        if head.nunique(dropna=False) <= len(head) // 8:
+            codes, distinct = pd.factorize(s)
+            made = coded(codes, distinct)
+            if made is not None:
+                return made
+    if pd.api.types.is_bool_dtype(dtype):
+        flags = pa.array(s, type=pa.bool_(), from_pandas=True)
+        return lambda a, b: pc.if_else(flags.slice(a, b - a), _text("True"), _text("False"))
+    if pd.api.types.is_integer_dtype(dtype):
+        ints = pa.array(s, from_pandas=True)
+        return lambda a, b: pc.cast(ints.slice(a, b - a), pa.large_string())
+    if pd.api.types.is_float_dtype(dtype):
+        v = s.to_numpy(dtype=float, na_value=float("nan"))
+        return lambda a, b: _float_text(v[a:b])
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return None
+    try:
+        # Arrow-backed text as it is (no copy), else converted once; cast to the writer's
+        # large_string one batch at a time
+        arr = pa.array(s, from_pandas=True) if pd.api.types.is_string_dtype(dtype) else None
+        if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # not all text: pandas formats it
+    return lambda a, b: _quoted_text(
+        pc.cast(arr.slice(a, b - a), pa.large_string()), csv_safe, alone
+    )
 
 
 def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = True) -> None:
@@ -526,10 +573,11 @@ def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = Tr
     The bytes are those pandas' ``to_csv(index=False, lineterminator=CSV_LINE_END)`` writes
     (minimal quoting, floats as ``repr``, NaN empty), but each column is turned into text
     by Arrow compute kernels and the rows are joined by Arrow, in batches of
-    :data:`_CSV_BATCH` rows: no Python per row. With ``csv_safe`` text cells are
-    neutralised against spreadsheet formulas (:func:`neutralise_array`). ``dest`` is a
-    path or a binary file open for writing (a stream appending chunks). A frame holding a
-    column Arrow cannot take as it is (dates, mixed objects) is written by pandas.
+    :data:`_CSV_BATCH` rows: no Python per row, and categorical columns formatted once per
+    category. With ``csv_safe`` text cells are neutralised against spreadsheet formulas
+    (:func:`neutralise_array`). ``dest`` is a path or a binary file open for writing (a
+    stream appending chunks). A frame holding a column Arrow cannot take as it is (dates,
+    mixed objects) is written by pandas.
     """
     import csv
     import io as _io
@@ -566,7 +614,8 @@ def write_csv(frame: Any, dest: Any, *, csv_safe: bool = True, header: bool = Tr
             fh.write(CSV_LINE_END.encode() * len(frame))
             return
         for start in range(0, len(frame), _CSV_BATCH):
-            part = [c.slice(start, _CSV_BATCH) for c in cols]
+            stop = min(start + _CSV_BATCH, len(frame))
+            part = [c(start, stop) for c in cols]
             rows = pc.binary_join_element_wise(
                 *part, _text(","), null_handling="replace", null_replacement=""
             )

@@ -429,6 +429,7 @@ def test_arrow_csv_writer_writes_the_bytes_pandas_writes(text, floats, csv_safe)
             "n": np.arange(n, dtype=np.int64) - 3,
             "ok": np.arange(n) % 2 == 0,
             "s": pd.Series([t if t is None else t[:3] for t in text], dtype="str"),
+            "c": pd.Categorical(text),  # one cell per category, taken by the codes
         }
     )
     out = io.BytesIO()
@@ -456,3 +457,53 @@ def test_arrow_csv_writer_hands_dates_and_mixed_objects_to_pandas(tmp_path) -> N
     frame = pd.DataFrame({"when": pd.to_datetime(["2022-03-01", "2022-03-02"]), "mixed": [1, "=2"]})
     write_frame(frame, tmp_path / "o.csv", "CSV")
     assert (tmp_path / "o.csv").read_bytes() == _pandas_csv(frame)
+
+
+def test_arrow_csv_writer_repeated_texts_across_batches(tmp_path) -> None:
+    """Columns of a few repeated texts (categoricals, and object columns such as the reason
+    sentences) are written from their distinct values, across several row batches, with
+    the bytes pandas writes."""
+    import numpy as np
+    import pandas as pd
+
+    from geostrike.io import _CSV_BATCH, write_csv
+
+    n = _CSV_BATCH + 4_321
+    texts = np.array(
+        ["Aden was held by the Houthis, on 2024-01-12.", '=HYPERLINK("x")', "-5", None, ""],
+        dtype=object,
+    )
+    rng = np.random.default_rng(18)
+    frame = pd.DataFrame(
+        {
+            "reason": texts[rng.integers(0, len(texts), n)],
+            "status": pd.Categorical(rng.choice(["ok", "invalid", "=bad"], n)),
+            "id": [f"ua-{i}" for i in range(n)],  # all distinct: cell by cell
+            "km": np.round(rng.uniform(0, 300, n), 3),
+        }
+    )
+    for csv_safe in (True, False):
+        write_csv(frame, tmp_path / "o.csv", csv_safe=csv_safe)
+        assert (tmp_path / "o.csv").read_bytes() == _pandas_csv(frame, csv_safe)
+
+
+def test_arrow_csv_writer_formats_each_category_once(monkeypatch, tmp_path) -> None:
+    """Issue 18: a categorical column's cells are made once per category, not once per row
+    (the text tests run on the categories only)."""
+    import numpy as np
+    import pandas as pd
+
+    from geostrike import io as io_mod
+
+    seen: list[int] = []
+    real = io_mod.neutralise_array
+
+    def spy(text):
+        seen.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(io_mod, "neutralise_array", spy)
+    n = 20_000
+    verdict = pd.Categorical(np.resize(["consistent", "inconsistent", "indeterminate"], n))
+    io_mod.write_csv(pd.DataFrame({"verdict": verdict, "x": np.arange(n)}), tmp_path / "v.csv")
+    assert seen == [3]

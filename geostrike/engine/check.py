@@ -56,11 +56,12 @@ from geostrike.engine.options import (
     check_km,
     options_from,
 )
-from geostrike.engine.reasons import _reasons
+from geostrike.engine.reasons import _categorical, _reasons
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import (
     PRIVATE_COLUMNS,
+    STATUSES,
     claims_from_object,
     duplicate_ids,
     normalise_claims,
@@ -160,7 +161,8 @@ def check(
         One row per claim, in input order: :data:`OUTPUT_COLUMNS` then the input's own
         columns (one named like a result column is kept as ``input_<name>``, with a
         warning: :func:`input_names`); point geometries in EPSG:4326 (empty when the
-        claim could not be located).
+        claim could not be located), or a plain DataFrame without them when
+        ``options.points`` is False.
 
     Raises
     ------
@@ -179,7 +181,7 @@ def check(
     with heap_kept(), _gc_paused(), _date_order(opts.date_order):
         df, path = claims_from_object(claims, actors=table)
         prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-        return check_frame(df, prepared, actors=table, path=path, options=opts)
+        return check_frame(df, prepared, actors=table, path=path, options=opts, points=opts.points)
 
 
 def check_frame(
@@ -195,6 +197,7 @@ def check_frame(
     reserved_ids: frozenset[str] = frozenset(),
     country: str | Sequence[str] | None = None,
     options: CheckOptions | None = None,
+    points: bool = True,
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
@@ -207,6 +210,8 @@ def check_frame(
     (the streaming engines warn once for the whole file), named in one warning.
     ``options`` (:class:`CheckOptions`) holds the check's options, ``date_order`` included;
     ``tolerance_km``, ``coarse_km`` and ``country`` given here override its fields.
+    ``points`` False: a plain DataFrame without point geometries (:func:`check` passes
+    ``options.points``; the chunk writers of the other engines need the points).
     """
     from geostrike.inputs.claims import date_order as _date_order
 
@@ -221,6 +226,7 @@ def check_frame(
             id_start=id_start,
             warn_duplicates=warn_duplicates,
             reserved_ids=reserved_ids,
+            points=points,
         )
 
 
@@ -278,7 +284,7 @@ class _Meanwhile:
         return self._out["value"]
 
 
-def _point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def point_geometries(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Point geometries (EPSG:4326 axis order lon, lat); empty points where not located."""
     located = np.isfinite(lat) & np.isfinite(lon)
     if located.all():
@@ -299,6 +305,7 @@ def _check_frame(
     id_start: int,
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
+    points: bool = True,
 ) -> Any:
     import geopandas as gpd
 
@@ -318,7 +325,7 @@ def _check_frame(
     if options.threads is not None:
         parts = min(parts, options.threads)
     # the output's point geometries are made meanwhile, in a thread of their own
-    geometry = _Meanwhile(_point_geometries, lat, lon, thread=parts > 1)
+    geometry = _Meanwhile(point_geometries, lat, lon, thread=parts > 1) if points else None
     days = _days(pc.date)
     window = prepared.window_of(days)
 
@@ -445,18 +452,24 @@ def _check_frame(
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
-    geometry = geometry.result()
     # texts by one take on their distinct values (None appended for the blank rows)
     ctrl_u = np.append(ctrl_names, None)
     tgt_u = np.append(np.asarray(tcodes, dtype=object), None)
+    # status, verdict and location source as categoricals of their fixed values (a byte a
+    # row, and chunks of one file concatenate as one categorical; issue 18)
+    status = _categorical(pc.status_codes, STATUSES)
+    src = pc.location_source
+    source = _categorical(
+        np.where(src == "given", 0, np.where(src == "gazetteer", 1, -1)), ("given", "gazetteer")
+    )
     out = {
         "id": df["id"],  # as read (object or string dtype), not copied
-        "status": pc.status,
+        "status": status,
         "verdict": verdict,
         "reason": reason,
         "latitude": lat,
         "longitude": lon,
-        "location_source": pc.location_source,
+        "location_source": source,
         "location_name": pc.location_name,
         "candidates": (pc.candidates if pc.candidates is not None else np.zeros(n, dtype=np.int64)),
         "precision_km": np.where(located, pc.precision_km, np.nan),
@@ -487,7 +500,11 @@ def _check_frame(
             f"as {', '.join(repr(n) for n in renamed.values())} (the result uses those names)",
             stacklevel=3,
         )
-    columns["geometry"] = gpd.GeoSeries(geometry, index=df.index, crs="EPSG:4326")
+    if geometry is None:  # points=False: latitude and longitude only
+        result = pd.DataFrame(columns, copy=False)
+        result.attrs = {}
+        return result
+    columns["geometry"] = gpd.GeoSeries(geometry.result(), index=df.index, crs="EPSG:4326")
     # copy=False: the columns are not consolidated into 2-D blocks (a copy of every array)
     result = gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry", copy=False)
     result.attrs = {}

@@ -24,6 +24,7 @@ Boolean masks over all claims; no loop over rows. Every case not in :data:`VERDI
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["CASES", "VERDICTS", "VERDICT_OF", "judge"]
 
@@ -69,9 +70,9 @@ def judge(
     precision: np.ndarray,
     tolerance_km: float,
     ever: np.ndarray | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], pd.Categorical, np.ndarray]:
     """Each row's case (one mask per name of :data:`CASES`, exactly one true per row), its
-    verdict (object array of :data:`VERDICTS`), and its reach ``p + t`` (km).
+    verdict (a categorical of :data:`VERDICTS`: one byte a row), and its reach ``p + t`` (km).
 
     ``ok``: the row was located and dated; ``has_data``: some zone is valid on its date;
     ``has_target``: it names a target; ``target_has``: the target holds ground that day;
@@ -102,7 +103,9 @@ def judge(
         "no_data": ok & ~has_data,
         "bad": ~ok,
     }
-    vcode = np.zeros(len(ok), dtype=np.int8)
+    names = sorted(VERDICTS)  # categories in order, as pandas' astype("category") has them
+    vcode = np.full(len(ok), names.index("indeterminate"), dtype=np.int8)
     for case, v in VERDICT_OF.items():
-        vcode[cases[case]] = VERDICTS.index(v)
-    return cases, np.array(VERDICTS, dtype=object)[vcode], reach
+        vcode[cases[case]] = names.index(v)
+    verdict = pd.Categorical.from_codes(vcode, categories=pd.Index(names))
+    return cases, verdict, reach

@@ -59,6 +59,13 @@ class CheckOptions:
         as many as help).
     csv_safe
         In a CSV output, neutralise text cells a spreadsheet would run as formulas.
+    points
+        Give the in-memory result its point geometries (a GeoDataFrame). False: a plain
+        DataFrame with ``latitude``/``longitude`` only, for a caller that writes CSV or
+        Parquet (:func:`geostrike.render.table.write_result` makes the points it needs):
+        a million Shapely points are about 200 MB and 0.3-0.6 s (issue 18). Honoured by
+        :func:`geostrike.engine.check.check`; the streaming and Dask engines, whose chunk
+        writers need the points, always make them.
     """
 
     tolerance_km: float = DEFAULT_TOLERANCE_KM
@@ -67,6 +74,7 @@ class CheckOptions:
     country: str | tuple[str, ...] | None = None
     threads: int | None = None
     csv_safe: bool = True
+    points: bool = True
 
     def __post_init__(self) -> None:
         from geostrike.inputs.claims import DATE_ORDERS, MAX_PRECISION_KM
@@ -92,6 +100,7 @@ class CheckOptions:
         ):
             raise InputError(None, f"threads must be a whole number from 1, not {self.threads!r}")
         put(self, "csv_safe", bool(self.csv_safe))
+        put(self, "points", bool(self.points))
 
     def but(self, **changes: Any) -> CheckOptions:
         """A copy with some options changed (validated again)."""

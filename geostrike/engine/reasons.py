@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -145,21 +146,23 @@ def _reasons(
         return out
 
     coarse_rows = cases["inside_coarse"] | cases["near_coarse"]
-    shape = _combined_codes(
-        [
-            case,
-            ctrl_codes,
-            target_codes,
-            sparse_display(~bad, dist),
-            sparse_display(cases["inside_coarse"], edge),
-            sparse_display(coarse_rows, precision),
-            sparse_display(cases["near"], reach),
-            stated_flag,
-            sparse_codes(stated_flag > 0, pc.stated_name),
-            sparse_display(with_stated, stated),
-            sparse_codes(bad, pc.problem),
-        ]
-    )
+
+    def shape_columns() -> Iterator[np.ndarray]:
+        """The columns of a shape, made one at a time (each folded into the key and
+        dropped before the next: not eleven arrays of a million codes at once)."""
+        yield case
+        yield ctrl_codes
+        yield target_codes
+        yield sparse_display(~bad, dist)
+        yield sparse_display(cases["inside_coarse"], edge)
+        yield sparse_display(coarse_rows, precision)
+        yield sparse_display(cases["near"], reach)
+        yield stated_flag
+        yield sparse_codes(stated_flag > 0, pc.stated_name)
+        yield sparse_display(with_stated, stated)
+        yield sparse_codes(bad, pc.problem)
+
+    shape = _combined_codes(shape_columns())
     # (1) one template per shape: markers no claim text can contain
     mark = uuid.uuid4().hex
     s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
@@ -208,7 +211,10 @@ def _reasons(
     # (2) each distinct (template, place, date) filled in once
     subject = np.where(has_subject[shape], subject, len(subjects) - 1)
     when = np.where(has_date[shape], dcodes, len(dates) - 1)
-    full = _combined_codes([shape, subject, when])
+    if not n or (subject.min() == subject.max() and when.min() == when.max()):
+        full = shape  # one place and one date (or none written): the templates are the texts
+    else:
+        full = _combined_codes([shape, subject, when])
     first = _first_rows(full)
     places, days = subjects.tolist(), dates.tolist()
     sentences = np.array(
@@ -220,21 +226,50 @@ def _reasons(
         ],
         dtype=object,
     )
-    return sentences[full]
+    return sentences[full]  # each distinct sentence one string object, shared by its rows
 
 
-def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
+def _categorical(codes: np.ndarray, labels: Any) -> pd.Categorical:
+    """The column ``labels[codes]`` as a pandas categorical (issue 18: a byte a row instead
+    of a pointer to a Python string, and the writers turn each category into a cell once).
+    ``labels`` may repeat and hold None (missing, as does a code of -1); the categories
+    are all the distinct labels, used or not, sorted as ``astype("category")`` sorts them:
+    give every possible value (all statuses) and the chunks of a file concatenate as one
+    categorical."""
+    lcodes, distinct = pd.factorize(np.asarray(labels, dtype=object))  # None: -1
+    names = np.asarray(distinct, dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    remap = np.append(np.where(lcodes >= 0, rank[np.maximum(lcodes, 0)], -1), -1)
+    small = np.int8 if len(names) < 2**7 else np.int16 if len(names) < 2**15 else np.int32
+    codes = np.where(codes < 0, len(lcodes), codes)  # -1: the missing label appended above
+    return pd.Categorical.from_codes(
+        remap.astype(small)[codes], categories=pd.Index(names[order], dtype="str"), validate=False
+    )
+
+
+def _combined_codes(columns: Iterable[np.ndarray]) -> np.ndarray:
     """Codes (0, 1, 2, … in order of first appearance) of the rows' combinations of values
-    of integer ``columns`` (each >= -1)."""
-    n = len(columns[0])
-    key = np.zeros(n, dtype=np.int64)
+    of integer ``columns`` (each >= -1; at least one column), folded into one integer key
+    a column at a time (a column may be made only when it is asked for)."""
+    key: np.ndarray | None = None
     span = 1
     for col in columns:
-        size = int(col.max()) + 2 if n else 1
-        if span * size >= 2**62:  # too many combinations for one integer: hash the tuples
-            return pd.MultiIndex.from_arrays(columns).factorize()[0]
+        if key is None:
+            key = np.zeros(len(col), dtype=np.int64)
+        if not len(col) or col.min() == col.max():
+            continue  # one value everywhere: splits no combination
+        size = int(col.max()) + 2
+        if span * size >= 2**62:  # the key would overflow: renumber it (same groups) first
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1
         key = key * size + (col + 1)
         span *= size
+    if key is None:
+        raise ValueError("no columns to combine")
+    if span == 1:
+        return np.zeros(len(key), dtype=np.int64)
     return pd.factorize(key)[0]
 
 

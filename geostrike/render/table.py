@@ -70,7 +70,11 @@ def write_result(
 
     A ``.gpkg`` is written by :func:`geostrike.render.qgis.export_gpkg` (styled layers, with the
     zones) when that module is available and ``zones`` are given; else one plain layer.
+    A result without point geometries (``CheckOptions(points=False)``) gets them here for
+    every format but CSV.
     """
+    import geopandas as gpd
+
     from geostrike.errors import OutputError
     from geostrike.io import write_frame
 
@@ -78,6 +82,16 @@ def write_result(
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
+    if fmt != "CSV" and not isinstance(result, gpd.GeoDataFrame):
+        # a result checked without points (CheckOptions(points=False)): made here, once
+        # the engine's own arrays are freed
+        from geostrike.engine.check import point_geometries
+
+        lat = result["latitude"].to_numpy(dtype=float)
+        lon = result["longitude"].to_numpy(dtype=float)
+        result = gpd.GeoDataFrame(
+            result, geometry=point_geometries(lat, lon), crs="EPSG:4326", copy=False
+        )
     if fmt == "GPKG" and zones is not None:
         try:
             from geostrike.render.qgis import export_gpkg
@@ -88,7 +102,28 @@ def write_result(
 
             gdf = zones.zones if isinstance(zones, PreparedZones) else zones
             return export_gpkg(result, gdf, path, actors=actors)
+    if fmt == "Parquet":
+        result = _as_dictionaries(result)
     return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
+
+
+#: Result columns of a few texts repeated over many rows (each reason sentence is shared
+#: by all the rows of its shape), written to Parquet as dictionaries (issue 18).
+_DICTIONARY_COLUMNS = ("reason", "controller", "target", "location_name")
+
+
+def _as_dictionaries(result: Any) -> Any:
+    """A shallow copy of ``result`` whose :data:`_DICTIONARY_COLUMNS` are categoricals, so
+    that Arrow and Parquet take each distinct text once (Parquet dictionary pages; read
+    back, those columns are categoricals, as status and verdict already are)."""
+    columns = [c for c in _DICTIONARY_COLUMNS if c in result.columns and result[c].dtype == object]
+    if not columns:
+        return result
+    out = result.copy(deep=False)
+    for c in columns:
+        codes, distinct = pd.factorize(out[c])  # missing values: -1
+        out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(distinct), validate=False)
+    return out
 
 
 def format_table(result: Any, *, max_rows: int = 40, width: int = 70) -> str:

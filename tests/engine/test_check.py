@@ -222,6 +222,29 @@ def test_check_frame_over_chunks_matches_whole(result):
     )
 
 
+def test_few_valued_columns_are_categoricals_of_every_value(result):
+    """Issue 18: status, verdict and location source are one byte a row (categoricals),
+    each with all its possible values as categories, so that the results of a file's
+    chunks concatenate as one categorical (test above) and writers format each value once."""
+    from geostrike.engine.judge import VERDICTS
+    from geostrike.inputs.claims import STATUSES
+
+    expected = {
+        "status": sorted(STATUSES),
+        "verdict": sorted(VERDICTS),
+        "location_source": ["gazetteer", "given"],
+    }
+    for column, values in expected.items():
+        dtype = result[column].dtype
+        assert isinstance(dtype, pd.CategoricalDtype), column
+        assert list(dtype.categories) == values, column
+        assert result[column].cat.codes.dtype == np.int8
+    assert result["status"].eq("ok").sum() == 11
+    # no source where no location (missing, as before: None then, NaN in a categorical)
+    assert result["location_source"].isna().eq(result["latitude"].isna()).all()
+    assert result["verdict"].astype(object).isin(VERDICTS).all()
+
+
 def test_summary_line(result):
     line = summary(result)
     assert line.startswith("13 claims: ok 11, unresolved 0, invalid 2;")
@@ -1253,3 +1276,51 @@ def test_a_target_holding_nothing_that_day_but_mapped_on_others_is_inconsistent(
     r = check(claims, zones)
     assert r["verdict"].tolist() == ["indeterminate", "inconsistent"]
     assert "holding ground on no date" in r["reason"].iloc[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 3), st.integers(-1, 0), st.integers(0, 40), st.just(2)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_combined_codes_group_rows_as_their_tuples(rows):
+    """The reason shapes (issue 13): rows get the same code exactly when all their columns
+    agree, numbered in order of first appearance (columns holding one value are skipped)."""
+    from geostrike.engine.reasons import _combined_codes, _first_rows
+
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
+    codes = _combined_codes(columns)
+    expected = pd.factorize(pd.Series([tuple(r) for r in rows]))[0]
+    np.testing.assert_array_equal(codes, expected)
+    np.testing.assert_array_equal(_first_rows(codes), np.unique(expected, return_index=True)[1])
+
+
+def test_check_of_no_claims_gives_an_empty_result_with_every_column():
+    """The Dask engine's schema is the check of an empty frame (issue 13: the reasons'
+    one-place, one-date shortcut must hold for no rows at all)."""
+    empty = check_frame(_claims().head(0), prepare_zones(_zones()))
+    assert len(empty) == 0
+    assert list(empty.columns[: len(OUTPUT_COLUMNS)]) == list(OUTPUT_COLUMNS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.integers(-1, 2**21) for _ in range(4)]),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_combined_codes_of_wide_columns_renumber_without_merging(rows):
+    """Columns whose combined range overflows one integer (2**88 here): the key is
+    renumbered on the way, and rows still share a code exactly when all columns agree."""
+    from geostrike.engine.reasons import _combined_codes
+
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
+    columns[0][0] = 2**21  # every column spans ~2**21 values: the key must be renumbered
+    rows = [tuple(int(c[i]) for c in columns) for i in range(len(rows))]
+    codes = _combined_codes(iter(columns))
+    np.testing.assert_array_equal(codes, pd.factorize(pd.Series(rows))[0])

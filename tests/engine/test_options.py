@@ -40,3 +40,40 @@ def test_defaults_overrides_and_normalised_fields(monkeypatch) -> None:
     with pytest.raises(TypeError):
         options_from(o, tolerence_km=4)  # a misspelt option is not silently ignored
     hash(o)  # frozen: usable as a key, safe to send to workers
+
+
+def test_points_option_is_honoured_by_check_only(tmp_path) -> None:
+    """CheckOptions(points=False) (issue 18) leaves the points out of check()'s result; the
+    streaming engine, whose writers need them, still writes a GeoParquet of points."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from geostrike.engine.check import check
+    from geostrike.engine.options import CheckOptions
+    from geostrike.engine.stream import check_stream
+
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Russia"], "valid_from": ["2023-01-01"], "valid_to": [""]},
+        geometry=[shapely.box(37.0, 47.0, 39.5, 48.5)],  # around Donetsk
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "date": ["2023-02-01", "2023-02-02"],
+            "claimed_target": ["Russia", "Russia"],
+            "latitude": [48.0, 49.9],
+            "longitude": [37.8, 36.3],  # Donetsk, Kharkiv
+        }
+    )
+    opts = CheckOptions(points=False)
+    assert CheckOptions().points is True and opts.but(points=True).points is True
+    bare = check(claims, zones, options=opts)
+    assert "geometry" not in bare.columns
+    assert bare["verdict"].tolist() == ["consistent", "indeterminate"]  # Kharkiv: unmapped
+    src = tmp_path / "ua.csv"
+    claims.to_csv(src, index=False)
+    out = tmp_path / "ua.parquet"
+    check_stream(src, zones, out, chunk_rows=1, progress=False, options=opts)
+    back = gpd.read_parquet(out)
+    assert back.geometry.x.round(6).tolist() == [37.8, 36.3]

@@ -128,6 +128,7 @@ def test_bad_claim_files(tmp_path):
     assert str(unknown) in str(exc.value) and "claimed_target" in str(exc.value)
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
 def test_parse_dates_reads_common_forms(day):
     forms = [
@@ -143,6 +144,7 @@ def test_parse_dates_reads_common_forms(day):
     assert (us == pd.Timestamp(day)).all()
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(st.text(max_size=12))
 def test_parse_dates_never_raises(text):
     out = parse_dates(pd.Series([text]), order="dmy")
@@ -230,6 +232,7 @@ def test_semicolon_csv_and_datetime_columns(tmp_path):
     assert list(normalise_claims(aware, actors=table)["date"]) == ["2015-09-30"]
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(
     st.floats(min_value=0.001, max_value=5000, allow_nan=False).filter(lambda x: x not in (1, 2, 3))
 )
@@ -370,6 +373,7 @@ def test_dates_with_spaces_are_tidied_whatever_the_column_type(dtype):
     assert list(normalise_claims(tidy)["date"]) == ["2015-10-01"] * 4
 
 
+@settings(deadline=None)  # no dependence on machine load
 @given(
     st.lists(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), min_size=1),
     st.sampled_from(["dmy", "mdy"]),
@@ -524,3 +528,47 @@ def test_context_codes_are_unique_upper_iso_codes(items: list[str]) -> None:
     assert _context_codes(",".join(items)) == got
     expected = {"ye": "YE", "UA": "UA", " sy": "SY", "Yemen": "YE", "Ukraine": "UA", "Syria": "SY"}
     assert set(got) == {expected[i] for i in items if i in expected}
+
+
+# ---------------------------------------------------------------------- duplicate ids
+def _duplicates_by_hand(values: list) -> list[bool]:
+    """The rows whose id (missing ones counted as one value) another row also uses."""
+    keys = ["<NA>" if v is None else (type(v).__name__, v) for v in values]
+    return [keys.count(k) > 1 for k in keys]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "claim-1", " a", ""]), st.text(max_size=3)),
+        max_size=12,
+    ),
+    st.sampled_from(["object", "str"]),
+)
+def test_duplicate_ids_marks_every_repeated_id(values, dtype):
+    from geostrike.inputs.claims import duplicate_ids
+
+    got = duplicate_ids(pd.Series(values, dtype=dtype))
+    assert got.dtype == bool
+    assert got.tolist() == _duplicates_by_hand(values)
+
+
+def test_duplicate_ids_of_mixed_types_as_written():
+    from geostrike.inputs.claims import duplicate_ids
+
+    ids = pd.Series([1, "1", 2, 2.0, None, "x"], dtype=object)
+    assert duplicate_ids(ids).tolist() == [False, False, True, True, False, False]
+
+
+def test_distinct_text_ids_need_no_pandas_hash(monkeypatch):
+    """Issue 13: a million distinct ids were hashed by pandas (0.3-1.1 s on first use);
+    distinct text ids are now settled by an Arrow sort, without pandas' factorize."""
+    from geostrike.inputs import claims as claims_mod
+
+    def no_factorize(*args, **kwargs):
+        raise AssertionError("pandas factorize called")
+
+    monkeypatch.setattr(claims_mod.pd, "factorize", no_factorize)
+    ids = pd.Series([f"ye-{i}" for i in range(5000)] + [None], dtype="str")
+    assert not claims_mod.duplicate_ids(ids).any()
+    assert not claims_mod.duplicate_ids(ids.astype(object)).any()
