@@ -427,7 +427,10 @@ def _match_in(
                 weak = weak or (rows, kinds)
                 continue
         if common >= COMMON_WORD_ZIPF:
-            ok = _ranking.accept_common(gaz, rows, kinds) & (kinds != KIND_WEAK)
+            # a division's bare name only when it is populous and not a generic word
+            # ("Texas", "Queensland"; not "Central", "Rivers")
+            named = _ranking.named_division(gaz, rows) & (not _ranking.generic_name(key))
+            ok = _ranking.accept_common(gaz, rows, kinds) & ((kinds != KIND_WEAK) | named)
             if not ok.any():
                 return None
             rows, kinds = rows[ok], kinds[ok]
@@ -437,6 +440,14 @@ def _match_in(
         weak_rows = frozenset(rows[kinds == KIND_WEAK].tolist()) if not admin else frozenset()
         ranked = _rank(gaz, rows, literal=lit, weak=weak_rows, **opts)
         return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
+    if weak is not None and common >= COMMON_WORD_ZIPF_FUZZY and not acronym:
+        # a common word that is only a division's bare name ("Punjab", "Alberta"): the
+        # division when populous and not generic, never a fuzzy match of the word
+        rows, kinds = weak
+        named = _ranking.named_division(gaz, rows) & (not _ranking.generic_name(key))
+        if named.any():
+            ranked = _rank(gaz, rows[named], **opts)
+            return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)
     if exact_only or acronym:
         return None
 
@@ -1517,6 +1528,13 @@ def _bulk_exact_keys(
         if not len(grp):
             return nothing
     weak_e = kinds == KIND_WEAK
+    if ucommon.any() and weak_e.any():
+        # a common word that is a populous division's bare name ("Alberta") is looked up
+        # whole, one by one, like any other query (not as a common word without answer)
+        named = np.zeros(nk, dtype=bool)
+        named[grp[weak_e & _ranking.named_division(gaz, rows)]] = True
+        for k in np.flatnonzero(named & ucommon).tolist():
+            ucommon[k] = _ranking.generic_name(ukeys[k])
     has_strong = np.zeros(nk, dtype=bool)
     has_strong[grp[~weak_e]] = True
     if country:
@@ -1531,7 +1549,12 @@ def _bulk_exact_keys(
         com = ucommon[grp]
         if com.any():
             acc = _ranking.accept_common(gaz, rows, kinds)
-            sel &= ~com | (acc & ~weak_e)
+            # the same rule as one query's (:func:`_match_in`) for a division's bare name
+            generic = np.zeros(nk, dtype=bool)
+            for k in np.flatnonzero(ucommon).tolist():
+                generic[k] = _ranking.generic_name(ukeys[k])
+            named = _ranking.named_division(gaz, rows) & ~generic[grp]
+            sel &= ~com | (acc & (~weak_e | named))
     grp, rows, weak_e = grp[sel], rows[sel], weak_e[sel]
     if not len(grp):
         return nothing

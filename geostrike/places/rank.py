@@ -45,6 +45,8 @@ __all__ = [
     "focus_mask",
     "alt_ok",
     "accept_common",
+    "generic_name",
+    "named_division",
     "plausible",
 ]
 
@@ -223,6 +225,37 @@ def accept_common(gaz: Gazetteer, rows: np.ndarray, kinds: np.ndarray) -> np.nda
     ok = (gaz.frank[rows] <= FEATURE_RANK["PPLC"]) | (pop >= COMMON_MIN_POP)
     ok |= (kinds == KIND_PRIMARY) & (pop >= COMMON_PRIMARY_MIN_POP)
     return ok
+
+
+#: A division known by a common English word must be this populous to be named by it
+#: alone ("Texas", "Queensland", "Ontario": the words are common because the places are)
+NAMED_DIVISION_MIN_POP = 1_000_000
+#: Words that make a division's bare name generic: "Central", "Western", "Far North",
+#: "Capital", "Rivers", "Delta", "Red Sea" name a part of many countries or a feature,
+#: not one division, when nothing else says which country is meant.
+GENERIC_NAME_WORDS = frozenset(
+    "north south east west northern southern eastern western central centre center mid"
+    " middle upper lower far capital coast coastal delta river rivers lake lakes bay gulf"
+    " sea island islands city port territory region province district area highlands"
+    " lowlands plateau valley mountain mountains border littoral interior".split()
+)
+
+
+def generic_name(key: str) -> bool:
+    """True when a normalised name is made only of :data:`GENERIC_NAME_WORDS` ("Central",
+    "North West", "Western Area"; not "Western Cape", "New South Wales")."""
+    toks = key.split()
+    return bool(toks) and all(t in GENERIC_NAME_WORDS or t in _LINK_WORDS for t in toks)
+
+
+_LINK_WORDS = frozenset({"and", "of", "the", "al", "el"})
+
+
+def named_division(gaz: Gazetteer, rows: np.ndarray) -> np.ndarray:
+    """Mask of candidates that are first-level divisions populous enough for a common
+    English word to name them by itself (:data:`NAMED_DIVISION_MIN_POP`); the caller
+    leaves out generic words (:func:`generic_name`)."""
+    return (gaz.frank[rows] == FEATURE_RANK["admin1"]) & (gaz.pop[rows] >= NAMED_DIVISION_MIN_POP)
 
 
 def plausible(gaz: Gazetteer, rows: np.ndarray, focus: tuple[str, ...]) -> np.ndarray:

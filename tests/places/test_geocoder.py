@@ -694,3 +694,38 @@ def test_only_namesakes_are_rivals() -> None:
     assert geocode("Sloviansk", country="UA").ambiguity is None
     assert geocode("Saadah", country="YE").ambiguity is None
     assert geocode("Hajin").ambiguity is None
+
+
+# A populous division whose bare name is a common English word ("Texas") is the division,
+# by one query and by a batch alike; a generic word ("Central") names nothing by itself.
+_NAMED_DIVISIONS = [
+    ("Texas", "US"),
+    ("Queensland", "AU"),
+    ("Alberta", "CA"),
+    ("Ontario", "CA"),
+    ("Florida", "US"),
+    ("California", "US"),
+    ("New South Wales", "AU"),
+    ("Western Cape", "ZA"),
+    ("Punjab", "PK"),
+    ("Kerala", "IN"),
+]
+_GENERIC_DIVISIONS = ["Central", "Western", "Capital", "Rivers", "North West", "Far North"]
+
+
+def test_common_word_divisions_by_one_query_and_by_batch() -> None:
+    from geostrike.places.geocoder import geocode_frame
+
+    names = [n for n, _ in _NAMED_DIVISIONS] + _GENERIC_DIVISIONS
+    frame = geocode_frame(names)
+    for (name, cc), (_, row) in zip(_NAMED_DIVISIONS, frame.iterrows(), strict=False):
+        m = geocode(name)
+        assert m is not None and m.feature_code == "ADM1" and m.country_code == cc, (name, m)
+        assert row["found"] and row["country_code"] == cc and row["feature_code"] == "ADM1"
+        assert (row["latitude"], row["longitude"]) == (m.latitude, m.longitude)
+    for name, (_, row) in zip(
+        names[len(_NAMED_DIVISIONS) :], frame.iloc[len(_NAMED_DIVISIONS) :].iterrows(), strict=True
+    ):
+        assert geocode(name) is None and not row["found"], name
+    # a division named like its seat stays the town ("Idlib", "Homs")
+    assert geocode("Idlib").feature_code == "PPLA"
