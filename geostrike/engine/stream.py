@@ -240,12 +240,10 @@ class ChunkWriter:
                     write_csv(result, fh, csv_safe=self.csv_safe, header=self.rows == 0)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
-            elif self.suffix == ".gpkg":
-                import pyogrio
+            elif self.suffix == ".gpkg":  # the in-memory writer: one bulk Arrow write
+                from geostrike.render.table import write_geopackage_layer
 
-                pyogrio.write_dataframe(
-                    result, self.tmp, layer="claims", driver="GPKG", append=self.rows > 0
-                )
+                write_geopackage_layer(result, self.tmp, "claims", append=self.rows > 0)
             else:
                 self._buffer.append(result)
         except OSError as exc:
