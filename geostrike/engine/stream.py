@@ -508,14 +508,48 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
 
 class IdLedger:
     """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
-    mark and report ids used by more than one row when no chunk sees the whole file."""
+    mark and report ids used by more than one row when no chunk sees the whole file.
+
+    The sorted hashes live in an anonymous memory map, not in the malloc heap: a ledger
+    regrown in the heap chunk after chunk left holes that the next chunks' temporaries
+    could not reuse, and a streamed run's memory grew with the file (issue 18). Lookups and
+    merges use temporaries the size of one chunk (binary search), never of the ledger.
+    """
 
     def __init__(self) -> None:
         import numpy as np
 
-        self._seen = np.zeros(0, dtype=np.uint64)
+        self._seen = np.zeros(0, dtype=np.uint64)  # sorted, distinct
         self.names: list[str] = []  # the first few repeated ids, for the warning
         self.count = 0  # distinct repeated ids found (may count one id in two chunks)
+
+    def _contains(self, h: Any) -> Any:
+        """Which of the hashes ``h`` are in the ledger (a boolean array like ``h``)."""
+        import numpy as np
+
+        seen = self._seen
+        if not len(seen):
+            return np.zeros(len(h), dtype=bool)
+        pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+        return seen[pos] == h
+
+    def _insert(self, new: Any) -> None:
+        """Merge sorted, distinct hashes that are not in the ledger yet into a new map."""
+        import mmap
+
+        import numpy as np
+
+        if not len(new):
+            return
+        old = self._seen
+        total = len(old) + len(new)
+        merged = np.frombuffer(mmap.mmap(-1, total * 8), dtype=np.uint64)
+        at = np.searchsorted(old, new) + np.arange(len(new))  # new items' places
+        keep = np.ones(total, dtype=bool)
+        keep[at] = False
+        merged[at] = new
+        merged[keep] = old
+        self._seen = merged  # the old map is unmapped when no longer referenced
 
     def add(self, result: Any) -> None:
         """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
@@ -523,7 +557,7 @@ class IdLedger:
 
         text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
         h = pd.util.hash_array(text)
-        earlier = np.isin(h, self._seen)
+        earlier = self._contains(h)
         if earlier.any():  # a written frame (the dask engine's parts) is only counted
             result.loc[earlier, "duplicate_id"] = True
         dup = result["duplicate_id"].to_numpy(dtype=bool)
@@ -532,8 +566,7 @@ class IdLedger:
             self.count += len(names)
             self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
         new = np.unique(h)
-        new = new[~np.isin(new, self._seen)]
-        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+        self._insert(new[~self._contains(new)])
 
     def warn(self) -> None:
         """One warning naming the first few repeated ids (nothing when there are none)."""
