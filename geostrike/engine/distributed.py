@@ -393,14 +393,13 @@ def _run(
     with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         ddf, path = _claims_frame(claims, npartitions, workers)
-        lengths = ddf.map_partitions(len).compute().tolist()
+        lengths, reserved = _lengths_and_reserved(ddf)  # one narrow pass, not two
         if chunk_size and not npartitions and max(lengths, default=0) > chunk_size:
             ddf = ddf.repartition(npartitions=-(-sum(lengths) // chunk_size))
-            lengths = ddf.map_partitions(len).compute().tolist()
+            lengths, _ = _lengths_and_reserved(ddf)
         offsets = [0]
         for n in lengths:
             offsets.append(offsets[-1] + int(n))
-        reserved = _generated_like_ids(ddf)
         zones_future = client.scatter(prepared, broadcast=True, hash=False)
         # the result's schema: the engine on an empty frame with the claims' columns
         meta = _empty_like(prepared, ddf._meta, table, options)
@@ -449,7 +448,8 @@ def _run(
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
-                    ids.add(counts["ids"])  # counted, not marked: the parts are written
+                    # counted, not marked: the parts are written; hashed on the worker
+                    ids.add_hashed(counts["hashes"], counts["ids"]["id"], counts["ids"])
                 _move_folder(tmp, out)
                 ids.warn()
             finally:
@@ -474,28 +474,40 @@ def _run(
         return tally
 
 
-def _generated_like_ids(ddf: Any) -> frozenset:
-    """Every given id of the ``claim-N…`` form in any partition (one pass over the id
-    column), so that no partition generates an id another one was given."""
+def _lengths_and_reserved(ddf: Any) -> tuple[list[int], frozenset]:
+    """Each partition's number of rows, and every given id of the ``claim-N…`` form in any
+    partition (so that no partition generates an id another one was given), in one pass
+    over one column: the id column, or the first column when there is none."""
     import dask
 
-    from geostrike.inputs.claims import generated_like_ids, id_column
+    from geostrike.inputs.claims import id_column
 
     col = id_column(ddf.columns)
-    if col is None:
-        return frozenset()
-    found = dask.compute(*[dask.delayed(generated_like_ids)(p) for p in ddf[col].to_delayed()])
-    return frozenset().union(*found)
+    narrow = ddf[col if col is not None else ddf.columns[0]]
+    counted = dask.compute(
+        *[dask.delayed(_count_and_reserve)(p, col is not None) for p in narrow.to_delayed()]
+    )
+    return [n for n, _ in counted], frozenset().union(*(found for _, found in counted))
+
+
+def _count_and_reserve(ids: Any, is_id: bool) -> tuple[int, frozenset]:
+    """A partition's row count and its given ids of the generated form (on the worker)."""
+    from geostrike.inputs.claims import generated_like_ids
+
+    return len(ids), (generated_like_ids(ids) if is_id else frozenset())
 
 
 def _write_part(part: Any, path: Path) -> dict:
     """Write one partition's result as GeoParquet (on the worker); return its counts."""
+    from geostrike.engine.stream import id_hashes
+
     part.to_parquet(path, index=False)
     return {
         "rows": len(part),
         "status": part["status"].value_counts().to_dict(),
         "verdict": part["verdict"].value_counts().to_dict(),
         "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
+        "hashes": id_hashes(part["id"]),  # the client's ledger needs no per-row Python
         "warnings": part.attrs.get(_WARNINGS),
     }
 

@@ -506,6 +506,11 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
     return frozenset(found)
 
 
+def id_hashes(ids: Any) -> Any:
+    """64-bit hashes of ids as written (text, as the engine compares them), one per row."""
+    return pd.util.hash_array(pd.Series(ids, copy=False).astype(str).to_numpy(dtype=object))
+
+
 class IdLedger:
     """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
     mark and report ids used by more than one row when no chunk sees the whole file.
@@ -553,20 +558,25 @@ class IdLedger:
 
     def add(self, result: Any) -> None:
         """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+        self.add_hashed(id_hashes(result["id"]), result["id"], result)
+
+    def add_hashed(self, hashes: Any, ids: Any, result: Any) -> None:
+        """:meth:`add` with the ids' :func:`id_hashes` already computed (by a Dask worker,
+        so that the client never converts a million ids to Python strings); ``ids`` is
+        read only at the rows found repeated, for the warning's names."""
         import numpy as np
 
-        text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
-        h = pd.util.hash_array(text)
-        earlier = self._contains(h)
+        new, where = np.unique(hashes, return_inverse=True)  # sorted: a cache-friendly search
+        known = self._contains(new)
+        earlier = known[where]
         if earlier.any():  # a written frame (the dask engine's parts) is only counted
             result.loc[earlier, "duplicate_id"] = True
         dup = result["duplicate_id"].to_numpy(dtype=bool)
         if dup.any():
-            names = pd.unique(text[dup])
+            names = pd.unique(pd.Series(ids, copy=False).to_numpy()[dup].astype(str))
             self.count += len(names)
             self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
-        new = np.unique(h)
-        self._insert(new[~self._contains(new)])
+        self._insert(new[~known])
 
     def warn(self) -> None:
         """One warning naming the first few repeated ids (nothing when there are none)."""
@@ -588,5 +598,6 @@ __all__ = [
     "Tally",
     "check_stream",
     "count_rows",
+    "id_hashes",
     "iter_chunks",
 ]

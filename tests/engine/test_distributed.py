@@ -328,3 +328,46 @@ def test_every_engine_gets_every_option(client, zones_path, tmp_path) -> None:
     got = pd.read_csv(streamed, dtype=str, keep_default_na=False)
     assert_frame_equal(got, expected)
     assert got.loc[3, "notes"] == "=1+1"  # csv_safe=False reached the stream writer
+
+
+def test_one_narrow_pass_gives_lengths_and_reserved_ids(client) -> None:
+    """Issue 18: partition lengths and the given ids of the generated form come from one
+    pass over the id column (it was two passes over whole partitions)."""
+    import dask.dataframe as dd
+
+    from geostrike.engine.distributed import _lengths_and_reserved
+
+    frame = pd.DataFrame(
+        {
+            "ID": ["a", "claim-5", "", "b", " claim-9 ", "claim-x", "c"],
+            "claimed_target": "rsf",
+            "latitude": "15.5",
+            "longitude": "32.5",
+        }
+    )
+    ddf = dd.from_pandas(frame, npartitions=3)
+    lengths, reserved = _lengths_and_reserved(ddf)
+    assert lengths == ddf.map_partitions(len).compute().tolist()
+    assert sum(lengths) == len(frame) and len(lengths) == 3
+    assert reserved == {"claim-5", "claim-9"}
+    no_ids, none = _lengths_and_reserved(dd.from_pandas(frame.drop(columns="ID"), npartitions=2))
+    assert sum(no_ids) == len(frame) and none == frozenset()
+
+
+@pytest.mark.parametrize("parts", [[["a", "b", "a"], ["c", "b"], ["b", "d", "c"]], [["x"]]])
+def test_ledger_fed_by_worker_hashes_matches_the_ledger_of_rows(parts) -> None:
+    """Issue 18: the Dask client's ledger takes each part's id hashes computed on the worker
+    (no million ids turned into Python strings on the client) and finds the same repeats,
+    with the same names, as the ledger fed whole rows."""
+    from geostrike.engine.stream import IdLedger, id_hashes
+    from geostrike.inputs.claims import duplicate_ids
+
+    rows, hashed = IdLedger(), IdLedger()
+    for ids in parts:
+        a = pd.DataFrame({"id": ids, "duplicate_id": duplicate_ids(ids)})
+        b = a.copy()
+        rows.add(a)
+        hashed.add_hashed(id_hashes(b["id"]), b["id"], b)
+        assert b["duplicate_id"].tolist() == a["duplicate_id"].tolist()
+    assert (hashed.count, hashed.names) == (rows.count, rows.names)
+    assert np.array_equal(hashed._seen, rows._seen)
