@@ -64,10 +64,53 @@ def _require_dask() -> None:
         ) from None
 
 
+#: Imported once by the forkserver that starts a LocalCluster's worker processes, so that
+#: each worker is forked with them loaded instead of importing them itself: with "spawn"
+#: every worker paid about 1.4 s of CPU before its first task (docs/scaling.md, issue 18).
+WORKER_PRELOAD = (
+    "distributed",
+    "dask.dataframe",
+    "pandas",
+    "pyarrow.parquet",
+    "geopandas",
+    "dask_geopandas",
+    "geostrike.engine.check",
+    "geostrike.engine.distributed",
+)
+
+
+@contextlib.contextmanager
+def _forked_workers() -> Iterator[None]:
+    """While a LocalCluster starts: its worker processes forked from a forkserver that has
+    :data:`WORKER_PRELOAD` imported (where the platform has a forkserver; else as Dask
+    starts them)."""
+    import multiprocessing
+
+    import dask
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        from distributed.utils import get_mp_context
+
+        get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))
+        yield
+
+
+def dask_setup(worker: Any = None) -> None:
+    """Worker preload hook: ``dask worker ... --preload geostrike.engine.distributed`` imports
+    the engine and loads its compiled kernels when a long-lived worker starts, so that no
+    job's first partition pays them."""
+    from geostrike.engine import warm_kernels
+
+    warm_kernels()
+
+
 @contextlib.contextmanager
 def _client(scheduler: Any = None) -> Iterator[Any]:
     """A distributed Client: the given one, one connected to an address, or a LocalCluster."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler  # an existing Client
@@ -80,9 +123,22 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
         with client:
             yield client
         return
-    workers = max(1, min(os.cpu_count() or 1, 8))
+    with local_cluster() as client:
+        yield client
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[Any]:
+    """A Client on a LocalCluster of ``workers`` single-threaded worker processes (default:
+    one per core, up to 8), forked from a forkserver with :data:`WORKER_PRELOAD` imported
+    where the platform has one; worker logs silenced (a failed task is reported once, as
+    geostrike's one-line error)."""
+    from distributed import Client, LocalCluster
+
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
     with (
-        LocalCluster(  # a failed task is reported once, as geostrike's one-line error
+        _forked_workers(),
+        LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -512,4 +568,4 @@ def _write_part(part: Any, path: Path) -> dict:
     }
 
 
-__all__ = ["check_dask"]
+__all__ = ["WORKER_PRELOAD", "check_dask", "dask_setup", "local_cluster"]
