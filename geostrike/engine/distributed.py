@@ -66,7 +66,7 @@ def _require_dask() -> None:
 
 #: Imported once by the forkserver that starts a LocalCluster's worker processes, so that
 #: each worker is forked with them loaded instead of importing them itself: with "spawn"
-#: every worker paid about 1.4 s of CPU before its first task (docs/scaling.md, issue 18).
+#: every worker paid 1 s of CPU or more before its first task (docs/scaling.md, issue 18).
 WORKER_PRELOAD = (
     "distributed",
     "dask.dataframe",
