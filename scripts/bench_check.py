@@ -482,7 +482,6 @@ def cli_main(args) -> int:
         # "warm" as an installed package is: its bytecode compiled once and reused (an
         # environment with PYTHONDONTWRITEBYTECODE would recompile geostrike at every start)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         claims.to_csv(folder / "claims.csv", index=False)
         claims.to_parquet(folder / "claims.parquet", index=False)
         claims.head(10).to_csv(folder / "ten.csv", index=False)
