@@ -26,7 +26,7 @@ Usage::
 
     .venv/bin/python scripts/bench_check.py [--rows 200000] [--sample 100] [--seed 8]
         [--vertices 25000] [--clustered] [--dates 1] [--skip-baseline] [--repeat N]
-        [--engines] [--cli]
+        [--engines [--workers 1,2,4]] [--cli]
 
 ``--cli`` times whole processes instead (start-up, read, check, write), each from files
 on disk: ``geostrike check`` CSV→CSV and Parquet→Parquet, the baseline above as a script
@@ -203,12 +203,24 @@ def run_stream(folder: Path, zones):
     )
 
 
-def run_dask(folder: Path, zones):
-    """geostrike.engine.distributed.check_dask on a LocalCluster (one worker per core), from a
-    folder of Parquet parts to a folder of GeoParquet parts (cluster start included)."""
-    from geostrike.engine.distributed import check_dask
+def run_dask(folder: Path, zones, workers: int | None = None, out: str = "out-dask") -> dict:
+    """geostrike.engine.distributed.check_dask on a LocalCluster of ``workers`` single-threaded
+    worker processes (default: one per core, as ``check_dask`` starts itself), from a folder
+    of Parquet parts to a folder of GeoParquet parts (cluster start included). Returns the
+    cluster's start time and the CPU seconds its processes used (start-up included)."""
+    import psutil
 
-    check_dask(folder / "parts", zones, folder / "out-dask")
+    from geostrike.engine.distributed import check_dask, local_cluster
+
+    n = workers or max(1, min(os.cpu_count() or 1, 8))
+    t0 = time.perf_counter()
+    with local_cluster(n) as client:  # the cluster check_dask itself starts, n workers
+        start = time.perf_counter() - t0
+        check_dask(folder / "parts", zones, folder / out, scheduler=client)
+        # every process the cluster started (nannies, workers, the forkserver they are
+        # forked from), since their start
+        cpu = sum(sum(p.cpu_times()[:2]) for p in psutil.Process().children(recursive=True))
+    return {"workers": n, "cluster_start": start, "worker_cpu": cpu}
 
 
 def _read_back(path: Path):
@@ -219,8 +231,9 @@ def _read_back(path: Path):
     return res["controller"].to_numpy(), res["distance_to_target_km"].to_numpy(dtype=float)
 
 
-def child(method: str, folder: Path) -> None:
-    """Run one method on the inputs in ``folder``; write its result and figures there."""
+def child(method: str, folder: Path, workers: int | None = None, label: str | None = None) -> None:
+    """Run one method on the inputs in ``folder``; write its result and figures there
+    (under ``label``: the Dask engine runs once per number of workers)."""
     import geopandas as gpd
     import pandas as pd
 
@@ -233,12 +246,17 @@ def child(method: str, folder: Path) -> None:
     before = _rss_mb()
     t0 = time.perf_counter()
     c0 = time.process_time()
+    label = label or method
+    extra: dict = {}
     if method in ("stream", "dask"):
         del claims
-        (run_stream if method == "stream" else run_dask)(folder, zones)
+        if method == "stream":
+            run_stream(folder, zones)
+        else:
+            extra = run_dask(folder, zones, workers, out=f"out-{label}")
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - c0
-        out = folder / ("out-stream.parquet" if method == "stream" else "out-dask")
+        out = folder / ("out-stream.parquet" if method == "stream" else f"out-{label}")
         controller, dist = _read_back(out)
     else:
         fn = run_geostrike if method == "geostrike" else run_baseline
@@ -246,10 +264,10 @@ def child(method: str, folder: Path) -> None:
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - c0
     pd.DataFrame({"controller": controller, "distance_km": dist}).to_parquet(
-        folder / f"result-{method}.parquet"
+        folder / f"result-{label}.parquet"
     )
     figures = {"seconds": seconds, "cpu": cpu, "peak_mb": _peak_mb(), "inputs_mb": before}
-    (folder / f"figures-{method}.json").write_text(json.dumps(figures))
+    (folder / f"figures-{label}.json").write_text(json.dumps({**figures, **extra}))
 
 
 # ----------------------------------------------------------------------------- reference
@@ -461,6 +479,9 @@ def cli_main(args) -> int:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench_cli.") as tmp:
         folder = Path(tmp)
+        # "warm" as an installed package is: its bytecode compiled once and reused (an
+        # environment with PYTHONDONTWRITEBYTECODE would recompile geostrike at every start)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         claims.to_csv(folder / "claims.csv", index=False)
         claims.to_parquet(folder / "claims.parquet", index=False)
         claims.head(10).to_csv(folder / "ten.csv", index=False)
@@ -534,6 +555,13 @@ def main(argv: list[str] | None = None) -> int:
         "--child", choices=["geostrike", "baseline", "stream", "dask"], help=argparse.SUPPRESS
     )
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--label", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--workers",
+        default="",
+        help="with --engines: run the Dask engine once per number of local worker processes "
+        "given, e.g. 1,2,4 (default: one run, one worker per core)",
+    )
     ap.add_argument("--skip-baseline", action="store_true", help="time geostrike only")
     ap.add_argument(
         "--repeat", type=int, default=1, help="run geostrike N times, each in a fresh process"
@@ -560,8 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cli:
         return cli_main(args)
+    workers = [int(w) for w in args.workers.split(",") if w.strip()]
     if args.child:
-        child(args.child, args.folder)
+        child(args.child, args.folder, workers[0] if workers else None, args.label)
         return 0
 
     import pandas as pd
@@ -582,7 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}"
     )
     methods = ["geostrike"] + ([] if args.skip_baseline else ["baseline"])
-    methods += ["stream", "dask"] if args.engines else []
+    if args.engines:
+        methods += ["stream"] + ([f"dask-{n}" for n in workers] if workers else ["dask"])
     with tempfile.TemporaryDirectory(prefix="bench_check.") as tmp:
         folder = Path(tmp)
         claims.to_parquet(folder / "claims.parquet")
@@ -594,7 +624,9 @@ def main(argv: list[str] | None = None) -> int:
         figures, results = {}, {}
         repeats: dict[str, list[float]] = {}
         for method in methods:
-            cmd = [sys.executable, __file__, "--child", method, "--folder", str(folder)]
+            kind, _, n = method.partition("-")
+            cmd = [sys.executable, __file__, "--child", kind, "--folder", str(folder)]
+            cmd += ["--label", method] + (["--workers", n] if n else [])
             # geostrike again in fresh processes (--repeat): its spread on this machine
             for _ in range(args.repeat if method == "geostrike" else 1):
                 subprocess.run(cmd, check=True)
@@ -604,10 +636,16 @@ def main(argv: list[str] | None = None) -> int:
 
     for method in methods:
         f = figures[method]
+        workers_cpu = (
+            f"; {f['workers']} workers: CPU {f['worker_cpu']:.2f} s, cluster start "
+            f"{f['cluster_start']:.2f} s"
+            if "worker_cpu" in f
+            else ""
+        )
         print(
             f"{method:>10}: {f['seconds']:7.2f} s  {args.rows / f['seconds']:>10,.0f} claims/s  "
             f"(CPU {f['cpu']:.2f} s)  peak {f['peak_mb']:,.0f} MB "
-            f"(inputs loaded: {f['inputs_mb']:,.0f} MB)"
+            f"(inputs loaded: {f['inputs_mb']:,.0f} MB){workers_cpu}"
         )
     if args.repeat > 1:
         runs = sorted(repeats["geostrike"])
@@ -617,8 +655,8 @@ def main(argv: list[str] | None = None) -> int:
             "(the line above is the last run)"
         )
     gs = results["geostrike"]
-    for method in ("stream", "dask"):
-        if method in results:
+    for method in methods:
+        if method.startswith(("stream", "dask")):
             a = results[method]["distance_km"].to_numpy()
             b = gs["distance_km"].to_numpy()
             same = np.array_equal(a, b, equal_nan=True)

@@ -240,3 +240,57 @@ def test_geocode_never_drops_a_country_silently() -> None:
     assert "one country; got UA, RU" in out.stderr
     out = _run("geocode", "Donetsk", "--country", "ua")
     assert out.returncode == 0 and "\tUA\t" in out.stdout.replace(", UA\t", "\tUA\t")
+
+
+def test_a_small_csv_check_loads_no_heavy_library(tmp_path) -> None:
+    """Issue 18: ten claims, CSV in and CSV out, GeoJSON zones: the command imports no
+    compiled kernels (numba), no GDAL binding, no gazetteer, no mapping library, and
+    still writes every verdict. A case from Ukraine: Russian- and Ukrainian-held boxes."""
+    import json
+
+    import pandas as pd
+    import shapely
+
+    zones = tmp_path / "zones.geojson"
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"controller": c, "valid_from": "2022-03-01", "source": "t"},
+            "geometry": shapely.geometry.mapping(shapely.box(*b)),
+        }
+        for c, b in (("ru", (36.0, 46.0, 40.0, 49.5)), ("ua", (30.0, 46.0, 36.0, 52.0)))
+    ]
+    zones.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
+    actors = tmp_path / "actors.csv"
+    actors.write_text(
+        "id,label,members,color,aliases\nru,Russian forces,,#c62828,Russia\n"
+        "ua,Ukrainian forces,,#1565c0,Ukraine\n",
+        encoding="utf-8",
+    )
+    claims = tmp_path / "ten.csv"
+    rows = [
+        f"{i},2023-0{1 + i % 9}-01,{'ua' if i % 2 else 'ru'},{47.0 + i * 0.2},{35.0 + i * 0.3}"
+        for i in range(10)
+    ]
+    claims.write_text("id,date,claimed_target,latitude,longitude\n" + "\n".join(rows), "utf-8")
+    out_csv = tmp_path / "out.csv"
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted({m.split('.')[0] for m in sys.modules}"
+        " | {m for m in sys.modules if m.startswith('geostrike.')}), file=sys.stderr))\n"
+        "from geostrike.cli import main\nmain()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "check", str(claims), "--zones", str(zones)]
+        + ["--actors", str(actors), "-o", str(out_csv)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    loaded = set(eval(out.stderr.strip().splitlines()[-1]))  # noqa: S307 (our own print)
+    heavy = {"numba", "scipy", "pyogrio", "fiona", "folium", "matplotlib", "sklearn"}
+    assert not loaded & heavy, loaded & heavy
+    assert not {m for m in loaded if m.startswith(("geostrike.places", "geostrike.render.maps"))}
+    back = pd.read_csv(out_csv)
+    assert len(back) == 10 and back["status"].eq("ok").all()
+    assert set(back["verdict"]) <= {"consistent", "inconsistent", "indeterminate"}

@@ -64,10 +64,53 @@ def _require_dask() -> None:
         ) from None
 
 
+#: Imported once by the forkserver that starts a LocalCluster's worker processes, so that
+#: each worker is forked with them loaded instead of importing them itself: with "spawn"
+#: every worker paid 1 s of CPU or more before its first task (docs/scaling.md, issue 18).
+WORKER_PRELOAD = (
+    "distributed",
+    "dask.dataframe",
+    "pandas",
+    "pyarrow.parquet",
+    "geopandas",
+    "dask_geopandas",
+    "geostrike.engine.check",
+    "geostrike.engine.distributed",
+)
+
+
+@contextlib.contextmanager
+def _forked_workers() -> Iterator[None]:
+    """While a LocalCluster starts: its worker processes forked from a forkserver that has
+    :data:`WORKER_PRELOAD` imported (where the platform has a forkserver; else as Dask
+    starts them)."""
+    import multiprocessing
+
+    import dask
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        from distributed.utils import get_mp_context
+
+        get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))
+        yield
+
+
+def dask_setup(worker: Any = None) -> None:
+    """Worker preload hook: ``dask worker ... --preload geostrike.engine.distributed`` imports
+    the engine and loads its compiled kernels when a long-lived worker starts, so that no
+    job's first partition pays them."""
+    from geostrike.engine import warm_kernels
+
+    warm_kernels()
+
+
 @contextlib.contextmanager
 def _client(scheduler: Any = None) -> Iterator[Any]:
     """A distributed Client: the given one, one connected to an address, or a LocalCluster."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler  # an existing Client
@@ -80,9 +123,22 @@ def _client(scheduler: Any = None) -> Iterator[Any]:
         with client:
             yield client
         return
-    workers = max(1, min(os.cpu_count() or 1, 8))
+    with local_cluster() as client:
+        yield client
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[Any]:
+    """A Client on a LocalCluster of ``workers`` single-threaded worker processes (default:
+    one per core, up to 8), forked from a forkserver with :data:`WORKER_PRELOAD` imported
+    where the platform has one; worker logs silenced (a failed task is reported once, as
+    geostrike's one-line error)."""
+    from distributed import Client, LocalCluster
+
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
     with (
-        LocalCluster(  # a failed task is reported once, as geostrike's one-line error
+        _forked_workers(),
+        LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -393,14 +449,13 @@ def _run(
     with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         ddf, path = _claims_frame(claims, npartitions, workers)
-        lengths = ddf.map_partitions(len).compute().tolist()
+        lengths, reserved = _lengths_and_reserved(ddf)  # one narrow pass, not two
         if chunk_size and not npartitions and max(lengths, default=0) > chunk_size:
             ddf = ddf.repartition(npartitions=-(-sum(lengths) // chunk_size))
-            lengths = ddf.map_partitions(len).compute().tolist()
+            lengths, _ = _lengths_and_reserved(ddf)
         offsets = [0]
         for n in lengths:
             offsets.append(offsets[-1] + int(n))
-        reserved = _generated_like_ids(ddf)
         zones_future = client.scatter(prepared, broadcast=True, hash=False)
         # the result's schema: the engine on an empty frame with the claims' columns
         meta = _empty_like(prepared, ddf._meta, table, options)
@@ -449,7 +504,8 @@ def _run(
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
-                    ids.add(counts["ids"])  # counted, not marked: the parts are written
+                    # counted, not marked: the parts are written; hashed on the worker
+                    ids.add_hashed(counts["hashes"], counts["ids"]["id"], counts["ids"])
                 _move_folder(tmp, out)
                 ids.warn()
             finally:
@@ -474,30 +530,42 @@ def _run(
         return tally
 
 
-def _generated_like_ids(ddf: Any) -> frozenset:
-    """Every given id of the ``claim-N…`` form in any partition (one pass over the id
-    column), so that no partition generates an id another one was given."""
+def _lengths_and_reserved(ddf: Any) -> tuple[list[int], frozenset]:
+    """Each partition's number of rows, and every given id of the ``claim-N…`` form in any
+    partition (so that no partition generates an id another one was given), in one pass
+    over one column: the id column, or the first column when there is none."""
     import dask
 
-    from geostrike.inputs.claims import generated_like_ids, id_column
+    from geostrike.inputs.claims import id_column
 
     col = id_column(ddf.columns)
-    if col is None:
-        return frozenset()
-    found = dask.compute(*[dask.delayed(generated_like_ids)(p) for p in ddf[col].to_delayed()])
-    return frozenset().union(*found)
+    narrow = ddf[col if col is not None else ddf.columns[0]]
+    counted = dask.compute(
+        *[dask.delayed(_count_and_reserve)(p, col is not None) for p in narrow.to_delayed()]
+    )
+    return [n for n, _ in counted], frozenset().union(*(found for _, found in counted))
+
+
+def _count_and_reserve(ids: Any, is_id: bool) -> tuple[int, frozenset]:
+    """A partition's row count and its given ids of the generated form (on the worker)."""
+    from geostrike.inputs.claims import generated_like_ids
+
+    return len(ids), (generated_like_ids(ids) if is_id else frozenset())
 
 
 def _write_part(part: Any, path: Path) -> dict:
     """Write one partition's result as GeoParquet (on the worker); return its counts."""
+    from geostrike.engine.stream import id_hashes
+
     part.to_parquet(path, index=False)
     return {
         "rows": len(part),
         "status": part["status"].value_counts().to_dict(),
         "verdict": part["verdict"].value_counts().to_dict(),
         "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
+        "hashes": id_hashes(part["id"]),  # the client's ledger needs no per-row Python
         "warnings": part.attrs.get(_WARNINGS),
     }
 
 
-__all__ = ["check_dask"]
+__all__ = ["WORKER_PRELOAD", "check_dask", "dask_setup", "local_cluster"]

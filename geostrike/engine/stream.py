@@ -240,12 +240,10 @@ class ChunkWriter:
                     write_csv(result, fh, csv_safe=self.csv_safe, header=self.rows == 0)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
-            elif self.suffix == ".gpkg":
-                import pyogrio
+            elif self.suffix == ".gpkg":  # the in-memory writer: one bulk Arrow write
+                from geostrike.render.table import write_geopackage_layer
 
-                pyogrio.write_dataframe(
-                    result, self.tmp, layer="claims", driver="GPKG", append=self.rows > 0
-                )
+                write_geopackage_layer(result, self.tmp, "claims", append=self.rows > 0)
             else:
                 self._buffer.append(result)
         except OSError as exc:
@@ -508,34 +506,77 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
     return frozenset(found)
 
 
+def id_hashes(ids: Any) -> Any:
+    """64-bit hashes of ids as written (text, as the engine compares them), one per row."""
+    return pd.util.hash_array(pd.Series(ids, copy=False).astype(str).to_numpy(dtype=object))
+
+
 class IdLedger:
     """Ids seen so far across the chunks of one run (64-bit hashes, 8 bytes per row), to
-    mark and report ids used by more than one row when no chunk sees the whole file."""
+    mark and report ids used by more than one row when no chunk sees the whole file.
+
+    The sorted hashes live in an anonymous memory map, not in the malloc heap: a ledger
+    regrown in the heap chunk after chunk left holes that the next chunks' temporaries
+    could not reuse, and a streamed run's memory grew with the file (issue 18). Lookups and
+    merges use temporaries the size of one chunk (binary search), never of the ledger.
+    """
 
     def __init__(self) -> None:
         import numpy as np
 
-        self._seen = np.zeros(0, dtype=np.uint64)
+        self._seen = np.zeros(0, dtype=np.uint64)  # sorted, distinct
         self.names: list[str] = []  # the first few repeated ids, for the warning
         self.count = 0  # distinct repeated ids found (may count one id in two chunks)
 
-    def add(self, result: Any) -> None:
-        """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+    def _contains(self, h: Any) -> Any:
+        """Which of the hashes ``h`` are in the ledger (a boolean array like ``h``)."""
         import numpy as np
 
-        text = result["id"].astype(str).to_numpy(dtype=object)  # as written, as in check
-        h = pd.util.hash_array(text)
-        earlier = np.isin(h, self._seen)
+        seen = self._seen
+        if not len(seen):
+            return np.zeros(len(h), dtype=bool)
+        pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+        return seen[pos] == h
+
+    def _insert(self, new: Any) -> None:
+        """Merge sorted, distinct hashes that are not in the ledger yet into a new map."""
+        import mmap
+
+        import numpy as np
+
+        if not len(new):
+            return
+        old = self._seen
+        total = len(old) + len(new)
+        merged = np.frombuffer(mmap.mmap(-1, total * 8), dtype=np.uint64)
+        at = np.searchsorted(old, new) + np.arange(len(new))  # new items' places
+        keep = np.ones(total, dtype=bool)
+        keep[at] = False
+        merged[at] = new
+        merged[keep] = old
+        self._seen = merged  # the old map is unmapped when no longer referenced
+
+    def add(self, result: Any) -> None:
+        """Mark ``result['duplicate_id']`` where an id was seen in an earlier chunk."""
+        self.add_hashed(id_hashes(result["id"]), result["id"], result)
+
+    def add_hashed(self, hashes: Any, ids: Any, result: Any) -> None:
+        """:meth:`add` with the ids' :func:`id_hashes` already computed (by a Dask worker,
+        so that the client never converts a million ids to Python strings); ``ids`` is
+        read only at the rows found repeated, for the warning's names."""
+        import numpy as np
+
+        new, where = np.unique(hashes, return_inverse=True)  # sorted: a cache-friendly search
+        known = self._contains(new)
+        earlier = known[where]
         if earlier.any():  # a written frame (the dask engine's parts) is only counted
             result.loc[earlier, "duplicate_id"] = True
         dup = result["duplicate_id"].to_numpy(dtype=bool)
         if dup.any():
-            names = pd.unique(text[dup])
+            names = pd.unique(pd.Series(ids, copy=False).to_numpy()[dup].astype(str))
             self.count += len(names)
             self.names.extend(str(v) for v in names[: max(0, 6 - len(self.names))])
-        new = np.unique(h)
-        new = new[~np.isin(new, self._seen)]
-        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+        self._insert(new[~known])
 
     def warn(self) -> None:
         """One warning naming the first few repeated ids (nothing when there are none)."""
@@ -557,5 +598,6 @@ __all__ = [
     "Tally",
     "check_stream",
     "count_rows",
+    "id_hashes",
     "iter_chunks",
 ]

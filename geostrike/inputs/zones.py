@@ -74,11 +74,10 @@ class ZoneWarning(UserWarning):
 
 
 def _read_file(p: Path, layer: str | None = None) -> Any:
-    import geopandas as gpd
-    import pyogrio
-
     suffix = p.suffix.lower()
     if p.is_dir() or suffix in (".parquet", ".geoparquet"):
+        import geopandas as gpd
+
         try:
             return gpd.read_parquet(p)
         except Exception as exc:
@@ -87,6 +86,16 @@ def _read_file(p: Path, layer: str | None = None) -> Any:
         text = read_text(p)
         if not text.strip():
             raise InputError(p, "file is empty")
+    if suffix in (".geojson", ".json") and layer is None:
+        # a plain WGS84 FeatureCollection through json + numpy: no GDAL to load for the
+        # common case (start-up of a small check, issue 18); anything else goes to GDAL
+        from geostrike.inputs.snapshots import _read_geojson
+
+        fast = _read_geojson(p)
+        if fast is not None:
+            return fast
+    import pyogrio
+
     try:
         layer = _pick_layer(p, layer)
         # dates as text: every date goes through one parser (claims.parse_dates)

@@ -705,7 +705,11 @@ def _sanitise(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype):
             s = s.astype(object)
         if s.dtype == object:
-            df[c] = s.map(_to_text).astype(object)
+            if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+                # text already (the bulk of a result): only the missing cells change
+                df[c] = s.where(s.notna(), None).astype(object)
+            else:
+                df[c] = s.map(_to_text).astype(object)
         elif isinstance(s.dtype, pd.DatetimeTZDtype):
             df[c] = s.dt.tz_convert("UTC").dt.tz_localize(None)
         elif pd.api.types.is_timedelta64_dtype(s.dtype):
@@ -753,6 +757,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str, driver: str) -> 
         geometry_type=_GEOMETRY_TYPE[layer],
         promote_to_multi=_GEOMETRY_TYPE[layer].startswith("Multi"),
         dataset_options=options or None,
+        use_arrow=True,  # one bulk Arrow stream to GDAL, no per-feature Python (issue 18)
     )
 
 

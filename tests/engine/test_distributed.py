@@ -328,3 +328,89 @@ def test_every_engine_gets_every_option(client, zones_path, tmp_path) -> None:
     got = pd.read_csv(streamed, dtype=str, keep_default_na=False)
     assert_frame_equal(got, expected)
     assert got.loc[3, "notes"] == "=1+1"  # csv_safe=False reached the stream writer
+
+
+def test_one_narrow_pass_gives_lengths_and_reserved_ids(client) -> None:
+    """Issue 18: partition lengths and the given ids of the generated form come from one
+    pass over the id column (it was two passes over whole partitions)."""
+    import dask.dataframe as dd
+
+    from geostrike.engine.distributed import _lengths_and_reserved
+
+    frame = pd.DataFrame(
+        {
+            "ID": ["a", "claim-5", "", "b", " claim-9 ", "claim-x", "c"],
+            "claimed_target": "rsf",
+            "latitude": "15.5",
+            "longitude": "32.5",
+        }
+    )
+    ddf = dd.from_pandas(frame, npartitions=3)
+    lengths, reserved = _lengths_and_reserved(ddf)
+    assert lengths == ddf.map_partitions(len).compute().tolist()
+    assert sum(lengths) == len(frame) and len(lengths) == 3
+    assert reserved == {"claim-5", "claim-9"}
+    no_ids, none = _lengths_and_reserved(dd.from_pandas(frame.drop(columns="ID"), npartitions=2))
+    assert sum(no_ids) == len(frame) and none == frozenset()
+
+
+@pytest.mark.parametrize("parts", [[["a", "b", "a"], ["c", "b"], ["b", "d", "c"]], [["x"]]])
+def test_ledger_fed_by_worker_hashes_matches_the_ledger_of_rows(parts) -> None:
+    """Issue 18: the Dask client's ledger takes each part's id hashes computed on the worker
+    (no million ids turned into Python strings on the client) and finds the same repeats,
+    with the same names, as the ledger fed whole rows."""
+    from geostrike.engine.stream import IdLedger, id_hashes
+    from geostrike.inputs.claims import duplicate_ids
+
+    rows, hashed = IdLedger(), IdLedger()
+    for ids in parts:
+        a = pd.DataFrame({"id": ids, "duplicate_id": duplicate_ids(ids)})
+        b = a.copy()
+        rows.add(a)
+        hashed.add_hashed(id_hashes(b["id"]), b["id"], b)
+        assert b["duplicate_id"].tolist() == a["duplicate_id"].tolist()
+    assert (hashed.count, hashed.names) == (rows.count, rows.names)
+    assert np.array_equal(hashed._seen, rows._seen)
+
+
+def test_local_workers_are_forked_with_the_engine_loaded(zones_path, tmp_path) -> None:
+    """Issue 18: the LocalCluster check_dask starts forks its workers from a forkserver that
+    has the engine imported (each spawned worker used to import it all again), and the
+    result is still row for row the in-memory engine's."""
+    import multiprocessing
+
+    from geostrike.engine.distributed import local_cluster
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        pytest.fail("this platform has no forkserver: the test needs one")
+    claims = tmp_path / "claims.csv"
+    _claims(200).to_csv(claims, index=False)
+    with local_cluster(2) as client:
+        loaded = client.run(
+            lambda: __import__("sys").modules.get("geostrike.engine.check") is not None
+        )
+        start = client.run(lambda: __import__("multiprocessing").get_start_method())
+        assert list(loaded.values()) == [True, True]  # before any task ran
+        assert set(start.values()) == {"forkserver"}
+        got = check_dask(claims, zones_path, None, scheduler=client)
+    want = check(claims, zones_path)
+    assert_frame_equal(
+        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
+    )
+
+
+def test_worker_preload_hook_loads_the_kernels() -> None:
+    """`dask worker --preload geostrike.engine.distributed` runs dask_setup: the engine's
+    compiled kernels are loaded when a long-lived worker starts, not in a job's first task."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom geostrike.engine.distributed import dask_setup\n"
+        "print('numba' in sys.modules)\ndask_setup(None)\n"
+        "from geostrike.engine._jit import KERNELS\n"
+        "print('numba' in sys.modules, all(k._jit is not None for k in KERNELS), len(KERNELS) > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True", "True"]

@@ -370,3 +370,34 @@ def test_a_nul_far_into_a_streamed_csv_is_one_error_before_any_output(tmp_path) 
     )
     with pytest.raises(InputError, match="NUL byte at line 5002"):
         next(iter_chunks(p, chunk_rows=100))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from([f"id{i}" for i in range(40)] + ["", "ž-7", "claim-3"]), max_size=25
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_id_ledger_marks_exactly_the_ids_of_earlier_chunks(chunks) -> None:
+    """Issue 18: the ledger of ids across chunks (kept out of the malloc heap, so a long
+    stream's memory stays flat) marks a row exactly when an earlier chunk had its id; the
+    first chunk's own repeats stay as the chunk marked them."""
+    import mmap
+
+    from geostrike.engine.stream import IdLedger
+
+    ledger = IdLedger()
+    before: set[str] = set()
+    for ids in chunks:
+        frame = pd.DataFrame({"id": ids, "duplicate_id": np.zeros(len(ids), dtype=bool)})
+        ledger.add(frame)
+        assert frame["duplicate_id"].tolist() == [i in before for i in ids]
+        before |= set(ids)
+        assert len(ledger._seen) == len(before)  # one hash per distinct id
+        assert (np.diff(ledger._seen.astype(np.float64)) >= 0).all()
+        if len(before):
+            assert isinstance(ledger._seen.base.obj, mmap.mmap)

@@ -899,3 +899,55 @@ def test_undated_zones_are_said_to_hold_on_every_date(tmp_path) -> None:
     ).to_file(p, driver="GeoJSON")
     with pytest.warns(UserWarning, match="carry no dates; they are taken as valid on every date"):
         read_zones(p)
+
+
+def test_plain_geojson_zones_are_read_without_gdal_as_gdal_reads_them(tmp_path):
+    """Issue 18: a plain WGS84 GeoJSON is read through json + numpy (no pyogrio import for a
+    small check); the zones are those GDAL's reader gives, columns, dates and geometries.
+    A case from Yemen: Houthi-held Sanaa, government-held Marib, a hole and a null date."""
+    import json
+    import subprocess
+    import sys
+
+    import pyogrio
+
+    sanaa = shapely.Polygon(
+        [(43.9, 15.1), (44.5, 15.1), (44.5, 15.6), (43.9, 15.6)],
+        [[(44.1, 15.3), (44.2, 15.3), (44.2, 15.4), (44.1, 15.4)]],
+    )
+    marib = shapely.MultiPolygon(
+        [shapely.box(45.0, 15.2, 45.6, 15.7), shapely.box(46, 15, 46.2, 15.1)]
+    )
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"controller": c, "valid_from": f, "valid_to": None, "source": "t"},
+            "geometry": shapely.geometry.mapping(g),
+        }
+        for c, f, g in (
+            ("ansar_allah", "2015-03-26", sanaa),
+            ("yemen_government", "2016-01-01", marib),
+        )
+    ]
+    path = tmp_path / "yemen.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    actors = tmp_path / "actors.csv"
+    actors.write_text(
+        "id,label,members,color,aliases\nansar_allah,Ansar Allah,,#2e7d32,Houthis\n"
+        "yemen_government,Government of Yemen,,#c62828,\n",
+        encoding="utf-8",
+    )
+    fast = read_zones(path, actors=str(actors))
+    gdal = read_zones(pyogrio.read_dataframe(path, datetime_as_string=True), actors=str(actors))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(fast.drop(columns="geometry")), pd.DataFrame(gdal.drop(columns="geometry"))
+    )
+    assert shapely.equals_exact(fast.geometry.values, gdal.geometry.values, 0).all()
+    code = (
+        "import sys\nfrom geostrike.inputs.zones import read_zones\n"
+        f"read_zones({str(path)!r}, actors={str(actors)!r})\n"
+        "print('pyogrio' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False"]

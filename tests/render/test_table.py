@@ -1,4 +1,5 @@
-"""Writing check results: Parquet with the repeated texts as dictionaries (issue 18)."""
+"""Tests for geostrike.render.table's writers: Parquet with the repeated texts as
+dictionaries, and GeoPackage layers written in one bulk Arrow call (issue 18)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pyogrio
+import pytest
 import shapely
 
 from geostrike.engine.check import check
@@ -84,3 +87,113 @@ def test_result_without_points_is_written_with_them(tmp_path) -> None:
     write_result(bare, tmp_path / "bare.csv")
     write_result(full, tmp_path / "full.csv")
     assert (tmp_path / "bare.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
+
+
+def _libya_result(tmp_path) -> tuple[gpd.GeoDataFrame, str, str]:
+    """A real check result from Libya: LNA-held east of 19°E, GNA-held west of it, one claim
+    without coordinates (NULL geometry, kept), text with formula characters."""
+    from geostrike.engine.check import check
+
+    actors = tmp_path / "actors.csv"
+    actors.write_text(
+        "id,label,members,color,aliases\nlna,Libyan National Army,,#6d4c41,Haftar\n"
+        "gna,Government of National Accord,,#00838f,GNA\n",
+        encoding="utf-8",
+    )
+    zones = gpd.GeoDataFrame(
+        {"controller": ["lna", "gna"], "valid_from": "2019-04-01", "source": "t"},
+        geometry=[shapely.box(19.0, 25.0, 25.0, 33.0), shapely.box(9.5, 25.0, 19.0, 33.5)],
+        crs="EPSG:4326",
+    )
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    claims = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "date": ["2019-04-10", "2019-05-02", "2019-06-01", "2019-06-02"],
+            "claimed_target": ["gna", "gna", "lna", "lna"],
+            "latitude": [32.85, 32.1, 30.7, np.nan],
+            "longitude": [13.18, 20.1, 20.0, np.nan],
+            "source": ["=cmd", "report", None, "-2"],
+        }
+    )
+    cpath = tmp_path / "claims.csv"
+    claims.to_csv(cpath, index=False)
+    return check(str(cpath), str(zpath), actors=str(actors)), str(zpath), str(actors)
+
+
+def _spy(monkeypatch) -> list[dict]:
+    calls: list[dict] = []
+    real = pyogrio.write_dataframe
+
+    def spy(df, path, **kw):
+        calls.append({"rows": len(df), **kw})
+        return real(df, path, **kw)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", spy)
+    return calls
+
+
+def _same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
+    )
+    a, b = got.geometry.values, want.geometry.values
+    assert (shapely.equals_exact(a, b, 0) | (pd.isna(a) & pd.isna(b))).all()
+
+
+def test_plain_geopackage_is_one_arrow_write_with_the_former_contents(tmp_path, monkeypatch):
+    result, _, _ = _libya_result(tmp_path)
+    assert result.geometry.is_empty.sum() == 1  # the unlocated claim keeps its row
+    former = tmp_path / "former.gpkg"
+    result.to_file(former, driver="GPKG", layer="claims")  # the writer used before issue 18
+    calls = _spy(monkeypatch)
+    out = write_result(result, tmp_path / "out.gpkg")
+    assert [(c["rows"], c.get("use_arrow"), c["layer"]) for c in calls] == [(4, True, "claims")]
+    assert pyogrio.read_info(out, layer="claims")["dtypes"].tolist() == (
+        pyogrio.read_info(former, layer="claims")["dtypes"].tolist()
+    )
+    _same_layer(gpd.read_file(out, layer="claims"), gpd.read_file(former, layer="claims"))
+
+
+def test_streamed_geopackage_appends_each_chunk_in_bulk(tmp_path, monkeypatch):
+    from geostrike.engine.stream import check_stream
+
+    result, zones, actors = _libya_result(tmp_path)
+    calls = _spy(monkeypatch)
+    out = tmp_path / "streamed.gpkg"
+    check_stream(tmp_path / "claims.csv", zones, out, chunk_rows=3, actors=actors, progress=False)
+    assert [(c["rows"], c.get("use_arrow"), c.get("append")) for c in calls] == [
+        (3, True, False),
+        (1, True, True),
+    ]
+    whole = tmp_path / "whole.gpkg"
+    result.to_file(whole, driver="GPKG", layer="claims")
+    _same_layer(gpd.read_file(out, layer="claims"), gpd.read_file(whole, layer="claims"))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".geoparquet"])
+def test_geoparquet_round_trips_the_result(tmp_path, suffix):
+    result, _, _ = _libya_result(tmp_path)
+    out = write_result(result, tmp_path / f"out{suffix}")
+    back = gpd.read_parquet(out)
+    assert back.crs == result.crs
+    assert list(back.columns) == list(result.columns)
+    for col in result.columns.drop("geometry"):  # text comes back as pandas' str dtype
+        missing = result[col].isna().to_numpy()
+        assert (back[col].isna().to_numpy() == missing).all(), col
+        assert back[col][~missing].tolist() == result[col][~missing].tolist(), col
+    assert shapely.equals_exact(back.geometry.values, result.geometry.values, 0).all()
+
+
+def test_styled_export_writes_every_layer_in_bulk(tmp_path, monkeypatch):
+    from geostrike.render.qgis import LAYERS
+
+    result, zones, actors = _libya_result(tmp_path)
+    calls = _spy(monkeypatch)
+    out = write_result(result, tmp_path / "styled.gpkg", zones=gpd.read_file(zones), actors=actors)
+    assert [c["layer"] for c in calls] == list(LAYERS)
+    assert all(c.get("use_arrow") for c in calls)
+    strikes = gpd.read_file(out, layer="strikes")
+    assert strikes["id"].tolist() == ["a", "b", "c", "d"]
+    assert strikes["source"].tolist() == result["source"].tolist()  # text as given
