@@ -101,12 +101,13 @@ _MEDIA_WINDOW = 120  # characters before the media word searched for its name
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
-    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?)\b",
+    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?|"
+    r"destroy(?:ed|ing|s)?)\b",
     re.IGNORECASE,
 )
 _TARGET_CUE = re.compile(
     r"\b(?:target(?:ed|ing|s)?|against|hit(?:ting)?|struck|strikes? on|attacks? on|bomb(?:ed|ing)|"
-    r"shell(?:ed|ing)|raided|pounded|aimed at|directed at)\s+",
+    r"shell(?:ed|ing)|raided|pounded|destroyed|aimed at|directed at)\s+",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(
@@ -123,7 +124,33 @@ _MODAL = re.compile(
     r"not object|would not|will not)\b",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
+# a strike verb negated or denied by its subject: "the coalition denied it had hit", "did
+# not target", "never struck" -- a denial, never a claim
+_DENIAL = re.compile(
+    r"\b(?:not|never|denied|deny|denies|denying|rejected|rejects|refuted|dismissed)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+# a denial after the strike verb: "..., a claim the coalition denied"
+_DISPUTED = re.compile(
+    r"\b(?:denied|denies|deny|denying|rejected|refuted|disputed|dismissed)\b", re.IGNORECASE
+)
+# hedged reports: the writer does not vouch for who struck or whether it happened
+_HEDGE = re.compile(
+    r"\b(?:reportedly|allegedly|alleged|suspected|apparently|purportedly|presumably|"
+    r"unconfirmed|unverified|possibly|probably|likely|(?:believed|thought|said|appeared|"
+    r"appears|seemed|seems)\s+to\s+(?:have|be)|could\s+not\s+be\s+(?:independently\s+)?"
+    r"verified|may\s+have|might\s+have|could\s+have)\b",
+    re.IGNORECASE,
+)
+# a place before a source noun is where the source is, not what was struck ("the Gaza
+# health ministry said", "Kharkiv's governor said", "Houthi-run Saba said")
+_SOURCE_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:(?:health|interior|defen[cs]e|regional|local|city|provincial|military|"
+    r"civil)\s+)*(?:ministry|authorities|authority|officials?|governor|mayor|administration|"
+    r"council|police|directorate|spokesman|spokeswoman|office|media\s+office)\b[^.;]{0,40}?"
+    r"\b(?:said|says|say|reported|reports|told|stated|announced)\b",
+    re.IGNORECASE,
+)
 _QUOTES = re.compile(r"[\"“”«»]")
 # "the strikes", "the first air strikes": the strikes of an attacker named before
 _ANAPHORIC = re.compile(
@@ -421,7 +448,11 @@ def extract(
         )  # fmt: skip
     order = {"place": 0, "actor": 1, "date": 2}
     mentions.sort(key=lambda m: (m.start, order[m.kind]))
-    claims = _claims(prepared, sents, places, actor_mentions, date_mentions, ref, idx, source)
+    focus = _focus_country(places, idx, country)
+    claims = _claims(
+        prepared, sents, places, actor_mentions, date_mentions, ref, idx, source,
+        focus=focus, table=table, notes=notes,
+    )  # fmt: skip
     claims = [c for c in claims if c.confidence >= min_confidence]
     for n, c in enumerate(claims, start=1):
         c.id = f"extract-{n}"
@@ -494,14 +525,19 @@ def _drop_brand_namesakes(places: list[PlaceMention], idx, hint: str | None) -> 
 
 
 def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
-    """The country the document is about: the hint, else the country of two fifths or
-    more of the resolved place mentions (at least two)."""
+    """The country the document is about: the hint, else the country of every resolved
+    place mention, or of two fifths or more of them (at least two); demonyms left out."""
     if hint:
         return hint
-    counts = Counter(str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row])
+    # demonyms ("Saudi-led", "Russian") name who acts, not where the story is
+    counts = Counter(
+        str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row] and not p.demonym
+    )
     if not counts:
         return None
     cc, n = counts.most_common(1)[0]
+    if len(counts) == 1:
+        return cc  # every place named lies in one country
     return cc if n >= 2 and n / sum(counts.values()) >= 0.4 else None
 
 
@@ -519,10 +555,33 @@ def _in_country_context(
     out = []
     for a in mentions:
         actor = ctx.get((focus, _generic_key(a.text)))
-        if actor and actor != a.actor_id and actor in table.actors:
-            a = replace(a, actor_id=actor)
+        if actor and actor in table.actors and not a.read_by:
+            a = replace(a, actor_id=actor, read_by="context")
         out.append(a)
     return out
+
+
+@lru_cache(maxsize=1)
+def _context_generics() -> frozenset[str]:
+    """Generic names whose meaning depends on the war (the ``generic`` column)."""
+    return frozenset(g for _, g in _context_table())
+
+
+def _context_dependent(a: ActorMention, focus: str | None, table: ActorTable | None) -> bool:
+    """True for a generic name ("coalition", "government forces", "al-Qaeda") left at the
+    actor table's default reading: no named coalition before it and no row of
+    actor_context.csv for the story's country settles who it is."""
+    if a.read_by:
+        return False
+    key = _generic_key(a.text)
+    generic = key in _context_generics() or (
+        table is not None and table.refused_because(a.text) is not None
+    )
+    return generic and (focus is None or (focus, key) not in _context_table())
+
+
+def _doubts(doubts: list[str]) -> str:
+    return f"uncertain: {', '.join(doubts)}" if doubts else ""
 
 
 _GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
@@ -536,8 +595,8 @@ def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[Ac
     last: str | None = None
     for a in mentions:
         key = normalise_actor(a.text)
-        if key in _GENERIC_COALITION and last and last != a.actor_id:
-            a = replace(a, actor_id=last)
+        if key in _GENERIC_COALITION and last:
+            a = replace(a, actor_id=last, read_by="coreference")
         elif "coalition" in table.label(a.actor_id).lower() and key not in _GENERIC_COALITION:
             last = a.actor_id
         out.append(a)
@@ -715,6 +774,10 @@ def _claims(
     ref: dt.date | None,
     idx,
     source: str,
+    *,
+    focus: str | None = None,
+    table: ActorTable | None = None,
+    notes: list[str] | None = None,
 ) -> list[CandidateClaim]:
     """Candidate claims per sentence, then merged per attacker into strike events.
 
@@ -743,7 +806,7 @@ def _claims(
 
     cands: list[CandidateClaim] = []
     last_attacker: str | None = None
-    for s, e in sents:
+    for s, e in _clauses(text, sents):
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
         if not verbs:
@@ -789,6 +852,7 @@ def _claims(
         # attacker
         attacker_id: str | None = None
         attacker_span = (vpos, vpos)
+        att_m: ActorMention | None = None
         anaphoric = bool(last_attacker) and bool(_ANAPHORIC.search(text[max(s, vpos - 40) : vpos]))
         if anaphoric:
             # "the first strikes began": the attacker named before, not a bystander
@@ -808,8 +872,10 @@ def _claims(
                     r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE
                 ):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
+                    att_m = a
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+            att_m = a
             break
         # "Russian and Syrian warplanes pounded": every actor of the coordination attacks
         co_attackers: list[str] = []
@@ -832,6 +898,7 @@ def _claims(
                 a = acts[i_by]
                 if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+                    att_m = a
                     # "bombed by Russian and Syrian jets": the coordinated actors too
                     by_first = True
                     n = i_by + 1
@@ -856,6 +923,12 @@ def _claims(
             attacker_id = last_attacker  # "the strikes" of the previous sentences
             anaphoric = True
         if attacker_id is None:
+            continue
+        # "the coalition denied it had hit the port", "did not target": a denial, not a claim
+        pred_lo = attacker_span[1] if attacker_span[1] <= vpos else max(s, vpos - 25)
+        if _DENIAL.search(text, pred_lo, vpos) and not _MODAL.search(text, pred_lo, vpos):
+            if notes is not None:
+                notes.append(f"denial, not a claim: “{' '.join(sent.split())}”")
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
@@ -882,6 +955,8 @@ def _claims(
         for p in within(places, s, e):
             if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
                 continue
+            if any(p.start < a.end and p.end > a.start for a in speakers):
+                continue  # "Ukraine's military said": the speaker, not the struck place
             if _dateline_place(text, p):
                 continue  # "SANAA, March 26 -": where the story was filed
             r = p.row
@@ -913,13 +988,17 @@ def _claims(
             if not after and not anaphoric:
                 # "Jets bombed positions in Saada province": a division after the verb
                 # rather than a town named before it
-                later = [(pr, p) for pr, p in ranked if pr > 0 and p.start >= vpos]
+                later = [(pr, p) for pr, p in ranked if pr > 1 and p.start >= vpos]
                 if later:
                     best = max(pr for pr, _ in later)
                     after = [p for pr, p in later if pr == best][:1]
             chosen = after or ([] if anaphoric else chosen[:1])
             # "residents in Sanaa said": where the witnesses are, not what was struck
             chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
+            # "..., the Gaza health ministry said": where the source is, not what was struck
+            chosen = [
+                p for p in chosen if p.start < vpos or not _SOURCE_AFTER.match(text, p.phrase_end)
+            ]
             # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
             # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
             chosen = [
@@ -939,6 +1018,7 @@ def _claims(
             chosen = chosen[:1]
         if not chosen and target is None:
             continue
+        before_verb = bool(chosen) and all(p.start < vpos for p in chosen)
         # date: first date of the sentence, else the report date
         date_val, strength, relative = "", 0, False
         for d in within(dates, s, e):
@@ -952,18 +1032,42 @@ def _claims(
         claimant = ""
         if speakers and not _in_quote(text, s, attacker_span[0]):
             claimant = speakers[0].actor_id
-        conf = 0.5
-        if target is not None:
-            conf += 0.2
-        if top >= 2:
-            conf += 0.2
+        # confidence: 0.9 when the sentence itself names the attacker, the struck place and
+        # the day plainly; each doubt lowers it and is named in the candidate's notes
+        conf, doubts = 0.9, []
         if _MODAL.search(sent[max(0, v.start() - 40) : v.end() + 20]):
-            conf -= 0.35
-        if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
+            conf -= 0.35  # "any air strikes must target", "would strike": no claim
+            doubts.append("conditional or future wording")
+        if anaphoric:
+            conf -= 0.15
+            doubts.append("attacker named in an earlier sentence")
+        if att_m is not None and _context_dependent(att_m, focus, table):
             conf -= 0.3
+            doubts.append(f"'{att_m.text}' names different forces in different wars")
+        if not chosen:
+            conf -= 0.2
+            doubts.append("no place in the sentence")
+        elif top == 1:
+            conf -= 0.2
+            doubts.append("only a country named")
+        elif before_verb:
+            conf -= 0.1
+            doubts.append("place named before the strike verb")
+        if strength == 0:
+            conf -= 0.15
+            doubts.append("no date in the sentence (report date)")
+        elif strength == 1:
+            conf -= 0.1
+            doubts.append("date inside a quotation")
+        if _HEDGE.search(sent):
+            conf -= 0.25
+            doubts.append("hedged report")
+        if _DISPUTED.search(text, vend, e):
+            conf -= 0.3
+            doubts.append("denied in the same sentence")
         conf = round(max(0.05, min(1.0, conf)), 2)
         if conf < 0.3:
-            continue  # "would not strike", "any air strikes must target": no claim
+            continue
         last_attacker = attacker_id
         sentence = " ".join(sent.split())
         for att, best_place in [
@@ -995,12 +1099,38 @@ def _claims(
                     id="", date=date_val, attacker=att, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
-                    source=source, notes="", sentence=sentence, confidence=conf,
+                    source=source, notes=_doubts(doubts), sentence=sentence, confidence=conf,
                     start=s, end=e, _place_rank=top if best_place is not None else 0,
                     _date_strength=strength, _country=cc, _relative_date=relative,
                 )
             )  # fmt: skip
     return _merge_events(cands)
+
+
+# where a sentence holds a second clause with its own strike ("X struck A, while Y shelled B")
+_CLAUSE_SPLIT = re.compile(r";\s*|,?\s+(?:while|whereas)\s+|,\s+but\s+", re.IGNORECASE)
+
+
+def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans, each cut before a clause that holds a strike verb of its own.
+
+    "Coalition jets struck Saada, while Houthi fighters shelled Aden" gives two spans, so
+    Aden is not put on the coalition; a clause without a strike verb ("..., but the GNA
+    said no aircraft were hit" has one; "..., while residents fled" has none) stays
+    with its sentence.
+    """
+    out: list[tuple[int, int]] = []
+    for s, e in sents:
+        start = s
+        for m in _CLAUSE_SPLIT.finditer(text, s, e):
+            nxt = _CLAUSE_SPLIT.search(text, m.end(), e)
+            if _STRIKE.search(text, start, m.start()) and _STRIKE.search(
+                text, m.end(), nxt.start() if nxt else e
+            ):
+                out.append((start, m.start()))
+                start = m.end()
+        out.append((start, e))
+    return out
 
 
 def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
@@ -1049,7 +1179,8 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                     # the claimant of a borrowed target is who stated that target
                     c.claimant = src.claimant or c.claimant
                     c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
-                    c.confidence = round(min(1.0, c.confidence + 0.1), 2)
+                    # a target read from another sentence is an inference
+                    c.confidence = round(max(0.05, c.confidence - 0.05), 2)
             src_date = dated.source(c, best_date)
             if src_date is not None:
                 c.date = src_date.date
