@@ -5,7 +5,8 @@ Reads labelled strike reports written for geostrike's tests (see each file's ``_
 ``tests/data/extract/labelled_claims.json`` (plain reports of several wars) and
 ``tests/data/extract/labelled_claims_hard.json`` (denials, hedged reports, reported speech,
 two actors in one sentence, generic names such as "coalition" in Yemen, Ukraine, Gaza,
-Sudan and Libya). Runs :func:`geostrike.text.claims.extract` on each report with its
+Sudan and Libya) and ``tests/data/extract/labelled_claims_heldout.json`` (more of the
+same, labelled before geostrike was run on them and never used to tune it). Runs :func:`geostrike.text.claims.extract` on each report with its
 report date and counts a candidate as right when its attacker, place and date match one
 labelled event of the report (and its claimed target too, when it states one); a
 candidate from a report with no labelled event (a denial) is wrong. Prints the
@@ -24,7 +25,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "tests" / "data" / "extract"
-DEFAULT = (DATA / "labelled_claims.json", DATA / "labelled_claims_hard.json")
+DEFAULT = (
+    DATA / "labelled_claims.json",
+    DATA / "labelled_claims_hard.json",
+    DATA / "labelled_claims_heldout.json",
+)
 #: Lower edges of the confidence bands of the calibration table.
 BANDS = (0.0, 0.5, 0.7, 0.8, 0.9)
 HIGH = 0.8  # "confident": what the issue measures

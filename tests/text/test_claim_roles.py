@@ -1,4 +1,5 @@
-"""Issue #17, candidate claims: roles, dates, actors in the story's country, denials, and a
+"""Issue #17, candidate claims (geostrike.text.claims; tests/inputs/test_claims.py holds the
+claims-file reader's tests): roles, dates, actors in the story's country, denials, and a
 confidence that drops where the roles, the place or the date are uncertain.
 
 Examples of the issue and of its review, each in its own words and in other wording from
