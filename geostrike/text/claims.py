@@ -102,7 +102,10 @@ _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
     r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?|"
-    r"destroy(?:ed|ing|s)?)\b",
+    r"destroy(?:ed|ing|s)?|"
+    # "fired rockets at Sderot", "fired a ballistic missile at Jizan"
+    r"fir(?:ed|ing|es)\s+(?:[\w-]+\s+){0,3}?(?:rockets?|missiles?|shells?|mortars?|drones?|"
+    r"projectiles?))\b",
     re.IGNORECASE,
 )
 _TARGET_CUE = re.compile(

@@ -271,3 +271,23 @@ def test_eval_claims_prints_the_calibration_table(capsys) -> None:
     out = capsys.readouterr().out
     assert out.startswith("confidence    candidates  right")
     assert "[0.9, 1.0]" in out and "candidates at confidence >= 0.8" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "want"),
+    [
+        (
+            "Hamas fighters fired rockets at Sderot on Monday, the Israeli army said.",
+            "2023-10-10",
+            [("hamas", "israel", "", "Sderot", "2023-10-09")],
+        ),
+        (
+            "Houthi rebels said they fired a ballistic missile at Jizan on Saturday.",
+            "2018-06-25",
+            [("houthis", "houthis", "", "Jizan", "2018-06-23")],
+        ),
+        ("The company fired three managers in Kyiv on Monday.", "2022-06-08", []),
+    ],
+)
+def test_fired_rockets_at_is_a_strike(text: str, date: str, want: list) -> None:
+    assert _claims(text, date) == want
