@@ -165,6 +165,7 @@ _ANAPHORIC = re.compile(
 _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|inside|around)\s+(?:the\s+)?$")
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
@@ -809,6 +810,8 @@ def _claims(
 
     cands: list[CandidateClaim] = []
     last_attacker: str | None = None
+    # actors that are also place mentions ("Kyiv", "Russia"): after "in" they are places
+    place_starts = {p.start for p in places if p.row is not None}
     for s, e in _clauses(text, sents):
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
@@ -931,7 +934,7 @@ def _claims(
         pred_lo = attacker_span[1] if attacker_span[1] <= vpos else max(s, vpos - 25)
         if _DENIAL.search(text, pred_lo, vpos) and not _MODAL.search(text, pred_lo, vpos):
             if notes is not None:
-                notes.append(f"denial, not a claim: “{' '.join(sent.split())}”")
+                notes.append(f"denied or negated, not a claim: “{' '.join(sent.split())}”")
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
@@ -947,8 +950,14 @@ def _claims(
                 window_end = ce.start()
             i_t = bisect_left(a_starts, ts)
             while i_t < len(acts) and acts[i_t].start < window_end:
-                if acts[i_t].actor_id != attacker_id and acts[i_t].actor_id not in co_attackers:
-                    target = acts[i_t]
+                a_t = acts[i_t]
+                if a_t.start in place_starts and _LOCATIVE_BEFORE.search(
+                    text, max(s, a_t.start - 12), a_t.start
+                ):
+                    i_t += 1  # "hitting energy facilities in Kyiv": where, not whom
+                    continue
+                if a_t.actor_id != attacker_id and a_t.actor_id not in co_attackers:
+                    target = a_t
                     break
                 i_t += 1
             if target:
@@ -1111,7 +1120,9 @@ def _claims(
 
 
 # where a sentence holds a second clause with its own strike ("X struck A, while Y shelled B")
-_CLAUSE_SPLIT = re.compile(r";\s*|,?\s+(?:while|whereas)\s+|,\s+but\s+", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(
+    r";\s*|,?\s+(?:while|whereas|after|before|when)\s+|,\s+but\s+", re.IGNORECASE
+)
 
 
 def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -219,7 +219,7 @@ def test_actor_names_added_to_the_table(text: str, date: str, attacker: str) -> 
 def test_a_denial_is_never_a_claim(text: str, date: str) -> None:
     ex = extract(text, date=date)
     assert ex.claims == []
-    assert any(n.startswith("denial, not a claim") for n in ex.notes), ex.notes
+    assert any(n.startswith("denied or negated, not a claim") for n in ex.notes), ex.notes
 
 
 def test_a_claim_denied_in_the_same_sentence_stays_a_claim_with_low_confidence() -> None:
@@ -291,3 +291,35 @@ def test_eval_claims_prints_the_calibration_table(capsys) -> None:
 )
 def test_fired_rockets_at_is_a_strike(text: str, date: str, want: list) -> None:
     assert _claims(text, date) == want
+
+
+def test_a_capital_after_in_is_where_not_whom() -> None:
+    # "Kyiv" is also an alias of Ukraine's government: after "in" it is the place
+    got = _claims(
+        "Ukraine's air force said Russia fired 84 cruise missiles on Monday, hitting energy "
+        "facilities in Kyiv and Lviv.",
+        "2022-10-11",
+    )
+    assert got == [
+        ("russia", "ukraine", "", "Kyiv", "2022-10-10"),
+        ("russia", "ukraine", "", "Lviv", "2022-10-10"),
+    ]
+    # without "in" it is the target
+    got = _claims("Russian missiles struck Kyiv on Monday.", "2022-10-11")
+    assert got == [("russia", "", "ukraine", "Kyiv", "2022-10-10")]
+
+
+def test_an_after_clause_has_its_own_attacker() -> None:
+    got = _claims(
+        "Houthi fighters shelled Aden on Friday after coalition aircraft struck their "
+        "positions in Lahij.",
+        "2015-03-27",
+    )
+    assert [(g[0], g[3]) for g in got] == [("houthis", "Aden"), ("saudi_coalition", "Lahij")]
+
+
+def test_a_negated_strike_is_noted_not_claimed() -> None:
+    ex = extract(
+        "Russia's defence ministry did not comment on the strike on Kharkiv.", date="2022-03-02"
+    )
+    assert ex.claims == [] and ex.notes[0].startswith("denied or negated, not a claim")
