@@ -119,7 +119,7 @@ _CLAUSE_END = re.compile(
 _SPEECH = re.compile(r"\b(?:told|tells|added|noted|wrote|warned|accused)\b", re.IGNORECASE)
 _CLAIM_VERB = re.compile(
     r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
-    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
+    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es)|according\s+to)\b",
     re.IGNORECASE,
 )
 _MODAL = re.compile(
@@ -730,6 +730,12 @@ _WITNESS_BEFORE = re.compile(
     r"\s+(?:in|of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# the place of an official source: "the governor of Sumy", "officials in Aden"
+_SOURCE_OF = re.compile(
+    r"\b(?:(?:governor|mayor|authorities|officials?|spokes(?:man|woman|person))\s+(?:of|in|for)"
+    r"|(?:head|administration)\s+of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _SPEECH_AFTER = re.compile(r"\s*,?\s*(?:said|says|say|told|reported)\b")
 
 
@@ -847,7 +853,10 @@ def _claims(
                 if a.start - cend <= 25
                 and not _STRIKE.search(text, a.end, min(e, a.end + 40, _clause_end(text, a.end, e)))
             ]
-            if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
+            verb = cm.group().lower()
+            if (
+                verb in ("said", "says", "reported", "stated") or verb.startswith("according")
+            ) and nxt:
                 speakers.append(nxt[0])
         for a in acts:
             if a.possessive and re.match(
@@ -1007,6 +1016,12 @@ def _claims(
             chosen = after or ([] if anaphoric else chosen[:1])
             # "residents in Sanaa said": where the witnesses are, not what was struck
             chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
+            # "according to the governor of Sumy": the source's place
+            chosen = [
+                p
+                for p in chosen
+                if not _SOURCE_OF.search(text, max(s, p.phrase_start - 40), p.phrase_start)
+            ]
             # "..., the Gaza health ministry said": where the source is, not what was struck
             chosen = [
                 p for p in chosen if p.start < vpos or not _SOURCE_AFTER.match(text, p.phrase_end)

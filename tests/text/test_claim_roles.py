@@ -323,3 +323,14 @@ def test_a_negated_strike_is_noted_not_claimed() -> None:
         "Russia's defence ministry did not comment on the strike on Kharkiv.", date="2022-03-02"
     )
     assert ex.claims == [] and ex.notes[0].startswith("denied or negated, not a claim")
+
+
+def test_according_to_names_the_claimant_and_the_source_place_is_not_struck() -> None:
+    got = _claims(
+        "Russian forces shelled Okhtyrka on Tuesday, according to the Ukrainian governor of Sumy.",
+        "2022-03-02",
+    )
+    assert got == [("russia", "ukraine", "", "Okhtyrka", "2022-03-01")]
+    # a ministry building in a city is struck in that city
+    got = _claims("Russian missiles struck the defence ministry in Kyiv on Tuesday.", "2022-03-02")
+    assert [g[3] for g in got] == ["Kyiv"]
