@@ -108,6 +108,10 @@ PORTFOLIO_HEADS = {
     "ministry", "minister", "ministers", "ministerial", "department", "dept", "secretary",
     "secretariat",
 }  # fmt: skip
+# Heads of an institution's name: a place right before one ("British Airways", "Los Angeles
+# Times", "Cumberland Farms") names the institution, not where something happened. A
+# university stays a place ("strikes hit Aleppo University": the university is in Aleppo).
+INSTITUTION_HEADS = {"airways", "airlines", "times", "board", "association", "farms"}
 # Population a town needs to be read as a place right after a possessive place name.
 _POSSESSED_TOWN_MIN = 10_000
 # Second-level divisions, which the gazetteer does not hold.
@@ -1358,6 +1362,8 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         return True
     if prev_kind == "title":
         return False
+    if _institution(ctx, chunk, j, k):
+        return False  # "British Airways", "the Los Angeles Times reported"
     if not strong and _portfolio(ctx, chunk, j, k):
         return False  # "Ministry of Commerce", "Commerce Secretary Wilbur Ross"
     if j == 0:
@@ -1425,6 +1431,13 @@ def _possessor_countries(ctx: Context, chunk: list[int], j: int, idx: PlaceIndex
         if len(named):
             return {str(c) for c in idx.cc[named]}
     return set()
+
+
+def _institution(ctx: Context, chunk: list[int], j: int, k: int) -> bool:
+    """True when words ``j..k`` of a run come right before "Airways", "Times" ...
+    (:data:`INSTITUTION_HEADS`) in the same run."""
+    words = ctx.tokens.words
+    return k + 1 < len(chunk) and words[chunk[k + 1]].lower() in INSTITUTION_HEADS
 
 
 def _portfolio(ctx: Context, chunk: list[int], j: int, k: int) -> bool:

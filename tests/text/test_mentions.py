@@ -96,3 +96,18 @@ def test_supranational_and_physical_names_have_coordinates(
 def test_inflected_cyrillic_and_arabic_prefixed_forms(text: str, word: str, name: str) -> None:
     got = _found(text)
     assert got.get(word, (None,))[0] == name, got
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("A dozen British Airways flights were cancelled.", []),
+        ("The Los Angeles Times reported the crash.", []),
+        ("The press conference was held at the Cumberland Farms gas station.", []),
+        # a university is where it stands: the struck place of a strike report
+        ("Jets struck Aleppo University on Monday.", ["Aleppo"]),
+        ("He studied at the University of Manitoba.", ["Manitoba"]),
+    ],
+)
+def test_a_place_heading_an_institution_name(text: str, want: list) -> None:
+    assert list(_found(text)) == want
