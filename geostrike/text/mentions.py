@@ -708,10 +708,16 @@ def find_persons(
 
     def add(tokens_: list[int]) -> None:
         toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
-        # "Marco Rubio of Florida": the name ends before "of"
+        # "Marco Rubio of Florida", "Qassem Soleimani at Baghdad airport": the name ends
+        # before an English preposition that the run took for a connector ("at", "on",
+        # "and" only after a full name: "Hodeidah on Thursday" is not "Hodeidah")
         for n, t in enumerate(tokens_):
-            if n and tk.words[t].lower() in ("of", "from"):
-                toks = [u for u in tokens_[:n] if _is_cap(tk.words[u], ctx.all_caps)]
+            w = tk.words[t]
+            if not n or (w.lower() not in ("of", "from") and w not in ("at", "on", "and")):
+                continue
+            head = [u for u in tokens_[:n] if _is_cap(tk.words[u], ctx.all_caps)]
+            if w.lower() in ("of", "from") or len(head) >= 2:
+                toks = head
                 break
         if not toks:
             return

@@ -111,3 +111,14 @@ def test_inflected_cyrillic_and_arabic_prefixed_forms(text: str, word: str, name
 )
 def test_a_place_heading_an_institution_name(text: str, want: list) -> None:
     assert list(_found(text)) == want
+
+
+def test_a_person_after_a_title_ends_before_a_preposition() -> None:
+    # "general Qassem Soleimani at Baghdad airport": Baghdad is no surname
+    got = _found("A US drone strike killed general Qassem Soleimani at Baghdad airport.")
+    assert got["Baghdad"][1] == "IQ", got
+
+
+def test_a_place_before_on_and_a_weekday_stays_a_place() -> None:
+    got = _found("Coalition jets struck a fish market in Hodeidah on Thursday.")
+    assert got["Hodeidah"][1] == "YE", got
