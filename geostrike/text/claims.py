@@ -124,7 +124,8 @@ _CLAIM_VERB = re.compile(
 )
 _MODAL = re.compile(
     r"\b(?:must|should|would|could|might|may|will|if|any|(?:had|has|have)\s+to|warn(?:ed|s)?|urg(?:ed|es)|"
-    r"not object|would not|will not)\b",
+    r"not object|would not|will not|vow(?:ed|s)?|threat(?:en|ened|ens)|pledg(?:ed|es)|"
+    r"promis(?:ed|es)|plan(?:s|ned)?\s+to|intend(?:s|ed)?)\b",
     re.IGNORECASE,
 )
 # a strike verb negated or denied by its subject: "the coalition denied it had hit", "did
@@ -825,6 +826,7 @@ def _claims(
             continue
         acts = within(actors, s, e)
         a_starts = [a.start for a in acts]
+        actor_starts = set(a_starts)
         a_ends = [a.end for a in acts]  # actors never overlap: ends are sorted too
         v = verbs[0]
         vpos = s + v.start()
@@ -978,6 +980,8 @@ def _claims(
                 continue
             if any(p.start < a.end and p.end > a.start for a in speakers):
                 continue  # "Ukraine's military said": the speaker, not the struck place
+            if p.start < vpos and not passive and p.start in actor_starts:
+                continue  # "Iran vowed to retaliate for the strike": an actor, not a place
             if _dateline_place(text, p):
                 continue  # "SANAA, March 26 -": where the story was filed
             r = p.row
@@ -1134,7 +1138,10 @@ def _claims(
     return _merge_events(cands)
 
 
-# where a sentence holds a second clause with its own strike ("X struck A, while Y shelled B")
+# where a sentence holds a second clause: "X struck A; ...", "X struck A, while Y ..." always
+# (what follows is another event or another speaker); "X shelled A after Y struck B" when
+# both parts hold a strike verb
+_CLAUSE_ALWAYS = re.compile(r";\s*|,\s+(?:while|whereas|but)\s+", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(
     r";\s*|,?\s+(?:while|whereas|after|before|when)\s+|,\s+but\s+", re.IGNORECASE
 )
@@ -1144,17 +1151,19 @@ def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sentence spans, each cut before a clause that holds a strike verb of its own.
 
     "Coalition jets struck Saada, while Houthi fighters shelled Aden" gives two spans, so
-    Aden is not put on the coalition; a clause without a strike verb ("..., but the GNA
-    said no aircraft were hit" has one; "..., while residents fled" has none) stays
-    with its sentence.
+    Aden is not put on the coalition; so does "..., while the LNA said it had shot down a
+    drone over Sirte". "Houthi fighters shelled Aden after coalition aircraft struck
+    Lahij" is cut too, "struck Idlib after dawn" is not (no strike after "after").
     """
     out: list[tuple[int, int]] = []
     for s, e in sents:
         start = s
         for m in _CLAUSE_SPLIT.finditer(text, s, e):
             nxt = _CLAUSE_SPLIT.search(text, m.end(), e)
-            if _STRIKE.search(text, start, m.start()) and _STRIKE.search(
-                text, m.end(), nxt.start() if nxt else e
+            always = _CLAUSE_ALWAYS.fullmatch(m.group()) and text[m.end() : e].strip()
+            if always or (
+                _STRIKE.search(text, start, m.start())
+                and _STRIKE.search(text, m.end(), nxt.start() if nxt else e)
             ):
                 out.append((start, m.start()))
                 start = m.end()

@@ -334,3 +334,19 @@ def test_according_to_names_the_claimant_and_the_source_place_is_not_struck() ->
     # a ministry building in a city is struck in that city
     got = _claims("Russian missiles struck the defence ministry in Kyiv on Tuesday.", "2022-03-02")
     assert [g[3] for g in got] == ["Kyiv"]
+
+
+def test_a_while_clause_is_another_event_or_speaker() -> None:
+    got = _claims(
+        "Turkish drones struck Haftar's forces near Tarhuna on Monday, the GNA said, while the "
+        "LNA said it had shot down a Turkish drone over Sirte.",
+        "2020-06-10",
+    )
+    assert got == [("turkey", "gna", "lna", "Tarhuna", "2020-06-08")]
+
+
+def test_a_country_named_as_an_actor_before_the_verb_is_no_struck_place() -> None:
+    assert _claims("Iran vowed to retaliate against Israel for the strike.", "2024-04-02") == []
+    # in a passive sentence the subject is what was struck
+    got = _claims("Ukraine was struck by Russian missiles on Monday.", "2022-10-11")
+    assert [(g[0], g[3]) for g in got] == [("russia", "Ukraine")]
