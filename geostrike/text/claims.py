@@ -167,6 +167,12 @@ _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|inside|around)\s+(?:the\s+)?$")
+# "They also struck Beryslav": the clause opens with a pronoun as the strike's subject
+_PRONOUN_SUBJECT = re.compile(
+    r"^\W*(?:(?:then|later|also|and|meanwhile|afterwards|subsequently)\W+)?(?:they|it)\s+"
+    r"(?:[a-z]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
@@ -938,6 +944,15 @@ def _claims(
             )
         ):
             attacker_id = last_attacker  # "the strikes" of the previous sentences
+            anaphoric = True
+        if (
+            attacker_id is None
+            and last_attacker
+            and not passive
+            and _PRONOUN_SUBJECT.match(text[s:vpos])
+            and not _PASSIVE_AUX.search(text, max(s, vpos - 30), vpos)
+        ):
+            attacker_id = last_attacker  # "Russian troops shelled Kherson. They also struck ..."
             anaphoric = True
         if attacker_id is None:
             continue

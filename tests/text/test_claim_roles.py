@@ -350,3 +350,21 @@ def test_a_country_named_as_an_actor_before_the_verb_is_no_struck_place() -> Non
     # in a passive sentence the subject is what was struck
     got = _claims("Ukraine was struck by Russian missiles on Monday.", "2022-10-11")
     assert [(g[0], g[3]) for g in got] == [("russia", "Ukraine")]
+
+
+@pytest.mark.parametrize("second", ["They also struck Beryslav.", "Then they struck Beryslav."])
+def test_they_continues_the_last_attacker(second: str) -> None:
+    ex = extract("On Sunday, Russian troops shelled Kherson. " + second, date="2023-08-21")
+    got = [(c.attacker, c.place, c.date) for c in ex.claims]
+    assert got == [("russia", "Kherson", "2023-08-20"), ("russia", "Beryslav", "2023-08-20")]
+    # read from an earlier sentence: less sure than the first
+    assert ex.claims[1].confidence < 0.8 <= ex.claims[0].confidence
+
+
+def test_they_as_the_struck_side_is_no_attacker() -> None:
+    got = _claims(
+        "Russian troops shelled Kherson on Sunday. They were hit by Ukrainian artillery near "
+        "Beryslav.",
+        "2023-08-21",
+    )
+    assert [(g[0], g[3]) for g in got] == [("russia", "Kherson"), ("ukraine", "Beryslav")]
