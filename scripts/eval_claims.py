@@ -6,7 +6,8 @@ Reads labelled strike reports written for geostrike's tests (see each file's ``_
 ``tests/data/extract/labelled_claims_hard.json`` (denials, hedged reports, reported speech,
 two actors in one sentence, generic names such as "coalition" in Yemen, Ukraine, Gaza,
 Sudan and Libya) and ``tests/data/extract/labelled_claims_heldout.json`` (more of the
-same, labelled before geostrike was run on them and never used to tune it). Runs :func:`geostrike.text.claims.extract` on each report with its
+same, labelled before geostrike was run on them and never used to tune it) and
+``tests/data/extract/labelled_claims_heldout2.json`` (a last set; see its ``_about``). Runs :func:`geostrike.text.claims.extract` on each report with its
 report date and counts a candidate as right when its attacker, place and date match one
 labelled event of the report (and its claimed target too, when it states one); a
 candidate from a report with no labelled event (a denial) is wrong. Prints the
@@ -29,6 +30,7 @@ DEFAULT = (
     DATA / "labelled_claims.json",
     DATA / "labelled_claims_hard.json",
     DATA / "labelled_claims_heldout.json",
+    DATA / "labelled_claims_heldout2.json",
 )
 #: Lower edges of the confidence bands of the calibration table.
 BANDS = (0.0, 0.5, 0.7, 0.8, 0.9)

@@ -49,6 +49,7 @@ from geostrike.text.dates import DateMention, find_dates, parse_report_date
 from geostrike.text.mentions import (
     ABBREVIATIONS,
     FUNCTION_WORDS,
+    REGION_FCODES,
     Context,
     PlaceMention,
     coordinates,
@@ -85,7 +86,7 @@ ORGANISATIONS = [
     "Hezbollah", "Hizbollah", "Hamas", "Taliban", "Boko Haram", "Al-Shabaab", "al-Shabab",
     "Muslim Brotherhood", "Kurdistan Workers' Party", "Kurdistan Workers Party", "PKK",
     "NATO", "OPCW", "UNHCR", "UNICEF", "OCHA", "WHO", "World Health Organization",
-    "World Food Programme", "Wagner Group", "Wagner",
+    "World Food Programme", "Wagner Group", "Wagner", "Saudi Aramco", "Aramco",
 ]  # fmt: skip
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
@@ -110,7 +111,7 @@ _STRIKE = re.compile(
 )
 _TARGET_CUE = re.compile(
     r"\b(?:target(?:ed|ing|s)?|against|hit(?:ting)?|struck|strikes? on|attacks? on|bomb(?:ed|ing)|"
-    r"shell(?:ed|ing)|raided|pounded|destroyed|aimed at|directed at)\s+",
+    r"shell(?:ed|ing)|raided|pounded|destroyed|attacked|attacking|aimed at|directed at)\s+",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(
@@ -388,7 +389,8 @@ def extract(
         actor_mentions = [
             a
             for a in actor_mentions
-            if _covers(a.start, a.end, orgs, ostarts) or not _inside(a.start, a.end, orgs, ostarts)
+            if _covers(_with_article(prepared, a.start), a.end, orgs, ostarts)
+            or not _inside(a.start, a.end, orgs, ostarts)
         ]
     regions = [m.span() for m in region_name_re().finditer(prepared)]
     if regions:  # "Sea of Azov" is a sea, not the Azov regiment
@@ -682,6 +684,16 @@ def _clause_end(text: str, pos: int, end: int) -> int:
     """Offset of the next comma, semicolon or full stop after ``pos`` (``end`` if none within 80)."""
     m = re.compile(r"[,;.]").search(text, pos, min(end, pos + 80))
     return m.start() if m else end
+
+
+_ARTICLE_BEFORE = re.compile(r"(?:^|(?<=\W))(?:al|el|ad|an|ar|as|ash|at|az)[-\s]$", re.IGNORECASE)
+
+
+def _with_article(text: str, start: int) -> int:
+    """Start of an actor mention with the Arabic article its match left out ("Al-Shabaab":
+    the match starts at "Shabaab")."""
+    m = _ARTICLE_BEFORE.search(text, max(0, start - 4), start)
+    return m.start() if m else start
 
 
 def _covers(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
@@ -988,7 +1000,8 @@ def _claims(
                 i_t += 1
             if target:
                 break
-        # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
+        # places of the sentence, ranked: 3 town or region, 2 division, 1 country or wide
+        # region (a continent, an ocean), 0 demonym
         ranked = []
         for p in within(places, s, e):
             if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
@@ -1002,7 +1015,7 @@ def _claims(
             r = p.row
             pr = (
                 1
-                if idx.is_country[r]
+                if idx.is_country[r] or _wide(r, idx)
                 else 2
                 if idx.is_admin1[r] and (not p.modifier or p.admin_word)
                 else 3
@@ -1062,6 +1075,9 @@ def _claims(
         else:
             chosen = [p for p in chosen if p.start >= vpos] if anaphoric else chosen
             chosen = chosen[:1]
+        # "shelled eastern Rafah ... seized the Rafah crossing": one place, named first
+        seen_rows: set[int] = set()
+        chosen = [p for p in chosen if not (p.row in seen_rows or seen_rows.add(p.row))]
         if not chosen and target is None:
             continue
         before_verb = bool(chosen) and all(p.start < vpos for p in chosen)
@@ -1095,7 +1111,7 @@ def _claims(
             doubts.append("no place in the sentence")
         elif top == 1:
             conf -= 0.2
-            doubts.append("only a country named")
+            doubts.append("only a country or a wide region named")
         elif before_verb:
             conf -= 0.1
             doubts.append("place named before the strike verb")
@@ -1160,6 +1176,19 @@ _CLAUSE_ALWAYS = re.compile(r";\s*|,\s+(?:while|whereas|but)\s+", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(
     r";\s*|,?\s+(?:while|whereas|after|before|when)\s+|,\s+but\s+", re.IGNORECASE
 )
+
+
+#: A region whose point stands for this many km or more is as vague as a country.
+WIDE_REGION_KM = 500.0
+
+
+def _wide(r: int, idx) -> bool:
+    """True for a continent, or a sea, ocean or union wider than :data:`WIDE_REGION_KM`."""
+    return bool(idx.fcode[r] == "CONT") or (
+        not idx.is_admin1[r]
+        and bool(idx.fcode[r] in REGION_FCODES)
+        and idx.prec[r] >= WIDE_REGION_KM
+    )
 
 
 def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -244,6 +244,7 @@ def test_plain_reports_are_confident() -> None:
         ("Russian drones reportedly hit an energy facility near Odesa on Tuesday.", "hedged"),
         ("Russian drones hit an energy facility near Odesa.", "no date"),
         ("Russian drones hit Ukraine on Tuesday.", "only a country"),
+        ("Russian drones hit ships in the Black Sea on Tuesday.", "wide region"),
     ],
 )
 def test_doubts_lower_the_confidence_and_are_named(text: str, why: str) -> None:
@@ -368,3 +369,48 @@ def test_they_as_the_struck_side_is_no_attacker() -> None:
         "2023-08-21",
     )
     assert [(g[0], g[3]) for g in got] == [("russia", "Kherson"), ("ukraine", "Beryslav")]
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "want"),
+    [
+        # the match starts after the article: the organisation name is still the actor's
+        (
+            "Al-Shabaab militants attacked a base in Mogadishu on Tuesday.",
+            "2022-06-02",
+            [("al_shabaab", "", "", "Mogadishu", "2022-05-31")],
+        ),
+        # "attacked" names its object as the target
+        (
+            "Hamas fighters attacked Israeli troops near Gaza City on Sunday.",
+            "2024-05-08",
+            [("hamas", "", "israel", "Gaza City", "2024-05-05")],
+        ),
+        # a company is no actor: "Saudi Aramco" is not the Saudi-led coalition
+        (
+            "Houthi drones attacked Saudi Aramco facilities at Abqaiq on Saturday.",
+            "2019-09-15",
+            [("houthis", "", "", "Abqaiq", "2019-09-14")],
+        ),
+        # a command's name holds no struck place ("US Africa Command": not Africa)
+        (
+            "US forces struck al-Shabaab fighters near Jilib on Wednesday, the US Africa "
+            "Command said.",
+            "2022-06-02",
+            [("united_states", "united_states", "al_shabaab", "Jilib", "2022-06-01")],
+        ),
+        # one place named twice is one event
+        (
+            "Israeli tanks shelled eastern Rafah on Tuesday as troops seized the Rafah crossing.",
+            "2024-05-08",
+            [("israel", "", "", "eastern Rafah", "2024-05-07")],
+        ),
+    ],
+)
+def test_actors_targets_and_places_from_held_out_faults(text: str, date: str, want: list) -> None:
+    assert _claims(text, date) == want
+
+
+def test_a_continent_is_as_vague_as_a_country() -> None:
+    c = _one("US forces struck al-Shabaab fighters in Africa on Wednesday.", "2022-06-02")
+    assert c.place == "Africa" and c.confidence < 0.8 and "wide region" in c.notes
