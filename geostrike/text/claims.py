@@ -837,7 +837,7 @@ def _claims(
     last_attacker: str | None = None
     # actors that are also place mentions ("Kyiv", "Russia"): after "in" they are places
     place_starts = {p.start for p in places if p.row is not None}
-    for s, e in _clauses(text, sents):
+    for s, e, ss, se in _clauses(text, sents):
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
         if not verbs:
@@ -966,6 +966,14 @@ def _claims(
         ):
             attacker_id = last_attacker  # "Russian troops shelled Kherson. They also struck ..."
             anaphoric = True
+        blamer: ActorMention | None = None
+        blamed = False
+        if attacker_id is None:
+            # "An air strike hit Tripoli; the GNA blamed Haftar's forces": the accused
+            hit = _blamed(text, within(actors, ss, se))
+            if hit is not None:
+                att_m, blamer = hit
+                attacker_id, attacker_span, blamed = att_m.actor_id, (att_m.start, att_m.end), True
         if attacker_id is None:
             continue
         # "the coalition denied it had hit the port", "did not target": a denial, not a claim
@@ -1094,6 +1102,10 @@ def _claims(
         claimant = ""
         if speakers and not _in_quote(text, s, attacker_span[0]):
             claimant = speakers[0].actor_id
+        if blamed and claimant == attacker_id:
+            claimant = ""  # "activists said, blaming the army": the army claims nothing
+        if blamer is not None and not claimant:
+            claimant = blamer.actor_id
         # confidence: 0.9 when the sentence itself names the attacker, the struck place and
         # the day plainly; each doubt lowers it and is named in the candidate's notes
         conf, doubts = 0.9, []
@@ -1103,6 +1115,9 @@ def _claims(
         if anaphoric:
             conf -= 0.15
             doubts.append("attacker named in an earlier sentence")
+        if blamed:
+            conf -= 0.1
+            doubts.append("attacker named by an accusation")
         if att_m is not None and _context_dependent(att_m, focus, table):
             conf -= 0.3
             doubts.append(f"'{att_m.text}' names different forces in different wars")
@@ -1124,7 +1139,7 @@ def _claims(
         if _HEDGE.search(sent):
             conf -= 0.25
             doubts.append("hedged report")
-        if _DISPUTED.search(text, vend, e):
+        if _DISPUTED.search(text, vend, se):
             conf -= 0.3
             doubts.append("denied in the same sentence")
         conf = round(max(0.05, min(1.0, conf)), 2)
@@ -1191,15 +1206,16 @@ def _wide(r: int, idx) -> bool:
     )
 
 
-def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
     """Sentence spans, each cut before a clause that holds a strike verb of its own.
 
     "Coalition jets struck Saada, while Houthi fighters shelled Aden" gives two spans, so
     Aden is not put on the coalition; so does "..., while the LNA said it had shot down a
     drone over Sirte". "Houthi fighters shelled Aden after coalition aircraft struck
     Lahij" is cut too, "struck Idlib after dawn" is not (no strike after "after").
+    Each clause comes with its sentence's span: ``(start, end, sentence start, sentence end)``.
     """
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, int, int]] = []
     for s, e in sents:
         start = s
         for m in _CLAUSE_SPLIT.finditer(text, s, e):
@@ -1209,10 +1225,32 @@ def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
                 _STRIKE.search(text, start, m.start())
                 and _STRIKE.search(text, m.end(), nxt.start() if nxt else e)
             ):
-                out.append((start, m.start()))
+                out.append((start, m.start(), s, e))
                 start = m.end()
-        out.append((start, e))
+        out.append((start, e, s, e))
     return out
+
+
+# "the GNA blamed Haftar's forces", "which officials blamed on the RSF", "blaming the army"
+_BLAME = re.compile(r"\b(?:blam(?:ed|es|ing)|attribut(?:ed|es|ing))\b", re.IGNORECASE)
+_BLAME_GAP = re.compile(r"\s+(?:(?:it\s+)?(?:on|to)\s+)?(?:the\s+)?", re.IGNORECASE)
+_BLAMER_GAP = re.compile(r"\s+(?:(?:has|had|have|also|later|initially)\s+)?", re.IGNORECASE)
+
+
+def _blamed(text: str, acts: list[ActorMention]) -> tuple[ActorMention, ActorMention | None] | None:
+    """The actor a sentence blames for a strike whose attacker it does not name, and who
+    blames it: "the GNA blamed Haftar's forces" -> (Haftar's forces, the GNA)."""
+    if not acts:
+        return None
+    s, e = acts[0].start, acts[-1].end
+    for m in _BLAME.finditer(text, max(0, s - 200), e):
+        for n, a in enumerate(acts):
+            if a.start >= m.end() and _BLAME_GAP.fullmatch(text, m.end(), a.start):
+                prev = acts[n - 1] if n else None
+                if prev is not None and not _BLAMER_GAP.fullmatch(text, prev.end, m.start()):
+                    prev = None
+                return a, prev
+    return None
 
 
 def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:

@@ -414,3 +414,38 @@ def test_actors_targets_and_places_from_held_out_faults(text: str, date: str, wa
 def test_a_continent_is_as_vague_as_a_country() -> None:
     c = _one("US forces struck al-Shabaab fighters in Africa on Wednesday.", "2022-06-02")
     assert c.place == "Africa" and c.confidence < 0.8 and "wide region" in c.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "An air strike on a military academy in Tripoli killed 30 cadets on Saturday; the "
+            "GNA blamed Haftar's forces.",
+            ("lna", "gna", "", "Tripoli", "2020-01-04"),
+        ),
+        (
+            "A drone strike, which officials blamed on the RSF, hit a power station in Atbara "
+            "on Wednesday.",
+            ("rsf", "", "", "Atbara", "2020-01-01"),
+        ),
+        (
+            "A drone strike on a market in Khartoum killed 40 on Sunday, activists said, "
+            "blaming the Sudanese army.",
+            ("saf", "", "", "Khartoum", "2020-01-05"),
+        ),
+    ],
+)
+def test_an_unattributed_strike_is_put_on_whom_the_sentence_blames(text: str, want: tuple) -> None:
+    (c,) = extract(text, date="2020-01-06").claims
+    assert (c.attacker, c.claimant, c.claimed_target, c.place, c.date) == want
+    assert c.confidence < 0.9 and "accusation" in c.notes
+
+
+def test_a_blame_denied_in_the_sentence_is_unsure() -> None:
+    c = _one(
+        "An air strike on a military academy in Tripoli killed 30 cadets on Saturday; the GNA "
+        "blamed Haftar's forces, which denied involvement.",
+        "2020-01-06",
+    )
+    assert c.attacker == "lna" and c.confidence < 0.8 and "denied" in c.notes
