@@ -837,6 +837,7 @@ def _claims(
     last_attacker: str | None = None
     # actors that are also place mentions ("Kyiv", "Russia"): after "in" they are places
     place_starts = {p.start for p in places if p.row is not None}
+    all_starts = [a.start for a in actors]
     for s, e, ss, se in _clauses(text, sents):
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
@@ -970,7 +971,7 @@ def _claims(
         blamed = False
         if attacker_id is None:
             # "An air strike hit Tripoli; the GNA blamed Haftar's forces": the accused
-            hit = _blamed(text, within(actors, ss, se))
+            hit = _blamed(text, actors, all_starts, max(ss, s - 200), min(se, e + 200))
             if hit is not None:
                 att_m, blamer = hit
                 attacker_id, attacker_span, blamed = att_m.actor_id, (att_m.start, att_m.end), True
@@ -1215,16 +1216,26 @@ def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int, in
     Lahij" is cut too, "struck Idlib after dawn" is not (no strike after "after").
     Each clause comes with its sentence's span: ``(start, end, sentence start, sentence end)``.
     """
+    from bisect import bisect_left
+
     out: list[tuple[int, int, int, int]] = []
     for s, e in sents:
         start = s
-        for m in _CLAUSE_SPLIT.finditer(text, s, e):
-            nxt = _CLAUSE_SPLIT.search(text, m.end(), e)
+        splits = list(_CLAUSE_SPLIT.finditer(text, s, e))
+        if not splits:
+            out.append((s, e, s, e))
+            continue
+        # strike verbs of the sentence, found once: "is there one in [a, b)" by bisection
+        strikes = [m.start() for m in _STRIKE.finditer(text, s, e)]
+
+        def has_strike(a: int, b: int, strikes: list[int] = strikes) -> bool:
+            i = bisect_left(strikes, a)
+            return i < len(strikes) and strikes[i] < b
+
+        for n, m in enumerate(splits):
+            nxt_start = splits[n + 1].start() if n + 1 < len(splits) else e
             always = _CLAUSE_ALWAYS.fullmatch(m.group()) and text[m.end() : e].strip()
-            if always or (
-                _STRIKE.search(text, start, m.start())
-                and _STRIKE.search(text, m.end(), nxt.start() if nxt else e)
-            ):
+            if always or (has_strike(start, m.start()) and has_strike(m.end(), nxt_start)):
                 out.append((start, m.start(), s, e))
                 start = m.end()
         out.append((start, e, s, e))
@@ -1237,19 +1248,27 @@ _BLAME_GAP = re.compile(r"\s+(?:(?:it\s+)?(?:on|to)\s+)?(?:the\s+)?", re.IGNOREC
 _BLAMER_GAP = re.compile(r"\s+(?:(?:has|had|have|also|later|initially)\s+)?", re.IGNORECASE)
 
 
-def _blamed(text: str, acts: list[ActorMention]) -> tuple[ActorMention, ActorMention | None] | None:
-    """The actor a sentence blames for a strike whose attacker it does not name, and who
-    blames it: "the GNA blamed Haftar's forces" -> (Haftar's forces, the GNA)."""
-    if not acts:
-        return None
-    s, e = acts[0].start, acts[-1].end
-    for m in _BLAME.finditer(text, max(0, s - 200), e):
-        for n, a in enumerate(acts):
-            if a.start >= m.end() and _BLAME_GAP.fullmatch(text, m.end(), a.start):
-                prev = acts[n - 1] if n else None
-                if prev is not None and not _BLAMER_GAP.fullmatch(text, prev.end, m.start()):
-                    prev = None
-                return a, prev
+def _blamed(
+    text: str, actors: list[ActorMention], starts: list[int], lo: int, hi: int
+) -> tuple[ActorMention, ActorMention | None] | None:
+    """The actor that ``text[lo:hi]`` blames for a strike whose attacker it does not name,
+    and who blames it: "the GNA blamed Haftar's forces" -> (Haftar's forces, the GNA).
+    ``actors`` are all actor mentions in text order, ``starts`` their starts."""
+    from bisect import bisect_left
+
+    for m in _BLAME.finditer(text, lo, hi):
+        n = bisect_left(starts, m.end())
+        if n >= len(actors) or actors[n].start >= hi:
+            continue
+        a = actors[n]
+        if not _BLAME_GAP.fullmatch(text, m.end(), a.start):
+            continue
+        prev = actors[n - 1] if n else None
+        if prev is not None and (
+            prev.start < lo or not _BLAMER_GAP.fullmatch(text, prev.end, m.start())
+        ):
+            prev = None
+        return a, prev
     return None
 
 
