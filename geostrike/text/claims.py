@@ -188,6 +188,7 @@ _PRONOUN_SUBJECT = re.compile(
     r"(?:[a-z]+\s+){0,2}$",
     re.IGNORECASE,
 )
+_INDEFINITE = re.compile(r"\b(?:an?|another|any|some|every|no)\s+$", re.IGNORECASE)
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
@@ -393,6 +394,18 @@ def extract(
 
     actor_mentions = find_actors(prepared, tokens, _actor_index(table), all_caps=all_caps)
     actor_mentions = _corefer_generic(actor_mentions, table)
+    # "an army of volunteers", "a coalition of charities": a generic word after an
+    # indefinite article and before "of" names no particular force ("a coalition
+    # spokesman" still speaks for one)
+    actor_mentions = [
+        a
+        for a in actor_mentions
+        if not (
+            _generic_key(a.text) in _context_generics()
+            and _INDEFINITE.search(prepared, max(0, a.start - 12), a.start)
+            and prepared.startswith(" of ", a.end)
+        )
+    ]
     orgs = [m.span() for m in _ORG_RE.finditer(prepared)]
     if orgs:
         # "National Coalition" is an organisation, not the US-led coalition

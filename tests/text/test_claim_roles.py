@@ -449,3 +449,24 @@ def test_a_blame_denied_in_the_sentence_is_unsure() -> None:
         "2020-01-06",
     )
     assert c.attacker == "lna" and c.confidence < 0.8 and "denied" in c.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "attacker"),
+    [
+        (
+            "The army shelled Houthi positions near Taiz on Monday.",
+            "2019-03-06",
+            "yemen_government",
+        ),
+        ("The RSF accused the army of bombing Khartoum on Thursday.", "2023-06-02", "saf"),
+        ("The army shelled Douma on Monday.", "2016-03-02", "government"),
+    ],
+)
+def test_the_army_is_the_army_of_the_story_country(text: str, date: str, attacker: str) -> None:
+    assert [g[0] for g in _claims(text, date)] == [attacker]
+
+
+def test_an_army_of_volunteers_is_no_force() -> None:
+    text = "An army of volunteers cleared rubble in Kharkiv after the strike."
+    assert extract(text, date="2022-03-06").actors == []
