@@ -47,6 +47,8 @@ ADVERSARIAL: dict[str, object] = {
     "unclosed HTML (<p>... <<<<)": lambda n: "<p>x</p><div>" + "<" * n,
     "quotation marks": '"',
     "line breaks": "\n",
+    "clauses in one sentence (after ..., while ...)": "jets struck Homs after rebels hit Hama, while ",
+    "blame chain (blamed Russia ...)": "an air strike hit Homs; officials blamed Russia and ",
 }
 
 

@@ -30,13 +30,19 @@ _POSSESSIVE = re.compile(r"['’]s$|s['’]$")
 
 @dataclass(frozen=True)
 class ActorMention:
-    """One actor mention: offsets, the canonical id (actor or set) and its case style."""
+    """One actor mention: offsets, the canonical id (actor or set) and its case style.
+
+    ``read_by`` says what settled a generic name ("coalition", "government forces"):
+    ``"context"`` (the country of the story), ``"coreference"`` (a named coalition before
+    it) or ``""`` (the actor table's own reading).
+    """
 
     text: str
     start: int
     end: int
     actor_id: str
     possessive: bool
+    read_by: str = ""
 
 
 @dataclass

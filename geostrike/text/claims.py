@@ -15,6 +15,20 @@ stripped) and returns an :class:`Extraction` with
   them as a DataFrame with the claims-file columns (:data:`CLAIM_COLUMNS`), which
   ``geostrike check`` reads unchanged.
 
+The confidence is 0.9 when the sentence itself names the attacker, the struck place and the
+day; each doubt lowers it and is named in the candidate's ``notes`` ("uncertain: hedged
+report, no date in the sentence (report date)"): conditional wording, an attacker read from
+an earlier sentence or from an accusation, a generic name ("coalition") that no country of
+the story settles, no place or only a country, a place before the verb, a date in a
+quotation, hedged wording, a denial in the sentence. A strike its own subject denies or
+negates ("the coalition denied it had hit the port") is no candidate: ``Extraction.notes``
+says "denied or negated, not a claim". ``scripts/eval_claims.py`` measures what the
+confidence means on labelled reports of several wars.
+
+One module: the candidate rules (speakers, attackers, targets, places, dates, merging) read
+the same sentence state and are tuned together against the labelled sets; split, each part
+would need the others' internals.
+
 No model is downloaded or needed: the finder is a gazetteer matcher with rules
 (capitalisation, context words, person cues, organisation spans, document focus). All the
 data comes from the package (actor table, demonyms) and the gazetteer (GeoNames).
@@ -49,6 +63,7 @@ from geostrike.text.dates import DateMention, find_dates, parse_report_date
 from geostrike.text.mentions import (
     ABBREVIATIONS,
     FUNCTION_WORDS,
+    REGION_FCODES,
     Context,
     PlaceMention,
     find_places,
@@ -84,7 +99,7 @@ ORGANISATIONS = [
     "Hezbollah", "Hizbollah", "Hamas", "Taliban", "Boko Haram", "Al-Shabaab", "al-Shabab",
     "Muslim Brotherhood", "Kurdistan Workers' Party", "Kurdistan Workers Party", "PKK",
     "NATO", "OPCW", "UNHCR", "UNICEF", "OCHA", "WHO", "World Health Organization",
-    "World Food Programme", "Wagner Group", "Wagner",
+    "World Food Programme", "Wagner Group", "Wagner", "Saudi Aramco", "Aramco",
 ]  # fmt: skip
 _ORG_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(o) for o in sorted(ORGANISATIONS, key=len, reverse=True)) + r")\b"
@@ -100,12 +115,16 @@ _MEDIA_WINDOW = 120  # characters before the media word searched for its name
 _STRIKE = re.compile(
     r"\b(?:struck|strikes?|air[\s-]?strikes?|airstrikes?|air[\s-]?raids?|raids?|raided|"
     r"bomb(?:ed|ing|ings|s)?|bombard(?:ed|ing|ment|ments)?|hit|hitting|shell(?:ed|ing)|"
-    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?)\b",
+    r"target(?:ed|ing|s)?|launch(?:ed|es|ing)?|pound(?:ed|ing)|attack(?:ed|ing)?|"
+    r"destroy(?:ed|ing|s)?|"
+    # "fired rockets at Sderot", "fired a ballistic missile at Jizan"
+    r"fir(?:ed|ing|es)\s+(?:[\w-]+\s+){0,3}?(?:rockets?|missiles?|shells?|mortars?|drones?|"
+    r"projectiles?))\b",
     re.IGNORECASE,
 )
 _TARGET_CUE = re.compile(
     r"\b(?:target(?:ed|ing|s)?|against|hit(?:ting)?|struck|strikes? on|attacks? on|bomb(?:ed|ing)|"
-    r"shell(?:ed|ing)|raided|pounded|aimed at|directed at)\s+",
+    r"shell(?:ed|ing)|raided|pounded|destroyed|attacked|attacking|aimed at|directed at)\s+",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(
@@ -114,15 +133,42 @@ _CLAUSE_END = re.compile(
 _SPEECH = re.compile(r"\b(?:told|tells|added|noted|wrote|warned|accused)\b", re.IGNORECASE)
 _CLAIM_VERB = re.compile(
     r"\b(?:claim(?:ed|s)?|said|says|assert(?:ed|ion|s)?|announc(?:ed|es)|stat(?:ed|es)|"
-    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es))\b",
+    r"insist(?:ed|s)|report(?:ed|s)|confirm(?:ed|s)|declar(?:ed|es)|according\s+to)\b",
     re.IGNORECASE,
 )
 _MODAL = re.compile(
     r"\b(?:must|should|would|could|might|may|will|if|any|(?:had|has|have)\s+to|warn(?:ed|s)?|urg(?:ed|es)|"
-    r"not object|would not|will not)\b",
+    r"not object|would not|will not|vow(?:ed|s)?|threat(?:en|ened|ens)|pledg(?:ed|es)|"
+    r"promis(?:ed|es)|plan(?:s|ned)?\s+to|intend(?:s|ed)?)\b",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(r"\b(?:not|no|never|denied|deny|denies)\b", re.IGNORECASE)
+# a strike verb negated or denied by its subject: "the coalition denied it had hit", "did
+# not target", "never struck" -- a denial, never a claim
+_DENIAL = re.compile(
+    r"\b(?:not|never|denied|deny|denies|denying|rejected|rejects|refuted|dismissed)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+# a denial after the strike verb: "..., a claim the coalition denied"
+_DISPUTED = re.compile(
+    r"\b(?:denied|denies|deny|denying|rejected|refuted|disputed|dismissed)\b", re.IGNORECASE
+)
+# hedged reports: the writer does not vouch for who struck or whether it happened
+_HEDGE = re.compile(
+    r"\b(?:reportedly|allegedly|alleged|suspected|apparently|purportedly|presumably|"
+    r"unconfirmed|unverified|possibly|probably|likely|(?:believed|thought|said|appeared|"
+    r"appears|seemed|seems)\s+to\s+(?:have|be)|could\s+not\s+be\s+(?:independently\s+)?"
+    r"verified|may\s+have|might\s+have|could\s+have)\b",
+    re.IGNORECASE,
+)
+# a place before a source noun is where the source is, not what was struck ("the Gaza
+# health ministry said", "Kharkiv's governor said", "Houthi-run Saba said")
+_SOURCE_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:(?:health|interior|defen[cs]e|regional|local|city|provincial|military|"
+    r"civil)\s+)*(?:ministry|authorities|authority|officials?|governor|mayor|administration|"
+    r"council|police|directorate|spokesman|spokeswoman|office|media\s+office)\b[^.;]{0,40}?"
+    r"\b(?:said|says|say|reported|reports|told|stated|announced)\b",
+    re.IGNORECASE,
+)
 _QUOTES = re.compile(r"[\"“”«»]")
 # "the strikes", "the first air strikes": the strikes of an attacker named before
 _ANAPHORIC = re.compile(
@@ -134,6 +180,14 @@ _ANAPHORIC = re.compile(
 _NOUN_BEFORE = re.compile(
     r"\b(?:the|its|their|these|those|first|initial|main|military|legitimate)\s+$", re.IGNORECASE
 )
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|inside|around)\s+(?:the\s+)?$")
+# "They also struck Beryslav": the clause opens with a pronoun as the strike's subject
+_PRONOUN_SUBJECT = re.compile(
+    r"^\W*(?:(?:then|later|also|and|meanwhile|afterwards|subsequently)\W+)?(?:they|it)\s+"
+    r"(?:[a-z]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_INDEFINITE = re.compile(r"\b(?:an?|another|any|some|every|no)\s+$", re.IGNORECASE)
 _PASSIVE_BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # the words between two coordinated actors ("Russian and Syrian", "Saudi, Emirati")
@@ -339,6 +393,18 @@ def extract(
 
     actor_mentions = find_actors(prepared, tokens, _actor_index(table), all_caps=all_caps)
     actor_mentions = _corefer_generic(actor_mentions, table)
+    # "an army of volunteers", "a coalition of charities": a generic word after an
+    # indefinite article and before "of" names no particular force ("a coalition
+    # spokesman" still speaks for one)
+    actor_mentions = [
+        a
+        for a in actor_mentions
+        if not (
+            _generic_key(a.text) in _context_generics()
+            and _INDEFINITE.search(prepared, max(0, a.start - 12), a.start)
+            and prepared.startswith(" of ", a.end)
+        )
+    ]
     orgs = [m.span() for m in _ORG_RE.finditer(prepared)]
     if orgs:
         # "National Coalition" is an organisation, not the US-led coalition
@@ -349,7 +415,8 @@ def extract(
         actor_mentions = [
             a
             for a in actor_mentions
-            if _covers(a.start, a.end, orgs, ostarts) or not _inside(a.start, a.end, orgs, ostarts)
+            if _covers(_with_article(prepared, a.start), a.end, orgs, ostarts)
+            or not _inside(a.start, a.end, orgs, ostarts)
         ]
     regions = [m.span() for m in region_name_re().finditer(prepared)]
     if regions:  # "Sea of Azov" is a sea, not the Azov regiment
@@ -420,7 +487,11 @@ def extract(
         )  # fmt: skip
     order = {"place": 0, "actor": 1, "date": 2}
     mentions.sort(key=lambda m: (m.start, order[m.kind]))
-    claims = _claims(prepared, sents, places, actor_mentions, date_mentions, ref, idx, source)
+    focus = _focus_country(places, idx, country)
+    claims = _claims(
+        prepared, sents, places, actor_mentions, date_mentions, ref, idx, source,
+        focus=focus, table=table, notes=notes,
+    )  # fmt: skip
     claims = [c for c in claims if c.confidence >= min_confidence]
     for n, c in enumerate(claims, start=1):
         c.id = f"extract-{n}"
@@ -493,14 +564,19 @@ def _drop_brand_namesakes(places: list[PlaceMention], idx, hint: str | None) -> 
 
 
 def _focus_country(places: list[PlaceMention], idx, hint: str | None) -> str | None:
-    """The country the document is about: the hint, else the country of two fifths or
-    more of the resolved place mentions (at least two)."""
+    """The country the document is about: the hint, else the country of every resolved
+    place mention, or of two fifths or more of them (at least two); demonyms left out."""
     if hint:
         return hint
-    counts = Counter(str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row])
+    # demonyms ("Saudi-led", "Russian") name who acts, not where the story is
+    counts = Counter(
+        str(idx.cc[p.row]) for p in places if p.row is not None and idx.cc[p.row] and not p.demonym
+    )
     if not counts:
         return None
     cc, n = counts.most_common(1)[0]
+    if len(counts) == 1:
+        return cc  # every place named lies in one country
     return cc if n >= 2 and n / sum(counts.values()) >= 0.4 else None
 
 
@@ -518,10 +594,33 @@ def _in_country_context(
     out = []
     for a in mentions:
         actor = ctx.get((focus, _generic_key(a.text)))
-        if actor and actor != a.actor_id and actor in table.actors:
-            a = replace(a, actor_id=actor)
+        if actor and actor in table.actors and not a.read_by:
+            a = replace(a, actor_id=actor, read_by="context")
         out.append(a)
     return out
+
+
+@lru_cache(maxsize=1)
+def _context_generics() -> frozenset[str]:
+    """Generic names whose meaning depends on the war (the ``generic`` column)."""
+    return frozenset(g for _, g in _context_table())
+
+
+def _context_dependent(a: ActorMention, focus: str | None, table: ActorTable | None) -> bool:
+    """True for a generic name ("coalition", "government forces", "al-Qaeda") left at the
+    actor table's default reading: no named coalition before it and no row of
+    actor_context.csv for the story's country settles who it is."""
+    if a.read_by:
+        return False
+    key = _generic_key(a.text)
+    generic = key in _context_generics() or (
+        table is not None and table.refused_because(a.text) is not None
+    )
+    return generic and (focus is None or (focus, key) not in _context_table())
+
+
+def _doubts(doubts: list[str]) -> str:
+    return f"uncertain: {', '.join(doubts)}" if doubts else ""
 
 
 _GENERIC_COALITION = {"coalition", "coalition forces", "coalition aircraft", "coalition jets"}
@@ -535,8 +634,8 @@ def _corefer_generic(mentions: list[ActorMention], table: ActorTable) -> list[Ac
     last: str | None = None
     for a in mentions:
         key = normalise_actor(a.text)
-        if key in _GENERIC_COALITION and last and last != a.actor_id:
-            a = replace(a, actor_id=last)
+        if key in _GENERIC_COALITION and last:
+            a = replace(a, actor_id=last, read_by="coreference")
         elif "coalition" in table.label(a.actor_id).lower() and key not in _GENERIC_COALITION:
             last = a.actor_id
         out.append(a)
@@ -613,6 +712,16 @@ def _clause_end(text: str, pos: int, end: int) -> int:
     return m.start() if m else end
 
 
+_ARTICLE_BEFORE = re.compile(r"(?:^|(?<=\W))(?:al|el|ad|an|ar|as|ash|at|az)[-\s]$", re.IGNORECASE)
+
+
+def _with_article(text: str, start: int) -> int:
+    """Start of an actor mention with the Arabic article its match left out ("Al-Shabaab":
+    the match starts at "Shabaab")."""
+    m = _ARTICLE_BEFORE.search(text, max(0, start - 4), start)
+    return m.start() if m else start
+
+
 def _covers(s: int, e: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     """True when [s, e) holds a whole span of ``spans`` (sorted by start)."""
     from bisect import bisect_left
@@ -666,6 +775,12 @@ _WITNESS_BEFORE = re.compile(
     r"\s+(?:in|of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# the place of an official source: "the governor of Sumy", "officials in Aden"
+_SOURCE_OF = re.compile(
+    r"\b(?:(?:governor|mayor|authorities|officials?|spokes(?:man|woman|person))\s+(?:of|in|for)"
+    r"|(?:head|administration)\s+of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _SPEECH_AFTER = re.compile(r"\s*,?\s*(?:said|says|say|told|reported)\b")
 
 
@@ -714,6 +829,10 @@ def _claims(
     ref: dt.date | None,
     idx,
     source: str,
+    *,
+    focus: str | None = None,
+    table: ActorTable | None = None,
+    notes: list[str] | None = None,
 ) -> list[CandidateClaim]:
     """Candidate claims per sentence, then merged per attacker into strike events.
 
@@ -742,13 +861,17 @@ def _claims(
 
     cands: list[CandidateClaim] = []
     last_attacker: str | None = None
-    for s, e in sents:
+    # actors that are also place mentions ("Kyiv", "Russia"): after "in" they are places
+    place_starts = {p.start for p in places if p.row is not None}
+    all_starts = [a.start for a in actors]
+    for s, e, ss, se in _clauses(text, sents):
         sent = text[s:e]
         verbs = list(_STRIKE.finditer(sent))
         if not verbs:
             continue
         acts = within(actors, s, e)
         a_starts = [a.start for a in acts]
+        actor_starts = set(a_starts)
         a_ends = [a.end for a in acts]  # actors never overlap: ends are sorted too
         v = verbs[0]
         vpos = s + v.start()
@@ -777,7 +900,10 @@ def _claims(
                 if a.start - cend <= 25
                 and not _STRIKE.search(text, a.end, min(e, a.end + 40, _clause_end(text, a.end, e)))
             ]
-            if cm.group().lower() in ("said", "says", "reported", "stated") and nxt:
+            verb = cm.group().lower()
+            if (
+                verb in ("said", "says", "reported", "stated") or verb.startswith("according")
+            ) and nxt:
                 speakers.append(nxt[0])
         for a in acts:
             if a.possessive and re.match(
@@ -788,6 +914,7 @@ def _claims(
         # attacker
         attacker_id: str | None = None
         attacker_span = (vpos, vpos)
+        att_m: ActorMention | None = None
         anaphoric = bool(last_attacker) and bool(_ANAPHORIC.search(text[max(s, vpos - 40) : vpos]))
         if anaphoric:
             # "the first strikes began": the attacker named before, not a bystander
@@ -807,8 +934,10 @@ def _claims(
                     r"\b(?:it|they|its|their)\b", seg, re.IGNORECASE
                 ):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)  # "said it had hit"
+                    att_m = a
                 break  # "Iraqi forces said the strikes hit": a speaker, not the attacker
             attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+            att_m = a
             break
         # "Russian and Syrian warplanes pounded": every actor of the coordination attacks
         co_attackers: list[str] = []
@@ -831,6 +960,7 @@ def _claims(
                 a = acts[i_by]
                 if _PASSIVE_BY.search(text[vend : a.start]):
                     attacker_id, attacker_span = a.actor_id, (a.start, a.end)
+                    att_m = a
                     # "bombed by Russian and Syrian jets": the coordinated actors too
                     by_first = True
                     n = i_by + 1
@@ -854,7 +984,30 @@ def _claims(
         ):
             attacker_id = last_attacker  # "the strikes" of the previous sentences
             anaphoric = True
+        if (
+            attacker_id is None
+            and last_attacker
+            and not passive
+            and _PRONOUN_SUBJECT.match(text[s:vpos])
+            and not _PASSIVE_AUX.search(text, max(s, vpos - 30), vpos)
+        ):
+            attacker_id = last_attacker  # "Russian troops shelled Kherson. They also struck ..."
+            anaphoric = True
+        blamer: ActorMention | None = None
+        blamed = False
         if attacker_id is None:
+            # "An air strike hit Tripoli; the GNA blamed Haftar's forces": the accused
+            hit = _blamed(text, actors, all_starts, max(ss, s - 200), min(se, e + 200))
+            if hit is not None:
+                att_m, blamer = hit
+                attacker_id, attacker_span, blamed = att_m.actor_id, (att_m.start, att_m.end), True
+        if attacker_id is None:
+            continue
+        # "the coalition denied it had hit the port", "did not target": a denial, not a claim
+        pred_lo = attacker_span[1] if attacker_span[1] <= vpos else max(s, vpos - 25)
+        if _DENIAL.search(text, pred_lo, vpos) and not _MODAL.search(text, pred_lo, vpos):
+            if notes is not None:
+                notes.append(f"denied or negated, not a claim: “{' '.join(sent.split())}”")
             continue
         # claimed target: an actor right after a target cue, within the clause
         target = None
@@ -870,23 +1023,34 @@ def _claims(
                 window_end = ce.start()
             i_t = bisect_left(a_starts, ts)
             while i_t < len(acts) and acts[i_t].start < window_end:
-                if acts[i_t].actor_id != attacker_id and acts[i_t].actor_id not in co_attackers:
-                    target = acts[i_t]
+                a_t = acts[i_t]
+                if a_t.start in place_starts and _LOCATIVE_BEFORE.search(
+                    text, max(s, a_t.start - 12), a_t.start
+                ):
+                    i_t += 1  # "hitting energy facilities in Kyiv": where, not whom
+                    continue
+                if a_t.actor_id != attacker_id and a_t.actor_id not in co_attackers:
+                    target = a_t
                     break
                 i_t += 1
             if target:
                 break
-        # places of the sentence, ranked: 3 town or region, 2 division, 1 country, 0 demonym
+        # places of the sentence, ranked: 3 town or region, 2 division, 1 country or wide
+        # region (a continent, an ocean), 0 demonym
         ranked = []
         for p in within(places, s, e):
             if p.row is None or (p.start < attacker_span[1] and p.end > attacker_span[0]):
                 continue
+            if any(p.start < a.end and p.end > a.start for a in speakers):
+                continue  # "Ukraine's military said": the speaker, not the struck place
+            if p.start < vpos and not passive and p.start in actor_starts:
+                continue  # "Iran vowed to retaliate for the strike": an actor, not a place
             if _dateline_place(text, p):
                 continue  # "SANAA, March 26 -": where the story was filed
             r = p.row
             pr = (
                 1
-                if idx.is_country[r]
+                if idx.is_country[r] or _wide(r, idx)
                 else 2
                 if idx.is_admin1[r] and (not p.modifier or p.admin_word)
                 else 3
@@ -912,13 +1076,23 @@ def _claims(
             if not after and not anaphoric:
                 # "Jets bombed positions in Saada province": a division after the verb
                 # rather than a town named before it
-                later = [(pr, p) for pr, p in ranked if pr > 0 and p.start >= vpos]
+                later = [(pr, p) for pr, p in ranked if pr > 1 and p.start >= vpos]
                 if later:
                     best = max(pr for pr, _ in later)
                     after = [p for pr, p in later if pr == best][:1]
             chosen = after or ([] if anaphoric else chosen[:1])
             # "residents in Sanaa said": where the witnesses are, not what was struck
             chosen = [p for p in chosen if not _witness_place(text, p)] or chosen[:0]
+            # "according to the governor of Sumy": the source's place
+            chosen = [
+                p
+                for p in chosen
+                if not _SOURCE_OF.search(text, max(s, p.phrase_start - 40), p.phrase_start)
+            ]
+            # "..., the Gaza health ministry said": where the source is, not what was struck
+            chosen = [
+                p for p in chosen if p.start < vpos or not _SOURCE_AFTER.match(text, p.phrase_end)
+            ]
             # "Talbiseh in northern Homs", "Jisr al-Shughour in Idlib": the second locates the first
             # but "Talbiseh, Rastan and Zaafaraniyah" is a list of struck towns
             chosen = [
@@ -936,8 +1110,12 @@ def _claims(
         else:
             chosen = [p for p in chosen if p.start >= vpos] if anaphoric else chosen
             chosen = chosen[:1]
+        # "shelled eastern Rafah ... seized the Rafah crossing": one place, named first
+        seen_rows: set[int] = set()
+        chosen = [p for p in chosen if not (p.row in seen_rows or seen_rows.add(p.row))]
         if not chosen and target is None:
             continue
+        before_verb = bool(chosen) and all(p.start < vpos for p in chosen)
         # date: first date of the sentence, else the report date
         date_val, strength, relative = "", 0, False
         for d in within(dates, s, e):
@@ -951,18 +1129,49 @@ def _claims(
         claimant = ""
         if speakers and not _in_quote(text, s, attacker_span[0]):
             claimant = speakers[0].actor_id
-        conf = 0.5
-        if target is not None:
-            conf += 0.2
-        if top >= 2:
-            conf += 0.2
+        if blamed and claimant == attacker_id:
+            claimant = ""  # "activists said, blaming the army": the army claims nothing
+        if blamer is not None and not claimant:
+            claimant = blamer.actor_id
+        # confidence: 0.9 when the sentence itself names the attacker, the struck place and
+        # the day plainly; each doubt lowers it and is named in the candidate's notes
+        conf, doubts = 0.9, []
         if _MODAL.search(sent[max(0, v.start() - 40) : v.end() + 20]):
-            conf -= 0.35
-        if _NEGATION.search(sent[max(0, v.start() - 25) : v.start()]):
+            conf -= 0.35  # "any air strikes must target", "would strike": no claim
+            doubts.append("conditional or future wording")
+        if anaphoric:
+            conf -= 0.15
+            doubts.append("attacker named in an earlier sentence")
+        if blamed:
+            conf -= 0.1
+            doubts.append("attacker named by an accusation")
+        if att_m is not None and _context_dependent(att_m, focus, table):
             conf -= 0.3
+            doubts.append(f"'{att_m.text}' names different forces in different wars")
+        if not chosen:
+            conf -= 0.2
+            doubts.append("no place in the sentence")
+        elif top == 1:
+            conf -= 0.2
+            doubts.append("only a country or a wide region named")
+        elif before_verb:
+            conf -= 0.1
+            doubts.append("place named before the strike verb")
+        if strength == 0:
+            conf -= 0.15
+            doubts.append("no date in the sentence (report date)")
+        elif strength == 1:
+            conf -= 0.1
+            doubts.append("date inside a quotation")
+        if _HEDGE.search(sent):
+            conf -= 0.25
+            doubts.append("hedged report")
+        if _DISPUTED.search(text, vend, se):
+            conf -= 0.3
+            doubts.append("denied in the same sentence")
         conf = round(max(0.05, min(1.0, conf)), 2)
         if conf < 0.3:
-            continue  # "would not strike", "any air strikes must target": no claim
+            continue
         last_attacker = attacker_id
         sentence = " ".join(sent.split())
         for att, best_place in [
@@ -994,12 +1203,99 @@ def _claims(
                     id="", date=date_val, attacker=att, claimant=claimant,
                     claimed_target=target.actor_id if target else "", target_place=target_place,
                     place=place_text, latitude=lat, longitude=lon, precision=precision,
-                    source=source, notes="", sentence=sentence, confidence=conf,
+                    source=source, notes=_doubts(doubts), sentence=sentence, confidence=conf,
                     start=s, end=e, _place_rank=top if best_place is not None else 0,
                     _date_strength=strength, _country=cc, _relative_date=relative,
                 )
             )  # fmt: skip
     return _merge_events(cands)
+
+
+# where a sentence holds a second clause: "X struck A; ...", "X struck A, while Y ..." always
+# (what follows is another event or another speaker); "X shelled A after Y struck B" when
+# both parts hold a strike verb
+_CLAUSE_ALWAYS = re.compile(r";\s*|,\s+(?:while|whereas|but)\s+", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(
+    r";\s*|,?\s+(?:while|whereas|after|before|when)\s+|,\s+but\s+", re.IGNORECASE
+)
+
+
+#: A region whose point stands for this many km or more is as vague as a country.
+WIDE_REGION_KM = 500.0
+
+
+def _wide(r: int, idx) -> bool:
+    """True for a continent, or a sea, ocean or union wider than :data:`WIDE_REGION_KM`."""
+    return bool(idx.fcode[r] == "CONT") or (
+        not idx.is_admin1[r]
+        and bool(idx.fcode[r] in REGION_FCODES)
+        and idx.prec[r] >= WIDE_REGION_KM
+    )
+
+
+def _clauses(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Sentence spans, each cut before a clause that holds a strike verb of its own.
+
+    "Coalition jets struck Saada, while Houthi fighters shelled Aden" gives two spans, so
+    Aden is not put on the coalition; so does "..., while the LNA said it had shot down a
+    drone over Sirte". "Houthi fighters shelled Aden after coalition aircraft struck
+    Lahij" is cut too, "struck Idlib after dawn" is not (no strike after "after").
+    Each clause comes with its sentence's span: ``(start, end, sentence start, sentence end)``.
+    """
+    from bisect import bisect_left
+
+    out: list[tuple[int, int, int, int]] = []
+    for s, e in sents:
+        start = s
+        splits = list(_CLAUSE_SPLIT.finditer(text, s, e))
+        if not splits:
+            out.append((s, e, s, e))
+            continue
+        # strike verbs of the sentence, found once: "is there one in [a, b)" by bisection
+        strikes = [m.start() for m in _STRIKE.finditer(text, s, e)]
+
+        def has_strike(a: int, b: int, strikes: list[int] = strikes) -> bool:
+            i = bisect_left(strikes, a)
+            return i < len(strikes) and strikes[i] < b
+
+        for n, m in enumerate(splits):
+            nxt_start = splits[n + 1].start() if n + 1 < len(splits) else e
+            always = _CLAUSE_ALWAYS.fullmatch(m.group()) and text[m.end() : e].strip()
+            if always or (has_strike(start, m.start()) and has_strike(m.end(), nxt_start)):
+                out.append((start, m.start(), s, e))
+                start = m.end()
+        out.append((start, e, s, e))
+    return out
+
+
+# "the GNA blamed Haftar's forces", "which officials blamed on the RSF", "blaming the army"
+_BLAME = re.compile(r"\b(?:blam(?:ed|es|ing)|attribut(?:ed|es|ing))\b", re.IGNORECASE)
+_BLAME_GAP = re.compile(r"\s+(?:(?:it\s+)?(?:on|to)\s+)?(?:the\s+)?", re.IGNORECASE)
+_BLAMER_GAP = re.compile(r"\s+(?:(?:has|had|have|also|later|initially)\s+)?", re.IGNORECASE)
+
+
+def _blamed(
+    text: str, actors: list[ActorMention], starts: list[int], lo: int, hi: int
+) -> tuple[ActorMention, ActorMention | None] | None:
+    """The actor that ``text[lo:hi]`` blames for a strike whose attacker it does not name,
+    and who blames it: "the GNA blamed Haftar's forces" -> (Haftar's forces, the GNA).
+    ``actors`` are all actor mentions in text order, ``starts`` their starts."""
+    from bisect import bisect_left
+
+    for m in _BLAME.finditer(text, lo, hi):
+        n = bisect_left(starts, m.end())
+        if n >= len(actors) or actors[n].start >= hi:
+            continue
+        a = actors[n]
+        if not _BLAME_GAP.fullmatch(text, m.end(), a.start):
+            continue
+        prev = actors[n - 1] if n else None
+        if prev is not None and (
+            prev.start < lo or not _BLAMER_GAP.fullmatch(text, prev.end, m.start())
+        ):
+            prev = None
+        return a, prev
+    return None
 
 
 def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
@@ -1048,7 +1344,8 @@ def _merge_events(cands: list[CandidateClaim]) -> list[CandidateClaim]:
                     # the claimant of a borrowed target is who stated that target
                     c.claimant = src.claimant or c.claimant
                     c.notes = _join(c.notes, f"claimed target from: {src.sentence}")
-                    c.confidence = round(min(1.0, c.confidence + 0.1), 2)
+                    # a target read from another sentence is an inference
+                    c.confidence = round(max(0.05, c.confidence - 0.05), 2)
             src_date = dated.source(c, best_date)
             if src_date is not None:
                 c.date = src_date.date

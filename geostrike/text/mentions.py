@@ -106,6 +106,18 @@ ADMIN_WORDS = {
     "province", "governorate", "region", "state", "oblast", "prefecture", "countryside",
     "muhafazat", "wilayah", "vilayet", "territory", "department", "krai", "canton", "emirate",
 }  # fmt: skip
+# Heads of a government department's name: a small place named with one ("Ministry of
+# Commerce", "Commerce Department", "Secretary of Energy") is the portfolio, not the place.
+PORTFOLIO_HEADS = {
+    "ministry", "minister", "ministers", "ministerial", "department", "dept", "secretary",
+    "secretariat",
+}  # fmt: skip
+# Heads of an institution's name: a place right before one ("British Airways", "Los Angeles
+# Times", "Cumberland Farms") names the institution, not where something happened. A
+# university stays a place ("strikes hit Aleppo University": the university is in Aleppo).
+INSTITUTION_HEADS = {"airways", "airlines", "times", "board", "association", "farms"}
+# Population a town needs to be read as a place right after a possessive place name.
+_POSSESSED_TOWN_MIN = 10_000
 # Second-level divisions, which the gazetteer does not hold.
 ADM2_WORDS = {"county", "district", "raion", "rayon", "municipality", "borough", "parish"}
 PLACE_CUES = {
@@ -653,10 +665,16 @@ def find_persons(
 
     def add(tokens_: list[int]) -> None:
         toks = [t for t in tokens_ if _is_cap(tk.words[t], ctx.all_caps)]
-        # "Marco Rubio of Florida": the name ends before "of"
+        # "Marco Rubio of Florida", "Qassem Soleimani at Baghdad airport": the name ends
+        # before an English preposition that the run took for a connector ("at", "on",
+        # "and" only after a full name: "Hodeidah on Thursday" is not "Hodeidah")
         for n, t in enumerate(tokens_):
-            if n and tk.words[t].lower() in ("of", "from"):
-                toks = [u for u in tokens_[:n] if _is_cap(tk.words[u], ctx.all_caps)]
+            w = tk.words[t]
+            if not n or (w.lower() not in ("of", "from") and w not in ("at", "on", "and")):
+                continue
+            head = [u for u in tokens_[:n] if _is_cap(tk.words[u], ctx.all_caps)]
+            if w.lower() in ("of", "from") or len(head) >= 2:
+                toks = head
                 break
         if not toks:
             return
@@ -721,7 +739,9 @@ def find_persons(
             key0 = _key_of(tk.words[chunk[0]])[0]
             w1 = tk.words[chunk[1]]
             ordinary = low[1] in NEWS_STOP or low[1] in STOPWORDS or low[1] in TITLES
-            if not _country_key(key0, idx):
+            if ordinary and _named_town(chunk, ctx, idx):
+                pass  # "Beverly Hills", "Florence Park": a town's own name, not a person
+            elif not _country_key(key0, idx):
                 add(chunk)
                 continue
             if (
@@ -828,6 +848,17 @@ def _listed_place(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
     return False
 
 
+# Population of a town whose name is a given name and an ordinary word ("Beverly Hills").
+_NAMED_TOWN_MIN = 10_000
+
+
+def _named_town(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
+    """True when the whole run is the primary name of a town of 10,000 or more."""
+    tk = ctx.tokens
+    rows, kinds = idx.lookup(_key_of(ctx.text[tk.starts[chunk[0]] : tk.ends[chunk[-1]]])[0])
+    return bool(len(rows)) and bool(((kinds == 0) & (idx.pop[rows] >= _NAMED_TOWN_MIN)).any())
+
+
 def _gazetteer_span(chunk: list[int], ctx: Context, idx: PlaceIndex) -> bool:
     """True when the whole run is a gazetteer name as written ("Al Bab"; not "Al Gore")."""
     tk = ctx.tokens
@@ -925,6 +956,18 @@ def _uninflected(word: str, key: str, idx: PlaceIndex) -> tuple[str, np.ndarray,
     return empty
 
 
+def _stop_phrase(ctx: Context, chunk: list[int], j: int) -> int:
+    """Length of a stoplist name of two or three words starting at word ``j`` of a run
+    ("La Niña", "El Niño", "Mega Millions"), else 0."""
+    tk = ctx.tokens
+    for n in (3, 2):
+        if j + n <= len(chunk) and chunk[j + n - 1] - chunk[j] == n - 1:
+            key = _key_of(ctx.text[tk.starts[chunk[j]] : tk.ends[chunk[j + n - 1]]])[0]
+            if key in NEWS_STOP:
+                return n
+    return 0
+
+
 @lru_cache(maxsize=65536)
 def _all_stop(key: str) -> bool:
     toks = key.split()
@@ -949,6 +992,12 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
             if not _is_cap(w, ctx.all_caps):
                 prev_kind = "connector"
                 j += 1
+                continue
+            stop = _stop_phrase(ctx, chunk, j)
+            if stop:
+                # "La Niña", "Mega Millions": a name of the stoplist, none of its words
+                prev_kind = "other"
+                j += stop
                 continue
             match = None
             if j == 0 and L >= 2:
@@ -1276,6 +1325,10 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
         return True
     if prev_kind == "title":
         return False
+    if _institution(ctx, chunk, j, k):
+        return False  # "British Airways", "the Los Angeles Times reported"
+    if not strong and _portfolio(ctx, chunk, j, k):
+        return False  # "Ministry of Commerce", "Commerce Secretary Wilbur Ross"
     if j == 0:
         # a leading place: "Turkish President ...", "Kentucky State Police"; not "Jordan Peterson"
         if countryish:
@@ -1308,6 +1361,14 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     if prev_kind == "place":
         # "Russia-Turkey ties", "Aleppo Syria"; not "Geneva Morgan"
         gap = text[tk.ends[chunk[j - 1]] : s]
+        if gap == " " and _POSS.search(tk.words[chunk[j - 1]]) and not chunk_persons:
+            # "Saudi Arabia's Abha airport", "Ukraine's Kharkiv region": a town of the
+            # country named just before, unless a given name ("Russia's Vladimir Putin")
+            if strong or key in GIVEN_NAMES:
+                return strong and not (key in GIVEN_NAMES and k + 1 < L)
+            # "Brazil's Kaka": a town of another country is no place here (a person)
+            inside = np.isin(idx.cc[rows], list(_possessor_countries(ctx, chunk, j, idx)))
+            return bool((idx.pop[rows][inside] >= _POSSESSED_TOWN_MIN).any())
         return gap == "-" or strong
     # after another capitalised word: "Environment Canada", "CBC Toronto", not "Barack Obama"
     prev_word = tk.words[chunk[j - 1]]
@@ -1318,6 +1379,41 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     if prev_word.isupper() and 2 <= len(prev_word) <= 5 and not ctx.all_caps:
         return True
     return False
+
+
+def _possessor_countries(ctx: Context, chunk: list[int], j: int, idx: PlaceIndex) -> set[str]:
+    """Country codes of the possessive country or division that ends right before word
+    ``j`` of a run ("Saudi Arabia's" -> {"SA"})."""
+    tk = ctx.tokens
+    for n in (3, 2, 1):
+        if j - n < 0:
+            continue
+        key = _key_of(ctx.text[tk.starts[chunk[j - n]] : tk.ends[chunk[j - 1]]])[0]
+        rows, _ = idx.lookup(key)
+        named = rows[idx.is_country[rows] | idx.is_admin1[rows]] if len(rows) else rows
+        if len(named):
+            return {str(c) for c in idx.cc[named]}
+    return set()
+
+
+def _institution(ctx: Context, chunk: list[int], j: int, k: int) -> bool:
+    """True when words ``j..k`` of a run come right before "Airways", "Times" ...
+    (:data:`INSTITUTION_HEADS`) in the same run."""
+    words = ctx.tokens.words
+    return k + 1 < len(chunk) and words[chunk[k + 1]].lower() in INSTITUTION_HEADS
+
+
+def _portfolio(ctx: Context, chunk: list[int], j: int, k: int) -> bool:
+    """True when words ``j..k`` of a run name a government portfolio: after "Ministry of",
+    "Department of", "Secretary of" or before "Ministry", "Department", "Secretary"."""
+    words = ctx.tokens.words
+    if k + 1 < len(chunk) and words[chunk[k + 1]].lower().rstrip(".") in PORTFOLIO_HEADS:
+        return True
+    return (
+        j >= 2
+        and words[chunk[j - 1]].lower() == "of"
+        and words[chunk[j - 2]].lower() in PORTFOLIO_HEADS
+    )
 
 
 def _describe(ctx, chunk, j, k, s, e, key, poss, rows, kinds, demonym, prev_kind) -> PlaceMention:

@@ -48,6 +48,8 @@ HOSTILE = {
     "media words": "Abc TV ",
     "arabic articles": "al-Abc ",
     "quotation marks": '"',
+    "clauses in one sentence": "jets struck Homs after rebels hit Hama, while ",
+    "blame chain": "an air strike hit Homs; officials blamed Russia and ",
 }
 
 
