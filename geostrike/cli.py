@@ -9,10 +9,15 @@ inside the commands so that ``geostrike geocode`` starts quickly.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from geostrike.errors import GeostrikeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geostrike.engine.options import CheckOptions
+    from geostrike.inputs.actors import ActorTable
 
 
 class _Group(click.Group):
@@ -67,6 +72,28 @@ _force_opt = click.option(
     is_flag=True,
     help="Write the output even where it is one of the input files (replaced once read).",
 )
+
+
+def _setup(
+    output: str,
+    force: bool,
+    claims_path: str,
+    zones_path: str,
+    actors: str | None,
+    tolerance_km: float,
+    date_order: str | None,
+    context: tuple[str, ...],
+) -> tuple[CheckOptions, ActorTable]:
+    """The check options and the actor table of ``map`` and ``export``, after refusing to
+    overwrite an input with the output."""
+    from geostrike.engine.options import CheckOptions
+    from geostrike.inputs.actors import load_actors
+
+    options = CheckOptions(
+        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
+    )
+    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
+    return options, load_actors(actors)
 
 
 def _refuse_overwriting_inputs(output: str | None, force: bool, **inputs: str | None) -> None:
@@ -661,24 +688,19 @@ def map_(
     """Check claims and draw the result as an HTML map (or .png/.svg figure)."""
     from pathlib import Path
 
-    from geostrike.engine.options import CheckOptions
     from geostrike.errors import OutputError
 
-    options = CheckOptions(
-        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
-    )
     ext = Path(output).suffix.lower()
     if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
         raise OutputError(output, "map output must end in .html, .png, .svg or .pdf")
     if not Path(output).parent.is_dir() and str(Path(output).parent):
         raise OutputError(output, f"folder {str(Path(output).parent)!r} does not exist")
     from geostrike.engine.check import check as run_check
-    from geostrike.inputs.actors import load_actors
     from geostrike.inputs.zones import read_zones
     from geostrike.render.maps import save_map
 
-    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
-    table = load_actors(actors)
+    options, table = _setup(output, force, claims_path, zones_path, actors, tolerance_km,
+                            date_order, context)  # fmt: skip
     with _Warnings(date_order):
         zones = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))
         results = run_check(claims_path, zones, actors=table, options=options)
@@ -719,18 +741,13 @@ def export(
     """
 
     from geostrike.engine.check import check as run_check
-    from geostrike.engine.options import CheckOptions
-    from geostrike.inputs.actors import load_actors
     from geostrike.inputs.claims import read_claims
     from geostrike.inputs.zones import read_zones
     from geostrike.render.qgis import check_output, export_gpkg
 
-    options = CheckOptions(
-        tolerance_km=tolerance_km, date_order=date_order, country=_context_codes(context)
-    )
     check_output(output)  # fail before the work, not after it
-    _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
-    table = load_actors(actors)
+    options, table = _setup(output, force, claims_path, zones_path, actors, tolerance_km,
+                            date_order, context)  # fmt: skip
     with _Warnings(date_order):
         claims = read_claims(claims_path, actors=table)
         zone_table = read_zones(zones_path, actors=table, **_zone_read_kwargs(zone_opts))

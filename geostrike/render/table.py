@@ -83,6 +83,10 @@ def write_result(
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
+    if fmt == "Parquet" and not isinstance(result, gpd.GeoDataFrame):
+        # a result checked without points: its point column is written as GeoParquet WKB
+        # straight from the coordinates, with no Shapely object made (issue 18)
+        return write_point_parquet(_as_dictionaries(result), path)
     if fmt != "CSV" and not isinstance(result, gpd.GeoDataFrame):
         # a result checked without points (CheckOptions(points=False)): made here, once
         # the engine's own arrays are freed
@@ -115,6 +119,81 @@ def write_result(
                 raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
         return path
     return write_frame(result, path, fmt, layer="claims", csv_safe=csv_safe)
+
+
+def point_wkb(lat: np.ndarray, lon: np.ndarray) -> Any:
+    """ISO WKB points (little-endian, 21 bytes each) as an Arrow binary array, built from
+    the coordinate arrays in one pass; a row without coordinates is the empty point
+    (``POINT (NaN NaN)``), as Shapely writes it."""
+    import pyarrow as pa
+
+    n = len(lat)
+    rec = np.empty(
+        n, dtype=np.dtype([("order", "u1"), ("kind", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    )
+    rec["order"], rec["kind"] = 1, 1
+    located = np.isfinite(lat) & np.isfinite(lon)
+    rec["x"] = np.where(located, lon, np.nan)
+    rec["y"] = np.where(located, lat, np.nan)
+    offsets = np.arange(0, 21 * (n + 1), 21, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(rec.view(np.uint8))]
+    )
+
+
+def write_point_parquet(result: Any, path: str | Path) -> Path:
+    """Write a check result without point objects as GeoParquet (1.0.0): its columns by
+    Arrow, then a ``geometry`` column of WKB points made from ``latitude``/``longitude``
+    (:func:`point_wkb`) with the ``geo`` metadata (EPSG:4326, bounding box) that geopandas,
+    GDAL and QGIS read. What geopandas would write for the same points, without making a
+    million Shapely objects and then their WKB."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyproj import CRS
+
+    from geostrike.errors import OutputError
+    from geostrike.io import atomic_output
+
+    lat = result["latitude"].to_numpy(dtype=float)
+    lon = result["longitude"].to_numpy(dtype=float)
+    table = pa.Table.from_pandas(result, preserve_index=False)
+    table = table.append_column("geometry", point_wkb(lat, lon))
+    located = np.isfinite(lat) & np.isfinite(lon)
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": ["Point"],
+                "crs": CRS.from_epsg(4326).to_json_dict(),
+                **(
+                    {
+                        "bbox": [
+                            float(lon[located].min()),
+                            float(lat[located].min()),
+                            float(lon[located].max()),
+                            float(lat[located].max()),
+                        ]
+                    }
+                    if located.any()
+                    else {}
+                ),  # fmt: skip
+            }
+        },
+        "creator": {"library": "geostrike"},
+    }
+    meta = dict(table.schema.metadata or {})
+    meta[b"geo"] = json.dumps(geo).encode("utf-8")
+    table = table.replace_schema_metadata(meta)
+    with atomic_output(path) as tmp:
+        try:
+            pq.write_table(table, tmp)
+        except OSError as exc:
+            raise OutputError(path, f"cannot be written ({exc.strerror or exc})") from None
+    return Path(path)
 
 
 #: Result columns of a few texts repeated over many rows (each reason sentence is shared

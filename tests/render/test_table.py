@@ -197,3 +197,36 @@ def test_styled_export_writes_every_layer_in_bulk(tmp_path, monkeypatch):
     strikes = gpd.read_file(out, layer="strikes")
     assert strikes["id"].tolist() == ["a", "b", "c", "d"]
     assert strikes["source"].tolist() == result["source"].tolist()  # text as given
+
+
+def test_geoparquet_points_from_coordinates_without_shapely_objects(tmp_path, monkeypatch):
+    """Issue 18: a result without points is written as GeoParquet WKB straight from its
+    coordinates (no million Shapely points, then their WKB), with the 'geo' metadata."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from geostrike.engine.options import CheckOptions
+
+    claims, zones = _yemen_case()
+    claims.loc[3, ["latitude", "longitude"]] = np.nan
+    bare = check(claims, zones, options=CheckOptions(points=False))
+
+    def no_points(*args, **kwargs):
+        raise AssertionError("a Shapely point was made")
+
+    monkeypatch.setattr(shapely, "points", no_points)
+    path = write_result(bare, tmp_path / "out.parquet")
+    monkeypatch.undo()
+    geo = json.loads(pq.read_schema(path).metadata[b"geo"])
+    col = geo["columns"]["geometry"]
+    assert geo["primary_column"] == "geometry" and col["encoding"] == "WKB"
+    assert col["geometry_types"] == ["Point"] and col["crs"]["id"]["code"] == 4326
+    lat, lon = bare["latitude"], bare["longitude"]
+    assert col["bbox"] == [lon.min(), lat.min(), lon.max(), lat.max()]
+    back = gpd.read_parquet(path)
+    assert back.geometry.is_empty.sum() == 1 and back.crs.to_epsg() == 4326
+    ok = lat.notna()
+    assert np.array_equal(back.geometry.x[ok], lon[ok]) and np.array_equal(
+        back.geometry.y[ok], lat[ok]
+    )
