@@ -370,7 +370,9 @@ def check(
     )  # built once; every engine gets all of it
     zone_kw = _zone_read_kwargs(zone_opts)
     _refuse_overwriting_inputs(output, force, claims=claims_path, zones=zones_path, actors=actors)
-    with _Warnings(date_order):
+    from geostrike.engine import tuned_memory
+
+    with _Warnings(date_order), tuned_memory():
         from geostrike.engine.stream import should_stream  # large files stream without --chunk-size
 
         table = load_actors(actors)

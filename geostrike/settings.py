@@ -14,6 +14,7 @@ process can change the environment and see the change. Modules ask this one; non
 | ``GEOSTRIKE_THREADS`` | threads a check may use (a whole number ≥ 1) | the idle cores |
 | ``GEOSTRIKE_STREAM_BYTES`` | claims files this large or larger are streamed by the CLI | :data:`STREAM_THRESHOLD_BYTES` |
 | ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check | on |
+| ``GEOSTRIKE_HUGEPAGES`` | ``1`` keeps numpy's huge-page requests during a check where the kernel stalls on them | off |
 | ``GEOSTRIKE_REQUIRE_CLIENTS`` | ``1``: tests that drive Chromium or QGIS fail instead of skipping | off |
 """
 
@@ -85,6 +86,13 @@ def stream_bytes() -> int:
 def keep_heap() -> bool:
     """Whether a check keeps freed memory in the heap (``GEOSTRIKE_KEEP_HEAP`` != ``0``)."""
     return os.environ.get("GEOSTRIKE_KEEP_HEAP", "1") != "0"
+
+
+def hugepages() -> bool:
+    """Whether numpy may ask for transparent huge pages during a check even where the
+    kernel compacts memory for them synchronously (``GEOSTRIKE_HUGEPAGES=1``; see
+    :mod:`geostrike.engine._heap`)."""
+    return os.environ.get("GEOSTRIKE_HUGEPAGES", "") == "1"
 
 
 def require_clients() -> bool:

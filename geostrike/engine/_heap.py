@@ -13,6 +13,16 @@ The mmap threshold stays at 32 MiB, the value glibc's dynamic rule itself climbs
 numpy frees a few large arrays: ``mallopt`` cannot hand the adjustment back to glibc.
 
 Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
+
+Huge pages. numpy asks the kernel for transparent huge pages on every large array
+(``madvise(MADV_HUGEPAGE)``). Where the kernel's THP ``defrag`` policy makes such a fault
+compact memory synchronously (``always``, ``madvise`` or ``defer+madvise`` in
+``/sys/kernel/mm/transparent_hugepage/defrag``), the faults of a million-claim check cost
+seconds of system time on a busy or fragmented machine: on the development VM (policy
+``madvise``) ``geostrike check`` Parquet→Parquet spent 3.0-3.5 s in the kernel with it and
+0.7-1.8 s without, for the same 3.8 s of user time (``docs/performance.md``). So within
+:func:`heap_kept` numpy's request is switched off on such kernels and restored afterwards;
+``GEOSTRIKE_HUGEPAGES=1`` keeps numpy's default.
 """
 
 from __future__ import annotations
@@ -33,6 +43,31 @@ _TRIM_AFTER = 2 * _MMAP_THRESHOLD
 
 _lock = threading.Lock()
 _depth = 0
+_numpy_hugepages: bool | None = None  # numpy's setting before the outermost block
+
+
+def _defrag_stalls() -> bool:
+    """Whether a huge-page fault in a madvised region may compact memory synchronously."""
+    try:
+        text = open("/sys/kernel/mm/transparent_hugepage/defrag").read()  # noqa: SIM115
+    except OSError:
+        return False
+    chosen = text[text.find("[") + 1 : text.find("]")] if "[" in text else ""
+    return chosen in ("always", "madvise", "defer+madvise")
+
+
+def _hugepage_switch() -> object | None:
+    """numpy's (getter, setter) of its huge-page request, where numpy has them."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    mod = getattr(core, "multiarray", None)
+    get = getattr(mod, "_get_madvise_hugepage", None)
+    put = getattr(mod, "_set_madvise_hugepage", None)
+    return (get, put) if get and put else None
+
+
+_STALLS = _defrag_stalls()
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -56,21 +91,30 @@ def heap_kept() -> Iterator[None]:
     entered; when the last one running leaves, the trim threshold comes down to 64 MiB and
     the free memory is returned (the mmap threshold stays at 32 MiB).
     """
-    global _depth
+    global _depth, _numpy_hugepages
     libc = _LIBC if settings.keep_heap() else None
-    if libc is None:
+    switch = _hugepage_switch() if _STALLS and not settings.hugepages() else None
+    if libc is None and switch is None:
         yield
         return
     with _lock:
         _depth += 1
         if _depth == 1:
-            libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
-            libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_WHILE_RUNNING)
+            if libc is not None:
+                libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+                libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_WHILE_RUNNING)
+            if switch is not None:
+                _numpy_hugepages = bool(switch[0]())
+                switch[1](False)
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_AFTER)
-                libc.malloc_trim(0)
+                if switch is not None and _numpy_hugepages is not None:
+                    switch[1](_numpy_hugepages)
+                    _numpy_hugepages = None
+                if libc is not None:
+                    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_AFTER)
+                    libc.malloc_trim(0)

@@ -97,3 +97,58 @@ def test_glibc_accepts_the_settings() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_numpy_huge_pages_off_where_the_kernel_stalls_and_restored(monkeypatch):
+    """Where THP defrag compacts synchronously, numpy's huge-page request is off during a
+    check (nested blocks included) and restored after; GEOSTRIKE_HUGEPAGES=1 keeps it."""
+    import numpy as np
+
+    from geostrike.engine import _heap, tuned_memory
+
+    get, put = _heap._hugepage_switch()
+    before = get()
+    try:
+        put(True)
+        monkeypatch.setattr(_heap, "_STALLS", True)
+        monkeypatch.delenv("GEOSTRIKE_HUGEPAGES", raising=False)
+        with tuned_memory():
+            assert get() is False
+            with _heap.heap_kept():
+                assert get() is False
+                np.ones(2_000_000)  # a large array under the setting
+            assert get() is False
+        assert get() is True
+        monkeypatch.setenv("GEOSTRIKE_HUGEPAGES", "1")
+        with tuned_memory():
+            assert get() is True
+        monkeypatch.delenv("GEOSTRIKE_HUGEPAGES")
+        monkeypatch.setattr(_heap, "_STALLS", False)
+        with tuned_memory():
+            assert get() is True
+    finally:
+        put(before)
+
+
+def test_defrag_policy_read_from_the_kernel_text(tmp_path, monkeypatch):
+    import builtins
+
+    from geostrike.engine import _heap
+
+    real_open = builtins.open
+    for text, stalls in [
+        ("always defer defer+madvise [madvise] never\n", True),
+        ("[always] defer defer+madvise madvise never\n", True),
+        ("always defer [defer+madvise] madvise never\n", True),
+        ("always [defer] defer+madvise madvise never\n", False),
+        ("always defer defer+madvise madvise [never]\n", False),
+    ]:
+        f = tmp_path / "defrag"
+        f.write_text(text)
+        monkeypatch.setattr(
+            builtins,
+            "open",
+            lambda p, *a, _f=f, **k: real_open(_f if "defrag" in str(p) else p, *a, **k),
+        )
+        assert _heap._defrag_stalls() is stalls, text
+        monkeypatch.setattr(builtins, "open", real_open)
