@@ -12,6 +12,10 @@ one, then a manifest naming the members is renamed in last (:func:`atomic_set`).
 Inputs are sniffed from their first bytes only (:func:`sniff_head`) and checked as UTF-8
 text by a streaming pass with bounded memory (:func:`check_text`), never read whole just
 to be checked.
+
+Why one module of ~650 lines: atomic outputs, input sniffing and the CSV writer are the
+only code that touches files for every other package; keeping them together keeps one
+definition of a temporary file, a safe cell and a readable input.
 """
 
 from __future__ import annotations

@@ -20,6 +20,11 @@ and by (date window, target set) (distance, one nearest-boundary index query per
 :func:`default_index`). Text columns are handled through their distinct values and each
 reason sentence is written once per distinct shape, as a template filled with each row's
 place and date (:func:`_reasons`). There is no Python loop over claims.
+
+Why one module of ~620 lines: it is the one place that calls the stages in order (read,
+join, measure, judge, reasons, assemble); each stage lives in its own module (``join``,
+``measure``, ``judge``, ``reasons``), and what stays here is their order and the arrays
+passed between them, which a reader follows top to bottom.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ whatever the size of the file. Outputs: CSV, Parquet (GeoParquet) or GeoPackage 
 
 Results are the same rows, in the same order, with the same generated ids (``claim-N`` by
 global row number) as :func:`geostrike.engine.check.check` on the whole file.
+
+Why one module of ~600 lines: reading chunks, the ledger of ids across chunks and the
+per-format chunk writers share one loop and its state (the open writer, the id ledger,
+row numbers); the Dask engine reuses the writers from here rather than a copy.
 """
 
 from __future__ import annotations

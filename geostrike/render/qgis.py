@@ -30,6 +30,11 @@ applies a stored style only when ``f_table_schema`` is ``''`` (not NULL) and
 ``gpkg_geometry_columns`` rather than assumed. Colours come only from
 :mod:`geostrike.render.style`, the palette the HTML map uses; the QML/SLD documents are built
 by :mod:`geostrike.render.qml`.
+
+Why one module of ~800 lines: the five layers are derived from the same result and zones
+and must agree with each other (ids, labels, the date window) and with the styles written
+beside them in the same GeoPackage transaction; the style documents themselves are apart
+(``qml``).
 """
 
 from __future__ import annotations
