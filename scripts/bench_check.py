@@ -265,6 +265,7 @@ def child(method: str, folder: Path, workers: int | None = None, label: str | No
             extra = run_dask(folder, zones, workers, out=f"out-{label}")
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - c0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
         out = folder / ("out-stream.parquet" if method == "stream" else f"out-{label}")
         controller, dist = _read_back(out)
     else:
@@ -272,10 +273,10 @@ def child(method: str, folder: Path, workers: int | None = None, label: str | No
         controller, dist = fn(claims, zones)
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - c0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
     pd.DataFrame({"controller": controller, "distance_km": dist}).to_parquet(
         folder / f"result-{label}.parquet"
     )
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
     figures = {
         "seconds": seconds,
         "cpu": cpu,
