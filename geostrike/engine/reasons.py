@@ -155,7 +155,8 @@ def _reasons(
         yield target_codes
         yield sparse_display(~bad, dist)
         yield sparse_display(cases["inside_coarse"], edge)
-        yield sparse_display(coarse_rows, precision)
+        # the precision is printed for coarse cases and for every region (CENTRE_KM)
+        yield sparse_display(coarse_rows | (~bad & (precision >= CENTRE_KM)), precision)
         yield sparse_display(cases["near"], reach)
         yield stated_flag
         yield sparse_codes(stated_flag > 0, pc.stated_name)
@@ -280,6 +281,12 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
     return first
 
 
+#: A location known only to within this many km (a region, a division: not a town) is
+#: described by its centre in a reason ("northern Homs was held at its centre by ..., a
+#: location known only to within 25 km"), never as if all of it was held by one side.
+CENTRE_KM = 10.0
+
+
 def _sentence(
     case: str,
     *,
@@ -308,11 +315,20 @@ def _sentence(
         return _capital(problem) + "."
     if case == "no_data":
         return f"No control-zone data covers {date}{coverage}."
-    where = (
-        f"{subject} was held by {ctrl} on {date}"
-        if held
-        else f"{subject} lay outside every mapped zone on {date}{unmapped}"
-    )
+    if precision >= CENTRE_KM:
+        # a region, not a place: who held its centre is all the zones say about it
+        known = f", a location known only to within {format_km(precision)}"
+        where = (
+            f"{subject} was held at its centre by {ctrl} on {date}{known}"
+            if held
+            else f"{subject} lay outside every mapped zone at its centre on {date}{unmapped}{known}"
+        )
+    else:
+        where = (
+            f"{subject} was held by {ctrl} on {date}"
+            if held
+            else f"{subject} lay outside every mapped zone on {date}{unmapped}"
+        )
     away = f"the nearest {tgt} territory was {format_km(dist)} away"
     if case == "inside":
         text = f"{where}, inside {tgt} territory"

@@ -1324,3 +1324,38 @@ def test_combined_codes_of_wide_columns_renumber_without_merging(rows):
     rows = [tuple(int(c[i]) for c in columns) for i in range(len(rows))]
     codes = _combined_codes(iter(columns))
     np.testing.assert_array_equal(codes, pd.factorize(pd.Series(rows))[0])
+
+
+def test_a_region_is_described_by_its_centre_not_as_held_whole() -> None:
+    """A location known only to within 10 km or more (a region such as "northern Homs")
+    is never said to have been held whole by one side: the reason names its precision and
+    says who held its centre. A town-level location keeps the plain sentence, and two rows
+    alike but for their precision do not share a sentence. Yemen: Houthi-held box north,
+    government box south."""
+    zones = gpd.GeoDataFrame(
+        {"controller": ["houthis", "yemen_government"], "valid_from": ["2016-01-01"] * 2},
+        geometry=[shapely.box(43.0, 15.0, 45.0, 17.0), shapely.box(44.0, 12.5, 46.0, 14.0)],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "id": ["region", "town", "region2"],
+            "date": ["2016-03-01"] * 3,
+            "claimed_target": ["yemen_government"] * 3,
+            "place": ["north of Sanaa", "", "north of Sanaa"],
+            "latitude": [15.6, 15.3547, 15.6],
+            "longitude": [44.2, 44.2067, 44.2],
+            "precision": ["25 km", "2 km", "40 km"],
+        }
+    )
+    r = check(claims, zones).set_index("id")
+    assert r.loc["region", "verdict"] == r.loc["town", "verdict"] == "inconsistent"
+    assert (
+        "north of Sanaa was held at its centre by Houthis on 2016-03-01, a location known only to within 25 km (16 mi);"
+        in r.loc["region", "reason"]
+    )
+    assert "known only to within 40 km" in r.loc["region2", "reason"]
+    assert r.loc["town", "reason"].startswith(
+        "The reported location was held by Houthis on 2016-03-01;"
+    )
+    assert ",," not in "".join(r["reason"])
