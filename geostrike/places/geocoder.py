@@ -899,6 +899,13 @@ def _geocode(
             head, sep, tail = text.rpartition(",")
         if not sep:
             head, sep, tail = _country_suffix(gaz, text)
+        if sep and head.strip() and tail.strip() and tail.strip() in _country_codes(gaz):
+            # "Dallas, US", "Homs, SY": an ISO code qualifies as its country ("US" alone
+            # is the English word, refused as a place)
+            m = _geocode(gaz, head, tail.strip(), near, _depth + 1, within=within)
+            if m is None or m.country_code != tail.strip():
+                return None  # nothing of that name in that country: never one elsewhere
+            return _new_match({**m.__dict__, "query": query})
         if sep and head.strip() and tail.strip():
             qual = _match(gaz, tail, country=country, near=near)
             if qual is not None and qual.score >= 95:
@@ -925,6 +932,8 @@ def _geocode(
                         keep = _allowed(*cols, within=within).tolist()
                         q_within = tuple(w for w, k in zip(q_within, keep, strict=True) if k)
                 m = _geocode(gaz, head, country or q_cc, q_near, _depth + 1, within=q_within)
+                if m is not None and is_country and m.country_code != q_cc:
+                    return None  # "Aleppo, Yemen": not Syria's Aleppo, nothing in Yemen
                 if m is not None:
                     return _new_match({**m.__dict__, "query": query})
                 if not is_country:
@@ -987,6 +996,14 @@ def _country_words(gaz: Gazetteer) -> frozenset[str]:
         return frozenset(w for r in rows for w in normalise(gaz.name(r)).split()[-1:])
 
     return gaz.cached("geocoder.country_words", build)
+
+
+def _country_codes(gaz: Gazetteer) -> frozenset[str]:
+    """The ISO alpha-2 codes of the gazetteer's countries, upper case."""
+    return gaz.cached(
+        "geocoder.country_codes",
+        lambda: frozenset(str(c) for c in gaz.cc[gaz.frank == FEATURE_RANK["country"]].tolist()),
+    )
 
 
 def _country_suffix(gaz: Gazetteer, text: str) -> tuple[str, str, str]:

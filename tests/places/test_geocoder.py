@@ -729,3 +729,26 @@ def test_common_word_divisions_by_one_query_and_by_batch() -> None:
         assert geocode(name) is None and not row["found"], name
     # a division named like its seat stays the town ("Idlib", "Homs")
     assert geocode("Idlib").feature_code == "PPLA"
+
+
+@pytest.mark.parametrize(
+    ("query", "want"),
+    [
+        ("Dallas, US", "US"),  # "US" alone is the English word; as a qualifier, the country
+        ("Texas, US", "US"),
+        ("Homs, SY", "SY"),
+        ("Marib, YE", "YE"),
+        ("Tripoli, Lebanon", "LB"),
+        ("Aleppo, Yemen", None),  # never Syria's Aleppo: the qualifier says Yemen
+        ("Aleppo, YE", None),
+        ("Dallas, Syria", None),
+        ("Dallas, SY", None),
+    ],
+)
+def test_a_country_qualifier_is_obeyed_or_nothing(query: str, want: str | None) -> None:
+    from geostrike.places.geocoder import geocode_frame
+
+    m = geocode(query)
+    assert (m.country_code if m else None) == want, (query, m)
+    row = geocode_frame([query]).iloc[0]
+    assert (row["country_code"] if row["found"] else None) == want
