@@ -30,7 +30,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from geostrike import settings
 
@@ -46,17 +47,21 @@ _depth = 0
 _numpy_hugepages: bool | None = None  # numpy's setting before the outermost block
 
 
-def _defrag_stalls() -> bool:
-    """Whether a huge-page fault in a madvised region may compact memory synchronously."""
+_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
+
+
+def _defrag_stalls(policy: Path = _DEFRAG) -> bool:
+    """Whether a huge-page fault in a madvised region may compact memory synchronously
+    (the kernel's THP ``defrag`` policy, read from ``policy``)."""
     try:
-        text = open("/sys/kernel/mm/transparent_hugepage/defrag").read()  # noqa: SIM115
+        text = policy.read_text()
     except OSError:
         return False
     chosen = text[text.find("[") + 1 : text.find("]")] if "[" in text else ""
     return chosen in ("always", "madvise", "defer+madvise")
 
 
-def _hugepage_switch() -> object | None:
+def _hugepage_switch() -> tuple[Callable[[], bool], Callable[[bool], None]] | None:
     """numpy's (getter, setter) of its huge-page request, where numpy has them."""
     import numpy as np
 

@@ -429,7 +429,7 @@ def _match_in(
         if common >= COMMON_WORD_ZIPF:
             # a division's bare name only when it is populous and not a generic word
             # ("Texas", "Queensland"; not "Central", "Rivers")
-            named = _ranking.named_division(gaz, rows) & (not _ranking.generic_name(key))
+            named = _ranking.named_division(gaz, rows, key)
             ok = _ranking.accept_common(gaz, rows, kinds) & ((kinds != KIND_WEAK) | named)
             if not ok.any():
                 return None
@@ -444,7 +444,7 @@ def _match_in(
         # a common word that is only a division's bare name ("Punjab", "Alberta"): the
         # division when populous and not generic, never a fuzzy match of the word
         rows, kinds = weak
-        named = _ranking.named_division(gaz, rows) & (not _ranking.generic_name(key))
+        named = _ranking.named_division(gaz, rows, key)
         if named.any():
             ranked = _rank(gaz, rows[named], **opts)
             return _Hit(int(ranked[0]), 100.0, "exact", key, ranked, key)

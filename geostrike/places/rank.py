@@ -251,10 +251,13 @@ def generic_name(key: str) -> bool:
 _LINK_WORDS = frozenset({"and", "of", "the", "al", "el"})
 
 
-def named_division(gaz: Gazetteer, rows: np.ndarray) -> np.ndarray:
+def named_division(gaz: Gazetteer, rows: np.ndarray, key: str | None = None) -> np.ndarray:
     """Mask of candidates that are first-level divisions populous enough for a common
-    English word to name them by itself (:data:`NAMED_DIVISION_MIN_POP`); the caller
-    leaves out generic words (:func:`generic_name`)."""
+    English word to name them by itself (:data:`NAMED_DIVISION_MIN_POP`); with the query's
+    ``key``, none when the word is generic (:func:`generic_name`; a batch tests its keys
+    itself)."""
+    if key is not None and generic_name(key):
+        return np.zeros(len(rows), dtype=bool)
     return (gaz.frank[rows] == FEATURE_RANK["admin1"]) & (gaz.pop[rows] >= NAMED_DIVISION_MIN_POP)
 
 

@@ -130,12 +130,9 @@ def test_numpy_huge_pages_off_where_the_kernel_stalls_and_restored(monkeypatch):
         put(before)
 
 
-def test_defrag_policy_read_from_the_kernel_text(tmp_path, monkeypatch):
-    import builtins
-
+def test_defrag_policy_read_from_the_kernel_text(tmp_path):
     from geostrike.engine import _heap
 
-    real_open = builtins.open
     for text, stalls in [
         ("always defer defer+madvise [madvise] never\n", True),
         ("[always] defer defer+madvise madvise never\n", True),
@@ -145,10 +142,5 @@ def test_defrag_policy_read_from_the_kernel_text(tmp_path, monkeypatch):
     ]:
         f = tmp_path / "defrag"
         f.write_text(text)
-        monkeypatch.setattr(
-            builtins,
-            "open",
-            lambda p, *a, _f=f, **k: real_open(_f if "defrag" in str(p) else p, *a, **k),
-        )
-        assert _heap._defrag_stalls() is stalls, text
-        monkeypatch.setattr(builtins, "open", real_open)
+        assert _heap._defrag_stalls(f) is stalls, text
+    assert _heap._defrag_stalls(tmp_path / "missing") is False
