@@ -8,6 +8,7 @@ and exits with status 2, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def first_line(exc: BaseException) -> str:
@@ -85,3 +86,35 @@ class OutputError(GeostrikeError):
 
 class GazetteerError(GeostrikeError):
     """The gazetteer cannot be loaded, built or imported."""
+
+
+class RowsWarning(UserWarning):
+    """A warning about some rows of a claims table: how many, and the first few of their
+    row numbers (1-based, counted in the whole file), so that an engine that checks a file
+    chunk by chunk adds its chunks' warnings up into one (:meth:`merged`).
+
+    Parameters
+    ----------
+    text
+        The message, with ``{count}`` and ``{rows}`` where the count and the row numbers go.
+    count
+        How many rows.
+    rows
+        Their row numbers, in order (only the first :data:`SHOWN` are kept).
+    """
+
+    SHOWN = 5
+
+    def __init__(self, text: str, count: int, rows: list[int]) -> None:
+        self.text, self.count, self.rows = text, int(count), [int(r) for r in rows[: self.SHOWN]]
+        shown = ", ".join(map(str, self.rows)) + (", ..." if self.count > len(self.rows) else "")
+        super().__init__(text.format(count=self.count, rows=shown))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # sent whole from a Dask worker to the client
+        return (type(self), (self.text, self.count, self.rows))
+
+    @classmethod
+    def merged(cls, parts: list[RowsWarning]) -> RowsWarning:
+        """One warning for the rows of several (of the same ``text``), in the order given."""
+        rows = [r for p in parts for r in p.rows][: cls.SHOWN]
+        return cls(parts[0].text, sum(p.count for p in parts), rows)

@@ -13,6 +13,7 @@ process can change the environment and see the change. Modules ask this one; non
 | ``GEOSTRIKE_FOCUS`` | ISO countries whose places win ties (comma-separated; empty: none) | :data:`DEFAULT_FOCUS` |
 | ``GEOSTRIKE_THREADS`` | threads a check may use (a whole number ≥ 1) | the idle cores |
 | ``GEOSTRIKE_STREAM_BYTES`` | claims files this large or larger are streamed by the CLI | :data:`STREAM_THRESHOLD_BYTES` |
+| ``GEOSTRIKE_STREAM_ROWS`` | claims files of this many rows or more are streamed by the CLI into CSV or Parquet | :data:`STREAM_THRESHOLD_ROWS` |
 | ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check | on |
 | ``GEOSTRIKE_HUGEPAGES`` | ``1`` keeps numpy's huge-page requests during a check where the kernel stalls on them | off |
 | ``GEOSTRIKE_REQUIRE_CLIENTS`` | ``1``: tests that drive Chromium or QGIS fail instead of skipping | off |
@@ -29,6 +30,11 @@ DEFAULT_FOCUS: tuple[str, ...] = ("SY", "IQ", "LB", "TR", "LY", "YE", "UA")
 
 #: Claims files at least this large (bytes) are streamed by the CLI (GEOSTRIKE_STREAM_BYTES).
 STREAM_THRESHOLD_BYTES = 1 << 30
+
+#: Claims files of at least this many rows are streamed by the CLI when it writes CSV or
+#: Parquet (GEOSTRIKE_STREAM_ROWS): the same results in bounded memory, the writing of one
+#: chunk overlapping the checking of the next (docs/performance.md, issue 18).
+STREAM_THRESHOLD_ROWS = 250_000
 
 
 def _env(name: str) -> str | None:
@@ -81,6 +87,13 @@ def stream_bytes() -> int:
     """The size from which the CLI streams a claims file (``GEOSTRIKE_STREAM_BYTES``)."""
     value = (os.environ.get("GEOSTRIKE_STREAM_BYTES") or "").strip()
     return int(value) if value.isdigit() else STREAM_THRESHOLD_BYTES
+
+
+def stream_rows() -> int:
+    """The number of rows from which the CLI streams a claims file into CSV or Parquet
+    (``GEOSTRIKE_STREAM_ROWS``)."""
+    value = (os.environ.get("GEOSTRIKE_STREAM_ROWS") or "").strip()
+    return int(value) if value.isdigit() else STREAM_THRESHOLD_ROWS
 
 
 def keep_heap() -> bool:

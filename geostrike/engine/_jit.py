@@ -6,8 +6,8 @@ nearest-boundary search of :mod:`geostrike.engine.measure`, the distance display
 :mod:`geostrike.engine.reasons`) are compiled for the one signature they are called with, on
 their first call: importing numba and loading the machine code costs most of a second, which
 a ten-claim job should not pay (issue 18). A kernel may name a size below which its plain
-Python body runs instead (``python_below``: the length of its first argument), so that small
-jobs never load numba at all. numba caches the machine code beside the module, or in its
+Python body runs instead (``python_below``: the length of its first argument) until the
+kernel has been loaded by a larger call, so that small jobs never load numba at all. numba caches the machine code beside the module, or in its
 per-user cache when the package folder is read-only (``NUMBA_CACHE_DIR`` chooses another
 folder); when no folder is writable at all (a read-only image without a home directory) they
 are compiled in memory instead of failing. No data.
@@ -63,7 +63,9 @@ class Kernel:
         return self._jit
 
     def __call__(self, *args: Any) -> Any:
-        if self.python_below is not None and len(args[0]) < self.python_below:
+        # small calls stay in Python until the kernel is loaded; once it is (a large call
+        # came first, or a chunk of a streamed file), every call takes it
+        if self._jit is None and self.python_below is not None and len(args[0]) < self.python_below:
             return self.py(*args)
         return self.jit()(*args)
 

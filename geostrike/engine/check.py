@@ -62,6 +62,7 @@ from geostrike.engine.options import (
     options_from,
 )
 from geostrike.engine.reasons import _categorical, _reasons
+from geostrike.errors import RowsWarning
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import (
@@ -435,7 +436,7 @@ def _check_frame(
     ctrl_names, ctrl_codes = _ids_text(ctrl_bits, prepared)
     reason = _reasons(
         cases,
-        df=_place_as_point(df, pc, lat, lon),
+        df=_place_as_point(df, pc, lat, lon, first_row=id_start),
         pc=pc,
         table=table,
         ctrl_names=ctrl_names,
@@ -453,7 +454,9 @@ def _check_frame(
     # -- sanity: given coordinates outside every zone that fall in one once swapped ------
     outside_all = ok & has_data & has_target & (ctrl_bits == 0)
     given = outside_all & (pc.location_source == "given")
-    reason = _flag_swapped(prepared, window, lat, lon, given, reason, table=table)
+    reason = _flag_swapped(
+        prepared, window, lat, lon, given, reason, table=table, first_row=id_start
+    )
 
     # -- assemble ---------------------------------------------------------------------
     located = np.isfinite(lat) & np.isfinite(lon)
@@ -557,10 +560,13 @@ def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
     )
 
 
-def _place_as_point(df: pd.DataFrame, pc: Any, lat: np.ndarray, lon: np.ndarray) -> pd.DataFrame:
+def _place_as_point(
+    df: pd.DataFrame, pc: Any, lat: np.ndarray, lon: np.ndarray, *, first_row: int = 1
+) -> pd.DataFrame:
     """The claims as the reason sentences name them: a row whose given coordinates lie far
     from the place it names (``pc.place_offset_km``) is called by its point, with that
-    distance, never by the place's name alone; one warning line counts such rows."""
+    distance, never by the place's name alone; one warning line counts such rows (numbered
+    from ``first_row``: the chunk's first row in the whole file)."""
     off = getattr(pc, "place_offset_km", None)
     if off is None or "place" not in df.columns or not np.isfinite(off).any():
         return df
@@ -571,11 +577,13 @@ def _place_as_point(df: pd.DataFrame, pc: Any, lat: np.ndarray, lon: np.ndarray)
             f"The given point ({lat[i]:.4f}, {lon[i]:.4f}), {format_km(off[i])} from "
             f"{place[i]} as the gazetteer places it (check which is right),"
         )
-    shown = ", ".join(str(i + 1) for i in rows[:5].tolist()) + (", ..." if len(rows) > 5 else "")
     warnings.warn(
-        f"the coordinates of {len(rows)} claim(s) (rows {shown}) lie far from the place they "
-        "name; the coordinates are used, and the reason says how far apart they are",
-        UserWarning,
+        RowsWarning(
+            "the coordinates of {count} claim(s) (rows {rows}) lie far from the place they "
+            "name; the coordinates are used, and the reason says how far apart they are",
+            len(rows),
+            (rows[: RowsWarning.SHOWN] + first_row).tolist(),
+        ),
         stacklevel=4,
     )
     out = df.copy(deep=False)
@@ -592,10 +600,12 @@ def _flag_swapped(
     reason: np.ndarray,
     *,
     table: ActorTable,
+    first_row: int = 1,
 ) -> np.ndarray:
     """Flag given coordinates outside every zone whose swap (latitude <-> longitude) falls
     inside one: "lat/lon may be swapped" is added to the reason and warned about once. The
-    point is not moved: the verdict stays indeterminate (outside every mapped zone)."""
+    point is not moved: the verdict stays indeterminate (outside every mapped zone). Rows
+    are numbered from ``first_row`` (the chunk's first row in the whole file)."""
     cand = np.flatnonzero(rows & (np.abs(lon) <= 90.0))
     if not len(cand):
         return reason
@@ -619,12 +629,13 @@ def _flag_swapped(
             f"{lon[i]:.5f}, longitude {lat[i]:.5f} lies in ground held by {held}. Check the "
             "source before using this row."
         )
-    rows_txt = ", ".join(str(i + 1) for i in cand[hit][:5].tolist())
     warnings.warn(
-        f"lat/lon may be swapped in {int(hit.sum())} claim(s) (rows {rows_txt}"
-        f"{', ...' if hit.sum() > 5 else ''}): outside every zone as given, inside one "
-        "with latitude and longitude swapped; not corrected",
-        UserWarning,
+        RowsWarning(
+            "lat/lon may be swapped in {count} claim(s) (rows {rows}): outside every zone "
+            "as given, inside one with latitude and longitude swapped; not corrected",
+            int(hit.sum()),
+            (cand[hit][: RowsWarning.SHOWN] + first_row).tolist(),
+        ),
         stacklevel=3,
     )
     return reason

@@ -40,14 +40,6 @@ from geostrike.io import PARQUET_SUFFIXES
 _WARNINGS = "geostrike_warnings"
 
 
-def _rewarn(seen: set[str], messages: list[str] | None) -> None:
-    """Raise on the client, once each, the warnings a worker caught."""
-    for text in messages or ():
-        if text not in seen:
-            seen.add(text)
-            warnings.warn(text, UserWarning, stacklevel=4)
-
-
 class _WorkerError(Exception):
     """A GeostrikeError raised in a worker, carried back as plain text (picklable)."""
 
@@ -191,7 +183,10 @@ def _claims_frame(claims: Any, npartitions: int | None, workers: int) -> tuple[A
 
             if p.stat().st_size < (1 << 20):
                 read_table(p)  # small file: the in-memory reader's clear errors, early
-            sep = "\t" if suffix == ".tsv" else ","
+            from geostrike.inputs.claims import csv_separator
+
+            with open(p, "rb") as fh:
+                sep = csv_separator(fh.readline().decode("utf-8", "replace"), suffix)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
                 ddf = dd.read_csv(p, sep=sep, blocksize="64MB", **CSV_READ_OPTIONS)
@@ -267,8 +262,12 @@ def _check_partition(
     except GeostrikeError as exc:  # its own class may not survive pickling: send the text
         raise _WorkerError(str(exc)) from None
     result.index = pd.RangeIndex(start, start + len(result))
-    result.attrs[_WARNINGS] = [
-        str(w.message) for w in caught if issubclass(w.category, UserWarning)
+    from geostrike.errors import RowsWarning
+
+    result.attrs[_WARNINGS] = [  # warnings about rows whole (added up on the client)
+        w.message if isinstance(w.message, RowsWarning) else str(w.message)
+        for w in caught
+        if issubclass(w.category, UserWarning)
     ]
     return result
 
@@ -392,6 +391,10 @@ def check_dask(
             options=opts,
         )
     _require_dask()
+    if not isinstance(claims, pd.DataFrame):
+        from geostrike.engine.stream import file_date_order
+
+        opts = file_date_order(claims, opts)  # the file's, not each partition's
 
     from geostrike.engine.check import PreparedZones, prepare_zones
     from geostrike.inputs.actors import ActorTable, load_actors
@@ -444,7 +447,7 @@ def _run(
     import dask
     import geopandas as gpd
 
-    from geostrike.engine.stream import ChunkWriter, IdLedger, Tally
+    from geostrike.engine.stream import ChunkWarnings, ChunkWriter, IdLedger, Tally
 
     with _client(client_spec) as client, dask.config.set({"dataframe.convert-string": False}):
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
@@ -471,17 +474,18 @@ def _run(
             align_dataframes=False,
         )
         ids = IdLedger()
-        seen: set[str] = set()
+        seen = ChunkWarnings()
         if out is None:
             parts = client.gather(client.compute(result.to_delayed()))
             for part in parts:
-                _rewarn(seen, part.attrs.get(_WARNINGS))
+                seen.add_messages(part.attrs.get(_WARNINGS))
             gathered = gpd.GeoDataFrame(pd.concat(parts), crs="EPSG:4326")
             gathered.attrs = {}
             from geostrike.engine.check import _warn_duplicates
             from geostrike.inputs.claims import duplicate_ids
 
             gathered["duplicate_id"] = duplicate_ids(gathered["id"])
+            seen.warn()
             _warn_duplicates(gathered["id"], gathered["duplicate_id"].to_numpy())
             return gathered
         tally = Tally()
@@ -500,13 +504,14 @@ def _run(
                     ]
                 )
                 for counts in client.gather(futures):
-                    _rewarn(seen, counts["warnings"])
+                    seen.add_messages(counts["warnings"])
                     tally.rows += counts["rows"]
                     tally.status.update(counts["status"])
                     tally.verdict.update(counts["verdict"])
                     # counted, not marked: the parts are written; hashed on the worker
                     ids.add_hashed(counts["hashes"], counts["ids"]["id"], counts["ids"])
                 _move_folder(tmp, out)
+                seen.warn()
                 ids.warn()
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -517,7 +522,7 @@ def _run(
             futures = client.compute(result.to_delayed())
             for fut in futures:  # in partition order; workers keep computing meanwhile
                 part = fut.result()
-                _rewarn(seen, part.attrs.get(_WARNINGS))
+                seen.add_messages(part.attrs.get(_WARNINGS))
                 ids.add(part)
                 writer.write(part)
                 tally.add(part)
@@ -526,6 +531,7 @@ def _run(
             writer.abort()
             raise
         tally.path = writer.close()
+        seen.warn()
         ids.warn()
         return tally
 
@@ -557,6 +563,7 @@ def _write_part(part: Any, path: Path) -> dict:
     """Write one partition's result as GeoParquet (on the worker); return its counts."""
     from geostrike.engine.stream import id_hashes
 
+    caught = part.attrs.pop(_WARNINGS, None)  # for the client, not the file's metadata
     part.to_parquet(path, index=False)
     return {
         "rows": len(part),
@@ -564,7 +571,7 @@ def _write_part(part: Any, path: Path) -> dict:
         "verdict": part["verdict"].value_counts().to_dict(),
         "ids": part[["id", "duplicate_id"]].reset_index(drop=True),
         "hashes": id_hashes(part["id"]),  # the client's ledger needs no per-row Python
-        "warnings": part.attrs.get(_WARNINGS),
+        "warnings": caught,
     }
 
 

@@ -83,6 +83,47 @@ def _display_codes(km: np.ndarray) -> np.ndarray:
     return pd.factorize(keys)[0]
 
 
+#: Templates already written, by what they depend on (case, controller and target, the
+#: distances as printed, the stated place, the problem, the map's coverage notes): a file
+#: checked chunk by chunk, or checked again, writes each shape's template once (issue 18).
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, str, str, bool, bool]] = {}
+_TEMPLATES_MAX = 200_000
+
+
+def _printed_keys(km: np.ndarray) -> list[Any]:
+    """Per distance, a key equal exactly when two distances print the same in km and miles
+    (:func:`_display_keys`; the printed text itself for negative or absurd values; None
+    for NaN)."""
+    from geostrike.geodesy import KM_PER_MILE
+
+    km = np.ascontiguousarray(km, dtype=float)
+    keys, exact = _display_keys(km, KM_PER_MILE)
+    out: list[Any] = keys.tolist()
+    for i in np.flatnonzero(exact).tolist():
+        v = float(km[i])
+        out[i] = format_km(v) if (math.copysign(1.0, v) < 0 or v >= 2.0**29) else _printed_key(v)
+    for i in np.flatnonzero(~np.isfinite(km)).tolist():
+        out[i] = None
+    return out
+
+
+def _template(case: str, **facts: Any) -> tuple[str, str, str, bool, bool]:
+    """A shape's sentence cut where the place and the date go: (head, middle, tail, whether
+    the place is named, whether the date is), written by :func:`_sentence` with markers no
+    claim text can contain."""
+    mark = uuid.uuid4().hex
+    s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
+    text = _sentence(case, subject=s_mark, date=d_mark, **facts)
+    head, found_s, rest = text.partition(s_mark)
+    if not found_s:
+        head, rest = "", text
+    middle, found_d, tail = rest.partition(d_mark)
+    changed = mark in (head + middle + tail).lower()  # a marker altered by the template
+    if s_mark in tail or d_mark in head + tail or changed:  # pragma: no cover - _sentence bug
+        raise AssertionError(f"the place and the date must each appear once, in order: {text}")
+    return head, middle, tail, bool(found_s), bool(found_d)
+
+
 def _reasons(
     cases: dict[str, np.ndarray],
     *,
@@ -164,51 +205,74 @@ def _reasons(
         yield sparse_codes(bad, pc.problem)
 
     shape = _combined_codes(shape_columns())
-    # (1) one template per shape: markers no claim text can contain
-    mark = uuid.uuid4().hex
-    s_mark, d_mark = f"\x00s{mark}\x00", f"\x00d{mark}\x00"
+    # (1) one template per shape
     first = _first_rows(shape)
     ctrl_labels: dict[str, str] = {}
     tgt_labels: dict[str, str] = {}
     heads, middles, tails = [], [], []
     has_subject = np.zeros(len(first), dtype=bool)
     has_date = np.zeros(len(first), dtype=bool)
-    for j, i in enumerate(first):
+
+    # the templates of shapes met before (an earlier chunk or check) are taken from the
+    # memo: keyed by what the template depends on, with the distances as printed
+    def shown(mask: np.ndarray, values: np.ndarray) -> list[Any]:
+        keys = _printed_keys(values[first])
+        return [k if m else None for k, m in zip(keys, mask[first].tolist(), strict=True)]
+
+    memo_keys = zip(
+        shown(~bad, dist),
+        shown(cases["inside_coarse"], edge),
+        shown(coarse_rows | (~bad & (precision >= CENTRE_KM)), precision),
+        shown(cases["near"], reach),
+        stated_flag[first].tolist(),
+        [
+            v if f > 0 else None
+            for v, f in zip(
+                pc.stated_name[first].tolist(), stated_flag[first].tolist(), strict=True
+            )
+        ],
+        shown(with_stated, stated),
+        [
+            v if b else None
+            for v, b in zip(pc.problem[first].tolist(), bad[first].tolist(), strict=True)
+        ],
+        strict=True,
+    )
+    for j, (i, key) in enumerate(zip(first.tolist(), memo_keys, strict=True)):
         c = str(ctrl_names[ctrl_codes[i]])
         t = str(pc.target[i])
-        if c not in ctrl_labels:
-            ctrl_labels[c] = table.labels(filter(None, c.split(";")))
-        if t not in tgt_labels:
-            tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
-        text = _sentence(
-            CASES[case[i]],
-            subject=s_mark,
-            date=d_mark,
-            ctrl=ctrl_labels[c],
-            held=c != "",
-            tgt=tgt_labels[t],
-            dist=dist[i],
-            edge=edge[i],
-            precision=precision[i],
-            reach=reach[i],
-            stated_flag=int(stated_flag[i]),
-            stated_name=pc.stated_name[i],
-            stated=stated[i],
-            problem=pc.problem[i],
-            coverage=coverage,
-            unmapped=unmapped,
-        )
-        head, found_s, rest = text.partition(s_mark)
-        if not found_s:
-            head, rest = "", text
-        middle, found_d, tail = rest.partition(d_mark)
-        changed = mark in (head + middle + tail).lower()  # a marker altered by the template
-        if s_mark in tail or d_mark in head + tail or changed:  # pragma: no cover - _sentence bug
-            raise AssertionError(f"the place and the date must each appear once, in order: {text}")
+        memo_key = (int(case[i]), c, t, *key, coverage, unmapped)
+        parts = _TEMPLATES.get(memo_key)
+        if parts is None:
+            if c not in ctrl_labels:
+                ctrl_labels[c] = table.labels(filter(None, c.split(";")))
+            if t not in tgt_labels:
+                tgt_labels[t] = " or ".join(
+                    table.label(a) for a in sorted(filter(None, t.split(";")))
+                )
+            parts = _template(
+                CASES[case[i]],
+                ctrl=ctrl_labels[c],
+                held=c != "",
+                tgt=tgt_labels[t],
+                dist=dist[i],
+                edge=edge[i],
+                precision=precision[i],
+                reach=reach[i],
+                stated_flag=int(stated_flag[i]),
+                stated_name=pc.stated_name[i],
+                stated=stated[i],
+                problem=pc.problem[i],
+                coverage=coverage,
+                unmapped=unmapped,
+            )
+            if len(_TEMPLATES) >= _TEMPLATES_MAX:
+                _TEMPLATES.clear()
+            _TEMPLATES[memo_key] = parts
+        head, middle, tail, has_subject[j], has_date[j] = parts
         heads.append(head)
         middles.append(middle)
         tails.append(tail)
-        has_subject[j], has_date[j] = bool(found_s), bool(found_d)
     # (2) each distinct (template, place, date) filled in once
     subject = np.where(has_subject[shape], subject, len(subjects) - 1)
     when = np.where(has_date[shape], dcodes, len(dates) - 1)

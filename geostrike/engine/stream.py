@@ -20,11 +20,12 @@ row numbers); the Dask engine reuses the writers from here rather than a copy.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geostrike.errors import InputError, OutputError
@@ -44,9 +45,16 @@ _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
 
 # ----------------------------------------------------------------------------- reading
 def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
-    """Whether the CLI should stream this claims file (large, and a streamable output)."""
+    """Whether the CLI should stream this claims file: a CSV or Parquet output and at
+    least :func:`geostrike.settings.stream_rows` rows (same results, bounded memory, writing
+    overlapped with checking), or any streamable output and a file of at least
+    :func:`geostrike.settings.stream_bytes` bytes."""
+    from geostrike import settings
 
-    if output is None or Path(output).suffix.lower() not in _WRITABLE - {".geojson", ".json"}:
+    if output is None:
+        return False
+    out = Path(output).suffix.lower()
+    if out not in _WRITABLE - {".geojson", ".json"}:
         return False
     p = Path(claims_path)
     try:
@@ -57,9 +65,14 @@ def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
         )
     except OSError:
         return False
-    from geostrike import settings
-
-    return size >= settings.stream_bytes()
+    if size >= settings.stream_bytes():
+        return True
+    if out not in (".csv", ".parquet", ".geoparquet"):
+        return False  # a GeoPackage in memory is styled, with the zones (render.qgis)
+    if p.is_file() and p.suffix.lower() not in (*PARQUET_SUFFIXES, ".csv", ".tsv", ".txt"):
+        return False  # GDAL formats: read in memory
+    rows = count_rows(p)
+    return rows is not None and rows >= settings.stream_rows()
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -85,11 +98,17 @@ def count_rows(path: str | Path) -> int | None:
         return None
 
 
-def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def iter_chunks(
+    path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, arrow: bool = True
+) -> Iterator[pd.DataFrame]:
     """Yield the raw claims table of ``path`` in chunks of at most ``chunk_rows`` rows.
 
     Each chunk is what :func:`geostrike.inputs.claims.read_table` gives for the whole file (CSV
     cells as text, point geometries as latitude/longitude columns), restricted to its rows.
+    A CSV file is read by Arrow's streaming reader (``arrow``) under a clean header, as the
+    in-memory reader reads it; where Arrow refuses a later part of the file,
+    :class:`ArrowCsvRefused` is raised and the caller starts again with ``arrow=False``
+    (pandas' reader, the in-memory reader's fallback).
     """
     from geostrike.inputs.claims import points_to_columns
 
@@ -100,7 +119,7 @@ def iter_chunks(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Itera
     if p.is_dir() or suffix in PARQUET_SUFFIXES:
         yield from _parquet_chunks(p, chunk_rows)
     elif suffix in (".csv", ".tsv", ".txt"):
-        yield from _csv_chunks(p, chunk_rows, sep="\t" if suffix == ".tsv" else ",")
+        yield from _csv_chunks(p, chunk_rows, suffix, arrow=arrow)
     else:
         import pyogrio
 
@@ -131,17 +150,81 @@ def _refuse_json_nul(p: Path) -> None:
             tail = data[-6:]
 
 
-def _csv_chunks(p: Path, chunk_rows: int, sep: str) -> Iterator[pd.DataFrame]:
-    import warnings
+class ArrowCsvRefused(Exception):
+    """Arrow's CSV reader refused a part of the file it had started to stream: the run
+    starts again with pandas' reader (as the in-memory reader falls back to it), so that
+    the chunks are the rows the in-memory reader would read."""
 
-    from geostrike.inputs.claims import CSV_READ_OPTIONS, check_extra_fields, csv_module_reader
 
+def _csv_chunks(
+    p: Path, chunk_rows: int, suffix: str, *, arrow: bool = True
+) -> Iterator[pd.DataFrame]:
     checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
     # cells as the in-memory reader reads them: kept as written under a clean header (its
     # Arrow path), spaces after a separator skipped otherwise (its pandas path)
+    from geostrike.inputs.claims import csv_module_reader, csv_separator
+
     header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    sep = csv_separator(header, suffix)
     names = next(iter(csv_module_reader(header, sep)), [])
     clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
+    if arrow and clean:
+        yield from _arrow_csv_chunks(p, chunk_rows, sep, names)
+    else:
+        yield from _pandas_csv_chunks(p, chunk_rows, sep, clean)
+
+
+def _arrow_csv_chunks(
+    p: Path, chunk_rows: int, sep: str, names: list[str]
+) -> Iterator[pd.DataFrame]:
+    """Chunks read by Arrow's streaming CSV reader, every cell as text (the in-memory
+    reader's options); :class:`ArrowCsvRefused` where Arrow cannot go on."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        reader = pacsv.open_csv(
+            p,
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise ArrowCsvRefused(str(exc)) from None
+    batches: list = []
+    held = 0
+    seen = False
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise ArrowCsvRefused(str(exc)) from None
+        batches.append(batch)
+        held += batch.num_rows
+        while held >= chunk_rows:
+            table = pa.Table.from_batches(batches)
+            seen = True
+            yield table.slice(0, chunk_rows).to_pandas()
+            rest = table.slice(chunk_rows)
+            batches, held = rest.to_batches(), rest.num_rows
+    if held:
+        seen = True
+        yield pa.Table.from_batches(batches).to_pandas()
+    if not seen:
+        raise InputError(p, "has no rows: no claims to read")
+
+
+def _pandas_csv_chunks(p: Path, chunk_rows: int, sep: str, clean: bool) -> Iterator[pd.DataFrame]:
+    import warnings
+
+    from geostrike.inputs.claims import CSV_READ_OPTIONS, check_extra_fields
+
     try:
         reader = pd.read_csv(
             p, sep=sep, chunksize=chunk_rows, **{**CSV_READ_OPTIONS, "skipinitialspace": not clean}
@@ -176,16 +259,29 @@ def _parquet_chunks(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     from geostrike.inputs.claims import points_to_columns
 
     try:
-        dataset = ds.dataset(p, format="parquet")
-        meta = dataset.schema.metadata or {}
-        batches = dataset.to_batches(batch_size=chunk_rows)
+        if p.is_dir():
+            dataset = ds.dataset(p, format="parquet")
+            meta = dataset.schema.metadata or {}
+            schema = dataset.schema
+            # no read-ahead: memory is one chunk, not a queue of decoded batches
+            batches = dataset.to_batches(
+                batch_size=chunk_rows, batch_readahead=0, fragment_readahead=0
+            )
+        else:
+            import pyarrow.parquet as pq
+
+            # a file: decoded chunk by chunk, even within one large row group
+            file = pq.ParquetFile(p, pre_buffer=False)
+            schema = file.schema_arrow
+            meta = schema.metadata or {}
+            batches = file.iter_batches(batch_size=chunk_rows)
         geo = b"geo" in meta
         seen = False
         for batch in batches:
             if batch.num_rows == 0:
                 continue
             seen = True
-            table = _table_of(batch, dataset.schema)
+            table = _table_of(batch, schema)
             if geo:
                 from geopandas.io.arrow import _arrow_to_geopandas
 
@@ -215,12 +311,18 @@ class ChunkWriter:
     """Append check results chunk by chunk to a temporary file; rename it on :meth:`close`.
 
     CSV (header once, geometry dropped and formula cells neutralised as in
-    :func:`geostrike.render.table.write_result` unless ``csv_safe`` is False),
-    GeoParquet (one row group per chunk), GeoPackage (one ``claims`` layer, appended) or
-    GeoJSON (buffered: written at the end).
+    :func:`geostrike.render.table.write_result` unless ``csv_safe`` is False, by the same
+    Arrow writer), GeoParquet (one row group per chunk, the points made from the coordinate
+    columns as the in-memory writer makes them), GeoPackage (one ``claims`` layer,
+    appended) or GeoJSON (buffered: written at the end).
+
+    Each chunk is written by a background thread (``background``, the default), so that
+    writing one chunk overlaps checking the next; at most one write waits, so memory holds
+    two chunks' results at most. A write's error is raised by the next :meth:`write` or by
+    :meth:`close`.
     """
 
-    def __init__(self, path: str | Path, *, csv_safe: bool = True) -> None:
+    def __init__(self, path: str | Path, *, csv_safe: bool = True, background: bool = True) -> None:
         self.path = Path(path)
         self.csv_safe = csv_safe
         self.suffix = self.path.suffix.lower()
@@ -234,47 +336,63 @@ class ChunkWriter:
         self._schema = None
         self._buffer: list[Any] = []
         self._done = False
+        self._pool = None
+        if background and self.suffix not in (".geojson", ".json"):
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geostrike-write")
+        self._pending: Any = None
         self.rows = 0
 
-    def write(self, result: Any) -> None:
-        """Append one chunk of results (a GeoDataFrame from ``check_frame``)."""
+    def write(self, result: Any, before: Callable[[Any], None] | None = None) -> None:
+        """Append one chunk of results (a frame from ``check_frame``); ``before(result)``
+        runs first, in the same thread (the id ledger marking repeated ids: its hashing
+        overlaps the next chunk's check too)."""
+        first = self.rows == 0
+        self.rows += len(result)
+        if self._pool is None:
+            self._write(result, first, before)
+            return
+        self._wait()  # the previous chunk written (its error raised here)
+        self._pending = self._pool.submit(self._write, result, first, before)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _write(self, result: Any, first: bool, before: Callable[[Any], None] | None) -> None:
+        if before is not None:
+            before(result)
         try:
             if self.suffix == ".csv":
                 with open(self.tmp, "ab") as fh:  # the same Arrow writer as in memory
-                    write_csv(result, fh, csv_safe=self.csv_safe, header=self.rows == 0)
+                    write_csv(result, fh, csv_safe=self.csv_safe, header=first)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
             elif self.suffix == ".gpkg":  # the in-memory writer: one bulk Arrow write
                 from geostrike.render.table import write_geopackage_layer
 
-                write_geopackage_layer(result, self.tmp, "claims", append=self.rows > 0)
+                write_geopackage_layer(_with_points(result), self.tmp, "claims", append=not first)
             else:
-                self._buffer.append(result)
+                self._buffer.append(_with_points(result))
         except OSError as exc:
-            self.abort()
             raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
-        self.rows += len(result)
 
     def _write_parquet(self, result: Any) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
-        from geopandas.io.arrow import _geopandas_to_arrow
 
-        table = _geopandas_to_arrow(result.reset_index(drop=True), index=False)
+        from geostrike.render.table import point_parquet_table
+
+        # the in-memory writer's table; no bounding box: one chunk's would be wrong for the file
+        table = point_parquet_table(result.reset_index(drop=True), bbox=False)
         if self._pq is None:
             fields = [
                 pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
                 for f in table.schema
             ]
-            meta = dict(table.schema.metadata or {})
-            if b"geo" in meta:  # the first chunk's bbox would be wrong for the whole file
-                import json
-
-                geo = json.loads(meta[b"geo"])
-                for col in geo.get("columns", {}).values():
-                    col.pop("bbox", None)
-                meta[b"geo"] = json.dumps(geo).encode()
-            self._schema = pa.schema(fields, metadata=meta)
+            self._schema = pa.schema(fields, metadata=table.schema.metadata)
             self._pq = pq.ParquetWriter(self.tmp, self._schema)
         try:
             table = table.cast(self._schema)
@@ -284,24 +402,46 @@ class ChunkWriter:
 
     def close(self) -> Path:
         """Finish the file and move it into place."""
-        if self._pq is not None:
-            self._pq.close()
-        if self._buffer:
-            import geopandas as gpd
+        try:
+            self._wait()
+        except BaseException:
+            self.abort()
+            raise
+        self._shutdown()
+        try:
+            if self._pq is not None:
+                self._pq.close()
+            if self._buffer:
+                import geopandas as gpd
 
-            whole = gpd.GeoDataFrame(pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326")
-            whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
+                whole = gpd.GeoDataFrame(
+                    pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326"
+                )
+                whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
+        except OSError as exc:
+            self.abort()
+            raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
         if self.rows == 0 and not self.tmp.exists():
             self.tmp.touch()
         self._done = True
         self._ctx.__exit__(None, None, None)
         return self.path
 
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def abort(self) -> None:
         """Drop the temporary file (nothing is left behind); safe to call twice."""
         if self._done:
             return
         self._done = True
+        try:
+            self._wait()
+        except BaseException:  # noqa: BLE001 - already failing; the first error is the one shown
+            pass
+        self._shutdown()
         if self._pq is not None:
             try:
                 self._pq.close()
@@ -313,6 +453,22 @@ class ChunkWriter:
             self._ctx.__exit__(type(exc), exc, None)
         except RuntimeError:
             pass
+
+
+def _with_points(result: Any) -> Any:
+    """``result`` with its point geometries (made from its coordinates when it was checked
+    without them), for the writers that need geometries."""
+    if getattr(result, "_geometry_column_name", None) in getattr(result, "columns", ()):
+        return result
+    import geopandas as gpd
+
+    from geostrike.engine.check import point_geometries
+
+    lat = result["latitude"].to_numpy(dtype=float)
+    lon = result["longitude"].to_numpy(dtype=float)
+    return gpd.GeoDataFrame(
+        result, geometry=point_geometries(lat, lon), crs="EPSG:4326", copy=False
+    )
 
 
 # ----------------------------------------------------------------------------- tally
@@ -403,9 +559,7 @@ def check_stream(
     """
     import sys
 
-    from tqdm import tqdm
-
-    from geostrike.engine.check import PreparedZones, check_frame, prepare_zones
+    from geostrike.engine.check import PreparedZones, prepare_zones
     from geostrike.engine.options import options_from
     from geostrike.inputs.actors import ActorTable, load_actors
 
@@ -414,9 +568,34 @@ def check_stream(
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
+    try:
+        return _run(claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=True)
+    except ArrowCsvRefused:  # a part Arrow cannot read: pandas' reader, as in memory
+        return _run(claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=False)
+
+
+def _run(
+    claims_path: str | Path,
+    prepared: Any,
+    output: str | Path,
+    chunk_rows: int,
+    opts: Any,
+    table: Any,
+    progress: bool,
+    *,
+    arrow: bool,
+) -> Tally:
+    """One pass of :func:`check_stream` over the file (read by Arrow or by pandas)."""
+    import warnings
+
+    from tqdm import tqdm
+
+    from geostrike.engine.check import check_frame
+
     writer = ChunkWriter(output, csv_safe=opts.csv_safe)
     tally = Tally()
     ids = IdLedger()
+    caught = ChunkWarnings()
     bar = tqdm(
         total=count_rows(claims_path) if progress else None,
         unit=" claims",
@@ -427,32 +606,200 @@ def check_stream(
     )
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     try:
-        for chunk in iter_chunks(claims_path, chunk_rows):
+        dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
+        for chunk in iter_chunks(claims_path, chunk_rows, arrow=arrow):
+            opts = dates.options(chunk)
             if reserved is None and _has_blank_ids(chunk):  # ids will be generated
                 reserved = generated_like_ids_of(claims_path, chunk_rows)
-            result = check_frame(
-                chunk,
-                prepared,
-                options=opts,
-                actors=table,
-                path=str(claims_path),
-                id_start=tally.rows + 1,
-                warn_duplicates=False,
-                reserved_ids=reserved or frozenset(),
-            )
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                result = check_frame(
+                    chunk,
+                    prepared,
+                    options=opts,
+                    actors=table,
+                    path=str(claims_path),
+                    id_start=tally.rows + 1,
+                    warn_duplicates=False,
+                    reserved_ids=reserved or frozenset(),
+                    points=False,
+                )
+            caught.add(seen)
+            del chunk
             result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
-            ids.add(result)
-            writer.write(result)
             tally.add(result)
-            bar.update(len(result))
+            writer.write(result, before=ids.add)  # ids marked in the writer's thread
+            del result
+            bar.update(tally.rows - bar.n)
     except BaseException:
         writer.abort()
         raise
     finally:
         bar.close()
     tally.path = writer.close()
+    caught.warn()
     ids.warn()
     return tally
+
+
+class ChunkWarnings:
+    """The warnings of every chunk (or Dask partition), raised once at the end: those about
+    rows (:class:`geostrike.errors.RowsWarning`) added up into one per kind, with the first
+    rows of the whole file; any other once per distinct message, in order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[Any]] = {}
+        self.other: dict[str, type[Warning]] = {}
+
+    def add(self, caught: list[Any]) -> None:
+        """Add warnings recorded by ``warnings.catch_warnings(record=True)``."""
+        self.add_messages([w.message for w in caught if issubclass(w.category, UserWarning)])
+
+    def add_messages(self, messages: list[Any] | None) -> None:
+        """Add warnings as sent by a worker: RowsWarning objects or texts."""
+        from geostrike.errors import RowsWarning
+
+        for m in messages or ():
+            if isinstance(m, RowsWarning):
+                self.rows.setdefault(m.text, []).append(m)
+            else:
+                self.other.setdefault(str(m), type(m) if isinstance(m, Warning) else UserWarning)
+
+    def warn(self) -> None:
+        import warnings
+
+        from geostrike.errors import RowsWarning
+
+        for text, category in self.other.items():
+            warnings.warn(text, category, stacklevel=3)
+        for parts in self.rows.values():
+            warnings.warn(RowsWarning.merged(parts), stacklevel=3)
+
+
+class _DateOrder:
+    """The order of the file's numeric dates ("05/06/2015"), the same for every chunk and
+    the one the in-memory reader would infer from the whole column
+    (:func:`geostrike.inputs.claims.infer_date_order`): decided from the dates seen so
+    far while they settle it and agree; where they do not (every date so far reads both
+    ways, or two chunks disagree), from the whole file's dates, read in one more pass
+    (which raises the in-memory reader's error when the file itself does not settle it).
+    An order given by the user (``--date-order``) is used as it is."""
+
+    def __init__(self, path: str | Path, opts: Any, chunk_rows: int, arrow: bool) -> None:
+        from geostrike.inputs.claims import _DATE_ORDER
+
+        self.path, self.chunk_rows, self.arrow, self.base = path, chunk_rows, arrow, opts
+        self.given = opts.date_order is not None or _DATE_ORDER[0] is not None
+        self.final = False  # decided from the whole file
+        self.seen: dict[Any, None] = {}  # distinct date texts so far, in order
+        self.order: str | None = None
+        self.source: Any = None
+
+    def options(self, chunk: pd.DataFrame) -> Any:
+        """The options for ``chunk``'s check: with the file's date order once known."""
+        from geostrike.inputs.claims import infer_date_order
+
+        if self.given or self.final:
+            return self._current()
+        if self.source is None:
+            from geostrike.inputs.claims import _rename_columns
+
+            renamed = _rename_columns(chunk.head(0))
+            names = [c for c, n in zip(chunk.columns, renamed.columns, strict=True) if n == "date"]
+            self.source = names[0] if names else False
+        if self.source is False:
+            return self._current()
+        values = chunk[self.source]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            return self._current()
+        from geostrike.inputs.claims import numeric_dates
+
+        self.seen.update(dict.fromkeys(numeric_dates(pd.unique(values.to_numpy(dtype=object)))))
+        try:
+            self.order = infer_date_order(np.array(list(self.seen), dtype=object), path=self.path)
+        except InputError:  # not settled by the dates so far: the whole file decides
+            whole = _distinct_values(self.path, self.source, self.chunk_rows, self.arrow)
+            self.order = None if whole is None else infer_date_order(whole, path=self.path)
+            self.final = True
+        return self._current()
+
+    def _current(self) -> Any:
+        return self.base if self.order is None else self.base.but(date_order=self.order)
+
+
+def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Any:
+    """``opts`` with the order of the whole claims file's numeric dates, when it holds
+    some and no order is given (the Dask engine's partitions each get it: inferred per
+    partition, two partitions could read the same date differently)."""
+    from geostrike.inputs.claims import _DATE_ORDER, _rename_columns, infer_date_order
+
+    if opts.date_order is not None or _DATE_ORDER[0] is not None:
+        return opts
+    try:
+        head = next(iter_chunks(path, 1000))
+    except ArrowCsvRefused:
+        head = next(iter_chunks(path, 1000, arrow=False))
+    renamed = _rename_columns(head.head(0))
+    names = [c for c, n in zip(head.columns, renamed.columns, strict=True) if n == "date"]
+    if not names:
+        return opts
+    values = _distinct_values(path, names[0], chunk_rows, arrow=True)
+    order = None if values is None else infer_date_order(values, path=path)
+    return opts if order is None else opts.but(date_order=order)
+
+
+def _distinct_values(path: str | Path, column: Any, chunk_rows: int, arrow: bool) -> Any:
+    """The distinct values of one text column of the whole claims file (None when the
+    column is not text), read alone where the format allows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if p.is_dir() or suffix in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            # read as a dictionary: Parquet's own dictionary pages, no million strings
+            col = pq.read_table(p, columns=[column], read_dictionary=[column]).column(0)
+            typ = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+            if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+                return None
+            if pa.types.is_dictionary(col.type):
+                col = pa.chunked_array([c.dictionary for c in col.chunks], type=typ)
+            return pc.unique(col).to_numpy(zero_copy_only=False)
+        if arrow and suffix in (".csv", ".tsv", ".txt"):
+            import pyarrow.csv as pacsv
+
+            from geostrike.inputs.claims import csv_separator
+
+            with open(p, "rb") as fh:
+                header = fh.readline().decode("utf-8", "replace")
+            # streamed, the one column: memory is a block of the file, not the file
+            reader = pacsv.open_csv(
+                p,
+                read_options=pacsv.ReadOptions(block_size=1 << 22),
+                parse_options=pacsv.ParseOptions(delimiter=csv_separator(header, suffix)),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[str(column)],
+                    column_types={str(column): pa.string()},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            found: dict[Any, None] = {}  # in order of first appearance, as in memory
+            for batch in reader:
+                found.update(dict.fromkeys(pc.unique(batch.column(0)).to_pylist()))
+            return np.array(list(found), dtype=object)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError):
+        pass
+    seen: dict[Any, None] = {}
+    for chunk in iter_chunks(p, chunk_rows, arrow=False):  # any file pandas or GDAL reads
+        values = chunk[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            return None
+        seen.update(dict.fromkeys(pd.unique(values.to_numpy(dtype=object))))
+    return np.array(list(seen), dtype=object)
 
 
 def _has_blank_ids(chunk: pd.DataFrame) -> bool:

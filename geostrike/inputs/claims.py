@@ -173,13 +173,7 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     if checked.blank:
         raise InputError(p, "file is empty")
     header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace")
-    sep = (
-        "\t"
-        if suffix == ".tsv" or header.count("\t") > header.count(",")
-        else ";"
-        if header.count(";") > header.count(",")
-        else ","
-    )
+    sep = csv_separator(header, suffix)
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -210,6 +204,14 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         check_extra_fields(p, p, sep, len(df.columns))
     return df
+
+
+def csv_separator(header: str, suffix: str) -> str:
+    """The separator of a claims text file, from its header line: tab for ``.tsv`` or a
+    header with more tabs than commas, ``;`` where semicolons outnumber commas, else ``,``."""
+    if suffix == ".tsv" or header.count("\t") > header.count(","):
+        return "\t"
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def check_extra_fields(p: Path, source: str | Path, sep: str, width: int) -> None:
@@ -777,6 +779,29 @@ def _numeric_date_order(
         f"column '{column}': dates such as {example!r} read as day/month or month/day in "
         "every row; say which with --date-order dmy|mdy (or write YYYY-MM-DD)",
     )
+
+
+def numeric_dates(values: Any) -> np.ndarray:
+    """The distinct numeric dates ("05/06/2015", stripped) among ``values``: the only ones
+    whose order (day or month first) must be inferred."""
+    text = pd.Series(values, dtype=object).where(pd.notna(values), "").astype(str).str.strip()
+    rest = ~text.str.match(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)") & (text != "")
+    distinct = pd.unique(text[rest].to_numpy(dtype=object))
+    return np.array([v for v in distinct if _NUMERIC_DATE.match(v)], dtype=object)
+
+
+def infer_date_order(
+    values: Any, *, path: str | Path | None = None, column: str = "date"
+) -> str | None:
+    """The order (``"dmy"`` or ``"mdy"``) in which :func:`parse_dates` would read the numeric
+    dates among ``values`` (the distinct texts of a whole column), or None when none of them
+    needs one. Raises the same :class:`InputError` as :func:`parse_dates` for a column that
+    mixes both orders or reads both ways in every row. A file read in chunks decides its
+    order once with this, so that every chunk reads its dates as the whole file would."""
+    distinct = numeric_dates(values)
+    if not len(distinct):
+        return None
+    return "dmy" if _numeric_date_order(distinct, None, path=path, column=column) else "mdy"
 
 
 def _parse_one_date(value: str, dayfirst: bool = True) -> dt.date | None:

@@ -86,7 +86,7 @@ def write_result(
     if fmt == "Parquet" and not isinstance(result, gpd.GeoDataFrame):
         # a result checked without points: its point column is written as GeoParquet WKB
         # straight from the coordinates, with no Shapely object made (issue 18)
-        return write_point_parquet(_as_dictionaries(result), path)
+        return write_point_parquet(result, path)
     if fmt != "CSV" and not isinstance(result, gpd.GeoDataFrame):
         # a result checked without points (CheckOptions(points=False)): made here, once
         # the engine's own arrays are freed
@@ -141,53 +141,62 @@ def point_wkb(lat: np.ndarray, lon: np.ndarray) -> Any:
     )
 
 
-def write_point_parquet(result: Any, path: str | Path) -> Path:
-    """Write a check result without point objects as GeoParquet (1.0.0): its columns by
-    Arrow, then a ``geometry`` column of WKB points made from ``latitude``/``longitude``
-    (:func:`point_wkb`) with the ``geo`` metadata (EPSG:4326, bounding box) that geopandas,
-    GDAL and QGIS read. What geopandas would write for the same points, without making a
-    million Shapely objects and then their WKB."""
+def point_parquet_table(result: Any, *, bbox: bool = True) -> Any:
+    """A check result as the Arrow table of a GeoParquet (1.0.0) file: its columns by
+    Arrow (the texts of :data:`_DICTIONARY_COLUMNS` as dictionaries with int32 indices, the
+    same type in every chunk of a streamed file), then a ``geometry`` column of WKB points
+    made from ``latitude``/``longitude`` (:func:`point_wkb`; a point geometry the result
+    already carries is dropped: it is the same point) with the ``geo`` metadata (EPSG:4326;
+    the bounding box when ``bbox``) that geopandas, GDAL and QGIS read."""
     import json
 
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from pyproj import CRS
 
-    from geostrike.errors import OutputError
-    from geostrike.io import atomic_output
-
+    if _has_geometry(result):
+        result = pd.DataFrame(result.drop(columns=result.geometry.name), copy=False)
     lat = result["latitude"].to_numpy(dtype=float)
     lon = result["longitude"].to_numpy(dtype=float)
-    table = pa.Table.from_pandas(result, preserve_index=False)
+    table = pa.Table.from_pandas(_as_dictionaries(result), preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type) and f.type.index_type != pa.int32():
+            typ = pa.dictionary(pa.int32(), f.type.value_type)
+            table = table.set_column(i, pa.field(f.name, typ), table.column(i).cast(typ))
     table = table.append_column("geometry", point_wkb(lat, lon))
     located = np.isfinite(lat) & np.isfinite(lon)
+    column: dict[str, Any] = {
+        "encoding": "WKB",
+        "geometry_types": ["Point"],
+        "crs": CRS.from_epsg(4326).to_json_dict(),
+    }
+    if bbox and located.any():
+        column["bbox"] = [
+            float(lon[located].min()),
+            float(lat[located].min()),
+            float(lon[located].max()),
+            float(lat[located].max()),
+        ]
     geo = {
         "version": "1.0.0",
         "primary_column": "geometry",
-        "columns": {
-            "geometry": {
-                "encoding": "WKB",
-                "geometry_types": ["Point"],
-                "crs": CRS.from_epsg(4326).to_json_dict(),
-                **(
-                    {
-                        "bbox": [
-                            float(lon[located].min()),
-                            float(lat[located].min()),
-                            float(lon[located].max()),
-                            float(lat[located].max()),
-                        ]
-                    }
-                    if located.any()
-                    else {}
-                ),  # fmt: skip
-            }
-        },
+        "columns": {"geometry": column},
         "creator": {"library": "geostrike"},
     }
     meta = dict(table.schema.metadata or {})
     meta[b"geo"] = json.dumps(geo).encode("utf-8")
-    table = table.replace_schema_metadata(meta)
+    return table.replace_schema_metadata(meta)
+
+
+def write_point_parquet(result: Any, path: str | Path) -> Path:
+    """Write a check result as GeoParquet (:func:`point_parquet_table`): what geopandas
+    would write for the same points, without making a million Shapely objects and then
+    their WKB."""
+    import pyarrow.parquet as pq
+
+    from geostrike.errors import OutputError
+    from geostrike.io import atomic_output
+
+    table = point_parquet_table(result)
     with atomic_output(path) as tmp:
         try:
             pq.write_table(table, tmp)

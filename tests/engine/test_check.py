@@ -1359,3 +1359,32 @@ def test_a_region_is_described_by_its_centre_not_as_held_whole() -> None:
         "The reported location was held by Houthis on 2016-03-01;"
     )
     assert ",," not in "".join(r["reason"])
+
+
+def test_reason_templates_remembered_across_checks_give_the_same_sentences() -> None:
+    """Issue 18: a shape's template is written once and remembered (a file checked chunk by
+    chunk writes each once); sentences from the memo are those written afresh."""
+    import geopandas as gpd
+    import shapely
+
+    from geostrike.engine import reasons
+
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Houthis", "Saudi-led coalition"], "valid_from": "2016-01-01"},
+        geometry=[shapely.box(43.0, 13.0, 45.0, 16.0), shapely.box(45.0, 13.0, 47.0, 16.0)],
+        crs="EPSG:4326",
+    )
+    rng = np.random.default_rng(5)
+    claims = pd.DataFrame(
+        {
+            "date": "2016-02-01",
+            "claimed_target": rng.choice(["houthis", "saudi_led_coalition"], 3000),
+            "latitude": rng.uniform(12.0, 17.0, 3000),
+            "longitude": rng.uniform(42.0, 48.0, 3000),
+        }
+    )
+    reasons._TEMPLATES.clear()
+    fresh = check(claims, zones)["reason"].tolist()
+    assert reasons._TEMPLATES  # remembered
+    parts = [check(claims.iloc[i : i + 700], zones)["reason"].tolist() for i in range(0, 3000, 700)]
+    assert [s for p in parts for s in p] == fresh

@@ -414,3 +414,34 @@ def test_worker_preload_hook_loads_the_kernels() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True", "True"]
+
+
+def test_partitions_read_dates_and_warn_about_rows_as_the_whole_file(
+    client, zones_path, tmp_path
+) -> None:
+    """Issue 18: numeric dates settled by one row of the last partition are read in that
+    order in every partition, and a warning about rows (lat/lon swapped) comes once, with
+    the file's row numbers, as from the in-memory engine."""
+    import warnings
+
+    df = _claims(600, seed=21)
+    df["date"] = "09/03/2015"  # 3 September month-first (the whole file's order)
+    df.loc[590, "date"] = "09/13/2015"  # the one row that settles it
+    for row in (10, 300, 580):  # swapped: lat 40 lon 35.5 -> 35.5 N 40 E
+        df.loc[row, ["latitude", "longitude", "claimed_target"]] = ["40.0", "35.5", "ISIS"]
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+
+    def run(fn):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = fn()
+        return got, [str(w.message) for w in caught if "swapped" in str(w.message)]
+
+    expected, memory_warned = run(lambda: check(path, zones_path))
+    got, dask_warned = run(
+        lambda: check_dask(path, zones_path, None, scheduler=client, npartitions=3)
+    )
+    assert_frame_equal(got, expected)
+    assert set(got["date"]) == {"2015-09-03", "2015-09-13"}
+    assert len(memory_warned) == 1 and dask_warned == memory_warned

@@ -116,3 +116,25 @@ def test_warm_kernels_compiles_every_kernel_once() -> None:
 
     assert engine.warm_kernels() == len(_jit.KERNELS) >= 3
     assert all(k._jit is not None for k in _jit.KERNELS)
+
+
+def test_a_loaded_kernel_takes_small_calls_too() -> None:
+    """Below ``python_below`` a call runs the Python body only while the kernel is not
+    loaded; once a larger call has loaded it, small calls take it (a chunked run pays no
+    Python loop per chunk), with the same answers."""
+    calls = []
+
+    def halve(x):  # pragma: no cover - compiled, or called through the list below
+        return x / 2.0
+
+    def spy(x):
+        calls.append(len(x))
+        return halve(x)
+
+    kernel = compiled("f8[::1](f8[::1])", python_below=100)(spy)
+    small = np.arange(5.0)
+    np.testing.assert_array_equal(kernel(small), small / 2.0)
+    assert calls == [5]  # the Python body ran (nothing loaded yet)
+    kernel._jit = njit("f8[::1](f8[::1])")(halve)  # as a larger call would load it
+    np.testing.assert_array_equal(kernel(small), small / 2.0)
+    assert calls == [5]  # the compiled code ran: the Python body was not called again

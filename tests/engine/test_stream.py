@@ -401,3 +401,128 @@ def test_id_ledger_marks_exactly_the_ids_of_earlier_chunks(chunks) -> None:
         assert (np.diff(ledger._seen.astype(np.float64)) >= 0).all()
         if len(before):
             assert isinstance(ledger._seen.base.obj, mmap.mmap)
+
+
+# ------------------------------------------------------------- issue 18: the CLI's stream
+def test_numeric_date_order_is_the_whole_files(zones, tmp_path: Path) -> None:
+    """The first chunks hold only dates that read both ways (05/06/2015); a later chunk
+    settles the file as month-first: every chunk reads its dates as the whole file would
+    (inferred per chunk, the first would be refused or read day-first)."""
+    df = _claims(600, seed=7)
+    df["date"] = "06/05/2015"  # 5 June month-first, 6 May day-first
+    df.loc[550, "date"] = "06/30/2015"  # only month-first reads this one
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    check_stream(src, zones, out, chunk_rows=100, progress=False)
+    expected = check(src, zones)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    assert set(got["date"]) == {"2015-06-05", "2015-06-30"}
+
+
+def test_dates_mixing_both_orders_across_chunks_are_refused(zones, tmp_path: Path) -> None:
+    df = _claims(400, seed=8)
+    df["date"] = "13/06/2015"  # day-first
+    df.loc[350, "date"] = "06/14/2015"  # month-first, in a later chunk
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError, match="mixes day-first"):
+        check(src, zones)
+    with pytest.raises(InputError, match="mixes day-first"):
+        check_stream(src, zones, out, chunk_rows=100, progress=False)
+    assert not out.exists() and not list(tmp_path.glob("*.tmp*"))
+
+
+def test_row_warnings_are_added_up_across_chunks(zones, tmp_path: Path) -> None:
+    """A warning about rows (lat/lon swapped) is raised once for the whole file, with the
+    file's row numbers, as the in-memory engine raises it."""
+    df = _claims(500, seed=9)
+    for row in (5, 130, 260, 261, 470):  # inside ISIS ground (35-36.5N, 38-40E) if swapped
+        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
+            "39.0",
+            "35.7",
+            "2015-02-01",  # within 90 days of the open-ended snapshot
+            "IS",
+        ]
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    with pytest.warns(UserWarning) as whole:
+        check(src, zones)
+    with pytest.warns(UserWarning) as streamed:
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=100, progress=False)
+    swapped = [str(w.message) for w in whole if "swapped" in str(w.message)]
+    assert swapped and "rows 6, 131, 261, 262, 471" in swapped[0]
+    assert [str(w.message) for w in streamed if "swapped" in str(w.message)] == swapped
+
+
+def test_arrow_refusing_a_later_row_falls_back_to_pandas(zones, tmp_path: Path) -> None:
+    """A row with fewer fields deep in the file: Arrow's reader stops there, the run
+    starts again with pandas' reader (as the in-memory reader does) and gives its rows."""
+    df = _claims(400, seed=10)
+    src = tmp_path / "claims.csv"
+    lines = df.to_csv(index=False).splitlines()
+    lines[300] = ",".join(lines[300].split(",")[:3])  # a short row, read as blanks by pandas
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    check_stream(src, zones, out, chunk_rows=100, progress=False)
+    expected = check(src, zones)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(expected))
+    assert got.loc[299, "status"] == "invalid"
+
+
+def test_a_failed_background_write_is_raised_and_leaves_nothing(
+    zones, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geostrike.engine.stream as stream_module
+
+    calls = []
+
+    def failing(result, fh, **kw):  # the second chunk's write fails (a full disk)
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        fh.write(b"x\n")
+
+    monkeypatch.setattr(stream_module, "write_csv", failing)
+    src = tmp_path / "claims.csv"
+    _claims(500, seed=11).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    with pytest.raises(OutputError, match="No space left"):
+        check_stream(src, zones, out, chunk_rows=100, progress=False)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv"]
+
+
+def test_streamed_geoparquet_reads_back_as_the_in_memory_file(zones, tmp_path: Path) -> None:
+    """Parquet written chunk by chunk (points from the coordinates, texts as dictionaries)
+    reads back as the in-memory writer's file does, but for the file-wide bounding box."""
+    src = tmp_path / "claims.csv"
+    _claims(900, seed=12).to_csv(src, index=False)
+    streamed, whole = tmp_path / "s.parquet", tmp_path / "w.parquet"
+    check_stream(src, zones, streamed, chunk_rows=200, progress=False)
+    write_result(check(src, zones), whole)
+    assert_frame_equal(gpd.read_parquet(streamed), gpd.read_parquet(whole))
+
+
+def test_the_cli_streams_a_large_file_into_the_same_output(
+    zones, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from geostrike.cli import cli
+
+    src = tmp_path / "claims.csv"
+    _claims(800, seed=13).to_csv(src, index=False)
+    z = tmp_path / "zones.geojson"
+    zones.to_file(z)
+    outs = {}
+    for rows in ("100000", "50"):  # in memory, then streamed (800 rows >= 50)
+        monkeypatch.setenv("GEOSTRIKE_STREAM_ROWS", rows)
+        out = tmp_path / f"out-{rows}.csv"
+        res = CliRunner().invoke(cli, ["check", str(src), "--zones", str(z), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        outs[rows] = (out.read_bytes(), res.output.replace(out.name, "OUT"))
+    assert outs["50"][0] == outs["100000"][0]
+    assert outs["50"][1] == outs["100000"][1]
