@@ -28,7 +28,10 @@ the cache key hashes this file, so the writer and the reader cannot drift apart.
 Countries and first-level divisions are placed at the representative points of
 ``geostrike/data/country_points.csv`` and ``admin1_points.csv`` when the built-in part is
 compiled (:func:`country_points`, :func:`admin1_points`), so every route uses the same
-point.
+point: GeoNames' own points (CC BY 4.0) as redistributed in OpenWeatherMap's city list in
+PyPI ``pyowm`` 3.5.0, picked out by the ids of GeoNames' countryInfo/admin1Codes tables
+from Debian ``libtimezonemap-data`` (``scripts/build_geonames_points.py``; sources and
+licences in each file's header).
 """
 
 from __future__ import annotations
@@ -1382,9 +1385,9 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 
 def country_points() -> dict[str, tuple[float, float]]:
-    """ISO code -> (lat, lon) from ``geostrike/data/country_points.csv``: the CIA World
-    Factbook's geographic coordinates (public domain; the points GeoNames' country table
-    uses for most countries), two rows a published geographic centre instead."""
+    """ISO code -> (lat, lon) from ``geostrike/data/country_points.csv``: GeoNames' own
+    country points (CC BY 4.0; see the file's header), a few countries GeoNames' list lacks
+    at the CIA World Factbook's point (the ``source`` column)."""
     return {
         r["code"]: (float(r["latitude"]), float(r["longitude"]))
         for r in _data_rows("country_points.csv")
@@ -1392,35 +1395,95 @@ def country_points() -> dict[str, tuple[float, float]]:
 
 
 def admin1_points() -> dict[tuple[str, str], tuple[float, float]]:
-    """(ISO code, folded name or alias) -> (lat, lon) from ``geostrike/data/admin1_points.csv``:
-    Natural Earth's admin-1 layer (public domain), the centroid of a division's largest
-    polygon, for the large divisions whose built-in point (the place nearest the median
-    of their towns) can lie hundreds of kilometres from the middle of their territory."""
-    out: dict[tuple[str, str], tuple[float, float]] = {}
+    """(ISO code, GeoNames admin1 code) -> (lat, lon) from ``geostrike/data/admin1_points.csv``:
+    GeoNames' own points of first-level divisions worldwide (CC BY 4.0; see the file's
+    header). The built-in point of a division, the place nearest the median of its towns,
+    can lie hundreds of kilometres from the point GeoNames (and every evaluation) uses."""
+    return {
+        (r["code"], r["admin1"]): (float(r["latitude"]), float(r["longitude"]))
+        for r in _data_rows("admin1_points.csv")
+    }
+
+
+def _admin1_by_name() -> dict[tuple[str, str], str]:
+    """(ISO code, folded name or alias) -> admin1 code, for names that only one division of
+    the country bears in ``admin1_points.csv`` (a name two divisions share names neither)."""
+    out: dict[tuple[str, str], str] = {}
+    clash: set[tuple[str, str]] = set()
     for r in _data_rows("admin1_points.csv"):
-        pt = (float(r["latitude"]), float(r["longitude"]))
         for name in (r["name"], *r["aliases"].split("|")):
-            if name:
-                out.setdefault((r["code"], fold(normalise(name))), pt)
+            k = (r["code"], fold(normalise(name)))
+            if not name or not k[1] or k in clash:
+                continue
+            if out.setdefault(k, r["admin1"]) != r["admin1"]:
+                clash.add(k)
+                del out[k]
     return out
 
 
 def _place_at_points(rows: list[_Row]) -> list[_Row]:
     """Built-in countries and first-level divisions moved to their representative points
     (:func:`country_points`, :func:`admin1_points`), so that every route (geocoder, text)
-    places "Syria" at the same point; rows of an imported GeoNames dump keep GeoNames' own."""
-    countries, divisions = country_points(), admin1_points()
+    places "Syria" at the same point; rows of an imported GeoNames dump keep GeoNames' own.
+
+    A built-in division is matched by (country, admin1 code); one whose code the table
+    lacks (a snapshot with other codes), by a name only one division of the country bears
+    in the table and in the gazetteer, and only to a division no other row took: two
+    divisions never share a point by a name clash."""
+    countries, divisions, names = country_points(), admin1_points(), _admin1_by_name()
+    own = [
+        r
+        for r in rows
+        if not r.source.startswith("geonames-import:")
+        and r.feature_code == "ADM1"
+        and r.gazetteer_id.startswith("geostrike:admin1:")
+    ]
+    taken = {(r.country_code, r.admin1_code) for r in own}
+    folded = [fold(normalise(r.name)) for r in own]
+    bearers: dict[tuple[str, str], int] = {}
+    for r, f in zip(own, folded, strict=True):
+        bearers[(r.country_code, f)] = bearers.get((r.country_code, f), 0) + 1
     for r in rows:
         if r.source.startswith("geonames-import:"):
             continue
-        pt = None
         if r.feature_code.startswith("PCL"):
             pt = countries.get(r.country_code)
-        elif r.feature_code == "ADM1" and r.gazetteer_id.startswith("geostrike:admin1:"):
-            pt = divisions.get((r.country_code, fold(normalise(r.name))))
+            if pt is not None:
+                r.latitude, r.longitude = pt
+    moved: list[_Row] = []
+    for r, f in zip(own, folded, strict=True):
+        pt = divisions.get((r.country_code, r.admin1_code))
+        if pt is None and bearers[(r.country_code, f)] == 1:
+            code = names.get((r.country_code, f))
+            if code is not None and (r.country_code, code) not in taken:
+                taken.add((r.country_code, code))
+                pt = divisions[(r.country_code, code)]
         if pt is not None:
             r.latitude, r.longitude = pt
+            moved.append(r)
+    _cover_members(moved, rows)
     return rows
+
+
+def _cover_members(divisions: list[_Row], rows: list[_Row]) -> None:
+    """A moved division's radius measured again from its new point: the distance that
+    covers 90% of its places (as :func:`_representative` does from the old one), so the
+    precision still spans the division and not a circle around where it used to sit."""
+    if not divisions:
+        return
+    wanted = {(d.country_code, d.admin1_code) for d in divisions}
+    members: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(rows):
+        k = (r.country_code, r.admin1_code)
+        if k in wanted and r.feature_code.startswith("PPL"):
+            members.setdefault(k, []).append(i)
+    lat = np.array([r.latitude for r in rows], dtype=np.float64)
+    lon = np.array([r.longitude for r in rows], dtype=np.float64)
+    for d in divisions:
+        idx = members.get((d.country_code, d.admin1_code))
+        if idx:
+            dist = _haversine(d.latitude, d.longitude, lat[idx], lon[idx])
+            d.precision_km = round(float(max(10.0, np.percentile(dist, 90))), 1)
 
 
 def _ensure_builtin() -> Path:

@@ -487,7 +487,7 @@ def test_representative_points_of_countries_and_divisions() -> None:
     from geostrike.places.gazetteer import _place_at_points, _Row
 
     rows = [
-        _Row("geonames:6252001", "United States", 39.76, -98.5, "US", "", "", "PCLI",
+        _Row("geonames:6252001", "United States", 40.0, -100.0, "US", "", "", "PCLI",
              327_000_000, 1000.0, "geonames-import:US.txt"),
         _Row("geonames:6252001", "United States", 41.0, -80.0, "US", "", "", "PCLI",
              327_000_000, 1000.0, "geonames-countries"),
@@ -498,18 +498,178 @@ def test_representative_points_of_countries_and_divisions() -> None:
     ]  # fmt: skip
     _place_at_points(rows)
     assert [(r.latitude, r.longitude) for r in rows] == [
-        (39.76, -98.5),  # imported: GeoNames' point kept
-        (39.833, -98.583),  # built in: the table's point
-        (-22.57, 144.54),  # a division at the middle of its territory
+        (40.0, -100.0),  # imported: the dump's own point kept
+        (39.76, -98.5),  # built in: the table's point (GeoNames')
+        (-20.0, 145.0),  # a division at GeoNames' point, not its largest town
         (-27.47, 153.02),  # a town is not moved
     ]
+
+
+def test_point_tables_hold_geonames_points_worldwide() -> None:
+    """Issue 17: the tables are GeoNames' own points (countries, and first-level divisions of
+    every country GeoNames' list covers), each row with its source."""
+    from geostrike.places.gazetteer import _data_rows, admin1_points, country_points
+
+    countries, divisions = country_points(), admin1_points()
+    assert countries["CA"] == (60.10867, -113.64258)
+    assert countries["US"] == (39.76, -98.5) and countries["SY"] == (35.0, 38.0)
+    assert len(countries) >= 240 and len(divisions) >= 2900
+    assert divisions[("CA", "01")] == (52.28333, -117.469)  # Alberta
+    assert divisions[("AU", "04")] == (-20.0, 145.0)  # Queensland
+    assert divisions[("US", "HI")] == (20.75028, -156.50027)  # Hawaii
+    assert divisions[("YE", "04")] == (16.0, 49.0)  # Hadramawt
+    assert divisions[("UA", "07")] == (49.5, 36.5)  # Kharkiv Oblast
+    assert {cc for cc, _ in divisions} >= {"CN", "JP", "RU", "IN", "SD", "LY", "IQ", "UA"}
+    rows = _data_rows("admin1_points.csv")
+    assert len({(r["code"], r["admin1"]) for r in rows}) == len(rows) == len(divisions)
+    assert {r["source"] for r in rows} == {"geonames"}
+    assert {r["source"] for r in _data_rows("country_points.csv")} == {"geonames", "factbook"}
+    for la, lo in [*countries.values(), *divisions.values()]:
+        assert -90 <= la <= 90 and -180 <= lo <= 180
+
+
+# (query for geocode(), sentence for extract(), name found, GeoNames' point)
+_GEONAMES_POINTS = [
+    ("Canada", "Wildfires burned across Canada.", "Canada", (60.10867, -113.64258)),
+    ("Alberta", "Crews fought fires in Alberta.", "Alberta", (52.28333, -117.469)),
+    ("Queensland", "Floods hit Queensland on Monday.", "Queensland", (-20.0, 145.0)),
+    ("Ontario", "Snow fell in Ontario.", "Ontario", (49.25014, -84.49983)),
+    ("Quebec province", "Protests spread across Quebec province.", "Quebec", (52.00017, -71.99907)),
+    # divisions outside the four countries the old table covered
+    ("Hadramout", "Airstrikes hit Hadramout on Tuesday.", "Muhafazat Hadramawt", (16.0, 49.0)),
+    ("Kharkiv Oblast", "Missiles hit Kharkiv Oblast overnight.", "Kharkiv", (49.5, 36.5)),
+    ("Nineveh", "Fighting continued in Nineveh province.", "Ninawa", (36.16667, 42.58333)),
+]
+
+
+@pytest.mark.parametrize(("query", "sentence", "name", "point"), _GEONAMES_POINTS)
+def test_countries_and_divisions_at_geonames_points_by_both_routes(
+    query: str, sentence: str, name: str, point: tuple[float, float]
+) -> None:
+    from geostrike.text.claims import extract
+
+    g = geocode(query)
+    assert g is not None and g.feature_code in ("PCLI", "ADM1"), g
+    found = [m for m in extract(sentence).places if m.name == name]
+    assert len(found) == 1, extract(sentence).places
+    assert (g.latitude, g.longitude) == (found[0].latitude, found[0].longitude) == point
+
+
+def test_a_moved_division_still_covers_its_places(gaz) -> None:
+    """The radius is measured again from GeoNames' point: Queensland's still reaches
+    Brisbane, where most of its towns are (it was measured from Brisbane's suburbs)."""
+    from geostrike.geodesy import GEOD
+
+    q = geocode("Queensland")
+    brisbane = GEOD.inv(q.longitude, q.latitude, 153.02, -27.47)[2] / 1000
+    assert q.precision_km > brisbane > 900
+
+
+def _division_table(monkeypatch, rows: list[dict[str, str]]) -> None:
+    from geostrike.places import gazetteer as G
+
+    real = G._data_rows
+    monkeypatch.setattr(
+        G, "_data_rows", lambda name: rows if name == "admin1_points.csv" else real(name)
+    )
+
+
+def test_divisions_matched_by_code_then_by_a_name_no_other_division_bears(monkeypatch) -> None:
+    """A division the table lacks by code is matched by name only where the name is one
+    division's alone (in the table and in the gazetteer) and that division is not taken by
+    another row: two divisions of one country never collapse onto one point."""
+    from geostrike.places.gazetteer import _place_at_points, _Row
+
+    def t(a1, name, aliases, lat, lon):
+        return {"code": "XX", "admin1": a1, "name": name, "aliases": aliases,
+                "latitude": str(lat), "longitude": str(lon), "source": "geonames"}  # fmt: skip
+
+    _division_table(
+        monkeypatch,
+        [
+            t("01", "Northern", "North", 10, 10),
+            t("02", "Southern", "", 20, 20),
+            t("03", "Central", "", 30, 30),
+            t("04", "Middle", "Central", 40, 40),  # 'Central' names two divisions: neither
+            t("05", "Eastern", "", 50, 50),
+        ],
+    )
+
+    def div(a1, name):
+        return _Row(f"geostrike:admin1:XX.{a1}", name, 1.0, 1.0, "XX", a1, name, "ADM1",
+                    1000, 10.0, "geonames-cities500-admin1")  # fmt: skip
+
+    rows = [
+        div("01", "Northern"),  # by code
+        div("91", "North"),  # code unknown; its name leads to 01, already taken: stays
+        div("92", "Southern"),  # code unknown; a name of 02 alone, untaken: moved there
+        div("93", "Central"),  # a name two table divisions bear: stays
+        div("94", "Eastern"),  # a name two gazetteer rows bear: both stay
+        div("95", "Eastern"),
+        _Row(
+            "geonames:9",
+            "Town",
+            20.5,
+            20.0,
+            "XX",
+            "92",
+            "Southern",
+            "PPL",
+            500,
+            5.0,
+            "geonames-cities500",
+        ),  # fmt: skip
+    ]
+    _place_at_points(rows)
+    got = [(r.latitude, r.longitude) for r in rows[:6]]
+    assert got == [(10, 10), (1, 1), (20, 20), (1, 1), (1, 1), (1, 1)]
+    assert rows[6].latitude == 20.5  # a town is not moved
+    assert rows[2].precision_km == 55.6  # measured again from the new point to its town
+
+
+def test_builtin_divisions_moved_by_name_never_share_a_point(gaz) -> None:
+    """On the real tables: a built-in division whose code the table lacks, moved by name,
+    sits at no point that another division of its country holds."""
+    from geostrike.places.gazetteer import admin1_points
+
+    rec = gaz.records
+    adm = rec[(rec.feature_code == "ADM1") & rec.gazetteer_id.str.startswith("geostrike:admin1:")]
+    table = admin1_points()
+    keys = list(zip(adm.country_code, adm.admin1_code, strict=True))
+    points = list(zip(adm.country_code, zip(adm.latitude, adm.longitude, strict=True), strict=True))
+    coded = [k in table for k in keys]
+    assert sum(coded) > 2500
+    assert all(table[k] == p for k, (_, p), c in zip(keys, points, coded, strict=True) if c)
+    held = {p for p, c in zip(points, coded, strict=True) if c}
+    table_points = {(cc, p) for (cc, _), p in table.items()}
+    moved = [p for p, c in zip(points, coded, strict=True) if not c and p in table_points]
+    assert moved  # some are (renamed codes: France's regions, Viet Nam's provinces)
+    assert len(set(moved)) == len(moved) and not set(moved) & held
+
+
+def test_point_tables_are_part_of_the_cache_key(tmp_path, monkeypatch) -> None:
+    """Editing a point table compiles the built-in part again (a new cache folder)."""
+    from geostrike.places import gazetteer as G
+
+    monkeypatch.setenv("GEOSTRIKE_CACHE_DIR", str(tmp_path / "cache"))
+    copies = []
+    for f in G._point_files():
+        copies.append(tmp_path / f.name)
+        copies[-1].write_bytes(f.read_bytes())
+    monkeypatch.setattr(G, "_point_files", lambda: copies)
+    monkeypatch.setattr(G, "_ensure_cached", lambda folder, build, meta: folder)
+    before = G._ensure_builtin()
+    assert G._ensure_builtin() == before  # same bytes: same key
+    with open(copies[1], "a", encoding="utf-8") as fh:
+        fh.write("XX,01,Test,,1.0,2.0,1,geonames\n")
+    assert G._ensure_builtin() != before
 
 
 def test_country_point_is_the_same_by_geocode_and_extract() -> None:
     """Issue 13: "Syria" gave 35.06, 36.70 by geocode() and 35.0, 38.0 by extract()."""
     from geostrike.text.claims import extract
 
-    for name, point in (("Syria", (35.0, 38.0)), ("Yemen", (15.0, 48.0))):
+    for name, point in (("Syria", (35.0, 38.0)), ("Yemen", (15.5, 47.5))):
         g = geocode(name)
         (e,) = extract(f"Airstrikes hit {name} on Monday.").places
         assert (g.latitude, g.longitude) == (e.latitude, e.longitude) == point

@@ -536,8 +536,8 @@ AUDIT_PLACES = [
     ("عدن", 12.78, 45.04),
     ("Saqba", 33.50, 36.38),
     ("Markadeh", 35.73, 40.77),
-    ("Nineveh", 36.34, 43.12),
-    ("Abyan", 13.84, 45.84),
+    ("Nineveh", 36.17, 42.58),  # the governorates at GeoNames' points (issue 17)
+    ("Abyan", 13.63, 46.13),
     ("Djarablus", 36.82, 38.01),
     ("Marea", 36.48, 37.20),
 ]

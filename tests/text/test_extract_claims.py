@@ -195,10 +195,11 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     ("text", "name", "centre"),
     [
         # the built-in point of a large division was the town nearest the median of its
-        # towns: Brisbane's suburbs for Queensland, Perth for Western Australia
-        ("Floods hit Queensland on Monday.", "Queensland", (-22.57, 144.54)),
-        ("Fires spread in Western Australia.", "Western Australia", (-25.47, 122.18)),
-        ("Crews fought fires in Alberta.", "Alberta", (55.17, -114.51)),
+        # towns: Brisbane's suburbs for Queensland, Perth for Western Australia; now
+        # GeoNames' own points (issue 17)
+        ("Floods hit Queensland on Monday.", "Queensland", (-20.0, 145.0)),
+        ("Fires spread in Western Australia.", "Western Australia", (-25.0, 122.0)),
+        ("Crews fought fires in Alberta.", "Alberta", (52.28333, -117.469)),
     ],
 )
 def test_large_divisions_sit_in_the_middle_of_their_territory(
@@ -212,14 +213,12 @@ def test_large_divisions_sit_in_the_middle_of_their_territory(
 @pytest.mark.parametrize(
     ("text", "name", "centre"),
     [
-        # published geographic centres, not the Factbook's rounded points (38N 97W, 27S 133E)
-        ("Talks were held in the United States.", "United States", (39.833, -98.583)),
-        ("Talks were held in Australia.", "Australia", (-25.61, 134.355)),
+        # GeoNames' own country points (issue 17), not the Factbook's (38N 97W, 27S 133E)
+        ("Talks were held in the United States.", "United States", (39.76, -98.5)),
+        ("Talks were held in Australia.", "Australia", (-25.0, 135.0)),
     ],
 )
-def test_countries_at_their_geographic_centre(
-    text: str, name: str, centre: tuple[float, float]
-) -> None:
+def test_countries_at_geonames_points(text: str, name: str, centre: tuple[float, float]) -> None:
     (m,) = [m for m in extract(text).places if m.name == name]
     assert _km(m.latitude, m.longitude, *centre) < 1
 
