@@ -449,7 +449,7 @@ def neutralise_array(text: Any) -> Any:
 
 
 #: Rows formatted and written together by :func:`write_csv` (bounds its extra memory).
-_CSV_BATCH = 65_536
+_CSV_BATCH = 16_384
 
 
 def _text(value: str) -> Any:

@@ -39,7 +39,7 @@ from geostrike.io import (
 )
 
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
-DEFAULT_CHUNK_ROWS = 200_000
+DEFAULT_CHUNK_ROWS = 100_000
 _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
 
 
@@ -185,7 +185,7 @@ def _arrow_csv_chunks(
     try:
         reader = pacsv.open_csv(
             p,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            read_options=pacsv.ReadOptions(block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -607,7 +607,7 @@ def _run(
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     try:
         dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
-        for chunk in iter_chunks(claims_path, chunk_rows, arrow=arrow):
+        for chunk in _read_ahead(iter_chunks(claims_path, chunk_rows, arrow=arrow)):
             opts = dates.options(chunk)
             if reserved is None and _has_blank_ids(chunk):  # ids will be generated
                 reserved = generated_like_ids_of(claims_path, chunk_rows)
@@ -640,6 +640,52 @@ def _run(
     caught.warn()
     ids.warn()
     return tally
+
+
+def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """``chunks``, each read by a background thread while the one before is checked (Arrow
+    decodes without the GIL); at most one chunk waits. An error reading is raised here, in
+    order, after the chunks before it."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put((chunk, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            box.put((None, exc))
+
+    thread = threading.Thread(target=read, name="geostrike-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, exc = box.get()
+            if exc is not None:
+                raise exc
+            if chunk is done:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked put see the stop
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(timeout=0.05)
 
 
 class ChunkWarnings:
@@ -778,7 +824,7 @@ def _distinct_values(path: str | Path, column: Any, chunk_rows: int, arrow: bool
             # streamed, the one column: memory is a block of the file, not the file
             reader = pacsv.open_csv(
                 p,
-                read_options=pacsv.ReadOptions(block_size=1 << 22),
+                read_options=pacsv.ReadOptions(block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=csv_separator(header, suffix)),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=[str(column)],

@@ -980,7 +980,11 @@ def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``values[codes]`` for an object array, by one fill when every code is the same (a
     million-row take of Python objects costs tens of milliseconds, a fill a few)."""
     if len(codes) and codes.min() == codes.max():
-        return np.full(len(codes), values[codes[0]], dtype=object)
+        out = np.empty(len(codes), dtype=object)
+        # fill() stores the one object; np.full(..., "text", dtype=object) would cast a
+        # text array and make a new string per row (12 MB per million rows, issue 18)
+        out.fill(values[codes[0]])
+        return out
     return values[codes]
 
 

@@ -526,3 +526,31 @@ def test_the_cli_streams_a_large_file_into_the_same_output(
         outs[rows] = (out.read_bytes(), res.output.replace(out.name, "OUT"))
     assert outs["50"][0] == outs["100000"][0]
     assert outs["50"][1] == outs["100000"][1]
+
+
+def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
+    import threading
+
+    from geostrike.engine.stream import _read_ahead
+
+    def chunks():
+        yield 1
+        yield 2
+        raise InputError("claims.csv", "holds a NUL character")
+
+    got = []
+    with pytest.raises(InputError, match="NUL"):
+        for c in _read_ahead(chunks()):
+            got.append(c)
+    assert got == [1, 2]
+
+    def endless():
+        i = 0
+        while True:
+            i += 1
+            yield i
+
+    ahead = _read_ahead(endless())
+    assert [next(ahead), next(ahead)] == [1, 2]
+    ahead.close()  # the consumer stops early: the reading thread ends too
+    assert not [t for t in threading.enumerate() if t.name == "geostrike-read"]
