@@ -949,14 +949,80 @@ def _geocode(
                 return m
     if place != text or mode != "plain":
         hit = _constrain(gaz, _match(gaz, place, country=country, near=near, admin=(mode == "admin")), within)  # fmt: skip
+        if mode == "admin" and (hit is None or int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]):
+            # "Kharkivska oblast", "Belgorodskaya oblast": the division named by an adjective
+            stem_hit = _constrain(gaz, _division_by_adjective(gaz, place, country), within)
+            if stem_hit is not None:
+                return _build(gaz, query, stem_hit, "admin", details)
         if hit is not None:
             if mode == "admin" and int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]:
+                if hit.level not in ("exact", "fold"):
+                    # "Poltavska oblast" is no village Poltavka: a division word after a
+                    # name only like a place's is not settled (abstain, not guess)
+                    return None
                 mode = "region"  # "X province" where X names no division: X, widened
             return _build(gaz, query, hit, mode, details)
     # d. the whole query by fold, skeleton and fuzzy match
     if not whole:
         return None
     return build(_match(gaz, text, country=country, near=near), "plain", {})
+
+
+#: Adjectival endings of a division's name in Ukrainian, Russian and Belarusian
+#: transliteration ("Kharkivs'ka", "Donetska", "Zaporizka", "Belgorodskaya", "Kurskiy"):
+#: what is left is the start of the division's own name.
+_ADJECTIVE_ENDINGS = (
+    "skaya", "skaia", "skyi", "skiy", "skij", "skoy", "skoi", "ska", "ka", "aya", "aia", "a",
+)  # fmt: skip
+
+
+def _division_by_adjective(gaz: Gazetteer, place: str, country: str | None) -> _Hit | None:
+    """The first-level division an adjective names, with a division word after it
+    ("Kharkivska oblast" is Kharkiv Oblast, not the village Kharkivka): a division whose
+    name starts with the adjective's stem (the stem as written, or as :func:`fold` spells
+    it: "Kyivska" for "Kiev"), in ``country`` when given; the longest stem that fits
+    decides, a division named exactly the stem first, then the only one, then the only
+    one in the focus countries. None when the word is no such adjective, or the stem
+    fits no division or several."""
+    word = normalise(place).replace("'", "").replace(" ", "")
+    if not word.isalpha() or len(word) < 5:
+        return None
+
+    def build() -> tuple[list[int], list[str], list[str]]:
+        rows = np.flatnonzero(gaz.frank == FEATURE_RANK["admin1"]).tolist()
+        names = gaz._col("name")
+        plain = [normalise(str(names[r])).replace("'", "").replace(" ", "") for r in rows]
+        return rows, plain, [fold(p) for p in plain]
+
+    rows, plain, folded = gaz.cached("geocoder.admin1_name_stems", build)
+    focus = set(_focus())
+    stems = sorted(
+        {
+            word[: -len(e)]
+            for e in _ADJECTIVE_ENDINGS
+            if word.endswith(e) and len(word) - len(e) >= 3
+        },
+        key=len,
+        reverse=True,
+    )
+    for stem in stems:
+        f = fold(stem)
+        found = [
+            i
+            for i in range(len(rows))
+            if (plain[i].startswith(stem) or folded[i].startswith(f))
+            and (country is None or str(gaz.cc[rows[i]]) == country.upper())
+        ]
+        pick = [i for i in found if plain[i] == stem or folded[i] == f]
+        if len(pick) != 1:
+            pick = found if len(found) == 1 else [i for i in found if str(gaz.cc[rows[i]]) in focus]
+        if len(pick) == 1:
+            i = pick[0]
+            score = 100.0 * len(stem) / max(len(plain[i]), len(word))
+            return _Hit(rows[i], score, "fuzzy", place, np.array([rows[i]], dtype=np.int64), place)
+        if found:
+            return None  # the longest stem that fits names several: not decided
+    return None
 
 
 def _constrain(gaz: Gazetteer, hit: _Hit | None, within: Any) -> _Hit | None:
