@@ -1025,6 +1025,14 @@ def _division_by_adjective(gaz: Gazetteer, place: str, country: str | None) -> _
     return None
 
 
+def division_by_adjective(gaz: Gazetteer, word: str, country: str | None = None) -> int | None:
+    """The gazetteer row of the first-level division an adjective names when a division
+    word follows it ("Kharkivska" before "oblast"), or None (see the geocoder's rule:
+    the one division whose name starts with the adjective's stem)."""
+    hit = _division_by_adjective(gaz, word, country)
+    return None if hit is None else int(hit.row)
+
+
 def _constrain(gaz: Gazetteer, hit: _Hit | None, within: Any) -> _Hit | None:
     """The hit with only the candidates a qualifier allows (None when none is left)."""
     if hit is None or within is None:

@@ -1087,6 +1087,14 @@ def find_places(ctx: Context, idx: PlaceIndex) -> list[PlaceMention]:
                         if not len(rows) and k == j:
                             # "Харкова", "Харкові", "Киеве": a case form of a Cyrillic name
                             key, rows, kinds = _uninflected(base, key, idx)
+                        if k == j and not idx.is_admin1[rows].any() and _admin_after(ctx, tend):
+                            # "Kharkivska oblast", "Kurskaya Oblast": the division its
+                            # adjective names, not a village spelled like the adjective
+                            from geostrike.places.geocoder import division_by_adjective
+
+                            adj = division_by_adjective(idx.gaz, base)
+                            if adj is not None:
+                                rows, kinds = np.array([adj]), np.array([0], np.int8)
                         if not len(rows):
                             continue
                         if not ctx.all_caps and base.isupper() and len(base) >= 2:
@@ -1379,6 +1387,16 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
     if prev_word.isupper() and 2 <= len(prev_word) <= 5 and not ctx.all_caps:
         return True
     return False
+
+
+def _admin_after(ctx: Context, t: int) -> bool:
+    """Whether token ``t`` is followed, after one space, by a division word ("oblast")."""
+    tk = ctx.tokens
+    return (
+        t + 1 < len(tk)
+        and tk.words[t + 1].lower() in ADMIN_WORDS - {"countryside", "region", "territory"}
+        and ctx.text[tk.ends[t] : tk.starts[t + 1]] == " "
+    )
 
 
 def _possessor_countries(ctx: Context, chunk: list[int], j: int, idx: PlaceIndex) -> set[str]:

@@ -152,3 +152,26 @@ def test_abstentions_agree(word: str) -> None:
     """What the geocoder refuses, extraction does not place either."""
     assert geocode(word) is None
     assert [m.text for m in extract(f"Airstrikes hit {word} on Monday.").places] == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "division"),
+    [
+        ("Kharkivska oblast", "Kharkiv"),
+        ("Zaporizka oblast", "Zaporizhia"),
+        ("Kurskaya oblast", "Kursk"),  # not the village Kurskaya in Stavropol krai
+        ("Belgorodskaya Oblast", "Belgorod"),
+    ],
+)
+def test_an_oblast_named_by_its_adjective_by_both_routes(phrase: str, division: str) -> None:
+    g = geocode(phrase)
+    (e,) = [m for m in extract(f"Drones struck {phrase} on Monday.").places if m.text in phrase]
+    assert (g.name, g.feature_code) == (division, "ADM1")
+    assert (e.name, e.feature_code, e.precision) == (division, "ADM1", "admin1")
+    assert (g.latitude, g.longitude) == pytest.approx((e.latitude, e.longitude), abs=1e-6)
+
+
+def test_an_unknown_oblast_adjective_is_placed_by_neither_route() -> None:
+    """No oblast of Poltava in the built-in data: not the village Poltavka either."""
+    assert geocode("Poltavska oblast") is None
+    assert extract("Drones struck Poltavska oblast on Monday.").places == []
