@@ -241,15 +241,14 @@ def _reasons(
     for j, (i, key) in enumerate(zip(first.tolist(), memo_keys, strict=True)):
         c = str(ctrl_names[ctrl_codes[i]])
         t = str(pc.target[i])
-        memo_key = (int(case[i]), c, t, *key, coverage, unmapped)
+        if c not in ctrl_labels:
+            ctrl_labels[c] = table.labels(filter(None, c.split(";")))
+        if t not in tgt_labels:
+            tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
+        # keyed by the labels the sentence prints (another actor table, other words)
+        memo_key = (int(case[i]), c != "", ctrl_labels[c], tgt_labels[t], *key, coverage, unmapped)
         parts = _TEMPLATES.get(memo_key)
         if parts is None:
-            if c not in ctrl_labels:
-                ctrl_labels[c] = table.labels(filter(None, c.split(";")))
-            if t not in tgt_labels:
-                tgt_labels[t] = " or ".join(
-                    table.label(a) for a in sorted(filter(None, t.split(";")))
-                )
             parts = _template(
                 CASES[case[i]],
                 ctrl=ctrl_labels[c],

@@ -156,22 +156,46 @@ class ArrowCsvRefused(Exception):
     the chunks are the rows the in-memory reader would read."""
 
 
-def _csv_chunks(
-    p: Path, chunk_rows: int, suffix: str, *, arrow: bool = True
-) -> Iterator[pd.DataFrame]:
-    checked = check_text(p)  # binary head, NUL or bad byte anywhere: one line, before any output
-    # cells as the in-memory reader reads them: kept as written under a clean header (its
-    # Arrow path), spaces after a separator skipped otherwise (its pandas path)
+def _csv_header(p: Path, suffix: str) -> tuple[str, list[str], bool]:
+    """The separator, the column names and whether the header is clean (unique names
+    without surrounding spaces: the in-memory reader then reads the cells as written, with
+    Arrow), from the file's head (checked as text first: one line, before any output)."""
     from geostrike.inputs.claims import csv_module_reader, csv_separator
 
+    checked = check_text(p)
     header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
     sep = csv_separator(header, suffix)
     names = next(iter(csv_module_reader(header, sep)), [])
     clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
+    return sep, names, clean
+
+
+def _csv_chunks(
+    p: Path, chunk_rows: int, suffix: str, *, arrow: bool = True
+) -> Iterator[pd.DataFrame]:
+    # cells as the in-memory reader reads them: kept as written under a clean header (its
+    # Arrow path), spaces after a separator skipped otherwise (its pandas path)
+    sep, names, clean = _csv_header(p, suffix)
     if arrow and clean:
         yield from _arrow_csv_chunks(p, chunk_rows, sep, names)
     else:
         yield from _pandas_csv_chunks(p, chunk_rows, sep, clean)
+
+
+def _reads_quietly(path: str | Path, arrow: bool) -> bool:
+    """Whether the chunks of ``path`` are read without catching warnings (Parquet, and CSV
+    through Arrow): only those are read by a background thread, since
+    ``warnings.catch_warnings`` is not thread-safe (pandas' CSV reader needs it)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if p.is_dir() or suffix in PARQUET_SUFFIXES:
+        return True
+    if arrow and suffix in (".csv", ".tsv", ".txt"):
+        try:
+            return _csv_header(p, suffix)[2]
+        except InputError:
+            return False  # the reader says what is wrong, in the main thread
+    return False
 
 
 def _arrow_csv_chunks(
@@ -605,14 +629,20 @@ def _run(
         leave=False,
     )
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
-    try:
-        dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
-        for chunk in _read_ahead(iter_chunks(claims_path, chunk_rows, arrow=arrow)):
-            opts = dates.options(chunk)
-            if reserved is None and _has_blank_ids(chunk):  # ids will be generated
-                reserved = generated_like_ids_of(claims_path, chunk_rows)
-            with warnings.catch_warnings(record=True) as seen:
-                warnings.simplefilter("always")
+    chunks = iter_chunks(claims_path, chunk_rows, arrow=arrow)
+    if _reads_quietly(claims_path, arrow):
+        chunks = _read_ahead(chunks)  # the next chunk read while one is checked
+    # one record of the run's warnings, entered before the threads start and left after
+    # they end: warnings.catch_warnings swaps process-wide state, so a block per chunk in
+    # this thread, beside the reading and writing threads, could lose warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
+            for chunk in chunks:
+                opts = dates.options(chunk)
+                if reserved is None and _has_blank_ids(chunk):  # ids will be generated
+                    reserved = generated_like_ids_of(claims_path, chunk_rows)
                 result = check_frame(
                     chunk,
                     prepared,
@@ -624,19 +654,20 @@ def _run(
                     reserved_ids=reserved or frozenset(),
                     points=False,
                 )
-            caught.add(seen)
-            del chunk
-            result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
-            tally.add(result)
-            writer.write(result, before=ids.add)  # ids marked in the writer's thread
-            del result
-            bar.update(tally.rows - bar.n)
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        bar.close()
-    tally.path = writer.close()
+                del chunk
+                result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+                tally.add(result)
+                writer.write(result, before=ids.add)  # ids marked in the writer's thread
+                del result
+                bar.update(tally.rows - bar.n)
+            tally.path = writer.close()
+        except BaseException:
+            chunks.close()  # the reading thread stops now, not when the traceback is freed
+            writer.abort()
+            raise
+        finally:
+            bar.close()
+    caught.add(seen)
     caught.warn()
     ids.warn()
     return tally

@@ -1388,3 +1388,20 @@ def test_reason_templates_remembered_across_checks_give_the_same_sentences() -> 
     assert reasons._TEMPLATES  # remembered
     parts = [check(claims.iloc[i : i + 700], zones)["reason"].tolist() for i in range(0, 3000, 700)]
     assert [s for p in parts for s in p] == fresh
+    # another actor table, other labels: never a remembered sentence with the old words
+    import tempfile
+    from pathlib import Path
+
+    from geostrike.inputs.actors import load_actors
+
+    with tempfile.TemporaryDirectory() as tmp:
+        custom = Path(tmp) / "actors.csv"
+        custom.write_text(
+            "id,label,members,color,aliases,under\n"
+            "houthis,Ansar Allah movement,,#4e342e,Houthis,\n"
+            "saudi_led_coalition,the coalition,,#1565c0,Saudi-led coalition,\n",
+            encoding="utf-8",
+        )
+        relabelled = check(claims, zones, actors=load_actors(custom))["reason"].tolist()
+    assert any("Ansar Allah movement" in r for r in relabelled)
+    assert not any("Houthis" in r for r in relabelled)
