@@ -179,7 +179,9 @@ def _csv_chunks(
     if arrow and clean:
         yield from _arrow_csv_chunks(p, chunk_rows, sep, names)
     else:
-        yield from _pandas_csv_chunks(p, chunk_rows, sep, clean)
+        # a file Arrow refused (arrow=False) is read as the in-memory reader's pandas
+        # fallback reads it: spaces after a separator skipped, whatever the header
+        yield from _pandas_csv_chunks(p, chunk_rows, sep, clean and arrow)
 
 
 def _reads_quietly(path: str | Path, arrow: bool) -> bool:
@@ -616,7 +618,10 @@ def _run(
 
     from geostrike.engine.check import check_frame
 
-    writer = ChunkWriter(output, csv_safe=opts.csv_safe)
+    quiet = _reads_quietly(claims_path, arrow)
+    # threads only where the reader catches no warnings (pandas' CSV reader does, and
+    # catch_warnings is process-wide state: a thread beside it could lose warnings)
+    writer = ChunkWriter(output, csv_safe=opts.csv_safe, background=quiet)
     tally = Tally()
     ids = IdLedger()
     caught = ChunkWarnings()
@@ -630,7 +635,7 @@ def _run(
     )
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     chunks = iter_chunks(claims_path, chunk_rows, arrow=arrow)
-    if _reads_quietly(claims_path, arrow):
+    if quiet:
         chunks = _read_ahead(chunks)  # the next chunk read while one is checked
     # one record of the run's warnings, entered before the threads start and left after
     # they end: warnings.catch_warnings swaps process-wide state, so a block per chunk in
@@ -787,6 +792,8 @@ class _DateOrder:
         if self.source is False:
             return self._current()
         values = chunk[self.source]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # Parquet dictionary text
+            values = values.astype(object)
         if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             return self._current()
         from geostrike.inputs.claims import numeric_dates
@@ -873,6 +880,8 @@ def _distinct_values(path: str | Path, column: Any, chunk_rows: int, arrow: bool
     seen: dict[Any, None] = {}
     for chunk in iter_chunks(p, chunk_rows, arrow=False):  # any file pandas or GDAL reads
         values = chunk[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
         if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             return None
         seen.update(dict.fromkeys(pd.unique(values.to_numpy(dtype=object))))
@@ -911,7 +920,7 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
                     found |= generated_like_ids(batch.column(0).to_pandas())
         elif suffix in (".csv", ".tsv", ".txt"):
             opts = {
-                "sep": "\t" if suffix == ".tsv" else ",",
+                "sep": _csv_header(p, suffix)[0],  # the in-memory reader's rule (';' files)
                 "dtype": str,
                 "keep_default_na": False,
                 "skipinitialspace": True,

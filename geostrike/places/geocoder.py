@@ -949,7 +949,11 @@ def _geocode(
                 return m
     if place != text or mode != "plain":
         hit = _constrain(gaz, _match(gaz, place, country=country, near=near, admin=(mode == "admin")), within)  # fmt: skip
-        if mode == "admin" and (hit is None or int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"]):
+        if (
+            mode == "admin"
+            and _SLAVIC_DIVISION.search(light(text))
+            and (hit is None or int(gaz.frank[hit.row]) != FEATURE_RANK["admin1"])
+        ):
             # "Kharkivska oblast", "Belgorodskaya oblast": the division named by an adjective
             stem_hit = _constrain(gaz, _division_by_adjective(gaz, place, country), within)
             if stem_hit is not None:
@@ -971,14 +975,22 @@ def _geocode(
 #: Adjectival endings of a division's name in Ukrainian, Russian and Belarusian
 #: transliteration ("Kharkivs'ka", "Donetska", "Zaporizka", "Belgorodskaya", "Kurskiy"):
 #: what is left is the start of the division's own name.
+#: The division words after which a name is an adjective ("Kharkivska oblast"): the
+#: rule is for the Slavic oblasts and krais only ("Ghouta province" is no adjective).
+_SLAVIC_DIVISION = re.compile(r"\b(?:oblast|oblast'|oblasti|krai|kray)\b")
+#: The countries whose first-level divisions are oblasts or krais (and so are named by
+#: such adjectives): Ukraine, Russia, Belarus, Kazakhstan, Kyrgyzstan, Bulgaria.
+_OBLAST_COUNTRIES = frozenset({"UA", "RU", "BY", "KZ", "KG", "BG"})
+
 _ADJECTIVE_ENDINGS = (
     "skaya", "skaia", "skyi", "skiy", "skij", "skoy", "skoi", "ska", "ka", "aya", "aia", "a",
 )  # fmt: skip
 
 
 def _division_by_adjective(gaz: Gazetteer, place: str, country: str | None) -> _Hit | None:
-    """The first-level division an adjective names, with a division word after it
-    ("Kharkivska oblast" is Kharkiv Oblast, not the village Kharkivka): a division whose
+    """The first-level division an adjective names, with "oblast" or "krai" after it
+    ("Kharkivska oblast" is Kharkiv Oblast, not the village Kharkivka): a division of a
+    country of oblasts (:data:`_OBLAST_COUNTRIES`) whose
     name starts with the adjective's stem (the stem as written, or as :func:`fold` spells
     it: "Kyivska" for "Kiev"), in ``country`` when given; the longest stem that fits
     decides, a division named exactly the stem first, then the only one, then the only
@@ -1010,7 +1022,12 @@ def _division_by_adjective(gaz: Gazetteer, place: str, country: str | None) -> _
         found = [
             i
             for i in range(len(rows))
-            if (plain[i].startswith(stem) or folded[i].startswith(f))
+            # the stem is most of the name: "Zelenaya" is not Zelenikovo
+            if (
+                (plain[i].startswith(stem) and len(stem) >= 0.6 * len(plain[i]))
+                or (folded[i].startswith(f) and len(f) >= 0.6 * len(folded[i]))
+            )
+            and str(gaz.cc[rows[i]]) in _OBLAST_COUNTRIES
             and (country is None or str(gaz.cc[rows[i]]) == country.upper())
         ]
         pick = [i for i in found if plain[i] == stem or folded[i] == f]

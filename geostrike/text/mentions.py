@@ -1390,11 +1390,12 @@ def _accept(ctx, idx, chunk, j, k, key, rows, demonym, prev_kind, persons, chunk
 
 
 def _admin_after(ctx: Context, t: int) -> bool:
-    """Whether token ``t`` is followed, after one space, by a division word ("oblast")."""
+    """Whether token ``t`` is followed, after one space, by "oblast" or "krai" (the
+    divisions a Slavic adjective names: "Kharkivska oblast")."""
     tk = ctx.tokens
     return (
         t + 1 < len(tk)
-        and tk.words[t + 1].lower() in ADMIN_WORDS - {"countryside", "region", "territory"}
+        and tk.words[t + 1].lower() in ("oblast", "krai", "kray")  # Slavic divisions only
         and ctx.text[tk.ends[t] : tk.starts[t + 1]] == " "
     )
 

@@ -554,3 +554,62 @@ def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
     assert [next(ahead), next(ahead)] == [1, 2]
     ahead.close()  # the consumer stops early: the reading thread ends too
     assert not [t for t in threading.enumerate() if t.name == "geostrike-read"]
+
+
+# ----------------------------------------------- review of the CLI's stream (issue 18)
+def test_semicolon_csv_reserves_given_ids_across_chunks(zones, tmp_path: Path) -> None:
+    """A blank id in the first chunk never takes a claim-N id given in a later chunk of a
+    ';' file (the id pass used to read it with ',')."""
+    df = _claims(300, seed=14)
+    df.insert(0, "id", [f"r{i}" for i in range(300)])
+    df.loc[2, "id"] = ""
+    df.loc[250, "id"] = "claim-3"
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False, sep=";")
+    out = tmp_path / "out.csv"
+    check_stream(src, zones, out, chunk_rows=100, progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(check(src, zones)))
+    assert got.loc[2, "id"] != "claim-3" and got["duplicate_id"].eq("False").all()
+
+
+def test_a_file_arrow_refuses_is_read_as_the_in_memory_fallback_reads_it(
+    zones, tmp_path: Path
+) -> None:
+    """Spaces after each ',' and a quoted cell after one: Arrow refuses the file, and both
+    readers then skip the spaces (the streamed restart used not to: a crash)."""
+    rows = ["date,claimed_target,latitude,longitude,notes"]
+    rows += [f'2015-06-01, IS, 35.{i % 9}, 39.{i % 7}, "note, {i}"' for i in range(250)]
+    src = tmp_path / "claims.csv"
+    src.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out.csv"
+    check_stream(src, zones, out, chunk_rows=100, progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(check(src, zones)))
+    assert got.loc[0, "notes"] == "note, 0"
+
+
+@pytest.mark.parametrize("late", ["06/30/2015", "30/06/2015"])
+def test_dictionary_date_column_takes_the_whole_files_order(
+    zones, tmp_path: Path, late: str
+) -> None:
+    """A Parquet date column stored as a dictionary (a categorical) is read in the file's
+    order by every chunk: mixed orders refused as in memory, a late row settling it."""
+    df = _claims(300, seed=15)
+    df["date"] = "06/05/2015"
+    df.loc[0, "date"] = "06/13/2015"  # month-first in the first chunk
+    df.loc[280, "date"] = late  # month-first again, or day-first: mixed
+    df["date"] = df["date"].astype("category")
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src)
+    out = tmp_path / "out.csv"
+    if late.startswith("30"):
+        with pytest.raises(InputError, match="mixes day-first"):
+            check(src, zones)
+        with pytest.raises(InputError, match="mixes day-first"):
+            check_stream(src, zones, out, chunk_rows=100, progress=False)
+        return
+    check_stream(src, zones, out, chunk_rows=100, progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert_frame_equal(got, _as_csv_text(check(src, zones)))
+    assert set(got["date"]) == {"2015-06-05", "2015-06-13", "2015-06-30"}

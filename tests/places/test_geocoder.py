@@ -786,3 +786,14 @@ def test_a_division_word_after_a_name_only_like_a_place_abstains(query: str) -> 
 def test_a_division_word_after_an_exact_town_name_still_widens_the_town() -> None:
     m = geocode("Sirte district")  # Libya: no first-level division of that name
     assert m is not None and m.name == "Sirte" and m.precision == "region"
+
+
+@pytest.mark.parametrize(
+    ("query", "not_cc"),
+    [("Ghouta province", "SE"), ("Marea province", "TZ"), ("Malaya oblast", "MV")],
+)
+def test_the_adjective_rule_never_names_a_division_abroad(query: str, not_cc: str) -> None:
+    """Review of issue 17: the rule is for oblasts and krais, in the countries that have
+    them; 'Ghouta province' was Gotland (Sweden), 'Marea province' Mara (Tanzania)."""
+    m = geocode(query)
+    assert m is None or (m.country_code != not_cc and m.feature_code != "ADM1"), m
