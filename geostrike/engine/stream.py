@@ -157,17 +157,11 @@ class ArrowCsvRefused(Exception):
 
 
 def _csv_header(p: Path, suffix: str) -> tuple[str, list[str], bool]:
-    """The separator, the column names and whether the header is clean (unique names
-    without surrounding spaces: the in-memory reader then reads the cells as written, with
-    Arrow), from the file's head (checked as text first: one line, before any output)."""
-    from geostrike.inputs.claims import csv_module_reader, csv_separator
+    """:func:`geostrike.inputs.claims.csv_header` of the file, checked as text first (one
+    line, before any output)."""
+    from geostrike.inputs.claims import csv_header
 
-    checked = check_text(p)
-    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-    sep = csv_separator(header, suffix)
-    names = next(iter(csv_module_reader(header, sep)), [])
-    clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
-    return sep, names, clean
+    return csv_header(check_text(p).head, suffix)
 
 
 def _csv_chunks(
@@ -208,16 +202,14 @@ def _arrow_csv_chunks(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    from geostrike.inputs.claims import csv_text_options
+
     try:
         reader = pacsv.open_csv(
             p,
             read_options=pacsv.ReadOptions(block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            convert_options=csv_text_options(names),  # as the in-memory reader reads
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise ArrowCsvRefused(str(exc)) from None
@@ -784,11 +776,10 @@ class _DateOrder:
         if self.given or self.final:
             return self._current()
         if self.source is None:
-            from geostrike.inputs.claims import _rename_columns
+            from geostrike.inputs.claims import date_source
 
-            renamed = _rename_columns(chunk.head(0))
-            names = [c for c, n in zip(chunk.columns, renamed.columns, strict=True) if n == "date"]
-            self.source = names[0] if names else False
+            found = date_source(chunk.columns)
+            self.source = False if found is None else found
         if self.source is False:
             return self._current()
         values = chunk[self.source]
@@ -815,7 +806,7 @@ def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK
     """``opts`` with the order of the whole claims file's numeric dates, when it holds
     some and no order is given (the Dask engine's partitions each get it: inferred per
     partition, two partitions could read the same date differently)."""
-    from geostrike.inputs.claims import _DATE_ORDER, _rename_columns, infer_date_order
+    from geostrike.inputs.claims import _DATE_ORDER, date_source, infer_date_order
 
     if opts.date_order is not None or _DATE_ORDER[0] is not None:
         return opts
@@ -823,11 +814,10 @@ def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK
         head = next(iter_chunks(path, 1000))
     except ArrowCsvRefused:
         head = next(iter_chunks(path, 1000, arrow=False))
-    renamed = _rename_columns(head.head(0))
-    names = [c for c, n in zip(head.columns, renamed.columns, strict=True) if n == "date"]
-    if not names:
+    source = date_source(head.columns)
+    if source is None:
         return opts
-    values = _distinct_values(path, names[0], chunk_rows, arrow=True)
+    values = _distinct_values(path, source, chunk_rows, arrow=True)
     order = None if values is None else infer_date_order(values, path=path)
     return opts if order is None else opts.but(date_order=order)
 
@@ -855,21 +845,17 @@ def _distinct_values(path: str | Path, column: Any, chunk_rows: int, arrow: bool
         if arrow and suffix in (".csv", ".tsv", ".txt"):
             import pyarrow.csv as pacsv
 
-            from geostrike.inputs.claims import csv_separator
+            from geostrike.inputs.claims import csv_text_options
 
-            with open(p, "rb") as fh:
-                header = fh.readline().decode("utf-8", "replace")
+            sep = _csv_header(p, suffix)[0]
+            text = csv_text_options([str(column)])
+            text.include_columns = [str(column)]
             # streamed, the one column: memory is a block of the file, not the file
             reader = pacsv.open_csv(
                 p,
                 read_options=pacsv.ReadOptions(block_size=1 << 20),
-                parse_options=pacsv.ParseOptions(delimiter=csv_separator(header, suffix)),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=[str(column)],
-                    column_types={str(column): pa.string()},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=text,
             )
             found: dict[Any, None] = {}  # in order of first appearance, as in memory
             for batch in reader:
@@ -919,14 +905,10 @@ def generated_like_ids_of(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS
                 for batch in dataset.to_batches(columns=[col], batch_size=chunk_rows):
                     found |= generated_like_ids(batch.column(0).to_pandas())
         elif suffix in (".csv", ".tsv", ".txt"):
-            opts = {
-                "sep": _csv_header(p, suffix)[0],  # the in-memory reader's rule (';' files)
-                "dtype": str,
-                "keep_default_na": False,
-                "skipinitialspace": True,
-                "encoding": "utf-8-sig",
-                "index_col": False,
-            }
+            from geostrike.inputs.claims import CSV_READ_OPTIONS
+
+            # the in-memory reader's options and separator rule (';' files)
+            opts = {**CSV_READ_OPTIONS, "sep": _csv_header(p, suffix)[0]}
             col = id_column(pd.read_csv(p, nrows=0, **opts).columns)
             if col is not None:
                 for part in pd.read_csv(p, usecols=[col], chunksize=chunk_rows, **opts):

@@ -172,22 +172,15 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     checked = check_text(p)
     if checked.blank:
         raise InputError(p, "file is empty")
-    header = checked.head.split(b"\n", 1)[0].decode("utf-8", "replace")
-    sep = csv_separator(header, suffix)
+    sep, names, clean = csv_header(checked.head, suffix)
     try:
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        names = next(iter(csv_module_reader(header, sep)), [])
-        if len(set(names)) == len(names) and all(n.strip() == n and n for n in names):
+        if clean:
             table = pacsv.read_csv(
                 p,  # read from the file: never a second copy of it in memory
                 parse_options=pacsv.ParseOptions(delimiter=sep),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
+                convert_options=csv_text_options(names),
             )
             return table.to_pandas()
     except Exception:  # noqa: BLE001 - fall back to pandas' more forgiving parser
@@ -204,6 +197,38 @@ def _read_csv(p: Path, suffix: str) -> pd.DataFrame:
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         check_extra_fields(p, p, sep, len(df.columns))
     return df
+
+
+def csv_header(head: bytes, suffix: str) -> tuple[str, list[str], bool]:
+    """(separator, column names, clean) of a claims text file from its first bytes; a
+    clean header (unique names, none blank or with spaces around it) is read by Arrow
+    with every cell as written, any other by pandas' more forgiving reader."""
+    header = head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    sep = csv_separator(header, suffix)
+    names = next(iter(csv_module_reader(header, sep)), [])
+    clean = len(set(names)) == len(names) and all(n.strip() == n and n for n in names)
+    return sep, names, clean
+
+
+def csv_text_options(names: list[str]) -> Any:
+    """Arrow's convert options for claims text: the columns ``names`` as text, no cell
+    ever null (an empty cell is the empty text, as pandas reads it)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def date_source(columns: Any) -> Any:
+    """The column of a raw claims table that the check reads as its ``date`` (under any of
+    its accepted names), or None."""
+    renamed = _rename_columns(pd.DataFrame(columns=list(columns)))
+    found = [c for c, n in zip(columns, renamed.columns, strict=True) if n == "date"]
+    return found[0] if found else None
 
 
 def csv_separator(header: str, suffix: str) -> str:
