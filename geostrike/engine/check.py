@@ -61,7 +61,7 @@ from geostrike.engine.options import (
     check_km,
     options_from,
 )
-from geostrike.engine.reasons import _categorical, _reasons
+from geostrike.engine.reasons import _categorical, _reasons, with_reasons
 from geostrike.errors import RowsWarning
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
@@ -204,6 +204,7 @@ def check_frame(
     country: str | Sequence[str] | None = None,
     options: CheckOptions | None = None,
     points: bool = True,
+    coded_reasons: bool = False,
 ) -> Any:
     """Check one chunk of claims against prepared zones (the core; mappable over partitions).
 
@@ -233,6 +234,7 @@ def check_frame(
             warn_duplicates=warn_duplicates,
             reserved_ids=reserved_ids,
             points=points,
+            coded_reasons=coded_reasons,
         )
 
 
@@ -312,6 +314,7 @@ def _check_frame(
     warn_duplicates: bool = True,
     reserved_ids: frozenset[str] = frozenset(),
     points: bool = True,
+    coded_reasons: bool = False,
 ) -> Any:
     import geopandas as gpd
 
@@ -474,7 +477,8 @@ def _check_frame(
         "id": df["id"],  # as read (object or string dtype), not copied
         "status": status,
         "verdict": verdict,
-        "reason": reason,
+        # texts: each distinct sentence one string object, shared by its rows
+        "reason": reason if coded_reasons else reason.categories.to_numpy(object)[reason.codes],
         "latitude": lat,
         "longitude": lon,
         "location_source": source,
@@ -597,11 +601,11 @@ def _flag_swapped(
     lat: np.ndarray,
     lon: np.ndarray,
     rows: np.ndarray,
-    reason: np.ndarray,
+    reason: pd.Categorical,
     *,
     table: ActorTable,
     first_row: int = 1,
-) -> np.ndarray:
+) -> pd.Categorical:
     """Flag given coordinates outside every zone whose swap (latitude <-> longitude) falls
     inside one: "lat/lon may be swapped" is added to the reason and warned about once. The
     point is not moved: the verdict stays indeterminate (outside every mapped zone). Rows
@@ -618,17 +622,18 @@ def _flag_swapped(
     hit = bits != 0
     if not hit.any():
         return reason
-    reason = reason.copy()
     # the holders' labels once per distinct set of controllers, not once per row
     ub, inv = np.unique(bits[hit], return_inverse=True)
     held_u = [table.labels(prepared.ids_of(int(b)).split(";")) for b in ub.tolist()]
-    for i, k in zip(cand[hit].tolist(), inv.ravel().tolist(), strict=True):
-        held = held_u[k]
-        reason[i] = (
-            f"{reason[i]} The latitude and longitude may be swapped: the point at latitude "
-            f"{lon[i]:.5f}, longitude {lat[i]:.5f} lies in ground held by {held}. Check the "
-            "source before using this row."
-        )
+    rows_hit = cand[hit]
+    before = np.asarray(reason.categories, dtype=object)[np.asarray(reason.codes)[rows_hit]]
+    texts = [
+        f"{was} The latitude and longitude may be swapped: the point at latitude "
+        f"{lon[i]:.5f}, longitude {lat[i]:.5f} lies in ground held by {held_u[k]}. Check the "
+        "source before using this row."
+        for i, k, was in zip(rows_hit.tolist(), inv.ravel().tolist(), before.tolist(), strict=True)
+    ]
+    reason = with_reasons(reason, rows_hit, texts)
     warnings.warn(
         RowsWarning(
             "lat/lon may be swapped in {count} claim(s) (rows {rows}): outside every zone "

@@ -140,8 +140,8 @@ def _reasons(
     stated: np.ndarray,
     coverage: str = "",
     unmapped: str = "",
-) -> np.ndarray:
-    """One plain sentence per claim.
+) -> pd.Categorical:
+    """One plain sentence per claim (a categorical: :func:`reason_column`).
 
     Sentences are written in two steps, so that a million claims cost a few thousand string
     formats whatever their places and dates. (1) Rows of the same *shape* (case,
@@ -290,7 +290,30 @@ def _reasons(
         ],
         dtype=object,
     )
-    return sentences[full]  # each distinct sentence one string object, shared by its rows
+    return reason_column(full, sentences)
+
+
+def reason_column(codes: np.ndarray, sentences: Any) -> pd.Categorical:
+    """The reasons ``sentences[codes]`` as a categorical (issue 18: a million rows share a
+    few thousand sentences; the CSV and Parquet writers then format and store each once,
+    with no pass over a million texts to find them again). Equal sentences become one
+    category."""
+    scodes, distinct = pd.factorize(np.asarray(sentences, dtype=object))
+    cats = pd.Index(np.asarray(distinct, dtype=object), dtype="str")
+    small = np.int16 if len(cats) < 2**15 else np.int32
+    return pd.Categorical.from_codes(scodes.astype(small)[codes], categories=cats, validate=False)
+
+
+def with_reasons(reason: pd.Categorical, rows: np.ndarray, texts: list[str]) -> pd.Categorical:
+    """``reason`` with the rows ``rows`` given the texts ``texts`` (new categories added)."""
+    tcodes, distinct = pd.factorize(np.asarray(texts, dtype=object))
+    at = reason.categories.get_indexer(pd.Index(np.asarray(distinct, dtype=object)))
+    added = np.asarray(distinct, dtype=object)[at < 0]
+    at[at < 0] = len(reason.categories) + np.arange(len(added))
+    cats = reason.categories.append(pd.Index(added, dtype="str"))
+    codes = np.asarray(reason.codes).astype(np.int32 if len(cats) >= 2**15 else np.int16)
+    codes[np.asarray(rows)] = at[tcodes]
+    return pd.Categorical.from_codes(codes, categories=cats, validate=False)
 
 
 def _categorical(codes: np.ndarray, labels: Any) -> pd.Categorical:

@@ -1150,6 +1150,38 @@ def test_swapped_latitude_longitude_is_flagged_not_corrected() -> None:
     assert "swapped" not in r["reason"].iloc[1] and "swapped" not in r["reason"].iloc[2]
 
 
+def test_coded_reasons_are_the_same_sentences_as_categories() -> None:
+    """Issue 18: the stream asks for its reasons as a categorical (each sentence stored and
+    formatted once by the writers); the sentences are the texts of the default result,
+    row for row, swapped-coordinate notes included, and a category is never repeated."""
+    from geostrike.engine.check import check_frame, prepare_zones
+
+    claims = pd.DataFrame(
+        {
+            "id": ["swapped", "fine", "far", "again", "swapped2"],
+            "date": "2015-10-01",
+            "claimed_target": "Houthis",
+            "latitude": [44.2, 15.35, 10.0, 15.35, 44.21],
+            "longitude": [15.35, 44.2, 10.0, 44.2, 15.36],
+        }
+    )
+    prepared = prepare_zones(_ye_context_zones())
+    with pytest.warns(UserWarning, match="lat/lon may be swapped in 2"):
+        texts = check_frame(claims, prepared)
+    with pytest.warns(UserWarning, match="lat/lon may be swapped in 2"):
+        coded = check_frame(claims, prepared, coded_reasons=True)
+    assert texts["reason"].dtype == object
+    assert isinstance(coded["reason"].dtype, pd.CategoricalDtype)
+    assert coded["reason"].astype(object).tolist() == texts["reason"].tolist()
+    assert coded["reason"].cat.categories.is_unique
+    assert coded["reason"].iloc[1] == coded["reason"].iloc[3]  # one sentence, one category
+    assert "may be swapped" in coded["reason"].iloc[4]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(coded.drop(columns=["reason", "geometry"])),
+        pd.DataFrame(texts.drop(columns=["reason", "geometry"])),
+    )
+
+
 def test_check_cli_country_option(tmp_path) -> None:
     zones = tmp_path / "zones.geojson"
     _ye_context_zones().to_file(zones, driver="GeoJSON")

@@ -62,6 +62,23 @@ def test_parquet_result_keeps_repeated_texts_as_dictionaries(tmp_path) -> None:
     assert back.loc[3, "distance_to_target_km"] > 400
 
 
+def test_parquet_dictionary_pages_and_statistics_where_they_serve(tmp_path) -> None:
+    """Issue 18: dictionary pages only for the columns written as dictionaries (an id
+    column of distinct texts gets none: Arrow would build one and throw it away), and no
+    min/max statistics for the WKB points or the reason sentences; the numbers and dates
+    keep theirs, so readers can still skip row groups by them."""
+    claims, zones = _yemen_case()
+    out = write_result(check(claims, zones), tmp_path / "yemen.parquet")
+    meta = pq.ParquetFile(out).metadata.row_group(0)
+    column = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
+    assert "PLAIN_DICTIONARY" in column["reason"].encodings or "RLE_DICTIONARY" in (
+        column["reason"].encodings
+    )
+    assert not any("DICTIONARY" in e for e in column["id"].encodings)
+    assert not column["geometry"].is_stats_set and not column["reason"].is_stats_set
+    assert column["distance_to_target_km"].is_stats_set and column["id"].is_stats_set
+
+
 def test_result_without_points_is_written_with_them(tmp_path) -> None:
     """Issue 18: the CLI checks without Shapely points (CheckOptions(points=False): a
     million points are about 200 MB); the writers that need geometries make the same
