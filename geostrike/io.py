@@ -206,6 +206,57 @@ def atomic_output(path: str | Path, *, suffix: str | None = None) -> Iterator[Pa
                     leftover.unlink()
 
 
+class WrittenBehind:
+    """Keep a large output being written from filling the page cache: every
+    :data:`WRITE_BEHIND_BYTES` written, the new part is flushed to disk (``fdatasync``)
+    and dropped from the cache (``posix_fadvise(DONTNEED)``), so the next part is written
+    into pages the kernel just freed, not into fresh ones (issue 18: on virtual machines
+    whose host reclaims free memory, such as Firecracker's, a fresh page costs about
+    8 ms per MB of system time: 2.2 s for a 270 MB CSV written plainly, 0.15 s written
+    this way), and the file is on disk before it is renamed into place. Where the system
+    has no ``posix_fadvise`` (macOS, Windows) it does nothing.
+
+    Call :meth:`after_write` after each write to ``path`` (any process or library may
+    write it: the calls use a descriptor of their own) and :meth:`close` at the end.
+    """
+
+    def __init__(self, path: str | Path, every: int | None = None) -> None:
+        self.path = Path(path)
+        self.every = WRITE_BEHIND_BYTES if every is None else every
+        self._fd: int | None = None
+        self._done = 0
+        self._off = not hasattr(os, "posix_fadvise")
+
+    def after_write(self) -> None:
+        """Flush and drop what was written since the last call, once it is large enough."""
+        if self._off:
+            return
+        try:
+            if self._fd is None:
+                if not self.path.exists():
+                    return
+                self._fd = os.open(self.path, os.O_RDONLY)
+            size = os.fstat(self._fd).st_size
+            if size - self._done < self.every:
+                return
+            os.fdatasync(self._fd)
+            os.posix_fadvise(self._fd, self._done, size - self._done, os.POSIX_FADV_DONTNEED)
+            self._done = size
+        except OSError:  # a file system without these calls: the cache keeps the file
+            self._off = True
+
+    def close(self) -> None:
+        """Release the descriptor (the rest of the file stays cached, as any write)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+#: Bytes of a streamed output flushed and dropped from the page cache at a time.
+WRITE_BEHIND_BYTES = 16 << 20
+
+
 def manifest_path(folder: str | Path, stem: str) -> Path:
     """Where :func:`atomic_set` puts the manifest of the set ``stem`` in ``folder``."""
     return Path(folder) / f"{stem}.manifest.json"

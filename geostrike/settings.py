@@ -14,7 +14,8 @@ process can change the environment and see the change. Modules ask this one; non
 | ``GEOSTRIKE_THREADS`` | threads a check may use (a whole number ≥ 1) | the idle cores |
 | ``GEOSTRIKE_STREAM_BYTES`` | claims files this large or larger are streamed by the CLI | :data:`STREAM_THRESHOLD_BYTES` |
 | ``GEOSTRIKE_STREAM_ROWS`` | claims files of this many rows or more are streamed by the CLI into CSV or Parquet | :data:`STREAM_THRESHOLD_ROWS` |
-| ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check | on |
+| ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check (and Arrow's allocations in it) | on |
+| ``ARROW_DEFAULT_MEMORY_POOL`` | Arrow's own: when set, a check keeps that pool instead of moving Arrow's allocations into the kept heap | unset |
 | ``GEOSTRIKE_HUGEPAGES`` | ``1`` keeps numpy's huge-page requests during a check where the kernel stalls on them | off |
 | ``GEOSTRIKE_REQUIRE_CLIENTS`` | ``1``: tests that drive Chromium or QGIS fail instead of skipping | off |
 """
@@ -99,6 +100,12 @@ def stream_rows() -> int:
 def keep_heap() -> bool:
     """Whether a check keeps freed memory in the heap (``GEOSTRIKE_KEEP_HEAP`` != ``0``)."""
     return os.environ.get("GEOSTRIKE_KEEP_HEAP", "1") != "0"
+
+
+def arrow_pool_given() -> bool:
+    """Whether the user chose Arrow's memory pool (Arrow's own ``ARROW_DEFAULT_MEMORY_POOL``):
+    then a check leaves it as chosen (see :mod:`geostrike.engine._heap`)."""
+    return bool(_env("ARROW_DEFAULT_MEMORY_POOL"))
 
 
 def hugepages() -> bool:

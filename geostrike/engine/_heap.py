@@ -12,6 +12,17 @@ would have reached (twice the mmap threshold) and returns the free memory (``mal
 The mmap threshold stays at 32 MiB, the value glibc's dynamic rule itself climbs to once
 numpy frees a few large arrays: ``mallopt`` cannot hand the adjustment back to glibc.
 
+Arrow's buffers too. pyarrow allocates from mimalloc by default, which hands freed pages
+back to the kernel (``madvise``) within milliseconds; the next chunk's buffers are then new
+pages again. On a virtual machine whose host reclaims the guest's free memory (Firecracker's
+free page reporting, on the development VM), a new page costs about 8 ms of system time per
+MB: a streamed million-claim check spent 2-3 s in the kernel, against 0.4 s with Arrow
+allocating from glibc's heap as kept here (Parquet→Parquet 3.4 s instead of 4.4-4.9 s,
+CSV→CSV 4.0 s instead of 5.2 s; ``docs/performance.md``). So within :func:`heap_kept`
+Arrow's default pool is the system allocator, and the previous pool is restored afterwards
+(each buffer is freed by the pool it came from); a pool chosen by the user with
+``ARROW_DEFAULT_MEMORY_POOL`` is left alone.
+
 Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
 
 Huge pages. numpy asks the kernel for transparent huge pages on every large array
@@ -32,6 +43,7 @@ import ctypes
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from geostrike import settings
 
@@ -45,6 +57,7 @@ _TRIM_AFTER = 2 * _MMAP_THRESHOLD
 _lock = threading.Lock()
 _depth = 0
 _numpy_hugepages: bool | None = None  # numpy's setting before the outermost block
+_arrow_pool: Any = None  # Arrow's default pool before the outermost block
 
 
 _DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
@@ -88,6 +101,22 @@ def _libc() -> ctypes.CDLL | None:
 _LIBC = _libc()
 
 
+def _arrow_into_heap() -> Any:
+    """Make the system allocator (glibc's heap, kept) Arrow's default pool; the pool it
+    replaces, or None when nothing was changed (the user chose a pool, or no pyarrow)."""
+    if settings.arrow_pool_given():
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    before = pa.default_memory_pool()
+    if before.backend_name == "system":
+        return None
+    pa.set_memory_pool(pa.system_memory_pool())
+    return before
+
+
 @contextlib.contextmanager
 def heap_kept() -> Iterator[None]:
     """Within the block, freed memory stays in the heap for reuse; trimmed afterwards.
@@ -96,7 +125,7 @@ def heap_kept() -> Iterator[None]:
     entered; when the last one running leaves, the trim threshold comes down to 64 MiB and
     the free memory is returned (the mmap threshold stays at 32 MiB).
     """
-    global _depth, _numpy_hugepages
+    global _depth, _numpy_hugepages, _arrow_pool
     libc = _LIBC if settings.keep_heap() else None
     switch = _hugepage_switch() if _STALLS and not settings.hugepages() else None
     if libc is None and switch is None:
@@ -108,6 +137,7 @@ def heap_kept() -> Iterator[None]:
             if libc is not None:
                 libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
                 libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_WHILE_RUNNING)
+                _arrow_pool = _arrow_into_heap()
             if switch is not None:
                 _numpy_hugepages = bool(switch[0]())
                 switch[1](False)
@@ -120,6 +150,11 @@ def heap_kept() -> Iterator[None]:
                 if switch is not None and _numpy_hugepages is not None:
                     switch[1](_numpy_hugepages)
                     _numpy_hugepages = None
+                if _arrow_pool is not None:
+                    import pyarrow as pa
+
+                    pa.set_memory_pool(_arrow_pool)
+                    _arrow_pool = None
                 if libc is not None:
                     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_AFTER)
                     libc.malloc_trim(0)

@@ -33,6 +33,7 @@ from geostrike.errors import InputError, OutputError
 from geostrike.inputs.claims import refuse_nul
 from geostrike.io import (
     PARQUET_SUFFIXES,
+    WrittenBehind,
     atomic_output,
     check_text,
     require_file,
@@ -42,6 +43,7 @@ from geostrike.io import (
 #: Default number of claims per chunk (a few hundred MB of working memory at most).
 DEFAULT_CHUNK_ROWS = 100_000
 _WRITABLE = {".csv", ".parquet", ".geoparquet", ".gpkg", ".geojson", ".json"}
+_BEHIND = {".csv", ".parquet", ".geoparquet"}  # outputs written behind (WrittenBehind)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -362,6 +364,8 @@ class ChunkWriter:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geostrike-write")
         self._pending: Any = None
         self.rows = 0
+        # CSV and Parquet: written to disk and out of the page cache as they grow
+        self._behind = WrittenBehind(self.tmp) if self.suffix in _BEHIND else None
 
     def write(self, result: Any, before: Callable[[Any], None] | None = None) -> None:
         """Append one chunk of results (a frame from ``check_frame``); ``before(result)``
@@ -389,6 +393,8 @@ class ChunkWriter:
                     write_csv(result, fh, csv_safe=self.csv_safe, header=first)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
+            if self._behind is not None:
+                self._behind.after_write()
             elif self.suffix == ".gpkg":  # the in-memory writer: one bulk Arrow write
                 from geostrike.render.table import write_geopackage_layer
 
@@ -452,6 +458,8 @@ class ChunkWriter:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._behind is not None:
+            self._behind.close()
 
     def abort(self) -> None:
         """Drop the temporary file (nothing is left behind); safe to call twice."""
@@ -996,9 +1004,9 @@ def id_hashes(ids: Any) -> Any:
     import pyarrow as pa
 
     s = pd.Series(ids, copy=False)
-    if not isinstance(s.dtype, pd.StringDtype):
-        s = s.astype(str)
     try:
+        if not isinstance(s.dtype, pd.StringDtype):
+            s = s.astype(str)
         arr = pa.array(s, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError):  # lone surrogates (a frame made in Python)
         texts = s.to_numpy(dtype=object, na_value="\x00")

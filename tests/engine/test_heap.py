@@ -144,3 +144,35 @@ def test_defrag_policy_read_from_the_kernel_text(tmp_path):
         f.write_text(text)
         assert _heap._defrag_stalls(f) is stalls, text
     assert _heap._defrag_stalls(tmp_path / "missing") is False
+
+
+def test_arrow_allocates_from_the_kept_heap_and_gets_its_pool_back(libc_calls, monkeypatch):
+    """Issue 18: within the block Arrow's new buffers come from the system allocator (the
+    kept heap: mimalloc hands freed pages back at once, and new pages cost seconds on a VM
+    whose host reclaims free memory); a buffer made before is still freed by its own pool;
+    the pool in use before is restored when the last block leaves."""
+    import pyarrow as pa
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    before = pa.default_memory_pool().backend_name
+    kept = pa.array(range(100_000))  # from the pool in use before
+    with heap.heap_kept():
+        with heap.heap_kept():
+            assert pa.default_memory_pool().backend_name == "system"
+            made = pa.array(range(100_000))
+        assert pa.default_memory_pool().backend_name == "system"
+    assert pa.default_memory_pool().backend_name == before
+    assert kept.sum().as_py() == made.sum().as_py() == sum(range(100_000))
+
+
+def test_an_arrow_pool_chosen_by_the_user_is_left_alone(libc_calls, monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    before = pa.default_memory_pool().backend_name
+    with heap.heap_kept():
+        assert pa.default_memory_pool().backend_name == before
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    monkeypatch.setenv("GEOSTRIKE_KEEP_HEAP", "0")
+    with heap.heap_kept():
+        assert pa.default_memory_pool().backend_name == before
