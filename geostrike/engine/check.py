@@ -458,7 +458,7 @@ def _check_frame(
     outside_all = ok & has_data & has_target & (ctrl_bits == 0)
     given = outside_all & (pc.location_source == "given")
     reason = _flag_swapped(
-        prepared, window, lat, lon, given, reason, table=table, first_row=id_start
+        prepared, window, lat, lon, given, reason, table=table, first_row=id_start, parts=parts
     )
 
     # -- assemble ---------------------------------------------------------------------
@@ -605,11 +605,13 @@ def _flag_swapped(
     *,
     table: ActorTable,
     first_row: int = 1,
+    parts: int = 1,
 ) -> pd.Categorical:
     """Flag given coordinates outside every zone whose swap (latitude <-> longitude) falls
     inside one: "lat/lon may be swapped" is added to the reason and warned about once. The
     point is not moved: the verdict stays indeterminate (outside every mapped zone). Rows
-    are numbered from ``first_row`` (the chunk's first row in the whole file)."""
+    are numbered from ``first_row`` (the chunk's first row in the whole file); the
+    containment tests run in ``parts`` threads."""
     cand = np.flatnonzero(rows & (np.abs(lon) <= 90.0))
     if not len(cand):
         return reason
@@ -618,7 +620,7 @@ def _flag_swapped(
         sel = np.flatnonzero(window[cand] == w)
         act = prepared.active(int(w))
         if len(act):  # x = the given latitude, y = the given longitude
-            bits[sel] = _controllers(prepared, act, lat[cand[sel]], lon[cand[sel]], 1)
+            bits[sel] = _controllers(prepared, act, lat[cand[sel]], lon[cand[sel]], parts)
     hit = bits != 0
     if not hit.any():
         return reason

@@ -213,71 +213,74 @@ def _reasons(
     shape = _combined_codes(shape_columns())
     # (1) one template per shape
     first = _first_rows(shape)
-    ctrl_labels: dict[str, str] = {}
-    tgt_labels: dict[str, str] = {}
-    heads, middles, tails = [], [], []
-    has_subject = np.zeros(len(first), dtype=bool)
-    has_date = np.zeros(len(first), dtype=bool)
+    k = len(first)
 
     # the templates of shapes met before (an earlier chunk or check) are taken from the
-    # memo: keyed by what the template depends on, with the distances as printed
+    # memo: keyed by what the template depends on, with the distances as printed; the keys
+    # are built and looked up column by column (a chunk holds ~10,000 shapes)
     def shown(mask: np.ndarray, values: np.ndarray) -> list[Any]:
         keys = _printed_keys(values[first])
         return [k if m else None for k, m in zip(keys, mask[first].tolist(), strict=True)]
 
-    memo_keys = zip(
-        shown(~bad, dist),
-        shown(cases["inside_coarse"], edge),
-        shown(coarse_rows | (~bad & (precision >= CENTRE_KM)), precision),
-        shown(cases["near"], reach),
-        stated_flag[first].tolist(),
-        [
-            v if f > 0 else None
-            for v, f in zip(
-                pc.stated_name[first].tolist(), stated_flag[first].tolist(), strict=True
-            )
-        ],
-        shown(with_stated, stated),
-        [
-            v if b else None
-            for v, b in zip(pc.problem[first].tolist(), bad[first].tolist(), strict=True)
-        ],
-        strict=True,
+    ctrl_of = [str(v) for v in ctrl_names[ctrl_codes[first]].tolist()]
+    tgt_of = [str(v) for v in pc.target[first].tolist()]
+    # keyed by the labels the sentence prints (another actor table, other words)
+    ctrl_labels = {c: table.labels(filter(None, c.split(";"))) for c in set(ctrl_of)}
+    tgt_labels = {
+        t: " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
+        for t in set(tgt_of)
+    }
+    stated_shown = stated_flag[first].tolist()
+    memo_keys = list(
+        zip(
+            case[first].tolist(),
+            [c != "" for c in ctrl_of],
+            [ctrl_labels[c] for c in ctrl_of],
+            [tgt_labels[t] for t in tgt_of],
+            shown(~bad, dist),
+            shown(cases["inside_coarse"], edge),
+            shown(coarse_rows | (~bad & (precision >= CENTRE_KM)), precision),
+            shown(cases["near"], reach),
+            stated_shown,
+            [
+                v if f > 0 else None
+                for v, f in zip(pc.stated_name[first].tolist(), stated_shown, strict=True)
+            ],
+            shown(with_stated, stated),
+            [
+                v if b else None
+                for v, b in zip(pc.problem[first].tolist(), bad[first].tolist(), strict=True)
+            ],
+            [coverage] * k,
+            [unmapped] * k,
+            strict=True,
+        )
     )
-    for j, (i, key) in enumerate(zip(first.tolist(), memo_keys, strict=True)):
-        c = str(ctrl_names[ctrl_codes[i]])
-        t = str(pc.target[i])
-        if c not in ctrl_labels:
-            ctrl_labels[c] = table.labels(filter(None, c.split(";")))
-        if t not in tgt_labels:
-            tgt_labels[t] = " or ".join(table.label(a) for a in sorted(filter(None, t.split(";"))))
-        # keyed by the labels the sentence prints (another actor table, other words)
-        memo_key = (int(case[i]), c != "", ctrl_labels[c], tgt_labels[t], *key, coverage, unmapped)
-        parts = _TEMPLATES.get(memo_key)
-        if parts is None:
-            parts = _template(
-                CASES[case[i]],
-                ctrl=ctrl_labels[c],
-                held=c != "",
-                tgt=tgt_labels[t],
-                dist=dist[i],
-                edge=edge[i],
-                precision=precision[i],
-                reach=reach[i],
-                stated_flag=int(stated_flag[i]),
-                stated_name=pc.stated_name[i],
-                stated=stated[i],
-                problem=pc.problem[i],
-                coverage=coverage,
-                unmapped=unmapped,
-            )
-            if len(_TEMPLATES) >= _TEMPLATES_MAX:
-                _TEMPLATES.clear()
-            _TEMPLATES[memo_key] = parts
-        head, middle, tail, has_subject[j], has_date[j] = parts
-        heads.append(head)
-        middles.append(middle)
-        tails.append(tail)
+    found = list(map(_TEMPLATES.get, memo_keys))
+    for j in [j for j, parts in enumerate(found) if parts is None]:
+        i, key = int(first[j]), memo_keys[j]
+        parts = _template(
+            CASES[case[i]],
+            ctrl=key[2],
+            held=key[1],
+            tgt=key[3],
+            dist=dist[i],
+            edge=edge[i],
+            precision=precision[i],
+            reach=reach[i],
+            stated_flag=int(stated_flag[i]),
+            stated_name=pc.stated_name[i],
+            stated=stated[i],
+            problem=pc.problem[i],
+            coverage=coverage,
+            unmapped=unmapped,
+        )
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = found[j] = parts
+    heads, middles, tails, subject_in, date_in = zip(*found, strict=True) if k else ((),) * 5
+    has_subject = np.array(subject_in, dtype=bool)
+    has_date = np.array(date_in, dtype=bool)
     # (2) each distinct (template, place, date) filled in once
     subject = np.where(has_subject[shape], subject, len(subjects) - 1)
     when = np.where(has_date[shape], dcodes, len(dates) - 1)
