@@ -137,7 +137,10 @@ def heap_kept() -> Iterator[None]:
             if libc is not None:
                 libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
                 libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_WHILE_RUNNING)
-                _arrow_pool = _arrow_into_heap()
+                try:
+                    _arrow_pool = _arrow_into_heap()
+                except Exception:  # noqa: BLE001 - pyarrow unusable: its pool stays
+                    _arrow_pool = None
             if switch is not None:
                 _numpy_hugepages = bool(switch[0]())
                 switch[1](False)
@@ -153,7 +156,9 @@ def heap_kept() -> Iterator[None]:
                 if _arrow_pool is not None:
                     import pyarrow as pa
 
-                    pa.set_memory_pool(_arrow_pool)
+                    # unless the pool was changed meanwhile (by the user): theirs stays
+                    if pa.default_memory_pool().backend_name == "system":
+                        pa.set_memory_pool(_arrow_pool)
                     _arrow_pool = None
                 if libc is not None:
                     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_AFTER)

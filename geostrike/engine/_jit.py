@@ -62,6 +62,11 @@ class Kernel:
                         self._jit = njit(self.signature, nogil=True)(self.py)
         return self._jit
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the compiled function is loaded already (calls to it cost no start-up)."""
+        return self._jit is not None
+
     def __call__(self, *args: Any) -> Any:
         # small calls stay in Python until the kernel is loaded; once it is (a large call
         # came first, or a chunk of a streamed file), every call takes it

@@ -47,6 +47,18 @@ _BEHIND = {".csv", ".parquet", ".geoparquet"}  # outputs written behind (Written
 
 
 # ----------------------------------------------------------------------------- reading
+def _large_input(path: str | Path) -> bool:
+    """Whether a claims file (or Parquet folder) holds at least 1 MiB: enough claims for the
+    compiled kernels to be used."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) >= 1 << 20
+        return p.stat().st_size >= 1 << 20
+    except OSError:
+        return False
+
+
 def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
     """Whether the CLI should stream this claims file: a CSV or Parquet output and at
     least :func:`geostrike.settings.stream_rows` rows (same results, bounded memory, writing
@@ -393,14 +405,14 @@ class ChunkWriter:
                     write_csv(result, fh, csv_safe=self.csv_safe, header=first)
             elif self.suffix in (".parquet", ".geoparquet"):
                 self._write_parquet(result)
-            if self._behind is not None:
-                self._behind.after_write()
             elif self.suffix == ".gpkg":  # the in-memory writer: one bulk Arrow write
                 from geostrike.render.table import write_geopackage_layer
 
                 write_geopackage_layer(_with_points(result), self.tmp, "claims", append=not first)
             else:
                 self._buffer.append(_with_points(result))
+            if self._behind is not None:
+                self._behind.after_write()
         except OSError as exc:
             raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
 
@@ -445,6 +457,8 @@ class ChunkWriter:
                     pd.concat(self._buffer, ignore_index=True), crs="EPSG:4326"
                 )
                 whole.to_file(self.tmp, driver="GeoJSON", layer=self.path.stem)  # its "name"
+            if self._behind is not None:
+                self._behind.finish()  # the rest on disk before the rename
         except OSError as exc:
             self.abort()
             raise OutputError(self.path, f"cannot be written ({exc.strerror or exc})") from None
@@ -458,8 +472,6 @@ class ChunkWriter:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        if self._behind is not None:
-            self._behind.close()
 
     def abort(self) -> None:
         """Drop the temporary file (nothing is left behind); safe to call twice."""
@@ -477,6 +489,8 @@ class ChunkWriter:
             except Exception:  # pragma: no cover - already failing
                 pass
             self._pq = None
+        if self._behind is not None:
+            self._behind.close()
         exc = RuntimeError("aborted")
         try:
             self._ctx.__exit__(type(exc), exc, None)
@@ -597,10 +611,19 @@ def check_stream(
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
     prepared = zones if isinstance(zones, PreparedZones) else prepare_zones(zones, actors=table)
-    try:
-        return _run(claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=True)
-    except ArrowCsvRefused:  # a part Arrow cannot read: pandas' reader, as in memory
-        return _run(claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=False)
+    from geostrike.engine._heap import heap_kept
+
+    # the heap kept (and Arrow allocating from it) for the whole run, reader and writer
+    # threads included, not chunk by chunk
+    with heap_kept():
+        try:
+            return _run(
+                claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=True
+            )
+        except ArrowCsvRefused:  # a part Arrow cannot read: pandas' reader, as in memory
+            return _run(
+                claims_path, prepared, output, chunk_rows, opts, table, progress, arrow=False
+            )
 
 
 def _run(
@@ -621,7 +644,6 @@ def _run(
 
     from geostrike.engine.check import check_frame
 
-    loading = _load_kernels_meanwhile()
     quiet = _reads_quietly(claims_path, arrow)
     # threads only where the reader catches no warnings (pandas' CSV reader does, and
     # catch_warnings is process-wide state: a thread beside it could lose warnings)
@@ -638,15 +660,21 @@ def _run(
         leave=False,
     )
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
-    chunks = iter_chunks(claims_path, chunk_rows, arrow=arrow)
-    if quiet:
-        chunks = _read_ahead(chunks)  # the next chunk read while one is checked
     # one record of the run's warnings, entered before the threads start and left after
     # they end: warnings.catch_warnings swaps process-wide state, so a block per chunk in
     # this thread, beside the reading and writing threads, could lose warnings
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
+        chunks: Any = iter_chunks(claims_path, chunk_rows, arrow=arrow)
+        if quiet:
+            chunks = _ReadAhead(chunks)  # the next chunk read while one is checked
         try:
+            if quiet and chunk_rows >= _KERNEL_ROWS and _large_input(claims_path):
+                # the kernels loaded while the first chunk is read; in this thread, as numba
+                # records warnings while it compiles (catch_warnings: no other thread may)
+                from geostrike.engine import _jit
+
+                _jit.warm()
             dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
             for chunk in chunks:
                 opts = dates.options(chunk)
@@ -677,76 +705,81 @@ def _run(
             raise
         finally:
             bar.close()
-            loading.join()
     caught.add(seen)
     caught.warn()
     ids.warn()
     return tally
 
 
-def _load_kernels_meanwhile() -> Any:
-    """A thread loading the compiled kernels (numba imported, the machine code read from its
-    cache: about 0.3 s) while the first chunk is read, instead of in the first chunk's
-    check; a failure there is left to that check's own call to raise."""
-    import threading
-
-    from geostrike.engine import _jit
-
-    def load() -> None:
-        try:
-            _jit.warm()
-        except Exception:  # noqa: BLE001 - raised again by the check that needs the kernel
-            pass
-
-    thread = threading.Thread(target=load, name="geostrike-kernels", daemon=True)
-    thread.start()
-    return thread
+#: Chunks of at least this many rows load the compiled kernels before the first chunk's check
+#: (smaller ones may never need them: see :mod:`geostrike.engine._jit`).
+_KERNEL_ROWS = 10_000
 
 
-def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+class _ReadAhead:
     """``chunks``, each read by a background thread while the one before is checked (Arrow
-    decodes without the GIL); at most one chunk waits. An error reading is raised here, in
-    order, after the chunks before it."""
-    import queue
-    import threading
+    decodes without the GIL); at most one chunk waits. The thread starts at once, so the
+    first chunk is read while the caller gets ready. An error reading is raised by
+    :meth:`__next__`, in order, after the chunks before it; :meth:`close` stops the thread
+    (safe to call twice, and before the first chunk is taken)."""
 
-    box: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    done = object()
+    _DONE = object()
 
-    def read() -> None:
+    def __init__(self, chunks: Iterator[pd.DataFrame]) -> None:
+        import queue
+        import threading
+
+        self._box: queue.Queue = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._chunks = chunks
+        self._ended = False
+        self._thread = threading.Thread(target=self._read, name="geostrike-read", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        import queue
+
         try:
-            for chunk in chunks:
-                while not stop.is_set():
+            for chunk in self._chunks:
+                while not self._stop.is_set():
                     try:
-                        box.put((chunk, None), timeout=0.1)
+                        self._box.put((chunk, None), timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-            box.put((done, None))
+            self._box.put((self._DONE, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
-            box.put((None, exc))
+            self._box.put((None, exc))
 
-    thread = threading.Thread(target=read, name="geostrike-read", daemon=True)
-    thread.start()
-    try:
-        while True:
-            chunk, exc = box.get()
-            if exc is not None:
-                raise exc
-            if chunk is done:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        while thread.is_alive():  # let a blocked put see the stop
+    def __iter__(self) -> _ReadAhead:
+        return self
+
+    def __next__(self) -> pd.DataFrame:
+        if self._ended:
+            raise StopIteration
+        chunk, exc = self._box.get()
+        if exc is not None:
+            self.close()
+            raise exc
+        if chunk is self._DONE:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        """Stop the reading thread and wait for it."""
+        import queue
+
+        self._ended = True
+        self._stop.set()
+        while self._thread.is_alive():  # let a blocked put see the stop
             try:
-                box.get_nowait()
+                self._box.get_nowait()
             except queue.Empty:
                 pass
-            thread.join(timeout=0.05)
+            self._thread.join(timeout=0.05)
 
 
 class ChunkWarnings:
@@ -1019,7 +1052,35 @@ def id_hashes(ids: Any) -> Any:
     _, offsets, data = arr.buffers()
     off = np.frombuffer(offsets, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    if len(arr) < _HASH_IN_PYTHON and not _hash_texts.loaded:  # a small job loads no numba
+        ends = (off - off[0]).tolist()
+        mem = raw[off[0] : off[-1]].tobytes()
+        return np.array(
+            [_hash_text(mem[a:b]) for a, b in zip(ends[:-1], ends[1:], strict=True)],
+            dtype=np.uint64,
+        )
     return _hash_texts(np.ascontiguousarray(off), raw)
+
+
+#: Fewer ids than this are hashed by :func:`_hash_text` unless the kernel is loaded already.
+_HASH_IN_PYTHON = 2_000
+_M64 = (1 << 64) - 1
+
+
+def _hash_text(raw: bytes) -> int:
+    """:func:`_hash_texts` of one text's bytes, in Python integers (the same numbers)."""
+    k1, k2, k3, k4 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5
+    h = ((len(raw) * k3) & _M64) ^ k4
+    for at in range(0, len(raw), 8):
+        w = (int.from_bytes(raw[at : at + 8], "little") * k1) & _M64
+        w = (((w << 31) | (w >> 33)) & _M64) * k2 & _M64
+        h ^= w
+        h = ((((h << 27) | (h >> 37)) & _M64) * k1 + k4) & _M64
+    h ^= h >> 30
+    h = (h * 0xBF58476D1CE4E5B9) & _M64
+    h ^= h >> 27
+    h = (h * 0x94D049BB133111EB) & _M64
+    return h ^ (h >> 31)
 
 
 class IdLedger:

@@ -83,10 +83,10 @@ def write_result(
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(path, "unknown output extension; use .csv, .geojson, .gpkg or .parquet")
-    if fmt == "Parquet" and {"latitude", "longitude"} <= set(result.columns):
-        # the point column written as GeoParquet WKB straight from the coordinates (the
-        # points a result carries are those coordinates), with no Shapely object made, by
-        # the writer and options the stream uses (issue 18)
+    if fmt == "Parquet" and not isinstance(result, gpd.GeoDataFrame):
+        # a result checked without points: its point column is written as GeoParquet WKB
+        # straight from the coordinates, with no Shapely object made (issue 18); a
+        # GeoDataFrame keeps its own geometry and CRS (a user may have changed them)
         return write_point_parquet(result, path)
     if fmt != "CSV" and not isinstance(result, gpd.GeoDataFrame):
         # a result checked without points (CheckOptions(points=False)): made here, once

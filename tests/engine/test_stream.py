@@ -429,10 +429,16 @@ def test_id_hashes_are_the_reference_hash_of_each_text(ids) -> None:
     """Issue 18: ids are hashed on their Arrow buffers by a compiled loop; each hash is the
     documented hash of the id's UTF-8 bytes (any length, any script), whatever the column's
     dtype, and one per row."""
+    from geostrike.engine import stream
     from geostrike.engine.stream import id_hashes
 
     want = [_hash_text_reference(t) for t in ids]
     assert id_hashes(pd.Series(ids, dtype=object)).tolist() == want
+    raw = [t.encode("utf-8", "surrogatepass") for t in ids]
+    assert [stream._hash_text(r) for r in raw] == want  # the small jobs' Python path
+    offsets = np.cumsum([0] + [len(r) for r in raw]).astype(np.int64)
+    data = np.frombuffer(b"".join(raw), dtype=np.uint8).copy()
+    assert stream._hash_texts.jit()(offsets, data).tolist() == want  # the compiled loop
     if not any(0xD800 <= ord(c) < 0xE000 for t in ids for c in t):  # Arrow takes no surrogate
         assert id_hashes(pd.Series(ids, dtype="str")).tolist() == want
     assert id_hashes(pd.Series([7, 70, 7])).tolist() == [
@@ -503,6 +509,46 @@ def test_row_warnings_are_added_up_across_chunks(zones, tmp_path: Path) -> None:
     swapped = [str(w.message) for w in whole if "swapped" in str(w.message)]
     assert swapped and "rows 6, 131, 261, 262, 471" in swapped[0]
     assert [str(w.message) for w in streamed if "swapped" in str(w.message)] == swapped
+
+
+def test_kernels_load_in_the_checking_thread_so_no_warning_is_lost(
+    zones, tmp_path: Path, monkeypatch
+) -> None:
+    """Review of issue 18: numba records warnings (catch_warnings, process-wide) while it
+    compiles, so a kernel compiled on a thread of its own beside the check took the check's
+    "lat/lon may be swapped" warnings and lost them. A large input loads the kernels
+    before its first chunk, in the thread that checks; every swapped row is still named."""
+    import threading
+
+    from geostrike.engine import _jit
+
+    threads: list[str] = []
+    real = _jit.warm
+
+    def warm() -> int:
+        threads.append(threading.current_thread().name)
+        return real()
+
+    monkeypatch.setattr(_jit, "warm", warm)
+    df = _claims(26_000, seed=4)
+    swapped = list(range(7, 26_000, 997))
+    df.loc[swapped, ["latitude", "longitude", "date", "claimed_target"]] = [
+        "39.0",
+        "35.7",
+        "2015-02-01",
+        "IS",
+    ]
+    src = tmp_path / "claims.csv"
+    df.to_csv(src, index=False)
+    assert src.stat().st_size >= 1 << 20  # large enough for the kernels to be loaded first
+    with pytest.warns(UserWarning) as caught:
+        check_stream(src, zones, tmp_path / "o.csv", chunk_rows=10_000, progress=False)
+    assert threads == [threading.main_thread().name]
+    assert not [t for t in threading.enumerate() if t.name.startswith("geostrike-")]
+    notes = [str(w.message) for w in caught if "swapped" in str(w.message)]
+    assert len(notes) == 1 and f"in {len(swapped)} claim(s)" in notes[0]
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert out["reason"].str.contains("may be swapped").sum() == len(swapped)
 
 
 def test_arrow_refusing_a_later_row_falls_back_to_pandas(zones, tmp_path: Path) -> None:
@@ -579,7 +625,7 @@ def test_the_cli_streams_a_large_file_into_the_same_output(
 def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
     import threading
 
-    from geostrike.engine.stream import _read_ahead
+    from geostrike.engine.stream import _ReadAhead
 
     def chunks():
         yield 1
@@ -588,7 +634,7 @@ def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
 
     got = []
     with pytest.raises(InputError, match="NUL"):
-        for c in _read_ahead(chunks()):
+        for c in _ReadAhead(chunks()):
             got.append(c)
     assert got == [1, 2]
 
@@ -598,10 +644,19 @@ def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
             i += 1
             yield i
 
-    ahead = _read_ahead(endless())
+    ahead = _ReadAhead(endless())
     assert [next(ahead), next(ahead)] == [1, 2]
     ahead.close()  # the consumer stops early: the reading thread ends too
     assert not [t for t in threading.enumerate() if t.name == "geostrike-read"]
+    with pytest.raises(StopIteration):
+        next(ahead)
+    # started at once (the first chunk read while the caller gets ready), and closed
+    # before its first chunk is taken: the thread ends all the same
+    early = _ReadAhead(endless())
+    early.close()
+    early.close()
+    assert not [t for t in threading.enumerate() if t.name == "geostrike-read"]
+    assert list(_ReadAhead(iter([]))) == []
 
 
 # ----------------------------------------------- review of the CLI's stream (issue 18)

@@ -67,8 +67,11 @@ def test_parquet_dictionary_pages_and_statistics_where_they_serve(tmp_path) -> N
     column of distinct texts gets none: Arrow would build one and throw it away), and no
     min/max statistics for the WKB points or the reason sentences; the numbers and dates
     keep theirs, so readers can still skip row groups by them."""
+    from geostrike.engine.options import CheckOptions
+
     claims, zones = _yemen_case()
-    out = write_result(check(claims, zones), tmp_path / "yemen.parquet")
+    bare = check(claims, zones, options=CheckOptions(points=False))  # as the CLI checks
+    out = write_result(bare, tmp_path / "yemen.parquet")
     meta = pq.ParquetFile(out).metadata.row_group(0)
     column = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
     assert "PLAIN_DICTIONARY" in column["reason"].encodings or "RLE_DICTIONARY" in (
@@ -77,6 +80,10 @@ def test_parquet_dictionary_pages_and_statistics_where_they_serve(tmp_path) -> N
     assert not any("DICTIONARY" in e for e in column["id"].encodings)
     assert not column["geometry"].is_stats_set and not column["reason"].is_stats_set
     assert column["distance_to_target_km"].is_stats_set and column["id"].is_stats_set
+    # a GeoDataFrame result keeps its own geometry and CRS (here: moved to Web Mercator)
+    moved = check(claims, zones).to_crs(3857)
+    back = gpd.read_parquet(write_result(moved, tmp_path / "moved.parquet"))
+    assert back.crs.equals(moved.crs) and back.geometry.geom_equals(moved.geometry).all()
 
 
 def test_result_without_points_is_written_with_them(tmp_path) -> None:
