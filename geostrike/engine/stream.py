@@ -640,8 +640,6 @@ def _run(
     """One pass of :func:`check_stream` over the file (read by Arrow or by pandas)."""
     import warnings
 
-    from tqdm import tqdm
-
     from geostrike.engine.check import check_frame
 
     quiet = _reads_quietly(claims_path, arrow)
@@ -651,14 +649,7 @@ def _run(
     tally = Tally()
     ids = IdLedger()
     caught = ChunkWarnings()
-    bar = tqdm(
-        total=count_rows(claims_path) if progress else None,
-        unit=" claims",
-        unit_scale=True,
-        disable=not progress,
-        desc="checking",
-        leave=False,
-    )
+    bar = _progress_bar(claims_path) if progress else None  # no tqdm (nor its thread) unasked
     reserved: frozenset[str] | None = None  # given ids of the claim-N form, in any chunk
     # one record of the run's warnings, entered before the threads start and left after
     # they end: warnings.catch_warnings swaps process-wide state, so a block per chunk in
@@ -697,18 +688,33 @@ def _run(
                 tally.add(result)
                 writer.write(result, before=ids.add)  # ids marked in the writer's thread
                 del result
-                bar.update(tally.rows - bar.n)
+                if bar is not None:
+                    bar.update(tally.rows - bar.n)
             tally.path = writer.close()
         except BaseException:
             chunks.close()  # the reading thread stops now, not when the traceback is freed
             writer.abort()
             raise
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
     caught.add(seen)
     caught.warn()
     ids.warn()
     return tally
+
+
+def _progress_bar(claims_path: str | Path) -> Any:
+    """The tqdm bar of a streamed check on stderr (erased when done)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=count_rows(claims_path),
+        unit=" claims",
+        unit_scale=True,
+        desc="checking",
+        leave=False,
+    )
 
 
 #: Chunks of at least this many rows load the compiled kernels before the first chunk's check
