@@ -306,11 +306,8 @@ def reason_column(codes: np.ndarray, sentences: Any) -> pd.Categorical:
     """The reasons ``sentences[codes]`` as a categorical (issue 18: a million rows share a
     few thousand sentences; the CSV and Parquet writers then format and store each once,
     with no pass over a million texts to find them again). Equal sentences become one
-    category."""
-    scodes, distinct = pd.factorize(np.asarray(sentences, dtype=object))
-    cats = pd.Index(np.asarray(distinct, dtype=object), dtype="str")
-    small = np.int16 if len(cats) < 2**15 else np.int32
-    return pd.Categorical.from_codes(scodes.astype(small)[codes], categories=cats, validate=False)
+    category; the categories are left in their order (:func:`_categorical`)."""
+    return _categorical(codes, sentences, sort=False)
 
 
 def with_reasons(reason: pd.Categorical, rows: np.ndarray, texts: list[str]) -> pd.Categorical:
@@ -325,16 +322,17 @@ def with_reasons(reason: pd.Categorical, rows: np.ndarray, texts: list[str]) -> 
     return pd.Categorical.from_codes(codes, categories=cats, validate=False)
 
 
-def _categorical(codes: np.ndarray, labels: Any) -> pd.Categorical:
+def _categorical(codes: np.ndarray, labels: Any, *, sort: bool = True) -> pd.Categorical:
     """The column ``labels[codes]`` as a pandas categorical (issue 18: a byte a row instead
     of a pointer to a Python string, and the writers turn each category into a cell once).
     ``labels`` may repeat and hold None (missing, as does a code of -1); the categories
     are all the distinct labels, used or not, sorted as ``astype("category")`` sorts them:
     give every possible value (all statuses) and the chunks of a file concatenate as one
-    categorical."""
+    categorical. ``sort`` False keeps them in order of first appearance (no sort of
+    thousands of sentences per chunk)."""
     lcodes, distinct = pd.factorize(np.asarray(labels, dtype=object))  # None: -1
     names = np.asarray(distinct, dtype=object)
-    order = np.argsort(names, kind="stable")
+    order = np.argsort(names, kind="stable") if sort else np.arange(len(names))
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
     remap = np.append(np.where(lcodes >= 0, rank[np.maximum(lcodes, 0)], -1), -1)

@@ -47,16 +47,21 @@ _BEHIND = {".csv", ".parquet", ".geoparquet"}  # outputs written behind (Written
 
 
 # ----------------------------------------------------------------------------- reading
-def _large_input(path: str | Path) -> bool:
-    """Whether a claims file (or Parquet folder) holds at least 1 MiB: enough claims for the
-    compiled kernels to be used."""
+def _input_bytes(path: str | Path) -> int | None:
+    """Bytes of a claims file, or of every file of a Parquet folder; None when unreadable."""
     p = Path(path)
     try:
         if p.is_dir():
-            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) >= 1 << 20
-        return p.stat().st_size >= 1 << 20
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        return p.stat().st_size
     except OSError:
-        return False
+        return None
+
+
+def _large_input(path: str | Path) -> bool:
+    """Whether a claims file (or Parquet folder) holds at least 1 MiB: enough claims for the
+    compiled kernels to be used."""
+    return (_input_bytes(path) or 0) >= 1 << 20
 
 
 def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
@@ -72,13 +77,8 @@ def should_stream(claims_path: str | Path, output: str | Path | None) -> bool:
     if out not in _WRITABLE - {".geojson", ".json"}:
         return False
     p = Path(claims_path)
-    try:
-        size = (
-            sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-            if p.is_dir()
-            else p.stat().st_size
-        )
-    except OSError:
+    size = _input_bytes(p)
+    if size is None:
         return False
     if size >= settings.stream_bytes():
         return True
