@@ -381,7 +381,7 @@ def check(
 
         table = load_actors(actors)
         prepared = engine_mod.prepare_zones(
-            read_zones(zones_path, actors=table, **zone_kw), actors=table
+            read_zones(zones_path, actors=table, cache=True, **zone_kw), actors=table
         )
         streamed = engine == "dask" or chunk_size is not None or should_stream(claims_path, output)
         if streamed:
@@ -880,6 +880,9 @@ def main(argv: list[str] | None = None) -> None:
     Usage errors (a missing argument, an unknown option) are one line on stderr and exit
     status 2, like every other error; ``--help`` shows the full usage.
     """
+    from geostrike.engine._heap import one_arena
+
+    one_arena()  # before any library starts a thread: the command owns its process
     try:
         code = cli.main(args=argv, prog_name="geostrike", standalone_mode=False)
     except click.UsageError as exc:

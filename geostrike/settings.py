@@ -14,7 +14,8 @@ process can change the environment and see the change. Modules ask this one; non
 | ``GEOSTRIKE_THREADS`` | threads a check may use (a whole number ≥ 1) | the idle cores |
 | ``GEOSTRIKE_STREAM_BYTES`` | claims files this large or larger are streamed by the CLI | :data:`STREAM_THRESHOLD_BYTES` |
 | ``GEOSTRIKE_STREAM_ROWS`` | claims files of this many rows or more are streamed by the CLI into CSV or Parquet | :data:`STREAM_THRESHOLD_ROWS` |
-| ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check (and Arrow's allocations in it) | on |
+| ``GEOSTRIKE_KEEP_HEAP`` | ``0`` turns off keeping freed memory in the heap during a check (and Arrow's allocations in it, and the command's one heap for all threads) | on |
+| ``MALLOC_ARENA_MAX`` | glibc's own: when set, the command leaves the number of heaps as chosen instead of one for all threads | unset |
 | ``ARROW_DEFAULT_MEMORY_POOL`` | Arrow's own: when set, a check keeps that pool instead of moving Arrow's allocations into the kept heap | unset |
 | ``GEOSTRIKE_HUGEPAGES`` | ``1`` keeps numpy's huge-page requests during a check where the kernel stalls on them | off |
 | ``GEOSTRIKE_REQUIRE_CLIENTS`` | ``1``: tests that drive Chromium or QGIS fail instead of skipping | off |
@@ -53,6 +54,16 @@ def cache_dir() -> Path | None:
     """``GEOSTRIKE_CACHE_DIR`` as a path, or None when unset."""
     value = _env("GEOSTRIKE_CACHE_DIR")
     return Path(value) if value else None
+
+
+def cache_folder() -> Path:
+    """The cache folder itself: ``GEOSTRIKE_CACHE_DIR``, else the per-user cache folder."""
+    given = cache_dir()
+    if given:
+        return given
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("geostrike", appauthor=False))
 
 
 def supplement_dir() -> Path | None:
@@ -106,6 +117,12 @@ def arrow_pool_given() -> bool:
     """Whether the user chose Arrow's memory pool (Arrow's own ``ARROW_DEFAULT_MEMORY_POOL``):
     then a check leaves it as chosen (see :mod:`geostrike.engine._heap`)."""
     return bool(_env("ARROW_DEFAULT_MEMORY_POOL"))
+
+
+def arena_max_given() -> bool:
+    """Whether the user set glibc's ``MALLOC_ARENA_MAX``: then the command leaves glibc's
+    number of heaps as chosen (see :mod:`geostrike.engine._heap`)."""
+    return bool(_env("MALLOC_ARENA_MAX"))
 
 
 def hugepages() -> bool:

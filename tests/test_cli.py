@@ -294,3 +294,37 @@ def test_a_small_csv_check_loads_no_heavy_library(tmp_path) -> None:
     back = pd.read_csv(out_csv)
     assert len(back) == 10 and back["status"].eq("ok").all()
     assert set(back["verdict"]) <= {"consistent", "inconsistent", "indeterminate"}
+
+
+def test_check_reuses_read_zones_only_while_the_file_is_unchanged(tmp_path, monkeypatch) -> None:
+    """The command keeps the read zones (geostrike.inputs.cache): a second run gives the same
+    output and the same zone warnings; a zones file edited in place gives the new verdict.
+    A case from Ukraine: a strike near Bakhmut claimed against Ukrainian forces."""
+    import geopandas as gpd
+    import shapely
+
+    monkeypatch.setenv("GEOSTRIKE_CACHE_DIR", str(tmp_path / "cache"))
+    zones = tmp_path / "donbas.geojson"
+    claims = tmp_path / "claims.csv"
+    claims.write_text(
+        "id,date,attacker,claimed_target,latitude,longitude\n"
+        "s1,2023-03-01,Russia,Ukrainian forces,48.59,38.00\n"
+    )
+
+    def write(*controllers: str) -> None:
+        gpd.GeoDataFrame(
+            {"controller": list(controllers), "valid_from": ["2023-01-01"] * 2},
+            geometry=[shapely.box(37.8, 48.4, 38.2, 48.8), shapely.box(38.1, 48.4, 38.6, 48.8)],
+            crs="EPSG:4326",
+        ).to_file(zones, driver="GeoJSON")
+
+    write("Ukraine", "Russia")
+    runs = [_run("check", str(claims), "--zones", str(zones)) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stdout == runs[1].stdout and "consistent 1, inconsistent 0" in runs[0].stdout
+    assert runs[0].stderr == runs[1].stderr and "overlap" in runs[1].stderr
+    assert len(list((tmp_path / "cache" / "zones").glob("*.pickle"))) == 1
+    write("Russia", "Ukraine")  # the struck ground now held by the attacker
+    edited = _run("check", str(claims), "--zones", str(zones))
+    assert edited.returncode == 0 and edited.stdout != runs[0].stdout
+    assert "consistent 0, inconsistent 1" in edited.stdout

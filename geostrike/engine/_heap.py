@@ -23,6 +23,14 @@ Arrow's default pool is the system allocator, and the previous pool is restored 
 (each buffer is freed by the pool it came from); a pool chosen by the user with
 ``ARROW_DEFAULT_MEMORY_POOL`` is left alone.
 
+One heap for all threads. glibc gives each thread that allocates its own heap ("arena"),
+and with freed memory kept, each arena keeps the most its thread ever held: in a streamed
+run the reading, writing and checking threads kept three such high-water marks, 40-80 MB
+more at the peak than one shared heap (``docs/performance.md``). :func:`one_arena` limits
+the process to one arena. glibc fixes that limit for the life of the process the first
+time a thread needs a new arena, so only the ``geostrike`` command, which owns its process,
+calls it; a library caller can set glibc's ``MALLOC_ARENA_MAX=1`` (then left as set).
+
 Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
 
 Huge pages. numpy asks the kernel for transparent huge pages on every large array
@@ -49,6 +57,7 @@ from geostrike import settings
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 #: glibc's largest mmap threshold on 64-bit systems (32 MiB): blocks below it are reused.
 _MMAP_THRESHOLD = 32 << 20
 _TRIM_WHILE_RUNNING = 1 << 30
@@ -115,6 +124,16 @@ def _arrow_into_heap() -> Any:
         return None
     pa.set_memory_pool(pa.system_memory_pool())
     return before
+
+
+def one_arena() -> bool:
+    """Limit this process to one glibc heap for all its threads (see the module's text);
+    whether it was done. Process-wide and for good: for the ``geostrike`` command only.
+    Not done where glibc is missing, with ``GEOSTRIKE_KEEP_HEAP=0``, or when the user set
+    ``MALLOC_ARENA_MAX``."""
+    if _LIBC is None or not settings.keep_heap() or settings.arena_max_given():
+        return False
+    return bool(_LIBC.mallopt(_M_ARENA_MAX, 1))
 
 
 @contextlib.contextmanager

@@ -673,6 +673,11 @@ def date_order(order: str | None) -> Iterator[None]:
         _DATE_ORDER[0] = before
 
 
+def current_date_order() -> str | None:
+    """The order set by the innermost :func:`date_order` block (None: inferred per column)."""
+    return _DATE_ORDER[0]
+
+
 def parse_dates(
     values: pd.Series,
     *,

@@ -338,6 +338,7 @@ def read_zones(
     date_column: str | None = None,
     date_order: str | None = None,
     stale_after_days: int | None = None,
+    cache: bool = False,
 ) -> Any:
     """Read and normalise control zones.
 
@@ -358,6 +359,11 @@ def read_zones(
     stale_after_days
         How long past the last dated zone's start an open-ended zone still counts as
         current (default :data:`DEFAULT_STALE_AFTER_DAYS`); kept in ``attrs`` for the check.
+    cache
+        Keep the result in the cache folder and reuse it while the file, the arguments, the
+        actor table and geostrike itself are unchanged (:mod:`geostrike.inputs.cache`; the
+        command does). Its warnings are given again on reuse. Not while other threads may
+        give warnings.
 
     Overlapping zones of different controllers valid on the same days (not written as
     joint control, ``a;b``) are warned about (:class:`ZoneWarning`), since the check reads
@@ -382,6 +388,31 @@ def read_zones(
     import geopandas as gpd
 
     table = actors if isinstance(actors, ActorTable) else load_actors(actors)
+    if cache and isinstance(path_or_gdf, str | Path):
+        from geostrike.inputs import cache as kept
+        from geostrike.inputs.claims import current_date_order
+
+        args = (layer, from_column, to_column, date_column, date_order, stale_after_days)
+        key = kept.file_key(
+            "zones",
+            require_file(path_or_gdf),
+            str(path_or_gdf),
+            (args, current_date_order(), kept.digest_of(table)),
+        )
+        return kept.remembered(
+            "zones",
+            key,
+            lambda: read_zones(
+                path_or_gdf,
+                actors=table,
+                layer=layer,
+                from_column=from_column,
+                to_column=to_column,
+                date_column=date_column,
+                date_order=date_order,
+                stale_after_days=stale_after_days,
+            ),
+        )
     if isinstance(path_or_gdf, gpd.GeoDataFrame):
         gdf, path = path_or_gdf.copy(), None
     elif isinstance(path_or_gdf, str | Path):

@@ -124,12 +124,7 @@ def data_dir() -> Path:
 
 def cache_dir() -> Path:
     """Per-user cache directory holding compiled built-in parts (``GEOSTRIKE_CACHE_DIR``)."""
-    env = settings.cache_dir()
-    if env:
-        return env
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("geostrike", appauthor=False))
+    return settings.cache_folder()
 
 
 def supplement_dir() -> Path:

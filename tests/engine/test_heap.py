@@ -176,3 +176,64 @@ def test_an_arrow_pool_chosen_by_the_user_is_left_alone(libc_calls, monkeypatch)
     monkeypatch.setenv("GEOSTRIKE_KEEP_HEAP", "0")
     with heap.heap_kept():
         assert pa.default_memory_pool().backend_name == before
+
+
+_ARENAS = """
+import ctypes, os, sys, tempfile, threading
+import geostrike.engine._heap as heap
+done = heap.one_arena() if sys.argv[1] == "one" else False
+blocks, ready = [], threading.Barrier(5)
+def hold():
+    blocks.append([ctypes.create_string_buffer(200_000) for _ in range(20)])
+    ready.wait()
+threads = [threading.Thread(target=hold) for _ in range(4)]
+for t in threads:
+    t.start()
+ready.wait()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+path = tempfile.mktemp()
+fp = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(fp))
+libc.fclose(ctypes.c_void_p(fp))
+print(done, open(path).read().count("<heap nr="))
+os.unlink(path)
+for t in threads:
+    t.join()
+"""
+
+
+@pytest.mark.skipif(heap._LIBC is None, reason="glibc only")
+def test_the_command_keeps_one_heap_for_all_its_threads(monkeypatch) -> None:
+    """Four threads allocating: four heaps more without one_arena, one in all with it
+    (glibc's own count, malloc_info); the user's MALLOC_ARENA_MAX and GEOSTRIKE_KEEP_HEAP=0
+    are obeyed. Each case in a process of its own (the limit is for a process's life)."""
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv("GEOSTRIKE_KEEP_HEAP", raising=False)
+
+    def heaps(mode: str) -> tuple[str, int]:
+        out = subprocess.run(
+            [sys.executable, "-c", _ARENAS, mode], capture_output=True, text=True, check=True
+        ).stdout.split()
+        return out[0], int(out[1])
+
+    assert heaps("one") == ("True", 1)
+    done, many = heaps("default")
+    assert done == "False" and many >= 3
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert heaps("one")[0] == "False"
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    monkeypatch.setenv("GEOSTRIKE_KEEP_HEAP", "0")
+    assert heaps("one")[0] == "False"
+
+
+def test_the_command_asks_for_one_heap_before_anything_else(monkeypatch) -> None:
+    """geostrike.cli.main limits the heaps first (before a library starts a thread)."""
+    import geostrike.cli as cli
+
+    order: list[str] = []
+    monkeypatch.setattr(heap, "one_arena", lambda: order.append("one_arena") or True)
+    monkeypatch.setattr(cli.cli, "main", lambda **kw: order.append("command") or 0)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert order == ["one_arena", "command"]

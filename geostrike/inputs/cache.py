@@ -1,0 +1,186 @@
+"""What reading an input file produced, kept in the cache folder and found again by content.
+
+Reading and normalising a zones file (parsing its geometries and CRS, its dates, its
+controllers, the test for overlapping zones) costs about 0.09 s for a Syria-sized map: a
+fifth of a ten-claim ``geostrike check``. The command keeps the result here and finds it
+again by a key made of everything the result depends on:
+
+- the bytes of the file (and of a GeoPackage's ``-wal`` journal), and the path as given
+  (warnings name it);
+- the arguments of the read, and whatever else the caller names (the actor table's
+  contents, the date-order setting);
+- the code that reads it: the bytes of every module and data file of the installed
+  ``geostrike`` package, and the versions of Python and of the libraries whose objects are
+  stored (a new release, or a one-character edit, is a new key);
+- every ``GEOSTRIKE_*`` environment variable.
+
+File times play no part, so a file rewritten with the same bytes is a hit and any other
+change is a miss: a result can be reused only where a fresh read would give the same one.
+The warnings the read gave are stored with it and given again on a hit. Only the last
+:data:`KEEP` results are kept. Where the cache folder cannot be written, nothing is cached.
+The cache is a pickle in the user's own cache folder (as numba's kernels are); a file
+that cannot be loaded is a miss.
+
+Data: none; the folder is :func:`geostrike.settings.cache_folder` (``GEOSTRIKE_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from geostrike import settings
+
+#: Results kept per kind (the oldest used are removed beyond this).
+KEEP = 16
+_FORMAT = "1"
+#: Libraries whose objects a stored result holds (their release is part of the key).
+_LIBRARIES = ("numpy", "pandas", "pyarrow", "shapely", "pyproj", "geopandas")
+_code_digest: str | None = None
+
+
+def _package_digest() -> str:
+    """Digest of every file of the installed geostrike package (its code and data) and of
+    the versions of Python and of :data:`_LIBRARIES`; computed once per process."""
+    global _code_digest
+    if _code_digest is None:
+        import importlib
+
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256(f"{_FORMAT}\x1f{sys.version}".encode())
+        for name in _LIBRARIES:  # all imported by then: reading needs them
+            try:
+                release = importlib.import_module(name).__version__
+            except (ImportError, AttributeError):
+                release = "-"
+            h.update(f"\x1f{name}={release}".encode())
+        files = sorted(
+            p
+            for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        )
+        for p in files:
+            h.update(f"\x1f{p.relative_to(root).as_posix()}\x1f".encode())
+            h.update(p.read_bytes())
+        _code_digest = h.hexdigest()
+    return _code_digest
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_key(kind: str, path: Path, given: str, extra: Iterable[Any]) -> str | None:
+    """The cache key of reading the single file ``path`` (written ``given`` by the user)
+    with the arguments ``extra`` (their ``repr`` is used: plain values only); None when the
+    file is not one file that holds all of its content (a folder, a shapefile and its
+    sidecars, a GeoPackage opened by another program without its journal at hand)."""
+    if not path.is_file():
+        return None
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".geoparquet", ".gpkg", ".geojson", ".json", ".fgb", ".kml"):
+        return None
+    h = hashlib.sha256(f"{kind}\x1f{_package_digest()}".encode())
+    h.update(f"\x1f{given}\x1f{path.resolve()}\x1f{_file_digest(path)}".encode())
+    if suffix == ".gpkg":
+        for side in ("-wal", "-journal"):
+            extra_file = path.with_name(path.name + side)
+            if extra_file.exists():
+                h.update(f"\x1f{side}\x1f{_file_digest(extra_file)}".encode())
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith("GEOSTRIKE_"))
+    h.update(repr((env, list(extra))).encode())
+    return h.hexdigest()[:32]
+
+
+def digest_of(obj: Any) -> str:
+    """A digest of an object's pickle, for a key (an equal object may give another digest:
+    then the cache misses, it is never wrong)."""
+    return hashlib.sha256(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def _folder(kind: str) -> Path:
+    return settings.cache_folder() / kind
+
+
+def remembered(kind: str, key: str | None, read: Callable[[], Any]) -> Any:
+    """``read()``, or what it returned before under ``key``, with its warnings given again.
+
+    Warnings given by ``read`` are recorded (all of them, whatever the filters) and then
+    given again to the caller's filters, in order, from where they were first given; on a
+    hit the stored ones are given the same way. An exception is raised as it is and stores
+    nothing. Not for use while other threads may give warnings (the record is
+    process-wide): the command calls it before its threads start.
+    """
+    if key is None:
+        return read()
+    path = _folder(kind) / f"{key}.pickle"
+    hit = _load(path)
+    if hit is not None:
+        value, given = hit
+        _replay(given)
+        return value
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        value = read()
+    given = [(w.category, str(w.message), w.filename, w.lineno) for w in seen]
+    _store(path, (value, given))
+    _replay(given)
+    return value
+
+
+def _replay(given: list[tuple[type[Warning], str, str, int]]) -> None:
+    for category, message, filename, lineno in given:
+        warnings.warn_explicit(message, category, filename, lineno)
+
+
+def _load(path: Path) -> tuple[Any, list] | None:
+    try:
+        with open(path, "rb") as fh:
+            value = pickle.load(fh)  # our own file, in the user's own cache folder
+        os.utime(path)  # the most recently used are the ones kept
+    except Exception:  # noqa: BLE001 - missing, partial or from another release: a miss
+        return None
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list)):
+        return None
+    return value
+
+
+def _store(path: Path, value: Any) -> None:
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - something that does not pickle: not cached
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return
+        kept = sorted(path.parent.glob("*.pickle"), key=_mtime, reverse=True)
+        for old in kept[KEEP:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
