@@ -115,6 +115,8 @@ class RowsWarning(UserWarning):
 
     @classmethod
     def merged(cls, parts: list[RowsWarning]) -> RowsWarning:
-        """One warning for the rows of several (of the same ``text``), in the order given."""
-        rows = [r for p in parts for r in p.rows][: cls.SHOWN]
+        """One warning for the rows of several (of the same ``text``): their count, and the
+        first rows of all (each part holds its own first rows, so parts may come in any
+        order: chunks checked side by side, Dask partitions as they finish)."""
+        rows = sorted(r for p in parts for r in p.rows)[: cls.SHOWN]
         return cls(parts[0].text, sum(p.count for p in parts), rows)

@@ -177,7 +177,7 @@ def check(
         0 … :data:`geostrike.inputs.claims.MAX_PRECISION_KM` (NaN and infinities included), and
         every bad-file error of :func:`geostrike.inputs.claims.read_claims`.
     """
-    from geostrike.inputs.claims import date_order as _date_order
+    from geostrike.inputs.claims import call_date_order as _date_order
 
     opts = options_from(
         options, tolerance_km=tolerance_km, coarse_km=coarse_km, date_order=date_order,
@@ -220,7 +220,7 @@ def check_frame(
     ``points`` False: a plain DataFrame without point geometries (:func:`check` passes
     ``options.points``; the chunk writers of the other engines need the points).
     """
-    from geostrike.inputs.claims import date_order as _date_order
+    from geostrike.inputs.claims import call_date_order as _date_order
 
     opts = options_from(options, tolerance_km=tolerance_km, coarse_km=coarse_km, country=country)
     with heap_kept(), _gc_paused(), _date_order(opts.date_order):

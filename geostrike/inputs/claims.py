@@ -42,6 +42,7 @@ import contextlib
 import datetime as dt
 import io
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -590,9 +591,13 @@ def claims_from_object(
 # ------------------------------------------------------------------------ parsing values
 #: Orders in which numeric dates ("05/06/2016") can be read: day first or month first.
 DATE_ORDERS: tuple[str, ...] = ("dmy", "mdy")
-# the order set by date_order(): process-wide (a plain global, so that the threads of the
-# streaming and threaded engines see it too)
+# the order set by date_order(): process-wide (a plain global, so that threads the user
+# starts inside the block see it too)
 _DATE_ORDER: list[str | None] = [None]
+# the order of one check, set by call_date_order() for the thread running it: checks of
+# two chunks (or Dask partitions) side by side each keep their own, whatever the other
+# sets or restores (a process-wide value restored by one would change the other's)
+_CALL_ORDER = threading.local()
 # the nanosecond range pandas can hold (pd.Timestamp.min/max), as day numbers
 _MIN_NS_DAY = np.datetime64("1677-09-22", "D")
 _MAX_NS_DAY = np.datetime64("2262-04-11", "D")
@@ -673,9 +678,27 @@ def date_order(order: str | None) -> Iterator[None]:
         _DATE_ORDER[0] = before
 
 
+@contextlib.contextmanager
+def call_date_order(order: str | None) -> Iterator[None]:
+    """Read numeric dates as ``order`` in this thread only, inside the block: the order of
+    one check (``geostrike.engine.check``), which may run beside another check in another
+    thread. Within the block it wins over :func:`date_order`; ``None`` (no order given)
+    leaves the order outside the block (a :func:`date_order` block's, else inferred per
+    column). Nested blocks restore the order outside them."""
+    key = _check_date_order(order)
+    before = getattr(_CALL_ORDER, "stack", None)
+    _CALL_ORDER.stack = before if key is None else (key,)
+    try:
+        yield
+    finally:
+        _CALL_ORDER.stack = before
+
+
 def current_date_order() -> str | None:
-    """The order set by the innermost :func:`date_order` block (None: inferred per column)."""
-    return _DATE_ORDER[0]
+    """The order :func:`parse_dates` uses when given none: this thread's
+    :func:`call_date_order`, else the innermost :func:`date_order` (None: inferred)."""
+    mine = getattr(_CALL_ORDER, "stack", None)
+    return mine[0] if mine is not None else _DATE_ORDER[0]
 
 
 def parse_dates(
@@ -705,7 +728,7 @@ def parse_dates(
         their two readings differ) or mix both orders, and no order is given: the message
         names ``path``, ``column`` and the ``--date-order`` option.
     """
-    order = _check_date_order(order) or _DATE_ORDER[0]
+    order = _check_date_order(order) or current_date_order()
     s = pd.Series(values, copy=False)
     if pd.api.types.is_datetime64_any_dtype(s):
         if getattr(s.dt, "tz", None) is not None:

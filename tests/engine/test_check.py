@@ -1437,3 +1437,34 @@ def test_reason_templates_remembered_across_checks_give_the_same_sentences() -> 
         relabelled = check(claims, zones, actors=load_actors(custom))["reason"].tolist()
     assert any("Ansar Allah movement" in r for r in relabelled)
     assert not any("Houthis" in r for r in relabelled)
+
+
+def test_a_date_order_block_reaches_check_unless_the_check_gives_its_own() -> None:
+    """inputs.claims.date_order's promise ("reaches every parse_dates call of the block"):
+    check() given no order used to set its own None over it and refuse 03/04/2016 as
+    ambiguous. A case from Yemen's war: a strike on Houthi-held Sanaa."""
+    from geostrike.errors import InputError
+    from geostrike.inputs.claims import date_order
+
+    zones = gpd.GeoDataFrame(
+        {"controller": ["Houthis"], "valid_from": ["2016-01-01"]},
+        geometry=[shapely.box(43.9, 15.1, 44.5, 15.6)],
+        crs="EPSG:4326",
+    )
+    claims = pd.DataFrame(
+        {
+            "id": ["y1"],
+            "date": ["03/04/2016"],
+            "attacker": ["Saudi-led coalition"],
+            "claimed_target": ["Houthis"],
+            "latitude": [15.35],
+            "longitude": [44.2],
+        }
+    )
+    with date_order("mdy"):
+        assert check(claims, zones)["date"].tolist() == ["2016-03-04"]
+    with date_order("dmy"):
+        assert check(claims, zones)["date"].tolist() == ["2016-04-03"]
+        assert check(claims, zones, date_order="mdy")["date"].tolist() == ["2016-03-04"]
+    with pytest.raises(InputError, match="date-order"):
+        check(claims, zones)

@@ -572,3 +572,53 @@ def test_distinct_text_ids_need_no_pandas_hash(monkeypatch):
     ids = pd.Series([f"ye-{i}" for i in range(5000)] + [None], dtype="str")
     assert not claims_mod.duplicate_ids(ids).any()
     assert not claims_mod.duplicate_ids(ids.astype(object)).any()
+
+
+def test_each_check_keeps_its_own_date_order_beside_another() -> None:
+    """Two checks side by side (chunks, Dask partitions) each read numeric dates in their own
+    order, whatever the other sets and restores meanwhile; outside them, date_order()
+    holds, and a check given no order takes it (the API's documented block)."""
+    import threading
+
+    from geostrike.inputs.claims import call_date_order, current_date_order
+
+    values = pd.Series(["03/04/2016"])
+    both_in = threading.Barrier(2)
+    first_out = threading.Event()
+    got: dict[str, str] = {}
+
+    def leaves_first() -> None:  # the other must keep its own order after this one ends
+        with call_date_order("mdy"):
+            both_in.wait()
+            got["mdy"] = str(parse_dates(values)[0].date())
+
+    def other() -> None:
+        with call_date_order("dmy"):
+            both_in.wait()
+            first_out.wait(timeout=10)
+            got["dmy"] = str(parse_dates(values)[0].date())
+
+    a, b = threading.Thread(target=leaves_first), threading.Thread(target=other)
+    a.start(), b.start()
+    a.join()
+    first_out.set()
+    b.join()
+    assert got == {"mdy": "2016-03-04", "dmy": "2016-04-03"}
+    assert current_date_order() is None
+    with date_order("dmy"):
+        with call_date_order(None):  # no order given: the block's
+            assert str(parse_dates(values)[0].date()) == "2016-04-03"
+        with call_date_order("mdy"):
+            assert current_date_order() == "mdy"
+        assert current_date_order() == "dmy"
+
+
+def test_row_warnings_of_parts_in_any_order_name_the_first_rows() -> None:
+    from geostrike.errors import RowsWarning
+
+    text = "lat/lon may be swapped in {count} claim(s) (rows {rows})"
+    late = RowsWarning(text, 7, [101, 102, 103, 104, 105])
+    early = RowsWarning(text, 2, [4, 9])
+    merged = RowsWarning.merged([late, early])
+    assert merged.count == 9 and merged.rows == [4, 9, 101, 102, 103]
+    assert str(merged) == "lat/lon may be swapped in 9 claim(s) (rows 4, 9, 101, 102, 103, ...)"
