@@ -19,6 +19,8 @@ row numbers); the Dask engine reuses the writers from here rather than a copy.
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -643,6 +645,7 @@ def _run(
     from geostrike.engine.check import check_frame
 
     quiet = _reads_quietly(claims_path, arrow)
+    pool = None
     # threads only where the reader catches no warnings (pandas' CSV reader does, and
     # catch_warnings is process-wide state: a thread beside it could lose warnings)
     writer = ChunkWriter(output, csv_safe=opts.csv_safe, background=quiet)
@@ -660,42 +663,65 @@ def _run(
         if quiet:
             chunks = _ReadAhead(chunks)  # the next chunk read while one is checked
         try:
-            if quiet and chunk_rows >= _KERNEL_ROWS and _large_input(claims_path):
+            if quiet and _kernels_first(claims_path, chunk_rows):
                 # the kernels loaded while the first chunk is read; in this thread, as numba
                 # records warnings while it compiles (catch_warnings: no other thread may)
                 from geostrike.engine import _jit
 
                 _jit.warm()
             dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
+            # two chunks checked side by side where reading leaves a core to spare (the
+            # compiled kernels loaded above, so no thread compiles: see _side_by_side)
+            pool = _checking_pool(claims_path, chunk_rows, quiet)
+            pending: collections.deque[Any] = collections.deque()
+            first_row = 1
+
+            def emit(result: Any) -> None:
+                result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
+                tally.add(result)
+                writer.write(result, before=ids.add)  # ids marked in the writer's thread
+                if bar is not None:
+                    bar.update(tally.rows - bar.n)
+
             for chunk in chunks:
                 opts = dates.options(chunk)
                 if reserved is None and _has_blank_ids(chunk):  # ids will be generated
                     reserved = generated_like_ids_of(claims_path, chunk_rows)
-                result = check_frame(
+                job = functools.partial(
+                    check_frame,
                     chunk,
                     prepared,
                     options=opts,
                     actors=table,
                     path=str(claims_path),
-                    id_start=tally.rows + 1,
+                    id_start=first_row,
                     warn_duplicates=False,
                     reserved_ids=reserved or frozenset(),
                     points=False,
                     coded_reasons=True,  # each sentence written once
                 )
+                first_row += len(chunk)
                 del chunk
-                result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
-                tally.add(result)
-                writer.write(result, before=ids.add)  # ids marked in the writer's thread
-                del result
-                if bar is not None:
-                    bar.update(tally.rows - bar.n)
+                if pool is None:
+                    emit(job())
+                    continue
+                pending.append(pool.submit(job))
+                # the first chunk alone (what a check sets up on first use, it sets up
+                # once), then at most two at a time, written in order
+                if tally.rows == 0 or len(pending) >= _SIDE_BY_SIDE:
+                    emit(pending.popleft().result())
+            while pending:
+                emit(pending.popleft().result())
             tally.path = writer.close()
         except BaseException:
+            if pool is not None:  # the other chunk's check ends before the clean-up
+                pool.shutdown(wait=True, cancel_futures=True)
             chunks.close()  # the reading thread stops now, not when the traceback is freed
             writer.abort()
             raise
         finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
             if bar is not None:
                 bar.close()
     caught.add(seen)
@@ -715,6 +741,41 @@ def _progress_bar(claims_path: str | Path) -> Any:
         desc="checking",
         leave=False,
     )
+
+
+#: Chunks checked at once where :func:`_checking_pool` gives a pool.
+_SIDE_BY_SIDE = 2
+
+
+def _checking_pool(claims_path: str | Path, chunk_rows: int, quiet: bool) -> Any:
+    """Threads to check two chunks side by side, or None (each chunk checked in this thread).
+
+    Side by side, one chunk's Python work runs while the other's compiled and GEOS work
+    (which release the GIL) runs: a streamed million-claim Parquet check took 0.3 s less
+    (docs/performance.md). Only where all of these hold: the claims are Parquet (decoding
+    them leaves a core to spare; parsing CSV takes it, and side by side gained nothing
+    there), they are read by the reading thread (``quiet``), the compiled kernels were
+    loaded before the first chunk (no thread compiles them: numba records warnings while
+    it compiles, and a record is process-wide), and the machine has a core to spare for
+    chunks of this size (:func:`geostrike.engine.measure.threads_for`, which obeys
+    ``GEOSTRIKE_THREADS`` and the load average).
+    """
+    from geostrike.engine.measure import threads_for
+
+    p = Path(claims_path)
+    parquet = p.is_dir() or p.suffix.lower() in PARQUET_SUFFIXES
+    if not (parquet and quiet and _kernels_first(claims_path, chunk_rows)):
+        return None
+    if threads_for(chunk_rows) < 2:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(_SIDE_BY_SIDE, thread_name_prefix="geostrike-check")
+
+
+def _kernels_first(claims_path: str | Path, chunk_rows: int) -> bool:
+    """Whether a streamed check loads the compiled kernels before its first chunk."""
+    return chunk_rows >= _KERNEL_ROWS and _large_input(claims_path)
 
 
 #: Chunks of at least this many rows load the compiled kernels before the first chunk's check
@@ -832,10 +893,10 @@ class _DateOrder:
     An order given by the user (``--date-order``) is used as it is."""
 
     def __init__(self, path: str | Path, opts: Any, chunk_rows: int, arrow: bool) -> None:
-        from geostrike.inputs.claims import _DATE_ORDER
+        from geostrike.inputs.claims import current_date_order
 
         self.path, self.chunk_rows, self.arrow, self.base = path, chunk_rows, arrow, opts
-        self.given = opts.date_order is not None or _DATE_ORDER[0] is not None
+        self.given = opts.date_order is not None or current_date_order() is not None
         self.final = False  # decided from the whole file
         self.seen: dict[Any, None] = {}  # distinct date texts so far, in order
         self.order: str | None = None
@@ -861,7 +922,9 @@ class _DateOrder:
             return self._current()
         from geostrike.inputs.claims import numeric_dates
 
-        self.seen.update(dict.fromkeys(numeric_dates(pd.unique(values.to_numpy(dtype=object)))))
+        # the distinct values first (by Arrow, for text Arrow holds), then made objects
+        distinct = np.asarray(pd.unique(values), dtype=object)
+        self.seen.update(dict.fromkeys(numeric_dates(distinct)))
         try:
             self.order = infer_date_order(np.array(list(self.seen), dtype=object), path=self.path)
         except InputError:  # not settled by the dates so far: the whole file decides
@@ -878,9 +941,9 @@ def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK
     """``opts`` with the order of the whole claims file's numeric dates, when it holds
     some and no order is given (the Dask engine's partitions each get it: inferred per
     partition, two partitions could read the same date differently)."""
-    from geostrike.inputs.claims import _DATE_ORDER, date_source, infer_date_order
+    from geostrike.inputs.claims import current_date_order, date_source, infer_date_order
 
-    if opts.date_order is not None or _DATE_ORDER[0] is not None:
+    if opts.date_order is not None or current_date_order() is not None:
         return opts
     try:
         head = next(iter_chunks(path, 1000))

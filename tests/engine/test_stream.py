@@ -716,3 +716,80 @@ def test_dictionary_date_column_takes_the_whole_files_order(
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert_frame_equal(got, _as_csv_text(check(src, zones)))
     assert set(got["date"]) == {"2015-06-05", "2015-06-13", "2015-06-30"}
+
+
+@pytest.fixture
+def side_by_side(monkeypatch) -> list[bool]:
+    """Parquet chunks checked two at a time (as for a large file on a machine with a core
+    to spare), whatever the file's size and the machine's load; whether a pool was made."""
+    from geostrike.engine import measure, stream
+
+    made: list[bool] = []
+    real = stream._checking_pool
+    monkeypatch.setattr(stream, "_kernels_first", lambda path, rows: True)
+    monkeypatch.setattr(measure, "threads_for", lambda n: 2)
+
+    def pool(*args):
+        out = real(*args)
+        made.append(out is not None)
+        return out
+
+    monkeypatch.setattr(stream, "_checking_pool", pool)
+    return made
+
+
+def test_parquet_chunks_checked_side_by_side_give_the_one_at_a_time_file(
+    zones, tmp_path: Path, side_by_side, monkeypatch
+) -> None:
+    """Issue 18: two chunks checked at once write what one at a time writes: rows in order,
+    ids generated and repeated ids marked across chunks, invalid rows, the numeric dates'
+    order (settled by a later chunk), and the same warnings with the same row numbers."""
+    from geostrike.engine import stream
+
+    df = _hostile(400)
+    for row in (5, 130, 260, 261, 370):  # inside ISIS ground if swapped: warned rows
+        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
+            "39.0",
+            "35.7",
+            "2015-02-01",
+            "IS",
+        ]
+    df.loc[[120, 121], "date"] = ["03/04/2015", "25/04/2015"]  # day first, said in chunk 3
+    df.loc[[210, 211], "id"] = ["s1", ""]  # a repeat of chunk 1's id, a generated id
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src, index=False)
+
+    def run(out: Path) -> list[str]:
+        with pytest.warns(UserWarning) as caught:
+            check_stream(src, zones, out, chunk_rows=50, progress=False)
+        return sorted(str(w.message) for w in caught)
+
+    told = run(tmp_path / "side.parquet")
+    assert side_by_side == [True]
+    monkeypatch.setattr(stream, "_checking_pool", lambda *a: None)
+    alone = run(tmp_path / "alone.parquet")
+    got = pd.read_parquet(tmp_path / "side.parquet")
+    assert_frame_equal(got, pd.read_parquet(tmp_path / "alone.parquet"))
+    assert told == alone
+    assert any("rows 6, 131, 261, 262, 371" in m for m in told)
+    assert got.loc[120, "date"] == "2015-04-03" and got.loc[211, "id"] == "claim-212"
+    # s1 twice in the first chunk (both marked), once more in the fifth
+    assert got.loc[[1, 12, 210, 2], "duplicate_id"].tolist() == [True, True, True, False]
+
+
+def test_an_error_with_chunks_side_by_side_leaves_no_output_nor_thread(
+    zones, tmp_path: Path, side_by_side
+) -> None:
+    import threading
+
+    df = _claims(500)
+    df.loc[480, "claimed_target"] = "Martians"
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src, index=False)
+    out = tmp_path / "out.parquet"
+    with pytest.raises(InputError, match="Martians"):
+        check_stream(src, zones, out, chunk_rows=40, progress=False)
+    assert side_by_side == [True]
+    assert not out.exists()
+    assert {p.name for p in tmp_path.iterdir()} == {"claims.parquet"}  # no temp file
+    assert not [t for t in threading.enumerate() if t.name.startswith("geostrike-")]
