@@ -1,12 +1,19 @@
-"""The exceptions geostrike users see.
+"""The exceptions and warnings geostrike users see.
 
 Every error a user can cause with bad input or a bad path is one of these. Their message
 is a single line naming the file (when there is one) and the problem; the CLI prints it
-and exits with status 2, never a traceback.
+and exits with status 2, never a traceback. Warnings about rows (:class:`RowsWarning`) are
+added up over the chunks of a streamed file; a check can keep its own warnings in a list
+(:func:`warnings_kept`) rather than give them through Python's process-wide warnings
+machinery.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +127,33 @@ class RowsWarning(UserWarning):
         order: chunks checked side by side, Dask partitions as they finish)."""
         rows = sorted(r for p in parts for r in p.rows)[: cls.SHOWN]
         return cls(parts[0].text, sum(p.count for p in parts), rows)
+
+
+_KEPT = threading.local()
+
+
+@contextlib.contextmanager
+def warnings_kept() -> Iterator[list[Warning]]:
+    """Within the block, the warnings geostrike gives in this thread (:func:`give_warning`)
+    are kept in the list the block yields, in order, instead of going through the
+    ``warnings`` module. Its filters and records are process-wide, and libraries change them
+    for a moment (pandas ignores warnings inside some of its functions): a check running
+    beside another one keeps every warning of its own whatever the other thread does."""
+    before = getattr(_KEPT, "list", None)
+    _KEPT.list = kept = []
+    try:
+        yield kept
+    finally:
+        _KEPT.list = before
+
+
+def give_warning(
+    message: str | Warning, category: type[Warning] = UserWarning, stacklevel: int = 1
+) -> None:
+    """``warnings.warn(message, category, stacklevel)``, or kept in the list of this
+    thread's :func:`warnings_kept` block (a text as ``category(message)``)."""
+    kept = getattr(_KEPT, "list", None)
+    if kept is not None:
+        kept.append(message if isinstance(message, Warning) else category(message))
+        return
+    warnings.warn(message, category, stacklevel=stacklevel + 1)

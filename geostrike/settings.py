@@ -120,9 +120,12 @@ def arrow_pool_given() -> bool:
 
 
 def arena_max_given() -> bool:
-    """Whether the user set glibc's ``MALLOC_ARENA_MAX``: then the command leaves glibc's
-    number of heaps as chosen (see :mod:`geostrike.engine._heap`)."""
-    return bool(_env("MALLOC_ARENA_MAX"))
+    """Whether the user set glibc's number of heaps (``MALLOC_ARENA_MAX``, or
+    ``glibc.malloc.arena_max`` in ``GLIBC_TUNABLES``): then the command leaves it as chosen
+    (see :mod:`geostrike.engine._heap`)."""
+    return bool(_env("MALLOC_ARENA_MAX")) or "glibc.malloc.arena_max" in (
+        _env("GLIBC_TUNABLES") or ""
+    )
 
 
 def hugepages() -> bool:

@@ -27,9 +27,11 @@ One heap for all threads. glibc gives each thread that allocates its own heap ("
 and with freed memory kept, each arena keeps the most its thread ever held: in a streamed
 run the reading, writing and checking threads kept three such high-water marks, 40-80 MB
 more at the peak than one shared heap (``docs/performance.md``). :func:`one_arena` limits
-the process to one arena. glibc fixes that limit for the life of the process the first
-time a thread needs a new arena, so only the ``geostrike`` command, which owns its process,
-calls it; a library caller can set glibc's ``MALLOC_ARENA_MAX=1`` (then left as set).
+the process to one arena: threads started afterwards share the heaps that exist. glibc
+keeps such a limit for the rest of the process (it cannot be handed back), so only the
+``geostrike`` command, which owns its process, calls it, first thing; a library caller
+can set glibc's ``MALLOC_ARENA_MAX=1`` (or ``GLIBC_TUNABLES=glibc.malloc.arena_max=1``),
+which the command then leaves as set.
 
 Elsewhere (musl, macOS, Windows) it does nothing; ``GEOSTRIKE_KEEP_HEAP=0`` turns it off.
 

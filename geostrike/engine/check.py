@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,7 +61,7 @@ from geostrike.engine.options import (
     options_from,
 )
 from geostrike.engine.reasons import _categorical, _reasons, with_reasons
-from geostrike.errors import RowsWarning
+from geostrike.errors import RowsWarning, give_warning
 from geostrike.geodesy import format_km, geodesic_km, km_mi
 from geostrike.inputs.actors import ActorTable, load_actors
 from geostrike.inputs.claims import (
@@ -255,14 +254,26 @@ def geocoding_context(prepared: PreparedZones, country: Any = None) -> tuple[str
 def _gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while millions of small objects (strings,
     points) are created: they hold no cycles, and the collector's repeated passes over
-    them would triple the time."""
-    was = gc.isenabled()
-    gc.disable()
+    them would triple the time. Checks side by side (chunks of a streamed file) share one
+    pause: the collector runs again, if it ran before, when the last of them ends."""
+    global _gc_depth, _gc_was
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was:
+                gc.enable()
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was = False
 
 
 class _Meanwhile:
@@ -505,9 +516,7 @@ def _check_frame(
         columns[name] = pd.Series(v, index=df.index, copy=False)
     renamed = {c: n for c, n in kept.items() if n != c}
     if renamed:
-        import warnings
-
-        warnings.warn(
+        give_warning(
             f"the claims' own column(s) {', '.join(repr(str(c)) for c in renamed)} are kept "
             f"as {', '.join(repr(n) for n in renamed.values())} (the result uses those names)",
             stacklevel=3,
@@ -553,11 +562,9 @@ def _warn_duplicates(ids: Any, dup: np.ndarray) -> None:
     """One warning line naming (the first few) ids used by more than one row."""
     if not dup.any():
         return
-    import warnings
-
     names = pd.unique(pd.Series(ids).astype(str).to_numpy()[dup])
     shown = ", ".join(repr(v) for v in names[:5]) + (" …" if len(names) > 5 else "")
-    warnings.warn(
+    give_warning(
         f"{len(names)} id(s) are used by more than one row ({shown}); "
         "those rows are marked in the duplicate_id column",
         stacklevel=3,
@@ -581,7 +588,7 @@ def _place_as_point(
             f"The given point ({lat[i]:.4f}, {lon[i]:.4f}), {format_km(off[i])} from "
             f"{place[i]} as the gazetteer places it (check which is right),"
         )
-    warnings.warn(
+    give_warning(
         RowsWarning(
             "the coordinates of {count} claim(s) (rows {rows}) lie far from the place they "
             "name; the coordinates are used, and the reason says how far apart they are",
@@ -636,7 +643,7 @@ def _flag_swapped(
         for i, k, was in zip(rows_hit.tolist(), inv.ravel().tolist(), before.tolist(), strict=True)
     ]
     reason = with_reasons(reason, rows_hit, texts)
-    warnings.warn(
+    give_warning(
         RowsWarning(
             "lat/lon may be swapped in {count} claim(s) (rows {rows}): outside every zone "
             "as given, inside one with latitude and longitude swapped; not corrected",

@@ -642,8 +642,6 @@ def _run(
     """One pass of :func:`check_stream` over the file (read by Arrow or by pandas)."""
     import warnings
 
-    from geostrike.engine.check import check_frame
-
     quiet = _reads_quietly(claims_path, arrow)
     pool = None
     # threads only where the reader catches no warnings (pandas' CSV reader does, and
@@ -671,12 +669,14 @@ def _run(
                 _jit.warm()
             dates = _DateOrder(claims_path, opts, chunk_rows, arrow)
             # two chunks checked side by side where reading leaves a core to spare (the
-            # compiled kernels loaded above, so no thread compiles: see _side_by_side)
-            pool = _checking_pool(claims_path, chunk_rows, quiet)
+            # compiled kernels loaded above, so no thread compiles: see _checking_pool)
+            pool = _checking_pool(claims_path, chunk_rows, quiet, opts)
             pending: collections.deque[Any] = collections.deque()
             first_row = 1
 
-            def emit(result: Any) -> None:
+            def emit(done: tuple[Any, list[Warning]]) -> None:
+                result, told = done
+                caught.add_messages(told)  # in the file's order, whichever ended first
                 result.index = pd.RangeIndex(tally.rows, tally.rows + len(result))
                 tally.add(result)
                 writer.write(result, before=ids.add)  # ids marked in the writer's thread
@@ -684,11 +684,16 @@ def _run(
                     bar.update(tally.rows - bar.n)
 
             for chunk in chunks:
-                opts = dates.options(chunk)
-                if reserved is None and _has_blank_ids(chunk):  # ids will be generated
-                    reserved = generated_like_ids_of(claims_path, chunk_rows)
+                try:
+                    opts = dates.options(chunk)
+                    if reserved is None and _has_blank_ids(chunk):  # ids will be generated
+                        reserved = generated_like_ids_of(claims_path, chunk_rows)
+                except BaseException:
+                    while pending:  # an earlier chunk's own error is the one to report
+                        pending.popleft().result()
+                    raise
                 job = functools.partial(
-                    check_frame,
+                    _checked,
                     chunk,
                     prepared,
                     options=opts,
@@ -714,10 +719,14 @@ def _run(
                 emit(pending.popleft().result())
             tally.path = writer.close()
         except BaseException:
-            if pool is not None:  # the other chunk's check ends before the clean-up
-                pool.shutdown(wait=True, cancel_futures=True)
-            chunks.close()  # the reading thread stops now, not when the traceback is freed
-            writer.abort()
+            try:
+                if pool is not None:  # the other chunk's check ends before the clean-up
+                    pool.shutdown(wait=True, cancel_futures=True)
+            finally:  # even if interrupted again while waiting
+                try:
+                    chunks.close()  # the reading thread stops now, not when the traceback is freed
+                finally:
+                    writer.abort()
             raise
         finally:
             if pool is not None:
@@ -747,7 +756,19 @@ def _progress_bar(claims_path: str | Path) -> Any:
 _SIDE_BY_SIDE = 2
 
 
-def _checking_pool(claims_path: str | Path, chunk_rows: int, quiet: bool) -> Any:
+def _checked(chunk: pd.DataFrame, prepared: Any, **kw: Any) -> tuple[Any, list[Warning]]:
+    """``check_frame(chunk, prepared, **kw)`` and the warnings it gave, kept apart from
+    Python's process-wide warnings machinery (:func:`geostrike.errors.warnings_kept`): a
+    chunk checked beside another keeps every warning of its own."""
+    from geostrike.engine.check import check_frame
+    from geostrike.errors import warnings_kept
+
+    with warnings_kept() as told:
+        result = check_frame(chunk, prepared, **kw)
+    return result, told
+
+
+def _checking_pool(claims_path: str | Path, chunk_rows: int, quiet: bool, opts: Any) -> Any:
     """Threads to check two chunks side by side, or None (each chunk checked in this thread).
 
     Side by side, one chunk's Python work runs while the other's compiled and GEOS work
@@ -758,7 +779,8 @@ def _checking_pool(claims_path: str | Path, chunk_rows: int, quiet: bool) -> Any
     loaded before the first chunk (no thread compiles them: numba records warnings while
     it compiles, and a record is process-wide), and the machine has a core to spare for
     chunks of this size (:func:`geostrike.engine.measure.threads_for`, which obeys
-    ``GEOSTRIKE_THREADS`` and the load average).
+    ``GEOSTRIKE_THREADS`` and the load average) and the options allow two threads
+    (``opts.threads``).
     """
     from geostrike.engine.measure import threads_for
 
@@ -766,7 +788,7 @@ def _checking_pool(claims_path: str | Path, chunk_rows: int, quiet: bool) -> Any
     parquet = p.is_dir() or p.suffix.lower() in PARQUET_SUFFIXES
     if not (parquet and quiet and _kernels_first(claims_path, chunk_rows)):
         return None
-    if threads_for(chunk_rows) < 2:
+    if threads_for(chunk_rows) < 2 or (opts.threads is not None and opts.threads < 2):
         return None
     from concurrent.futures import ThreadPoolExecutor
 
@@ -895,8 +917,10 @@ class _DateOrder:
     def __init__(self, path: str | Path, opts: Any, chunk_rows: int, arrow: bool) -> None:
         from geostrike.inputs.claims import current_date_order
 
+        if opts.date_order is None and current_date_order() is not None:
+            opts = opts.but(date_order=current_date_order())  # carried to other threads
         self.path, self.chunk_rows, self.arrow, self.base = path, chunk_rows, arrow, opts
-        self.given = opts.date_order is not None or current_date_order() is not None
+        self.given = opts.date_order is not None
         self.final = False  # decided from the whole file
         self.seen: dict[Any, None] = {}  # distinct date texts so far, in order
         self.order: str | None = None
@@ -943,8 +967,10 @@ def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK
     partition, two partitions could read the same date differently)."""
     from geostrike.inputs.claims import current_date_order, date_source, infer_date_order
 
-    if opts.date_order is not None or current_date_order() is not None:
+    if opts.date_order is not None:
         return opts
+    if current_date_order() is not None:  # carried to the workers, which do not see it
+        return opts.but(date_order=current_date_order())
     try:
         head = next(iter_chunks(path, 1000))
     except ArrowCsvRefused:

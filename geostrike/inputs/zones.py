@@ -393,15 +393,10 @@ def read_zones(
         from geostrike.inputs.claims import current_date_order
 
         args = (layer, from_column, to_column, date_column, date_order, stale_after_days)
-        key = kept.file_key(
-            "zones",
-            require_file(path_or_gdf),
-            str(path_or_gdf),
-            (args, current_date_order(), kept.digest_of(table)),
-        )
+        file, extra = require_file(path_or_gdf), (args, current_date_order(), kept.digest_of(table))
         return kept.remembered(
             "zones",
-            key,
+            lambda: kept.file_key("zones", file, str(path_or_gdf), extra),
             lambda: read_zones(
                 path_or_gdf,
                 actors=table,

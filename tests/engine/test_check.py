@@ -1468,3 +1468,36 @@ def test_a_date_order_block_reaches_check_unless_the_check_gives_its_own() -> No
         assert check(claims, zones, date_order="mdy")["date"].tolist() == ["2016-03-04"]
     with pytest.raises(InputError, match="date-order"):
         check(claims, zones)
+
+
+def test_checks_side_by_side_share_one_pause_of_the_collector() -> None:
+    """Review of issue 18: the second of two overlapping checks found the collector paused
+    by the first and, when the first ended, the collector ran again under the second."""
+    import gc
+    import threading
+
+    from geostrike.engine.check import _gc_paused
+
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with _gc_paused():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(10)
+        with _gc_paused():
+            second_in.set()
+            first_out.wait(10)
+            seen.append(gc.isenabled())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False] and gc.isenabled()

@@ -793,3 +793,59 @@ def test_an_error_with_chunks_side_by_side_leaves_no_output_nor_thread(
     assert not out.exists()
     assert {p.name for p in tmp_path.iterdir()} == {"claims.parquet"}  # no temp file
     assert not [t for t in threading.enumerate() if t.name.startswith("geostrike-")]
+
+
+def test_a_chunk_keeps_its_warnings_whatever_the_filters_meanwhile(
+    zones, tmp_path: Path, side_by_side, monkeypatch
+) -> None:
+    """Review of issue 18: pandas ignores warnings for a moment inside some of its
+    functions (warnings.catch_warnings, process-wide): with two chunks at once, a warning
+    given by one meanwhile was dropped. A check's own warnings are kept apart now: here
+    every swapped-coordinates note is given even though its chunk's check runs under a
+    filter that ignores every warning."""
+    import warnings
+
+    from geostrike.engine import check as check_mod
+
+    real = check_mod._flag_swapped
+
+    def under_a_filter(*args, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return real(*args, **kw)
+
+    monkeypatch.setattr(check_mod, "_flag_swapped", under_a_filter)
+    df = _claims(400, seed=9)
+    for row in (5, 130, 260, 261, 370):
+        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
+            "39.0",
+            "35.7",
+            "2015-02-01",
+            "IS",
+        ]
+    src = tmp_path / "claims.parquet"
+    df.to_parquet(src, index=False)
+    with pytest.warns(UserWarning) as caught:
+        check_stream(src, zones, tmp_path / "o.parquet", chunk_rows=50, progress=False)
+    assert side_by_side == [True]
+    notes = [str(w.message) for w in caught if "swapped" in str(w.message)]
+    assert notes == [
+        "lat/lon may be swapped in 5 claim(s) (rows 6, 131, 261, 262, 371): outside every "
+        "zone as given, inside one with latitude and longitude swapped; not corrected"
+    ]
+
+
+def test_two_chunks_at_once_only_where_the_options_allow_two_threads(
+    zones, tmp_path: Path, side_by_side
+) -> None:
+    from geostrike.engine.options import CheckOptions
+
+    src = tmp_path / "claims.parquet"
+    _claims(120).to_parquet(src, index=False)
+    check_stream(src, zones, tmp_path / "o.parquet", chunk_rows=50, options=CheckOptions(threads=1))
+    check_stream(src, zones, tmp_path / "p.parquet", chunk_rows=50)
+    assert side_by_side == [False, True]
+    csv = tmp_path / "claims.csv"
+    _claims(120).to_csv(csv, index=False)
+    check_stream(csv, zones, tmp_path / "q.csv", chunk_rows=50)  # CSV: one at a time
+    assert side_by_side == [False, True, False]

@@ -151,3 +151,64 @@ def test_an_unwritable_cache_folder_reads_as_before(tmp_path, monkeypatch):
     z, said = _read(p)
     assert list(z["controller"]) == ["houthis", "yemen_government"]
     assert any("carry no dates" in m for _, m in said)
+
+
+def _gpkg(path, controller="Houthis"):
+    gpd.GeoDataFrame(
+        {"controller": [controller], "valid_from": ["2016-01-01"]},
+        geometry=[shapely.box(43.9, 15.1, 44.5, 15.6)],
+        crs="EPSG:4326",
+    ).to_file(path, driver="GPKG")
+
+
+def test_a_geopackage_another_program_has_open_is_read_afresh(tmp_path, monkeypatch):
+    """Review of issue 18: SQLite keeps a GeoPackage's latest edits in a journal beside the
+    file itself (through a symbolic link too): such a file is never kept."""
+    real = tmp_path / "real"
+    real.mkdir()
+    gpkg = real / "zones.gpkg"
+    _gpkg(gpkg)
+    link = tmp_path / "current.gpkg"
+    link.symlink_to(gpkg)
+    assert cache.file_key("zones", link, str(link), ()) is not None  # closed: kept
+    (real / "zones.gpkg-wal").write_bytes(b"")
+    assert cache.file_key("zones", link, str(link), ()) is None
+    assert cache.file_key("zones", gpkg, str(gpkg), ()) is None
+    calls = _reads_counted(monkeypatch)
+    _read(link), _read(link)
+    assert len(calls) == 2
+    assert not list((tmp_path / "cache").rglob("*.pickle"))
+
+
+def test_a_file_changed_while_it_is_read_is_not_kept(tmp_path, monkeypatch):
+    p = tmp_path / "yemen.geojson"
+    _write(p)
+    real = zones_mod._read_file
+
+    def changed_meanwhile(*a, **k):
+        out = real(*a, **k)
+        _write(p, controllers=("Yemeni government", "Houthis"))  # saved by another program
+        return out
+
+    monkeypatch.setattr(zones_mod, "_read_file", changed_meanwhile)
+    _read(p)
+    assert not list((tmp_path / "cache").rglob("*.pickle"))
+    monkeypatch.setattr(zones_mod, "_read_file", real)
+    _write(p)  # back to the first bytes: read afresh, not the other version
+    z, _ = _read(p)
+    assert list(z["controller"]) == ["houthis", "yemen_government"]
+
+
+def test_warnings_before_a_read_error_are_still_given(tmp_path):
+    p = tmp_path / "undated.geojson"
+    gpd.GeoDataFrame(
+        {"controller": ["Houthis", ""]},
+        geometry=[shapely.box(43.9, 15.1, 44.5, 15.6), shapely.box(45, 15, 46, 16)],
+        crs="EPSG:4326",
+    ).to_file(p, driver="GeoJSON")
+    for cached in (False, True):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(InputError):
+                read_zones(p, cache=cached)
+        assert any("carry no dates" in str(w.message) for w in seen), cached
