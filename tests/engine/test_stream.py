@@ -53,6 +53,18 @@ def _claims(n: int, seed: int = 1) -> pd.DataFrame:
     return df
 
 
+def _swap(df: pd.DataFrame, rows: list[int]) -> None:
+    """Make ``rows`` claims on IS whose point lies outside every zone as given and inside
+    ISIS ground (35-36.5N, 38-40E) with latitude and longitude swapped (a dated claim
+    within 90 days of the open-ended snapshot)."""
+    df.loc[rows, ["latitude", "longitude", "date", "claimed_target"]] = [
+        "39.0",
+        "35.7",
+        "2015-02-01",
+        "IS",
+    ]
+
+
 def _as_csv_text(result: pd.DataFrame) -> pd.DataFrame:
     text = pd.DataFrame(result.drop(columns=result.geometry.name)).to_csv(index=False)
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -493,13 +505,7 @@ def test_row_warnings_are_added_up_across_chunks(zones, tmp_path: Path) -> None:
     """A warning about rows (lat/lon swapped) is raised once for the whole file, with the
     file's row numbers, as the in-memory engine raises it."""
     df = _claims(500, seed=9)
-    for row in (5, 130, 260, 261, 470):  # inside ISIS ground (35-36.5N, 38-40E) if swapped
-        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
-            "39.0",
-            "35.7",
-            "2015-02-01",  # within 90 days of the open-ended snapshot
-            "IS",
-        ]
+    _swap(df, [5, 130, 260, 261, 470])  # inside ISIS ground if swapped: warned rows
     src = tmp_path / "claims.csv"
     df.to_csv(src, index=False)
     with pytest.warns(UserWarning) as whole:
@@ -532,12 +538,7 @@ def test_kernels_load_in_the_checking_thread_so_no_warning_is_lost(
     monkeypatch.setattr(_jit, "warm", warm)
     df = _claims(26_000, seed=4)
     swapped = list(range(7, 26_000, 997))
-    df.loc[swapped, ["latitude", "longitude", "date", "claimed_target"]] = [
-        "39.0",
-        "35.7",
-        "2015-02-01",
-        "IS",
-    ]
+    _swap(df, swapped)
     src = tmp_path / "claims.csv"
     df.to_csv(src, index=False)
     assert src.stat().st_size >= 1 << 20  # large enough for the kernels to be loaded first
@@ -747,13 +748,7 @@ def test_parquet_chunks_checked_side_by_side_give_the_one_at_a_time_file(
     from geostrike.engine import stream
 
     df = _hostile(400)
-    for row in (5, 130, 260, 261, 370):  # inside ISIS ground if swapped: warned rows
-        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
-            "39.0",
-            "35.7",
-            "2015-02-01",
-            "IS",
-        ]
+    _swap(df, [5, 130, 260, 261, 370])  # inside ISIS ground if swapped: warned rows
     df.loc[[120, 121], "date"] = ["03/04/2015", "25/04/2015"]  # day first, said in chunk 3
     df.loc[[210, 211], "id"] = ["s1", ""]  # a repeat of chunk 1's id, a generated id
     src = tmp_path / "claims.parquet"
@@ -816,13 +811,7 @@ def test_a_chunk_keeps_its_warnings_whatever_the_filters_meanwhile(
 
     monkeypatch.setattr(check_mod, "_flag_swapped", under_a_filter)
     df = _claims(400, seed=9)
-    for row in (5, 130, 260, 261, 370):
-        df.loc[row, ["latitude", "longitude", "date", "claimed_target"]] = [
-            "39.0",
-            "35.7",
-            "2015-02-01",
-            "IS",
-        ]
+    _swap(df, [5, 130, 260, 261, 370])  # inside ISIS ground if swapped: warned rows
     src = tmp_path / "claims.parquet"
     df.to_parquet(src, index=False)
     with pytest.warns(UserWarning) as caught:
