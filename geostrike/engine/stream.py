@@ -807,10 +807,13 @@ _KERNEL_ROWS = 10_000
 
 class _ReadAhead:
     """``chunks``, each read by a background thread while the one before is checked (Arrow
-    decodes without the GIL); at most one chunk waits. The thread starts at once, so the
-    first chunk is read while the caller gets ready. An error reading is raised by
-    :meth:`__next__`, in order, after the chunks before it; :meth:`close` stops the thread
-    (safe to call twice, and before the first chunk is taken)."""
+    decodes without the GIL); one chunk at most is read ahead: the next is read only once
+    the caller has taken the one before (memory for one chunk, and while the compiled
+    kernels load before the first chunk, the reader takes a core for one chunk only). The
+    thread starts at once, so the first chunk is read while the caller gets ready. An error
+    reading is raised by :meth:`__next__`, in order, after the chunks before it;
+    :meth:`close` stops the thread (safe to call twice, and before the first chunk is
+    taken)."""
 
     _DONE = object()
 
@@ -818,7 +821,8 @@ class _ReadAhead:
         import queue
         import threading
 
-        self._box: queue.Queue = queue.Queue(maxsize=1)
+        self._box: queue.Queue = queue.Queue()
+        self._slot = threading.Semaphore(1)  # taken to read a chunk, given back when taken
         self._stop = threading.Event()
         self._chunks = chunks
         self._ended = False
@@ -826,19 +830,18 @@ class _ReadAhead:
         self._thread.start()
 
     def _read(self) -> None:
-        import queue
-
         try:
-            for chunk in self._chunks:
-                while not self._stop.is_set():
-                    try:
-                        self._box.put((chunk, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+            chunks = iter(self._chunks)
+            while True:
+                while not self._slot.acquire(timeout=0.1):
+                    if self._stop.is_set():
+                        return
                 if self._stop.is_set():
                     return
-            self._box.put((self._DONE, None))
+                chunk = next(chunks, self._DONE)
+                self._box.put((chunk, None))
+                if chunk is self._DONE:
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._box.put((None, exc))
 
@@ -849,6 +852,7 @@ class _ReadAhead:
         if self._ended:
             raise StopIteration
         chunk, exc = self._box.get()
+        self._slot.release()  # the next chunk may be read now
         if exc is not None:
             self.close()
             raise exc
@@ -863,12 +867,12 @@ class _ReadAhead:
 
         self._ended = True
         self._stop.set()
-        while self._thread.is_alive():  # let a blocked put see the stop
+        self._thread.join()  # it sees the stop within 0.1 s, or after the chunk it reads
+        while True:  # a chunk read meanwhile is let go
             try:
                 self._box.get_nowait()
             except queue.Empty:
-                pass
-            self._thread.join(timeout=0.05)
+                break
 
 
 class ChunkWarnings:

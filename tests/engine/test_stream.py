@@ -660,6 +660,25 @@ def test_read_ahead_gives_chunks_in_order_then_the_readers_error() -> None:
     assert list(_ReadAhead(iter([]))) == []
 
 
+def test_read_ahead_reads_a_chunk_only_once_the_one_before_is_taken() -> None:
+    """One chunk read ahead at most (memory for one chunk; and while the kernels load before
+    the first chunk, the reader takes a core for that chunk only): when the reader asks for
+    chunk k+1, chunk k has left the box."""
+    from geostrike.engine.stream import _ReadAhead
+
+    waiting: list[int] = []
+
+    def chunks():
+        for k in range(1, 6):
+            if k > 1:  # asked for once chunk k-1 is taken, so `ahead` exists by then
+                waiting.append(ahead._box.qsize())  # chunks read but not taken
+            yield k
+
+    ahead = _ReadAhead(chunks())
+    assert list(ahead) == [1, 2, 3, 4, 5]
+    assert waiting == [0, 0, 0, 0]
+
+
 # ----------------------------------------------- review of the CLI's stream (issue 18)
 def test_semicolon_csv_reserves_given_ids_across_chunks(zones, tmp_path: Path) -> None:
     """A blank id in the first chunk never takes a claim-N id given in a later chunk of a
