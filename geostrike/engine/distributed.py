@@ -496,6 +496,7 @@ def _run(
             tmp = Path(
                 tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent)
             )
+            futures: list[Any] = []
             try:
                 futures = client.compute(
                     [
@@ -513,6 +514,10 @@ def _run(
                 _move_folder(tmp, out)
                 seen.warn()
                 ids.warn()
+            except BaseException:
+                client.cancel(futures)  # no part starts now; those running may still write
+                _remove_folder(tmp)
+                raise
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             tally.path = out
@@ -534,6 +539,20 @@ def _run(
         seen.warn()
         ids.warn()
         return tally
+
+
+def _remove_folder(folder: Path, tries: int = 100) -> None:
+    """Remove a folder that workers may still be writing parts into (a task running when
+    its future was cancelled runs to its end): removed again until it stays gone, for up
+    to ``tries`` twentieths of a second (a part's write), then left to
+    :func:`geostrike.io.clean_stale_temps` of the next run."""
+    import time
+
+    for _ in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.05)
 
 
 def _lengths_and_reserved(ddf: Any) -> tuple[list[int], frozenset]:
