@@ -844,15 +844,26 @@ def test_a_chunk_keeps_its_warnings_whatever_the_filters_meanwhile(
 
 
 def test_two_chunks_at_once_only_where_the_options_allow_two_threads(
-    zones, tmp_path: Path, side_by_side
+    zones, tmp_path: Path, side_by_side, monkeypatch
 ) -> None:
     from geostrike.engine.options import CheckOptions
 
     src = tmp_path / "claims.parquet"
     _claims(120).to_parquet(src, index=False)
     check_stream(src, zones, tmp_path / "o.parquet", chunk_rows=50, options=CheckOptions(threads=1))
+    from geostrike.engine import stream
+
+    threads: list[int | None] = []
+    real = stream._checked
+
+    def checked(chunk, prepared, **kw):
+        threads.append(kw["options"].threads)
+        return real(chunk, prepared, **kw)
+
+    monkeypatch.setattr(stream, "_checked", checked)
     check_stream(src, zones, tmp_path / "p.parquet", chunk_rows=50)
     assert side_by_side == [False, True]
+    assert threads[-3:] == [None, 1, 1]  # side by side, one thread each after the first
     csv = tmp_path / "claims.csv"
     _claims(120).to_csv(csv, index=False)
     check_stream(csv, zones, tmp_path / "q.csv", chunk_rows=50)  # CSV: one at a time
