@@ -236,7 +236,7 @@ def _check_partition(
 ) -> Any:
     """Run the in-memory engine on one partition, numbered by its global row offset."""
     from geostrike.engine import measure as _nearest
-    from geostrike.engine.check import check_frame
+    from geostrike.engine.stream import check_with_warnings
     from geostrike.inputs.actors import ActorTable, load_actors
 
     _nearest.MAX_THREADS = 1  # the workers are the parallelism; no threads within a task
@@ -247,9 +247,11 @@ def _check_partition(
         if len(part) == 0:
             return _empty_like(prepared, part, table, options)
         part = part.copy(deep=True)  # partitions may arrive as read-only buffers
+        # geostrike's own warnings kept by the task (a worker's other tasks may run beside
+        # it, and the warnings module's record is process-wide); the libraries' recorded
         with warnings.catch_warnings(record=True) as caught:  # sent to the client, not
             warnings.simplefilter("always")  # printed on the worker's stderr
-            result = check_frame(
+            result, told = check_with_warnings(
                 part,
                 prepared,
                 options=options.but(threads=1),
@@ -264,10 +266,9 @@ def _check_partition(
     result.index = pd.RangeIndex(start, start + len(result))
     from geostrike.errors import RowsWarning
 
+    given = [*told, *(w.message for w in caught if issubclass(w.category, UserWarning))]
     result.attrs[_WARNINGS] = [  # warnings about rows whole (added up on the client)
-        w.message if isinstance(w.message, RowsWarning) else str(w.message)
-        for w in caught
-        if issubclass(w.category, UserWarning)
+        m if isinstance(m, RowsWarning) else str(m) for m in given
     ]
     return result
 

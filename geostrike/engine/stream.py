@@ -693,7 +693,7 @@ def _run(
                         pending.popleft().result()
                     raise
                 job = functools.partial(
-                    _checked,
+                    check_with_warnings,
                     chunk,
                     prepared,
                     # side by side, each check in one thread: the two checks are the
@@ -758,10 +758,11 @@ def _progress_bar(claims_path: str | Path) -> Any:
 _SIDE_BY_SIDE = 2
 
 
-def _checked(chunk: pd.DataFrame, prepared: Any, **kw: Any) -> tuple[Any, list[Warning]]:
+def check_with_warnings(chunk: pd.DataFrame, prepared: Any, **kw: Any) -> tuple[Any, list[Warning]]:
     """``check_frame(chunk, prepared, **kw)`` and the warnings it gave, kept apart from
     Python's process-wide warnings machinery (:func:`geostrike.errors.warnings_kept`): a
-    chunk checked beside another keeps every warning of its own."""
+    chunk checked beside another (here, or a Dask partition on a worker's threads) keeps
+    every warning of its own."""
     from geostrike.engine.check import check_frame
     from geostrike.errors import warnings_kept
 
@@ -923,10 +924,7 @@ class _DateOrder:
     An order given by the user (``--date-order``) is used as it is."""
 
     def __init__(self, path: str | Path, opts: Any, chunk_rows: int, arrow: bool) -> None:
-        from geostrike.inputs.claims import current_date_order
-
-        if opts.date_order is None and current_date_order() is not None:
-            opts = opts.but(date_order=current_date_order())  # carried to other threads
+        opts = _with_set_order(opts)
         self.path, self.chunk_rows, self.arrow, self.base = path, chunk_rows, arrow, opts
         self.given = opts.date_order is not None
         self.final = False  # decided from the whole file
@@ -969,16 +967,26 @@ class _DateOrder:
         return self.base if self.order is None else self.base.but(date_order=self.order)
 
 
+def _with_set_order(opts: Any) -> Any:
+    """``opts`` with the date order set around the run (:func:`inputs.claims.date_order`,
+    or this thread's check) when it gives none: carried to the threads and workers that
+    check the chunks, which do not see this thread's."""
+    from geostrike.inputs.claims import current_date_order
+
+    if opts.date_order is None and current_date_order() is not None:
+        return opts.but(date_order=current_date_order())
+    return opts
+
+
 def file_date_order(path: str | Path, opts: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Any:
     """``opts`` with the order of the whole claims file's numeric dates, when it holds
     some and no order is given (the Dask engine's partitions each get it: inferred per
     partition, two partitions could read the same date differently)."""
-    from geostrike.inputs.claims import current_date_order, date_source, infer_date_order
+    from geostrike.inputs.claims import date_source, infer_date_order
 
+    opts = _with_set_order(opts)
     if opts.date_order is not None:
         return opts
-    if current_date_order() is not None:  # carried to the workers, which do not see it
-        return opts.but(date_order=current_date_order())
     try:
         head = next(iter_chunks(path, 1000))
     except ArrowCsvRefused:
@@ -1268,6 +1276,7 @@ class IdLedger:
 
 
 __all__ = [
+    "check_with_warnings",
     "DEFAULT_CHUNK_ROWS",
     "ChunkWriter",
     "Tally",

@@ -854,13 +854,13 @@ def test_two_chunks_at_once_only_where_the_options_allow_two_threads(
     from geostrike.engine import stream
 
     threads: list[int | None] = []
-    real = stream._checked
+    real = stream.check_with_warnings
 
     def checked(chunk, prepared, **kw):
         threads.append(kw["options"].threads)
         return real(chunk, prepared, **kw)
 
-    monkeypatch.setattr(stream, "_checked", checked)
+    monkeypatch.setattr(stream, "check_with_warnings", checked)
     check_stream(src, zones, tmp_path / "p.parquet", chunk_rows=50)
     assert side_by_side == [False, True]
     assert threads[-3:] == [None, 1, 1]  # side by side, one thread each after the first
